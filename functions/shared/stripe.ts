@@ -1,0 +1,45 @@
+import Stripe from 'stripe';
+
+export type StripeClient = Stripe;
+
+/**
+ * The real SDK, pointed at api.stripe.com or, when STRIPE_API_BASE is set, at a local
+ * stand-in. Automatic retries are off: callers retry with their own idempotency key and
+ * their own deadline.
+ */
+export function makeStripe(secretKey: string, apiBase?: string): StripeClient {
+  const base = apiBase ? new URL(apiBase) : undefined;
+  return new Stripe(secretKey, {
+    maxNetworkRetries: 0,
+    telemetry: false,
+    ...(base
+      ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' }
+      : {}),
+  });
+}
+
+/** Stripe's error, as the SDK raises it, reduced to what deciding a retry needs. */
+export interface StripeFailure {
+  type: string;
+  statusCode?: number;
+  code?: string;
+  message: string;
+}
+
+export function describeStripeError(error: unknown): StripeFailure | undefined {
+  if (!(error instanceof Error) || !('type' in error) || typeof error.type !== 'string' || !error.type.startsWith('Stripe')) return undefined;
+  const fields = error as Error & { type: string; statusCode?: number; code?: string };
+  return { type: fields.type, statusCode: fields.statusCode, code: fields.code, message: fields.message };
+}
+
+/**
+ * Whether Stripe may have acted on a request that failed this way. Connection errors
+ * (timeouts, resets) and 5xx answers are ambiguous: retry with the same idempotency key.
+ * 429 and 409 (a concurrent request with the same key) mean nothing was done yet: retry.
+ * Other 4xx answers are definite: nothing was created.
+ */
+export function isRetryable(failure: StripeFailure): boolean {
+  if (failure.type === 'StripeConnectionError') return true;
+  if (failure.statusCode === undefined) return true;
+  return failure.statusCode >= 500 || failure.statusCode === 429 || failure.statusCode === 409;
+}

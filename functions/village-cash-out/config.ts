@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { int, list, readConfig, type Env } from '../shared/config.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../shared/http.js';
+import { DEFAULT_SIGNATURE_HEADERS } from './signature.js';
+import { DEFAULT_ID_FIELDS } from './payload.js';
+
+/** Every setting of the cash-out route, read and checked once at cold start. */
+export function villageConfig(env: Env) {
+  return readConfig(env, {
+    LEDGER_TABLE: z.string().min(1),
+    RECIPIENTS_TABLE: z.string().min(1),
+    DYNAMODB_ENDPOINT: z.string().url().optional(),
+    STRIPE_API_BASE: z.string().url().optional(),
+    STRIPE_PAYOUT_MODE: z.enum(['payout', 'transfer']).default('payout'),
+    VILLAGE_DEADLINE_MS: int(8000),
+    /** Kept back from the deadline for the ledger write and the way back to Village. */
+    VILLAGE_ANSWER_MARGIN_MS: int(750),
+    VILLAGE_SIGNATURE_HEADERS: list(DEFAULT_SIGNATURE_HEADERS),
+    VILLAGE_ID_FIELDS: list(DEFAULT_ID_FIELDS),
+    STRIPE_ATTEMPT_TIMEOUT_MS: int(3000),
+    STRIPE_MIN_ATTEMPT_MS: int(300),
+    STRIPE_IDEMPOTENCY_WINDOW_HOURS: int(23),
+    MAX_BODY_BYTES: int(DEFAULT_MAX_BODY_BYTES),
+  });
+}
+
+export type VillageConfig = ReturnType<typeof villageConfig>;

@@ -1,0 +1,33 @@
+import { systemClock, type Clock } from '../shared/clock.js';
+import type { Env } from '../shared/config.js';
+import { makeDocumentClient } from '../shared/dynamodb.js';
+import { LedgerStore } from '../shared/ledger.js';
+import { RecipientStore } from '../shared/recipients.js';
+import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
+import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
+import { villageConfig } from './config.js';
+import type { VillageHandlerDeps } from './handler.js';
+
+/** Real clients from the environment: the same in Lambda and in the local gateway. */
+export function villageDepsFromEnv(env: Env, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock = systemClock): VillageHandlerDeps {
+  const config = villageConfig(env);
+  const db = makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+  return {
+    ledger: new LedgerStore(db, config.LEDGER_TABLE),
+    recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
+    stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE),
+    villageSecret: secretFromEnv(env, 'VILLAGE_WEBHOOK_SECRET', clock),
+    mode: config.STRIPE_PAYOUT_MODE,
+    clock,
+    logger: telemetry.logger,
+    onOutcome: (outcome) => telemetry.metrics?.addMetric(`CashOut_${outcome}`, MetricUnit.Count, 1),
+    idempotencyWindowMs: config.STRIPE_IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
+    stripeAttemptTimeoutMs: config.STRIPE_ATTEMPT_TIMEOUT_MS,
+    minAttemptMs: config.STRIPE_MIN_ATTEMPT_MS,
+    signatureHeaders: config.VILLAGE_SIGNATURE_HEADERS,
+    idFields: config.VILLAGE_ID_FIELDS,
+    deadlineMs: config.VILLAGE_DEADLINE_MS,
+    answerMarginMs: config.VILLAGE_ANSWER_MARGIN_MS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  };
+}

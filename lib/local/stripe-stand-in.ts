@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for the parts of the Stripe API the gateway uses, reached through the
+ * real `stripe` SDK (STRIPE_API_BASE). It honours Idempotency-Key as Stripe does (same key
+ * and parameters: the first answer again; same key, other parameters: an error), records
+ * every request, and can be told to fail in the ways the network and Stripe fail.
+ */
+
+export type Params = { [key: string]: string | Params };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  idempotencyKey?: string;
+  stripeAccount?: string;
+  params: Params;
+  /** Whether the stand-in created an object for this request (false for replays and errors). */
+  created: boolean;
+}
+
+export type Fault =
+  | { kind: 'error'; status: number; type: string; code?: string; message?: string }
+  /** Drop the connection before doing anything. */
+  | { kind: 'reset' }
+  /** Do the work, then drop the connection: the caller cannot know it happened. */
+  | { kind: 'reset-after' }
+  /** Answer only after this long (or never, if longer than the caller waits). */
+  | { kind: 'delay'; ms: number; thenProcess?: boolean };
+
+interface StoredResponse {
+  status: number;
+  body: unknown;
+  paramsKey: string;
+}
+
+export interface AccountState {
+  id: string;
+  payouts_enabled: boolean;
+  charges_enabled: boolean;
+  capabilities: Record<string, string>;
+}
+
+type StripeObject = Record<string, unknown> & { id: string; created: number };
+
+export class StripeStandIn {
+  readonly requests: RecordedRequest[] = [];
+  readonly payouts = new Map<string, StripeObject & { account: string }>();
+  readonly transfers = new Map<string, StripeObject>();
+  private readonly accounts = new Map<string, AccountState>();
+  private readonly idempotency = new Map<string, StoredResponse>();
+  private readonly faults: { match: (method: string, path: string) => boolean; fault: Fault }[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  /** Unknown accounts exist and can be paid unless this is false. */
+  openAccounts = true;
+  url = '';
+
+  async start(port = 0): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  setAccount(id: string, state: Partial<Omit<AccountState, 'id'>> = {}): void {
+    this.accounts.set(id, { id, payouts_enabled: true, charges_enabled: true, capabilities: { transfers: 'active' }, ...state });
+  }
+
+  /** The next `times` requests matching `method path-prefix` meet this fault. */
+  failNext(fault: Fault, { method = 'POST', pathPrefix = '/v1/', times = 1 } = {}): void {
+    for (let i = 0; i < times; i += 1) {
+      this.faults.push({ match: (m, p) => m === method && p.startsWith(pathPrefix), fault });
+    }
+  }
+
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
+  /** How many money movements (payouts and transfers) were really created. */
+  get creations(): number {
+    return this.requests.filter((request) => request.created).length;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://stand-in');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    const raw = method === 'GET' || method === 'DELETE' ? url.searchParams.toString() : Buffer.concat(chunks).toString('utf8');
+    const params = parseForm(raw);
+    const idempotencyKey = headerValue(req, 'idempotency-key');
+    const stripeAccount = headerValue(req, 'stripe-account');
+    const recorded: RecordedRequest = { method, path, idempotencyKey, stripeAccount, params, created: false };
+    this.requests.push(recorded);
+
+    const faultIndex = this.faults.findIndex((candidate) => candidate.match(method, path));
+    const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0]!.fault : undefined;
+    if (fault?.kind === 'reset') return void req.socket.destroy();
+    if (fault?.kind === 'error') {
+      return send(res, fault.status, { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } });
+    }
+    if (fault?.kind === 'delay') {
+      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      if (res.destroyed || req.socket.destroyed) {
+        if (fault.thenProcess) this.process(method, path, params, stripeAccount, idempotencyKey, recorded);
+        return;
+      }
+    }
+
+    if (!/^Bearer sk_(test|live)_/.test(headerValue(req, 'authorization') ?? '')) {
+      return send(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
+    }
+    const result = this.process(method, path, params, stripeAccount, idempotencyKey, recorded);
+    if (fault?.kind === 'reset-after') return void req.socket.destroy();
+    send(res, result.status, result.body, result.replayed);
+  }
+
+  private process(method: string, path: string, params: Params, stripeAccount: string | undefined, idempotencyKey: string | undefined, recorded: RecordedRequest): { status: number; body: unknown; replayed?: boolean } {
+    const paramsKey = JSON.stringify([method, path, stripeAccount ?? '', params]);
+    if (method === 'POST' && idempotencyKey) {
+      const stored = this.idempotency.get(idempotencyKey);
+      if (stored && stored.paramsKey !== paramsKey) {
+        return {
+          status: 400,
+          body: { error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with.` } },
+        };
+      }
+      if (stored) return { status: stored.status, body: stored.body, replayed: true };
+    }
+    const result = this.route(method, path, params, stripeAccount, recorded);
+    if (method === 'POST' && idempotencyKey && result.status !== 400) {
+      this.idempotency.set(idempotencyKey, { ...result, paramsKey });
+    }
+    return result;
+  }
+
+  private route(method: string, path: string, params: Params, stripeAccount: string | undefined, recorded: RecordedRequest): { status: number; body: unknown } {
+    const now = Math.floor(Date.now() / 1000);
+    const segments = path.split('/').filter(Boolean).slice(1);
+    const [resource, id, action] = segments;
+    if (resource === 'accounts' && id && method === 'GET') {
+      const account = this.account(id);
+      return account ? { status: 200, body: { object: 'account', ...account } } : missing('account', id);
+    }
+    if (resource === 'payouts' && !id && method === 'POST') {
+      if (!stripeAccount || !this.account(stripeAccount)) return missing('account', stripeAccount ?? '(none)');
+      const payout = {
+        id: `po_${randomBytes(12).toString('hex')}`,
+        object: 'payout',
+        amount: Number(params.amount),
+        currency: String(params.currency),
+        status: 'pending',
+        metadata: (params.metadata as Params | undefined) ?? {},
+        created: now,
+        arrival_date: now + 86_400,
+        account: stripeAccount,
+      };
+      this.payouts.set(payout.id, payout);
+      recorded.created = true;
+      return { status: 200, body: payout };
+    }
+    if (resource === 'payouts' && !id && method === 'GET') {
+      const all = [...this.payouts.values()].filter((payout) => !stripeAccount || payout.account === stripeAccount);
+      return { status: 200, body: { object: 'list', data: all.reverse(), has_more: false, url: '/v1/payouts' } };
+    }
+    if (resource === 'payouts' && id && method === 'GET') {
+      const payout = this.payouts.get(id);
+      return payout ? { status: 200, body: payout } : missing('payout', id);
+    }
+    if (resource === 'payouts' && id && action === 'cancel' && method === 'POST') {
+      const payout = this.payouts.get(id);
+      if (!payout) return missing('payout', id);
+      if (payout.status !== 'pending') return { status: 400, body: { error: { type: 'invalid_request_error', code: 'payout_not_cancelable', message: 'Payouts can only be canceled while pending.' } } };
+      payout.status = 'canceled';
+      return { status: 200, body: payout };
+    }
+    if (resource === 'transfers' && !id && method === 'POST') {
+      const destination = String(params.destination ?? '');
+      if (!this.account(destination)) return missing('account', destination);
+      const transfer = {
+        id: `tr_${randomBytes(12).toString('hex')}`,
+        object: 'transfer',
+        amount: Number(params.amount),
+        currency: String(params.currency),
+        destination,
+        transfer_group: params.transfer_group ?? null,
+        metadata: (params.metadata as Params | undefined) ?? {},
+        reversed: false,
+        amount_reversed: 0,
+        created: now,
+      };
+      this.transfers.set(transfer.id, transfer);
+      recorded.created = true;
+      return { status: 200, body: transfer };
+    }
+    if (resource === 'transfers' && !id && method === 'GET') {
+      const group = params.transfer_group;
+      const all = [...this.transfers.values()].filter((transfer) => !group || transfer.transfer_group === group);
+      return { status: 200, body: { object: 'list', data: all.reverse(), has_more: false, url: '/v1/transfers' } };
+    }
+    if (resource === 'transfers' && id && !action && method === 'GET') {
+      const transfer = this.transfers.get(id);
+      return transfer ? { status: 200, body: transfer } : missing('transfer', id);
+    }
+    if (resource === 'transfers' && id && action === 'reversals' && method === 'POST') {
+      const transfer = this.transfers.get(id);
+      if (!transfer) return missing('transfer', id);
+      transfer.reversed = true;
+      transfer.amount_reversed = transfer.amount;
+      return { status: 200, body: { id: `trr_${randomBytes(12).toString('hex')}`, object: 'transfer_reversal', amount: transfer.amount, transfer: id, created: now } };
+    }
+    return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } } };
+  }
+
+  private account(id: string): AccountState | undefined {
+    if (!this.accounts.has(id) && this.openAccounts && /^acct_[A-Za-z0-9]+$/.test(id)) this.setAccount(id);
+    return this.accounts.get(id);
+  }
+}
+
+function missing(kind: string, id: string) {
+  return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'` } } };
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, replayed = false): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'request-id': `req_${randomBytes(8).toString('hex')}`,
+    ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+  });
+  res.end(text);
+}
+
+/** Stripe's form encoding: `metadata[cash_out_id]=x&amount=2015`. */
+export function parseForm(raw: string): Params {
+  const result: Params = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const path = key.split(/\[|\]\[|\]/).filter(Boolean);
+    let target = result;
+    path.forEach((part, index) => {
+      if (index === path.length - 1) target[part] = value;
+      else target = (target[part] ??= {}) as Params;
+    });
+  }
+  return result;
+}

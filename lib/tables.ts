@@ -1,0 +1,68 @@
+/**
+ * The gateway's tables, described once: the stack creates them in AWS and the local gateway
+ * and the tests create the same ones in DynamoDB Local.
+ */
+export interface KeyAttribute {
+  name: string;
+  type: 'S' | 'N';
+}
+
+export interface TableDefinition {
+  /** Logical name; also the environment variable prefix (`LEDGER` → `LEDGER_TABLE`). */
+  id: 'ledger' | 'recipients' | 'events' | 'records';
+  env: string;
+  description: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  indexes: { name: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+  /** Items expire (TTL) on this attribute, in unix seconds. */
+  timeToLiveAttribute?: string;
+  /** Holds records of money: deletion protection, and retained when the stack is deleted. */
+  moneyRecords: boolean;
+}
+
+export const TABLES: readonly TableDefinition[] = [
+  {
+    id: 'ledger',
+    env: 'LEDGER_TABLE',
+    description: 'One item per Village cash-out, keyed by cashOutId; its state is in `status`.',
+    partitionKey: { name: 'cashOutId', type: 'S' },
+    indexes: [
+      { name: 'byStripeObjectId', partitionKey: { name: 'stripeObjectId', type: 'S' } },
+      { name: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' } },
+    ],
+    moneyRecords: true,
+  },
+  {
+    id: 'recipients',
+    env: 'RECIPIENTS_TABLE',
+    description: 'Village user email → Stripe connected account.',
+    partitionKey: { name: 'email', type: 'S' },
+    indexes: [{ name: 'byAccountId', partitionKey: { name: 'accountId', type: 'S' } }],
+    moneyRecords: true,
+  },
+  {
+    id: 'events',
+    env: 'EVENTS_TABLE',
+    description: 'Webhook events received (idempotency records): one per event, expiring after the retention period.',
+    partitionKey: { name: 'eventKey', type: 'S' },
+    indexes: [],
+    timeToLiveAttribute: 'expiresAt',
+    moneyRecords: false,
+  },
+  {
+    id: 'records',
+    env: 'RECORDS_TABLE',
+    description: 'Provider objects (payment transactions, refunds, disputes, Just Wallet payouts, fundings, quotes), keyed by their own id and kind.',
+    partitionKey: { name: 'id', type: 'S' },
+    sortKey: { name: 'kind', type: 'S' },
+    indexes: [{ name: 'byKindStatus', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'status', type: 'S' } }],
+    moneyRecords: true,
+  },
+];
+
+export function tableDefinition(id: TableDefinition['id']): TableDefinition {
+  const table = TABLES.find((candidate) => candidate.id === id);
+  if (!table) throw new Error(`No table ${id}`);
+  return table;
+}
