@@ -1,0 +1,45 @@
+import { parseArgs } from 'node:util';
+import { SECRETS } from '../lib/secrets.js';
+import { SENDERS } from '../lib/send/index.js';
+
+/**
+ * `npm run send -- <provider> [type] [--url URL] [--secret S]`: sends a correctly signed
+ * sample event to the local gateway (default) or a deployed URL, and prints the answer.
+ */
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  strict: false,
+  options: { url: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+});
+const [provider, type] = positionals;
+const sender = SENDERS.find((candidate) => candidate.provider === provider);
+if (!sender || values.help) {
+  console.log('Usage: npm run send -- <provider> [options]\n');
+  for (const known of SENDERS) console.log(`  npm run send -- ${known.usage} [--url URL] [--secret S]`);
+  console.log('\n--url defaults to the local gateway (http://127.0.0.1:$PORT); --secret to the local value of the secret.');
+  process.exit(sender ? 0 : 2);
+}
+const localDefault = SECRETS.find((secret) => secret.env === sender.secretEnv)?.localDefault;
+const secret = (values.secret as string | undefined) ?? process.env[sender.secretEnv] ?? localDefault;
+if (!secret) {
+  console.error(`No secret: pass --secret or set ${sender.secretEnv}.`);
+  process.exit(2);
+}
+const options = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : undefined]));
+const request = await sender.build({ type, secret, options });
+const url = (values.url as string | undefined) ?? `http://127.0.0.1:${process.env.PORT ?? 3000}${sender.path}`;
+console.log(`POST ${url}`);
+try {
+  const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+  const text = await response.text();
+  console.log(`${response.status} ${response.statusText}`);
+  try {
+    console.log(JSON.stringify(JSON.parse(text), null, 2));
+  } catch {
+    console.log(text);
+  }
+  process.exit(response.ok ? 0 : 1);
+} catch (error) {
+  console.error(`Could not reach ${url}: ${(error as Error).message}. Is the gateway running (npm start)?`);
+  process.exit(1);
+}

@@ -1,0 +1,18 @@
+import { ROUTES } from '../lib/routes.js';
+import { startLocalEnvironment } from '../lib/local/environment.js';
+
+/** `npm start`: the gateway on localhost, zero configuration. */
+process.env.DYNAMODB_PORT ??= '8000';
+const local = await startLocalEnvironment();
+console.log('\nPayments webhook gateway (local)');
+for (const note of local.notes) console.log(`  - ${note}`);
+console.log('\nRoutes:');
+for (const route of ROUTES) console.log(`  ${route.method} ${local.gateway.url}${route.path}`);
+console.log('\nTry: npm run send -- village-cash-out\n');
+
+const stop = async () => {
+  await local.stop();
+  process.exit(0);
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

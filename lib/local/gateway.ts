@@ -1,0 +1,122 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+
+export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+
+export interface LocalRoute {
+  method: string;
+  path: string;
+  functionName: string;
+  timeoutSeconds: number;
+  handler: LambdaHandler;
+}
+
+/** API Gateway's own payload limit for HTTP APIs; each handler applies its smaller one. */
+const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
+const TEXT_TYPES = /json|text|xml|x-www-form-urlencoded/i;
+
+/** Turns an HTTP request into the API Gateway v2 event the deployed route would deliver. */
+export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const contentType = headers['content-type'] ?? '';
+  const text = body.toString('utf8');
+  // API Gateway passes text bodies as they are and base64-encodes the rest; bytes that are
+  // not valid UTF-8 are base64-encoded so the handler sees exactly what was sent.
+  const asText = body.length === 0 || (TEXT_TYPES.test(contentType) && Buffer.from(text, 'utf8').equals(body));
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    cookies: undefined,
+    headers,
+    queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: 'localhost',
+      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: body.length === 0 ? undefined : asText ? text : body.toString('base64'),
+    isBase64Encoded: !asText,
+  };
+}
+
+export function lambdaContext(functionName: string, timeoutSeconds: number): Context {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const requestId = randomUUID();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+export interface RunningGateway {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Serves the routes on localhost, calling the same handler modules the Lambdas run. */
+export async function startLocalGateway(routes: LocalRoute[], { port = 3000, host = '127.0.0.1' } = {}): Promise<RunningGateway> {
+  const server = createServer(async (req, res) => {
+    const reply = (statusCode: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
+      if (!res.headersSent) res.writeHead(statusCode, headers);
+      res.end(body);
+    };
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > API_GATEWAY_MAX_BODY) return reply(413, JSON.stringify({ message: 'Request Entity Too Large' }));
+        chunks.push(chunk as Buffer);
+      }
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const route = routes.find((candidate) => candidate.path === path && candidate.method === req.method);
+      if (!route) return reply(404, JSON.stringify({ message: 'Not Found' }));
+      const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`);
+      const result = await route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds));
+      if (typeof result === 'string' || result === undefined) return reply(200, result ?? '');
+      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString() : (result.body ?? '');
+      reply(result.statusCode ?? 200, body, headers);
+    } catch (error) {
+      // API Gateway answers a crashed integration with 500; so does the local gateway.
+      console.error('Handler crashed', error);
+      reply(500, JSON.stringify({ message: 'Internal Server Error' }));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    server,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,42 @@
+import type { TableDefinition } from './tables.js';
+
+/**
+ * The gateway's routes, described once: the stack builds one Lambda and one API route for
+ * each, and the local gateway serves the same paths with the same handler modules.
+ */
+export interface RouteDefinition {
+  id: string;
+  method: 'POST';
+  path: string;
+  /** The handler module, relative to the project root; it exports `handler`. */
+  entry: string;
+  description: string;
+  /** Lambda timeout. */
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** The tables it touches, and how. */
+  tables: Partial<Record<TableDefinition['id'], 'read' | 'readWrite'>>;
+  /** Secrets it reads (ids of SECRETS in lib/secrets.ts). */
+  secrets: string[];
+}
+
+export const ROUTES: RouteDefinition[] = [
+  {
+    id: 'village-cash-out',
+    method: 'POST',
+    path: '/webhooks/village/cash-out',
+    entry: 'functions/village-cash-out/index.ts',
+    description: 'Village cash-out → Stripe payout or transfer, exactly once',
+    // Above VILLAGE_DEADLINE_MS (8 s) so the handler, not Lambda, decides what Village hears.
+    timeoutSeconds: 15,
+    memoryMb: 1024,
+    tables: { ledger: 'readWrite', recipients: 'read' },
+    secrets: ['villageWebhookSecret', 'stripeSecretKey'],
+  },
+];
+
+export function route(id: string): RouteDefinition {
+  const found = ROUTES.find((candidate) => candidate.id === id);
+  if (!found) throw new Error(`No route ${id}`);
+  return found;
+}

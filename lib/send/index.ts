@@ -1,0 +1,5 @@
+import type { SampleSender } from './types.js';
+import { villageSender } from './village.js';
+
+/** Every provider `npm run send` knows. */
+export const SENDERS: SampleSender[] = [villageSender];
