@@ -27,6 +27,7 @@ export function makeVillageCashOutHandler(deps: VillageHandlerDeps) {
     const remaining = context?.getRemainingTimeInMillis?.() ?? deps.deadlineMs;
     const deadlineAt = Math.min(received + deps.deadlineMs, now + remaining) - deps.answerMarginMs;
     const leaseExpiresAt = now + Math.max(remaining, deps.deadlineMs) + 1000;
+    deps.logger.appendKeys({ correlationId: event.requestContext?.requestId });
     try {
       const body = readRawBody(event, deps.maxBodyBytes);
       await verifyVillageSignature(event.headers, body.bytes, deps.villageSecret, deps.signatureHeaders);
@@ -43,7 +44,7 @@ export function makeVillageCashOutHandler(deps: VillageHandlerDeps) {
       deps.onOutcome?.(`http_${response.statusCode}`);
       return response;
     } finally {
-      deps.logger.removeKeys(['cashOutId']);
+      deps.logger.removeKeys(['cashOutId', 'correlationId']);
     }
   };
 }

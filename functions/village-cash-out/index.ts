@@ -10,5 +10,5 @@ const metrics = makeMetrics('village-cash-out');
 
 /** Configuration is read once, at cold start: a missing setting fails here, naming it. */
 export const handler = middy(makeVillageCashOutHandler(villageDepsFromEnv(process.env, { logger, metrics })))
-  .use(injectLambdaContext(logger, { correlationIdPath: 'requestContext.requestId' }))
+  .use(injectLambdaContext(logger))
   .use(logMetrics(metrics));

@@ -1,9 +1,15 @@
-import { startDynamoDbLocal } from '../../lib/local/dynamodb-local.js';
+import * as path from 'node:path';
+import type { RunningDynamoDb } from '../../lib/local/dynamodb-local.js';
 
-/** One DynamoDB Local for the whole run; each test file creates its own tables in it. */
+/**
+ * One DynamoDB Local for the whole run; each test file creates its own tables in it.
+ * Jest loads this file outside its ESM module mapping, so the launcher is loaded through tsx.
+ */
 export default async function globalSetup(): Promise<void> {
+  const { tsImport } = await import('tsx/esm/api');
+  const launcher = path.join(process.cwd(), 'lib/local/dynamodb-local.ts');
+  const { startDynamoDbLocal } = (await tsImport(launcher, path.join(process.cwd(), 'jest.config.js'))) as typeof import('../../lib/local/dynamodb-local.js');
   const dynamo = await startDynamoDbLocal();
   process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.DYNAMODB_LOCAL_PID = String(dynamo.pid);
-  (globalThis as { __dynamo?: typeof dynamo }).__dynamo = dynamo;
+  (globalThis as { __dynamo?: RunningDynamoDb }).__dynamo = dynamo;
 }

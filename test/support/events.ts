@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { EVENTS_DIR } from '../../lib/send/fixtures.js';
+
+/** A provider fixture from test/events, parsed afresh for each call (tests may change it). */
+export function loadFixture<T = Record<string, unknown>>(provider: string, name: string): T {
+  return JSON.parse(readFileSync(path.join(EVENTS_DIR, provider, `${name}.json`), 'utf8')) as T;
+}
+
+/** The API Gateway v2 event the HTTP API delivers for a POST with this body and these headers. */
+export function apiGatewayEvent(routePath: string, body: string, headers: Record<string, string>, options: { base64?: boolean } = {}): APIGatewayProxyEventV2 {
+  const now = Date.now();
+  return {
+    version: '2.0',
+    routeKey: `POST ${routePath}`,
+    rawPath: routePath,
+    rawQueryString: '',
+    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+    requestContext: {
+      accountId: 'test',
+      apiId: 'test',
+      domainName: 'test.local',
+      domainPrefix: 'test',
+      http: { method: 'POST', path: routePath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
+      requestId: randomUUID(),
+      routeKey: `POST ${routePath}`,
+      stage: '$default',
+      time: new Date(now).toISOString(),
+      timeEpoch: now,
+    },
+    body: options.base64 ? Buffer.from(body, 'utf8').toString('base64') : body,
+    isBase64Encoded: options.base64 ?? false,
+  };
+}
+
+/** A Lambda context good enough for handlers: only the remaining time matters to them. */
+export const lambdaContext = (remainingMs = 15_000) => {
+  const end = Date.now() + remainingMs;
+  return { getRemainingTimeInMillis: () => end - Date.now() };
+};
