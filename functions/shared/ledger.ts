@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionalCheckFailed } from './dynamodb.js';
 import type { MoveKind } from './money.js';
 
@@ -85,8 +86,9 @@ export class LedgerStore {
       return { claimed: true, item };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const fromError = (error as { Item?: LedgerItem }).Item;
-      const existing = fromError ?? (await this.get(fields.cashOutId));
+      // The document client does not unmarshall the item that comes back on the exception.
+      const fromError = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      const existing = fromError ? (unmarshall(fromError) as LedgerItem) : await this.get(fields.cashOutId);
       if (!existing) throw error;
       return { claimed: false, existing };
     }

@@ -114,7 +114,7 @@ export class StripeStandIn {
       return send(res, fault.status, { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } });
     }
     if (fault?.kind === 'delay') {
-      await new Promise((resolve) => setTimeout(resolve, fault.ms));
+      await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
       if (res.destroyed || req.socket.destroyed) {
         if (fault.thenProcess) this.process(method, path, params, stripeAccount, idempotencyKey, recorded);
         return;
