@@ -15,6 +15,12 @@ export interface GatewayStackProps extends StackProps {
   villageDeadlineMs?: number;
 }
 
+/** Least privilege: the item-level calls the functions make, no scans, no deletes. */
+const TABLE_ACTIONS = {
+  read: ['dynamodb:GetItem', 'dynamodb:Query'],
+  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+} as const;
+
 const attributeType = (type: 'S' | 'N') => (type === 'S' ? AttributeType.STRING : AttributeType.NUMBER);
 
 export class GatewayStack extends Stack {
@@ -81,8 +87,7 @@ export class GatewayStack extends Stack {
         const table = this.tables.get(tableId)!;
         const envName = TABLES.find((t) => t.id === tableId)!.env;
         fn.addEnvironment(envName, table.tableName);
-        if (access === 'read') table.grantReadData(fn);
-        else table.grantReadWriteData(fn);
+        table.grant(fn, ...TABLE_ACTIONS[access]);
       }
       for (const secretId of definition.secrets) {
         const secret = this.secrets.get(secretId)!;

@@ -9,6 +9,9 @@ export function stripeFromSecret(key: SecretSource, apiBase?: string): () => Pro
   let cached: { key: string; client: StripeClient } | undefined;
   return async () => {
     const { current } = await key.get();
+    if (!/^(sk|rk)_(test|live)_/.test(current)) {
+      throw new ConfigError('The Stripe secret key is not set: put the platform key (sk_… or rk_…) into the STRIPE_SECRET_KEY secret.');
+    }
     if (cached?.key !== current) cached = { key: current, client: makeStripe(current, apiBase) };
     return cached.client;
   };
