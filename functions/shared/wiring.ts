@@ -1,3 +1,4 @@
+import { ConfigError } from './errors.js';
 import type { SecretSource } from './secrets.js';
 import { makeStripe, type StripeClient } from './stripe.js';
 
