@@ -33,6 +33,18 @@ export const ROUTES: RouteDefinition[] = [
     tables: { ledger: 'readWrite', recipients: 'read' },
     secrets: ['villageWebhookSecret', 'stripeSecretKey'],
   },
+  {
+    id: 'just-wallet',
+    method: 'POST',
+    path: '/webhooks/just-wallet',
+    entry: 'functions/just-wallet/index.ts',
+    description: 'Just Wallet events → payouts, fundings and quotes recorded exactly once',
+    // DynamoDB only: a few conditional writes, answered in well under a second when warm.
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tables: { events: 'readWrite', records: 'readWrite' },
+    secrets: ['justWalletWebhookSecret'],
+  },
 ];
 
 export function route(id: string): RouteDefinition {

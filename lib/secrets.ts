@@ -28,6 +28,13 @@ export const SECRETS: SecretDefinition[] = [
     source: 'operator',
     localDefault: 'sk_test_local_stand_in',
   },
+  {
+    id: 'justWalletWebhookSecret',
+    env: 'JUST_WALLET_WEBHOOK_SECRET',
+    description: 'Just Wallet webhook secret: paste it into the Just Wallet Dashboard (Settings → Webhooks), which accepts any value.',
+    source: 'generated',
+    localDefault: 'dev-just-wallet-webhook-secret',
+  },
 ];
 
 export function secretDefinition(id: string): SecretDefinition {

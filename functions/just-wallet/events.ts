@@ -1,0 +1,69 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+
+/** What became of a verified event. */
+export type EventOutcome = 'applied' | 'outdated' | 'duplicate' | 'ignored_type' | 'ignored_status';
+
+/** One verified Just Wallet event in the events table, keyed by `eventKey`, expiring at `expiresAt`. */
+export interface JustWalletEventItem {
+  eventKey: string;
+  provider: 'just-wallet';
+  type: string;
+  /** The record it concerns (`id` + `kind` in the records table), when it concerns one. */
+  objectId?: string;
+  kind?: string;
+  status?: string;
+  receivedAt: string;
+  /** The body exactly as received. */
+  payload: string;
+  /** Unix seconds: DynamoDB's TTL removes the item after the retention period. */
+  expiresAt: number;
+  /** Set once the event has been applied (or deliberately ignored); a redelivery then changes nothing. */
+  appliedAt?: string;
+  outcome?: EventOutcome;
+}
+
+export type EventClaim = { isNew: true } | { isNew: false; existing: JustWalletEventItem };
+
+export class JustWalletEventStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async get(eventKey: string): Promise<JustWalletEventItem | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }));
+    return result.Item as JustWalletEventItem | undefined;
+  }
+
+  /** Stores the event unless it is already there (a conditional put); then says which. */
+  async claim(item: JustWalletEventItem): Promise<EventClaim> {
+    try {
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(eventKey)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+      );
+      return { isNew: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = (error as { Item?: JustWalletEventItem }).Item ?? (await this.get(item.eventKey));
+      if (!existing) throw error;
+      return { isNew: false, existing };
+    }
+  }
+
+  /** The event has had its effect: a redelivery from now on is a duplicate. */
+  async markApplied(eventKey: string, outcome: EventOutcome, appliedAt: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { eventKey },
+        UpdateExpression: 'SET appliedAt = :appliedAt, outcome = :outcome',
+        ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt)',
+        ExpressionAttributeValues: { ':appliedAt': appliedAt, ':outcome': outcome },
+      }),
+    ).catch((error: unknown) => {
+      // Another delivery of the same event marked it first: same effect.
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
+  }
+}

@@ -1,0 +1,147 @@
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import type { JsonValue } from '../shared/json.js';
+import { rankOf } from './lifecycle.js';
+import type { RecordChange } from './payload.js';
+
+/** One entry of a record's `history`: an event applied to it. */
+export interface HistoryEntry {
+  eventKey: string;
+  type: string;
+  status: string;
+  receivedAt: string;
+  /** False for a late event: kept for the record, its status not taken. */
+  statusChanged: boolean;
+  created_at?: string;
+  updated_at?: string;
+  completed_at?: string;
+}
+
+/** A Just Wallet payout, funding or quote in the records table. */
+export interface JustWalletRecord {
+  id: string;
+  kind: string;
+  status: string;
+  statusRank: number;
+  terminal: boolean;
+  firstReceivedAt: string;
+  /** When the status last changed. */
+  statusChangedAt: string;
+  history: HistoryEntry[];
+  /** The keys of every event applied, so none is applied twice. */
+  eventKeys: Set<string>;
+  /** The provider's fields, under its own names (amount, charge, currency, quote, …). */
+  [field: string]: unknown;
+}
+
+/**
+ * - `applied`: the record was created or moved to the event's status;
+ * - `outdated`: the record is already at this rank or beyond (or final): its status stays, the
+ *   event is added to the history, and fields the record lacks are filled in;
+ * - `already_applied`: this very event was applied before; nothing changed.
+ */
+export type ApplyResult = 'applied' | 'outdated' | 'already_applied';
+
+export interface AppliedEvent {
+  eventKey: string;
+  type: string;
+  receivedAt: string;
+}
+
+/**
+ * The records table (`id` + `kind`). Every write is one conditional UpdateItem, so concurrent
+ * deliveries for the same object end at the highest-ranked status whatever their order.
+ */
+export class JustWalletRecordStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async apply(change: RecordChange, event: AppliedEvent): Promise<ApplyResult> {
+    if (await this.advance(change, event)) return 'applied';
+    if (await this.noteLate(change, event)) return 'outdated';
+    return 'already_applied';
+  }
+
+  /** Creates the record, or moves it to a higher rank from a status that is not final. */
+  private async advance(change: RecordChange, event: AppliedEvent): Promise<boolean> {
+    const rank = rankOf(change.lifecycle, change.status);
+    if (rank === undefined) throw new Error(`${change.status} is not a ${change.lifecycle.kind} status`);
+    const fields = aliases(change.fields);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id: change.id, kind: change.lifecycle.kind },
+          UpdateExpression: [
+            'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
+            '#firstAt = if_not_exists(#firstAt, :receivedAt)',
+            '#history = list_append(if_not_exists(#history, :empty), :entry)',
+            ...fields.sets.map(([name, value]) => `${name} = ${value}`),
+          ].join(', ') + ' ADD #eventKeys :eventKeys',
+          ConditionExpression: 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false)',
+          ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', ...fields.names },
+          ExpressionAttributeValues: {
+            ':status': change.status,
+            ':rank': rank,
+            ':terminal': change.lifecycle.terminal.has(change.status),
+            ':false': false,
+            ':receivedAt': event.receivedAt,
+            ':empty': [],
+            ':entry': [historyEntry(change, event, true)],
+            ':eventKeys': new Set([event.eventKey]),
+            ...fields.values,
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * A late event: the status stays, but the event joins the history once, and its fields fill
+   * only what the record lacks (a quote's creation details arriving after its funding).
+   */
+  private async noteLate(change: RecordChange, event: AppliedEvent): Promise<boolean> {
+    const fields = aliases(change.fields);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { id: change.id, kind: change.lifecycle.kind },
+          UpdateExpression: [
+            'SET #history = list_append(#history, :entry)',
+            ...fields.sets.map(([name, value]) => `${name} = if_not_exists(${name}, ${value})`),
+          ].join(', ') + ' ADD #eventKeys :eventKeys',
+          ConditionExpression: 'attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)',
+          ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names },
+          ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ...fields.values },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+}
+
+const COMMON_NAMES = { '#id': 'id', '#history': 'history', '#eventKeys': 'eventKeys' };
+
+function historyEntry(change: RecordChange, event: AppliedEvent, statusChanged: boolean): HistoryEntry {
+  return { eventKey: event.eventKey, type: event.type, status: change.status, receivedAt: event.receivedAt, statusChanged, ...change.timestamps };
+}
+
+/** Placeholders for the provider's fields: their names are the provider's, so never in the expression itself. */
+function aliases(fields: Record<string, JsonValue>) {
+  const entries = Object.entries(fields);
+  return {
+    sets: entries.map((_, index) => [`#f${index}`, `:f${index}`] as const),
+    names: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
+    values: Object.fromEntries(entries.map(([, value], index) => [`:f${index}`, value])),
+  };
+}
