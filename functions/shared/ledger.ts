@@ -15,10 +15,11 @@ import type { MoveKind } from './money.js';
  * - `rejected`: the gateway refused before any money moved (unknown recipient, payouts not
  *   enabled, no time left).
  * - `unknown`: Stripe's answer never came; the reconciliation job resolves it.
+ * - `reversed`: the transfer was reversed (Stripe `transfer.reversed`, transfer mode).
  */
-export type LedgerStatus = 'processing' | 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'rejected' | 'unknown';
+export type LedgerStatus = 'processing' | 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'rejected' | 'unknown' | 'reversed';
 
-export const TERMINAL_LEDGER_STATUSES: readonly LedgerStatus[] = ['paid', 'failed', 'canceled', 'rejected'];
+export const TERMINAL_LEDGER_STATUSES: readonly LedgerStatus[] = ['paid', 'failed', 'canceled', 'rejected', 'reversed'];
 
 export interface StoredAnswer {
   statusCode: number;
@@ -54,6 +55,15 @@ export interface LedgerItem {
   failureMessage?: string;
   /** `created` (unix seconds) of the newest Stripe event applied to this item. */
   lastEventCreated?: number;
+  /** The id and type of that Stripe event. */
+  lastEventId?: string;
+  lastEventType?: string;
+  /** Village was answered 200, then the payout failed, was canceled, or the transfer was reversed: the user has not been paid. */
+  failedAfterPaid?: boolean;
+  /** Village was answered non-200, yet Stripe shows the money moving: reconciliation must cancel or reverse it. */
+  needsCompensation?: boolean;
+  /** Transfers: how much of it was reversed (minor units). */
+  amountReversed?: number;
 }
 
 export type NewLedgerItem = Omit<LedgerItem, 'status' | 'attempts' | 'updatedAt'>;
