@@ -45,6 +45,18 @@ export const ROUTES: RouteDefinition[] = [
     tables: { events: 'readWrite', records: 'readWrite' },
     secrets: ['justWalletWebhookSecret'],
   },
+  {
+    id: 'stripe-events',
+    method: 'POST',
+    path: '/webhooks/stripe',
+    entry: 'functions/stripe-events/index.ts',
+    description: 'Stripe events (platform and Connect) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
+    // DynamoDB only, no Stripe API call: answered well within Stripe's timeout.
+    timeoutSeconds: 10,
+    memoryMb: 512,
+    tables: { ledger: 'readWrite', recipients: 'readWrite', events: 'readWrite', records: 'readWrite' },
+    secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
+  },
 ];
 
 export function route(id: string): RouteDefinition {

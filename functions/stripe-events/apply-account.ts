@@ -1,0 +1,16 @@
+import { type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import type { Envelope, StripeObjects } from './schemas.js';
+
+/**
+ * `account.updated`: whether the connected account can receive payouts, on every recipient
+ * using it. The cash-out handler still asks Stripe before paying; this keeps the operator's
+ * view current. Guarded by the event's `created`, so an older redelivery changes nothing.
+ */
+export async function applyAccount(envelope: Envelope, account: StripeObjects['account'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const updated = await deps.recipients.setPayoutsEnabled(account.id, account.payouts_enabled, envelope.created, new Date(deps.clock.now()));
+  if (updated === 0) {
+    return { outcome: 'stale', detail: `account ${account.id}: no recipient changed (none uses it, or a newer event was applied)` };
+  }
+  if (!account.payouts_enabled) deps.logger.warn('A recipient account can no longer receive payouts', { accountId: account.id });
+  return { outcome: 'applied', detail: `account ${account.id}: payoutsEnabled = ${account.payouts_enabled} on ${updated} recipient(s)` };
+}

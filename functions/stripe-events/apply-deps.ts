@@ -1,0 +1,43 @@
+import type { Clock } from '../shared/clock.js';
+import type { RecipientStore } from '../shared/recipients.js';
+import type { Logger } from '../shared/telemetry.js';
+import type { LedgerEvents } from './ledger-events.js';
+import type { RecordResult, StripeRecordStore } from './record-store.js';
+import type { Envelope } from './schemas.js';
+
+/** What applying an event needs: the stores it writes, a clock, and telemetry. */
+export interface ApplyDeps {
+  ledger: LedgerEvents;
+  records: StripeRecordStore;
+  recipients: RecipientStore;
+  clock: Clock;
+  logger: Logger;
+  /** Counts one occurrence of a named metric (e.g. PayoutFailedAfterPaid). */
+  onMetric?: (name: string) => void;
+}
+
+/**
+ * What applying an event did. `applied`: state moved (or a record was created); `stale`: an
+ * older or repeated event, nothing changed; `ignored`: nothing to do; `anomaly`: recorded,
+ * and logged for an operator. `retryLater`: not applied now, answered 5xx so Stripe redelivers.
+ */
+export interface ApplyOutcome {
+  outcome: 'applied' | 'stale' | 'ignored' | 'anomaly';
+  detail?: string;
+  retryLater?: { reason: string; message: string };
+}
+
+/** The event fields every record keeps: which event last set it. */
+export const eventRef = (envelope: Envelope) => ({ id: envelope.id, type: envelope.type, created: envelope.created });
+
+/** `applied` or `stale`, with the record's state either way. */
+export function recordOutcome(label: string, result: RecordResult, status: string): ApplyOutcome {
+  if (result.applied) return { outcome: 'applied', detail: `${label}: ${result.previous?.status ?? '(new)'} → ${status}` };
+  return { outcome: 'stale', detail: `${label}: stays ${result.current?.status ?? '?'} (event older than the state, or a move back from it)` };
+}
+
+/** Several records from one event: applied if any was. */
+export function combine(outcomes: ApplyOutcome[]): ApplyOutcome {
+  const applied = outcomes.some((item) => item.outcome === 'applied');
+  return { outcome: applied ? 'applied' : (outcomes[0]?.outcome ?? 'ignored'), detail: outcomes.map((item) => item.detail).filter(Boolean).join('; ') };
+}

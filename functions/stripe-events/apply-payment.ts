@@ -1,0 +1,195 @@
+import { combine, eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { CHECKOUT_SESSION, DISPUTE, EARLY_FRAUD_WARNING, REFUND, TRANSACTION, type TransactionStatus } from './lifecycles.js';
+import type { RecordFields } from './record-store.js';
+import { Refund, type Envelope, type StripeObjects } from './schemas.js';
+
+/**
+ * Payment events keep one `transaction` record per PaymentIntent (or per charge, for a charge
+ * made without one), its `status` in the connector vocabulary; refunds, disputes and early
+ * fraud warnings are records of their own that name the transaction (`transactionId`).
+ */
+
+type PaymentIntent = StripeObjects['payment_intent'];
+type Charge = StripeObjects['charge'];
+
+/** A failed attempt: declined when the card or its issuer said no, failed for anything else. */
+function attemptFailure(errorType: string | undefined, declined: boolean): TransactionStatus {
+  return declined || errorType === 'card_error' ? 'authorization_declined' : 'authorization_failed';
+}
+
+export function paymentIntentStatus(intent: PaymentIntent): TransactionStatus {
+  switch (intent.status) {
+    case 'requires_payment_method':
+      // Back to the buyer; with an error, because the last attempt failed.
+      return intent.last_payment_error ? attemptFailure(intent.last_payment_error.type, Boolean(intent.last_payment_error.decline_code)) : 'buyer_approval_pending';
+    case 'requires_confirmation':
+    case 'requires_action':
+      return 'buyer_approval_pending';
+    case 'processing':
+      return 'processing';
+    case 'requires_capture':
+      return 'authorization_succeeded';
+    case 'succeeded':
+      return 'capture_succeeded';
+    case 'canceled':
+      return 'authorization_voided';
+  }
+}
+
+export function chargeStatus(charge: Charge): TransactionStatus {
+  if (charge.status === 'failed') {
+    const outcome = charge.outcome?.type;
+    return attemptFailure(undefined, outcome === 'issuer_declined' || outcome === 'blocked' || charge.failure_code === 'card_declined');
+  }
+  if (charge.status === 'pending') return charge.captured ? 'capture_pending' : 'processing';
+  if (charge.captured) return 'capture_succeeded';
+  // An uncaptured authorization that expired (charge.expired) is released: Stripe marks it refunded.
+  return charge.refunded ? 'authorization_voided' : 'authorization_succeeded';
+}
+
+export async function applyPaymentIntent(envelope: Envelope, intent: PaymentIntent, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const status = paymentIntentStatus(intent);
+  const error = intent.last_payment_error;
+  return transaction(envelope, intent.id, status, deps, {
+    paymentIntentId: intent.id,
+    paymentIntentStatus: intent.status,
+    amount: intent.amount,
+    amountCapturable: intent.amount_capturable ?? undefined,
+    amountReceived: intent.amount_received ?? undefined,
+    currency: intent.currency,
+    customer: intent.customer,
+    latestChargeId: intent.latest_charge,
+    cancellationReason: intent.cancellation_reason,
+    failureCode: error?.code,
+    declineCode: error?.decline_code,
+    failureMessage: error?.message,
+  });
+}
+
+export async function applyCharge(envelope: Envelope, charge: Charge, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const transactionId = charge.payment_intent ?? charge.id;
+  const status = chargeStatus(charge);
+  const outcomes = [
+    await transaction(envelope, transactionId, status, deps, {
+      paymentIntentId: charge.payment_intent,
+      latestChargeId: charge.id,
+      chargeStatus: charge.status,
+      amount: charge.amount,
+      amountCaptured: charge.amount_captured ?? undefined,
+      amountRefunded: charge.amount_refunded ?? undefined,
+      currency: charge.currency,
+      customer: charge.customer,
+      failureCode: charge.failure_code,
+      failureMessage: charge.failure_message,
+      outcomeType: charge.outcome?.type,
+    }),
+  ];
+  // charge.refunded carries its refunds only in older API versions (or when expanded).
+  for (const raw of charge.refunds?.data ?? []) {
+    const refund = Refund.safeParse(raw);
+    if (refund.success) outcomes.push(await applyRefund(envelope, refund.data, deps));
+  }
+  return combine(outcomes);
+}
+
+export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const transactionId = refund.payment_intent ?? refund.charge;
+  const result = await deps.records.apply(
+    {
+      id: refund.id,
+      kind: 'refund',
+      status: refund.status,
+      lifecycle: REFUND,
+      event: eventRef(envelope),
+      fields: { ...common(envelope), transactionId, paymentIntentId: refund.payment_intent, chargeId: refund.charge, amount: refund.amount, currency: refund.currency, reason: refund.reason, failureReason: refund.failure_reason },
+    },
+    now(deps),
+  );
+  if (result.applied && refund.status === 'failed' && result.previous?.status !== 'failed') {
+    deps.logger.warn('A refund failed', { refundId: refund.id, transactionId, failureReason: refund.failure_reason });
+  }
+  return recordOutcome(`refund ${refund.id}`, result, refund.status);
+}
+
+const DISPUTE_FUNDS: Readonly<Record<string, string>> = { 'charge.dispute.funds_withdrawn': 'withdrawn', 'charge.dispute.funds_reinstated': 'reinstated' };
+
+export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const transactionId = dispute.payment_intent ?? dispute.charge;
+  const result = await deps.records.apply(
+    {
+      id: dispute.id,
+      kind: 'dispute',
+      status: dispute.status,
+      lifecycle: DISPUTE,
+      event: eventRef(envelope),
+      fields: {
+        ...common(envelope),
+        transactionId,
+        paymentIntentId: dispute.payment_intent,
+        chargeId: dispute.charge,
+        amount: dispute.amount,
+        currency: dispute.currency,
+        reason: dispute.reason,
+        evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
+        funds: DISPUTE_FUNDS[envelope.type],
+      },
+    },
+    now(deps),
+  );
+  if (result.applied && envelope.type === 'charge.dispute.created') {
+    deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId, reason: dispute.reason });
+  }
+  return recordOutcome(`dispute ${dispute.id}`, result, dispute.status);
+}
+
+export async function applyEarlyFraudWarning(envelope: Envelope, warning: StripeObjects['early_fraud_warning'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const status = warning.actionable ? 'actionable' : 'not_actionable';
+  const result = await deps.records.apply(
+    {
+      id: warning.id,
+      kind: 'early_fraud_warning',
+      status,
+      lifecycle: EARLY_FRAUD_WARNING,
+      event: eventRef(envelope),
+      fields: { ...common(envelope), transactionId: warning.payment_intent ?? warning.charge, paymentIntentId: warning.payment_intent, chargeId: warning.charge, fraudType: warning.fraud_type },
+    },
+    now(deps),
+  );
+  return recordOutcome(`early fraud warning ${warning.id}`, result, status);
+}
+
+/** A delayed payment method (bank debit…) succeeded: the session is paid, and so is its PaymentIntent. */
+export async function applyCheckoutSession(envelope: Envelope, session: StripeObjects['checkout_session'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const outcomes: ApplyOutcome[] = [];
+  const result = await deps.records.apply(
+    {
+      id: session.id,
+      kind: 'checkout_session',
+      status: session.payment_status,
+      lifecycle: CHECKOUT_SESSION,
+      event: eventRef(envelope),
+      fields: { ...common(envelope), transactionId: session.payment_intent, paymentIntentId: session.payment_intent, amount: session.amount_total ?? undefined, currency: session.currency, sessionStatus: session.status },
+    },
+    now(deps),
+  );
+  outcomes.push(recordOutcome(`checkout session ${session.id}`, result, session.payment_status));
+  if (session.payment_intent && envelope.type === 'checkout.session.async_payment_succeeded') {
+    outcomes.push(
+      await transaction(envelope, session.payment_intent, 'capture_succeeded', deps, {
+        paymentIntentId: session.payment_intent,
+        checkoutSessionId: session.id,
+        amount: session.amount_total ?? undefined,
+        currency: session.currency,
+      }),
+    );
+  }
+  return combine(outcomes);
+}
+
+async function transaction(envelope: Envelope, id: string, status: TransactionStatus, deps: ApplyDeps, fields: RecordFields): Promise<ApplyOutcome> {
+  const result = await deps.records.apply({ id, kind: 'transaction', status, lifecycle: TRANSACTION, event: eventRef(envelope), fields: { ...common(envelope), ...fields } }, now(deps));
+  return recordOutcome(`transaction ${id}`, result, status);
+}
+
+const common = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });
+const now = (deps: ApplyDeps) => new Date(deps.clock.now());

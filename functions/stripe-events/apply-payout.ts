@@ -1,0 +1,158 @@
+import type { LedgerItem } from '../shared/ledger.js';
+import { eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import type { LedgerChange, MovementStatus } from './ledger-events.js';
+import { MONEY_MOVEMENT } from './lifecycles.js';
+import type { Envelope, StripeObjects } from './schemas.js';
+
+/** A payout or a transfer, reduced to what the ledger needs. */
+interface Movement {
+  objectType: 'payout' | 'transfer';
+  id: string;
+  status: MovementStatus;
+  /** From `metadata.cash_out_id`, or a transfer's `transfer_group`, both set by the gateway. */
+  cashOutId?: string;
+  /** The connected account: where a payout happened, where a transfer went. */
+  accountId?: string;
+  amount: number;
+  currency: string;
+  fields: LedgerChange['fields'];
+}
+
+export function payoutMovement(envelope: Envelope, payout: StripeObjects['payout']): Movement {
+  return {
+    objectType: 'payout',
+    id: payout.id,
+    status: payout.status,
+    cashOutId: payout.metadata?.cash_out_id,
+    accountId: envelope.account,
+    amount: payout.amount,
+    currency: payout.currency,
+    fields: {
+      failureCode: payout.failure_code,
+      failureMessage: payout.failure_message,
+      arrivalDate: payout.arrival_date ?? undefined,
+      reconciliationStatus: payout.reconciliation_status,
+    },
+  };
+}
+
+/** A transfer is `paid` once created, `reversed` once fully reversed; a partial reversal keeps it `paid`. */
+export function transferMovement(_envelope: Envelope, transfer: StripeObjects['transfer']): Movement {
+  return {
+    objectType: 'transfer',
+    id: transfer.id,
+    status: transfer.reversed ? 'reversed' : 'paid',
+    cashOutId: transfer.metadata?.cash_out_id ?? transfer.transfer_group,
+    accountId: transfer.destination,
+    amount: transfer.amount,
+    currency: transfer.currency,
+    fields: { amountReversed: transfer.amount_reversed },
+  };
+}
+
+const MONEY_OUT: readonly MovementStatus[] = ['pending', 'in_transit', 'paid'];
+const NOT_PAID: readonly MovementStatus[] = ['failed', 'canceled', 'reversed'];
+
+/**
+ * `payout.*` and `transfer.*`: moves the cash-out's ledger item, or, for money the gateway did
+ * not move, keeps a `payout` / `transfer` record. The two cases an operator must act on are
+ * flagged on the item, logged at error level and counted: Village was told 200 and the money
+ * did not arrive (`failedAfterPaid`), and Village was told it failed yet the money moved
+ * (`needsCompensation`).
+ */
+export async function applyMovement(envelope: Envelope, movement: Movement, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const item = await findLedgerItem(movement, deps);
+  if (!item) {
+    if (movement.cashOutId) deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });
+    return recordExternal(envelope, movement, deps);
+  }
+  const cashOutId = item.cashOutId;
+  const anomaly = anomalyOf(item, movement);
+  if (anomaly) {
+    deps.logger.error('Stripe event does not fit the cash-out it names; recorded, ledger unchanged', { cashOutId, stripeObjectId: movement.id, ledgerStatus: item.status, anomaly });
+    deps.onMetric?.('LedgerAnomaly');
+    await recordExternal(envelope, movement, deps, { cashOutId, anomaly });
+    return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${cashOutId})` };
+  }
+  if (item.status === 'processing') {
+    return {
+      outcome: 'stale',
+      retryLater: { reason: 'ledger_item_in_flight', message: `Cash-out ${cashOutId} is still being paid; this event is applied when Stripe delivers it again.` },
+    };
+  }
+
+  const answeredPaid = item.answer?.statusCode === 200;
+  const reversedAmount = movement.fields.amountReversed ?? 0;
+  const failedAfterPaid = answeredPaid && (NOT_PAID.includes(movement.status) || reversedAmount > 0);
+  const needsCompensation = !answeredPaid && MONEY_OUT.includes(movement.status);
+  const result = await deps.ledger.apply(
+    {
+      cashOutId,
+      status: movement.status,
+      stripeObjectId: movement.id,
+      stripeObjectType: movement.objectType,
+      event: eventRef(envelope),
+      fields: { ...movement.fields, ...(failedAfterPaid ? { failedAfterPaid: true } : {}), ...(needsCompensation ? { needsCompensation: true } : {}) },
+    },
+    new Date(deps.clock.now()),
+  );
+  if (!result.applied) {
+    return { outcome: 'stale', detail: `ledger ${cashOutId}: stays ${result.current?.status ?? '?'} (event older than the ledger, or a move back from it)` };
+  }
+  const previous = result.previous;
+  if (failedAfterPaid && !previous.failedAfterPaid) {
+    deps.logger.error('Payout failed after Village was told paid', {
+      cashOutId,
+      stripeObjectId: movement.id,
+      status: movement.status,
+      failureCode: movement.fields.failureCode,
+      amountReversed: movement.fields.amountReversed,
+    });
+    deps.onMetric?.('PayoutFailedAfterPaid');
+  }
+  if (needsCompensation && !previous.needsCompensation) {
+    deps.logger.error('Money moved for a cash-out Village was told had failed; needs compensation', { cashOutId, stripeObjectId: movement.id, status: movement.status, villageAnswer: item.answer?.statusCode });
+    deps.onMetric?.('PayoutNeedsCompensation');
+  }
+  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${previous.status} → ${movement.status}` };
+}
+
+async function findLedgerItem(movement: Movement, deps: ApplyDeps): Promise<LedgerItem | undefined> {
+  const byCashOutId = movement.cashOutId ? await deps.ledger.get(movement.cashOutId) : undefined;
+  return byCashOutId ?? (await deps.ledger.findByStripeObjectId(movement.id));
+}
+
+/** Why this event must not move this ledger item, if it must not. */
+function anomalyOf(item: LedgerItem, movement: Movement): string | undefined {
+  if (item.mode !== movement.objectType) return `a ${movement.objectType} for a cash-out paid by ${item.mode}`;
+  if (item.stripeObjectId && item.stripeObjectId !== movement.id) return `a second ${movement.objectType} for one cash-out (the ledger has ${item.stripeObjectId})`;
+  if (item.accountId && movement.accountId && item.accountId !== movement.accountId) return `a ${movement.objectType} on ${movement.accountId}, not the recipient's ${item.accountId}`;
+  if (item.status === 'rejected') return 'money moved for a cash-out the gateway rejected before paying';
+  return undefined;
+}
+
+async function recordExternal(envelope: Envelope, movement: Movement, deps: ApplyDeps, extra: { cashOutId?: string; anomaly?: string } = {}): Promise<ApplyOutcome> {
+  const result = await deps.records.apply(
+    {
+      id: movement.id,
+      kind: movement.objectType,
+      status: movement.status,
+      lifecycle: MONEY_MOVEMENT,
+      event: eventRef(envelope),
+      fields: {
+        account: movement.accountId,
+        amount: movement.amount,
+        currency: movement.currency,
+        livemode: envelope.livemode,
+        cashOutId: extra.cashOutId ?? movement.cashOutId,
+        anomaly: extra.anomaly,
+        ...movement.fields,
+      },
+    },
+    new Date(deps.clock.now()),
+  );
+  if (result.applied && movement.status === 'failed' && result.previous?.status !== 'failed') {
+    deps.logger.warn('A payout made outside the gateway failed', { stripeObjectId: movement.id, failureCode: movement.fields.failureCode });
+  }
+  return recordOutcome(`${movement.objectType} ${movement.id}`, result, movement.status);
+}

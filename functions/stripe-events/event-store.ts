@@ -1,0 +1,121 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+
+/**
+ * The events table as the Stripe route uses it: one item per event id (`stripe:<evt id>`),
+ * holding the raw body, and the deduplication state. A delivery claims the event for a short
+ * lease, applies it, then marks it applied; a redelivery of an applied event changes nothing,
+ * and one whose earlier delivery never finished (a crash, or a 5xx answer) applies it again.
+ */
+export interface StoredStripeEvent {
+  eventKey: string;
+  provider: 'stripe';
+  eventId: string;
+  type: string;
+  account?: string;
+  livemode: boolean;
+  apiVersion?: string;
+  /** The event's `created`, unix seconds. */
+  created: number;
+  objectId: string;
+  receivedAt: string;
+  /** The raw body, exactly as signed. */
+  payload: string;
+  /** TTL, unix seconds. */
+  expiresAt: number;
+  deliveries: number;
+  claimToken?: string;
+  /** Epoch ms until which the delivery holding `claimToken` owns the event. */
+  claimedUntil?: number;
+  appliedAt?: string;
+  /** What applying it did: applied, stale, recorded, ignored, anomaly… */
+  outcome?: string;
+  detail?: string;
+  /** Why the last delivery was answered without applying it (e.g. ledger_item_in_flight). */
+  lastRefusal?: string;
+}
+
+export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal'>;
+
+export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
+
+export const eventKey = (eventId: string) => `stripe:${eventId}`;
+
+export class StripeEventStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    readonly tableName: string,
+  ) {}
+
+  async get(eventId: string): Promise<StoredStripeEvent | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: eventKey(eventId) }, ConsistentRead: true }));
+    return result.Item as StoredStripeEvent | undefined;
+  }
+
+  /** Exactly one delivery holds an unapplied event at a time; the others learn whether it is done. */
+  async claim(event: NewStripeEvent, token: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+    const key = eventKey(event.eventId);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...event, eventKey: key, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
+          ConditionExpression: 'attribute_not_exists(eventKey)',
+        }),
+      );
+      return { kind: 'claimed', redelivery: false };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventKey: key },
+          UpdateExpression: 'SET claimToken = :token, claimedUntil = :until ADD deliveries :one',
+          ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs, ':one': 1 },
+        }),
+      );
+      return { kind: 'claimed', redelivery: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const existing = await this.get(event.eventId);
+    return existing?.appliedAt ? { kind: 'applied', existing } : { kind: 'in_flight' };
+  }
+
+  /** Fenced by the claim: a delivery that lost its lease does not overwrite the new holder's result. */
+  async markApplied(eventId: string, token: string, outcome: string, detail: string | undefined, now: Date): Promise<boolean> {
+    return this.fenced(eventId, token, {
+      UpdateExpression: `SET appliedAt = :now, outcome = :outcome${detail ? ', detail = :detail' : ''} REMOVE claimToken, claimedUntil, lastRefusal`,
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ...(detail ? { ':detail': detail } : {}) },
+    });
+  }
+
+  /** Gives the event back unapplied, so Stripe's next delivery applies it. */
+  async release(eventId: string, token: string, reason: string): Promise<boolean> {
+    return this.fenced(eventId, token, {
+      UpdateExpression: 'SET lastRefusal = :reason REMOVE claimToken, claimedUntil',
+      ExpressionAttributeValues: { ':reason': reason },
+    });
+  }
+
+  private async fenced(eventId: string, token: string, update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventKey: eventKey(eventId) },
+          ...update,
+          ConditionExpression: 'claimToken = :token',
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':token': token },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+}

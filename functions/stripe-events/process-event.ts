@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredAnswer } from '../shared/ledger.js';
+import { applyAccount } from './apply-account.js';
+import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
+import { applyCharge, applyCheckoutSession, applyDispute, applyEarlyFraudWarning, applyPaymentIntent, applyRefund } from './apply-payment.js';
+import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
+import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
+import type { StripeEventStore } from './event-store.js';
+import type { StripeEvent } from './schemas.js';
+
+export interface ProcessDeps extends ApplyDeps {
+  events: StripeEventStore;
+  /** How long an event id is remembered (events table TTL). */
+  retentionSeconds: number;
+  /** How long one delivery holds an event before a redelivery may apply it again. */
+  leaseMs: number;
+}
+
+/**
+ * One verified, parsed event: stored and claimed by its id, applied, marked applied, then
+ * answered 200. A redelivery of an applied event is answered 200 and changes nothing; one
+ * that arrives while another delivery holds the event is answered 409, so Stripe retries.
+ */
+export async function processStripeEvent(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer> {
+  const { envelope } = event;
+  const nowMs = deps.clock.now();
+  const token = randomUUID();
+  const claim = await deps.events.claim(
+    {
+      provider: 'stripe',
+      eventId: envelope.id,
+      type: envelope.type,
+      account: envelope.account,
+      livemode: envelope.livemode,
+      apiVersion: envelope.api_version ?? undefined,
+      created: envelope.created,
+      objectId: envelope.data.object.id,
+      receivedAt: new Date(nowMs).toISOString(),
+      payload: rawBody,
+      expiresAt: Math.floor(nowMs / 1000) + deps.retentionSeconds,
+    },
+    token,
+    nowMs,
+    deps.leaseMs,
+  );
+  if (claim.kind === 'applied') {
+    deps.onMetric?.('StripeEvent_duplicate');
+    deps.logger.info('Duplicate Stripe event; already applied', { outcome: claim.existing.outcome });
+    return { statusCode: 200, body: { received: true, eventId: envelope.id, duplicate: true, outcome: claim.existing.outcome } };
+  }
+  if (claim.kind === 'in_flight') {
+    deps.onMetric?.('StripeEvent_in_flight');
+    return { statusCode: 409, body: { error: 'event_in_flight', message: 'Another delivery of this event is being applied; Stripe will retry.', eventId: envelope.id } };
+  }
+
+  let result: ApplyOutcome;
+  try {
+    result = await applyEvent(event, deps);
+  } catch (error) {
+    await deps.events.release(envelope.id, token, 'internal_error').catch(() => false);
+    throw error;
+  }
+  if (result.retryLater) {
+    await deps.events.release(envelope.id, token, result.retryLater.reason);
+    deps.onMetric?.(`StripeEvent_${result.retryLater.reason}`);
+    deps.logger.info('Stripe event deferred; Stripe will deliver it again', { reason: result.retryLater.reason });
+    return { statusCode: 503, body: { error: result.retryLater.reason, message: result.retryLater.message, eventId: envelope.id } };
+  }
+  const marked = await deps.events.markApplied(envelope.id, token, result.outcome, result.detail, new Date(deps.clock.now()));
+  if (!marked) deps.logger.warn('Another delivery took this event over before it was marked applied; both applied it (harmlessly)');
+  deps.onMetric?.(`StripeEvent_${result.outcome}`);
+  deps.logger.info('Stripe event processed', { outcome: result.outcome, detail: result.detail, redelivery: claim.redelivery });
+  return { statusCode: 200, body: { received: true, eventId: envelope.id, type: envelope.type, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) } };
+}
+
+/** Each kind of object to the function that applies it; any other type is stored only. */
+export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
+  switch (parsed.kind) {
+    case 'payout':
+      return applyMovement(envelope, payoutMovement(envelope, parsed.object), deps);
+    case 'transfer':
+      return applyMovement(envelope, transferMovement(envelope, parsed.object), deps);
+    case 'payment_intent':
+      return applyPaymentIntent(envelope, parsed.object, deps);
+    case 'charge':
+      return applyCharge(envelope, parsed.object, deps);
+    case 'refund':
+      return applyRefund(envelope, parsed.object, deps);
+    case 'dispute':
+      return applyDispute(envelope, parsed.object, deps);
+    case 'early_fraud_warning':
+      return applyEarlyFraudWarning(envelope, parsed.object, deps);
+    case 'checkout_session':
+      return applyCheckoutSession(envelope, parsed.object, deps);
+    case 'account':
+      return applyAccount(envelope, parsed.object, deps);
+    case 'file':
+      return applyFile(envelope, parsed.object, deps);
+    case 'report_run':
+      return applyReportRun(envelope, parsed.object, deps);
+    case 'report_type':
+      return applyReportType(envelope, parsed.object, deps);
+    case 'unknown':
+      return Promise.resolve({ outcome: 'ignored', detail: `${envelope.type} is not an event the gateway acts on; stored only` });
+  }
+}
