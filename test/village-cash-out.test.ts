@@ -295,6 +295,15 @@ describe('when Stripe misbehaves', () => {
     expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'failed', failureCode: fault.code, answer: { statusCode: 500 } });
   });
 
+  test('an idempotency error (the key was used with other parameters) is treated as a possible payment: unknown, never failed', async () => {
+    h.stripe.failNext({ kind: 'error', status: 400, type: 'idempotency_error' }, { pathPrefix: '/v1/payouts' });
+    const request = cashOut();
+    const response = await h.send(request);
+    expect(response.statusCode).toBe(500);
+    expect(response.body.error).toBe('payout_outcome_unknown');
+    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'unknown' });
+  });
+
   test.each([
     ['a 500', { kind: 'error', status: 500, type: 'api_error' }],
     ['a 429', { kind: 'error', status: 429, type: 'rate_limit_error' }],
@@ -369,6 +378,16 @@ describe('claims left by crashed invocations', () => {
     expect(response.statusCode).toBe(200);
     expect(creationsFor(request.cash_out_id)).toHaveLength(1);
     expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'pending', attempts: 2, answer: { statusCode: 200 } });
+  });
+
+  test('a taken-over claim whose Stripe call was marked, with no time left, is left unknown — never called unpaid', async () => {
+    const request = cashOut({ amount: '20.15', currency: 'USD' });
+    await crashedClaim(request, { stripeCalled: true });
+    const response = await h.send(request, { remainingMs: 700 });
+    expect(response.statusCode).toBe(500);
+    expect(response.body.error).toBe('payout_outcome_unknown');
+    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'unknown' });
+    expect(creationsFor(request.cash_out_id)).toHaveLength(1);
   });
 
   test('a claim whose owner may still be running is answered 409, not paid again', async () => {

@@ -150,7 +150,9 @@ async function payClaimed(deps: CashOutDeps, item: LedgerItem, attemptId: string
     { mode: item.mode, cashOutId, accountId: accountId!, amountMinor: item.amountMinor, currency: item.currency.toLowerCase(), idempotencyKey: item.stripeIdempotencyKey },
     { clock, deadlineAt: timing.deadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, minAttemptMs: deps.minAttemptMs },
   );
-  return recordOutcome(deps, item, attemptId, outcome);
+  // A claim taken over after its Stripe call was marked may already have paid: running out
+  // of time now proves nothing, so the outcome is unknown rather than "nothing sent".
+  return recordOutcome(deps, item, attemptId, alreadySent && outcome.kind === 'not_sent' ? { ...outcome, kind: 'unknown' } : outcome);
 }
 
 async function recordOutcome(deps: CashOutDeps, item: LedgerItem, attemptId: string, outcome: MoveOutcome): Promise<CashOutAnswer> {

@@ -63,6 +63,8 @@ export async function moveMoney(stripe: StripeClient, movement: MoneyMovement, b
       const failure = describeStripeError(error);
       if (!failure) throw error;
       lastFailure = failure;
+      // The key was used before with other parameters: that earlier request may have paid.
+      if (failure.type === 'StripeIdempotencyError' && failure.statusCode !== 409) return { kind: 'unknown', failure, attempts };
       if (!isRetryable(failure)) return { kind: 'refused', failure, attempts };
       if (failure.statusCode !== 429) ambiguous = true;
       const backoff = Math.min(50 * 2 ** (attempts - 1), 1000) * (0.5 + Math.random() / 2);
