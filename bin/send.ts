@@ -6,10 +6,14 @@ import { SENDERS } from '../lib/send/index.js';
  * `npm run send -- <provider> [type] [--url URL] [--secret S]`: sends a correctly signed
  * sample event to the local gateway (default) or a deployed URL, and prints the answer.
  */
+// A sender's own `--name value` options are strings too (undeclared, parseArgs reads them as flags).
+const senderOptions = Object.fromEntries(
+  process.argv.slice(2).filter((arg) => /^--[a-z][\w-]*$/i.test(arg) && arg !== '--help').map((arg) => [arg.slice(2), { type: 'string' as const }]),
+);
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   strict: false,
-  options: { url: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  options: { ...senderOptions, url: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 });
 const [provider, type] = positionals;
 const sender = SENDERS.find((candidate) => candidate.provider === provider);
