@@ -90,8 +90,8 @@ export interface ConditionParts {
 }
 
 /**
- * The ConditionExpression that lets `target` (from an event created at `created`) replace
- * the stored status. `alsoFrom` are statuses outside the lifecycle the item may move from
+ * The ConditionExpression (a top-level AND) that lets `target`, from an event created at
+ * `created`, replace the stored status. `alsoFrom` are statuses outside the lifecycle the item may move from
  * (the ledger's `unknown`).
  */
 export function orderingCondition<S extends string>(lifecycle: Lifecycle<S>, target: S, created: number, alsoFrom: readonly string[] = []): ConditionParts {
@@ -109,12 +109,12 @@ export function orderingCondition<S extends string>(lifecycle: Lifecycle<S>, tar
       })
       .join(', ');
   const names = { '#status': 'status' };
+  const notOlder = '(attribute_not_exists(lastEventCreated) OR lastEventCreated <= :created)';
   if (lifecycle.forwardOnly) {
-    return { expression: `(attribute_not_exists(lastEventCreated) OR lastEventCreated <= :created) AND #status IN (${list('from', newer)})`, names, values };
+    return { expression: `${notOlder} AND #status IN (${list('from', newer)})`, names, values };
   }
-  const expression =
-    `(((attribute_not_exists(lastEventCreated) OR lastEventCreated < :created) AND #status IN (${list('newer', newer)}))` +
-    ` OR (lastEventCreated = :created AND #status IN (${list('same', sameSecond)})))`;
+  // A top-level AND, so callers can put it in one pair of parentheses (DynamoDB refuses redundant ones).
+  const expression = `${notOlder} AND (#status IN (${list('same', sameSecond)}) OR ((attribute_not_exists(lastEventCreated) OR lastEventCreated < :created) AND #status IN (${list('newer', newer)})))`;
   return { expression, names, values };
 }
 
