@@ -174,7 +174,7 @@ export class StripeStandIn {
       return { status: 200, body: payout };
     }
     if (resource === 'payouts' && !id && method === 'GET') {
-      const all = [...this.payouts.values()].filter((payout) => !stripeAccount || payout.account === stripeAccount);
+      const all = [...this.payouts.values()].filter((payout) => (!stripeAccount || payout.account === stripeAccount) && createdFrom(params, payout.created));
       return { status: 200, body: { object: 'list', data: all.reverse(), has_more: false, url: '/v1/payouts' } };
     }
     if (resource === 'payouts' && id && method === 'GET') {
@@ -209,7 +209,7 @@ export class StripeStandIn {
     }
     if (resource === 'transfers' && !id && method === 'GET') {
       const group = params.transfer_group;
-      const all = [...this.transfers.values()].filter((transfer) => !group || transfer.transfer_group === group);
+      const all = [...this.transfers.values()].filter((transfer) => (!group || transfer.transfer_group === group) && createdFrom(params, transfer.created));
       return { status: 200, body: { object: 'list', data: all.reverse(), has_more: false, url: '/v1/transfers' } };
     }
     if (resource === 'transfers' && id && !action && method === 'GET') {
@@ -219,6 +219,7 @@ export class StripeStandIn {
     if (resource === 'transfers' && id && action === 'reversals' && method === 'POST') {
       const transfer = this.transfers.get(id);
       if (!transfer) return missing('transfer', id);
+      if (transfer.reversed) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'transfer_already_reversed', message: 'The transfer has already been fully reversed.' } } };
       transfer.reversed = true;
       transfer.amount_reversed = transfer.amount;
       return { status: 200, body: { id: `trr_${randomBytes(12).toString('hex')}`, object: 'transfer_reversal', amount: transfer.amount, transfer: id, created: now } };
@@ -234,6 +235,12 @@ export class StripeStandIn {
 
 function missing(kind: string, id: string) {
   return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'` } } };
+}
+
+/** List filtering by `created[gte]`, as Stripe's list endpoints do. */
+function createdFrom(params: Params, created: number): boolean {
+  const gte = typeof params.created === 'object' ? params.created.gte : undefined;
+  return typeof gte !== 'string' || created >= Number(gte);
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
