@@ -1,4 +1,5 @@
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { GatewayStack } from '../lib/gateway-stack.js';
 
 const app = new App();
@@ -10,3 +11,6 @@ new GatewayStack(app, 'PaymentsWebhookGateway', {
   villageDeadlineMs: deadline ? Number(deadline) : undefined,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
+// cdk-nag's AwsSolutions checks run on every synth and deploy: an unacknowledged finding stops
+// synthesis. Accepted findings, each with its reason, are in lib/nag-suppressions.ts.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -1,0 +1,37 @@
+import { NAMESPACE } from '../functions/shared/telemetry.js';
+
+/**
+ * The application metrics the alarms and the dashboard read, named once. The handlers emit
+ * them with Powertools (embedded metric format) in NAMESPACE, with the dimension
+ * `service` = the emitting function's service name (the route id for routes).
+ */
+export const METRIC_NAMESPACE = NAMESPACE;
+
+/** The `service` dimension of each emitter. */
+export const SERVICES = {
+  villageCashOut: 'village-cash-out',
+  stripeEvents: 'stripe-events',
+  justWallet: 'just-wallet',
+  reconciliation: 'reconcile',
+} as const;
+
+/** Ledger statuses a cash-out can be answered with, each counted as `CashOut_<status>`. */
+export const CASH_OUT_STATUSES = ['pending', 'paid', 'failed', 'rejected', 'unknown'] as const;
+export type CashOutStatus = (typeof CASH_OUT_STATUSES)[number];
+
+export const cashOutMetric = (status: CashOutStatus): string => `CashOut_${status}`;
+
+export interface AppMetric {
+  service: string;
+  metricName: string;
+}
+
+/** The metrics that raise an alarm when they count one or more in five minutes. */
+export const ALARMED_METRICS = {
+  /** A cash-out whose Stripe outcome is not known: money may have moved while Village heard "failed". */
+  cashOutUnknown: { service: SERVICES.villageCashOut, metricName: cashOutMetric('unknown') },
+  /** Stripe reported a payout failed after the gateway had answered Village 200 for it. */
+  payoutFailedAfterPaid: { service: SERVICES.stripeEvents, metricName: 'PayoutFailedAfterPaid' },
+  /** The reconciliation job found a payout it cannot settle by itself. */
+  reconcileNeedsOperator: { service: SERVICES.reconciliation, metricName: 'ReconcileNeedsOperator' },
+} as const satisfies Record<string, AppMetric>;
