@@ -8,6 +8,9 @@ import { GatewayFunction } from './gateway-function.js';
 import { ROUTES } from './routes.js';
 import { SECRETS } from './secrets.js';
 import { TABLES, type TableDefinition } from './tables.js';
+import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
+import { Monitoring } from './monitoring.js';
+import { acknowledgeNagFindings } from './nag-suppressions.js';
 
 export interface GatewayStackProps extends StackProps {
   /** `payout` (the connected account's balance to its bank) or `transfer` (platform → connected account). */
@@ -106,6 +109,11 @@ export class GatewayStack extends Stack {
         description: `Webhook URL: ${definition.description}`,
       });
     }
+
+    // Issue 5 hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
+    new ApiHardening(this, 'ApiHardening', { api: this.api, limits: apiLimitsFromContext(this) });
+    new Monitoring(this, 'Monitoring', { api: this.api, routes: ROUTES });
+    acknowledgeNagFindings(this);
   }
 }
 
