@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { int, readConfig, type Env } from '../shared/config.js';
+
+/** Every setting of the reconciliation job, read and checked once at cold start. */
+export function reconcileConfig(env: Env) {
+  return readConfig(env, {
+    LEDGER_TABLE: z.string().min(1),
+    DYNAMODB_ENDPOINT: z.string().url().optional(),
+    STRIPE_API_BASE: z.string().url().optional(),
+    /** A `processing` claim whose lease ran out is reconciled once this old (the Village handler may still be retried by Village before). */
+    RECONCILE_MIN_AGE_MINUTES: int(10),
+    /** A payout Village was answered 200 for, still pending or in transit after this long, is checked against Stripe. */
+    RECONCILE_STALE_HOURS: int(72),
+    /** And, if Stripe still has it open, checked again this often. */
+    RECONCILE_RECHECK_HOURS: int(6),
+    /** Stripe keeps idempotency keys for at least 24 h: a payout not found this long after the request was never made. */
+    RECONCILE_NOT_FOUND_AFTER_HOURS: int(24),
+    /** How far back (by last update) to look for paid or open items Village was not answered 200 for. */
+    RECONCILE_LOOKBACK_DAYS: int(30),
+    RECONCILE_MAX_ITEMS: int(100),
+    STRIPE_TIMEOUT_MS: int(10_000),
+  });
+}
+
+export type ReconcileConfig = ReturnType<typeof reconcileConfig>;
