@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { makeDocumentClient } from '../functions/shared/dynamodb.js';
+import { createTables, tableNames, type TableNames } from '../lib/local/create-tables.js';
+import { startDynamoDbLocal, type RunningDynamoDb } from '../lib/local/dynamodb-local.js';
+import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
+import { SECRETS } from '../lib/secrets.js';
+import { TABLES } from '../lib/tables.js';
+import { countDynamoCalls, type DynamoUsage } from './dynamo-counter.js';
+
+/** What every part of the benchmark shares: its own DynamoDB Local, tables and Stripe stand-in. */
+export interface BenchContext {
+  dynamo: RunningDynamoDb;
+  tables: TableNames;
+  stripe: StripeStandIn;
+  /** Secret values by environment variable name (the local development values). */
+  secrets: Record<string, string>;
+  /**
+   * The environment a route's index.ts is given (cold start, local gateway): the same
+   * variables the stack sets, with values instead of Secrets Manager ARNs, logs silenced.
+   */
+  routeEnv: Record<string, string>;
+  /** A document client made by the routes' own factory, its calls counted. */
+  countedClient(): { db: DynamoDBDocumentClient; counter: { usage: DynamoUsage } };
+  stop(): Promise<void>;
+}
+
+export async function startBenchContext(): Promise<BenchContext> {
+  const dynamo = await startDynamoDbLocal();
+  const tables = tableNames(`bench${randomBytes(4).toString('hex')}`);
+  const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await createTables(admin, tables);
+  admin.destroy();
+  const stripe = new StripeStandIn();
+  await stripe.start();
+
+  const secrets = Object.fromEntries(SECRETS.map((secret) => [secret.env, secret.localDefault]));
+  const routeEnv: Record<string, string> = {
+    ...secrets,
+    ...Object.fromEntries(TABLES.map((table) => [table.env, tables[table.id]])),
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    STRIPE_API_BASE: stripe.url,
+    STRIPE_PAYOUT_MODE: 'payout',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_METRICS_NAMESPACE: 'PaymentsWebhookGateway',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const clients: DynamoDBDocumentClient[] = [];
+  return {
+    dynamo,
+    tables,
+    stripe,
+    secrets,
+    routeEnv,
+    countedClient() {
+      const db = makeDocumentClient({ endpoint: dynamo.endpoint });
+      clients.push(db);
+      return { db, counter: countDynamoCalls(db) };
+    },
+    async stop() {
+      for (const db of clients) db.destroy();
+      await stripe.stop();
+      await dynamo.stop();
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import type { ColdStartResult, Bundle } from './cold-start.js';
+import type { CostPerMillion, PRICES } from './cost.js';
+import type { DynamoUsage } from './dynamo-counter.js';
+import type { Machine } from './machine.js';
+import type { ThroughputResult } from './throughput.js';
+import type { WarmResult } from './warm.js';
+
+export interface Report {
+  mode: string;
+  machine: Machine & { loadAverageAtEnd: number };
+  skipped: { routeId: string; reason: string }[];
+  warm: (WarmResult & { ratioToFloor?: { p50: number; p99: number } })[];
+  coldStart: ColdStartResult[];
+  bundles: Omit<Bundle, 'file'>[];
+  throughput: { routeId: string; path: string; note?: string; levels: ThroughputResult[] } | { skipped: string };
+  prices: typeof PRICES;
+  costPerMillionEvents: CostPerMillion[];
+  targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; bundleFreeOfStripeSdk?: { met: boolean } }[];
+}
+
+interface Target {
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+/** The figures as plain-text tables, for the terminal (and to paste into the README). */
+export function printReport(report: Report): void {
+  const out: string[] = [];
+  const m = report.machine;
+  out.push(`Benchmark (${report.mode}) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node} (${m.platform}); load average ${m.loadAverageAtStart} → ${m.loadAverageAtEnd}`);
+  for (const skip of report.skipped) out.push(`Skipped ${skip.routeId}: ${skip.reason}`);
+
+  out.push('', 'Warm latency, ms (in-process, new events; duplicates separately)');
+  out.push(
+    table(
+      ['target', 'n', 'p50', 'p99', 'max', 'p50 ×floor', 'p99 ×floor', 'dup p50', 'dup p99', 'DynamoDB per event', 'errors'],
+      report.warm.map((w) => [w.id, w.latency.count, ms(w.latency.p50), ms(w.latency.p99), ms(w.latency.max), w.ratioToFloor?.p50 ?? 1, w.ratioToFloor?.p99 ?? 1, ms(w.duplicates.p50), ms(w.duplicates.p99), usage(w.dynamoPerRequest), w.errors]),
+    ),
+  );
+
+  out.push('', 'Cold start, ms (fresh Node process: load, then one request; median)');
+  out.push(
+    table(
+      ['function', 'runs', 'to answer', '×bare', 'node boot', 'load', 'first request', 'bundle bytes', 'map bytes', 'Stripe SDK', 'errors'],
+      report.coldStart.map((c) => {
+        const bundle = report.bundles.find((b) => b.routeId === c.id);
+        return [c.id, c.runs, c.wallMs, c.ratioToFloor ?? 1, c.bootMs, c.loadMs, c.firstRequestMs, bundle?.bytes ?? '', bundle?.sourceMapBytes ?? '', bundle ? (bundle.includesStripeSdk ? 'yes' : 'no') : '', c.errors];
+      }),
+    ),
+  );
+  for (const bundle of report.bundles) out.push(`  ${bundle.routeId}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
+
+  out.push('');
+  if ('skipped' in report.throughput) {
+    out.push(`Throughput: skipped (${report.throughput.skipped})`);
+  } else {
+    const t = report.throughput;
+    out.push(`Throughput of the local gateway: ${t.routeId}, ${t.path}${t.note ? ` (${t.note})` : ''}`);
+    out.push(table(['concurrency', 'requests', 'seconds', 'req/s', 'errors', 'p50 ms', 'p99 ms'], t.levels.map((l) => [l.concurrency, l.requests, l.seconds, l.requestsPerSecond, l.errors, ms(l.latency.p50), ms(l.latency.p99)])));
+  }
+
+  const p = report.prices;
+  out.push('', `Cost per million events, USD (${p.region}, ${p.asOf}: Lambda arm64 $${p.lambdaArmPerGbSecond}/GB-s + $${p.lambdaPerMillionRequests}/1M requests; HTTP API $${p.httpApiPerMillionRequests}/1M; DynamoDB on-demand $${p.dynamoPerMillionWriteUnits}/1M WRU, $${p.dynamoPerMillionReadUnits}/1M RRU)`);
+  out.push(
+    table(
+      ['route', 'memory MB', 'billed ms', 'WRU', 'RRU', 'Lambda', 'HTTP API', 'DynamoDB', 'total', 'duplicate'],
+      report.costPerMillionEvents.map((c) => [c.routeId, c.memoryMb, ms(c.billedMs), c.writeUnits, c.readUnits, (c.lambdaCompute + c.lambdaRequests).toFixed(2), c.httpApi.toFixed(2), (c.dynamoWrites + c.dynamoReads).toFixed(2), c.total.toFixed(2), c.duplicateTotal.toFixed(2)]),
+    ),
+  );
+
+  out.push('', 'Targets: warm p50 ≤ 1.5× floor, p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK');
+  out.push(
+    table(
+      ['route', 'warm p50', 'warm p99', 'cold start', 'no Stripe SDK'],
+      report.targets.map((t) => [t.routeId, mark(t.warmP50), mark(t.warmP99), t.coldStart ? mark(t.coldStart) : 'n/a', t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '']),
+    ),
+  );
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+const mark = (t: Target) => `${t.ratio}× ${t.met ? 'met' : 'MISSED'}`;
+const ms = (value: number) => value.toFixed(1);
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
+
+function usage(u: DynamoUsage): string {
+  const calls = Object.entries(u.calls)
+    .map(([name, count]) => `${count === 1 ? '' : count}${name}`)
+    .join('+');
+  return `${calls || 'none'} (${u.writeUnits} WRU, ${u.readUnits} RRU)`;
+}
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((row) => row.map((cell) => String(cell)))];
+  const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
+  const line = (row: string[]) => `  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`;
+  return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
+}

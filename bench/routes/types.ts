@@ -1,0 +1,34 @@
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { RouteDefinition } from '../../lib/routes.js';
+import type { HttpResponse } from '../../functions/shared/responses.js';
+import type { BenchContext } from '../context.js';
+import type { DynamoUsage } from '../dynamo-counter.js';
+
+/** A request exactly as the provider would send it: the body and its signature headers. */
+export interface SignedRequest {
+  body: string;
+  headers: Record<string, string>;
+}
+
+export type BenchHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+
+/** One route, ready to be measured in-process. */
+export interface RouteBench {
+  route: RouteDefinition;
+  /** The route's handler, built from its own modules the way its tests build it, on a counted client. */
+  handler: BenchHandler;
+  counter: { usage: DynamoUsage };
+  /**
+   * A realistic, correctly signed event that the route has not seen, the same for the same
+   * `n` (so sending it again is a duplicate).
+   */
+  request(n: number): SignedRequest;
+  /** What the route needs besides the shared context; the Village route's recipients, say. */
+  notes: string[];
+}
+
+/** How the benchmark builds one route; one per route id in bench/routes/index.ts. */
+export interface RouteAdapter {
+  routeId: string;
+  setup(context: BenchContext, route: RouteDefinition): Promise<RouteBench>;
+}

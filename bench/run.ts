@@ -1,0 +1,179 @@
+/**
+ * `npm run bench [-- --quick]`: each route's warm latency, cold start, bundle size and cost,
+ * beside the floor it cannot beat, measured in one run on this machine. Prints a table and
+ * writes the same figures to bench/results.json. A benchmark, not a test: nothing is asserted.
+ */
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ROUTES, type RouteDefinition } from '../lib/routes.js';
+import { bareTarget, bundleRoute, bundleTarget, measureColdStarts, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
+import { startBenchContext } from './context.js';
+import { costPerMillion, PRICES, type CostPerMillion } from './cost.js';
+import { makeFloor } from './floor.js';
+import { describeMachine } from './machine.js';
+import { printReport } from './report.js';
+import { ADAPTERS } from './routes/index.js';
+import type { RouteBench } from './routes/types.js';
+import { ratio } from './stats.js';
+import { measureThroughput, startGatewayProcess, type ThroughputResult } from './throughput.js';
+import { measureWarm, type WarmResult, type WarmTarget } from './warm.js';
+
+// Before any handler module builds its Metrics: nothing is published from a benchmark.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+
+const quick = process.argv.includes('--quick');
+const SETTINGS = quick
+  ? { warmup: 50, requests: 300, duplicates: 100, coldRuns: 3, throughputRequests: 400, throughputSeconds: 8 }
+  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25 };
+const CONCURRENCY = [1, 16, 64];
+/** Request numbers per phase, so that no phase sends another's events. */
+const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000 };
+const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5 };
+export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+export interface Skipped {
+  routeId: string;
+  reason: string;
+}
+
+async function main(): Promise<void> {
+  const startedAt = new Date();
+  const machine = describeMachine();
+  log(`${quick ? 'quick' : 'full'} run on ${machine.nproc} × ${machine.cpuModel}, Node ${machine.node}`);
+  const context = await startBenchContext();
+  const skipped: Skipped[] = [];
+  const benches: RouteBench[] = [];
+  try {
+    for (const route of ROUTES) {
+      const adapter = ADAPTERS.find((candidate) => candidate.routeId === route.id);
+      if (!adapter) {
+        skipped.push({ routeId: route.id, reason: 'in lib/routes.ts but no benchmark adapter in bench/routes/ yet' });
+        continue;
+      }
+      try {
+        benches.push(await adapter.setup(context, route));
+      } catch (error) {
+        skipped.push({ routeId: route.id, reason: `could not be set up: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+    for (const skip of skipped) log(`skipping ${skip.routeId}: ${skip.reason}`);
+
+    // 1 and 2: warm latency beside the floor, in one interleaved run.
+    const floor = makeFloor(context);
+    const warmTargets: WarmTarget[] = [
+      { id: 'floor', path: '/floor', timeoutSeconds: 10, handler: floor.handler, counter: floor.counter, request: (n) => floor.request(OFFSET.warm + n) },
+      ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n) })),
+    ];
+    log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
+    const warm = await measureWarm(warmTargets, SETTINGS);
+    floor.client.destroy();
+    const floorWarm = warm.find((result) => result.id === 'floor')!;
+
+    // 3: cold starts of the bundles as the stack builds them, beside a bare SDK client.
+    const bundles: Bundle[] = [];
+    const coldTargets: ColdTarget[] = [bareTarget(context)];
+    for (const bench of benches) {
+      try {
+        const bundle = await bundleRoute(bench.route);
+        bundles.push(bundle);
+        coldTargets.push(bundleTarget(context, bench.route, bundle, (run) => bench.request(OFFSET.cold + run)));
+      } catch (error) {
+        skipped.push({ routeId: bench.route.id, reason: `cold start: the bundle did not build: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+    log(`cold start: ${SETTINGS.coldRuns} fresh processes each for ${coldTargets.map((t) => t.id).join(', ')}`);
+    const cold = await measureColdStarts(coldTargets, SETTINGS.coldRuns);
+
+    // 4: the local gateway's throughput.
+    const throughput = await measureGateway(context, benches);
+
+    // 5: cost per million events.
+    const costs: CostPerMillion[] = benches.map((bench) => costPerMillion(bench.route, warm.find((result) => result.id === bench.route.id)!));
+
+    const results = {
+      benchmark: 'npm run bench',
+      mode: quick ? 'quick' : 'full',
+      startedAt: startedAt.toISOString(),
+      durationSeconds: Math.round((Date.now() - startedAt.getTime()) / 1000),
+      machine: { ...machine, loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) },
+      settings: SETTINGS,
+      notes: [
+        'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped in middy as index.ts does; DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
+        'Floor: HMAC-SHA256 check of the raw body plus one conditional PutItem, same DynamoDB Local, same run, interleaved request by request with the routes.',
+        'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts); @aws-sdk/* is external, as in the stack, and on this machine resolves from node_modules (in Lambda, from the runtime). NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
+        `This machine runs Node ${machine.node}; the Lambdas run Node.js 22 on arm64 (Graviton).`,
+      ],
+      skipped,
+      warm: warm.map((result) => ({
+        ...result,
+        ratioToFloor: result.id === 'floor' ? undefined : { p50: ratio(result.latency.p50, floorWarm.latency.p50), p99: ratio(result.latency.p99, floorWarm.latency.p99) },
+      })),
+      coldStart: cold,
+      bundles: bundles.map(({ file, ...rest }) => ({ ...rest, file: path.relative(process.cwd(), file) })),
+      throughput,
+      prices: PRICES,
+      costPerMillionEvents: costs,
+      targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles),
+    };
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+    printReport(results);
+    log(`wrote ${path.relative(process.cwd(), RESULTS_FILE)} in ${results.durationSeconds} s`);
+  } finally {
+    await context.stop();
+  }
+}
+
+async function measureGateway(context: Awaited<ReturnType<typeof startBenchContext>>, benches: RouteBench[]): Promise<{ routeId: string; path: 'new events' | 'duplicates'; note?: string; levels: ThroughputResult[] } | { skipped: string }> {
+  const justWallet = benches.find((bench) => bench.route.id === 'just-wallet');
+  const village = benches.find((bench) => bench.route.id === 'village-cash-out');
+  const subject = justWallet ?? village;
+  if (!subject) return { skipped: 'neither the Just Wallet nor the Village route is present' };
+  const duplicates = !justWallet;
+  const gateway = await startGatewayProcess(context);
+  try {
+    const levels: ThroughputResult[] = [];
+    for (const [index, concurrency] of CONCURRENCY.entries()) {
+      log(`throughput: ${subject.route.id} through the local gateway at concurrency ${concurrency}`);
+      const base = OFFSET.throughput + index * 1_000_000;
+      levels.push(
+        await measureThroughput({
+          url: gateway.url,
+          path: subject.route.path,
+          concurrency,
+          maxRequests: SETTINGS.throughputRequests,
+          maxSeconds: SETTINGS.throughputSeconds,
+          // Without the Just Wallet route: one cash-out, then the same one again and again.
+          request: (n) => subject.request(duplicates ? base : base + n),
+        }),
+      );
+    }
+    return { routeId: subject.route.id, path: duplicates ? 'duplicates' : 'new events', ...(duplicates ? { note: 'the Just Wallet route is not present: the Village route’s duplicate path instead' } : {}), levels };
+  } finally {
+    await gateway.stop();
+  }
+}
+
+function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmResult, cold: ColdStartResult[], bundles: Bundle[]) {
+  return routes.map((route) => {
+    const w = warm.find((result) => result.id === route.id)!;
+    const c = cold.find((result) => result.id === route.id);
+    const b = bundles.find((bundle) => bundle.routeId === route.id);
+    const p50 = ratio(w.latency.p50, floor.latency.p50);
+    const p99 = ratio(w.latency.p99, floor.latency.p99);
+    return {
+      routeId: route.id,
+      warmP50: { ratio: p50, target: TARGETS.warmP50, met: p50 <= TARGETS.warmP50 },
+      warmP99: { ratio: p99, target: TARGETS.warmP99, met: p99 <= TARGETS.warmP99 },
+      coldStart: c?.ratioToFloor === undefined ? undefined : { ratio: c.ratioToFloor, target: TARGETS.coldStart, met: c.ratioToFloor <= TARGETS.coldStart },
+      ...(route.id === 'just-wallet' && b ? { bundleFreeOfStripeSdk: { met: !b.includesStripeSdk } } : {}),
+    };
+  });
+}
+
+
+await main();

@@ -1,0 +1,111 @@
+import { performance } from 'node:perf_hooks';
+import { lambdaContext } from '../lib/local/gateway.js';
+import { apiGatewayEvent } from '../test/support/events.js';
+import { emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
+import type { BenchHandler, SignedRequest } from './routes/types.js';
+import { summarise, type Summary } from './stats.js';
+
+/** Something measured warm, in-process: a route's handler, or the floor. */
+export interface WarmTarget {
+  id: string;
+  path: string;
+  timeoutSeconds: number;
+  handler: BenchHandler;
+  counter: { usage: DynamoUsage };
+  request(n: number): SignedRequest;
+}
+
+export interface WarmResult {
+  id: string;
+  /** New events: each one the route has not seen. */
+  latency: Summary;
+  /** The same events delivered again, answered from the stored record. */
+  duplicates: Summary;
+  /** Mean DynamoDB use per request, as counted on the client. */
+  dynamoPerRequest: DynamoUsage;
+  dynamoPerDuplicate: DynamoUsage;
+  /** Mean of the durations rounded up to whole milliseconds, as Lambda bills them. */
+  billedMsMean: number;
+  duplicateBilledMsMean: number;
+  errors: number;
+  firstError?: string;
+}
+
+export interface WarmOptions {
+  warmup: number;
+  requests: number;
+  duplicates: number;
+}
+
+/**
+ * Every target in turn, one request each per round (the starting target rotating), so that
+ * DynamoDB Local's own warm-up, garbage collection and drift fall on all of them alike.
+ */
+export async function measureWarm(targets: WarmTarget[], options: WarmOptions): Promise<WarmResult[]> {
+  const state = targets.map((target) => ({ target, samples: [] as number[], dups: [] as number[], usage: emptyUsage(), dupUsage: emptyUsage(), errors: 0, firstError: undefined as string | undefined }));
+
+  const once = async (entry: (typeof state)[number], n: number, into: 'samples' | 'dups' | 'none') => {
+    const { target } = entry;
+    const request = target.request(n);
+    const event = apiGatewayEvent(target.path, request.body, request.headers);
+    const context = lambdaContext(target.id, target.timeoutSeconds);
+    const before = structuredClone(target.counter.usage);
+    const started = performance.now();
+    const response = await target.handler(event, context);
+    const elapsed = performance.now() - started;
+    if (response.statusCode !== 200) {
+      entry.errors += 1;
+      entry.firstError ??= `${response.statusCode} ${response.body}`;
+    }
+    if (into === 'none') return;
+    entry[into].push(elapsed);
+    const used = usageSince(target.counter.usage, before);
+    add(into === 'samples' ? entry.usage : entry.dupUsage, used);
+  };
+
+  const rounds = async (count: number, nOf: (round: number) => number, into: 'samples' | 'dups' | 'none') => {
+    for (let round = 0; round < count; round += 1) {
+      for (let k = 0; k < state.length; k += 1) await once(state[(round + k) % state.length]!, nOf(round), into);
+    }
+  };
+
+  await rounds(options.warmup, (round) => round, 'none');
+  await rounds(options.requests, (round) => options.warmup + round, 'samples');
+  // Events already delivered (and answered) once, spread over the whole run.
+  const stride = Math.max(1, Math.floor(options.requests / Math.max(1, options.duplicates)));
+  await rounds(options.duplicates, (round) => options.warmup + ((round * stride) % options.requests), 'dups');
+
+  return state.map((entry) => {
+    const billed = (samples: number[]) => Number((samples.reduce((sum, ms) => sum + Math.ceil(ms), 0) / Math.max(1, samples.length)).toFixed(3));
+    return {
+      id: entry.target.id,
+      latency: summarise(entry.samples),
+      duplicates: summarise(entry.dups),
+      dynamoPerRequest: perRequest(entry.usage, entry.samples.length),
+      dynamoPerDuplicate: perRequest(entry.dupUsage, entry.dups.length),
+      billedMsMean: billed(entry.samples),
+      duplicateBilledMsMean: billed(entry.dups),
+      errors: entry.errors,
+      ...(entry.firstError ? { firstError: entry.firstError } : {}),
+    };
+  });
+}
+
+function add(total: DynamoUsage, used: DynamoUsage): void {
+  total.reads += used.reads;
+  total.writes += used.writes;
+  total.readUnits += used.readUnits;
+  total.writeUnits += used.writeUnits;
+  for (const [name, count] of Object.entries(used.calls)) total.calls[name] = (total.calls[name] ?? 0) + count;
+}
+
+function perRequest(total: DynamoUsage, count: number): DynamoUsage {
+  const mean = (value: number) => Number((value / Math.max(1, count)).toFixed(3));
+  return {
+    reads: mean(total.reads),
+    writes: mean(total.writes),
+    readUnits: mean(total.readUnits),
+    writeUnits: mean(total.writeUnits),
+    calls: Object.fromEntries(Object.entries(total.calls).map(([name, value]) => [name, mean(value)])),
+  };
+}
