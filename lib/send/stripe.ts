@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import Stripe from 'stripe';
+import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
+import { LedgerStore } from '../../functions/shared/ledger.js';
+import { fixture, fixtureNames } from './fixtures.js';
+import type { SampleSender } from './types.js';
+
+type StripeObject = Record<string, unknown> & { id: string; object: string; metadata?: Record<string, string> | null };
+type StripeEventSample = Record<string, unknown> & { id: string; type: string; created: number; account?: string; data: { object: StripeObject } };
+
+/**
+ * A sample Stripe event of any type, from test/events/stripe, with a fresh event id and
+ * `created` = now, pretty-printed as Stripe sends it and signed with the SDK's
+ * `webhooks.generateTestHeaderString`. `--payout` / `--object-id` and `--cash-out-id` point it
+ * at a real cash-out: given only the cash-out id, the payout (or transfer) id and the account
+ * are read from the ledger (local DynamoDB, or `--ledger-table` in AWS). A type without a
+ * fixture is sent as an event of that type with a placeholder object.
+ */
+export const stripeSender: SampleSender = {
+  provider: 'stripe',
+  path: '/webhooks/stripe',
+  secretEnv: 'STRIPE_WEBHOOK_SECRET',
+  usage:
+    'stripe <event-type> [--payout po_…|--object-id ID] [--cash-out-id ID] [--account acct_…] [--status S] [--created UNIX_SECONDS] [--id evt_…] [--ledger-table T --region R]\n' +
+    `      event types with a sample: ${fixtureNames('stripe').join(', ')}`,
+  async build({ type = 'payout.paid', secret, options }) {
+    const sample = sampleEvent(type);
+    sample.id = options.id ?? `evt_${randomBytes(12).toString('hex')}`;
+    sample.created = options.created ? Number(options.created) : Math.floor(Date.now() / 1000);
+    const object = sample.data.object;
+    const isMovement = object.object === 'payout' || object.object === 'transfer';
+
+    let objectId = options.payout ?? options['object-id'];
+    let accountId = options.account;
+    const cashOutId = options['cash-out-id'];
+    if (cashOutId && isMovement) {
+      object.metadata = { ...(object.metadata ?? {}), cash_out_id: cashOutId };
+      if (object.object === 'transfer') object.transfer_group = cashOutId;
+      if (!objectId) {
+        const item = await ledgerItem(cashOutId, options);
+        if (item?.stripeObjectId) {
+          console.log(`Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`);
+          objectId = item.stripeObjectId;
+          accountId ??= item.accountId;
+        } else {
+          console.log(`Cash-out ${cashOutId} has no Stripe object in the ledger; sending the sample's ${object.id}.`);
+        }
+      }
+    }
+    if (objectId) object.id = objectId;
+    // The sample's own cash-out id would name the wrong cash-out for another payout.
+    if (options.payout || options['object-id']) {
+      if (!cashOutId && object.metadata?.cash_out_id) object.metadata = {};
+      if (!cashOutId && object.object === 'transfer') object.transfer_group = null;
+    }
+    if (accountId) {
+      if (object.object === 'transfer') object.destination = accountId;
+      else sample.account = accountId;
+    }
+    if (options.status) object.status = options.status;
+
+    // Stripe sends its events pretty-printed; the signature covers these exact bytes.
+    const body = JSON.stringify(sample, null, 2);
+    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
+    return {
+      body,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': signature },
+    };
+  },
+};
+
+function sampleEvent(type: string): StripeEventSample {
+  if (fixtureNames('stripe').includes(type)) return JSON.parse(fixture('stripe', type)) as StripeEventSample;
+  return { id: '', object: 'event', api_version: null, created: 0, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object: { id: 'obj_sample', object: type.split('.')[0] ?? 'unknown' } } };
+}
+
+async function ledgerItem(cashOutId: string, options: Record<string, string | undefined>) {
+  const table = options['ledger-table'];
+  const endpoint = table ? undefined : (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000');
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const db = makeDocumentClient({ endpoint, region: options.region });
+  try {
+    return await new LedgerStore(db, table ?? process.env.LEDGER_TABLE ?? 'local-ledger').get(cashOutId);
+  } catch (error) {
+    console.log(`Could not read the ledger (${(error as Error).message}); pass --payout to name the payout.`);
+    return undefined;
+  } finally {
+    db.destroy();
+  }
+}
