@@ -11,11 +11,14 @@ import { TABLES, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
+import { Reconciliation } from './reconciliation.js';
 
 export interface GatewayStackProps extends StackProps {
   /** `payout` (the connected account's balance to its bank) or `transfer` (platform → connected account). */
   payoutMode?: 'payout' | 'transfer';
   villageDeadlineMs?: number;
+  /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
+  reconcileRateMinutes?: number;
 }
 
 /** Least privilege: the item-level calls the functions make, no scans, no deletes. */
@@ -31,6 +34,7 @@ export class GatewayStack extends Stack {
   readonly tables = new Map<TableDefinition['id'], TableV2>();
   readonly secrets = new Map<string, Secret>();
   readonly functions = new Map<string, GatewayFunction>();
+  readonly reconciliation: Reconciliation;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
@@ -109,6 +113,12 @@ export class GatewayStack extends Stack {
         description: `Webhook URL: ${definition.description}`,
       });
     }
+
+    this.reconciliation = new Reconciliation(this, 'Reconciliation', {
+      ledger: this.tables.get('ledger')!,
+      stripeSecretKey: this.secrets.get('stripeSecretKey')!,
+      rateMinutes: props.reconcileRateMinutes,
+    });
 
     // Issue 5 hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
     new ApiHardening(this, 'ApiHardening', { api: this.api, limits: apiLimitsFromContext(this) });
