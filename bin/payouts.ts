@@ -1,0 +1,132 @@
+import { parseArgs } from 'node:util';
+import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
+import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
+import { makeDocumentClient } from '../functions/shared/dynamodb.js';
+import { maskEmail } from '../functions/shared/redact.js';
+
+/**
+ * `npm run payouts -- show <cashOutId> | list [--status S] [--since T]`: where is cash-out X?
+ * Against the local ledger (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000) or a deployed
+ * one (`--table`, AWS credentials from the usual chain). `--json` prints the items as stored.
+ */
+const usage =
+  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N]  [--table NAME] [--endpoint URL] [--region R] [--json]\n' +
+  `  statuses: ${ALL_STATUSES.join(', ')}`;
+
+function parse() {
+  return parseArgs({
+    allowPositionals: true,
+    strict: true,
+    options: {
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      json: { type: 'boolean' },
+      status: { type: 'string' },
+      since: { type: 'string' },
+      limit: { type: 'string' },
+      attention: { type: 'boolean' },
+    },
+  });
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** `90m`, `24h`, `7d` ago, or an ISO date/time. */
+function sinceTime(value: string): string {
+  const relative = /^(\d+)([mhd])$/.exec(value);
+  if (relative) {
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
+    return new Date(Date.now() - Number(relative[1]) * unit).toISOString();
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new UsageError(`--since must be like 90m, 24h, 7d or an ISO date/time, not "${value}".`);
+  return new Date(time).toISOString();
+}
+
+const needsAttention = (item: ReconciledItem) => Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid);
+
+/** Short markers for what a person should notice. */
+function flags(item: ReconciledItem): string[] {
+  return [
+    item.needsOperator ? 'NEEDS-OPERATOR' : '',
+    item.needsCompensation ? 'needs-compensation' : '',
+    item.failedAfterPaid ? 'failed-after-200' : '',
+    item.compensation ? item.compensation.replace('_', '-') : '',
+  ].filter(Boolean);
+}
+
+function row(item: ReconciledItem): string {
+  const village = item.answer ? `village ${item.answer.statusCode}` : 'village -';
+  return [item.updatedAt, item.cashOutId, item.status, `${item.amount} ${item.currency}`, village, item.stripeObjectId ?? '-', maskEmail(item.destinationEmail), flags(item).join(',')].join('\t').trimEnd();
+}
+
+function show(item: ReconciledItem): string {
+  const answer = item.answer ? `${item.answer.statusCode}${typeof item.answer.body.error === 'string' ? ` ${item.answer.body.error}` : ''}` : 'not answered';
+  const lines: [string, string | number | undefined][] = [
+    ['status', item.status],
+    ['attention', item.needsOperator ? `NEEDS OPERATOR: ${item.operatorReason ?? 'see the logs'}` : flags(item).join(', ') || undefined],
+    ['amount', `${item.amount} ${item.currency} (${item.amountMinor} minor units)`],
+    ['recipient', `${maskEmail(item.destinationEmail)}${item.accountId ? ` → ${item.accountId}` : ''}`],
+    ['mode', item.mode],
+    ['Stripe', item.stripeObjectId ? `${item.stripeObjectType ?? item.mode} ${item.stripeObjectId}` : undefined],
+    ['Village answered', answer],
+    ['reason', item.reason],
+    ['failure', item.failureCode ? `${item.failureCode}${item.failureMessage ? `: ${item.failureMessage}` : ''}` : undefined],
+    ['compensation', item.compensation ? `${item.compensation} at ${item.compensatedAt}` : undefined],
+    ['amount reversed', item.amountReversed],
+    ['created', item.createdAt],
+    ['Stripe request', item.stripeRequestSentAt],
+    ['updated', item.updatedAt],
+    ['reconciled', item.reconciledAt],
+    ['attempts', item.attempts],
+  ];
+  return [`Cash-out ${item.cashOutId}`, ...lines.filter(([, value]) => value !== undefined && value !== '').map(([label, value]) => `  ${label.padEnd(17)} ${value}`)].join('\n');
+}
+
+let parsed: ReturnType<typeof parse>;
+try {
+  parsed = parse();
+} catch (error) {
+  console.error(`${(error as Error).message}\n${usage}`);
+  process.exit(2);
+}
+const { positionals, values } = parsed;
+const [command, cashOutId] = positionals;
+const endpoint = values.endpoint ?? (values.table ? undefined : (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000'));
+const tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
+const store = new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
+
+try {
+  if (command === 'show' && cashOutId) {
+    const item = await store.get(cashOutId);
+    if (!item) {
+      console.error(`No cash-out ${cashOutId} in ${tableName}.`);
+      process.exit(1);
+    }
+    console.log(values.json ? JSON.stringify(item, null, 2) : show(item));
+  } else if (command === 'list') {
+    const status = values.status as ReconciledStatus | undefined;
+    if (status !== undefined && !ALL_STATUSES.includes(status)) throw new UsageError(`Unknown status "${status}".`);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number, at least 1.');
+    const since = values.since === undefined ? undefined : sinceTime(values.since);
+    let items = await store.list({ status, since, limit: values.attention ? 10_000 : limit });
+    if (values.attention) items = items.filter(needsAttention).slice(0, limit);
+    if (values.json) console.log(JSON.stringify(items, null, 2));
+    else if (items.length === 0) console.log(`No cash-outs${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''}${values.attention ? ' needing attention' : ''} in ${tableName}.`);
+    else for (const item of items) console.log(row(item));
+  } else {
+    console.error(usage);
+    process.exit(2);
+  }
+} catch (error) {
+  if (error instanceof UsageError) {
+    console.error(`${error.message}\n${usage}`);
+    process.exit(2);
+  }
+  console.error((error as Error).message);
+  process.exit(1);
+}
