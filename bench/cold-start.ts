@@ -17,6 +17,8 @@ export const BUNDLE_DIR = path.join(PROJECT_ROOT, '.bench', 'bundles');
 
 export interface Bundle {
   routeId: string;
+  /** Unset for the stack's own bundle; otherwise what was changed from BUNDLING. */
+  variant?: string;
   file: string;
   bytes: number;
   sourceMapBytes: number;
@@ -25,12 +27,22 @@ export interface Bundle {
   includesStripeSdk: boolean;
 }
 
+/** A change to BUNDLING, measured beside the stack's own bundle: what a faster cold start would take. */
+export interface BundleVariant {
+  name: string;
+  external: string[];
+  sourcesContent: boolean;
+}
+
+/** The AWS SDK bundled (and tree-shaken) instead of loaded from node_modules, and source maps without the sources. */
+export const WHAT_IF: BundleVariant = { name: 'SDK bundled, map without sourcesContent', external: [], sourcesContent: false };
+
 /**
  * The function's bundle as the stack builds it: esbuild with the options of BUNDLING
- * (lib/gateway-function.ts), the way NodejsFunction passes them to esbuild.
+ * (lib/gateway-function.ts), the way NodejsFunction passes them to esbuild; or a variant.
  */
-export async function bundleRoute(route: RouteDefinition): Promise<Bundle> {
-  const outfile = path.join(BUNDLE_DIR, route.id, BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js');
+export async function bundleRoute(route: RouteDefinition, variant?: BundleVariant): Promise<Bundle> {
+  const outfile = path.join(BUNDLE_DIR, variant ? 'what-if' : 'stack', route.id, BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js');
   const result = await build({
     entryPoints: [path.join(PROJECT_ROOT, route.entry)],
     outfile,
@@ -42,13 +54,15 @@ export async function bundleRoute(route: RouteDefinition): Promise<Bundle> {
     sourcemap: BUNDLING.sourceMap ?? false,
     mainFields: BUNDLING.mainFields,
     banner: BUNDLING.banner ? { js: BUNDLING.banner } : undefined,
-    external: BUNDLING.externalModules ?? ['@aws-sdk/*'],
+    external: variant?.external ?? BUNDLING.externalModules ?? ['@aws-sdk/*'],
+    sourcesContent: variant?.sourcesContent ?? BUNDLING.sourcesContent ?? true,
     metafile: true,
     logLevel: 'warning',
   });
   const inputs = Object.values(result.metafile.outputs).flatMap((output) => Object.entries(output.inputs));
   return {
     routeId: route.id,
+    ...(variant ? { variant: variant.name } : {}),
     file: outfile,
     bytes: statSync(outfile).size,
     sourceMapBytes: BUNDLING.sourceMap ? statSync(`${outfile}.map`).size : 0,
@@ -105,11 +119,13 @@ export interface ColdTarget {
   make(run: number): { args: string[]; env: Record<string, string> };
 }
 
+export const bundleId = (bundle: Pick<Bundle, 'routeId' | 'variant'>) => (bundle.variant ? `${bundle.routeId} (what if)` : bundle.routeId);
+
 export const BARE_ID = 'floor: bare client';
 
 export function bundleTarget(context: BenchContext, route: RouteDefinition, bundle: Bundle, request: (run: number) => SignedRequest): ColdTarget {
   return {
-    id: route.id,
+    id: bundleId(bundle),
     make(run) {
       const { body, headers } = request(run);
       return {

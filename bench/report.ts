@@ -1,4 +1,4 @@
-import type { ColdStartResult, Bundle } from './cold-start.js';
+import { bundleId, type ColdStartResult, type Bundle } from './cold-start.js';
 import type { CostPerMillion, PRICES } from './cost.js';
 import type { DynamoUsage } from './dynamo-counter.js';
 import type { Machine } from './machine.js';
@@ -15,7 +15,7 @@ export interface Report {
   throughput: { routeId: string; path: string; note?: string; levels: ThroughputResult[] } | { skipped: string };
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
-  targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; bundleFreeOfStripeSdk?: { met: boolean } }[];
+  targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean } }[];
 }
 
 interface Target {
@@ -44,12 +44,12 @@ export function printReport(report: Report): void {
     table(
       ['function', 'runs', 'to answer', '×bare', 'node boot', 'load', 'first request', 'bundle bytes', 'map bytes', 'Stripe SDK', 'errors'],
       report.coldStart.map((c) => {
-        const bundle = report.bundles.find((b) => b.routeId === c.id);
+        const bundle = report.bundles.find((b) => bundleId(b) === c.id);
         return [c.id, c.runs, c.wallMs, c.ratioToFloor ?? 1, c.bootMs, c.loadMs, c.firstRequestMs, bundle?.bytes ?? '', bundle?.sourceMapBytes ?? '', bundle ? (bundle.includesStripeSdk ? 'yes' : 'no') : '', c.errors];
       }),
     ),
   );
-  for (const bundle of report.bundles) out.push(`  ${bundle.routeId}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
+  for (const bundle of report.bundles) out.push(`  ${bundleId(bundle)}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
 
   out.push('');
   if ('skipped' in report.throughput) {
@@ -72,8 +72,8 @@ export function printReport(report: Report): void {
   out.push('', 'Targets: warm p50 ≤ 1.5× floor, p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK');
   out.push(
     table(
-      ['route', 'warm p50', 'warm p99', 'cold start', 'no Stripe SDK'],
-      report.targets.map((t) => [t.routeId, mark(t.warmP50), mark(t.warmP99), t.coldStart ? mark(t.coldStart) : 'n/a', t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '']),
+      ['route', 'warm p50', 'warm p99', 'cold start', 'cold start (what if)', 'no Stripe SDK'],
+      report.targets.map((t) => [t.routeId, mark(t.warmP50), mark(t.warmP99), t.coldStart ? mark(t.coldStart) : 'n/a', t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '', t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '']),
     ),
   );
   process.stdout.write(`${out.join('\n')}\n`);
