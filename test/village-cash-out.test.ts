@@ -321,6 +321,23 @@ describe('when Stripe misbehaves', () => {
     expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'pending', answer: { statusCode: 200 } });
   });
 
+  test('a transient failure while checking the account is retried, and the cash-out is paid', async () => {
+    h.stripe.failNext({ kind: 'reset' }, { method: 'GET', pathPrefix: '/v1/accounts/' });
+    const request = cashOut();
+    expect((await h.send(request)).statusCode).toBe(200);
+    expect(h.stripe.requests.filter((r) => r.path === '/v1/accounts/acct_1Ada').length).toBeGreaterThanOrEqual(2);
+    expect(creationsFor(request.cash_out_id)).toHaveLength(1);
+  });
+
+  test('Stripe unreachable while checking the account: 500, nothing paid', async () => {
+    h.stripe.failNext({ kind: 'error', status: 503, type: 'api_error' }, { method: 'GET', pathPrefix: '/v1/accounts/', times: 3 });
+    const request = cashOut();
+    const response = await h.send(request);
+    expect(response.statusCode).toBe(500);
+    expect(response.body.error).toBe('stripe_unavailable');
+    expect(requestsFor(request.cash_out_id)).toHaveLength(0);
+  });
+
   test("Stripe hanging: the answer comes inside Village's deadline and the ledger says unknown", async () => {
     const fast = await villageHarness({ deadlineMs: 3000, answerMarginMs: 600, stripeAttemptTimeoutMs: 500, minAttemptMs: 100 });
     await fast.recipients.put('ada@example.com', 'acct_1Ada', new Date());
@@ -383,7 +400,7 @@ describe('claims left by crashed invocations', () => {
   test('a taken-over claim whose Stripe call was marked, with no time left, is left unknown — never called unpaid', async () => {
     const request = cashOut({ amount: '20.15', currency: 'USD' });
     await crashedClaim(request, { stripeCalled: true });
-    const response = await h.send(request, { remainingMs: 700 });
+    const response = await h.send(request, { remainingMs: 550 });
     expect(response.statusCode).toBe(500);
     expect(response.body.error).toBe('payout_outcome_unknown');
     expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'unknown' });

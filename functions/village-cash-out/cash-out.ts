@@ -4,7 +4,7 @@ import type { LedgerItem, LedgerStatus, LedgerStore, StoredAnswer } from '../sha
 import type { MoveKind } from '../shared/money.js';
 import type { RecipientStore } from '../shared/recipients.js';
 import { maskEmail } from '../shared/redact.js';
-import { describeStripeError, type StripeClient } from '../shared/stripe.js';
+import { describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { CashOutRequest } from './payload.js';
 import { moveMoney, type MoveOutcome } from './move-money.js';
@@ -133,7 +133,7 @@ async function payClaimed(deps: CashOutDeps, item: LedgerItem, attemptId: string
     if (remaining < 2 * deps.minAttemptMs) {
       return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', "Not enough time left before Village's deadline; nothing was paid.", cashOutId), { reason: 'deadline_exceeded', accountId });
     }
-    const problem = await accountProblem(stripe, accountId, deps.mode, Math.min(deps.stripeAttemptTimeoutMs, Math.floor(remaining / 3)));
+    const problem = await accountProblem(stripe, accountId, deps.mode, { clock, deadlineAt: timing.deadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, reserveMs: 2 * deps.minAttemptMs });
     if (problem) {
       logger.warn('Cash-out to an account that cannot be paid', { cashOutId, accountId, reason: problem.reason });
       return finish(deps, item, attemptId, 'rejected', refusal(problem.statusCode, problem.reason, problem.message, cashOutId), { reason: problem.reason, accountId });
@@ -184,24 +184,39 @@ interface AccountProblem {
   message: string;
 }
 
-async function accountProblem(stripe: StripeClient, accountId: string, mode: MoveKind, timeout: number): Promise<AccountProblem | undefined> {
-  try {
-    const account = await stripe.accounts.retrieve(accountId, {}, { timeout });
-    if (!account.payouts_enabled) {
-      return { statusCode: 400, reason: 'payouts_not_enabled', message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid." };
+/**
+ * Whether the account can be paid. A read, so transient failures (timeouts, resets, 5xx,
+ * 429) are retried while time remains, keeping back what the payout call itself needs.
+ */
+async function accountProblem(
+  stripe: StripeClient,
+  accountId: string,
+  mode: MoveKind,
+  budget: { clock: Clock; deadlineAt: number; attemptTimeoutMs: number; reserveMs: number },
+): Promise<AccountProblem | undefined> {
+  let failure: StripeFailure | undefined;
+  for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const available = budget.deadlineAt - budget.clock.now() - budget.reserveMs;
+    if (available < budget.reserveMs / 2) break;
+    try {
+      const account = await stripe.accounts.retrieve(accountId, {}, { timeout: Math.min(budget.attemptTimeoutMs, Math.floor(available / 2)) });
+      if (!account.payouts_enabled) {
+        return { statusCode: 400, reason: 'payouts_not_enabled', message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid." };
+      }
+      if (mode === 'transfer' && account.capabilities?.transfers !== 'active') {
+        return { statusCode: 400, reason: 'transfers_not_enabled', message: "The recipient's Stripe account cannot receive transfers; nothing was paid." };
+      }
+      return undefined;
+    } catch (error) {
+      failure = describeStripeError(error);
+      if (!failure) throw error;
+      if (failure.statusCode === 404 || failure.code === 'resource_missing' || failure.statusCode === 403) {
+        return { statusCode: 400, reason: 'unknown_account', message: "The recipient's Stripe account does not exist or is not connected to this platform; nothing was paid." };
+      }
+      if (!isRetryable(failure)) break;
     }
-    if (mode === 'transfer' && account.capabilities?.transfers !== 'active') {
-      return { statusCode: 400, reason: 'transfers_not_enabled', message: "The recipient's Stripe account cannot receive transfers; nothing was paid." };
-    }
-    return undefined;
-  } catch (error) {
-    const failure = describeStripeError(error);
-    if (!failure) throw error;
-    if (failure.statusCode === 404 || failure.code === 'resource_missing' || failure.statusCode === 403) {
-      return { statusCode: 400, reason: 'unknown_account', message: "The recipient's Stripe account does not exist or is not connected to this platform; nothing was paid." };
-    }
-    return { statusCode: 500, reason: 'stripe_unavailable', message: `Stripe could not be asked about the recipient's account (${failure.type}); nothing was paid.` };
   }
+  return { statusCode: 500, reason: 'stripe_unavailable', message: `Stripe could not be asked about the recipient's account (${failure?.type ?? 'no time left'}); nothing was paid.` };
 }
 
 /** Records the final state and the answer, then answers; a failed write never changes the answer. */
