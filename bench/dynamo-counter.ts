@@ -7,6 +7,8 @@ export interface DynamoUsage {
   writes: number;
   readUnits: number;
   writeUnits: number;
+  /** Of the write units, those spent keeping global secondary indexes up to date. */
+  indexWriteUnits: number;
   /** Calls by operation name, e.g. { PutItem: 1, UpdateItem: 2 }. */
   calls: Record<string, number>;
 }
@@ -14,7 +16,7 @@ export interface DynamoUsage {
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
-export const emptyUsage = (): DynamoUsage => ({ reads: 0, writes: 0, readUnits: 0, writeUnits: 0, calls: {} });
+export const emptyUsage = (): DynamoUsage => ({ reads: 0, writes: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, calls: {} });
 
 export function usageSince(now: DynamoUsage, before: DynamoUsage): DynamoUsage {
   const calls: Record<string, number> = {};
@@ -22,10 +24,10 @@ export function usageSince(now: DynamoUsage, before: DynamoUsage): DynamoUsage {
     const delta = count - (before.calls[name] ?? 0);
     if (delta) calls[name] = delta;
   }
-  return { reads: now.reads - before.reads, writes: now.writes - before.writes, readUnits: now.readUnits - before.readUnits, writeUnits: now.writeUnits - before.writeUnits, calls };
+  return { reads: now.reads - before.reads, writes: now.writes - before.writes, readUnits: now.readUnits - before.readUnits, writeUnits: now.writeUnits - before.writeUnits, indexWriteUnits: now.indexWriteUnits - before.indexWriteUnits, calls };
 }
 
-type ConsumedCapacity = { CapacityUnits?: number };
+type ConsumedCapacity = { CapacityUnits?: number; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> };
 
 /**
  * Counts every command the client sends, by wrapping it in a middleware: nothing is guessed.
@@ -41,21 +43,26 @@ export function countDynamoCalls(db: DynamoDBClient | DynamoDBDocumentClient): {
       const isRead = READS.has(name);
       const isWrite = WRITES.has(name);
       const input = args.input as { ReturnConsumedCapacity?: string };
-      if (isRead || isWrite) input.ReturnConsumedCapacity ??= 'TOTAL';
+      if (isRead || isWrite) input.ReturnConsumedCapacity ??= 'INDEXES';
       const usage = counter.usage;
       usage.calls[name] = (usage.calls[name] ?? 0) + 1;
       if (isRead) usage.reads += 1;
       if (isWrite) usage.writes += 1;
       let units = 1;
+      let indexUnits = 0;
       try {
         const result = await next(args);
         const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
         const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
         if (list.length) units = list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
+        indexUnits = list.reduce((sum, entry) => sum + Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce((s, index) => s + (index.CapacityUnits ?? 0), 0), 0);
         return result;
       } finally {
         if (isRead) usage.readUnits += units;
-        if (isWrite) usage.writeUnits += units;
+        if (isWrite) {
+          usage.writeUnits += units;
+          usage.indexWriteUnits += indexUnits;
+        }
       }
     },
     { step: 'initialize', name: 'benchCountDynamoCalls' },

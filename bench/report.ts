@@ -87,7 +87,7 @@ function usage(u: DynamoUsage): string {
   const calls = Object.entries(u.calls)
     .map(([name, count]) => `${count === 1 ? '' : count}${name}`)
     .join('+');
-  return `${calls || 'none'} (${u.writeUnits} WRU, ${u.readUnits} RRU)`;
+  return `${calls || 'none'} (${u.writeUnits} WRU${u.indexWriteUnits ? ` of which ${u.indexWriteUnits} for indexes` : ''}, ${u.readUnits} RRU)`;
 }
 
 function table(headers: string[], rows: (string | number)[][]): string {

@@ -96,6 +96,7 @@ function add(total: DynamoUsage, used: DynamoUsage): void {
   total.writes += used.writes;
   total.readUnits += used.readUnits;
   total.writeUnits += used.writeUnits;
+  total.indexWriteUnits += used.indexWriteUnits;
   for (const [name, count] of Object.entries(used.calls)) total.calls[name] = (total.calls[name] ?? 0) + count;
 }
 
@@ -106,6 +107,7 @@ function perRequest(total: DynamoUsage, count: number): DynamoUsage {
     writes: mean(total.writes),
     readUnits: mean(total.readUnits),
     writeUnits: mean(total.writeUnits),
+    indexWriteUnits: mean(total.indexWriteUnits),
     calls: Object.fromEntries(Object.entries(total.calls).map(([name, value]) => [name, mean(value)])),
   };
 }
