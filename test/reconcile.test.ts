@@ -72,9 +72,18 @@ describe('deciding what a cash-out needs (the rules, without I/O)', () => {
 
   test('answered non-200 or never: a pending payout is canceled and a transfer reversed', () => {
     expect(at(0, {}, payout('pending'))).toMatchObject({ action: 'compensate', how: 'cancel_payout' });
-    expect(at(11 * MINUTE, { status: 'processing', answer: undefined }, payout('pending'))).toMatchObject({ action: 'compensate', how: 'cancel_payout' });
     expect(at(0, { mode: 'transfer' }, transfer())).toMatchObject({ action: 'compensate', how: 'reverse_transfer' });
     expect(at(0, { status: 'paid', mode: 'transfer', needsCompensation: true }, transfer())).toMatchObject({ action: 'compensate', how: 'reverse_transfer' });
+  });
+
+  test("a crashed claim whose money moved goes to an operator (Village may have been answered 200 and only the ledger write failed), unless set to compensate", () => {
+    const crashed = { status: 'processing' as const, answer: undefined };
+    expect(at(11 * MINUTE, crashed, payout('pending'))).toMatchObject({ action: 'operator', status: 'pending', reason: 'village_answer_unknown' });
+    expect(at(11 * MINUTE, { ...crashed, mode: 'transfer' }, transfer())).toMatchObject({ action: 'operator', status: 'paid', reason: 'village_answer_unknown' });
+    const compensating = { ...SETTINGS, unansweredMoneyMoved: 'compensate' as const };
+    expect(decide(item(crashed), T0 + 11 * MINUTE, compensating, payout('pending'))).toMatchObject({ action: 'compensate', how: 'cancel_payout' });
+    // Nothing moved: rejected either way, as not paid.
+    expect(at(11 * MINUTE, crashed, payout('failed'))).toMatchObject({ action: 'record', status: 'failed' });
   });
 
   test('answered non-200: a payout already in transit or paid cannot be canceled and goes to an operator', () => {
@@ -105,7 +114,7 @@ describe('deciding what a cash-out needs (the rules, without I/O)', () => {
  * A reconciliation job over a Village harness's ledger and Stripe stand-in, on a clock `offsetMs`
  * ahead (by default a minute: the next scheduled run, after the handler's lease has run out).
  */
-function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolean; stripe?: ReconcileDeps['stripe'] } = {}) {
+function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolean; stripe?: ReconcileDeps['stripe']; settings?: Partial<ReconcileSettings> } = {}) {
   const { logger, lines } = capturingLogger();
   const counts: Record<string, number>[] = [];
   const deps: ReconcileDeps = {
@@ -113,7 +122,7 @@ function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolea
     stripe: options.stripe ?? stripeMoney(stripeFromSecret(staticSecret('sk_test_reconcile', 'STRIPE_SECRET_KEY'), h.stripe.url), 5000),
     clock: { now: () => Date.now() + (options.offsetMs ?? MINUTE) },
     logger,
-    selection: { ...SETTINGS, lookbackMs: 30 * 24 * HOUR },
+    selection: { ...SETTINGS, lookbackMs: 30 * 24 * HOUR, ...options.settings },
     maxItems: 500,
     dryRun: options.dryRun,
     onCounts: (c) => counts.push(c),
@@ -138,7 +147,7 @@ function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolea
 async function answeredUnknownButPaid(h: VillageHarness, overrides: Record<string, unknown> = {}) {
   const request = cashOut(overrides);
   h.stripe.failNext({ kind: 'reset-after' }, { pathPrefix: h.deps.mode === 'payout' ? '/v1/payouts' : '/v1/transfers', times: 100 });
-  const response = await h.send(request, { remainingMs: 2500 });
+  const response = await h.send(request, { remainingMs: 3000 });
   h.stripe.clearFaults();
   expect(response.statusCode).toBe(500);
   expect(response.body.error).toBe('payout_outcome_unknown');
@@ -172,6 +181,7 @@ describe('reconciling payouts against Stripe (DynamoDB Local, the Stripe stand-i
   beforeAll(async () => {
     h = await villageHarness();
     await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+    await h.send(cashOut()); // warms the clients, so the first timed cash-out is not slowed by loading them
   });
   afterAll(async () => h.stop());
 
@@ -226,7 +236,7 @@ describe('reconciling payouts against Stripe (DynamoDB Local, the Stripe stand-i
   test('a payout Stripe never received is waited for inside the 24 h window, then rejected as no payout found', async () => {
     const request = cashOut();
     h.stripe.failNext({ kind: 'reset' }, { pathPrefix: '/v1/payouts', times: 100 });
-    expect((await h.send(request, { remainingMs: 2500 })).body.error).toBe('payout_outcome_unknown');
+    expect((await h.send(request, { remainingMs: 3000 })).body.error).toBe('payout_outcome_unknown');
     h.stripe.clearFaults();
     const cashOutId = String(request.cash_out_id);
 
@@ -249,9 +259,23 @@ describe('reconciling payouts against Stripe (DynamoDB Local, the Stripe stand-i
     expect(h.stripe.requests.filter((r) => r.created && JSON.stringify(r.params).includes(cashOutId))).toEqual([]);
   });
 
-  test('a claim that crashed after Stripe paid is compensated, and a later redelivery cannot turn it into a 200', async () => {
+  test('a claim that crashed after Stripe paid goes to an operator by default: what Village heard is not known, so nothing is taken back or invented', async () => {
+    const { cashOutId } = await crashedClaim(h, { stripeCalled: true });
+    const job = jobFor(h, { offsetMs: 11 * MINUTE });
+    const { result, requests } = await job.run();
+    expect(result(cashOutId)).toMatchObject({ from: 'processing', outcome: 'needs_operator', to: 'pending', reason: 'village_answer_unknown' });
+    expect(requests.filter((r) => r.method === 'POST')).toEqual([]);
+    expect(payoutOf(h, cashOutId).status).toBe('pending');
+    const item = (await h.ledger.get(cashOutId)) as ReconciledItem;
+    expect(item).toMatchObject({ status: 'pending', needsOperator: true, operatorReason: 'village_answer_unknown', stripeObjectId: payoutOf(h, cashOutId).id });
+    expect(item.answer).toBeUndefined();
+    expect(item.needsCompensation).toBeUndefined();
+    expect(job.lines).toContainEqual(expect.objectContaining({ level: 'ERROR', message: 'Cash-out needs an operator', cashOutId }));
+  });
+
+  test('set to compensate, a claim that crashed after Stripe paid is taken back, and a later redelivery cannot turn it into a 200', async () => {
     const { cashOutId, body } = await crashedClaim(h, { stripeCalled: true });
-    expect((await jobFor(h, { offsetMs: 11 * MINUTE }).run()).result(cashOutId)).toMatchObject({ from: 'processing', outcome: 'compensated', to: 'canceled' });
+    expect((await jobFor(h, { offsetMs: 11 * MINUTE, settings: { unansweredMoneyMoved: 'compensate' } }).run()).result(cashOutId)).toMatchObject({ from: 'processing', outcome: 'compensated', to: 'canceled' });
     expect(payoutOf(h, cashOutId).status).toBe('canceled');
 
     // Without the stored answer, the handler would replay Stripe's idempotent "pending" and answer 200.
@@ -331,6 +355,7 @@ describe('reconciling transfers (transfer mode)', () => {
   beforeAll(async () => {
     t = await villageHarness({ mode: 'transfer' });
     await t.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+    await t.send(cashOut());
   });
   afterAll(async () => t.stop());
 
@@ -376,6 +401,7 @@ describe('the scheduled Lambda', () => {
   beforeAll(async () => {
     h = await villageHarness();
     await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+    await h.send(cashOut()); // warms the clients, so the first timed cash-out is not slowed by loading them
   });
   afterAll(async () => h.stop());
 

@@ -17,6 +17,8 @@ export function reconcileConfig(env: Env) {
     RECONCILE_NOT_FOUND_AFTER_HOURS: int(24),
     /** How far back (by last update) to look for paid or open items Village was not answered 200 for. */
     RECONCILE_LOOKBACK_DAYS: int(30),
+    /** A crashed claim whose money moved (Village's answer unknown): `operator` raises it, `compensate` takes the money back. */
+    RECONCILE_UNANSWERED_MONEY_MOVED: z.enum(['operator', 'compensate']).default('operator'),
     RECONCILE_MAX_ITEMS: int(100),
     STRIPE_TIMEOUT_MS: int(10_000),
   });

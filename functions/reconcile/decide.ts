@@ -45,6 +45,12 @@ export interface ReconcileSettings {
   recheckMs: number;
   /** Stripe keeps idempotency keys at least 24 h: once this has passed since the request, a missing payout never appears. */
   notFoundAfterMs: number;
+  /**
+   * A crashed claim (no answer recorded) whose money moved: Village saw a timeout, or was
+   * answered 200 and only the ledger write failed (cash-out.ts `finish`). `operator` (the
+   * default) raises it; `compensate` treats it as a timeout and takes the money back.
+   */
+  unansweredMoneyMoved?: 'operator' | 'compensate';
 }
 
 export type Decision =
@@ -126,6 +132,9 @@ export function decide(item: ReconciledItem, now: number, settings: ReconcileSet
   }
   // Village treats this cash-out as failed: no money may stay moved.
   if (NOTHING_MOVED.includes(stripeStatus)) return { action: 'record', status: stripeStatus, reason: 'nothing_moved', object };
+  if (!item.answer && settings.unansweredMoneyMoved !== 'compensate') {
+    return { action: 'operator', status: stripeStatus, reason: 'village_answer_unknown', object };
+  }
   if (object.object === 'transfer') return { action: 'compensate', how: 'reverse_transfer', object };
   if (stripeStatus === 'pending') return { action: 'compensate', how: 'cancel_payout', object };
   return { action: 'operator', status: stripeStatus, reason: `payout_${stripeStatus}_cannot_be_canceled`, object };

@@ -210,8 +210,8 @@ function operatorFields(item: ReconciledItem, status: ReconciledStatus, reason: 
     needsOperator: true,
     operatorReason: reason,
     ...objectFields(object),
-    ...(villageWasPaid(item) ? {} : { needsCompensation: true }),
-    ...(item.answer ? {} : { answer: notPaidAnswer(item.cashOutId, 'needs_operator') }),
+    // Where no answer was recorded, what Village heard is not known: none is invented.
+    ...(item.answer && !villageWasPaid(item) ? { needsCompensation: true } : {}),
   };
 }
 

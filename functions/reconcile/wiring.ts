@@ -37,6 +37,7 @@ export function reconcileDepsFromEnv(env: Env, telemetry: { logger: Logger; metr
       recheckMs: config.RECONCILE_RECHECK_HOURS * hours,
       notFoundAfterMs: config.RECONCILE_NOT_FOUND_AFTER_HOURS * hours,
       lookbackMs: config.RECONCILE_LOOKBACK_DAYS * 24 * hours,
+      unansweredMoneyMoved: config.RECONCILE_UNANSWERED_MONEY_MOVED,
     },
     maxItems: config.RECONCILE_MAX_ITEMS,
     onCounts: (counts) => {
