@@ -32,6 +32,12 @@ export const ALARMED_METRICS = {
   cashOutUnknown: { service: SERVICES.villageCashOut, metricName: cashOutMetric('unknown') },
   /** Stripe reported a payout failed after the gateway had answered Village 200 for it. */
   payoutFailedAfterPaid: { service: SERVICES.stripeEvents, metricName: 'PayoutFailedAfterPaid' },
+  /** Money moved for a cash-out Village was told failed: reconciliation must cancel or reverse it. */
+  payoutNeedsCompensation: { service: SERVICES.stripeEvents, metricName: 'PayoutNeedsCompensation' },
+  /** A Stripe payout or transfer that contradicts the ledger (a second payout, another account or mode, a refused cash-out). */
+  ledgerAnomaly: { service: SERVICES.stripeEvents, metricName: 'LedgerAnomaly' },
+  /** Money moved but the ledger could not be written; reconciliation will find the payout. */
+  cashOutLedgerWriteFailed: { service: SERVICES.villageCashOut, metricName: 'CashOut_ledger_write_failed' },
   /** The reconciliation job found a payout it cannot settle by itself. */
   reconcileNeedsOperator: { service: SERVICES.reconciliation, metricName: 'ReconcileNeedsOperator' },
 } as const satisfies Record<string, AppMetric>;
