@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
+import { LOCAL_STRIPE_STAND_IN_PORT } from '../lib/local/environment.js';
 
 /**
  * `npm run reconcile`: one run of the scheduled reconciliation job, the same code, against the
@@ -39,8 +40,12 @@ const env = { ...process.env };
 env.LEDGER_TABLE = values.table ?? env.LEDGER_TABLE ?? 'local-ledger';
 env.DYNAMODB_ENDPOINT = values.endpoint ?? (values.table ? undefined : (env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000'));
 if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) {
-  console.error(`Which Stripe? Set STRIPE_API_BASE to the local stand-in's URL (npm start prints it) or STRIPE_SECRET_KEY to a Stripe key.\n${usage}`);
-  process.exit(2);
+  if (values.table) {
+    console.error(`Which Stripe? Set STRIPE_SECRET_KEY to the platform's key (or STRIPE_API_BASE).\n${usage}`);
+    process.exit(2);
+  }
+  // The stand-in `npm start` runs when no Stripe is configured, on its default port.
+  env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
 }
 if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
 

@@ -1,8 +1,9 @@
 import { ROUTES } from '../lib/routes.js';
-import { startLocalEnvironment } from '../lib/local/environment.js';
+import { LOCAL_STRIPE_STAND_IN_PORT, startLocalEnvironment } from '../lib/local/environment.js';
 
 /** `npm start`: the gateway on localhost, zero configuration. */
 process.env.DYNAMODB_PORT ??= '8000';
+process.env.STRIPE_STAND_IN_PORT ??= String(LOCAL_STRIPE_STAND_IN_PORT);
 const local = await startLocalEnvironment();
 console.log('\nPayments webhook gateway (local)');
 for (const note of local.notes) console.log(`  - ${note}`);

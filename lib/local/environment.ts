@@ -10,6 +10,9 @@ import { startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local.js';
 import { startLocalGateway, type LambdaHandler, type RunningGateway } from './gateway.js';
 import { StripeStandIn } from './stripe-stand-in.js';
 
+/** Where `npm start` runs the Stripe stand-in unless STRIPE_STAND_IN_PORT says otherwise; `npm run reconcile` looks there. */
+export const LOCAL_STRIPE_STAND_IN_PORT = 12111;
+
 /** The sample recipient `npm run send -- village-cash-out` pays, seeded by `npm start`. */
 export const SAMPLE_RECIPIENT = { email: 'ada@example.com', accountId: 'acct_1LocalSampleAda' };
 
