@@ -13,3 +13,6 @@ const stop = async () => {
 };
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+// The benchmark holds stdin open: when it goes, for whatever reason, so does the gateway.
+process.stdin.on('close', () => void stop());
+process.stdin.resume();

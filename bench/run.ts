@@ -49,6 +49,10 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   log(`${quick ? 'quick' : 'full'} run on ${machine.nproc} × ${machine.cpuModel}, Node ${machine.node}`);
   const context = await startBenchContext();
+  // Interrupted: DynamoDB Local (a Java process) and the stand-in go too.
+  const interrupted = () => void context.stop().finally(() => process.exit(130));
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   const skipped: Skipped[] = [];
   const benches: RouteBench[] = [];
   try {

@@ -20,7 +20,7 @@ export async function startGatewayProcess(context: BenchContext): Promise<Runnin
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...context.routeEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
