@@ -5,6 +5,9 @@ import { currencyExponent, toMinorUnits } from '../functions/shared/money.js';
 import { ValidationError } from '../functions/shared/errors.js';
 import { staticSecret } from '../functions/shared/secrets.js';
 import { verifyVillageSignature, villageSignature } from '../functions/village-cash-out/signature.js';
+import { justWalletSignature, verifyJustWalletSignature } from '../functions/just-wallet/signature.js';
+import { verifyStripeEvent } from '../functions/stripe-events/verify.js';
+import Stripe from 'stripe';
 
 const CURRENCIES = ['USD', 'EUR', 'JPY', 'KRW', 'KWD', 'BHD', 'ISK', 'HUF', 'TWD', 'GBP', 'XOF'];
 const RUNS = { numRuns: 500 };
@@ -84,6 +87,52 @@ describe('Village signature verification (property-based)', () => {
           sent[at % sent.length] = sent[at % sent.length]! ^ flip;
         }
         await expect(verifyVillageSignature(headersFor(signature), sent, staticSecret(secret, 'S'))).rejects.toMatchObject({ statusCode: 401 });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Just Wallet signature verification (property-based)', () => {
+  const rawBody = (bytes: Buffer) => ({ bytes, text: bytes.toString('utf8') });
+
+  test('the secret itself, or the HMAC of the body, always verifies in auto mode; neither survives a changed byte or digit', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ minLength: 1, maxLength: 1024 }), fc.stringMatching(/^[A-Za-z0-9]{16,48}$/), fc.nat(), fc.integer({ min: 1, max: 255 }), async (bytes, secret, at, flip) => {
+        const body = Buffer.from(bytes);
+        const source = staticSecret(secret, 'S');
+        await expect(verifyJustWalletSignature({ signature: secret }, rawBody(body), source, 'auto')).resolves.toBeUndefined();
+        await expect(verifyJustWalletSignature({ Signature: justWalletSignature(secret, body, 'hmac') }, rawBody(body), source, 'auto')).resolves.toBeUndefined();
+        const changed = Buffer.from(body);
+        changed[at % changed.length] = changed[at % changed.length]! ^ flip;
+        if (changed.toString('utf8') !== body.toString('utf8')) {
+          await expect(verifyJustWalletSignature({ Signature: justWalletSignature(secret, body, 'hmac') }, rawBody(changed), source, 'hmac')).rejects.toMatchObject({ statusCode: 401 });
+        }
+        const wrongSecret = secret.slice(0, -1) + (secret.endsWith('a') ? 'b' : 'a');
+        await expect(verifyJustWalletSignature({ Signature: wrongSecret }, rawBody(body), source, 'auto')).rejects.toMatchObject({ statusCode: 401 });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('Stripe signature verification (property-based)', () => {
+  const clock = { now: () => Date.now() };
+  const secret = 'whsec_property_secret';
+
+  test('a body signed with the endpoint secret never fails the signature check; any changed character always does', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 1024 }), fc.nat(), async (text, at) => {
+        const header = Stripe.webhooks.generateTestHeaderString({ payload: text, secret });
+        const verify = (body: string) => verifyStripeEvent({ 'stripe-signature': header }, body, { secrets: [staticSecret(secret, 'S')], toleranceSeconds: 300, clock });
+        // Verified: either the event, or (for a body that is not JSON) a 400 that is not about the signature.
+        await verify(text).then(
+          () => undefined,
+          (error: { reason?: string }) => expect(error.reason).toBe('malformed_json'),
+        );
+        const index = at % text.length;
+        const changed = text.slice(0, index) + (text[index] === 'x' ? 'y' : 'x') + text.slice(index + 1);
+        await expect(verify(changed)).rejects.toMatchObject({ statusCode: 400, reason: 'signature_mismatch' });
       }),
       { numRuns: 300 },
     );

@@ -68,6 +68,20 @@ describe('a payment transaction (one per PaymentIntent)', () => {
     expect(await transaction(pi)).toMatchObject({ status: 'capture_succeeded' });
   });
 
+  test('a newer event about an older, replaced charge does not move the payment back', async () => {
+    const pi = uniqueId('pi');
+    const declined = uniqueId('ch');
+    const retried = uniqueId('ch');
+    await deliver(pi, [
+      ['charge.failed', T, { id: declined, created: T }],
+      ['charge.succeeded', T + 10, { id: retried, created: T + 9 }],
+      // Metadata edited on the declined charge, long after: a newer event, an older charge.
+      ['charge.updated', T + 100, { id: declined, created: T, status: 'failed', captured: false }],
+    ]);
+
+    expect(await transaction(pi)).toMatchObject({ status: 'capture_succeeded', latestChargeId: retried });
+  });
+
   test('a failure that is not the card’s is authorization_failed', async () => {
     const pi = uniqueId('pi');
     await deliver(pi, [['payment_intent.payment_failed', T, { last_payment_error: { type: 'api_error', code: 'processing_error', message: 'An error occurred while processing.' } }]]);

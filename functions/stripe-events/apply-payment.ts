@@ -1,6 +1,6 @@
 import { combine, eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import { CHECKOUT_SESSION, DISPUTE, EARLY_FRAUD_WARNING, REFUND, TRANSACTION, type TransactionStatus } from './lifecycles.js';
-import type { RecordFields } from './record-store.js';
+import type { RecordChange, RecordFields } from './record-store.js';
 import { Refund, type Envelope, type StripeObjects } from './schemas.js';
 
 /**
@@ -69,10 +69,20 @@ export async function applyPaymentIntent(envelope: Envelope, intent: PaymentInte
 export async function applyCharge(envelope: Envelope, charge: Charge, deps: ApplyDeps): Promise<ApplyOutcome> {
   const transactionId = charge.payment_intent ?? charge.id;
   const status = chargeStatus(charge);
+  // A PaymentIntent may have several charges (a declined attempt, then a retry): an event
+  // about an older charge — even a newer event, such as charge.updated — must not move the
+  // payment back, so a charge event applies only to the PaymentIntent's latest charge.
+  const latestChargeOnly = charge.payment_intent
+    ? {
+        expression: 'attribute_not_exists(latestChargeId) OR latestChargeId = :chargeId OR latestChargeCreated <= :chargeCreated',
+        values: { ':chargeId': charge.id, ':chargeCreated': charge.created },
+      }
+    : undefined;
   const outcomes = [
     await transaction(envelope, transactionId, status, deps, {
       paymentIntentId: charge.payment_intent,
       latestChargeId: charge.id,
+      latestChargeCreated: charge.created,
       chargeStatus: charge.status,
       amount: charge.amount,
       amountCaptured: charge.amount_captured ?? undefined,
@@ -82,7 +92,7 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Appl
       failureCode: charge.failure_code,
       failureMessage: charge.failure_message,
       outcomeType: charge.outcome?.type,
-    }),
+    }, latestChargeOnly),
   ];
   // charge.refunded carries its refunds only in older API versions (or when expanded).
   for (const raw of charge.refunds?.data ?? []) {
@@ -186,8 +196,8 @@ export async function applyCheckoutSession(envelope: Envelope, session: StripeOb
   return combine(outcomes);
 }
 
-async function transaction(envelope: Envelope, id: string, status: TransactionStatus, deps: ApplyDeps, fields: RecordFields): Promise<ApplyOutcome> {
-  const result = await deps.records.apply({ id, kind: 'transaction', status, lifecycle: TRANSACTION, event: eventRef(envelope), fields: { ...common(envelope), ...fields } }, now(deps));
+async function transaction(envelope: Envelope, id: string, status: TransactionStatus, deps: ApplyDeps, fields: RecordFields, guard?: RecordChange<TransactionStatus>['guard']): Promise<ApplyOutcome> {
+  const result = await deps.records.apply({ id, kind: 'transaction', status, lifecycle: TRANSACTION, event: eventRef(envelope), fields: { ...common(envelope), ...fields }, guard }, now(deps));
   return recordOutcome(`transaction ${id}`, result, status);
 }
 

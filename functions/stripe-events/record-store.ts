@@ -27,6 +27,8 @@ export interface RecordChange<S extends string> {
   lifecycle: Lifecycle<S>;
   event: { id: string; type: string; created: number };
   fields: RecordFields;
+  /** A further condition the record must meet for this change (ANDed with the ordering). */
+  guard?: { expression: string; names?: Record<string, string>; values: Record<string, unknown> };
 }
 
 export type RecordResult = { applied: true; previous?: StripeRecord } | { applied: false; current?: StripeRecord };
@@ -53,9 +55,10 @@ export class StripeRecordStore {
   async apply<S extends string>(change: RecordChange<S>, now: Date): Promise<RecordResult> {
     const ordering = orderingCondition(change.lifecycle, change.status, change.event.created);
     const fields = Object.entries(change.fields).filter(([key, value]) => value !== undefined && !RESERVED.has(key));
-    const names: Record<string, string> = { ...ordering.names };
+    const names: Record<string, string> = { ...ordering.names, ...change.guard?.names };
     const values: Record<string, unknown> = {
       ...ordering.values,
+      ...change.guard?.values,
       ':status': change.status,
       ':eventId': change.event.id,
       ':eventType': change.event.type,
@@ -74,7 +77,9 @@ export class StripeRecordStore {
           TableName: this.tableName,
           Key: { id: change.id, kind: change.kind },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `attribute_not_exists(id) OR (${ordering.expression})`,
+          ConditionExpression: change.guard
+            ? `attribute_not_exists(id) OR ((${ordering.expression}) AND (${change.guard.expression}))`
+            : `attribute_not_exists(id) OR (${ordering.expression})`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
