@@ -115,8 +115,8 @@ async function main(): Promise<void> {
       notes: [
         'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped in middy as index.ts does; DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
         'Floor: HMAC-SHA256 check of the raw body plus one conditional PutItem, same DynamoDB Local, same run, interleaved request by request with the routes.',
-        'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts); @aws-sdk/* is external, as in the stack, and on this machine resolves from node_modules (in Lambda, from the runtime). NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
-        ...(whatIf ? [`Cold start "(what if)": the same bundle with ${WHAT_IF.name}; not what the stack deploys today.`] : []),
+        'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts), AWS SDK bundled, source map without sourcesContent, as the stack builds it. NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
+        ...(whatIf ? [`Cold start "(what if)": the same code bundled the earlier way, ${WHAT_IF.name}, for comparison.`] : []),
         `This machine runs Node ${machine.node}; the Lambdas run Node.js 22 on arm64 (Graviton).`,
       ],
       skipped,

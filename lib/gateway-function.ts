@@ -14,11 +14,16 @@ import { PROJECT_ROOT } from './project-root.js';
 export const BUNDLING: BundlingOptions = {
   minify: true,
   sourceMap: true,
+  // Stack traces map to the TypeScript; the sources themselves need not ride along (a smaller
+  // map is parsed faster under --enable-source-maps).
+  sourcesContent: false,
   format: OutputFormat.ESM,
   target: 'node22',
   mainFields: ['module', 'main'],
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-  externalModules: ['@aws-sdk/*'],
+  // The AWS SDK is bundled, not taken from the runtime: one pinned version, tested here, and a
+  // faster cold start (one tree-shaken file instead of many CommonJS modules; see README Performance).
+  externalModules: [],
 };
 
 export interface GatewayFunctionProps extends Omit<NodejsFunctionProps, 'entry'> {
