@@ -130,6 +130,7 @@ describe('a signed but malformed body', () => {
     ['a payout without an id', JSON.stringify(payout('pending', { id: undefined })), 'malformed_payload'],
     ['a quote without its per-currency quote', JSON.stringify(justWalletEvent('quote_creation.success', { quote: undefined })), 'malformed_payload'],
     ['a key given twice', '{"event.type":"payout","event.type":"funding","data":{}}', 'malformed_json'],
+    ['a refused quote whose errors have an empty id', JSON.stringify(justWalletEvent('quote_creation.failed', { errors: { '': ['x'] } })), 'malformed_payload'],
   ])('(%s) is answered 400 with the reason, and nothing is stored', async (_, body, reason) => {
     const before = await h.itemCount();
     const response = await h.send(body);
@@ -137,6 +138,21 @@ describe('a signed but malformed body', () => {
     expect(response.statusCode).toBe(400);
     expect(response.body).toEqual({ error: reason, message: expect.any(String) });
     expect(await h.itemCount()).toBe(before);
+  });
+});
+
+describe('extra fields in a quote', () => {
+  test('are not copied into the record (the raw body keeps them), so odd keys or deep nesting cannot fail the write', async () => {
+    const deep = JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) as unknown;
+    const event = justWalletEvent('quote_creation.success');
+    const quote = event.data.quote as Record<string, Record<string, unknown>>;
+    const currency = Object.keys(quote)[0]!;
+    quote[currency] = { ...quote[currency], '': 'empty key', nested: deep };
+    const response = await h.send(event);
+
+    expect(response.statusCode).toBe(200);
+    const record = await h.record('just_wallet_quote', String(event.data.id));
+    expect(Object.keys((record?.quote as Record<string, Record<string, unknown>>)[currency]!).sort()).toEqual(['amount', 'charge', 'total']);
   });
 });
 

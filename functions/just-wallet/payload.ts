@@ -84,8 +84,11 @@ const FundingEvent = z.looseObject({
 });
 
 /** `errors` of a quote creation: quote ids → messages. An empty one may come as `[]`. */
+// Keys must be non-empty: DynamoDB refuses an empty map key, which would turn a signed but odd
+// body into a 500 (and an endless redelivery) instead of a 400.
+const errorKey = z.string().min(1).max(200);
 const creationErrors = z
-  .union([z.record(z.string(), z.array(z.string())), z.array(z.never()).transform(() => ({}))])
+  .union([z.record(errorKey, z.array(z.string())), z.array(z.never()).transform(() => ({}))])
   .nullish();
 
 const QuoteCreationSuccessEvent = z.looseObject({
@@ -94,7 +97,9 @@ const QuoteCreationSuccessEvent = z.looseObject({
     id,
     funded,
     mode: label,
-    quote: z.record(currency, z.looseObject({ amount: decimal, charge: decimal, total: decimal })),
+    // Only the three amounts are kept per currency (z.object drops other keys), so nothing
+    // arbitrary (empty keys, deep nesting) reaches the record; the raw body keeps it all.
+    quote: z.record(currency, z.object({ amount: decimal, charge: decimal, total: decimal })),
     errors: creationErrors,
   }),
 });
@@ -105,7 +110,7 @@ const QuoteCreationFailedEvent = z.looseObject({
     id: id.nullish(),
     funded,
     mode: label,
-    errors: z.record(z.string(), z.array(z.string())),
+    errors: z.record(errorKey, z.array(z.string())),
   }),
 });
 

@@ -56,7 +56,8 @@ export class RecipientStore {
   /**
    * Records whether an account can receive payouts, from a Stripe `account.updated` event,
    * on every recipient using that account. A redelivered older event changes nothing: the
-   * write is conditional on the event being newer than the one last applied.
+   * write is conditional on the event being no older than the one last applied (`created` is
+   * in whole seconds, so of two events in one second the later arrival wins).
    */
   async setPayoutsEnabled(accountId: string, payoutsEnabled: boolean, eventCreated: number, now: Date): Promise<number> {
     const found = await this.db.send(
@@ -71,7 +72,7 @@ export class RecipientStore {
             TableName: this.tableName,
             Key: { email: recipient.email },
             UpdateExpression: 'SET payoutsEnabled = :enabled, accountEventCreated = :created, updatedAt = :now',
-            ConditionExpression: 'accountId = :account AND (attribute_not_exists(accountEventCreated) OR accountEventCreated < :created)',
+            ConditionExpression: 'accountId = :account AND (attribute_not_exists(accountEventCreated) OR accountEventCreated <= :created)',
             ExpressionAttributeValues: { ':enabled': payoutsEnabled, ':created': eventCreated, ':now': now.toISOString(), ':account': accountId },
           }),
         );
