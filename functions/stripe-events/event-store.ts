@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 
 /**
@@ -61,11 +62,17 @@ export class StripeEventStore {
           TableName: this.tableName,
           Item: { ...event, eventKey: key, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { kind: 'claimed', redelivery: false };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
+      // A redelivery of an applied event (the common case) is answered from this one round trip.
+      const returned = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      const existing = returned ? (unmarshall(returned) as StoredStripeEvent) : undefined;
+      if (existing?.appliedAt) return { kind: 'applied', existing };
+      if (existing?.claimedUntil !== undefined && existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
     }
     try {
       await this.db.send(
