@@ -17,6 +17,8 @@ export interface GatewayStackProps extends StackProps {
   /** `payout` (the connected account's balance to its bank) or `transfer` (platform → connected account). */
   payoutMode?: 'payout' | 'transfer';
   villageDeadlineMs?: number;
+  /** How Just Wallet's `Signature` header is checked: `secret`, `hmac` or `auto` (either). */
+  justWalletSignatureMode?: 'secret' | 'hmac' | 'auto';
   /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
   reconcileRateMinutes?: number;
 }
@@ -82,6 +84,7 @@ export class GatewayStack extends Stack {
         POWERTOOLS_SERVICE_NAME: definition.id,
         STRIPE_PAYOUT_MODE: props.payoutMode ?? 'payout',
         VILLAGE_DEADLINE_MS: String(props.villageDeadlineMs ?? 8000),
+        JUST_WALLET_SIGNATURE_MODE: props.justWalletSignatureMode ?? 'auto',
       };
       const fn = new GatewayFunction(this, `${pascal(definition.id)}Function`, {
         entry: definition.entry,

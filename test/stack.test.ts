@@ -47,6 +47,16 @@ describe('the deployed stack', () => {
     expect(JSON.stringify(fn.Environment)).toContain('"VILLAGE_DEADLINE_MS":"8000"');
   });
 
+  test('passes the Just Wallet signature mode chosen at deploy time (default auto)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const pinned = Template.fromStack(new GatewayStack(app, 'PinnedGateway', { justWalletSignatureMode: 'hmac' }));
+    const wallet = Object.values(pinned.toJSON().Resources as Record<string, Resource>).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"just-wallet"'),
+    );
+    expect(JSON.stringify(wallet?.Properties.Environment)).toContain('"JUST_WALLET_SIGNATURE_MODE":"hmac"');
+    expect(JSON.stringify(resources[villageFunctionId()]!.Properties.Environment)).toContain('"JUST_WALLET_SIGNATURE_MODE":"auto"');
+  });
+
   test('gives every function a log group with explicit retention', () => {
     const functions = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);
