@@ -3,13 +3,11 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
-import { LedgerStore } from '../../functions/shared/ledger.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
-import { staticSecret } from '../../functions/shared/secrets.js';
-import { makeMetrics, MetricUnit } from '../../functions/shared/telemetry.js';
-import { stripeFromSecret } from '../../functions/shared/wiring.js';
+import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { villageConfig } from '../../functions/village-cash-out/config.js';
 import { makeVillageCashOutHandler } from '../../functions/village-cash-out/handler.js';
+import { villageDepsFromEnv } from '../../functions/village-cash-out/wiring.js';
 import { villageSignature } from '../../functions/village-cash-out/signature.js';
 import { fixture } from '../../lib/send/fixtures.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
@@ -28,24 +26,7 @@ export const villageAdapter: RouteAdapter = {
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds, on the counted client.
     const handler = middy(
-      makeVillageCashOutHandler({
-        ledger: new LedgerStore(db, config.LEDGER_TABLE),
-        recipients,
-        stripe: stripeFromSecret(staticSecret(context.secrets.STRIPE_SECRET_KEY!, 'STRIPE_SECRET_KEY'), config.STRIPE_API_BASE),
-        villageSecret: staticSecret(secret, 'VILLAGE_WEBHOOK_SECRET'),
-        mode: config.STRIPE_PAYOUT_MODE,
-        clock: systemClock,
-        logger,
-        onOutcome: (outcome) => metrics.addMetric(`CashOut_${outcome}`, MetricUnit.Count, 1),
-        idempotencyWindowMs: config.STRIPE_IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
-        stripeAttemptTimeoutMs: config.STRIPE_ATTEMPT_TIMEOUT_MS,
-        minAttemptMs: config.STRIPE_MIN_ATTEMPT_MS,
-        signatureHeaders: config.VILLAGE_SIGNATURE_HEADERS,
-        idFields: config.VILLAGE_ID_FIELDS,
-        deadlineMs: config.VILLAGE_DEADLINE_MS,
-        answerMarginMs: config.VILLAGE_ANSWER_MARGIN_MS,
-        maxBodyBytes: config.MAX_BODY_BYTES,
-      }),
+      makeVillageCashOutHandler(villageDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)),
     )
       .use(injectLambdaContext(logger))
       .use(logMetrics(metrics)) as unknown as BenchHandler;

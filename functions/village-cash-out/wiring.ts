@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { LedgerStore } from '../shared/ledger.js';
 import { RecipientStore } from '../shared/recipients.js';
@@ -9,9 +10,15 @@ import { villageConfig } from './config.js';
 import type { VillageHandlerDeps } from './handler.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. */
-export function villageDepsFromEnv(env: Env, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock = systemClock): VillageHandlerDeps {
+export function villageDepsFromEnv(
+  env: Env,
+  telemetry: { logger: Logger; metrics?: Metrics },
+  clock: Clock = systemClock,
+  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (the benchmark counts calls on its own). */
+  db?: DynamoDBDocumentClient,
+): VillageHandlerDeps {
   const config = villageConfig(env);
-  const db = makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+  db ??= makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   return {
     ledger: new LedgerStore(db, config.LEDGER_TABLE),
     recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
