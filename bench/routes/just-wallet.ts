@@ -1,14 +1,10 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { lambdaHandler } from '../../functions/shared/lambda.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
-import { staticSecret } from '../../functions/shared/secrets.js';
-import { makeMetrics, MetricUnit } from '../../functions/shared/telemetry.js';
+import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { justWalletConfig } from '../../functions/just-wallet/config.js';
-import { JustWalletEventStore } from '../../functions/just-wallet/events.js';
 import { makeJustWalletHandler } from '../../functions/just-wallet/handler.js';
-import { JustWalletRecordStore } from '../../functions/just-wallet/records.js';
+import { justWalletDepsFromEnv } from '../../functions/just-wallet/wiring.js';
 import { justWalletSignature } from '../../functions/just-wallet/signature.js';
 import { fixture } from '../../lib/send/fixtures.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
@@ -27,21 +23,7 @@ export const justWalletAdapter: RouteAdapter = {
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds, on the counted client.
-    const handler = middy(
-      makeJustWalletHandler({
-        events: new JustWalletEventStore(db, config.EVENTS_TABLE),
-        records: new JustWalletRecordStore(db, config.RECORDS_TABLE),
-        webhookSecret: staticSecret(secret, 'JUST_WALLET_WEBHOOK_SECRET'),
-        signatureMode: config.JUST_WALLET_SIGNATURE_MODE,
-        eventRetentionSeconds: config.JUST_WALLET_EVENT_RETENTION_DAYS * 86_400,
-        maxBodyBytes: config.MAX_BODY_BYTES,
-        clock: systemClock,
-        logger,
-        onOutcome: (outcome) => metrics.addMetric(`JustWallet_${outcome}`, MetricUnit.Count, 1),
-      }),
-    )
-      .use(injectLambdaContext(logger))
-      .use(logMetrics(metrics)) as unknown as BenchHandler;
+    const handler = lambdaHandler(makeJustWalletHandler(justWalletDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)), { logger, metrics }) as unknown as BenchHandler;
     return {
       route,
       handler,

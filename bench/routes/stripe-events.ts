@@ -1,17 +1,10 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { lambdaHandler } from '../../functions/shared/lambda.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
 import { hmacSha256Hex } from '../../functions/shared/hmac.js';
-import { RecipientStore } from '../../functions/shared/recipients.js';
-import { staticSecret } from '../../functions/shared/secrets.js';
-import { makeMetrics, MetricUnit } from '../../functions/shared/telemetry.js';
-import { stripeEventsConfig } from '../../functions/stripe-events/config.js';
-import { StripeEventStore } from '../../functions/stripe-events/event-store.js';
+import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { makeStripeEventsHandler } from '../../functions/stripe-events/handler.js';
-import { LedgerEvents } from '../../functions/stripe-events/ledger-events.js';
-import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
+import { stripeEventsDepsFromEnv } from '../../functions/stripe-events/wiring.js';
 import { fixture } from '../../lib/send/fixtures.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
 
@@ -24,31 +17,13 @@ type StripeEventJson = { id: string; data: { object: Record<string, unknown> } }
 export const stripeEventsAdapter: RouteAdapter = {
   routeId: 'stripe-events',
   async setup(context, route) {
-    const config = stripeEventsConfig(context.routeEnv);
     const { db, counter } = context.countedClient();
     const secret = context.secrets.STRIPE_WEBHOOK_SECRET!;
     const samples = SAMPLES.map((type) => JSON.parse(fixture('stripe', type)) as StripeEventJson);
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds (a Connect secret too), on the counted client.
-    const handler = middy(
-      makeStripeEventsHandler({
-        ledger: new LedgerEvents(db, config.LEDGER_TABLE),
-        records: new StripeRecordStore(db, config.RECORDS_TABLE),
-        recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
-        events: new StripeEventStore(db, config.EVENTS_TABLE),
-        webhookSecrets: [staticSecret(secret, 'STRIPE_WEBHOOK_SECRET'), staticSecret(context.secrets.STRIPE_CONNECT_WEBHOOK_SECRET!, 'STRIPE_CONNECT_WEBHOOK_SECRET')],
-        toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-        retentionSeconds: config.STRIPE_EVENT_RETENTION_DAYS * 86_400,
-        leaseMs: config.STRIPE_EVENT_LEASE_SECONDS * 1000,
-        maxBodyBytes: config.MAX_BODY_BYTES,
-        clock: systemClock,
-        logger,
-        onMetric: (name) => metrics.addMetric(name, MetricUnit.Count, 1),
-      }),
-    )
-      .use(injectLambdaContext(logger))
-      .use(logMetrics(metrics)) as unknown as BenchHandler;
+    const handler = lambdaHandler(makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)), { logger, metrics }) as unknown as BenchHandler;
     return {
       route,
       handler,

@@ -1,6 +1,4 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { lambdaHandler } from '../../functions/shared/lambda.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
@@ -25,11 +23,10 @@ export const villageAdapter: RouteAdapter = {
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds, on the counted client.
-    const handler = middy(
+    const handler = lambdaHandler(
       makeVillageCashOutHandler(villageDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)),
-    )
-      .use(injectLambdaContext(logger))
-      .use(logMetrics(metrics)) as unknown as BenchHandler;
+      { logger, metrics },
+    ) as unknown as BenchHandler;
     return {
       route,
       handler,

@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { secretFromEnv } from '../shared/secret-from-env.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
@@ -9,9 +10,15 @@ import type { JustWalletHandlerDeps } from './handler.js';
 import { JustWalletRecordStore } from './records.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. DynamoDB is the only network peer. */
-export function justWalletDepsFromEnv(env: Env, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock = systemClock): JustWalletHandlerDeps {
+export function justWalletDepsFromEnv(
+  env: Env,
+  telemetry: { logger: Logger; metrics?: Metrics },
+  clock: Clock = systemClock,
+  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (the benchmark counts calls on its own). */
+  db?: DynamoDBDocumentClient,
+): JustWalletHandlerDeps {
   const config = justWalletConfig(env);
-  const db = makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+  db ??= makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   return {
     events: new JustWalletEventStore(db, config.EVENTS_TABLE),
     records: new JustWalletRecordStore(db, config.RECORDS_TABLE),

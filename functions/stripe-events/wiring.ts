@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { RecipientStore } from '../shared/recipients.js';
 import { secretFromEnv } from '../shared/secret-from-env.js';
@@ -12,9 +13,15 @@ import { LedgerEvents } from './ledger-events.js';
 import { StripeRecordStore } from './record-store.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. */
-export function stripeEventsDepsFromEnv(env: Env, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock = systemClock): StripeHandlerDeps {
+export function stripeEventsDepsFromEnv(
+  env: Env,
+  telemetry: { logger: Logger; metrics?: Metrics },
+  clock: Clock = systemClock,
+  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (the benchmark counts calls on its own). */
+  db?: DynamoDBDocumentClient,
+): StripeHandlerDeps {
   const config = stripeEventsConfig(env);
-  const db = makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+  db ??= makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
   const webhookSecrets: SecretSource[] = [secretFromEnv(env, 'STRIPE_WEBHOOK_SECRET', clock)];
   // A Connect endpoint ("events on connected accounts") has a signing secret of its own.
   if (env.STRIPE_CONNECT_WEBHOOK_SECRET_ARN || env.STRIPE_CONNECT_WEBHOOK_SECRET) {
