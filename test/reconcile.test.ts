@@ -3,24 +3,17 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
-import { decide, type MoneyObject, type ReconciledItem, type ReconcileSettings, type StripeFinding } from '../functions/reconcile/decide.js';
+import { decide, type MoneyObject, type ReconciledItem, type StripeFinding } from '../functions/reconcile/decide.js';
 import { makeReconcileHandler } from '../functions/reconcile/handler.js';
-import { reconcile, type ReconcileDeps, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
-import { ReconcileStore } from '../functions/reconcile/store.js';
-import { stripeMoney } from '../functions/reconcile/stripe-money.js';
+import type { ReconcileDeps, ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { METRIC_NAMES, reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { ConfigError } from '../functions/shared/errors.js';
-import { staticSecret } from '../functions/shared/secrets.js';
 import { makeMetrics } from '../functions/shared/telemetry.js';
-import { stripeFromSecret } from '../functions/shared/wiring.js';
-import { parseCashOut } from '../functions/village-cash-out/payload.js';
 import { Reconciliation } from '../lib/reconciliation.js';
-import { capturingLogger, silentLogger } from './support/telemetry.js';
+import { silentLogger } from './support/telemetry.js';
+import { answeredUnknownButPaid, crashedClaim, HOUR, jobFor, MINUTE, SETTINGS } from './support/reconcile-job.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const SETTINGS: ReconcileSettings = { minAgeMs: 10 * MINUTE, staleMs: 72 * HOUR, recheckMs: 6 * HOUR, notFoundAfterMs: 24 * HOUR };
 
 describe('deciding what a cash-out needs (the rules, without I/O)', () => {
   const T0 = Date.parse('2025-03-01T12:00:00Z');
@@ -109,69 +102,6 @@ describe('deciding what a cash-out needs (the rules, without I/O)', () => {
     expect(at(0, {}, payout('something_new'))).toMatchObject({ action: 'operator', reason: 'unrecognised_stripe_status:something_new' });
   });
 });
-
-/**
- * A reconciliation job over a Village harness's ledger and Stripe stand-in, on a clock `offsetMs`
- * ahead (by default a minute: the next scheduled run, after the handler's lease has run out).
- */
-function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolean; stripe?: ReconcileDeps['stripe']; settings?: Partial<ReconcileSettings> } = {}) {
-  const { logger, lines } = capturingLogger();
-  const counts: Record<string, number>[] = [];
-  const deps: ReconcileDeps = {
-    store: new ReconcileStore(h.tables.db, h.tables.names.ledger),
-    stripe: options.stripe ?? stripeMoney(stripeFromSecret(staticSecret('sk_test_reconcile', 'STRIPE_SECRET_KEY'), h.stripe.url), 5000),
-    clock: { now: () => Date.now() + (options.offsetMs ?? MINUTE) },
-    logger,
-    selection: { ...SETTINGS, lookbackMs: 30 * 24 * HOUR, ...options.settings },
-    maxItems: 500,
-    dryRun: options.dryRun,
-    onCounts: (c) => counts.push(c),
-  };
-  return {
-    deps,
-    lines,
-    counts,
-    /** Runs the job once; returns its summary and the Stripe requests it made. */
-    async run() {
-      const before = h.stripe.requests.length;
-      const summary = await reconcile(deps);
-      const requests = h.stripe.requests.slice(before);
-      // The job never creates a payout or a transfer, whatever it decides.
-      expect(requests.filter((r) => r.method === 'POST' && (r.path === '/v1/payouts' || r.path === '/v1/transfers'))).toEqual([]);
-      return { summary, requests, result: (cashOutId: unknown) => summary.items.find((i) => i.cashOutId === cashOutId) };
-    },
-  };
-}
-
-/** A cash-out Village was answered 500 for, although Stripe created the payout (every answer lost on the way back). */
-async function answeredUnknownButPaid(h: VillageHarness, overrides: Record<string, unknown> = {}) {
-  const request = cashOut(overrides);
-  h.stripe.failNext({ kind: 'reset-after' }, { pathPrefix: h.deps.mode === 'payout' ? '/v1/payouts' : '/v1/transfers', times: 100 });
-  const response = await h.send(request, { remainingMs: 3000 });
-  h.stripe.clearFaults();
-  expect(response.statusCode).toBe(500);
-  expect(response.body.error).toBe('payout_outcome_unknown');
-  return String(request.cash_out_id);
-}
-
-/** What an invocation leaves when it dies mid-way: a claim with an expired lease, maybe a Stripe call marked and made. */
-async function crashedClaim(h: VillageHarness, { stripeCalled, stripeMarked = stripeCalled }: { stripeCalled: boolean; stripeMarked?: boolean }) {
-  const body = JSON.stringify(cashOut());
-  const request = parseCashOut(body, Buffer.from(body), h.deps.mode);
-  const now = new Date();
-  const key = `village-cash-out:${request.cashOutId}`;
-  await h.ledger.claim({
-    cashOutId: request.cashOutId, mode: h.deps.mode, destinationEmail: request.destinationEmail, amount: request.amount, currency: request.currency,
-    amountMinor: request.amountMinor, fingerprint: request.fingerprint, stripeIdempotencyKey: key, attemptId: 'dead-attempt',
-    leaseExpiresAt: now.getTime() + 1000, createdAt: now.toISOString(), payload: body,
-  });
-  if (stripeMarked) await h.ledger.update(request.cashOutId, 'dead-attempt', { accountId: 'acct_1Ada', stripeRequestSentAt: now.toISOString() }, now);
-  if (stripeCalled) {
-    const stripe = await h.deps.stripe();
-    await stripe.payouts.create({ amount: request.amountMinor, currency: 'usd', metadata: { cash_out_id: request.cashOutId } }, { stripeAccount: 'acct_1Ada', idempotencyKey: key });
-  }
-  return { cashOutId: request.cashOutId, body };
-}
 
 const payoutOf = (h: VillageHarness, cashOutId: string) => [...h.stripe.payouts.values()].find((p) => (p.metadata as Record<string, string>).cash_out_id === cashOutId)!;
 const transferOf = (h: VillageHarness, cashOutId: string) => [...h.stripe.transfers.values()].find((t) => t.transfer_group === cashOutId)!;

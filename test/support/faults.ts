@@ -18,3 +18,20 @@ export function faultyDocumentClient(endpoint: string, when: (command: string, i
   );
   return db;
 }
+
+/**
+ * A real document client to DynamoDB Local whose matching calls are held for `delayMs` before
+ * they are sent: a throttled or slow DynamoDB, as the SDK's retries and back-off make it look.
+ * The held call is still sent afterwards, as a retried request would be.
+ */
+export function slowDocumentClient(endpoint: string, when: (command: string, input: Record<string, unknown>) => boolean, delayMs: number): DynamoDBDocumentClient {
+  const db = makeDocumentClient({ endpoint });
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (when(String(context.commandName), args.input as Record<string, unknown>)) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      return next(args);
+    },
+    { step: 'initialize', name: 'slowCalls' },
+  );
+  return db;
+}
