@@ -1,5 +1,6 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { within } from './deadline.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
 import type { MoveKind } from './money.js';
 
@@ -50,6 +51,8 @@ export interface LedgerItem {
   stripeObjectType?: 'payout' | 'transfer';
   /** The answer Village was given; a duplicate delivery gets the same one. */
   answer?: StoredAnswer;
+  /** Epoch ms after which Village no longer waits for this cash-out's answer (its deadline less the margin). */
+  answerBy?: number;
   reason?: string;
   failureCode?: string;
   failureMessage?: string;
@@ -70,29 +73,39 @@ export type NewLedgerItem = Omit<LedgerItem, 'status' | 'attempts' | 'updatedAt'
 
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 
+export interface UpdateOptions {
+  /** Give up after this long (the write may still land; `supersede` fences it out). */
+  timeoutMs?: number;
+  /**
+   * Replace an answer this attempt already recorded, and fence the attempt out by giving the
+   * item `fields.attemptId`: a write of this attempt still on its way cannot land after this one.
+   */
+  supersede?: boolean;
+}
+
 export class LedgerStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
   ) {}
 
-  async get(cashOutId: string): Promise<LedgerItem | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { cashOutId }, ConsistentRead: true }));
+  async get(cashOutId: string, options: { timeoutMs?: number } = {}): Promise<LedgerItem | undefined> {
+    const command = new GetCommand({ TableName: this.tableName, Key: { cashOutId }, ConsistentRead: true });
+    const result = await this.bounded(options.timeoutMs, 'Reading the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
     return result.Item as LedgerItem | undefined;
   }
 
   /** The idempotency claim: a conditional put, so exactly one invocation owns a cash-out. */
-  async claim(fields: NewLedgerItem): Promise<ClaimResult> {
+  async claim(fields: NewLedgerItem, options: { timeoutMs?: number } = {}): Promise<ClaimResult> {
     const item: LedgerItem = { ...fields, status: 'processing', attempts: 1, updatedAt: fields.createdAt };
     try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(cashOutId)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      const command = new PutCommand({
+        TableName: this.tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(cashOutId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      await this.bounded(options.timeoutMs, 'Claiming the cash-out', (abortSignal) => this.db.send(command, { abortSignal }));
       return { claimed: true, item };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -132,26 +145,50 @@ export class LedgerStore {
    * Writes fields of a claimed cash-out, fenced by `attemptId`: an invocation that lost its
    * claim cannot overwrite the new owner's work. Returns false when fenced out.
    */
-  async update(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date): Promise<boolean> {
+  async update(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date, options: UpdateOptions = {}): Promise<boolean> {
     const entries = Object.entries({ ...fields, updatedAt: now.toISOString() }).filter(([, value]) => value !== undefined);
     const names = Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key]));
     const values = Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value]));
     const sets = entries.map((_, index) => `#f${index} = :v${index}`);
+    const command = new UpdateCommand({
+      TableName: this.tableName,
+      Key: { cashOutId },
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: options.supersede ? 'attemptId = :attempt' : 'attemptId = :attempt AND attribute_not_exists(answer)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: { ...values, ':attempt': attemptId },
+    });
+    return this.conditional(() => this.bounded(options.timeoutMs, 'Writing the ledger', (abortSignal) => this.db.send(command, { abortSignal })));
+  }
+
+  /**
+   * Makes a 200 that `holder` recorded this delivery's own before repeating it: the holder may
+   * still be running and, finding it recorded its 200 too late, withdraw it (a superseding
+   * write fenced by its attemptId). After this, only one of the two can win. False when the
+   * item no longer holds that 200 for that attempt (read it again).
+   */
+  async adoptAnswer(cashOutId: string, holder: string, attemptId: string, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const command = new UpdateCommand({
+      TableName: this.tableName,
+      Key: { cashOutId },
+      UpdateExpression: 'SET attemptId = :mine, updatedAt = :now',
+      ConditionExpression: 'attemptId = :holder AND answer.statusCode = :ok',
+      ExpressionAttributeValues: { ':mine': attemptId, ':holder': holder, ':ok': 200, ':now': now.toISOString() },
+    });
+    return this.conditional(() => this.bounded(options.timeoutMs, 'Adopting the answer', (abortSignal) => this.db.send(command, { abortSignal })));
+  }
+
+  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { cashOutId },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attemptId = :attempt AND attribute_not_exists(answer)',
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: { ...values, ':attempt': attemptId },
-        }),
-      );
+      await write();
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  private bounded<T>(timeoutMs: number | undefined, what: string, call: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
+    return timeoutMs === undefined ? call(undefined) : within(timeoutMs, what, call);
   }
 }

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { within } from './deadline.js';
 
 export type StripeClient = Stripe;
 
@@ -42,4 +43,29 @@ export function isRetryable(failure: StripeFailure): boolean {
   if (failure.type === 'StripeConnectionError') return true;
   if (failure.statusCode === undefined) return true;
   return failure.statusCode >= 500 || failure.statusCode === 429 || failure.statusCode === 409;
+}
+
+/**
+ * A Stripe call that must finish within `ms`, connecting included. The SDK's own `timeout` is
+ * a socket-inactivity timeout: a connection that trickles bytes, or one stuck connecting, can
+ * outlast it. Running out of time here is reported as a connection error, which callers treat
+ * as ambiguous (the request may have reached Stripe) and retry with the same idempotency key.
+ */
+export async function boundedStripeCall<T>(ms: number, what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await within(ms, what, () => call());
+  } catch (error) {
+    if (error instanceof Error && error.name === 'TimeBoundExceeded') {
+      throw Object.assign(new Error(`No complete answer from Stripe: ${error.message}`), { name: 'StripeConnectionError', type: 'StripeConnectionError' });
+    }
+    throw error;
+  }
+}
+
+export type StripeMode = 'live' | 'test';
+
+/** Which of Stripe's modes a secret or restricted key belongs to (`sk_live_`, `rk_test_`…). */
+export function stripeModeOfKey(key: string): StripeMode | undefined {
+  const match = /^(?:sk|rk)_(live|test)_/.exec(key);
+  return match ? (match[1] as StripeMode) : undefined;
 }

@@ -1,17 +1,26 @@
 import { ConfigError } from './errors.js';
 import type { SecretSource } from './secrets.js';
-import { makeStripe, type StripeClient } from './stripe.js';
+import { makeStripe, stripeModeOfKey, type StripeClient, type StripeMode } from './stripe.js';
 
 /** Kept here too so existing imports keep working; it lives in its own module (no Stripe SDK). */
 export { secretFromEnv } from './secret-from-env.js';
 
-/** One Stripe client per key; a rotated key (a new secret value) gets a new client. */
-export function stripeFromSecret(key: SecretSource, apiBase?: string): () => Promise<StripeClient> {
+/**
+ * One Stripe client per key; a rotated key (a new secret value) gets a new client. Where the
+ * deployment states its mode (STRIPE_MODE), a key of the other mode is refused before any call:
+ * the Stripe-events route applies only events of that mode, so a payout made with the other
+ * mode's key would never be followed.
+ */
+export function stripeFromSecret(key: SecretSource, apiBase?: string, expectedMode?: StripeMode): () => Promise<StripeClient> {
   let cached: { key: string; client: StripeClient } | undefined;
   return async () => {
     const { current } = await key.get();
-    if (!/^(sk|rk)_(test|live)_/.test(current)) {
+    const mode = stripeModeOfKey(current);
+    if (!mode) {
       throw new ConfigError('The Stripe secret key is not set: put the platform key (sk_… or rk_…) into the STRIPE_SECRET_KEY secret.');
+    }
+    if (expectedMode && mode !== expectedMode) {
+      throw new ConfigError(`The Stripe key is a ${mode}-mode key but STRIPE_MODE is ${expectedMode}: deploy with -c stripeMode=${mode}, or store a ${expectedMode}-mode key.`);
     }
     if (cached?.key !== current) cached = { key: current, client: makeStripe(current, apiBase) };
     return cached.client;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../shared/clock.js';
+import { sleep, type Clock } from '../shared/clock.js';
 import type { LedgerItem, LedgerStatus, LedgerStore, StoredAnswer } from '../shared/ledger.js';
 import type { MoveKind } from '../shared/money.js';
 import type { Recipient, RecipientStore } from '../shared/recipients.js';
 import { maskEmail } from '../shared/redact.js';
-import { describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
+import { boundedStripeCall, describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { CashOutRequest } from './payload.js';
 import { moveMoney, type MoveOutcome } from './move-money.js';
@@ -21,16 +21,26 @@ export interface CashOutDeps {
   idempotencyWindowMs: number;
   stripeAttemptTimeoutMs: number;
   minAttemptMs: number;
+  /** Kept back from the deadline for the ledger write that records the answer: Stripe must be done before it. */
+  ledgerWriteReserveMs: number;
   /** Called with each outcome, for metrics. */
   onOutcome?: (outcome: string) => void;
 }
 
 export interface CashOutTiming {
-  /** Epoch ms by which the answer must be ready (Village's deadline less a margin). */
+  /** Epoch ms by which the answer must be ready (Village's deadline less a margin). A 200 is never given later. */
   deadlineAt: number;
   /** Epoch ms after which this invocation surely no longer runs (its claim may be taken over). */
   leaseExpiresAt: number;
+  /** Epoch ms by which this invocation must have returned (the function's own time limit, less a little). */
+  hardStopAt: number;
 }
+
+/** The attemptId of a 200 a duplicate delivery has adopted (see replay): its first delivery can no longer withdraw it. */
+const ADOPTED = 'adopted:';
+
+/** How often a delivery waiting on another one in flight reads the ledger again. */
+const IN_FLIGHT_POLL_MS = 100;
 
 export type CashOutAnswer = StoredAnswer & { replayed?: boolean };
 
@@ -61,9 +71,10 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
     stripeIdempotencyKey: `village-cash-out:${request.cashOutId}`,
     attemptId,
     leaseExpiresAt: timing.leaseExpiresAt,
+    answerBy: timing.deadlineAt,
     createdAt: now.toISOString(),
     payload: request.payload,
-  });
+  }, { timeoutMs: timing.deadlineAt - clock.now() });
 
   let item: LedgerItem;
   if (claim.claimed) {
@@ -74,21 +85,21 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
       deps.onOutcome?.('id_reused');
       return refusal(409, 'cash_out_id_reused', 'This cash-out id was already used for a different recipient, amount or currency; nothing was paid for this request.', request.cashOutId);
     }
-    if (existing.answer) {
-      deps.onOutcome?.('duplicate');
-      logger.info('Duplicate cash-out answered from the ledger', { cashOutId: request.cashOutId, status: existing.status });
-      return { ...existing.answer, replayed: true };
-    }
+    if (existing.answer) return replay(deps, existing, attemptId, timing);
     if (existing.leaseExpiresAt > clock.now()) {
+      // Village treats a 409 as failed and returns the balance, while the delivery in flight
+      // may still pay: wait for its answer (it is due before ours) and give the same one.
+      const settled = await waitForAnswer(deps, request.cashOutId, timing);
+      if (settled?.answer) return replay(deps, settled, attemptId, timing);
       deps.onOutcome?.('in_flight');
-      return refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request; ask again shortly.', request.cashOutId);
+      return refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request and did not finish in time; nothing was paid by this request.', request.cashOutId);
     }
     const sentAt = existing.stripeRequestSentAt ? Date.parse(existing.stripeRequestSentAt) : undefined;
     if (sentAt !== undefined && clock.now() - sentAt > deps.idempotencyWindowMs) {
       // Stripe may have forgotten the idempotency key: a new attempt could pay twice.
       const takenOver = await ledger.takeOver(existing, attemptId, timing.leaseExpiresAt, now);
       if (!takenOver) return refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request.', request.cashOutId);
-      return finish(deps, takenOver, attemptId, 'unknown', refusal(500, 'needs_reconciliation', 'An earlier attempt at this cash-out may have paid; it is left to reconciliation. Nothing was paid by this request.', request.cashOutId), { reason: 'stale_claim_outside_idempotency_window' });
+      return finish(deps, takenOver, attemptId, 'unknown', refusal(500, 'needs_reconciliation', 'An earlier attempt at this cash-out may have paid; it is left to reconciliation. Nothing was paid by this request.', request.cashOutId), { reason: 'stale_claim_outside_idempotency_window' }, timing);
     }
     const takenOver = await ledger.takeOver(existing, attemptId, timing.leaseExpiresAt, now);
     if (!takenOver) {
@@ -113,6 +124,7 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
       mayHavePaid ? 'unknown' : 'rejected',
       refusal(500, mayHavePaid ? 'payout_outcome_unknown' : 'internal_error', mayHavePaid ? 'The payout outcome is not known yet; it will be reconciled.' : 'An unexpected error occurred; nothing was paid.', item.cashOutId),
       { reason: 'unexpected_error' },
+      timing,
     );
   }
 }
@@ -129,27 +141,31 @@ async function payClaimed(
   const cashOutId = item.cashOutId;
   const alreadySent = item.stripeRequestSentAt !== undefined;
   let accountId = item.accountId;
+  // Stripe must have answered with time left to record the answer before Village's deadline.
+  const stripeDeadlineAt = timing.deadlineAt - deps.ledgerWriteReserveMs;
 
   if (!alreadySent) {
     // Before any money may move: who is paid, and can they be?
     const recipient = await recipientLookup;
     if (!recipient) {
       logger.warn('Cash-out for an unknown recipient', { cashOutId, recipient: maskEmail(item.destinationEmail) });
-      return finish(deps, item, attemptId, 'rejected', refusal(400, 'unknown_recipient', 'No Stripe connected account is registered for destination_email; nothing was paid.', cashOutId), { reason: 'unknown_recipient' });
+      return finish(deps, item, attemptId, 'rejected', refusal(400, 'unknown_recipient', 'No Stripe connected account is registered for destination_email; nothing was paid.', cashOutId), { reason: 'unknown_recipient' }, timing);
     }
     accountId = recipient.accountId;
     const stripe = await deps.stripe();
-    const remaining = timing.deadlineAt - clock.now();
+    const remaining = stripeDeadlineAt - clock.now();
     if (remaining < 2 * deps.minAttemptMs) {
-      return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', "Not enough time left before Village's deadline; nothing was paid.", cashOutId), { reason: 'deadline_exceeded', accountId });
+      return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', "Not enough time left before Village's deadline; nothing was paid.", cashOutId), { reason: 'deadline_exceeded', accountId }, timing);
     }
-    const problem = await accountProblem(stripe, accountId, deps.mode, { clock, deadlineAt: timing.deadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, reserveMs: 2 * deps.minAttemptMs });
+    const problem = await accountProblem(stripe, accountId, deps.mode, { clock, deadlineAt: stripeDeadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, reserveMs: 2 * deps.minAttemptMs });
     if (problem) {
       logger.warn('Cash-out to an account that cannot be paid', { cashOutId, accountId, reason: problem.reason });
-      return finish(deps, item, attemptId, 'rejected', refusal(problem.statusCode, problem.reason, problem.message, cashOutId), { reason: problem.reason, accountId });
+      return finish(deps, item, attemptId, 'rejected', refusal(problem.statusCode, problem.reason, problem.message, cashOutId), { reason: problem.reason, accountId }, timing);
     }
     // From this write on, money may move: a crash after it leaves a claim whose retry reuses the key.
-    const marked = await deps.ledger.update(cashOutId, attemptId, { accountId, stripeRequestSentAt: new Date(clock.now()).toISOString() }, new Date(clock.now()));
+    const marked = await deps.ledger.update(cashOutId, attemptId, { accountId, stripeRequestSentAt: new Date(clock.now()).toISOString() }, new Date(clock.now()), {
+      timeoutMs: stripeDeadlineAt - deps.minAttemptMs - clock.now(),
+    });
     if (!marked) return refusal(409, 'cash_out_in_flight', 'This cash-out was taken over by another request; nothing was paid by this one.', cashOutId);
   }
 
@@ -158,14 +174,14 @@ async function payClaimed(
   const outcome = await moveMoney(
     stripe,
     { mode: item.mode, cashOutId, accountId: accountId!, amountMinor: item.amountMinor, currency: item.currency.toLowerCase(), idempotencyKey: item.stripeIdempotencyKey },
-    { clock, deadlineAt: timing.deadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, minAttemptMs: deps.minAttemptMs },
+    { clock, deadlineAt: stripeDeadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, minAttemptMs: deps.minAttemptMs },
   );
   // A claim taken over after its Stripe call was marked may already have paid: running out
   // of time now proves nothing, so the outcome is unknown rather than "nothing sent".
-  return recordOutcome(deps, item, attemptId, alreadySent && outcome.kind === 'not_sent' ? { ...outcome, kind: 'unknown' } : outcome);
+  return recordOutcome(deps, item, attemptId, alreadySent && outcome.kind === 'not_sent' ? { ...outcome, kind: 'unknown' } : outcome, timing);
 }
 
-async function recordOutcome(deps: CashOutDeps, item: LedgerItem, attemptId: string, outcome: MoveOutcome): Promise<CashOutAnswer> {
+async function recordOutcome(deps: CashOutDeps, item: LedgerItem, attemptId: string, outcome: MoveOutcome, timing: CashOutTiming): Promise<CashOutAnswer> {
   const cashOutId = item.cashOutId;
   const stripeError = 'failure' in outcome && outcome.failure ? { failureCode: outcome.failure.code ?? outcome.failure.type, failureMessage: outcome.failure.message } : {};
   switch (outcome.kind) {
@@ -173,18 +189,16 @@ async function recordOutcome(deps: CashOutDeps, item: LedgerItem, attemptId: str
       const { object } = outcome;
       const status = (['pending', 'in_transit', 'paid'].includes(object.status) ? object.status : 'pending') as LedgerStatus;
       const body = { cashOutId, status, amount: item.amount, currency: item.currency, stripe: { object: object.object, id: object.id } };
-      // The money has gone: the answer is 200 even if the ledger write fails (reconciliation
-      // finds the payout by its cash-out id); a non-200 now would pay twice.
-      return finish(deps, item, attemptId, status, answer(200, body), { stripeObjectId: object.id, stripeObjectType: object.object, lastEventCreated: object.created });
+      return finishPaid(deps, item, attemptId, status, answer(200, body), { stripeObjectId: object.id, stripeObjectType: object.object, lastEventCreated: object.created }, timing);
     }
     case 'refused':
       deps.logger.error('Stripe refused the cash-out', { cashOutId, stripeError: outcome.failure.type, code: outcome.failure.code });
-      return finish(deps, item, attemptId, 'failed', refusal(500, 'stripe_refused', `Stripe refused the ${item.mode}: ${outcome.failure.message} Nothing was paid.`, cashOutId), { reason: 'stripe_refused', ...stripeError });
+      return finish(deps, item, attemptId, 'failed', refusal(500, 'stripe_refused', `Stripe refused the ${item.mode}: ${outcome.failure.message} Nothing was paid.`, cashOutId), { reason: 'stripe_refused', ...stripeError }, timing);
     case 'not_sent':
-      return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', `Stripe could not be reached before Village's deadline; nothing was paid.`, cashOutId), { reason: 'deadline_exceeded', ...stripeError });
+      return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', `Stripe could not be reached before Village's deadline; nothing was paid.`, cashOutId), { reason: 'deadline_exceeded', ...stripeError }, timing);
     case 'unknown':
       deps.logger.error('Payout outcome unknown; left for reconciliation', { cashOutId, attempts: outcome.attempts });
-      return finish(deps, item, attemptId, 'unknown', refusal(500, 'payout_outcome_unknown', 'Stripe did not answer in time; the payout outcome will be reconciled.', cashOutId), { reason: 'stripe_timeout', ...stripeError });
+      return finish(deps, item, attemptId, 'unknown', refusal(500, 'payout_outcome_unknown', 'Stripe did not answer in time; the payout outcome will be reconciled.', cashOutId), { reason: 'stripe_timeout', ...stripeError }, timing);
   }
 }
 
@@ -209,7 +223,8 @@ async function accountProblem(
     const available = budget.deadlineAt - budget.clock.now() - budget.reserveMs;
     if (available < budget.reserveMs / 2) break;
     try {
-      const account = await stripe.accounts.retrieve(accountId, {}, { timeout: Math.min(budget.attemptTimeoutMs, Math.floor(available / 2)) });
+      const timeout = Math.min(budget.attemptTimeoutMs, Math.floor(available / 2));
+      const account = await boundedStripeCall(timeout, 'Reading the account', () => stripe.accounts.retrieve(accountId, {}, { timeout }));
       if (!account.payouts_enabled) {
         return { statusCode: 400, reason: 'payouts_not_enabled', message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid." };
       }
@@ -229,21 +244,122 @@ async function accountProblem(
   return { statusCode: 500, reason: 'stripe_unavailable', message: `Stripe could not be asked about the recipient's account (${failure?.type ?? 'no time left'}); nothing was paid.` };
 }
 
-/** Records the final state and the answer, then answers; a failed write never changes the answer. */
-async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, result: StoredAnswer, fields: Partial<LedgerItem>): Promise<CashOutAnswer> {
+/**
+ * Records a non-200 outcome and its answer, then answers. What was not paid stays not paid
+ * whatever the ledger write does, so a failed write never changes the answer.
+ */
+async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, result: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
   deps.onOutcome?.(status);
-  const now = new Date(deps.clock.now());
+  const written = await writeAnswer(deps, item, attemptId, { ...fields, status, answer: result }, timing.hardStopAt);
+  if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
+  if (written === undefined) {
+    deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status });
+    deps.onOutcome?.('ledger_write_failed');
+  }
+  return result;
+}
+
+/**
+ * The money has gone: records the 200 and answers it, if that is done before Village's
+ * deadline. A 200 that would leave later is never sent: Village has already failed the
+ * cash-out and returned the balance, so the payout is due back. The answer then recorded is
+ * that (superseding the 200, should its slow write still land) and reconciliation cancels the
+ * payout or reverses the transfer.
+ */
+async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, paid: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
+  const { clock } = deps;
+  const written = await writeAnswer(deps, item, attemptId, { ...fields, status, answer: paid }, timing.deadlineAt);
+  if (clock.now() <= timing.deadlineAt) {
+    deps.onOutcome?.(status);
+    if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
+    if (written === undefined) {
+      // The answer is still 200 (the money went, and Village hears it in time); the item stays
+      // `processing` with its Stripe call marked, and reconciliation raises it to an operator.
+      deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status });
+      deps.onOutcome?.('ledger_write_failed');
+    }
+    return paid;
+  }
+
+  deps.onOutcome?.('answered_after_deadline');
+  const late = refusal(
+    500,
+    'answered_after_deadline',
+    `Stripe accepted the ${item.mode}, but too late to answer before Village's deadline: Village treats the cash-out as failed, so reconciliation takes the money back.`,
+    item.cashOutId,
+  );
+  deps.logger.error("Paid too late for Village's deadline; the payout is due back", { cashOutId: item.cashOutId, stripeObjectId: fields.stripeObjectId, ledgerWritten: written });
+  const superseded = await writeAnswer(
+    deps,
+    item,
+    attemptId,
+    { ...fields, status, answer: late, reason: 'answered_after_deadline', needsCompensation: true, attemptId: `${attemptId}:late` },
+    timing.hardStopAt,
+    { supersede: true },
+  );
+  if (superseded === false) {
+    // Another delivery adopted the 200 in time (see LedgerStore.adoptAnswer): that 200 stands.
+    deps.logger.warn('A duplicate delivery answered 200 in time; the cash-out stays paid', { cashOutId: item.cashOutId });
+    return paid;
+  }
+  if (superseded === undefined) {
+    deps.logger.error('Could not record that the cash-out was answered after the deadline; an operator must check it', { cashOutId: item.cashOutId });
+    deps.onOutcome?.('ledger_write_failed');
+  }
+  return late;
+}
+
+/**
+ * Writes the outcome, retrying failures while time remains before `until`. True: written;
+ * false: fenced out (the item was taken over); undefined: not known to be written.
+ */
+async function writeAnswer(deps: CashOutDeps, item: LedgerItem, attemptId: string, fields: Partial<LedgerItem>, until: number, options: { supersede?: boolean } = {}): Promise<boolean | undefined> {
   for (let attempt = 1; attempt <= 3; attempt += 1) {
+    const timeoutMs = until - deps.clock.now();
+    if (timeoutMs <= 0) return undefined;
     try {
-      const written = await deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result }, now);
-      if (!written) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
-      return result;
+      return await deps.ledger.update(item.cashOutId, attemptId, fields, new Date(deps.clock.now()), { ...options, timeoutMs });
     } catch (error) {
-      if (attempt === 3) {
-        deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status, error: error as Error });
-        deps.onOutcome?.('ledger_write_failed');
+      deps.logger.warn('Ledger write failed', { cashOutId: item.cashOutId, attempt, error: (error as Error).name });
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A duplicate of an answered cash-out gets the stored answer. A 200 recorded by a delivery that
+ * may still be running could yet be withdrawn by it (answered too late): it is adopted first,
+ * which fences that delivery out, so the 200 repeated here stands.
+ */
+async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
+  const { clock, ledger } = deps;
+  const settled = (item: LedgerItem) => item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.attemptId.startsWith(ADOPTED));
+  let answered: LedgerItem | undefined = existing;
+  if (!settled(existing)) {
+    const timeoutMs = timing.deadlineAt - clock.now();
+    const adopted = timeoutMs > 0 && (await ledger.adoptAnswer(existing.cashOutId, existing.attemptId, `${ADOPTED}${attemptId}`, new Date(clock.now()), { timeoutMs }).catch(() => false));
+    if (!adopted) {
+      answered = timing.deadlineAt > clock.now() ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined) : undefined;
+      if (!answered || !settled(answered)) {
+        // Not sure the 200 stands, or no time left to make sure: this request promises nothing.
+        deps.onOutcome?.('in_flight');
+        return refusal(409, 'cash_out_in_flight', 'This cash-out is being answered by another request; nothing was paid by this request.', existing.cashOutId);
       }
     }
   }
-  return result;
+  deps.onOutcome?.('duplicate');
+  deps.logger.info('Duplicate cash-out answered from the ledger', { cashOutId: answered.cashOutId, status: answered.status });
+  return { ...answered.answer!, replayed: true };
+}
+
+/** Reads the ledger until the delivery holding the cash-out has recorded its answer, or this one's deadline comes. */
+async function waitForAnswer(deps: CashOutDeps, cashOutId: string, timing: CashOutTiming): Promise<LedgerItem | undefined> {
+  const { clock } = deps;
+  while (timing.deadlineAt - clock.now() > IN_FLIGHT_POLL_MS) {
+    await sleep(IN_FLIGHT_POLL_MS);
+    const item = await deps.ledger.get(cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined);
+    if (item?.answer) return item;
+    if (item && item.leaseExpiresAt <= clock.now()) return undefined; // its holder died: the next delivery takes it over
+  }
+  return undefined;
 }

@@ -13,10 +13,16 @@ export function villageConfig(env: Env) {
     STRIPE_API_BASE: z.string().url().optional(),
     STRIPE_PAYOUT_MODE: z.enum(['payout', 'transfer']).default('payout'),
     VILLAGE_DEADLINE_MS: int(8000),
-    /** Kept back from the deadline for the ledger write and the way back to Village. */
+    /** Kept back from the deadline for the answer's way back to Village: no 200 leaves later than the deadline less this. */
     VILLAGE_ANSWER_MARGIN_MS: int(750),
     VILLAGE_SIGNATURE_HEADERS: list(DEFAULT_SIGNATURE_HEADERS),
     VILLAGE_ID_FIELDS: list(DEFAULT_ID_FIELDS),
+    /** `true`: a cash-out without an id field is refused (400) instead of being known by the hash of its body. */
+    VILLAGE_REQUIRE_ID: z.enum(['true', 'false']).default('false'),
+    /** Kept back from the deadline (before the answer margin) for recording the answer: Stripe must have answered by then. */
+    VILLAGE_LEDGER_WRITE_RESERVE_MS: int(400),
+    /** `live` or `test`: the mode of STRIPE_SECRET_KEY; a key of the other mode is refused before any call. */
+    STRIPE_MODE: z.enum(['live', 'test']).optional(),
     STRIPE_ATTEMPT_TIMEOUT_MS: int(3000),
     STRIPE_MIN_ATTEMPT_MS: int(300),
     STRIPE_IDEMPOTENCY_WINDOW_HOURS: int(23),

@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import { sleep } from '../shared/clock.js';
 import type { MoveKind } from '../shared/money.js';
-import { describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
+import { boundedStripeCall, describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
 
 export interface MoneyMovement {
   mode: MoveKind;
@@ -57,7 +57,8 @@ export async function moveMoney(stripe: StripeClient, movement: MoneyMovement, b
     }
     attempts += 1;
     try {
-      const object = await create(stripe, movement, Math.min(budget.attemptTimeoutMs, remaining));
+      const timeout = Math.min(budget.attemptTimeoutMs, remaining);
+      const object = await boundedStripeCall(timeout, `Creating the ${movement.mode}`, () => create(stripe, movement, timeout));
       return { kind: 'created', object, attempts };
     } catch (error) {
       const failure = describeStripeError(error);

@@ -32,7 +32,12 @@ export interface CashOutRequest {
   payload: string;
 }
 
-export function parseCashOut(text: string, bodyBytes: Buffer, mode: MoveKind, idFields: readonly string[] = DEFAULT_ID_FIELDS): CashOutRequest {
+/**
+ * Without an id field, the cash-out is known by the SHA-256 of its raw body (DESIGN.md): two
+ * byte-identical bodies are one cash-out, the second answered from the first. Where Village is
+ * known to send an id, `requireId` refuses bodies without one instead.
+ */
+export function parseCashOut(text: string, bodyBytes: Buffer, mode: MoveKind, idFields: readonly string[] = DEFAULT_ID_FIELDS, options: { requireId?: boolean } = {}): CashOutRequest {
   const json: JsonValue = parseJsonExact(text);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ValidationError('malformed_payload', 'The body must be a JSON object.');
@@ -56,6 +61,8 @@ export function parseCashOut(text: string, bodyBytes: Buffer, mode: MoveKind, id
     if (!CASH_OUT_ID.test(cashOutId)) {
       throw new ValidationError('malformed_payload', `${idField} must be 1–200 letters, digits or _ . : @ -.`);
     }
+  } else if (options.requireId) {
+    throw new ValidationError('missing_cash_out_id', `The cash-out has no id: one of ${idFields.join(', ')} is required (VILLAGE_REQUIRE_ID); nothing was paid.`);
   } else {
     cashOutId = `sha256-${sha256Hex(bodyBytes)}`;
   }

@@ -22,7 +22,7 @@ export function villageDepsFromEnv(
   return {
     ledger: new LedgerStore(db, config.LEDGER_TABLE),
     recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
-    stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE),
+    stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, config.STRIPE_MODE),
     villageSecret: secretFromEnv(env, 'VILLAGE_WEBHOOK_SECRET', clock),
     mode: config.STRIPE_PAYOUT_MODE,
     clock,
@@ -31,6 +31,8 @@ export function villageDepsFromEnv(
     idempotencyWindowMs: config.STRIPE_IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
     stripeAttemptTimeoutMs: config.STRIPE_ATTEMPT_TIMEOUT_MS,
     minAttemptMs: config.STRIPE_MIN_ATTEMPT_MS,
+    ledgerWriteReserveMs: config.VILLAGE_LEDGER_WRITE_RESERVE_MS,
+    requireCashOutId: config.VILLAGE_REQUIRE_ID === 'true',
     signatureHeaders: config.VILLAGE_SIGNATURE_HEADERS,
     idFields: config.VILLAGE_ID_FIELDS,
     deadlineMs: config.VILLAGE_DEADLINE_MS,

@@ -56,6 +56,7 @@ export async function villageHarness(overrides: Partial<VillageHandlerDeps> = {}
     idempotencyWindowMs: 23 * 3_600_000,
     stripeAttemptTimeoutMs: 3000,
     minAttemptMs: 150,
+    ledgerWriteReserveMs: 300,
     signatureHeaders: DEFAULT_SIGNATURE_HEADERS,
     idFields: DEFAULT_ID_FIELDS,
     deadlineMs: 8000,
