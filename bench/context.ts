@@ -42,6 +42,7 @@ export async function startBenchContext(): Promise<BenchContext> {
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     STRIPE_API_BASE: stripe.url,
     STRIPE_PAYOUT_MODE: 'payout',
+    STRIPE_MODE: 'test',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_METRICS_NAMESPACE: 'PaymentsWebhookGateway',

@@ -17,6 +17,8 @@ export interface GatewayStackProps extends StackProps {
   /** `payout` (the connected account's balance to its bank) or `transfer` (platform → connected account). */
   payoutMode?: 'payout' | 'transfer';
   villageDeadlineMs?: number;
+  /** The mode of the platform's Stripe key (`live` unless stated): only Stripe events of this mode are applied, and a key of the other mode is refused. */
+  stripeMode?: 'live' | 'test';
   /** How Just Wallet's `Signature` header is checked: `secret`, `hmac` or `auto` (either). */
   justWalletSignatureMode?: 'secret' | 'hmac' | 'auto';
   /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
@@ -83,6 +85,7 @@ export class GatewayStack extends Stack {
       const environment: Record<string, string> = {
         POWERTOOLS_SERVICE_NAME: definition.id,
         STRIPE_PAYOUT_MODE: props.payoutMode ?? 'payout',
+        STRIPE_MODE: props.stripeMode ?? 'live',
         VILLAGE_DEADLINE_MS: String(props.villageDeadlineMs ?? 8000),
         JUST_WALLET_SIGNATURE_MODE: props.justWalletSignatureMode ?? 'auto',
       };
@@ -120,6 +123,7 @@ export class GatewayStack extends Stack {
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
       ledger: this.tables.get('ledger')!,
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
+      stripeMode: props.stripeMode ?? 'live',
       rateMinutes: props.reconcileRateMinutes,
     });
 

@@ -9,6 +9,8 @@ import { GatewayFunction } from './gateway-function.js';
 export interface ReconciliationProps {
   ledger: ITableV2;
   stripeSecretKey: ISecret;
+  /** The mode of the Stripe key (STRIPE_MODE): a key of the other mode is refused. */
+  stripeMode?: 'live' | 'test';
   /** How often the job runs; else the `reconcileRateMinutes` context value; else 15. */
   rateMinutes?: number;
   /** Extra settings (RECONCILE_* in functions/reconcile/config.ts). */
@@ -45,6 +47,7 @@ export class Reconciliation extends Construct {
         POWERTOOLS_SERVICE_NAME: 'reconcile',
         LEDGER_TABLE: props.ledger.tableName,
         STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
+        ...(props.stripeMode ? { STRIPE_MODE: props.stripeMode } : {}),
         ...props.environment,
       },
     });

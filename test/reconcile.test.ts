@@ -11,7 +11,7 @@ import { ConfigError } from '../functions/shared/errors.js';
 import { makeMetrics } from '../functions/shared/telemetry.js';
 import { Reconciliation } from '../lib/reconciliation.js';
 import { silentLogger } from './support/telemetry.js';
-import { answeredUnknownButPaid, crashedClaim, HOUR, jobFor, MINUTE, SETTINGS } from './support/reconcile-job.js';
+import { answeredUnknownButPaid, crashedClaim, HOUR, jobFor, MINUTE, SETTINGS, strayRequestsLanded } from './support/reconcile-job.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
 
@@ -167,6 +167,7 @@ describe('reconciling payouts against Stripe (DynamoDB Local, the Stripe stand-i
     const request = cashOut();
     h.stripe.failNext({ kind: 'reset' }, { pathPrefix: '/v1/payouts', times: 100 });
     expect((await h.send(request, { remainingMs: 3000 })).body.error).toBe('payout_outcome_unknown');
+    await strayRequestsLanded(h);
     h.stripe.clearFaults();
     const cashOutId = String(request.cash_out_id);
 

@@ -7,6 +7,8 @@ export function reconcileConfig(env: Env) {
     LEDGER_TABLE: z.string().min(1),
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     STRIPE_API_BASE: z.string().url().optional(),
+    /** `live` or `test`: the mode of STRIPE_SECRET_KEY; a key of the other mode is refused before any call. */
+    STRIPE_MODE: z.enum(['live', 'test']).optional(),
     /** A `processing` claim whose lease ran out is reconciled once this old (the Village handler may still be retried by Village before). */
     RECONCILE_MIN_AGE_MINUTES: int(10),
     /** A payout Village was answered 200 for, still pending or in transit after this long, is checked against Stripe. */

@@ -98,6 +98,7 @@ async function act(item: ReconciledItem, deps: ReconcileDeps): Promise<ItemResul
       return result('skipped', decision.reason);
     case 'wait':
       deps.logger.info('No Stripe money movement found yet; waiting', { cashOutId: item.cashOutId, status: item.status });
+      await deps.store.markChecked(item, at);
       return result('waiting', decision.reason);
     case 'unchanged': {
       const written = await deps.store.resolve(item, {}, at, { touch: false });

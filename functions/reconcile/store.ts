@@ -3,6 +3,9 @@ import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 import type { StoredAnswer } from '../shared/ledger.js';
 import type { ReconciledItem, ReconciledStatus, ReconcileSettings } from './decide.js';
 
+/** How many items of one group a run reads, at most, per item of its budget (to choose the least recently looked at). */
+const GROUP_READ_FACTOR = 10;
+
 /** Every status a ledger item can have, for listing without a scan. */
 export const ALL_STATUSES: readonly ReconciledStatus[] = ['processing', 'unknown', 'pending', 'in_transit', 'paid', 'failed', 'canceled', 'rejected', 'reversed'];
 
@@ -37,40 +40,66 @@ export class ReconcileStore {
   }
 
   /**
-   * The items to reconcile, oldest first: every `unknown`; `processing` claims whose lease ran
-   * out and that are older than the minimum age; `pending`/`in_transit` older than the stale
-   * age (not rechecked too often); and, within the lookback, open or paid items that Village
-   * was not answered 200 for (the Stripe events route marks them `needsCompensation`).
+   * The items to reconcile, in four groups, each oldest first:
+   * 1. compensations: within the lookback, open or paid items Village was not answered 200 for
+   *    (the Stripe events route marks them `needsCompensation`): first, as a pending payout can
+   *    be canceled only until it leaves `pending`;
+   * 2. every `unknown`;
+   * 3. `processing` claims whose lease ran out and that are older than the minimum age;
+   * 4. `pending`/`in_transit` answered 200 and older than the stale age (not rechecked too often).
+   * The budget is shared out in turns, one item per group, so that no group starves another.
+   * An item looked at recently (`reconciledAt`; see `markChecked`) waits its turn behind the
+   * others of its group, so items Stripe shows nothing for yet cannot fill every run.
    */
   async candidates(now: number, selection: Selection, limit: number): Promise<ReconciledItem[]> {
     const iso = (ms: number) => new Date(ms).toISOString();
     const notWithOperator = 'attribute_not_exists(needsOperator)';
-    const queries: QueryCommandInput[] = [
-      this.byStatus('unknown', { filter: notWithOperator }),
-      this.byStatus('processing', { before: iso(now - selection.minAgeMs), filter: `leaseExpiresAt < :now AND ${notWithOperator}`, values: { ':now': now } }),
-      ...(['pending', 'in_transit'] as const).map((status) =>
-        this.byStatus(status, {
-          before: iso(now - selection.staleMs),
-          filter: `(attribute_not_exists(reconciledAt) OR reconciledAt <= :recheck) AND ${notWithOperator}`,
-          values: { ':recheck': iso(now - selection.recheckMs) },
-        }),
-      ),
-      ...(['pending', 'in_transit', 'paid'] as const).map((status) =>
+    const groups: QueryCommandInput[][] = [
+      (['pending', 'in_transit', 'paid'] as const).map((status) =>
         this.byStatus(status, {
           after: iso(now - selection.lookbackMs),
           filter: `(needsCompensation = :true OR (attribute_exists(answer) AND answer.statusCode <> :ok)) AND ${notWithOperator}`,
           values: { ':true': true, ':ok': 200 },
         }),
       ),
+      [this.byStatus('unknown', { filter: notWithOperator })],
+      [this.byStatus('processing', { before: iso(now - selection.minAgeMs), filter: `leaseExpiresAt < :now AND ${notWithOperator}`, values: { ':now': now } })],
+      (['pending', 'in_transit'] as const).map((status) =>
+        this.byStatus(status, {
+          before: iso(now - selection.staleMs),
+          filter: `(attribute_not_exists(reconciledAt) OR reconciledAt <= :recheck) AND ${notWithOperator}`,
+          values: { ':recheck': iso(now - selection.recheckMs) },
+        }),
+      ),
     ];
-    const found = new Map<string, ReconciledItem>();
-    for (const query of queries) {
-      for await (const item of this.query(query)) {
-        found.set(item.cashOutId, item);
-        if (found.size >= limit) return [...found.values()];
+    const queues: ReconciledItem[][] = [];
+    for (const queries of groups) {
+      const found: ReconciledItem[] = [];
+      for (const query of queries) {
+        for await (const item of this.query(query)) {
+          found.push(item);
+          if (found.length >= limit * GROUP_READ_FACTOR) break;
+        }
+      }
+      // Never looked at first, then the longest ago; oldest update first among equals.
+      found.sort((a, b) => (a.reconciledAt ?? '').localeCompare(b.reconciledAt ?? '') || a.updatedAt.localeCompare(b.updatedAt));
+      queues.push(found);
+    }
+    const chosen = new Map<string, ReconciledItem>();
+    while (chosen.size < limit && queues.some((queue) => queue.length > 0)) {
+      for (const queue of queues) {
+        let next = queue.shift();
+        while (next && chosen.has(next.cashOutId)) next = queue.shift();
+        if (next) chosen.set(next.cashOutId, next);
+        if (chosen.size >= limit) break;
       }
     }
-    return [...found.values()];
+    return [...chosen.values()];
+  }
+
+  /** Notes that the item was looked at and left as it is (nothing at Stripe yet), so the next runs take others first. */
+  async markChecked(seen: ReconciledItem, now: Date): Promise<boolean> {
+    return this.resolve(seen, {}, now, { touch: false });
   }
 
   /** For the operator view: by status (or every status), newest first. */

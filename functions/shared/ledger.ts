@@ -113,6 +113,9 @@ export class LedgerStore {
       const fromError = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
       const existing = fromError ? (unmarshall(fromError) as LedgerItem) : await this.get(fields.cashOutId);
       if (!existing) throw error;
+      // Our own claim: an earlier attempt of this same call landed, then timed out or failed on
+      // the way back, and the SDK's retry found it.
+      if (existing.attemptId === fields.attemptId) return { claimed: true, item: existing };
       return { claimed: false, existing };
     }
   }
@@ -157,8 +160,19 @@ export class LedgerStore {
       ConditionExpression: options.supersede ? 'attemptId = :attempt' : 'attemptId = :attempt AND attribute_not_exists(answer)',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: { ...values, ':attempt': attemptId },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
-    return this.conditional(() => this.bounded(options.timeoutMs, 'Writing the ledger', (abortSignal) => this.db.send(command, { abortSignal })));
+    try {
+      await this.bounded(options.timeoutMs, 'Writing the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
+      return true;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // This very write may have landed on an earlier try (timed out on the way back, then
+      // retried by the SDK): the item then carries its timestamp and attempt.
+      const returned = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+      const current = returned ? (unmarshall(returned) as LedgerItem) : undefined;
+      return current !== undefined && current.updatedAt === now.toISOString() && [attemptId, fields.attemptId].includes(current.attemptId);
+    }
   }
 
   /**

@@ -12,6 +12,11 @@ export interface ApplyDeps {
   recipients: RecipientStore;
   clock: Clock;
   logger: Logger;
+  /**
+   * The gateway's own Stripe mode (from its key: STRIPE_MODE). Stripe delivers test-mode events
+   * of connected accounts to live Connect endpoints: only events of this mode are applied.
+   */
+  livemode: boolean;
   /** Counts one occurrence of a named metric (e.g. PayoutFailedAfterPaid). */
   onMetric?: (name: string) => void;
 }
@@ -19,10 +24,11 @@ export interface ApplyDeps {
 /**
  * What applying an event did. `applied`: state moved (or a record was created); `stale`: an
  * older or repeated event, nothing changed; `ignored`: nothing to do; `anomaly`: recorded,
- * and logged for an operator. `retryLater`: not applied now, answered 5xx so Stripe redelivers.
+ * and logged for an operator; `other_mode`: a test-mode event on a live gateway or the reverse,
+ * stored only. `retryLater`: not applied now, answered 5xx so Stripe redelivers.
  */
 export interface ApplyOutcome {
-  outcome: 'applied' | 'stale' | 'ignored' | 'anomaly';
+  outcome: 'applied' | 'stale' | 'ignored' | 'anomaly' | 'other_mode';
   detail?: string;
   retryLater?: { reason: string; message: string };
 }

@@ -81,10 +81,12 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
     };
   }
 
-  const answeredPaid = item.answer?.statusCode === 200;
+  // Where Village's answer is not known (a crashed claim raised to an operator), it may have
+  // been a 200: money that then fails to arrive is flagged as if it had been.
+  const answeredPaid = item.answer ? item.answer.statusCode === 200 : undefined;
   const reversedAmount = movement.fields.amountReversed ?? 0;
-  const failedAfterPaid = answeredPaid && (NOT_PAID.includes(movement.status) || reversedAmount > 0);
-  const needsCompensation = !answeredPaid && MONEY_OUT.includes(movement.status);
+  const failedAfterPaid = answeredPaid !== false && (NOT_PAID.includes(movement.status) || reversedAmount > 0);
+  const needsCompensation = answeredPaid === false && MONEY_OUT.includes(movement.status);
   const result = await deps.ledger.apply(
     {
       cashOutId,

@@ -10,6 +10,8 @@ export function stripeEventsConfig(env: Env) {
     EVENTS_TABLE: z.string().min(1),
     RECORDS_TABLE: z.string().min(1),
     DYNAMODB_ENDPOINT: z.string().url().optional(),
+    /** `live` or `test`: the mode of the platform's Stripe key. Only events of this mode are applied. */
+    STRIPE_MODE: z.enum(['live', 'test']),
     /** Stripe's own default: a signature older than this is refused as a replay. */
     STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300),
     /** How long an event id is remembered for deduplication (Stripe retries for up to 3 days). */

@@ -52,8 +52,9 @@ export class LedgerEvents {
   /**
    * Moves the item to the event's status if the event is not older than the last one applied,
    * the status only moves forward (a paid payout may still fail; failed, canceled and
-   * reversed are final), Village has been answered (an item still `processing` belongs to the
-   * cash-out handler), and the item is about this Stripe object.
+   * reversed are final), and the item is about this Stripe object. An item still `processing`
+   * belongs to the cash-out handler: the ordering condition never moves it. One reconciliation
+   * raised to an operator without an answer (Village's is not known) keeps following Stripe.
    */
   async apply(change: LedgerChange, now: Date): Promise<LedgerChangeResult> {
     const ordering = orderingCondition(MONEY_MOVEMENT, change.status, change.event.created, ['unknown']);
@@ -81,7 +82,7 @@ export class LedgerEvents {
           TableName: this.tableName,
           Key: { cashOutId: change.cashOutId },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `${ordering.expression} AND attribute_exists(answer) AND (attribute_not_exists(stripeObjectId) OR stripeObjectId = :objectId)`,
+          ConditionExpression: `${ordering.expression} AND (attribute_not_exists(stripeObjectId) OR stripeObjectId = :objectId)`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',

@@ -73,8 +73,15 @@ export async function processStripeEvent(event: StripeEvent, rawBody: string, de
   return { statusCode: 200, body: { received: true, eventId: envelope.id, type: envelope.type, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) } };
 }
 
-/** Each kind of object to the function that applies it; any other type is stored only. */
+/**
+ * Each kind of object to the function that applies it; any other type, and any event of the
+ * other Stripe mode than the gateway's, is stored only.
+ */
 export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
+  if (envelope.livemode !== deps.livemode) {
+    const mode = (live: boolean) => (live ? 'live' : 'test');
+    return Promise.resolve({ outcome: 'other_mode', detail: `a ${mode(envelope.livemode)}-mode event on a ${mode(deps.livemode)}-mode gateway; stored only` });
+  }
   switch (parsed.kind) {
     case 'payout':
       return applyMovement(envelope, payoutMovement(envelope, parsed.object), deps);

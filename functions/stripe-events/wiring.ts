@@ -37,6 +37,7 @@ export function stripeEventsDepsFromEnv(
     retentionSeconds: config.STRIPE_EVENT_RETENTION_DAYS * 86_400,
     leaseMs: config.STRIPE_EVENT_LEASE_SECONDS * 1000,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    livemode: config.STRIPE_MODE === 'live',
     clock,
     logger: telemetry.logger,
     onMetric: (name) => telemetry.metrics?.addMetric(name, MetricUnit.Count, 1),

@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { stripeModeOfKey } from '../../functions/shared/stripe.js';
 import { PROJECT_ROOT } from '../project-root.js';
 import { ROUTES } from '../routes.js';
 import { SECRETS } from '../secrets.js';
@@ -70,6 +71,10 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
     stripe = { mode: 'stand-in', standIn, apiBase: env.STRIPE_API_BASE };
     notes.push(`Stripe: the LOCAL STAND-IN at ${env.STRIPE_API_BASE} (no real money; set STRIPE_SECRET_KEY for Stripe test mode)`);
   }
+
+  // The gateway's Stripe mode follows its key, as in AWS (where -c stripeMode states it and the key is checked against it).
+  env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? 'test';
+  notes.push(`Stripe mode: ${env.STRIPE_MODE} (only ${env.STRIPE_MODE}-mode Stripe events are applied)`);
 
   for (const secret of SECRETS) {
     if (!env[secret.env]) {

@@ -51,6 +51,7 @@ export async function answeredUnknownButPaid(h: VillageHarness, overrides: Recor
   const request = cashOut(overrides);
   h.stripe.failNext({ kind: 'reset-after' }, { pathPrefix: h.deps.mode === 'payout' ? '/v1/payouts' : '/v1/transfers', times: 100 });
   const response = await h.send(request, { remainingMs: 3000 });
+  await strayRequestsLanded(h);
   h.stripe.clearFaults();
   expect(response.statusCode).toBe(500);
   expect(response.body.error).toBe('payout_outcome_unknown');
@@ -76,3 +77,16 @@ export async function crashedClaim(h: VillageHarness, { stripeCalled, stripeMark
   return { cashOutId: request.cashOutId, body };
 }
 
+
+/**
+ * Waits until the Stripe stand-in has had no request for a moment. An attempt cut off at its
+ * time bound may still be sent a few milliseconds later (the Stripe SDK cannot abort it): with
+ * the same idempotency key, so harmless, but it must not reach the next step of a test.
+ */
+export async function strayRequestsLanded(h: VillageHarness, quietMs = 250): Promise<void> {
+  let seen = -1;
+  while (seen !== h.stripe.requests.length) {
+    seen = h.stripe.requests.length;
+    await new Promise((resolve) => setTimeout(resolve, quietMs));
+  }
+}

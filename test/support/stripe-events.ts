@@ -75,6 +75,7 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
     retentionSeconds: 30 * 86_400,
     leaseMs: 30_000,
     maxBodyBytes: 256 * 1024,
+    livemode: false, // the fixtures are test-mode events
     clock: systemClock,
     logger,
     onMetric: (name) => metrics.push(name),
