@@ -5,9 +5,10 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
+import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
 import { ROUTES } from './routes.js';
 import { SECRETS } from './secrets.js';
-import { TABLES, type TableDefinition } from './tables.js';
+import { TABLES, tableDefinition, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
@@ -22,12 +23,6 @@ export interface GatewayStackProps extends StackProps {
   /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
   reconcileRateMinutes?: number;
 }
-
-/** Least privilege: the item-level calls the functions make, no scans, no deletes. */
-const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-} as const;
 
 const attributeType = (type: 'S' | 'N') => (type === 'S' ? AttributeType.STRING : AttributeType.NUMBER);
 
@@ -93,17 +88,17 @@ export class GatewayStack extends Stack {
         memorySize: definition.memoryMb,
         environment,
       });
-      for (const [tableId, access] of Object.entries(definition.tables) as [TableDefinition['id'], 'read' | 'readWrite'][]) {
+      // Least privilege: exactly the calls the route's code makes (lib/routes.ts), per table and index.
+      for (const [tableId, access] of Object.entries(definition.tables) as [TableDefinition['id'], TableAccess][]) {
         const table = this.tables.get(tableId)!;
-        const envName = TABLES.find((t) => t.id === tableId)!.env;
-        fn.addEnvironment(envName, table.tableName);
-        table.grant(fn, ...TABLE_ACTIONS[access]);
+        fn.addEnvironment(tableDefinition(tableId).env, table.tableName);
+        grantTableAccess(fn, table, tableDefinition(tableId), access);
       }
       for (const secretId of definition.secrets) {
         const secret = this.secrets.get(secretId)!;
         const envName = SECRETS.find((s) => s.id === secretId)!.env;
         fn.addEnvironment(`${envName}_ARN`, secret.secretArn);
-        secret.grantRead(fn);
+        grantSecretValue(fn, secret);
       }
       this.functions.set(definition.id, fn);
       this.api.addRoutes({

@@ -5,6 +5,8 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
+import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import { tableDefinition } from './tables.js';
 
 export interface ReconciliationProps {
   ledger: ITableV2;
@@ -15,8 +17,11 @@ export interface ReconciliationProps {
   environment?: Record<string, string>;
 }
 
-/** Least privilege: read the ledger and update items in place; no puts, deletes or scans. */
-export const RECONCILE_LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+/**
+ * Least privilege, from ReconcileStore: get, candidates through the byStatus index, and
+ * conditional updates in place; no puts, deletes or scans.
+ */
+export const RECONCILE_LEDGER_ACCESS: TableAccess = { items: ['GetItem', 'UpdateItem'], queries: ['byStatus'] };
 
 /**
  * The scheduled reconciliation job: a Lambda that an EventBridge rule runs every few minutes
@@ -48,8 +53,8 @@ export class Reconciliation extends Construct {
         ...props.environment,
       },
     });
-    props.ledger.grant(this.fn, ...RECONCILE_LEDGER_ACTIONS);
-    props.stripeSecretKey.grantRead(this.fn);
+    grantTableAccess(this.fn, props.ledger, tableDefinition('ledger'), RECONCILE_LEDGER_ACCESS);
+    grantSecretValue(this.fn, props.stripeSecretKey);
 
     this.rule = new Rule(this, 'Schedule', {
       description: `Runs the cash-out reconciliation every ${this.rateMinutes} minutes`,
