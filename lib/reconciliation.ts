@@ -4,6 +4,8 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { reconcileConfig } from '../functions/reconcile/config.js';
+import { checkFunctionConfig } from './deploy-settings.js';
 import { GatewayFunction } from './gateway-function.js';
 import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
 import { tableDefinition } from './tables.js';
@@ -40,18 +42,21 @@ export class Reconciliation extends Construct {
       throw new Error(`reconcileRateMinutes must be a whole number of minutes, at least 1 (got ${this.rateMinutes}).`);
     }
 
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: 'reconcile',
+      LEDGER_TABLE: props.ledger.tableName,
+      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
+      ...props.environment,
+    };
+    // Settings the job would refuse at cold start stop the synth instead.
+    checkFunctionConfig('reconcile', environment, reconcileConfig);
     this.fn = new GatewayFunction(this, 'Function', {
       entry: 'functions/reconcile/index.ts',
       description: 'Reconciles cash-outs that did not settle in time against Stripe; never creates a payout',
       // Many items, each a few Stripe calls; the job stops 30 s before this and leaves the rest for the next run.
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'reconcile',
-        LEDGER_TABLE: props.ledger.tableName,
-        STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
-        ...props.environment,
-      },
+      environment,
     });
     grantTableAccess(this.fn, props.ledger, tableDefinition('ledger'), RECONCILE_LEDGER_ACCESS);
     grantSecretValue(this.fn, props.stripeSecretKey);

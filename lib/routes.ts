@@ -1,3 +1,7 @@
+import type { Env } from '../functions/shared/config.js';
+import { justWalletConfig } from '../functions/just-wallet/config.js';
+import { stripeEventsConfig } from '../functions/stripe-events/config.js';
+import { villageConfig } from '../functions/village-cash-out/config.js';
 import type { TableAccess } from './grants.js';
 import type { TableDefinition } from './tables.js';
 
@@ -22,6 +26,8 @@ export interface RouteDefinition {
   tables: Partial<Record<TableDefinition['id'], TableAccess>>;
   /** Secrets it reads (ids of SECRETS in lib/secrets.ts). */
   secrets: string[];
+  /** The function's own configuration reader: the stack checks the environment it gives the function with it. */
+  readConfig: (env: Env) => unknown;
 }
 
 export const ROUTES: RouteDefinition[] = [
@@ -37,6 +43,7 @@ export const ROUTES: RouteDefinition[] = [
     // LedgerStore: get, claim (a conditional put), takeOver and update; RecipientStore.get.
     tables: { ledger: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, recipients: { items: ['GetItem'] } },
     secrets: ['villageWebhookSecret', 'stripeSecretKey'],
+    readConfig: villageConfig,
   },
   {
     id: 'just-wallet',
@@ -51,6 +58,7 @@ export const ROUTES: RouteDefinition[] = [
     // JustWalletRecordStore: conditional updates only.
     tables: { events: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, records: { items: ['UpdateItem'] } },
     secrets: ['justWalletWebhookSecret'],
+    readConfig: justWalletConfig,
   },
   {
     id: 'stripe-events',
@@ -72,6 +80,7 @@ export const ROUTES: RouteDefinition[] = [
       records: { items: ['GetItem', 'UpdateItem'] },
     },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
+    readConfig: stripeEventsConfig,
   },
 ];
 
