@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from '../functions/shared/dynamodb.js';
+import { endpointClientSettings, makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { createTables, tableNames, type TableNames } from '../lib/local/create-tables.js';
 import { startDynamoDbLocal, type RunningDynamoDb } from '../lib/local/dynamodb-local.js';
 import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
@@ -29,7 +29,7 @@ export interface BenchContext {
 export async function startBenchContext(): Promise<BenchContext> {
   const dynamo = await startDynamoDbLocal();
   const tables = tableNames(`bench${randomBytes(4).toString('hex')}`);
-  const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const admin = new DynamoDBClient({ endpoint: dynamo.endpoint, ...endpointClientSettings() });
   await createTables(admin, tables);
   admin.destroy();
   const stripe = new StripeStandIn();

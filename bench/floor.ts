@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { endpointClientSettings } from '../functions/shared/dynamodb.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fixture } from '../lib/send/fixtures.js';
 import type { BenchContext } from './context.js';
@@ -22,7 +23,7 @@ export interface Floor {
  * the event under its id. No framework, no logger, no parsing beyond the id.
  */
 export function makeFloor(context: BenchContext): Floor {
-  const client = new DynamoDBClient({ endpoint: context.dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint: context.dynamo.endpoint, ...endpointClientSettings() });
   const counter = countDynamoCalls(client);
   const table = context.tables.events;
   const sample = JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>;

@@ -5,31 +5,32 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
-import { ROUTES } from './routes.js';
-import { SECRETS } from './secrets.js';
-import { TABLES, type TableDefinition } from './tables.js';
+import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import { ROUTES, route } from './routes.js';
+import { SECRETS, secretDefinition } from './secrets.js';
+import { TABLES, tableDefinition, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
+import { checkFunctionConfig, functionSettings, FUNCTION_SETTINGS } from './deploy-settings.js';
 import { Reconciliation } from './reconciliation.js';
 
+/**
+ * Each setting is the property given here, else the context value of the same name
+ * (`cdk deploy -c payoutMode=transfer`), else the default; each is checked at synth with the
+ * rules of the functions that read it (lib/deploy-settings.ts).
+ */
 export interface GatewayStackProps extends StackProps {
   /** `payout` (the connected account's balance to its bank) or `transfer` (platform → connected account). */
   payoutMode?: 'payout' | 'transfer';
   villageDeadlineMs?: number;
-  /** The mode of the platform's Stripe key (`live` unless stated): only Stripe events of this mode are applied, and a key of the other mode is refused. */
-  stripeMode?: 'live' | 'test';
   /** How Just Wallet's `Signature` header is checked: `secret`, `hmac` or `auto` (either). */
   justWalletSignatureMode?: 'secret' | 'hmac' | 'auto';
+  /** The mode of the platform's Stripe key (`live` unless stated): only Stripe events of this mode are applied, and a key of the other mode is refused. */
+  stripeMode?: 'live' | 'test';
   /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
   reconcileRateMinutes?: number;
 }
-
-/** Least privilege: the item-level calls the functions make, no scans, no deletes. */
-const TABLE_ACTIONS = {
-  read: ['dynamodb:GetItem', 'dynamodb:Query'],
-  readWrite: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-} as const;
 
 const attributeType = (type: 'S' | 'N') => (type === 'S' ? AttributeType.STRING : AttributeType.NUMBER);
 
@@ -81,14 +82,18 @@ export class GatewayStack extends Stack {
 
     this.api = new HttpApi(this, 'WebhooksApi', { description: 'Payments webhook gateway: one route per provider' });
 
+    // Deploy-time settings (-c payoutMode=…, villageDeadlineMs=…, justWalletSignatureMode=…).
+    const settings = functionSettings(this, props);
     for (const definition of ROUTES) {
-      const environment: Record<string, string> = {
-        POWERTOOLS_SERVICE_NAME: definition.id,
-        STRIPE_PAYOUT_MODE: props.payoutMode ?? 'payout',
-        STRIPE_MODE: props.stripeMode ?? 'live',
-        VILLAGE_DEADLINE_MS: String(props.villageDeadlineMs ?? 8000),
-        JUST_WALLET_SIGNATURE_MODE: props.justWalletSignatureMode ?? 'auto',
-      };
+      const environment: Record<string, string> = { POWERTOOLS_SERVICE_NAME: definition.id, ...settings };
+      for (const tableId of Object.keys(definition.tables) as TableDefinition['id'][]) {
+        environment[tableDefinition(tableId).env] = this.tables.get(tableId)!.tableName;
+      }
+      for (const secretId of definition.secrets) {
+        environment[`${secretDefinition(secretId).env}_ARN`] = this.secrets.get(secretId)!.secretArn;
+      }
+      // What the function would refuse at cold start stops the synth, naming the setting.
+      checkFunctionConfig(definition.id, environment, definition.readConfig);
       const fn = new GatewayFunction(this, `${pascal(definition.id)}Function`, {
         entry: definition.entry,
         description: definition.description,
@@ -96,18 +101,11 @@ export class GatewayStack extends Stack {
         memorySize: definition.memoryMb,
         environment,
       });
-      for (const [tableId, access] of Object.entries(definition.tables) as [TableDefinition['id'], 'read' | 'readWrite'][]) {
-        const table = this.tables.get(tableId)!;
-        const envName = TABLES.find((t) => t.id === tableId)!.env;
-        fn.addEnvironment(envName, table.tableName);
-        table.grant(fn, ...TABLE_ACTIONS[access]);
+      // Least privilege: exactly the calls the route's code makes (lib/routes.ts), per table and index.
+      for (const [tableId, access] of Object.entries(definition.tables) as [TableDefinition['id'], TableAccess][]) {
+        grantTableAccess(fn, this.tables.get(tableId)!, tableDefinition(tableId), access);
       }
-      for (const secretId of definition.secrets) {
-        const secret = this.secrets.get(secretId)!;
-        const envName = SECRETS.find((s) => s.id === secretId)!.env;
-        fn.addEnvironment(`${envName}_ARN`, secret.secretArn);
-        secret.grantRead(fn);
-      }
+      for (const secretId of definition.secrets) grantSecretValue(fn, this.secrets.get(secretId)!);
       this.functions.set(definition.id, fn);
       this.api.addRoutes({
         path: definition.path,
@@ -120,11 +118,17 @@ export class GatewayStack extends Stack {
       });
     }
 
+    // The handler, not Lambda, must decide what Village hears: its deadline ends before the function's timeout.
+    const villageTimeoutMs = route('village-cash-out').timeoutSeconds * 1000;
+    if (Number(settings[FUNCTION_SETTINGS.villageDeadlineMs.env]) >= villageTimeoutMs) {
+      throw new Error(`Deploy setting villageDeadlineMs=${JSON.stringify(settings[FUNCTION_SETTINGS.villageDeadlineMs.env])} must be below the cash-out function's timeout (${villageTimeoutMs} ms), or Lambda stops the handler before it answers Village.`);
+    }
+
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
       ledger: this.tables.get('ledger')!,
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
-      stripeMode: props.stripeMode ?? 'live',
       rateMinutes: props.reconcileRateMinutes,
+      environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
     });
 
     // Issue 5 hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.

@@ -20,7 +20,6 @@ export const NAG_REASONS = {
     'AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (logs:CreateLogGroup, CreateLogStream, PutLogEvents); each function logs to its own log group with explicit retention.',
   nodeRuntime: 'Node.js 22 is the runtime the project targets and tests (DESIGN: Node.js 22, arm64); moving to a newer runtime is a deliberate upgrade, not a default.',
   xrayWildcard: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN; "*" is the only resource they accept (active tracing).',
-  tableIndexes: "The function queries the table's own secondary indexes; the grant is limited to index/* of that one table.",
 } as const;
 
 const IAM4_BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
@@ -50,7 +49,10 @@ interface Statement {
   Resource?: unknown;
 }
 
-/** IAM5 findings of a policy that are X-Ray's "*" or a table's own index/*; anything else stays reported. */
+/**
+ * The IAM5 finding of a policy whose only "*" is X-Ray's; anything else stays reported. Table
+ * grants name each index they query (lib/grants.ts), so there is no index/* to accept.
+ */
 function acknowledgePolicyWildcards(policy: CfnPolicy): void {
   const document = Stack.of(policy).resolve(policy.policyDocument) as { Statement?: Statement[] } | undefined;
   const statements = document?.Statement ?? [];
@@ -59,21 +61,4 @@ function acknowledgePolicyWildcards(policy: CfnPolicy): void {
   if (anyResource.length > 0 && anyResource.every((statement) => [statement.Action ?? []].flat().every((action) => action.startsWith('xray:')))) {
     Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.xrayWildcard });
   }
-  for (const statement of statements) {
-    const actions = [statement.Action ?? []].flat();
-    for (const resource of [statement.Resource ?? []].flat()) {
-      const table = tableIndexWildcard(resource);
-      if (table && actions.every((action) => action.startsWith('dynamodb:') && !action.includes('*'))) {
-        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${table}.Arn>/index/*]`, reason: NAG_REASONS.tableIndexes });
-      }
-    }
-  }
-}
-
-/** The logical id of the table in `{"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/*"]]}`. */
-function tableIndexWildcard(resource: unknown): string | undefined {
-  const parts = (resource as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join']?.[1];
-  if (!Array.isArray(parts) || parts.length !== 2 || parts[1] !== '/index/*') return undefined;
-  const getAtt = (parts[0] as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
-  return getAtt?.[1] === 'Arn' ? getAtt[0] : undefined;
 }

@@ -4,21 +4,26 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { reconcileConfig } from '../functions/reconcile/config.js';
+import { checkFunctionConfig } from './deploy-settings.js';
 import { GatewayFunction } from './gateway-function.js';
+import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import { tableDefinition } from './tables.js';
 
 export interface ReconciliationProps {
   ledger: ITableV2;
   stripeSecretKey: ISecret;
-  /** The mode of the Stripe key (STRIPE_MODE): a key of the other mode is refused. */
-  stripeMode?: 'live' | 'test';
   /** How often the job runs; else the `reconcileRateMinutes` context value; else 15. */
   rateMinutes?: number;
   /** Extra settings (RECONCILE_* in functions/reconcile/config.ts). */
   environment?: Record<string, string>;
 }
 
-/** Least privilege: read the ledger and update items in place; no puts, deletes or scans. */
-export const RECONCILE_LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'] as const;
+/**
+ * Least privilege, from ReconcileStore: get, candidates through the byStatus index, and
+ * conditional updates in place; no puts, deletes or scans.
+ */
+export const RECONCILE_LEDGER_ACCESS: TableAccess = { items: ['GetItem', 'UpdateItem'], queries: ['byStatus'] };
 
 /**
  * The scheduled reconciliation job: a Lambda that an EventBridge rule runs every few minutes
@@ -37,22 +42,24 @@ export class Reconciliation extends Construct {
       throw new Error(`reconcileRateMinutes must be a whole number of minutes, at least 1 (got ${this.rateMinutes}).`);
     }
 
+    const environment = {
+      POWERTOOLS_SERVICE_NAME: 'reconcile',
+      LEDGER_TABLE: props.ledger.tableName,
+      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
+      ...props.environment,
+    };
+    // Settings the job would refuse at cold start stop the synth instead.
+    checkFunctionConfig('reconcile', environment, reconcileConfig);
     this.fn = new GatewayFunction(this, 'Function', {
       entry: 'functions/reconcile/index.ts',
       description: 'Reconciles cash-outs that did not settle in time against Stripe; never creates a payout',
       // Many items, each a few Stripe calls; the job stops 30 s before this and leaves the rest for the next run.
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment: {
-        POWERTOOLS_SERVICE_NAME: 'reconcile',
-        LEDGER_TABLE: props.ledger.tableName,
-        STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
-        ...(props.stripeMode ? { STRIPE_MODE: props.stripeMode } : {}),
-        ...props.environment,
-      },
+      environment,
     });
-    props.ledger.grant(this.fn, ...RECONCILE_LEDGER_ACTIONS);
-    props.stripeSecretKey.grantRead(this.fn);
+    grantTableAccess(this.fn, props.ledger, tableDefinition('ledger'), RECONCILE_LEDGER_ACCESS);
+    grantSecretValue(this.fn, props.stripeSecretKey);
 
     this.rule = new Rule(this, 'Schedule', {
       description: `Runs the cash-out reconciliation every ${this.rateMinutes} minutes`,

@@ -1,3 +1,8 @@
+import type { Env } from '../functions/shared/config.js';
+import { justWalletConfig } from '../functions/just-wallet/config.js';
+import { stripeEventsConfig } from '../functions/stripe-events/config.js';
+import { villageConfig } from '../functions/village-cash-out/config.js';
+import type { TableAccess } from './grants.js';
 import type { TableDefinition } from './tables.js';
 
 /**
@@ -14,10 +19,15 @@ export interface RouteDefinition {
   /** Lambda timeout. */
   timeoutSeconds: number;
   memoryMb: number;
-  /** The tables it touches, and how. */
-  tables: Partial<Record<TableDefinition['id'], 'read' | 'readWrite'>>;
+  /**
+   * The tables it touches: exactly the item calls and index queries its code makes, which is
+   * all its role is granted (test/stack-permissions.test.ts lists them in full).
+   */
+  tables: Partial<Record<TableDefinition['id'], TableAccess>>;
   /** Secrets it reads (ids of SECRETS in lib/secrets.ts). */
   secrets: string[];
+  /** The function's own configuration reader: the stack checks the environment it gives the function with it. */
+  readConfig: (env: Env) => unknown;
 }
 
 export const ROUTES: RouteDefinition[] = [
@@ -30,8 +40,10 @@ export const ROUTES: RouteDefinition[] = [
     // Above VILLAGE_DEADLINE_MS (8 s) so the handler, not Lambda, decides what Village hears.
     timeoutSeconds: 15,
     memoryMb: 1024,
-    tables: { ledger: 'readWrite', recipients: 'read' },
+    // LedgerStore: get, claim (a conditional put), takeOver and update; RecipientStore.get.
+    tables: { ledger: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, recipients: { items: ['GetItem'] } },
     secrets: ['villageWebhookSecret', 'stripeSecretKey'],
+    readConfig: villageConfig,
   },
   {
     id: 'just-wallet',
@@ -42,8 +54,11 @@ export const ROUTES: RouteDefinition[] = [
     // DynamoDB only: a few conditional writes, answered in well under a second when warm.
     timeoutSeconds: 10,
     memoryMb: 512,
-    tables: { events: 'readWrite', records: 'readWrite' },
+    // JustWalletEventStore: claim (a conditional put; a get when the race is lost) and markApplied;
+    // JustWalletRecordStore: conditional updates only.
+    tables: { events: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, records: { items: ['UpdateItem'] } },
     secrets: ['justWalletWebhookSecret'],
+    readConfig: justWalletConfig,
   },
   {
     id: 'stripe-events',
@@ -54,8 +69,18 @@ export const ROUTES: RouteDefinition[] = [
     // DynamoDB only, no Stripe API call: answered well within Stripe's timeout.
     timeoutSeconds: 10,
     memoryMb: 512,
-    tables: { ledger: 'readWrite', recipients: 'readWrite', events: 'readWrite', records: 'readWrite' },
+    // LedgerEvents: get, byStripeObjectId, conditional updates (never a put: a cash-out is created
+    // only by the cash-out route). RecipientStore.setPayoutsEnabled: byAccountId, conditional
+    // updates (never a put: no remapping an email to another account). StripeEventStore: claim
+    // (a conditional put), markApplied, release. StripeRecordStore: get, conditional updates.
+    tables: {
+      ledger: { items: ['GetItem', 'UpdateItem'], queries: ['byStripeObjectId'] },
+      recipients: { items: ['UpdateItem'], queries: ['byAccountId'] },
+      events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+      records: { items: ['GetItem', 'UpdateItem'] },
+    },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
+    readConfig: stripeEventsConfig,
   },
 ];
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { endpointClientSettings } from '../functions/shared/dynamodb.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../functions/shared/http.js';
 import { startLocalEnvironment, type LocalEnvironment } from '../lib/local/environment.js';
 import { ROUTES } from '../lib/routes.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   // The handler modules read process.env at cold start, as in Lambda; jest gives each test file its own copy.
   process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
   local = await startLocalEnvironment({ env: process.env, port: 0, tablePrefix: `limit${randomBytes(4).toString('hex')}`, seedSampleRecipient: false });
-  dynamo = new DynamoDBClient({ endpoint: local.dynamoEndpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  dynamo = new DynamoDBClient({ endpoint: local.dynamoEndpoint, ...endpointClientSettings() });
 }, 60_000);
 
 afterAll(async () => {

@@ -56,6 +56,29 @@ describe('in HMAC mode (the header is the hex HMAC-SHA256 of the body, keyed wit
     expect(await hmacMode.event(`just-wallet:payout:${event.data.id}:pending`)).toMatchObject({ payload: formatted });
   });
 
+  test('a formatted body with plain numbers, signed over its compact form, is accepted and stored with the numbers as sent', async () => {
+    const event = justWalletEvent('payout');
+    const compact = JSON.stringify(event).replace('"amount":"250.00"', '"amount":100.5');
+    const formatted = JSON.stringify(JSON.parse(compact), null, 2);
+    const response = await hmacMode.send(formatted, { signature: hmacSha256Hex(JUST_WALLET_SECRET, compact) });
+
+    expect(response.statusCode).toBe(200);
+    expect(await hmacMode.record('just_wallet_payout', String(event.data.id))).toMatchObject({ amount: '100.5' });
+  });
+
+  test('a body whose number is not the one signed is refused, though it reads as the same double (100.5000000000000001 is not 100.5)', async () => {
+    const h = await harness({ signatureMode: 'hmac' });
+    const event = justWalletEvent('payout');
+    const signed = JSON.stringify(event).replace('"amount":"250.00"', '"amount":100.5');
+    const forged = signed.replace('"amount":100.5', '"amount":100.5000000000000001');
+    // The forged body's JSON.stringify(JSON.parse()) is the signed body: the doubles are equal.
+    expect(JSON.stringify(JSON.parse(forged))).toBe(signed);
+
+    await expectRefusedAndNothingStored(h, await h.send(forged, { signature: hmacSha256Hex(JUST_WALLET_SECRET, signed) }), 'signature_mismatch');
+    expect((await h.send(signed, { mode: 'hmac' })).statusCode).toBe(200);
+    expect(await h.record('just_wallet_payout', String(event.data.id))).toMatchObject({ amount: '100.5' });
+  });
+
   test('the secret itself is not accepted', async () => {
     const h = await harness({ signatureMode: 'hmac' });
     await expectRefusedAndNothingStored(h, await h.send(justWalletEvent('payout'), { mode: 'secret' }), 'signature_mismatch');

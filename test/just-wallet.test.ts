@@ -225,6 +225,69 @@ describe('a payout status', () => {
     expect((await h.record('just_wallet_payout', String(event.data.id)))?.status).toBe('failed');
   });
 
+  test.each(['failed', 'refunded', 'reversed'])('a completed payout then %s (the bank returned it) moves to that status, flagged as returned after completion', async (returned) => {
+    const event = payout('completed');
+    const id = String(event.data.id);
+    await h.send(event);
+    const response = await h.send(withStatus(event, returned));
+
+    expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
+    const record = await h.record('just_wallet_payout', id);
+    expect(record).toMatchObject({ status: returned, terminal: true, returnedAfterCompletion: true });
+    expect(record?.history.map((entry) => [entry.status, entry.statusChanged])).toEqual([
+      ['completed', true],
+      [returned, true],
+    ]);
+    expect(await h.event(`just-wallet:payout:${id}:${returned}`)).toMatchObject({ outcome: 'applied' });
+    expect(h.outcomes.at(-2)).toBe('returned_after_completion');
+  });
+
+  test('a returned payout never moves back: a redelivered completed, or a late processing, changes only the history', async () => {
+    const event = payout('completed');
+    const id = String(event.data.id);
+    await h.send(event);
+    await h.send(withStatus(event, 'failed'));
+    expect((await h.send(event)).body.outcome).toBe('duplicate');
+    expect((await h.send(withStatus(event, 'processing'))).body.outcome).toBe('outdated');
+
+    expect(await h.record('just_wallet_payout', id)).toMatchObject({ status: 'failed', returnedAfterCompletion: true });
+  });
+
+  test('a return delivered before the completion ends at the return, flagged, once the completion arrives late', async () => {
+    const event = payout('processing');
+    const id = String(event.data.id);
+    await h.send(event);
+    await h.send(withStatus(event, 'failed'));
+    const late = await h.send(withStatus(event, 'completed'));
+
+    expect(late.body.outcome).toBe('outdated');
+    const record = await h.record('just_wallet_payout', id);
+    expect(record).toMatchObject({ status: 'failed', returnedAfterCompletion: true });
+    expect(record?.history.map((entry) => [entry.status, entry.statusChanged])).toEqual([
+      ['processing', true],
+      ['failed', true],
+      ['completed', false],
+    ]);
+  });
+
+  test('a payout that fails before it completes is failed, not flagged as returned', async () => {
+    const event = payout('processing');
+    await h.send(event);
+    await h.send(withStatus(event, 'failed'));
+
+    const record = await h.record('just_wallet_payout', String(event.data.id));
+    expect(record?.status).toBe('failed');
+    expect(record?.returnedAfterCompletion).toBeUndefined();
+  });
+
+  test('a successful funding that then fails (the debit was returned) moves to failed, flagged', async () => {
+    const event = justWalletEvent('funding', { status: 'success' });
+    await h.send(event);
+    await h.send({ ...event, data: { ...event.data, status: 'failed' } });
+
+    expect(await h.record('just_wallet_funding', String(event.data.id))).toMatchObject({ status: 'failed', returnedAfterCompletion: true });
+  });
+
   test('is read in any case and without surrounding spaces', async () => {
     const event = payout(' Completed ');
     await h.send(event);
@@ -302,6 +365,14 @@ describe('concurrent deliveries', () => {
     // Each distinct event once in the history, however many times it was delivered.
     expect(record?.history.map((entry) => entry.status).sort()).toEqual(['completed', 'initiated', 'pending', 'processing']);
     expect([...(record?.eventKeys ?? [])].sort()).toHaveLength(4);
+  });
+
+  test.each([1, 2, 3])('of completed and failed end failed and flagged as returned, whichever lands first (round %i)', async () => {
+    const event = payout('processing');
+    await h.send(event);
+    await Promise.all([h.send(withStatus(event, 'failed')), h.send(withStatus(event, 'completed'))]);
+
+    expect(await h.record('just_wallet_payout', String(event.data.id))).toMatchObject({ status: 'failed', returnedAfterCompletion: true });
   });
 
   test('of completed and reversed end reversed, whichever lands first', async () => {

@@ -114,6 +114,20 @@ describe('Just Wallet signature verification (property-based)', () => {
       { numRuns: 300 },
     );
   });
+
+  test('a formatted body is accepted on an HMAC of its compact form whenever its numbers read back as written', async () => {
+    // JSON.stringify writes each double in its shortest form, so a body formatted from it has
+    // only numbers that the exact re-serialisation writes back unchanged.
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.constantFrom(1, 2, '\t'), async (value, space) => {
+        const compact = JSON.stringify(value);
+        const formatted = Buffer.from(JSON.stringify(value, null, space));
+        const signature = justWalletSignature('formatted-body-secret', compact, 'hmac');
+        await expect(verifyJustWalletSignature({ Signature: signature }, rawBody(formatted), staticSecret('formatted-body-secret', 'S'), 'hmac')).resolves.toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
 
 describe('Stripe signature verification (property-based)', () => {

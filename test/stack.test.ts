@@ -110,7 +110,7 @@ describe('the deployed stack', () => {
     expect(text).toContain(tableId('email'));
     expect(text).not.toContain(tableId('eventKey'));
     const actionsOn = (id: string) => statements.filter((s) => JSON.stringify(s.Resource).includes(id)).flatMap((s) => [s.Action].flat());
-    expect(actionsOn(tableId('email')).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actionsOn(tableId('email')).sort()).toEqual(['dynamodb:GetItem']);
     expect(actionsOn(tableId('cashOutId'))).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:UpdateItem']));
     expect(actionsOn(tableId('cashOutId'))).not.toEqual(expect.arrayContaining(['dynamodb:DeleteItem']));
     expect(actionsOn(tableId('cashOutId'))).not.toEqual(expect.arrayContaining(['dynamodb:Scan']));

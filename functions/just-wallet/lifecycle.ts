@@ -1,7 +1,7 @@
 /**
  * What each Just Wallet record can become, and in what order. A status only ever moves to a
  * higher rank, and never away from a terminal one, so a late or repeated event cannot move a
- * record backwards. Equal ranks (e.g. `completed` and `failed`) are alternatives: the first
+ * record backwards. Equal ranks (e.g. `refunded` and `reversed`) are alternatives: the first
  * to arrive stays.
  */
 export type RecordKind = 'just_wallet_payout' | 'just_wallet_funding' | 'just_wallet_quote';
@@ -10,20 +10,34 @@ export interface Lifecycle {
   kind: RecordKind;
   ranks: Readonly<Record<string, number>>;
   terminal: ReadonlySet<string>;
+  /** The status at which the money has arrived (a payout `completed`, a funding `success`). */
+  settled?: string;
+  /**
+   * The final statuses that may still follow `settled`: rails return money after completion
+   * (a bank return), so a record moves on to them, flagged `returnedAfterCompletion`.
+   */
+  returns?: ReadonlySet<string>;
 }
 
-/** pending → initiated → processing → completed | failed; completed → refunded | reversed. */
+/**
+ * pending → initiated → processing → completed → failed | refunded | reversed; failed may
+ * come at any step, also after completed (the money came back).
+ */
 export const PAYOUT: Lifecycle = {
   kind: 'just_wallet_payout',
-  ranks: { pending: 0, initiated: 1, processing: 2, completed: 3, failed: 3, refunded: 4, reversed: 4 },
+  ranks: { pending: 0, initiated: 1, processing: 2, completed: 3, failed: 4, refunded: 4, reversed: 4 },
   terminal: new Set(['failed', 'refunded', 'reversed']),
+  settled: 'completed',
+  returns: new Set(['failed', 'refunded', 'reversed']),
 };
 
-/** pending → success | failed; success → refunded | reversed. */
+/** pending → success → failed | refunded | reversed; failed may also come straight from pending. */
 export const FUNDING: Lifecycle = {
   kind: 'just_wallet_funding',
-  ranks: { pending: 0, success: 1, failed: 1, refunded: 2, reversed: 2 },
+  ranks: { pending: 0, success: 1, failed: 2, refunded: 2, reversed: 2 },
   terminal: new Set(['failed', 'refunded', 'reversed']),
+  settled: 'success',
+  returns: new Set(['failed', 'refunded', 'reversed']),
 };
 
 /**

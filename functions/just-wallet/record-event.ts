@@ -44,7 +44,12 @@ export async function recordJustWalletEvent(event: JustWalletEvent, payload: str
     return done(deps, event, outcome);
   }
 
-  const result = await deps.records.apply(event.change, { eventKey: event.eventKey, type: event.type, receivedAt });
+  const { result, returnedAfterCompletion } = await deps.records.apply(event.change, { eventKey: event.eventKey, type: event.type, receivedAt });
+  if (returnedAfterCompletion) {
+    // Money that had arrived came back (a bank return): the operator must see it.
+    deps.logger.warn('Just Wallet money returned after completion', { eventKey: event.eventKey, kind: event.change.lifecycle.kind, objectId: event.change.id, status: event.change.status });
+    deps.onOutcome?.('returned_after_completion');
+  }
   // `already_applied`: an earlier or concurrent delivery applied it and did not get to mark it.
   const outcome: EventOutcome = result === 'already_applied' ? 'duplicate' : result;
   await deps.events.markApplied(event.eventKey, result === 'already_applied' ? 'applied' : result, receivedAt);

@@ -28,6 +28,8 @@ export interface JustWalletRecord {
   /** When the status last changed. */
   statusChangedAt: string;
   history: HistoryEntry[];
+  /** The money had arrived (payout completed, funding success) and came back: failed, refunded or reversed after it. */
+  returnedAfterCompletion?: boolean;
   /** The keys of every event applied, so none is applied twice. */
   eventKeys: Set<string>;
   /** The provider's fields, under its own names (amount, charge, currency, quote, …). */
@@ -42,10 +44,24 @@ export interface JustWalletRecord {
  */
 export type ApplyResult = 'applied' | 'outdated' | 'already_applied';
 
+/** What applying an event did; `returnedAfterCompletion` when it showed that settled money came back. */
+export interface ApplyOutcome {
+  result: ApplyResult;
+  returnedAfterCompletion: boolean;
+}
+
 export interface AppliedEvent {
   eventKey: string;
   type: string;
   receivedAt: string;
+}
+
+/** A further condition on one write, and what the write then also sets. */
+interface Guard {
+  condition: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+  sets: string[];
 }
 
 /**
@@ -58,14 +74,23 @@ export class JustWalletRecordStore {
     readonly tableName: string,
   ) {}
 
-  async apply(change: RecordChange, event: AppliedEvent): Promise<ApplyResult> {
-    if (await this.advance(change, event)) return 'applied';
-    if (await this.noteLate(change, event)) return 'outdated';
-    return 'already_applied';
+  /**
+   * A return status (failed, refunded, reversed) moves a settled record on, and flags it: the
+   * money arrived and came back. The settled status arriving after a return (delivered out of
+   * order) flags the record too, and leaves its status where it is.
+   */
+  async apply(change: RecordChange, event: AppliedEvent): Promise<ApplyOutcome> {
+    const { settled, returns } = change.lifecycle;
+    const isReturn = settled !== undefined && returns?.has(change.status) === true;
+    if (await this.advance(change, event, isReturn ? notSettled(settled) : undefined)) return { result: 'applied', returnedAfterCompletion: false };
+    if (isReturn && (await this.advance(change, event, fromSettled(settled)))) return { result: 'applied', returnedAfterCompletion: true };
+    if (change.status === settled && returns && (await this.noteLate(change, event, afterReturn(returns)))) return { result: 'outdated', returnedAfterCompletion: true };
+    if (await this.noteLate(change, event)) return { result: 'outdated', returnedAfterCompletion: false };
+    return { result: 'already_applied', returnedAfterCompletion: false };
   }
 
   /** Creates the record, or moves it to a higher rank from a status that is not final. */
-  private async advance(change: RecordChange, event: AppliedEvent): Promise<boolean> {
+  private async advance(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<boolean> {
     const rank = rankOf(change.lifecycle, change.status);
     if (rank === undefined) throw new Error(`${change.status} is not a ${change.lifecycle.kind} status`);
     const fields = aliases(change.fields);
@@ -79,9 +104,12 @@ export class JustWalletRecordStore {
             '#firstAt = if_not_exists(#firstAt, :receivedAt)',
             '#history = list_append(if_not_exists(#history, :empty), :entry)',
             ...fields.sets.map(([name, value]) => `${name} = ${value}`),
+            ...(guard?.sets ?? []),
           ].join(', ') + ' ADD #eventKeys :eventKeys',
-          ConditionExpression: 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false)',
-          ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', ...fields.names },
+          ConditionExpression: guard
+            ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND ${guard.condition})`
+            : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false)',
+          ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', ...fields.names, ...guard?.names },
           ExpressionAttributeValues: {
             ':status': change.status,
             ':rank': rank,
@@ -92,6 +120,7 @@ export class JustWalletRecordStore {
             ':entry': [historyEntry(change, event, true)],
             ':eventKeys': new Set([event.eventKey]),
             ...fields.values,
+            ...guard?.values,
           },
         }),
       );
@@ -106,7 +135,7 @@ export class JustWalletRecordStore {
    * A late event: the status stays, but the event joins the history once, and its fields fill
    * only what the record lacks (a quote's creation details arriving after its funding).
    */
-  private async noteLate(change: RecordChange, event: AppliedEvent): Promise<boolean> {
+  private async noteLate(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<boolean> {
     const fields = aliases(change.fields);
     try {
       await this.db.send(
@@ -116,10 +145,11 @@ export class JustWalletRecordStore {
           UpdateExpression: [
             'SET #history = list_append(#history, :entry)',
             ...fields.sets.map(([name, value]) => `${name} = if_not_exists(${name}, ${value})`),
+            ...(guard?.sets ?? []),
           ].join(', ') + ' ADD #eventKeys :eventKeys',
-          ConditionExpression: 'attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)',
-          ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names },
-          ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ...fields.values },
+          ConditionExpression: `attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)${guard ? ` AND ${guard.condition}` : ''}`,
+          ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names, ...guard?.names },
+          ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ...fields.values, ...guard?.values },
         }),
       );
       return true;
@@ -128,6 +158,20 @@ export class JustWalletRecordStore {
       throw error;
     }
   }
+}
+
+const RETURNED = { '#returned': 'returnedAfterCompletion', '#status': 'status' };
+
+/** A return status reaching a record that never settled: an ordinary failure. */
+const notSettled = (settled: string): Guard => ({ condition: '#status <> :settled', names: { '#status': 'status' }, values: { ':settled': settled }, sets: [] });
+
+/** A return status reaching a settled record: the money came back. */
+const fromSettled = (settled: string): Guard => ({ condition: '#status = :settled', names: RETURNED, values: { ':settled': settled, ':returned': true }, sets: ['#returned = :returned'] });
+
+/** The settled status arriving after a return: it had come back. */
+function afterReturn(returns: ReadonlySet<string>): Guard {
+  const statuses = Object.fromEntries([...returns].map((status, index) => [`:return${index}`, status]));
+  return { condition: `#status IN (${Object.keys(statuses).join(', ')})`, names: RETURNED, values: { ...statuses, ':returned': true }, sets: ['#returned = :returned'] };
 }
 
 const COMMON_NAMES = { '#id': 'id', '#history': 'history', '#eventKeys': 'eventKeys' };

@@ -1,6 +1,7 @@
 import { SignatureError } from '../shared/errors.js';
 import { header, type RawBody } from '../shared/http.js';
 import { constantTimeEqual, hmacSha256Hex } from '../shared/hmac.js';
+import { compactJsonExact } from '../shared/json.js';
 import { matchesAnySecret, type SecretSource } from '../shared/secrets.js';
 
 export const SIGNATURE_HEADER = 'Signature';
@@ -24,7 +25,9 @@ export function justWalletSignature(secret: string, body: Buffer | string, mode:
  * Checked before the body is parsed, in constant time, against the current and the previous
  * secret. The HMAC is tried over the raw body and, failing that, over its compact
  * re-serialisation (what the provider's sample code signs); a body that is not JSON simply
- * does not match that way.
+ * does not match that way. That re-serialisation keeps each number's exact text, as the
+ * stored event does: with JSON.stringify(JSON.parse()) a body saying `100.5000000000000001`
+ * would pass on a signature over `100.5`, and be kept with the amount nobody signed.
  */
 export async function verifyJustWalletSignature(
   headers: Record<string, string | undefined> | undefined,
@@ -41,7 +44,7 @@ export async function verifyJustWalletSignature(
   const compactBody = (): string | null => {
     if (compact === undefined) {
       try {
-        compact = JSON.stringify(JSON.parse(body.text));
+        compact = compactJsonExact(body.text);
       } catch {
         compact = null;
       }

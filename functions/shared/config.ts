@@ -11,7 +11,7 @@ export function readConfig<T extends z.ZodRawShape>(env: Env, shape: T): z.infer
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`, result.error.issues.map((issue) => String(issue.path[0])));
 }
 
 /** A comma-separated list setting. */

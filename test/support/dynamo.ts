@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
+import { endpointClientSettings, makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { createTables, tableNames, type TableNames } from '../../lib/local/create-tables.js';
 
 export interface TestTables {
@@ -15,7 +15,7 @@ export async function createTestTables(): Promise<TestTables> {
   const endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) throw new Error('DYNAMODB_ENDPOINT is not set: run the tests with jest (its global set-up starts DynamoDB Local).');
   const names = tableNames(`t${randomBytes(5).toString('hex')}`);
-  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({ endpoint, ...endpointClientSettings() });
   await createTables(client, names);
   client.destroy();
   return { names, db: makeDocumentClient({ endpoint }), endpoint };
