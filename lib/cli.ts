@@ -54,8 +54,10 @@ export function usageErrorFrom(error: unknown, known: string[] = []): UsageError
   return new UsageError(message.split('\n')[0]!);
 }
 
-/** The known name closest to a mistyped one (edit distance ≤ 2), if any. */
+/** The known name closest to a mistyped one (edit distance ≤ 2, or the only one it begins), if any. */
 export function nearest(typed: string, known: string[]): string | undefined {
+  const begun = known.filter((name) => typed.length >= 3 && name.startsWith(typed));
+  if (begun.length === 1) return begun[0];
   let best: { name: string; distance: number } | undefined;
   for (const name of known) {
     const distance = editDistance(typed, name);

@@ -30,18 +30,16 @@ export async function portInUse(port: number, host?: string): Promise<boolean> {
 
 /** The number of tables of a DynamoDB answering at the endpoint, or undefined when nothing DynamoDB-like answers. */
 export async function probeDynamoDb(endpoint: string): Promise<number | undefined> {
-  const client = new DynamoDBClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
-  });
+  const client = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  // Something that accepts the connection and never answers is not DynamoDB either.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 2_000);
   try {
-    return (await client.send(new ListTablesCommand({}))).TableNames?.length ?? 0;
+    return (await client.send(new ListTablesCommand({}), { abortSignal: abort.signal })).TableNames?.length ?? 0;
   } catch {
     return undefined;
   } finally {
+    clearTimeout(timer);
     client.destroy();
   }
 }
