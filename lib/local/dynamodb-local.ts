@@ -60,7 +60,7 @@ export async function startDynamoDbLocal({ port, timeoutMs = 30_000 }: { port?: 
     process.off('exit', killOnExit);
   });
   child.once('error', (error: NodeJS.ErrnoException) => {
-    exited = error.code === 'ENOENT' ? 'needs Java, and `java` is not on the PATH (java -version)' : `could not start: ${error.message}`;
+    exited = error.code === 'ENOENT' ? 'needs Java, and java is not on the PATH (java -version)' : `could not start: ${error.message}`;
     process.off('exit', killOnExit);
   });
   const endpoint = `http://127.0.0.1:${chosen}`;
