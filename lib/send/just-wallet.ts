@@ -32,8 +32,9 @@ export const justWalletSender: SampleSender = {
     const ids: Record<string, string> = typeof sample.data.id === 'string' ? { [`${type} id`]: sample.data.id } : {};
     return { body, headers: { 'content-type': 'application/json', Signature: justWalletSignature(secret, body, mode) }, ids };
   },
-  follow({ ids }) {
+  follow({ ids, body }) {
     const id = ids?.['payout id'];
-    return { next: id ? [`npm run send -- just-wallet payout --id ${id} --status completed`] : [] };
+    const status = (JSON.parse(body) as { data: { status?: unknown } }).data.status;
+    return { next: id && status === 'pending' ? [`npm run send -- just-wallet payout --id ${id} --status completed`] : [] };
   },
 };
