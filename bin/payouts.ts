@@ -3,6 +3,8 @@ import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/de
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { maskEmail } from '../functions/shared/redact.js';
+import { UsageError, exitWith, guardCommand, usageErrorFrom } from '../lib/cli.js';
+import { localDynamoEndpoint } from '../lib/local/defaults.js';
 
 /**
  * `npm run payouts -- show <cashOutId> | list [--status S] [--since T]`: where is cash-out X?
@@ -12,6 +14,7 @@ import { maskEmail } from '../functions/shared/redact.js';
 const usage =
   'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N]  [--table NAME] [--endpoint URL] [--region R] [--json]\n' +
   `  statuses: ${ALL_STATUSES.join(', ')}`;
+guardCommand({ usage });
 
 function parse() {
   return parseArgs({
@@ -28,10 +31,6 @@ function parse() {
       attention: { type: 'boolean' },
     },
   });
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /** `90m`, `24h`, `7d` ago, or an ISO date/time. */
@@ -90,12 +89,11 @@ let parsed: ReturnType<typeof parse>;
 try {
   parsed = parse();
 } catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`);
-  process.exit(2);
+  exitWith(usageErrorFrom(error), { usage });
 }
 const { positionals, values } = parsed;
 const [command, cashOutId] = positionals;
-const endpoint = values.endpoint ?? (values.table ? undefined : (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000'));
+const endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
 const tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
 const store = new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
 
@@ -123,10 +121,5 @@ try {
     process.exit(2);
   }
 } catch (error) {
-  if (error instanceof UsageError) {
-    console.error(`${error.message}\n${usage}`);
-    process.exit(2);
-  }
-  console.error((error as Error).message);
-  process.exit(1);
+  exitWith(error, { usage, dynamoEndpoint: endpoint });
 }

@@ -1,56 +1,65 @@
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
-import { RecipientStore } from '../functions/shared/recipients.js';
+import { ACCOUNT_ID, RecipientStore, normaliseEmail } from '../functions/shared/recipients.js';
+import { UsageError, parseCommandLine, runCommand } from '../lib/cli.js';
+import { localDynamoEndpoint } from '../lib/local/defaults.js';
 
 /**
- * `npm run recipients -- set|get|list|delete …`: who gets paid. Against the local gateway's
- * DynamoDB (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000 is not assumed: see README) or
+ * `npm run recipients -- set|get|list|delete …`: who gets paid, as JSON. Against the DynamoDB
+ * Local of a running `npm start` (DYNAMODB_ENDPOINT, or DYNAMODB_PORT as npm start uses it) or
  * a deployed table (`--table`, AWS credentials from the usual chain).
  */
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  strict: true,
-  options: { table: { type: 'string' }, endpoint: { type: 'string' }, region: { type: 'string' }, json: { type: 'boolean' } },
-});
-const [command, email, accountId] = positionals;
-const usage = 'Usage: npm run recipients -- set <email> <acct_id> | get <email> | list | delete <email>  [--table NAME] [--endpoint URL] [--region R] [--json]';
-const endpoint = (values.endpoint as string | undefined) ?? (values.table ? undefined : process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000');
-const tableName = (values.table as string | undefined) ?? process.env.RECIPIENTS_TABLE ?? 'local-recipients';
-const store = new RecipientStore(makeDocumentClient({ endpoint, region: values.region as string | undefined }), tableName);
-const print = (value: unknown) => console.log(values.json ? JSON.stringify(value, null, 2) : value);
+const usage = [
+  'Usage: npm run recipients -- <command> [--table NAME] [--region R] [--endpoint URL]',
+  '  set <email> <acct_…>   map a Village user to their Stripe connected account',
+  '  get <email>            the recipient, or exit 1 if there is none',
+  '  list                   every recipient',
+  '  delete <email>         remove one, or exit 1 if there is none',
+  'Prints JSON. Without --table: the local tables of `npm start`; with --table: a deployed one (the RecipientsTableName output).',
+].join('\n');
+// The cash-out route checks destination_email with the same rule.
+const EMAIL = z.email();
+let endpoint: string | undefined;
 
-try {
-  switch (command) {
-    case 'set':
-      if (!email || !accountId) throw new Error(usage);
-      print(await store.put(email, accountId, new Date()));
-      break;
-    case 'get': {
-      if (!email) throw new Error(usage);
-      const recipient = await store.get(email);
-      if (!recipient) {
-        console.error(`No recipient ${email} in ${tableName}.`);
-        process.exit(1);
+await runCommand(
+  async () => {
+    const { positionals, values } = parseCommandLine(process.argv.slice(2), {
+      table: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      console.log(usage);
+      return 0;
+    }
+    const [command, email, accountId, ...extra] = positionals;
+    const wants = { set: 2, get: 1, delete: 1, list: 0 }[command ?? ''];
+    if (wants === undefined) throw new UsageError(command ? `Unknown command "${command}".` : 'Which command? set, get, list or delete.');
+    const given = [email, accountId, ...extra].filter((each) => each !== undefined).length;
+    if (given !== wants) throw new UsageError(`${command} takes ${['no arguments', 'an email', 'an email and an acct_… id'][wants]}.`);
+    if (email !== undefined && !EMAIL.safeParse(email.trim()).success) throw new UsageError(`"${email}" is not an email address.`);
+    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw new UsageError(`"${accountId}" is not a Stripe connected account id (acct_ followed by letters and digits).`);
+
+    endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
+    const tableName = values.table ?? process.env.RECIPIENTS_TABLE ?? 'local-recipients';
+    const db = makeDocumentClient({ endpoint, region: values.region });
+    const store = new RecipientStore(db, tableName);
+    const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
+    try {
+      if (command === 'set') print(await store.put(email!, accountId!, new Date()));
+      else if (command === 'list') print(await store.list());
+      else if (command === 'get') {
+        const recipient = await store.get(email!);
+        if (!recipient) throw new Error(`No recipient ${email} in ${tableName}.`);
+        print(recipient);
+      } else {
+        if (!(await store.delete(email!))) throw new Error(`No recipient ${email} in ${tableName}.`);
+        print({ deleted: normaliseEmail(email!) });
       }
-      print(recipient);
-      break;
+    } finally {
+      db.destroy();
     }
-    case 'list': {
-      const all = await store.list();
-      if (values.json) print(all);
-      else if (all.length === 0) console.log(`No recipients in ${tableName}.`);
-      else for (const r of all) console.log(`${r.email}\t${r.accountId}\tpayouts ${r.payoutsEnabled === undefined ? 'unknown' : r.payoutsEnabled ? 'enabled' : 'disabled'}`);
-      break;
-    }
-    case 'delete':
-      if (!email) throw new Error(usage);
-      console.log((await store.delete(email)) ? `Deleted ${email}.` : `No recipient ${email}.`);
-      break;
-    default:
-      console.error(usage);
-      process.exit(2);
-  }
-} catch (error) {
-  console.error((error as Error).message);
-  process.exit(1);
-}
+  },
+  { usage, dynamoEndpoint: () => endpoint },
+);

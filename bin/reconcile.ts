@@ -3,6 +3,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { LOCAL_STRIPE_STAND_IN_PORT } from '../lib/local/environment.js';
+import { UsageError, exitWith, failureMessage, guardCommand, usageErrorFrom } from '../lib/cli.js';
+import { localDynamoEndpoint } from '../lib/local/defaults.js';
 
 /**
  * `npm run reconcile`: one run of the scheduled reconciliation job, the same code, against the
@@ -13,6 +15,7 @@ import { LOCAL_STRIPE_STAND_IN_PORT } from '../lib/local/environment.js';
 const usage =
   'Usage: npm run reconcile -- [--dry-run] [--json] [--verbose] [--table NAME] [--endpoint URL] [--region R]\n' +
   '  Stripe: STRIPE_API_BASE=<URL> (the local stand-in npm start printed) or STRIPE_SECRET_KEY=sk_… / rk_…';
+guardCommand({ usage });
 let values: { table?: string; endpoint?: string; region?: string; json?: boolean; 'dry-run'?: boolean; verbose?: boolean; help?: boolean };
 try {
   ({ values } = parseArgs({
@@ -28,8 +31,7 @@ try {
     },
   }));
 } catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`);
-  process.exit(2);
+  exitWith(usageErrorFrom(error), { usage });
 }
 if (values.help) {
   console.log(usage);
@@ -38,11 +40,10 @@ if (values.help) {
 
 const env = { ...process.env };
 env.LEDGER_TABLE = values.table ?? env.LEDGER_TABLE ?? 'local-ledger';
-env.DYNAMODB_ENDPOINT = values.endpoint ?? (values.table ? undefined : (env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000'));
+env.DYNAMODB_ENDPOINT = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint(env));
 if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) {
   if (values.table) {
-    console.error(`Which Stripe? Set STRIPE_SECRET_KEY to the platform's key (or STRIPE_API_BASE).\n${usage}`);
-    process.exit(2);
+    exitWith(new UsageError("Which Stripe? Set STRIPE_SECRET_KEY to the platform's key (or STRIPE_API_BASE)."), { usage });
   }
   // The stand-in `npm start` runs when no Stripe is configured, on its default port.
   env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
@@ -58,7 +59,7 @@ try {
   else print(summary);
   process.exit(summary.counts.error > 0 ? 1 : 0);
 } catch (error) {
-  console.error(`Reconciliation failed: ${(error as Error).message}`);
+  console.error(`Reconciliation failed: ${failureMessage(error, { dynamoEndpoint: env.DYNAMODB_ENDPOINT })}`);
   process.exit(1);
 }
 

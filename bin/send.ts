@@ -1,49 +1,80 @@
-import { parseArgs } from 'node:util';
 import { SECRETS } from '../lib/secrets.js';
-import { SENDERS } from '../lib/send/index.js';
+import { COMMON_OPTIONS, SENDERS, sendUsage } from '../lib/send/index.js';
+import { UsageError, isUnreachable, nearest, parseCommandLine, runCommand } from '../lib/cli.js';
+import { localGatewayUrl } from '../lib/local/defaults.js';
 
 /**
- * `npm run send -- <provider> [type] [--url URL] [--secret S]`: sends a correctly signed
- * sample event to the local gateway (default) or a deployed URL, and prints the answer.
+ * `npm run send -- <provider> [type] [options]`: sends a correctly signed sample event to the
+ * local gateway (default) or a deployed URL, and prints the answer, the ids the next step needs
+ * and that next step. A mistyped option, provider or type is refused (exit 2) before anything
+ * is sent: a sample cash-out must never go out with a default where a value was meant.
  */
-// A sender's own `--name value` options are strings too (undeclared, parseArgs reads them as flags).
-const senderOptions = Object.fromEntries(
-  process.argv.slice(2).filter((arg) => /^--[a-z][\w-]*$/i.test(arg) && arg !== '--help').map((arg) => [arg.slice(2), { type: 'string' as const }]),
+const usage = sendUsage();
+const optionNames = [...new Set([...SENDERS.flatMap((sender) => Object.keys(sender.options)), ...Object.keys(COMMON_OPTIONS)])];
+
+await runCommand(
+  async () => {
+    const { values, positionals } = parseCommandLine(process.argv.slice(2), {
+      ...Object.fromEntries(optionNames.map((name) => [name, { type: 'string' as const }])),
+      'unknown-type': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    });
+    if (values.help) {
+      console.log(sendUsage({ types: true }));
+      return 0;
+    }
+    const [provider, type, ...extra] = positionals;
+    const providers = SENDERS.map((sender) => sender.provider);
+    if (!provider) throw new UsageError(`Which provider? One of ${providers.join(', ')}.`);
+    const sender = SENDERS.find((candidate) => candidate.provider === provider);
+    if (!sender) {
+      const near = nearest(provider, providers);
+      throw new UsageError(`Unknown provider "${provider}"${near ? ` (did you mean ${near}?)` : ''}: one of ${providers.join(', ')}.`);
+    }
+    const own = [...Object.keys(sender.options), ...Object.keys(COMMON_OPTIONS), ...(sender.types ? ['unknown-type'] : [])];
+    const stray = Object.keys(values).find((name) => !own.includes(name));
+    if (stray) throw new UsageError(`${provider} takes no --${stray}.`);
+    if (!sender.types && type !== undefined) throw new UsageError(`${provider} takes no event type; got "${type}".`);
+    if (extra.length) throw new UsageError(`Unexpected argument ${extra[0]}.`);
+    if (sender.types && type !== undefined && !sender.types.includes(type)) {
+      if (!values['unknown-type']) {
+        const near = nearest(type, sender.types);
+        throw new UsageError(`No ${provider} sample of type "${type}"${near ? ` (did you mean ${near}?)` : ''}; add --unknown-type to send it as an event of a type the gateway does not know.`);
+      }
+      if (!/^[\w.-]+$/.test(type)) throw new UsageError(`"${type}" is not an event type name.`);
+    }
+
+    const strings = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : undefined]));
+    const secret = strings.secret ?? process.env[sender.secretEnv] ?? SECRETS.find((each) => each.env === sender.secretEnv)?.localDefault;
+    if (!secret) throw new UsageError(`No secret: pass --secret or set ${sender.secretEnv}.`);
+    const url = strings.url ?? `${localGatewayUrl()}${sender.path}`;
+    if (!URL.canParse(url)) throw new UsageError(`--url must be a URL, not "${url}".`);
+
+    const request = await sender.build({ type, secret, options: strings });
+    console.log(`POST ${url}`);
+    let response: Response;
+    try {
+      response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
+    } catch (error) {
+      const cause = (error as { cause?: Error }).cause ?? (error as Error);
+      throw new Error(`Could not reach ${url} (${cause.message})${isUnreachable(error) && !strings.url ? ': is `npm start` running?' : '.'}`, { cause: error });
+    }
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON (e.g. a proxy's error page): printed as it came.
+    }
+    console.log(`${response.status} ${response.statusText}`);
+    console.log(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
+    if (response.headers.get('x-idempotent-replayed') === 'true') {
+      console.log('Idempotent replay: the stored answer of an earlier request with the same id; nothing was done again.');
+    }
+    const { ids, next } = sender.follow?.(request, { status: response.status, body }) ?? { next: [] };
+    for (const [name, id] of Object.entries({ ...request.ids, ...ids })) console.log(`${name}: ${id}`);
+    if (next.length) console.log(`Next:\n${next.map((line) => `  ${line}`).join('\n')}`);
+    return response.ok ? 0 : 1;
+  },
+  { usage },
 );
-const { positionals, values } = parseArgs({
-  allowPositionals: true,
-  strict: false,
-  options: { ...senderOptions, url: { type: 'string' }, secret: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-});
-const [provider, type] = positionals;
-const sender = SENDERS.find((candidate) => candidate.provider === provider);
-if (!sender || values.help) {
-  console.log('Usage: npm run send -- <provider> [options]\n');
-  for (const known of SENDERS) console.log(`  npm run send -- ${known.usage} [--url URL] [--secret S]`);
-  console.log('\n--url defaults to the local gateway (http://127.0.0.1:$PORT); --secret to the local value of the secret.');
-  process.exit(sender ? 0 : 2);
-}
-const localDefault = SECRETS.find((secret) => secret.env === sender.secretEnv)?.localDefault;
-const secret = (values.secret as string | undefined) ?? process.env[sender.secretEnv] ?? localDefault;
-if (!secret) {
-  console.error(`No secret: pass --secret or set ${sender.secretEnv}.`);
-  process.exit(2);
-}
-const options = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : undefined]));
-const request = await sender.build({ type, secret, options });
-const url = (values.url as string | undefined) ?? `http://127.0.0.1:${process.env.PORT ?? 3000}${sender.path}`;
-console.log(`POST ${url}`);
-try {
-  const response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
-  const text = await response.text();
-  console.log(`${response.status} ${response.statusText}`);
-  try {
-    console.log(JSON.stringify(JSON.parse(text), null, 2));
-  } catch {
-    console.log(text);
-  }
-  process.exit(response.ok ? 0 : 1);
-} catch (error) {
-  console.error(`Could not reach ${url}: ${(error as Error).message}. Is the gateway running (npm start)?`);
-  process.exit(1);
-}

@@ -1,19 +1,52 @@
 import { ROUTES } from '../lib/routes.js';
-import { LOCAL_STRIPE_STAND_IN_PORT, startLocalEnvironment } from '../lib/local/environment.js';
+import { UsageError, exitWith, guardCommand, parseCommandLine } from '../lib/cli.js';
+import { answerLine } from '../lib/local/answer-line.js';
+import { LOCAL_PORTS } from '../lib/local/defaults.js';
+import { startLocalEnvironment, type LocalEnvironment } from '../lib/local/environment.js';
 
 /** `npm start`: the gateway on localhost, zero configuration. */
-process.env.DYNAMODB_PORT ??= '8000';
-process.env.STRIPE_STAND_IN_PORT ??= String(LOCAL_STRIPE_STAND_IN_PORT);
-const local = await startLocalEnvironment();
+const usage = [
+  'Usage: npm start',
+  '  Settings are environment variables (docs/configuration.md), e.g. PORT=3001 npm start:',
+  `  PORT (${LOCAL_PORTS.PORT}), DYNAMODB_PORT (${LOCAL_PORTS.DYNAMODB_PORT}) or DYNAMODB_ENDPOINT, STRIPE_STAND_IN_PORT (${LOCAL_PORTS.STRIPE_STAND_IN_PORT}),`,
+  '  STRIPE_SECRET_KEY or STRIPE_API_BASE, LOG_FORMAT=human|json (human: one line per request; json: the full JSON log).',
+].join('\n');
+guardCommand();
+
+let local: LocalEnvironment | undefined;
+const stop = async () => {
+  await local?.stop();
+  process.exit(0);
+};
+// Stopped before it is up: the exit hook of DynamoDB Local stops Java with this process.
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+try {
+  if (parseCommandLine(process.argv.slice(2), { help: { type: 'boolean', short: 'h' } }).values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+} catch (error) {
+  exitWith(error, { usage });
+}
+
+try {
+  const logFormat = process.env.LOG_FORMAT || 'human';
+  if (logFormat !== 'human' && logFormat !== 'json') throw new UsageError(`LOG_FORMAT must be human or json, not "${logFormat}".`);
+  // Human: one line per answer here, and only the warnings and errors of the JSON log.
+  if (logFormat === 'human') process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  process.env.DYNAMODB_PORT ??= String(LOCAL_PORTS.DYNAMODB_PORT);
+  process.env.STRIPE_STAND_IN_PORT ??= String(LOCAL_PORTS.STRIPE_STAND_IN_PORT);
+  local = await startLocalEnvironment({ onAnswer: logFormat === 'human' ? (answer) => console.log(answerLine(answer)) : undefined });
+} catch (error) {
+  // One line, exit 2 for a setting and 1 for anything else; whatever had started is stopped.
+  exitWith(error);
+}
+
 console.log('\nPayments webhook gateway (local)');
 for (const note of local.notes) console.log(`  - ${note}`);
+for (const warning of local.warnings) console.error(`\nWarning: ${warning}`);
 console.log('\nRoutes:');
 for (const route of ROUTES) console.log(`  ${route.method} ${local.gateway.url}${route.path}`);
 console.log('\nTry: npm run send -- village-cash-out\n');
-
-const stop = async () => {
-  await local.stop();
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);

@@ -76,6 +76,17 @@ export function lambdaContext(functionName: string, timeoutSeconds: number): Con
   };
 }
 
+/** What a route answered, for the `npm start` terminal (see answer-line.ts). */
+export interface LocalAnswer {
+  functionName: string;
+  method: string;
+  path: string;
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+  ms: number;
+}
+
 export interface RunningGateway {
   url: string;
   server: Server;
@@ -83,7 +94,10 @@ export interface RunningGateway {
 }
 
 /** Serves the routes on localhost, calling the same handler modules the Lambdas run. */
-export async function startLocalGateway(routes: LocalRoute[], { port = 3000, host = '127.0.0.1' } = {}): Promise<RunningGateway> {
+export async function startLocalGateway(
+  routes: LocalRoute[],
+  { port = 3000, host = '127.0.0.1', onAnswer }: { port?: number; host?: string; onAnswer?: (answer: LocalAnswer) => void } = {},
+): Promise<RunningGateway> {
   const server = createServer(async (req, res) => {
     const reply = (statusCode: number, body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => {
       if (!res.headersSent) res.writeHead(statusCode, headers);
@@ -101,22 +115,40 @@ export async function startLocalGateway(routes: LocalRoute[], { port = 3000, hos
       const route = routes.find((candidate) => candidate.path === path && candidate.method === req.method);
       if (!route) return reply(404, JSON.stringify({ message: 'Not Found' }));
       const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`);
+      const started = Date.now();
       const result = await route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds));
-      if (typeof result === 'string' || result === undefined) return reply(200, result ?? '');
-      const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)]));
-      const body = result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString() : (result.body ?? '');
-      reply(result.statusCode ?? 200, body, headers);
+      const answer =
+        typeof result === 'string' || result === undefined
+          ? { statusCode: 200, headers: {}, body: result ?? '' }
+          : {
+              statusCode: result.statusCode ?? 200,
+              headers: Object.fromEntries(Object.entries(result.headers ?? {}).map(([k, v]) => [k, String(v)])),
+              body: result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64').toString() : (result.body ?? ''),
+            };
+      reply(answer.statusCode, answer.body, Object.keys(answer.headers).length ? answer.headers : undefined);
+      onAnswer?.({ functionName: route.functionName, method: route.method, path: route.path, ...answer, ms: Date.now() - started });
     } catch (error) {
       // API Gateway answers a crashed integration with 500; so does the local gateway.
       console.error('Handler crashed', error);
       reply(500, JSON.stringify({ message: 'Internal Server Error' }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  await listen(server, port, host);
   const address = server.address() as AddressInfo;
   return {
     url: `http://${host}:${address.port}`,
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/** `server.listen`, rejecting (rather than crashing the process) when the port is taken. */
+export function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }

@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
+import { UsageError, failureMessage } from '../cli.js';
+import { localDynamoEndpoint } from '../local/defaults.js';
 import { fixture, fixtureNames } from './fixtures.js';
 import type { SampleSender } from './types.js';
 
@@ -13,17 +15,29 @@ type StripeEventSample = Record<string, unknown> & { id: string; type: string; c
  * `created` = now, pretty-printed as Stripe sends it and signed with the SDK's
  * `webhooks.generateTestHeaderString`. `--payout` / `--object-id` and `--cash-out-id` point it
  * at a real cash-out: given only the cash-out id, the payout (or transfer) id and the account
- * are read from the ledger (local DynamoDB, or `--ledger-table` in AWS). A type without a
+ * are read from the ledger (local DynamoDB, or `--ledger-table` in AWS); a cash-out the ledger
+ * cannot name a payout for is refused rather than sent with the sample's. A type without a
  * fixture is sent as an event of that type with a placeholder object.
  */
 export const stripeSender: SampleSender = {
   provider: 'stripe',
   path: '/webhooks/stripe',
   secretEnv: 'STRIPE_WEBHOOK_SECRET',
-  usage:
-    'stripe <event-type> [--payout po_…|--object-id ID] [--cash-out-id ID] [--account acct_…] [--status S] [--created UNIX_SECONDS] [--id evt_…] [--ledger-table T --region R]\n' +
-    `      event types with a sample: ${fixtureNames('stripe').join(', ')}`,
+  types: ['payout.paid', ...fixtureNames('stripe').filter((type) => type !== 'payout.paid')],
+  options: {
+    payout: 'po_…',
+    'object-id': 'ID',
+    'cash-out-id': 'CASH_OUT_ID',
+    account: 'acct_…',
+    status: 'STATUS',
+    created: 'UNIX_SECONDS',
+    id: 'evt_…',
+    'ledger-table': 'TABLE',
+    region: 'REGION',
+  },
   async build({ type = 'payout.paid', secret, options }) {
+    if (options.created !== undefined && !/^\d+$/.test(options.created)) throw new UsageError(`--created must be a time in whole Unix seconds, not "${options.created}".`);
+    if (options.account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.account)) throw new UsageError(`--account must be a Stripe account id (acct_…), not "${options.account}".`);
     const sample = sampleEvent(type);
     sample.id = options.id ?? `evt_${randomBytes(12).toString('hex')}`;
     sample.created = options.created ? Number(options.created) : Math.floor(Date.now() / 1000);
@@ -38,13 +52,11 @@ export const stripeSender: SampleSender = {
       if (object.object === 'transfer') object.transfer_group = cashOutId;
       if (!objectId) {
         const item = await ledgerItem(cashOutId, options);
-        if (item?.stripeObjectId) {
-          console.log(`Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`);
-          objectId = item.stripeObjectId;
-          accountId ??= item.accountId;
-        } else {
-          console.log(`Cash-out ${cashOutId} has no Stripe object in the ledger; sending the sample's ${object.id}.`);
-        }
+        if (!item) throw new Error(`No cash-out ${cashOutId} in the ledger; pass --payout po_… (or --object-id) to name the Stripe object.`);
+        if (!item.stripeObjectId) throw new Error(`Cash-out ${cashOutId} has no Stripe object in the ledger (status ${item.status}); pass --payout po_… (or --object-id) to name one.`);
+        console.log(`Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`);
+        objectId = item.stripeObjectId;
+        accountId ??= item.accountId;
       }
     }
     if (objectId) object.id = objectId;
@@ -63,6 +75,7 @@ export const stripeSender: SampleSender = {
     const body = JSON.stringify(sample, null, 2);
     const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
     return {
+      ids: { eventId: sample.id, [`${object.object} id`]: object.id, ...(cashOutId ? { cashOutId } : {}) },
       body,
       headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': signature },
     };
@@ -76,14 +89,13 @@ function sampleEvent(type: string): StripeEventSample {
 
 async function ledgerItem(cashOutId: string, options: Record<string, string | undefined>) {
   const table = options['ledger-table'];
-  const endpoint = table ? undefined : (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000');
+  const endpoint = table ? undefined : localDynamoEndpoint();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const db = makeDocumentClient({ endpoint, region: options.region });
   try {
     return await new LedgerStore(db, table ?? process.env.LEDGER_TABLE ?? 'local-ledger').get(cashOutId);
   } catch (error) {
-    console.log(`Could not read the ledger (${(error as Error).message}); pass --payout to name the payout.`);
-    return undefined;
+    throw new Error(`Could not read the ledger: ${failureMessage(error, { dynamoEndpoint: endpoint })} Or pass --payout po_… to name the payout.`, { cause: error });
   } finally {
     db.destroy();
   }

@@ -1,0 +1,138 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/**
+ * What every command (`npm start`, `npm run send`, `recipients`, `payouts`, `reconcile`…)
+ * shares: exit 2 with the usage on a mistake in how it was called, exit 1 with one line on a
+ * failure, never a stack trace. A tool that moves money must refuse a mistyped option rather
+ * than fall back to a default.
+ */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A mistake in how a command was called (an unknown option, a missing value…): exit 2 with the usage. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+type Parsed<T extends Options> = ReturnType<typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>>;
+
+/**
+ * `parseArgs`, strict: an unknown option, an option without its value, or a value given to a
+ * flag is a one-line UsageError (with a suggestion for a near miss); an empty value is refused too.
+ */
+export function parseCommandLine<T extends Options>(args: string[], options: T): Parsed<T> {
+  let parsed: Parsed<T>;
+  try {
+    parsed = parseArgs({ args, options, strict: true, allowPositionals: true });
+  } catch (error) {
+    throw usageErrorFrom(error, Object.keys(options));
+  }
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === '') throw new UsageError(`--${name} needs a value.`);
+  }
+  return parsed;
+}
+
+/** Node's parseArgs errors, shortened to one line that names the option. */
+export function usageErrorFrom(error: unknown, known: string[] = []): UsageError {
+  if (error instanceof UsageError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string }).code;
+  const option = /'(-{1,2}[^' ]+)/.exec(message)?.[1];
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const near = nearest(option.replace(/^-+/, ''), known);
+    return new UsageError(`Unknown option ${option}${near ? ` (did you mean --${near}?)` : ''}.`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
+    if (/does not take an argument/.test(message)) return new UsageError(`${option} takes no value.`);
+    if (/ambiguous/.test(message)) return new UsageError(`${option} needs a value (for a value starting with "-", write ${option}=<value>).`);
+    return new UsageError(`${option} needs a value.`);
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return new UsageError(`Unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}.`.replace(' .', '.'));
+  }
+  return new UsageError(message.split('\n')[0]!);
+}
+
+/** The known name closest to a mistyped one (edit distance ≤ 2, or the only one it begins), if any. */
+export function nearest(typed: string, known: string[]): string | undefined {
+  const begun = known.filter((name) => typed.length >= 3 && name.startsWith(typed));
+  if (begun.length === 1) return begun[0];
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(typed, name);
+    if (distance <= 2 && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** A network error: nothing answered at the address. */
+export function isUnreachable(error: unknown): boolean {
+  const { code, cause } = (error ?? {}) as { code?: string; cause?: unknown };
+  return (typeof code === 'string' && UNREACHABLE.has(code)) || (cause !== undefined && cause !== error && isUnreachable(cause));
+}
+
+/**
+ * One line for a failure. Where the command talks to a local DynamoDB (`dynamoEndpoint`), an
+ * unreachable endpoint or a missing table asks whether `npm start` is running.
+ */
+export function failureMessage(error: unknown, { dynamoEndpoint }: { dynamoEndpoint?: string } = {}): string {
+  const message = (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+  if (dynamoEndpoint && isUnreachable(error)) return `Cannot reach DynamoDB at ${dynamoEndpoint} (${message}): is \`npm start\` running?`;
+  if (dynamoEndpoint && (error as { name?: string } | undefined)?.name === 'ResourceNotFoundException') {
+    return `${message.replace(/\.$/, '')} (DynamoDB at ${dynamoEndpoint}): is \`npm start\` running, and is this its table?`;
+  }
+  return message;
+}
+
+/** Ends the command: a UsageError exits 2 with the usage, anything else exits 1 with one line. */
+export function exitWith(error: unknown, { usage, dynamoEndpoint }: { usage?: string; dynamoEndpoint?: string } = {}): never {
+  if (error instanceof UsageError) {
+    console.error(usage ? `${error.message}\n${usage}` : error.message);
+    process.exit(EXIT.usage);
+  }
+  console.error(failureMessage(error, { dynamoEndpoint }));
+  process.exit(EXIT.failure);
+}
+
+/** The last resort: whatever escapes a command still ends it as `exitWith` says, without a stack trace. */
+export function guardCommand(context: { usage?: string; dynamoEndpoint?: () => string | undefined } = {}): void {
+  const end = (error: unknown) => exitWith(error, { usage: context.usage, dynamoEndpoint: context.dynamoEndpoint?.() });
+  process.on('uncaughtException', end);
+  process.on('unhandledRejection', end);
+}
+
+/** Runs a command's body: its resolved number is the exit code; a thrown error ends it as `exitWith` says. */
+export async function runCommand(main: () => Promise<number | void>, context: { usage?: string; dynamoEndpoint?: () => string | undefined } = {}): Promise<never> {
+  guardCommand(context);
+  try {
+    process.exit((await main()) ?? EXIT.ok);
+  } catch (error) {
+    exitWith(error, { usage: context.usage, dynamoEndpoint: context.dynamoEndpoint?.() });
+  }
+}
+
+/** A local port setting (PORT, DYNAMODB_PORT…): a whole number from 1 to 65535, or the default. */
+export function portSetting(env: Record<string, string | undefined>, name: string, defaultPort: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return defaultPort;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`${name} must be a port number from 1 to 65535, not "${raw}".`);
+  }
+  return port;
+}
