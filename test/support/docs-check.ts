@@ -79,7 +79,8 @@ export function checkContextKeys(pages: Page[], project: Project): string[] {
   const problems: string[] = [];
   for (const page of pages) {
     for (const [, key] of page.text.matchAll(/(?:^|[\s`(])-c\s+([A-Za-z][\w]*)/g)) {
-      if (!new RegExp(`['"\`]${key}['"\`]`).test(project.cdkCode)) problems.push(`${page.file}: -c ${key} is not a context key the CDK app reads`);
+      // Read as a quoted name (tryGetContext('…')), or declared as a deploy setting (lib/deploy-settings.ts: `name: { env: … }`).
+      if (!new RegExp(`['"\`]${key}['"\`]|\\b${key}: \\{ env:`).test(project.cdkCode)) problems.push(`${page.file}: -c ${key} is not a context key the CDK app reads`);
     }
   }
   return problems;
