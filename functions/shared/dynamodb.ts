@@ -24,6 +24,13 @@ const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENT
 export const DYNAMODB_DEFAULTS = { requestTimeoutMs: 1000, connectionTimeoutMs: 500, maxAttempts: 3 } as const;
 
 /**
+ * Against DYNAMODB_ENDPOINT (DynamoDB Local, a Java process on a laptop or a loaded CI
+ * machine) an attempt may take seconds without anything being wrong: the bound is looser
+ * there. The handlers' own deadlines still bound every call.
+ */
+export const DYNAMODB_LOCAL_DEFAULTS = { requestTimeoutMs: 5000, connectionTimeoutMs: 2000, maxAttempts: 3 } as const;
+
+/**
  * How a client of DYNAMODB_ENDPOINT signs. DynamoDB Local without -sharedDb (the default of
  * AWS's own image) keeps one database per access key and region, so the gateway signs as
  * other tools would (`aws dynamodb scan --endpoint-url …`): with the given region, else
@@ -40,11 +47,12 @@ export function endpointClientSettings(env: Record<string, string | undefined> =
 }
 
 /**
- * One document client per container, every call bounded (DYNAMODB_DEFAULTS); against
+ * One document client per container, every call bounded (DYNAMODB_DEFAULTS, or
+ * DYNAMODB_LOCAL_DEFAULTS against an endpoint); against
  * DYNAMODB_ENDPOINT, signed as endpointClientSettings says.
  */
 export function makeDocumentClient({ endpoint, region, ...bounds }: DynamoOptions = {}): DynamoDBDocumentClient {
-  const { requestTimeoutMs, connectionTimeoutMs, maxAttempts } = { ...DYNAMODB_DEFAULTS, ...definedOnly(bounds) };
+  const { requestTimeoutMs, connectionTimeoutMs, maxAttempts } = { ...(endpoint ? DYNAMODB_LOCAL_DEFAULTS : DYNAMODB_DEFAULTS), ...definedOnly(bounds) };
   const common = { maxAttempts, requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs, throwOnRequestTimeout: true } };
   const client = new DynamoDBClient(endpoint ? { ...common, endpoint, ...endpointClientSettings(process.env, region) } : { ...common, region });
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });

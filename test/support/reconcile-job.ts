@@ -83,7 +83,7 @@ export async function crashedClaim(h: VillageHarness, { stripeCalled, stripeMark
  * time bound may still be sent a few milliseconds later (the Stripe SDK cannot abort it): with
  * the same idempotency key, so harmless, but it must not reach the next step of a test.
  */
-export async function strayRequestsLanded(h: VillageHarness, quietMs = 250): Promise<void> {
+export async function strayRequestsLanded(h: VillageHarness, quietMs = 1000): Promise<void> {
   let seen = -1;
   while (seen !== h.stripe.requests.length) {
     seen = h.stripe.requests.length;
