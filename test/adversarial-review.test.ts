@@ -14,7 +14,7 @@ import { makeVillageCashOutHandler, type VillageHandlerDeps } from '../functions
 import { villageSignature } from '../functions/village-cash-out/signature.js';
 import { apiGatewayEvent, lambdaContext } from './support/events.js';
 import { jobFor } from './support/reconcile-job.js';
-import { stripeEvent, stripeHarness, type StripeHarness } from './support/stripe-events.js';
+import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, type VillageHarness } from './support/village.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -205,4 +205,22 @@ describe('reconciliation fairness', () => {
     expect(outcomes).toContain('compensated');
     expect(payoutsFor(h, dueBack)[0]?.status).toBe('canceled');
   }, 60_000);
+});
+
+describe('a payout event that does not match the cash-out', () => {
+  let s: StripeHarness;
+  beforeAll(async () => {
+    s = await stripeHarness();
+  });
+  afterAll(async () => s.stop());
+
+  test('F6 a payout of another amount carrying the cash-out id (a Standard account can set metadata on its own payouts) is bound to an `unknown` cash-out: the ledger takes its id, so the real payout becomes an "anomaly" and reconciliation compares against the wrong one', async () => {
+    const cashOutId = uniqueId('co');
+    await seedCashOut(s.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
+    const foreign = stripeEvent('payout.paid', { id: uniqueId('po'), amount: 1, currency: 'usd', metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    const response = await s.send(foreign);
+    expect(response.body.outcome).toBe('anomaly');
+    expect(await s.ledger.get(cashOutId)).toMatchObject({ status: 'unknown' });
+    expect((await s.ledger.get(cashOutId))?.stripeObjectId).toBeUndefined();
+  });
 });
