@@ -115,7 +115,8 @@ describe('late 200s and the duplicate/adopt path', () => {
     const { result } = await jobFor(h).run();
     const outcome = { firstAnswer: firstAnswer.statusCode, ledgerAnswer: item.answer?.statusCode, needsCompensation: item.needsCompensation ?? false, reconciliation: result(cashOutId)?.outcome ?? 'not selected', payout: payoutsFor(h, cashOutId)[0]?.status };
     // Never a 200 after the deadline; and money Village was not told of in time is taken back.
-    expect(outcome).toEqual({ firstAnswer: 500, ledgerAnswer: 500, needsCompensation: true, reconciliation: 'compensated', payout: 'canceled' });
+    // The ledger's answer is the duplicate's refusal (409): the answer Village acted on.
+    expect(outcome).toEqual({ firstAnswer: 500, ledgerAnswer: 409, needsCompensation: true, reconciliation: 'compensated', payout: 'canceled' });
     firstDb.destroy();
     dupDb.destroy();
   }, 30_000);

@@ -71,8 +71,12 @@ const KNOWN_STRIPE_STATUSES = ['pending', 'in_transit', 'paid', 'failed', 'cance
 const skip = (reason: string): Decision => ({ action: 'skip', reason });
 const age = (iso: string | undefined, now: number) => (iso === undefined ? Infinity : now - Date.parse(iso));
 
-/** Whether Village was told the cash-out was paid: only a 200 counts. */
-export const villageWasPaid = (item: Pick<LedgerItem, 'answer'>): boolean => item.answer?.statusCode === 200;
+/**
+ * Whether Village was told the cash-out was paid: only a 200 counts, and only if no delivery
+ * of it was answered otherwise since (`needsCompensation`: Village returns the balance on any
+ * non-200).
+ */
+export const villageWasPaid = (item: Pick<LedgerItem, 'answer' | 'needsCompensation'>): boolean => item.answer?.statusCode === 200 && !item.needsCompensation;
 
 /** Whether this run should look at the item at all (the selection, restated per item). */
 function isDue(item: ReconciledItem, now: number, settings: ReconcileSettings): Decision | undefined {

@@ -3,8 +3,11 @@ import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 import type { StoredAnswer } from '../shared/ledger.js';
 import type { ReconciledItem, ReconciledStatus, ReconcileSettings } from './decide.js';
 
-/** How many items of one group a run reads, at most, per item of its budget (to choose the least recently looked at). */
-const GROUP_READ_FACTOR = 10;
+/**
+ * How many items of one group a run reads at most, to choose the least recently looked at:
+ * the whole group in any real case (a group this large means an outage; the rest wait).
+ */
+const MAX_GROUP_READ = 5000;
 
 /** Every status a ledger item can have, for listing without a scan. */
 export const ALL_STATUSES: readonly ReconciledStatus[] = ['processing', 'unknown', 'pending', 'in_transit', 'paid', 'failed', 'canceled', 'rejected', 'reversed'];
@@ -78,7 +81,7 @@ export class ReconcileStore {
       for (const query of queries) {
         for await (const item of this.query(query)) {
           found.push(item);
-          if (found.length >= limit * GROUP_READ_FACTOR) break;
+          if (found.length >= MAX_GROUP_READ) break;
         }
       }
       // Never looked at first, then the longest ago; oldest update first among equals.

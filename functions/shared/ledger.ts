@@ -63,8 +63,13 @@ export interface LedgerItem {
   lastEventType?: string;
   /** Village was answered 200, then the payout failed, was canceled, or the transfer was reversed: the user has not been paid. */
   failedAfterPaid?: boolean;
-  /** Village was answered non-200, yet Stripe shows the money moving: reconciliation must cancel or reverse it. */
+  /**
+   * Village was answered non-200 (by any delivery of this cash-out), yet money may move or has
+   * moved: reconciliation must cancel or reverse it. Overrides a stored 200.
+   */
   needsCompensation?: boolean;
+  /** When a duplicate delivery was answered non-200 while this cash-out was in flight or just answered. */
+  refusedDuplicateAt?: string;
   /** Transfers: how much of it was reversed (minor units). */
   amountReversed?: number;
 }
@@ -76,11 +81,6 @@ export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false
 export interface UpdateOptions {
   /** Give up after this long (the write may still land; `supersede` fences it out). */
   timeoutMs?: number;
-  /**
-   * Replace an answer this attempt already recorded, and fence the attempt out by giving the
-   * item `fields.attemptId`: a write of this attempt still on its way cannot land after this one.
-   */
-  supersede?: boolean;
 }
 
 export class LedgerStore {
@@ -149,57 +149,91 @@ export class LedgerStore {
    * claim cannot overwrite the new owner's work. Returns false when fenced out.
    */
   async update(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date, options: UpdateOptions = {}): Promise<boolean> {
+    const result = await this.conditionalSet(cashOutId, fields, now, 'attemptId = :attempt AND attribute_not_exists(answer)', { ':attempt': attemptId }, options);
+    // This very write may have landed on an earlier try (timed out on the way back, then
+    // retried by the SDK): the item then carries its timestamp and attempt.
+    return this.landedEarlier(result, now, attemptId);
+  }
+
+  /**
+   * Replaces the answer this attempt recorded, or was recording, with one that Village cannot
+   * have seen in time, marks the money due back, and fences the attempt out (`fenceAttemptId`):
+   * a write of this attempt still on its way fails its condition if it lands later. The
+   * outcome's fields (status, Stripe object) are written only while the item is still
+   * `processing`: a Stripe event may have moved it on meanwhile, and that newer state stays.
+   * True: written (now, or by an earlier try of this same call); false: fenced out.
+   */
+  async supersede(cashOutId: string, attemptId: string, fenceAttemptId: string, answer: StoredAnswer, outcome: Partial<LedgerItem>, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const marks: Partial<LedgerItem> = { answer, reason: String(answer.body.error ?? 'superseded'), needsCompensation: true, attemptId: fenceAttemptId };
+    const whileProcessing = await this.conditionalSet(cashOutId, { ...outcome, ...marks }, now, 'attemptId = :attempt AND #status = :processing', { ':attempt': attemptId, ':processing': 'processing' }, options);
+    if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId) return this.landedEarlier(whileProcessing, now, fenceAttemptId);
+    return this.landedEarlier(await this.conditionalSet(cashOutId, marks, now, 'attemptId = :attempt', { ':attempt': attemptId }, options), now, fenceAttemptId);
+  }
+
+  /**
+   * Records that a duplicate delivery was answered non-200: Village returns the balance on any
+   * non-200, so from now on the cash-out is not paid (its answer is this refusal) and money
+   * that moves or moved for it is due back. A 200 still being recorded by the first delivery
+   * is fenced out by the answer now present. Nothing changes where the answer is already a refusal.
+   */
+  async refuseDuplicate(cashOutId: string, refusal: StoredAnswer, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    const result = await this.conditionalSet(
+      cashOutId,
+      { answer: refusal, needsCompensation: true, refusedDuplicateAt: now.toISOString() },
+      now,
+      'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)',
+      { ':ok': 200 },
+      options,
+    );
+    return result.written || (result.current?.answer !== undefined && result.current.answer.statusCode !== 200);
+  }
+
+  /** Writes the outcome of a payment whose answer another delivery has already given, while the item is still `processing`. */
+  async recordOutcomeFields(cashOutId: string, attemptId: string, outcome: Partial<LedgerItem>, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
+    return (await this.conditionalSet(cashOutId, outcome, now, 'attemptId = :attempt AND #status = :processing', { ':attempt': attemptId, ':processing': 'processing' }, options)).written;
+  }
+
+  private landedEarlier(result: { written: boolean; current?: LedgerItem }, now: Date, attemptId: string): boolean {
+    return result.written || (result.current?.attemptId === attemptId && result.current.updatedAt === now.toISOString());
+  }
+
+  private async conditionalSet(
+    cashOutId: string,
+    fields: Partial<LedgerItem>,
+    now: Date,
+    condition: string,
+    conditionValues: Record<string, unknown>,
+    options: { timeoutMs?: number },
+  ): Promise<{ written: boolean; current?: LedgerItem }> {
     const entries = Object.entries({ ...fields, updatedAt: now.toISOString() }).filter(([, value]) => value !== undefined);
-    const names = Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key]));
-    const values = Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value]));
-    const sets = entries.map((_, index) => `#f${index} = :v${index}`);
     const command = new UpdateCommand({
       TableName: this.tableName,
       Key: { cashOutId },
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: options.supersede ? 'attemptId = :attempt' : 'attemptId = :attempt AND attribute_not_exists(answer)',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ...values, ':attempt': attemptId },
+      UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key])), ...(condition.includes('#status') ? { '#status': 'status' } : {}) },
+      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])), ...conditionValues },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     try {
       await this.bounded(options.timeoutMs, 'Writing the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
-      return true;
+      return { written: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      // This very write may have landed on an earlier try (timed out on the way back, then
-      // retried by the SDK): the item then carries its timestamp and attempt.
       const returned = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const current = returned ? (unmarshall(returned) as LedgerItem) : undefined;
-      return current !== undefined && current.updatedAt === now.toISOString() && [attemptId, fields.attemptId].includes(current.attemptId);
+      return { written: false, current: returned ? (unmarshall(returned) as LedgerItem) : undefined };
     }
   }
 
   /**
    * Makes a 200 that `holder` recorded this delivery's own before repeating it: the holder may
-   * still be running and, finding it recorded its 200 too late, withdraw it (a superseding
-   * write fenced by its attemptId). After this, only one of the two can win. False when the
-   * item no longer holds that 200 for that attempt (read it again).
+   * still be running and, finding it recorded its 200 too late, withdraw it (`supersede`,
+   * fenced by its attemptId). After this, only one of the two can win. False when the item no
+   * longer holds that 200 for that attempt (read it again).
    */
   async adoptAnswer(cashOutId: string, holder: string, attemptId: string, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
-    const command = new UpdateCommand({
-      TableName: this.tableName,
-      Key: { cashOutId },
-      UpdateExpression: 'SET attemptId = :mine, updatedAt = :now',
-      ConditionExpression: 'attemptId = :holder AND answer.statusCode = :ok',
-      ExpressionAttributeValues: { ':mine': attemptId, ':holder': holder, ':ok': 200, ':now': now.toISOString() },
-    });
-    return this.conditional(() => this.bounded(options.timeoutMs, 'Adopting the answer', (abortSignal) => this.db.send(command, { abortSignal })));
-  }
-
-  private async conditional(write: () => Promise<unknown>): Promise<boolean> {
-    try {
-      await write();
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+    const result = await this.conditionalSet(cashOutId, { attemptId }, now, 'attemptId = :holder AND answer.statusCode = :ok', { ':holder': holder, ':ok': 200 }, options);
+    return this.landedEarlier(result, now, attemptId);
   }
 
   private bounded<T>(timeoutMs: number | undefined, what: string, call: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {

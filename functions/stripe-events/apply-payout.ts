@@ -83,7 +83,7 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
 
   // Where Village's answer is not known (a crashed claim raised to an operator), it may have
   // been a 200: money that then fails to arrive is flagged as if it had been.
-  const answeredPaid = item.answer ? item.answer.statusCode === 200 : undefined;
+  const answeredPaid = item.answer ? item.answer.statusCode === 200 && !item.needsCompensation : undefined;
   const reversedAmount = movement.fields.amountReversed ?? 0;
   const failedAfterPaid = answeredPaid !== false && (NOT_PAID.includes(movement.status) || reversedAmount > 0);
   const needsCompensation = answeredPaid === false && MONEY_OUT.includes(movement.status);
@@ -129,6 +129,10 @@ function anomalyOf(item: LedgerItem, movement: Movement): string | undefined {
   if (item.mode !== movement.objectType) return `a ${movement.objectType} for a cash-out paid by ${item.mode}`;
   if (item.stripeObjectId && item.stripeObjectId !== movement.id) return `a second ${movement.objectType} for one cash-out (the ledger has ${item.stripeObjectId})`;
   if (item.accountId && movement.accountId && item.accountId !== movement.accountId) return `a ${movement.objectType} on ${movement.accountId}, not the recipient's ${item.accountId}`;
+  // Anyone able to set metadata (a Standard account, on its own payouts) can name a cash-out: the money must match too.
+  if (movement.amount !== item.amountMinor || movement.currency.toLowerCase() !== item.currency.toLowerCase()) {
+    return `a ${movement.objectType} of ${movement.amount} ${movement.currency}, not the cash-out's ${item.amountMinor} ${item.currency.toLowerCase()}`;
+  }
   if (item.status === 'rejected') return 'money moved for a cash-out the gateway rejected before paying';
   return undefined;
 }

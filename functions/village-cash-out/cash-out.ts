@@ -91,8 +91,7 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
       // may still pay: wait for its answer (it is due before ours) and give the same one.
       const settled = await waitForAnswer(deps, request.cashOutId, timing);
       if (settled?.answer) return replay(deps, settled, attemptId, timing);
-      deps.onOutcome?.('in_flight');
-      return refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request and did not finish in time; nothing was paid by this request.', request.cashOutId);
+      return refuseDuplicate(deps, request.cashOutId, timing);
     }
     const sentAt = existing.stripeRequestSentAt ? Date.parse(existing.stripeRequestSentAt) : undefined;
     if (sentAt !== undefined && clock.now() - sentAt > deps.idempotencyWindowMs) {
@@ -250,7 +249,7 @@ async function accountProblem(
  */
 async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, result: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
   deps.onOutcome?.(status);
-  const written = await writeAnswer(deps, item, attemptId, { ...fields, status, answer: result }, timing.hardStopAt);
+  const written = await writeAnswer(deps, item.cashOutId, 'Recording the outcome', timing.hardStopAt, (now, timeoutMs) => deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result }, now, { timeoutMs }));
   if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
   if (written === undefined) {
     deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status });
@@ -267,60 +266,79 @@ async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, st
  * payout or reverses the transfer.
  */
 async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, paid: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
-  const { clock } = deps;
-  const written = await writeAnswer(deps, item, attemptId, { ...fields, status, answer: paid }, timing.deadlineAt);
-  if (clock.now() <= timing.deadlineAt) {
+  const { clock, logger } = deps;
+  const cashOutId = item.cashOutId;
+  const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) => deps.ledger.update(cashOutId, attemptId, { ...fields, status, answer: paid }, now, { timeoutMs }));
+  const inTime = clock.now() <= timing.deadlineAt;
+  if (written === true && inTime) {
     deps.onOutcome?.(status);
-    if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
-    if (written === undefined) {
-      // The answer is still 200 (the money went, and Village hears it in time); the item stays
-      // `processing` with its Stripe call marked, and reconciliation raises it to an operator.
-      deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status });
-      deps.onOutcome?.('ledger_write_failed');
-    }
     return paid;
   }
+  if (written === undefined && inTime) {
+    // The answer is still 200 (the money went, and Village hears it in time); the item stays
+    // `processing` with its Stripe call marked, and reconciliation raises it to an operator.
+    deps.onOutcome?.(status);
+    logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId, status });
+    deps.onOutcome?.('ledger_write_failed');
+    return paid;
+  }
+  if (written === false) {
+    // Another delivery was answered first, and not with this 200 (a duplicate refused while
+    // this one paid): that answer stands, so the money is due back. Keep the payout's facts.
+    const taken = refusal(500, 'answered_to_another_delivery', `Another delivery of this cash-out was answered first, not with 200: Village treats the cash-out as failed, so the ${item.mode} is taken back.`, cashOutId);
+    deps.onOutcome?.('answered_to_another_delivery');
+    logger.error('Paid, but another delivery of the cash-out was refused first; the payout is due back', { cashOutId, stripeObjectId: fields.stripeObjectId });
+    await writeAnswer(deps, cashOutId, 'Recording the payout', timing.hardStopAt, (now, timeoutMs) => deps.ledger.recordOutcomeFields(cashOutId, attemptId, { ...fields, status }, now, { timeoutMs }));
+    return taken;
+  }
 
+  // Too late for Village to see a 200: it is never sent.
   deps.onOutcome?.('answered_after_deadline');
   const late = refusal(
     500,
     'answered_after_deadline',
     `Stripe accepted the ${item.mode}, but too late to answer before Village's deadline: Village treats the cash-out as failed, so reconciliation takes the money back.`,
-    item.cashOutId,
+    cashOutId,
   );
-  deps.logger.error("Paid too late for Village's deadline; the payout is due back", { cashOutId: item.cashOutId, stripeObjectId: fields.stripeObjectId, ledgerWritten: written });
+  logger.error("Paid too late for Village's deadline; the payout is due back", { cashOutId, stripeObjectId: fields.stripeObjectId, ledgerWritten: written });
   const superseded = await writeAnswer(
     deps,
-    item,
-    attemptId,
-    { ...fields, status, answer: late, reason: 'answered_after_deadline', needsCompensation: true, attemptId: `${attemptId}:late` },
+    cashOutId,
+    'Recording the late answer',
     timing.hardStopAt,
-    { supersede: true },
+    (now, timeoutMs) => deps.ledger.supersede(cashOutId, attemptId, `${attemptId}:late`, late, { ...fields, status }, now, { timeoutMs }),
+    LATE_WRITE_ATTEMPTS,
   );
   if (superseded === false) {
-    // Another delivery adopted the 200 in time (see LedgerStore.adoptAnswer): that 200 stands.
-    deps.logger.warn('A duplicate delivery answered 200 in time; the cash-out stays paid', { cashOutId: item.cashOutId });
-    return paid;
+    // A duplicate adopted the 200 (and answered it, in its own time) or was refused: either
+    // way the ledger holds the answer Village acts on.
+    logger.warn('A duplicate delivery settled the answer first; its answer stands', { cashOutId });
   }
   if (superseded === undefined) {
-    deps.logger.error('Could not record that the cash-out was answered after the deadline; an operator must check it', { cashOutId: item.cashOutId });
+    logger.error('OPERATOR: paid after the deadline and could not record it: cancel the payout (Village treats the cash-out as failed)', { cashOutId, stripeObjectId: fields.stripeObjectId });
     deps.onOutcome?.('ledger_write_failed');
   }
   return late;
 }
 
+/** How often the write that withdraws a late 200 is tried (until the function's own time runs out). */
+const LATE_WRITE_ATTEMPTS = 6;
+
 /**
- * Writes the outcome, retrying failures while time remains before `until`. True: written;
- * false: fenced out (the item was taken over); undefined: not known to be written.
+ * One logical write, retried while time remains before `until`. Its timestamp is chosen once,
+ * so a retry recognises the same write landed by an earlier try. True: written; false: fenced
+ * out (the condition failed); undefined: not known to be written.
  */
-async function writeAnswer(deps: CashOutDeps, item: LedgerItem, attemptId: string, fields: Partial<LedgerItem>, until: number, options: { supersede?: boolean } = {}): Promise<boolean | undefined> {
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
+async function writeAnswer(deps: CashOutDeps, cashOutId: string, what: string, until: number, write: (now: Date, timeoutMs: number) => Promise<boolean>, attempts = 3): Promise<boolean | undefined> {
+  const now = new Date(deps.clock.now());
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const timeoutMs = until - deps.clock.now();
     if (timeoutMs <= 0) return undefined;
     try {
-      return await deps.ledger.update(item.cashOutId, attemptId, fields, new Date(deps.clock.now()), { ...options, timeoutMs });
+      return await write(now, timeoutMs);
     } catch (error) {
-      deps.logger.warn('Ledger write failed', { cashOutId: item.cashOutId, attempt, error: (error as Error).name });
+      deps.logger.warn(`${what} failed`, { cashOutId, attempt, error: (error as Error).name });
+      await sleep(Math.min(50 * 2 ** (attempt - 1), 800, Math.max(0, until - deps.clock.now())));
     }
   }
   return undefined;
@@ -329,27 +347,44 @@ async function writeAnswer(deps: CashOutDeps, item: LedgerItem, attemptId: strin
 /**
  * A duplicate of an answered cash-out gets the stored answer. A 200 recorded by a delivery that
  * may still be running could yet be withdrawn by it (answered too late): it is adopted first,
- * which fences that delivery out, so the 200 repeated here stands.
+ * which fences that delivery out, so the 200 repeated here stands. Where that cannot be made
+ * sure in time, the duplicate is refused, and the refusal recorded.
  */
 async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
   const { clock, ledger } = deps;
   const settled = (item: LedgerItem) => item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.attemptId.startsWith(ADOPTED));
   let answered: LedgerItem | undefined = existing;
   if (!settled(existing)) {
-    const timeoutMs = timing.deadlineAt - clock.now();
-    const adopted = timeoutMs > 0 && (await ledger.adoptAnswer(existing.cashOutId, existing.attemptId, `${ADOPTED}${attemptId}`, new Date(clock.now()), { timeoutMs }).catch(() => false));
-    if (!adopted) {
+    const mine = `${ADOPTED}${attemptId}`;
+    const adopted = await writeAnswer(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) => ledger.adoptAnswer(existing.cashOutId, existing.attemptId, mine, now, { timeoutMs }));
+    if (adopted !== true) {
       answered = timing.deadlineAt > clock.now() ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined) : undefined;
-      if (!answered || !settled(answered)) {
-        // Not sure the 200 stands, or no time left to make sure: this request promises nothing.
-        deps.onOutcome?.('in_flight');
-        return refusal(409, 'cash_out_in_flight', 'This cash-out is being answered by another request; nothing was paid by this request.', existing.cashOutId);
-      }
+      const sure = answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === mine || settled(answered));
+      if (!sure) return refuseDuplicate(deps, existing.cashOutId, timing);
     }
   }
+  // Never a 200 after the deadline, whatever the ledger says.
+  if (answered!.answer!.statusCode === 200 && clock.now() > timing.deadlineAt) return refuseDuplicate(deps, existing.cashOutId, timing);
   deps.onOutcome?.('duplicate');
-  deps.logger.info('Duplicate cash-out answered from the ledger', { cashOutId: answered.cashOutId, status: answered.status });
-  return { ...answered.answer!, replayed: true };
+  deps.logger.info('Duplicate cash-out answered from the ledger', { cashOutId: answered!.cashOutId, status: answered!.status });
+  return { ...answered!.answer!, replayed: true };
+}
+
+/**
+ * Refuses a duplicate whose first delivery's answer could not be had in time. Village returns
+ * the balance on this refusal, so it is recorded as the cash-out's answer, with the money due
+ * back: the first delivery can then no longer record a 200, and reconciliation takes back any
+ * payout it made.
+ */
+async function refuseDuplicate(deps: CashOutDeps, cashOutId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
+  const refused = refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request and could not be confirmed in time; Village should treat it as failed. Any money it moved is taken back.', cashOutId);
+  deps.onOutcome?.('in_flight');
+  const recorded = await writeAnswer(deps, cashOutId, 'Recording the refusal', timing.hardStopAt, (now, timeoutMs) => deps.ledger.refuseDuplicate(cashOutId, refused, now, { timeoutMs }), LATE_WRITE_ATTEMPTS);
+  if (!recorded) {
+    deps.logger.error('OPERATOR: a duplicate was refused and the refusal could not be recorded: if the cash-out was paid, cancel the payout', { cashOutId });
+    deps.onOutcome?.('ledger_write_failed');
+  }
+  return refused;
 }
 
 /** Reads the ledger until the delivery holding the cash-out has recorded its answer, or this one's deadline comes. */
