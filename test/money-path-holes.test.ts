@@ -266,6 +266,24 @@ describe('7. duplicates: body-identified cash-outs and concurrent deliveries', (
     }
   });
 
+  test('(b) a duplicate that cannot have the first answer before its own deadline is refused, the refusal becomes the answer, the first delivery can no longer answer 200, and the payout is taken back', async () => {
+    const request = cashOut();
+    const cashOutId = String(request.cash_out_id);
+    h.stripe.failNext({ kind: 'delay', ms: 1500, thenProcess: true }, { pathPrefix: '/v1/payouts' });
+    const first = h.send(request);
+    await sleep(150);
+    const duplicate = await h.send(request, { remainingMs: 1200 }); // its deadline comes before the first can answer
+    const firstAnswer = await first;
+
+    expect(duplicate).toMatchObject({ statusCode: 409, body: { error: 'cash_out_in_flight' } });
+    expect(firstAnswer).toMatchObject({ statusCode: 500, body: { error: 'answered_to_another_delivery' } });
+    expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'pending', needsCompensation: true, answer: { statusCode: 409 } });
+    await strayRequestsLanded(h);
+    const { result } = await jobFor(h).run();
+    expect(result(cashOutId)).toMatchObject({ outcome: 'compensated' });
+    expect(payoutsFor(h, cashOutId).map((p) => p.status)).toEqual(['canceled']);
+  });
+
   test('(b) a delivery that arrives while the first is paying waits for it and gets the same 200: never a 409 beside a payout', async () => {
     const request = cashOut();
     h.stripe.failNext({ kind: 'delay', ms: 1000, thenProcess: true }, { pathPrefix: '/v1/payouts' });
