@@ -36,7 +36,7 @@ export const ALARMED_METRICS = {
   payoutNeedsCompensation: { service: SERVICES.stripeEvents, metricName: 'PayoutNeedsCompensation' },
   /** A Stripe payout or transfer that contradicts the ledger (a second payout, another account or mode, a refused cash-out). */
   ledgerAnomaly: { service: SERVICES.stripeEvents, metricName: 'LedgerAnomaly' },
-  /** Money moved but the ledger could not be written; reconciliation will find the payout. */
+  /** A cash-out's outcome (a 200, a late answer, a refused duplicate) could not be recorded: see the OPERATOR log line. */
   cashOutLedgerWriteFailed: { service: SERVICES.villageCashOut, metricName: 'CashOut_ledger_write_failed' },
   /** The reconciliation job found a payout it cannot settle by itself. */
   reconcileNeedsOperator: { service: SERVICES.reconciliation, metricName: 'ReconcileNeedsOperator' },

@@ -99,7 +99,7 @@ export class Monitoring extends Construct {
     this.alarmOnCount('PayoutFailedAfterPaid', ALARMED_METRICS.payoutFailedAfterPaid, 'Stripe reported a payout failed after Village was answered 200 for it: the user was told they were paid. Act on it with Village and the user.');
     this.alarmOnCount('PayoutNeedsCompensation', ALARMED_METRICS.payoutNeedsCompensation, 'Stripe shows money moving for a cash-out Village was told failed (the balance went back to the user). Reconciliation cancels or reverses it; check the ledger item flagged needsCompensation.');
     this.alarmOnCount('LedgerAnomaly', ALARMED_METRICS.ledgerAnomaly, 'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.');
-    this.alarmOnCount('CashOutLedgerWriteFailed', ALARMED_METRICS.cashOutLedgerWriteFailed, 'A cash-out was paid but its ledger item could not be written; it stays "processing" until reconciliation records the payout.');
+    this.alarmOnCount('CashOutLedgerWriteFailed', ALARMED_METRICS.cashOutLedgerWriteFailed, 'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.');
     this.alarmOnCount('ReconcileNeedsOperator', ALARMED_METRICS.reconcileNeedsOperator, 'The reconciliation job found a payout it cannot settle by itself; see its logs.');
     this.addPayoutWidgets();
 
