@@ -1,4 +1,4 @@
-import { ROUTES } from '../lib/routes.js';
+import { ROUTES, routePaths } from '../lib/routes.js';
 import { LOCAL_STRIPE_STAND_IN_PORT, startLocalEnvironment } from '../lib/local/environment.js';
 
 /** `npm start`: the gateway on localhost, zero configuration. */
@@ -8,7 +8,7 @@ const local = await startLocalEnvironment();
 console.log('\nPayments webhook gateway (local)');
 for (const note of local.notes) console.log(`  - ${note}`);
 console.log('\nRoutes:');
-for (const route of ROUTES) console.log(`  ${route.method} ${local.gateway.url}${route.path}`);
+for (const route of ROUTES) for (const routePath of routePaths(route)) console.log(`  ${route.method} ${local.gateway.url}${routePath}`);
 console.log('\nTry: npm run send -- village-cash-out\n');
 
 const stop = async () => {

@@ -8,6 +8,8 @@ export interface RouteDefinition {
   id: string;
   method: 'POST';
   path: string;
+  /** Further paths served by the same function; `{name}` is a path parameter (one segment), as in API Gateway. */
+  extraPaths?: string[];
   /** The handler module, relative to the project root; it exports `handler`. */
   entry: string;
   description: string;
@@ -49,15 +51,20 @@ export const ROUTES: RouteDefinition[] = [
     id: 'stripe-events',
     method: 'POST',
     path: '/webhooks/stripe',
+    // Merchant sources: each its own endpoint and signing secret (`npm run sources`).
+    extraPaths: ['/webhooks/stripe/{sourceId}'],
     entry: 'functions/stripe-events/index.ts',
-    description: 'Stripe events (platform and Connect) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
+    description: 'Stripe events (platform and Connect, and merchant sources) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
     // DynamoDB only, no Stripe API call: answered well within Stripe's timeout.
     timeoutSeconds: 10,
     memoryMb: 512,
-    tables: { ledger: 'readWrite', recipients: 'readWrite', events: 'readWrite', records: 'readWrite' },
+    tables: { ledger: 'readWrite', recipients: 'readWrite', events: 'readWrite', records: 'readWrite', sources: 'read' },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
   },
 ];
+
+/** Every path a route serves: its own, then the extra ones. */
+export const routePaths = (definition: RouteDefinition): string[] => [definition.path, ...(definition.extraPaths ?? [])];
 
 export function route(id: string): RouteDefinition {
   const found = ROUTES.find((candidate) => candidate.id === id);
