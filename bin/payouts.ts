@@ -3,6 +3,7 @@ import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/de
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { maskEmail } from '../functions/shared/redact.js';
+import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 
 /**
  * `npm run payouts -- show <cashOutId> | list [--status S] [--since T]`: where is cash-out X?
@@ -36,13 +37,8 @@ class UsageError extends Error {
 
 /** `90m`, `24h`, `7d` ago, or an ISO date/time. */
 function sinceTime(value: string): string {
-  const relative = /^(\d+)([mhd])$/.exec(value);
-  if (relative) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
-    return new Date(Date.now() - Number(relative[1]) * unit).toISOString();
-  }
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new UsageError(`--since must be like 90m, 24h, 7d or an ISO date/time, not "${value}".`);
+  const time = parseSince(value, Date.now());
+  if (time === undefined) throw new UsageError(`--since must be ${SINCE_FORMAT}, not "${value}".`);
   return new Date(time).toISOString();
 }
 

@@ -68,6 +68,15 @@ export class StripeEventStore {
     return result.Item as StoredStripeEvent | undefined;
   }
 
+  /**
+   * Whether the event was applied: a cheap read (its marker only, eventually consistent) to
+   * skip what is done; the claim remains the guard for anything else.
+   */
+  async isApplied(eventId: string): Promise<boolean> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ProjectionExpression: 'appliedAt' }));
+    return typeof result.Item?.appliedAt === 'string';
+  }
+
   private key(eventId: string): string {
     return eventKey(eventId, this.sourceId);
   }
