@@ -5,13 +5,15 @@ import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
-import { ROUTES } from './routes.js';
+import { ROUTES, routePaths } from './routes.js';
 import { SECRETS } from './secrets.js';
 import { TABLES, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
 import { Reconciliation } from './reconciliation.js';
+import { CatchUp } from './catch-up.js';
+import { grantSourceSecretsRead, sourceSecretPrefix } from './stripe-sources.js';
 
 export interface GatewayStackProps extends StackProps {
   /** `payout` (the connected account's balance to its bank) or `transfer` (platform → connected account). */
@@ -21,6 +23,10 @@ export interface GatewayStackProps extends StackProps {
   justWalletSignatureMode?: 'secret' | 'hmac' | 'auto';
   /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
   reconcileRateMinutes?: number;
+  /** How often the Stripe catch-up runs; else the `catchUpRateHours` context value; else 6. */
+  catchUpRateHours?: number;
+  /** How far back each catch-up run lists; else the `catchUpWindowHours` context value; else 72. */
+  catchUpWindowHours?: number;
 }
 
 /** Least privilege: the item-level calls the functions make, no scans, no deletes. */
@@ -37,6 +43,7 @@ export class GatewayStack extends Stack {
   readonly secrets = new Map<string, Secret>();
   readonly functions = new Map<string, GatewayFunction>();
   readonly reconciliation: Reconciliation;
+  readonly catchUp: CatchUp;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
@@ -78,6 +85,8 @@ export class GatewayStack extends Stack {
     }
 
     this.api = new HttpApi(this, 'WebhooksApi', { description: 'Payments webhook gateway: one route per provider' });
+    const sourcePrefix = sourceSecretPrefix(this);
+    new CfnOutput(this, 'StripeSourceSecretPrefix', { value: sourcePrefix, description: 'Secrets Manager name prefix of the Stripe merchant sources\' secrets (npm run sources -- … --secret-prefix)' });
 
     for (const definition of ROUTES) {
       const environment: Record<string, string> = {
@@ -105,12 +114,13 @@ export class GatewayStack extends Stack {
         fn.addEnvironment(`${envName}_ARN`, secret.secretArn);
         secret.grantRead(fn);
       }
+      if (definition.sourceSecrets) {
+        fn.addEnvironment('STRIPE_SOURCE_SECRET_PREFIX', sourcePrefix);
+        grantSourceSecretsRead(this, fn, sourcePrefix);
+      }
       this.functions.set(definition.id, fn);
-      this.api.addRoutes({
-        path: definition.path,
-        methods: [HttpMethod.POST],
-        integration: new HttpLambdaIntegration(`${pascal(definition.id)}Integration`, fn),
-      });
+      const integration = new HttpLambdaIntegration(`${pascal(definition.id)}Integration`, fn);
+      for (const routePath of routePaths(definition)) this.api.addRoutes({ path: routePath, methods: [HttpMethod.POST], integration });
       new CfnOutput(this, `${pascal(definition.id)}Url`, {
         value: `${this.api.apiEndpoint}${definition.path}`,
         description: `Webhook URL: ${definition.description}`,
@@ -122,6 +132,16 @@ export class GatewayStack extends Stack {
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
       rateMinutes: props.reconcileRateMinutes,
     });
+
+    const table = (id: TableDefinition['id']) => this.tables.get(id)!;
+    this.catchUp = new CatchUp(this, 'CatchUp', {
+      tables: { ledger: table('ledger'), recipients: table('recipients'), events: table('events'), records: table('records'), sources: table('sources') },
+      stripeSecretKey: this.secrets.get('stripeSecretKey')!,
+      sourceSecretPrefix: sourcePrefix,
+      rateHours: props.catchUpRateHours,
+      windowHours: props.catchUpWindowHours,
+    });
+    new CfnOutput(this, 'CatchUpFunctionName', { value: this.catchUp.fn.functionName, description: 'Stripe catch-up; invoke with {"since": "30d", "sourceId": "<id>"} for a historical import' });
 
     // Issue 5 hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
     new ApiHardening(this, 'ApiHardening', { api: this.api, limits: apiLimitsFromContext(this) });

@@ -21,6 +21,8 @@ export const NAG_REASONS = {
   nodeRuntime: 'Node.js 22 is the runtime the project targets and tests (DESIGN: Node.js 22, arm64); moving to a newer runtime is a deliberate upgrade, not a default.',
   xrayWildcard: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN; "*" is the only resource they accept (active tracing).',
   tableIndexes: "The function queries the table's own secondary indexes; the grant is limited to index/* of that one table.",
+  sourceSecrets:
+    'Merchant sources are added by the operator after deployment (npm run sources), one secret each, so their names are known only by prefix; the grant is GetSecretValue on <stack>/stripe-sources/* and nothing else.',
 } as const;
 
 const IAM4_BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
@@ -66,6 +68,10 @@ function acknowledgePolicyWildcards(policy: CfnPolicy): void {
       if (table && actions.every((action) => action.startsWith('dynamodb:') && !action.includes('*'))) {
         Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::<${table}.Arn>/index/*]`, reason: NAG_REASONS.tableIndexes });
       }
+      const arn = joinedArn(resource);
+      if (arn && /:secret:[^:*]+\/stripe-sources\/\*$/.test(arn) && actions.length > 0 && actions.every((action) => action === 'secretsmanager:GetSecretValue')) {
+        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${arn}]`, reason: NAG_REASONS.sourceSecrets });
+      }
     }
   }
 }
@@ -76,4 +82,12 @@ function tableIndexWildcard(resource: unknown): string | undefined {
   if (!Array.isArray(parts) || parts.length !== 2 || parts[1] !== '/index/*') return undefined;
   const getAtt = (parts[0] as { 'Fn::GetAtt'?: [string, string] } | null)?.['Fn::GetAtt'];
   return getAtt?.[1] === 'Arn' ? getAtt[0] : undefined;
+}
+
+/** An ARN built with `Fn::Join` as cdk-nag names it in a finding: each `{"Ref": X}` written `<X>`. */
+function joinedArn(resource: unknown): string | undefined {
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (!join || !Array.isArray(join[1])) return undefined;
+  const parts = join[1].map((part) => (typeof part === 'string' ? part : typeof (part as { Ref?: unknown })?.Ref === 'string' ? `<${(part as { Ref: string }).Ref}>` : undefined));
+  return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
 }

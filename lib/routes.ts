@@ -20,6 +20,8 @@ export interface RouteDefinition {
   tables: Partial<Record<TableDefinition['id'], 'read' | 'readWrite'>>;
   /** Secrets it reads (ids of SECRETS in lib/secrets.ts). */
   secrets: string[];
+  /** Reads the merchant sources' secrets (Secrets Manager, by name prefix: lib/stripe-sources.ts). */
+  sourceSecrets?: 'read';
 }
 
 export const ROUTES: RouteDefinition[] = [
@@ -60,6 +62,7 @@ export const ROUTES: RouteDefinition[] = [
     memoryMb: 512,
     tables: { ledger: 'readWrite', recipients: 'readWrite', events: 'readWrite', records: 'readWrite', sources: 'read' },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
+    sourceSecrets: 'read',
   },
 ];
 

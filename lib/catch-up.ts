@@ -1,0 +1,90 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { GatewayFunction } from './gateway-function.js';
+import { grantSourceSecretsRead } from './stripe-sources.js';
+import { TABLES, type TableDefinition } from './tables.js';
+
+/** Stripe keeps events for 30 days: a window beyond that lists nothing more. */
+const MAX_WINDOW_HOURS = 720;
+
+export interface CatchUpProps {
+  tables: Record<'ledger' | 'recipients' | 'events' | 'records' | 'sources', ITableV2>;
+  stripeSecretKey: ISecret;
+  sourceSecretPrefix: string;
+  /** How often it runs; else the `catchUpRateHours` context value; else 6. */
+  rateHours?: number;
+  /** How far back each scheduled run lists; else the `catchUpWindowHours` context value; else 72. */
+  windowHours?: number;
+}
+
+/**
+ * Least privilege, table by table: what applying an event does (the same calls as the
+ * webhook), plus finding the connected accounts with cash-outs (a Query on the ledger's
+ * byStatus index) and listing the sources (a Query). No puts on the ledger, no deletes, no scans.
+ */
+export const CATCH_UP_TABLE_ACTIONS: Record<keyof CatchUpProps['tables'], readonly string[]> = {
+  ledger: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+  recipients: ['dynamodb:Query', 'dynamodb:UpdateItem'],
+  events: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+  records: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+  sources: ['dynamodb:GetItem', 'dynamodb:Query'],
+};
+
+/**
+ * The scheduled catch-up: a Lambda that an EventBridge rule runs every few hours to list the
+ * platform's, its connected accounts' and the merchant sources' events through Stripe's API
+ * and apply any the webhook never got. Invoked by hand with `{"since": "30d", "sourceId": …}`
+ * it imports a new source's history.
+ */
+export class CatchUp extends Construct {
+  readonly fn: GatewayFunction;
+  readonly rule: Rule;
+  readonly rateHours: number;
+  readonly windowHours: number;
+
+  constructor(scope: Construct, id: string, props: CatchUpProps) {
+    super(scope, id);
+    this.rateHours = props.rateHours ?? Number(this.node.tryGetContext('catchUpRateHours') ?? 6);
+    this.windowHours = props.windowHours ?? Number(this.node.tryGetContext('catchUpWindowHours') ?? 72);
+    if (!Number.isInteger(this.rateHours) || this.rateHours < 1 || this.rateHours > 24) {
+      throw new Error(`catchUpRateHours must be a whole number of hours from 1 to 24 (got ${this.rateHours}).`);
+    }
+    if (!Number.isInteger(this.windowHours) || this.windowHours < this.rateHours || this.windowHours > MAX_WINDOW_HOURS) {
+      throw new Error(`catchUpWindowHours must be a whole number of hours from catchUpRateHours (${this.rateHours}) to ${MAX_WINDOW_HOURS}, Stripe's 30 days (got ${this.windowHours}).`);
+    }
+
+    const environment: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: 'catch-up',
+      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
+      STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
+      CATCH_UP_WINDOW_HOURS: String(this.windowHours),
+    };
+    for (const [tableId, table] of Object.entries(props.tables)) environment[tableEnv(tableId as TableDefinition['id'])] = table.tableName;
+    this.fn = new GatewayFunction(this, 'Function', {
+      entry: 'functions/catch-up/index.ts',
+      description: 'Lists Stripe events (platform, connected accounts with cash-outs, merchant sources) and applies any the webhook never got',
+      // Many pages, each event a few writes; the job stops a minute before this and the next run goes on.
+      timeout: Duration.minutes(15),
+      memorySize: 512,
+      environment,
+    });
+    for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][]) table.grant(this.fn, ...CATCH_UP_TABLE_ACTIONS[tableId]);
+    props.stripeSecretKey.grantRead(this.fn);
+    grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
+
+    this.rule = new Rule(this, 'Schedule', {
+      description: `Catches up on Stripe events every ${this.rateHours} h over the last ${this.windowHours} h`,
+      schedule: Schedule.rate(Duration.hours(this.rateHours)),
+      // A failed run is not retried: the next scheduled run lists the same window again.
+      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
+    });
+  }
+}
+
+function tableEnv(id: TableDefinition['id']): string {
+  return TABLES.find((table) => table.id === id)!.env;
+}
