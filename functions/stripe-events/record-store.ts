@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 import { orderingCondition, type Lifecycle } from './lifecycles.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
@@ -63,6 +63,33 @@ export class StripeRecordStore {
   async get(stripeId: string, kind: RecordKind): Promise<StripeRecord | undefined> {
     const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id: recordId(stripeId, this.sourceId), kind }, ConsistentRead: true }));
     return result.Item as StripeRecord | undefined;
+  }
+
+  /**
+   * This source's records of one kind in the given statuses, newest first: a Query per status
+   * on the `byKindStatus` index, filtered by source (and by `updatedAt` when `since` is given).
+   */
+  async list(kind: RecordKind, statuses: readonly string[], { since, limit = 50 }: { since?: string; limit?: number } = {}): Promise<StripeRecord[]> {
+    const found: StripeRecord[] = [];
+    for (const status of statuses) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byKindStatus',
+            KeyConditionExpression: 'kind = :kind AND #status = :status',
+            FilterExpression: since ? 'sourceId = :source AND updatedAt >= :since' : 'sourceId = :source',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':kind': kind, ':status': status, ':source': this.sourceId, ...(since ? { ':since': since } : {}) },
+            ExclusiveStartKey: start,
+          }),
+        );
+        found.push(...((page.Items ?? []) as StripeRecord[]));
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return found.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   }
 
   /**

@@ -6,6 +6,13 @@ import type { SourceStore, StripeSource } from './source-store.js';
 /** A request the operator can correct (a bad id, a secret of the wrong kind, a source that does not exist). */
 export class SourceAdminError extends Error {
   override name = 'SourceAdminError';
+  constructor(
+    message: string,
+    /** The request itself is wrong (a bad id, a secret of the wrong kind), whatever is stored. */
+    readonly usage = false,
+  ) {
+    super(message);
+  }
 }
 
 export interface RotateOptions {
@@ -46,7 +53,7 @@ export class SourceAdmin {
   async rotate(sourceId: string, options: RotateOptions): Promise<StripeSource> {
     checkId(sourceId);
     if (options.signingSecret === undefined && options.apiKey === undefined && !options.dropPrevious) {
-      throw new SourceAdminError('Nothing to rotate: give --signing-secret, --api-key or --drop-previous.');
+      throw new SourceAdminError('Nothing to rotate: give --signing-secret, --api-key or --drop-previous.', true);
     }
     if (options.signingSecret !== undefined) checkSigningSecret(options.signingSecret);
     if (options.apiKey !== undefined) checkApiKey(options.apiKey);
@@ -86,13 +93,13 @@ export class SourceAdmin {
 
 function checkId(sourceId: string): void {
   const problem = sourceIdProblem(sourceId);
-  if (problem) throw new SourceAdminError(problem);
+  if (problem) throw new SourceAdminError(problem, true);
 }
 
 function checkSigningSecret(value: string): void {
-  if (!SIGNING_SECRET.test(value)) throw new SourceAdminError('--signing-secret must be the endpoint\'s signing secret from Stripe (whsec_…).');
+  if (!SIGNING_SECRET.test(value)) throw new SourceAdminError('--signing-secret must be the endpoint\'s signing secret from Stripe (whsec_…).', true);
 }
 
 function checkApiKey(value: string): void {
-  if (!SOURCE_API_KEY.test(value)) throw new SourceAdminError('--api-key must be a restricted key (rk_live_… or rk_test_…) with read access to Events; never a secret key (sk_…).');
+  if (!SOURCE_API_KEY.test(value)) throw new SourceAdminError('--api-key must be a restricted key (rk_live_… or rk_test_…) with read access to Events; never a secret key (sk_…).', true);
 }

@@ -50,7 +50,7 @@ type StripeObject = Record<string, unknown> & { id: string; created: number };
 /** An event Stripe holds: whose it is (the API key that may list it) and whether it reached the webhook. */
 export interface HeldEvent {
   event: StripeObject & { type: string; account?: string };
-  /** Listed only with this key; without one, with any `sk_` key (the platform's). */
+  /** Listed only with this key (an `unlisted:…` value: with none); without one, with any `sk_` key (the platform's). */
   apiKey?: string;
   delivered: boolean;
 }
