@@ -20,7 +20,8 @@ const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--sour
   platform), and applies every one not applied yet. Exits 1 when any list or event failed.
   Where: DYNAMODB_ENDPOINT (http://127.0.0.1:8000) and the tables' variables (LEDGER_TABLE… default local-…);
   Stripe: the local stand-in, or STRIPE_API_BASE=<URL>, or STRIPE_SECRET_KEY=sk_…/rk_… (the platform's key; it must read Events).
-  Against a deployed stack, invoke its function instead: see docs/sources-and-catch-up.md.`;
+  Against a deployed stack, invoke its function instead (docs/sources-and-catch-up.md), or set STRIPE_SOURCE_SECRET_PREFIX,
+  the five tables' variables, STRIPE_SECRET_KEY and AWS_REGION from its outputs.`;
 
 let values: { since?: string; source?: string; json?: boolean; verbose?: boolean; help?: boolean };
 try {
@@ -38,12 +39,15 @@ if (since === undefined) refuse(`--since must be ${SINCE_FORMAT}, not "${values.
 if (values.source !== undefined && !isSourceId(values.source)) refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
 
 const env = { ...process.env };
-env.DYNAMODB_ENDPOINT ??= 'http://127.0.0.1:8000';
-for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
-if (!env.STRIPE_SOURCE_SECRET_PREFIX) env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
-// The stand-in `npm start` runs when no Stripe is configured, on its default port.
-if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
-if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
+// STRIPE_SOURCE_SECRET_PREFIX means a deployed stack: nothing local is assumed, every setting must be given.
+if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
+  env.DYNAMODB_ENDPOINT ??= 'http://127.0.0.1:8000';
+  for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
+  env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
+  // The stand-in `npm start` runs when no Stripe is configured, on its default port.
+  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
+  if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
+}
 
 // What could not be applied is logged to stderr; --verbose adds every event applied.
 const logger = new Logger({ serviceName: 'catch-up', logLevel: values.verbose ? 'INFO' : 'ERROR' });

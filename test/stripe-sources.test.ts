@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../functions/shared/clock.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
+import { matchPath } from '../lib/local/gateway.js';
 import { seedCashOut, STRIPE_SECRET, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { sourcesFixture, type SourcesFixture } from './support/stripe-sources.js';
 
@@ -154,5 +155,18 @@ describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
     expect(logged).toContain('acme-eu');
     expect(logged).not.toContain('whsec_');
     expect(logged).not.toMatch(/v1=[0-9a-f]{64}/);
+  });
+});
+
+describe('the local gateway serves the source route as API Gateway does', () => {
+  test('a {sourceId} path parameter is one non-empty segment, URL-decoded', () => {
+    const route = '/webhooks/stripe/{sourceId}';
+    expect(matchPath(route, '/webhooks/stripe/acme-eu')).toEqual({ sourceId: 'acme-eu' });
+    expect(matchPath(route, '/webhooks/stripe/acme%2Deu')).toEqual({ sourceId: 'acme-eu' });
+    expect(matchPath(route, '/webhooks/stripe/')).toBeUndefined();
+    expect(matchPath(route, '/webhooks/stripe/acme/eu')).toBeUndefined();
+    expect(matchPath(route, '/webhooks/stripe/%E0%A4%A')).toBeUndefined();
+    expect(matchPath('/webhooks/stripe', '/webhooks/stripe')).toEqual({});
+    expect(matchPath('/webhooks/stripe', '/webhooks/stripe/acme')).toBeUndefined();
   });
 });

@@ -189,6 +189,7 @@ export class StripeStandIn {
     const invalid = (message: string) => ({ status: 400, body: { error: { type: 'invalid_request_error', message } } });
     const types = params.types === undefined ? undefined : typeof params.types === 'string' ? [params.types] : Object.values(params.types).map(String);
     if (types && types.length > 20) return invalid('types: you may pass at most 20 event types.');
+    if (types && params.type !== undefined) return invalid('You may pass either type or types, but not both.');
     const limit = params.limit === undefined ? 10 : Number(params.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit must be between 1 and 100.');
     const created = typeof params.created === 'object' ? params.created : typeof params.created === 'string' ? { eq: params.created } : {};
