@@ -94,7 +94,7 @@ export const stripeSender: SampleSender = {
     try {
       response = await fetch(`${standIn}${STAND_IN_EVENTS_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event, apiKey, delivered }) });
     } catch (error) {
-      throw new Error(`Could not give ${event.id} to the Stripe stand-in at ${standIn} (${(error as Error).message}); catch-up cannot find it there. Is npm start running with the stand-in?`);
+      throw new Error(`Could not give ${event.id} to the Stripe stand-in at ${standIn} (${(error as Error).message}); catch-up cannot find it there. Is npm start running with the stand-in?`, { cause: error });
     }
     if (!response.ok) throw new Error(`The Stripe stand-in at ${standIn} refused ${event.id}: ${response.status}.`);
     const whose = options.source ? `source ${options.source}${apiKey?.startsWith('unlisted:') ? ' (it has no API key: catch-up cannot list it)' : ''}` : event.account ? `connected account ${event.account}` : 'the platform';
