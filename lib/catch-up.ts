@@ -4,6 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { wholeNumberSetting } from './context-setting.js';
 import { GatewayFunction } from './gateway-function.js';
 import { grantSourceSecretsRead } from './stripe-sources.js';
 import { TABLES, type TableDefinition } from './tables.js';
@@ -48,14 +49,9 @@ export class CatchUp extends Construct {
 
   constructor(scope: Construct, id: string, props: CatchUpProps) {
     super(scope, id);
-    this.rateHours = props.rateHours ?? Number(this.node.tryGetContext('catchUpRateHours') ?? 6);
-    this.windowHours = props.windowHours ?? Number(this.node.tryGetContext('catchUpWindowHours') ?? 72);
-    if (!Number.isInteger(this.rateHours) || this.rateHours < 1 || this.rateHours > 24) {
-      throw new Error(`catchUpRateHours must be a whole number of hours from 1 to 24 (got ${this.rateHours}).`);
-    }
-    if (!Number.isInteger(this.windowHours) || this.windowHours < this.rateHours || this.windowHours > MAX_WINDOW_HOURS) {
-      throw new Error(`catchUpWindowHours must be a whole number of hours from catchUpRateHours (${this.rateHours}) to ${MAX_WINDOW_HOURS}, Stripe's 30 days (got ${this.windowHours}).`);
-    }
+    this.rateHours = wholeNumberSetting(this, props.rateHours, { name: 'catchUpRateHours', default: 6, min: 1, max: 24, unit: 'hours' });
+    // Each run must reach back at least to the one before, and Stripe keeps nothing older than 30 days.
+    this.windowHours = wholeNumberSetting(this, props.windowHours, { name: 'catchUpWindowHours', default: 72, min: this.rateHours, max: MAX_WINDOW_HOURS, unit: `hours (from catchUpRateHours to Stripe's 30 days)` });
 
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'catch-up',

@@ -4,6 +4,7 @@ import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { wholeNumberSetting } from './context-setting.js';
 import { GatewayFunction } from './gateway-function.js';
 
 export interface ReconciliationProps {
@@ -30,10 +31,7 @@ export class Reconciliation extends Construct {
 
   constructor(scope: Construct, id: string, props: ReconciliationProps) {
     super(scope, id);
-    this.rateMinutes = props.rateMinutes ?? Number(this.node.tryGetContext('reconcileRateMinutes') ?? 15);
-    if (!Number.isInteger(this.rateMinutes) || this.rateMinutes < 1) {
-      throw new Error(`reconcileRateMinutes must be a whole number of minutes, at least 1 (got ${this.rateMinutes}).`);
-    }
+    this.rateMinutes = wholeNumberSetting(this, props.rateMinutes, { name: 'reconcileRateMinutes', default: 15, min: 1, unit: 'minutes' });
 
     this.fn = new GatewayFunction(this, 'Function', {
       entry: 'functions/reconcile/index.ts',
