@@ -14,8 +14,9 @@ import { TABLES } from '../lib/tables.js';
  * http://127.0.0.1:8000) and the Stripe of `npm start` (the stand-in on its default port,
  * unless STRIPE_API_BASE or STRIPE_SECRET_KEY says otherwise).
  */
-const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--source <sourceId>] [--json] [--verbose]
-  Lists the events of the types the gateway acts on, created since then (Stripe keeps ${STRIPE_EVENT_DAYS} days), for the platform
+const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--until <same>] [--source <sourceId>] [--json] [--verbose]
+  Lists the events of the types the gateway acts on, created since then (and before --until: a long import in slices;
+  Stripe keeps ${STRIPE_EVENT_DAYS} days), for the platform
   and each connected account with cash-outs, and for each merchant source with an API key (or only --source; "platform" is the
   platform), and applies every one not applied yet. Exits 1 when any list or event failed.
   Where: DYNAMODB_ENDPOINT (http://127.0.0.1:8000) and the tables' variables (LEDGER_TABLE… default local-…);
@@ -23,9 +24,9 @@ const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--sour
   Against a deployed stack, invoke its function instead (docs/sources-and-catch-up.md), or set STRIPE_SOURCE_SECRET_PREFIX,
   the five tables' variables, STRIPE_SECRET_KEY and AWS_REGION from its outputs.`;
 
-let values: { since?: string; source?: string; json?: boolean; verbose?: boolean; help?: boolean };
+let values: { since?: string; until?: string; source?: string; json?: boolean; verbose?: boolean; help?: boolean };
 try {
-  ({ values } = parseArgs({ strict: true, options: { since: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values } = parseArgs({ strict: true, options: { since: { type: 'string' }, until: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
 } catch (error) {
   refuse((error as Error).message);
 }
@@ -36,6 +37,8 @@ if (values.help) {
 if (values.since === undefined) refuse('--since is required: how far back to look.');
 const since = parseSince(values.since, Date.now());
 if (since === undefined) refuse(`--since must be ${SINCE_FORMAT}, not "${values.since}".`);
+const until = values.until === undefined ? undefined : parseSince(values.until, Date.now());
+if (values.until !== undefined && (until === undefined || until <= since)) refuse(`--until must be ${SINCE_FORMAT}, after --since, not "${values.until}".`);
 if (values.source !== undefined && !isSourceId(values.source)) refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
 
 const env = { ...process.env };
@@ -52,7 +55,7 @@ if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
 // What could not be applied is logged to stderr; --verbose adds every event applied.
 const logger = new Logger({ serviceName: 'catch-up', logLevel: values.verbose ? 'INFO' : 'ERROR' });
 try {
-  const summary = await catchUp(catchUpDepsFromEnv(env, { logger }), { since, sourceId: values.source });
+  const summary = await catchUp(catchUpDepsFromEnv(env, { logger }), { since, until, sourceId: values.source });
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else print(summary);
   process.exit(summary.totals.failed > 0 ? 1 : 0);
@@ -70,7 +73,7 @@ function print(summary: CatchUpSummary): void {
   if (summary.requestedSince) {
     console.log(`Stripe keeps events for ${STRIPE_EVENT_DAYS} days: --since ${values.since} asks for more (from ${summary.requestedSince}); listing from ${summary.since}. Older events cannot be fetched.`);
   }
-  console.log(`Catch-up of Stripe events created since ${summary.since}:`);
+  console.log(`Catch-up of Stripe events created since ${summary.since}${summary.until ? ` and before ${summary.until}` : ''}:`);
   const width = Math.max(...summary.lists.map((list) => label(list).length), 8);
   for (const list of summary.lists) console.log(`  ${label(list).padEnd(width)}  ${list.skipped ? `skipped: ${list.skipped}` : counts(list)}`);
   for (const failure of summary.failures) console.log(`  FAILED ${[failure.sourceId, failure.account, failure.eventId].filter(Boolean).join(' ')}: ${failure.reason}`);

@@ -65,7 +65,8 @@ export class CatchUp extends Construct {
       description: 'Lists Stripe events (platform, connected accounts with cash-outs, merchant sources) and applies any the webhook never got',
       // Many pages, each event a few writes; the job stops a minute before this and the next run goes on.
       timeout: Duration.minutes(15),
-      memorySize: 512,
+      // A list is held whole before it is applied (a few KB per event).
+      memorySize: 1024,
       environment,
     });
     for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][]) table.grant(this.fn, ...CATCH_UP_TABLE_ACTIONS[tableId]);

@@ -179,6 +179,18 @@ describe('catch-up from Stripe\'s Events API', () => {
     expect(Date.parse(summary.since) / 1000).toBeCloseTo(listedFrom, -1);
   });
 
+  test('a long import can be taken in slices: --until lists only what was created before it', async () => {
+    for (const hoursAgo of [3, 2, 0.5]) h.stripe.addEvent(stripeEvent('payment_intent.succeeded', { id: uniqueId('pi') }, { created: now() - hoursAgo * 3600, account: undefined }));
+    const hour = 3_600_000;
+
+    const older = await h.run({ since: Date.now() - 4 * hour, until: Date.now() - hour, sourceId: 'platform' });
+    const newer = await h.run({ since: Date.now() - hour, sourceId: 'platform' });
+
+    expect(older.totals).toMatchObject({ fetched: 2, applied: 2 });
+    expect(older.until).toEqual(expect.any(String));
+    expect(newer.totals).toMatchObject({ fetched: 1, applied: 1 });
+  });
+
   test('a PayoutFailedAfterPaid found by catch-up is counted as the webhook counts it', async () => {
     const { cashOutId, payoutId } = await pendingCashOut();
     h.stripe.addEvent(stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 60, account: ACCOUNT }));

@@ -109,6 +109,18 @@ describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
     expect((await send(['whsec_after_the_roll'])).statusCode).toBe(200);
   });
 
+  test('a source removed and added again with another secret is served with the new secret at once', async () => {
+    const sourceId = 'readded';
+    await sources.admin.add(sourceId, { signingSecret: 'whsec_first_life' });
+    expect((await h.send(stripeEvent('customer.created'), { sourceId, secrets: ['whsec_first_life'] })).statusCode).toBe(200);
+
+    await sources.admin.remove(sourceId);
+    await sources.admin.add(sourceId, { signingSecret: 'whsec_second_life' });
+
+    expect((await h.send(stripeEvent('customer.created'), { sourceId, secrets: ['whsec_second_life'] })).statusCode).toBe(200);
+    expect((await h.send(stripeEvent('customer.created'), { sourceId, secrets: ['whsec_first_life'] })).statusCode).toBe(400);
+  });
+
   test('one merchant\'s records never mix with another\'s, even for the same Stripe object', async () => {
     const paymentIntentId = uniqueId('pi');
     const at = (sourceId: string, secret: string, amount: number) =>

@@ -12,6 +12,8 @@ const DAY_MS = 86_400_000;
 export interface EventQuery {
   /** Unix seconds: `created[gte]`. */
   createdGte: number;
+  /** Unix seconds: `created[lt]`, to import a long history in slices. */
+  createdLt?: number;
   /** At most MAX_TYPES_PER_CALL. */
   types: readonly string[];
   /** A connected account's events (`Stripe-Account`); else the key's own account's. */
@@ -45,6 +47,8 @@ export interface CatchUpDeps extends ProcessDeps {
 export interface CatchUpOptions {
   /** Epoch ms; clamped to Stripe's 30 days. */
   since: number;
+  /** Epoch ms: only events created before it (a slice of a long import); else up to now. */
+  until?: number;
   sourceId?: string;
   /** Epoch ms after which nothing more is started (the Lambda's timeout, less a margin). */
   deadlineAt?: number;
@@ -75,6 +79,8 @@ export interface ListSummary extends Counts {
 export interface CatchUpSummary {
   /** ISO: where listing started. */
   since: string;
+  /** ISO: where it stopped, when `until` was given. */
+  until?: string;
   /** Set when the caller asked for more than Stripe keeps: what was asked. */
   requestedSince?: string;
   lists: ListSummary[];
@@ -95,6 +101,7 @@ export async function catchUp(deps: CatchUpDeps, options: CatchUpOptions): Promi
   const oldest = deps.clock.now() - STRIPE_EVENT_DAYS * DAY_MS;
   const since = Math.max(options.since, oldest);
   const createdGte = Math.floor(since / 1000);
+  const createdLt = options.until === undefined ? undefined : Math.ceil(options.until / 1000);
   const lists: ListSummary[] = [];
   const failures: Failure[] = [];
 
@@ -114,13 +121,13 @@ export async function catchUp(deps: CatchUpDeps, options: CatchUpOptions): Promi
       }
     }
     for (const account of accounts) {
-      lists.push(await catchUpList(scoped, source.lister, { createdGte, stripeAccount: account }, failures, options.deadlineAt));
+      lists.push(await catchUpList(scoped, source.lister, { createdGte, ...(createdLt === undefined ? {} : { createdLt }), stripeAccount: account }, failures, options.deadlineAt));
     }
   }
 
   const totals = zero();
   for (const list of lists) for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += list[key];
-  return { since: new Date(since).toISOString(), ...(options.since < oldest ? { requestedSince: new Date(options.since).toISOString() } : {}), lists, totals, failures };
+  return { since: new Date(since).toISOString(), ...(options.until === undefined ? {} : { until: new Date(options.until).toISOString() }), ...(options.since < oldest ? { requestedSince: new Date(options.since).toISOString() } : {}), lists, totals, failures };
 }
 
 async function catchUpList(deps: CatchUpDeps, lister: EventLister, query: Omit<EventQuery, 'types'>, failures: Failure[], deadlineAt: number | undefined): Promise<ListSummary> {

@@ -14,7 +14,7 @@ export type SourceLookup = { found: true; sourceId: string; webhookSecrets: Secr
  * with a TTL, and fetched again as soon as the table says it was rotated.
  */
 export class SourceRegistry {
-  private readonly secrets = new Map<string, { version: number; source: SecretSource }>();
+  private readonly secrets = new Map<string, { version: string; source: SecretSource }>();
 
   constructor(
     private readonly sources: SourceStore,
@@ -30,10 +30,11 @@ export class SourceRegistry {
       return { found: false, why: 'unknown' };
     }
     if (source.status !== 'enabled') return { found: false, why: 'disabled' };
-    return { found: true, sourceId, webhookSecrets: [this.signingSecret(sourceId, source.secretVersion)] };
+    // A source removed and added again starts at version 1 again: its creation time tells the two apart.
+    return { found: true, sourceId, webhookSecrets: [this.signingSecret(sourceId, `${source.createdAt}#${source.secretVersion}`)] };
   }
 
-  private signingSecret(sourceId: string, version: number): SecretSource {
+  private signingSecret(sourceId: string, version: string): SecretSource {
     const cached = this.secrets.get(sourceId);
     if (cached?.version === version) return cached.source;
     const source = cachedSecret(async () => {
