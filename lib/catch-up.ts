@@ -2,6 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { wholeNumberSetting } from './context-setting.js';
@@ -22,17 +23,25 @@ export interface CatchUpProps {
   windowHours?: number;
 }
 
+/** Exactly what the job does with one table: item calls on the table, queries (on the table itself, or on named indexes). */
+export interface CatchUpTableAccess {
+  items: readonly ('GetItem' | 'PutItem' | 'UpdateItem')[];
+  /** Index names; `table` is a Query on the table's own key. */
+  queries?: readonly string[];
+}
+
 /**
  * Least privilege, table by table: what applying an event does (the same calls as the
- * webhook), plus finding the connected accounts with cash-outs (a Query on the ledger's
- * byStatus index) and listing the sources (a Query). No puts on the ledger, no deletes, no scans.
+ * webhook), plus finding the connected accounts with cash-outs (the ledger's byStatus index)
+ * and listing the sources (a Query on the provider's partition). No deletes, no scans, no
+ * put on the ledger.
  */
-export const CATCH_UP_TABLE_ACTIONS: Record<keyof CatchUpProps['tables'], readonly string[]> = {
-  ledger: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-  recipients: ['dynamodb:Query', 'dynamodb:UpdateItem'],
-  events: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-  records: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-  sources: ['dynamodb:GetItem', 'dynamodb:Query'],
+export const CATCH_UP_TABLE_ACCESS: Record<keyof CatchUpProps['tables'], CatchUpTableAccess> = {
+  ledger: { items: ['GetItem', 'UpdateItem'], queries: ['byStripeObjectId', 'byStatus'] },
+  recipients: { items: ['UpdateItem'], queries: ['byAccountId'] },
+  events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+  records: { items: ['GetItem', 'UpdateItem'] },
+  sources: { items: ['GetItem'], queries: ['table'] },
 };
 
 /**
@@ -69,8 +78,9 @@ export class CatchUp extends Construct {
       memorySize: 1024,
       environment,
     });
-    for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][]) table.grant(this.fn, ...CATCH_UP_TABLE_ACTIONS[tableId]);
-    props.stripeSecretKey.grantRead(this.fn);
+    for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][]) grantExactly(this.fn, table, CATCH_UP_TABLE_ACCESS[tableId]);
+    // Its value is all the job reads (grantRead would add DescribeSecret).
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.stripeSecretKey.secretArn] }));
     grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
 
     this.rule = new Rule(this, 'Schedule', {
@@ -79,6 +89,17 @@ export class CatchUp extends Construct {
       // A failed run is not retried: the next scheduled run lists the same window again.
       targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
     });
+  }
+}
+
+/** Item calls on the table's ARN, each query on its own index's ARN (Table.grant would add index/* of every index). */
+function grantExactly(grantee: IGrantable, table: ITableV2, access: CatchUpTableAccess): void {
+  const indexes = (access.queries ?? []).filter((query) => query !== 'table');
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...access.items, ...(access.queries?.includes('table') ? ['Query'] : [])].map((action) => `dynamodb:${action}`), resources: [table.tableArn] }),
+  );
+  if (indexes.length > 0) {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((index) => `${table.tableArn}/index/${index}`) }));
   }
 }
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
@@ -12,12 +13,17 @@ const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 let local: LocalEnvironment & { itemCounts(): Promise<Record<string, number>> };
 let env: NodeJS.ProcessEnv;
+let client: DynamoDBDocumentClient;
 beforeAll(async () => {
   local = await startTestGateway();
+  client = makeDocumentClient({ endpoint: local.dynamoEndpoint });
   // The commands find everything where `npm start` put it: its DynamoDB, tables, stand-in and secrets directory.
   env = { ...process.env, PORT: new URL(local.gateway.url).port, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' };
 }, 60_000);
-afterAll(async () => local.stop());
+afterAll(async () => {
+  client.destroy();
+  await local.stop();
+});
 
 /** `npm run <script> -- <args>`: the same script, as an operator runs it. */
 function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -26,7 +32,7 @@ function run(script: string, ...args: string[]): Promise<{ code: number; stdout:
   });
 }
 
-const db = () => makeDocumentClient({ endpoint: local.dynamoEndpoint });
+const db = () => client;
 
 describe('npm run sources', () => {
   test('adds a source, lists it without its secrets, rotates, disables, enables and removes it', async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CATCH_UP_TABLE_ACTIONS } from '../lib/catch-up.js';
+import { CATCH_UP_TABLE_ACCESS } from '../lib/catch-up.js';
 import { GatewayStack } from '../lib/gateway-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -86,16 +86,22 @@ describe('the scheduled catch-up', () => {
     expect(() => synth({ catchUpWindowHours: '1000' })).toThrow(/30 days/);
   });
 
-  test('holds exactly the table actions it needs, reads the Stripe key and the sources\' secrets, and no other secret', () => {
+  test('holds exactly the table calls it makes, each query on its own index, reads the Stripe key and the sources\' secrets, and no other secret', () => {
     const fnId = functionId('catch-up');
     const statements = statementsOf(fnId);
-    for (const [tableId, actions] of Object.entries(CATCH_UP_TABLE_ACTIONS)) {
-      const id = logicalId(stack.tables.get(tableId as never)!);
-      const granted = statements.filter((s) => JSON.stringify(s.Resource).includes(`"${id}"`)).flatMap((s) => [s.Action].flat());
-      expect([...new Set(granted)].sort()).toEqual([...actions].sort());
+    const granted = (resource: unknown) => statements.filter((s) => JSON.stringify([s.Resource].flat()).includes(JSON.stringify(resource))).flatMap((s) => [s.Action].flat());
+    for (const [tableId, access] of Object.entries(CATCH_UP_TABLE_ACCESS)) {
+      const arn = { 'Fn::GetAtt': [logicalId(stack.tables.get(tableId as never)!), 'Arn'] };
+      const onTable = statements.filter((s) => [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(arn))).flatMap((s) => [s.Action].flat());
+      expect(onTable.sort()).toEqual([...access.items, ...(access.queries?.includes('table') ? ['Query'] : [])].map((a) => `dynamodb:${a}`).sort());
+      for (const index of (access.queries ?? []).filter((q) => q !== 'table')) {
+        expect(granted({ 'Fn::Join': ['', [arn, `/index/${index}`]] })).toEqual(['dynamodb:Query']);
+      }
     }
+    expect(JSON.stringify(statements)).not.toContain('/index/*');
     const secrets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret').map(([id]) => id);
     expect(secrets.filter((id) => JSON.stringify(statements).includes(`{"Ref":"${id}"}`))).toEqual([logicalId(stack.secrets.get('stripeSecretKey')!)]);
+    expect(statements.filter((s) => JSON.stringify(s.Resource).includes(logicalId(stack.secrets.get('stripeSecretKey')!))).flatMap((s) => [s.Action].flat())).toEqual(['secretsmanager:GetSecretValue']);
     expect(statements.filter((s) => JSON.stringify(s.Resource).includes('stripe-sources'))).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: SOURCE_SECRETS_ARN }]);
     expect(statements.flatMap((s) => [s.Action].flat()).filter((action) => /Scan|DeleteItem|BatchWrite|\*/.test(action) && !action.startsWith('xray:'))).toEqual([]);
   });

@@ -1,3 +1,4 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
 import { makeDocumentClient } from '../shared/dynamodb.js';
@@ -33,9 +34,14 @@ export interface CatchUpTelemetry {
 }
 
 /** Real clients from the environment: the same in Lambda and in `npm run catch-up`. */
-export function catchUpDepsFromEnv(env: Env, telemetry: CatchUpTelemetry, clock: Clock = systemClock): CatchUpHandlerDeps {
+export function catchUpDepsFromEnv(
+  env: Env,
+  telemetry: CatchUpTelemetry,
+  clock: Clock = systemClock,
+  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (tests close their own). */
+  db: DynamoDBDocumentClient = makeDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT, region: telemetry.region }),
+): CatchUpHandlerDeps {
   const config = catchUpConfig(env);
-  const db = makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: telemetry.region });
   const stripeOptions = { maxNetworkRetries: config.CATCH_UP_STRIPE_RETRIES, timeoutMs: config.STRIPE_TIMEOUT_MS };
   const platform = stripeEventLister(stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, stripeOptions));
   const listers = { sources: new SourceStore(db, config.SOURCES_TABLE), secrets: sourceSecretStore(config), platform, withKey: (apiKey: string) => stripeEventLister(async () => makeStripe(apiKey, config.STRIPE_API_BASE, stripeOptions)) };

@@ -52,7 +52,7 @@ export async function catchUpHarness(): Promise<CatchUpHarness> {
     CATCH_UP_STRIPE_RETRIES: '0',
   };
   const metrics: string[] = [];
-  const deps = { ...catchUpDepsFromEnv(env, { logger: silentLogger() }), onMetric: (name: string) => metrics.push(name) };
+  const deps = { ...catchUpDepsFromEnv(env, { logger: silentLogger() }, systemClock, tables.db), onMetric: (name: string) => metrics.push(name) };
   return {
     tables,
     stripe,
