@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { endpointClientSettings, makeDocumentClient } from '../functions/shared/dynamodb.js';
@@ -43,6 +45,8 @@ export async function startBenchContext(): Promise<BenchContext> {
     STRIPE_API_BASE: stripe.url,
     STRIPE_PAYOUT_MODE: 'payout',
     STRIPE_MODE: 'test',
+    // No merchant sources are benchmarked; the route still needs to know where their secrets would be.
+    STRIPE_SOURCE_SECRETS_DIR: path.join(tmpdir(), 'bench-stripe-sources'),
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_METRICS_NAMESPACE: 'PaymentsWebhookGateway',

@@ -5,15 +5,23 @@ import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { maskEmail } from '../functions/shared/redact.js';
 import { UsageError, exitWith, guardCommand, usageErrorFrom } from '../lib/cli.js';
 import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
+import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
+import { StripeRecordStore, type StripeRecord } from '../functions/stripe-events/record-store.js';
+import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 
 /**
- * `npm run payouts -- show <cashOutId> | list [--status S] [--since T]`: where is cash-out X?
- * Against the local ledger (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000) or a deployed
- * one (`--table`, AWS credentials from the usual chain). `--json` prints the items as stored.
+ * `npm run payouts -- show <cashOutId> | list [--status S] [--since T] [--source ID]`: where
+ * is cash-out X? Against the local ledger (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000)
+ * or a deployed one (`--table`, AWS credentials from the usual chain). `--json` prints the
+ * items as stored. Cash-outs are the platform's own (source `platform`); `--source <merchant>`
+ * lists that merchant's payouts, as its Stripe events recorded them (records table).
  */
+const MERCHANT_PAYOUT_STATUSES = Object.keys(MONEY_MOVEMENT.rank);
 const usage =
-  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N]  [--table NAME] [--endpoint URL] [--region R] [--json]\n' +
-  `  statuses: ${ALL_STATUSES.join(', ')}`;
+  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N] [--source ID]  [--table NAME] [--records-table NAME] [--endpoint URL] [--region R] [--json]\n' +
+  `  statuses: ${ALL_STATUSES.join(', ')}\n` +
+  `  --source platform (the default): the cash-out ledger. --source <merchant source>: that merchant's payouts (statuses ${MERCHANT_PAYOUT_STATUSES.join(', ')}), from the records table (--records-table when deployed).`;
 guardCommand({ usage });
 
 function parse() {
@@ -29,19 +37,16 @@ function parse() {
       since: { type: 'string' },
       limit: { type: 'string' },
       attention: { type: 'boolean' },
+      source: { type: 'string' },
+      'records-table': { type: 'string' },
     },
   });
 }
 
 /** `90m`, `24h`, `7d` ago, or an ISO date/time. */
 function sinceTime(value: string): string {
-  const relative = /^(\d+)([mhd])$/.exec(value);
-  if (relative) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
-    return new Date(Date.now() - Number(relative[1]) * unit).toISOString();
-  }
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new UsageError(`--since must be like 90m, 24h, 7d or an ISO date/time, not "${value}".`);
+  const time = parseSince(value, Date.now());
+  if (time === undefined) throw new UsageError(`--since must be ${SINCE_FORMAT}, not "${value}".`);
   return new Date(time).toISOString();
 }
 
@@ -60,6 +65,12 @@ function flags(item: ReconciledItem): string[] {
 function row(item: ReconciledItem): string {
   const village = item.answer ? `village ${item.answer.statusCode}` : 'village -';
   return [item.updatedAt, item.cashOutId, item.status, `${item.amount} ${item.currency}`, village, item.stripeObjectId ?? '-', maskEmail(item.destinationEmail), flags(item).join(',')].join('\t').trimEnd();
+}
+
+/** A merchant's payout, as its events recorded it. */
+function payoutRow(record: StripeRecord): string {
+  const amount = typeof record.amount === 'number' ? `${record.amount} ${String(record.currency ?? '').toUpperCase()} (minor units)` : '-';
+  return [record.updatedAt, record.stripeId, record.status, amount, record.account ?? '-', record.failureCode ?? ''].join('\t').trimEnd();
 }
 
 function show(item: ReconciledItem): string {
@@ -97,8 +108,28 @@ const endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpo
 const tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
 const store = new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
 
+const source = values.source ?? PLATFORM_SOURCE_ID;
+
 try {
-  if (command === 'show' && cashOutId) {
+  if (!isSourceId(source)) throw new UsageError(`--source must be a source id (npm run sources -- list), not "${source}".`);
+  if (source !== PLATFORM_SOURCE_ID && command === 'show') {
+    throw new UsageError(`Cash-outs are the platform's own: a merchant source has none. Its payouts: npm run payouts -- list --source ${source}`);
+  }
+  if (source !== PLATFORM_SOURCE_ID && command === 'list') {
+    if (values.attention) throw new UsageError('--attention is about cash-outs, the platform\'s own; it does not go with --source.');
+    const status = values.status;
+    if (status !== undefined && !MERCHANT_PAYOUT_STATUSES.includes(status)) throw new UsageError(`Unknown payout status "${status}".`);
+    const limit = values.limit === undefined ? 50 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number, at least 1.');
+    const since = values.since === undefined ? undefined : sinceTime(values.since);
+    const recordsTable = values['records-table'] ?? process.env.RECORDS_TABLE ?? (values.table ? undefined : 'local-records');
+    if (!recordsTable) throw new UsageError('With --table (a deployed stack) and --source, give --records-table too (the RecordsTableName output).');
+    const records = new StripeRecordStore(makeDocumentClient({ endpoint, region: values.region }), recordsTable, source);
+    const payouts = await records.list('payout', status ? [status] : MERCHANT_PAYOUT_STATUSES, { since, limit });
+    if (values.json) console.log(JSON.stringify(payouts, null, 2));
+    else if (payouts.length === 0) console.log(`No payouts of source ${source}${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''} in ${recordsTable}.`);
+    else for (const payout of payouts) console.log(payoutRow(payout));
+  } else if (command === 'show' && cashOutId) {
     const item = await store.get(cashOutId);
     if (!item) {
       console.error(`No cash-out ${cashOutId} in ${tableName}.`);

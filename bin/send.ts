@@ -11,11 +11,13 @@ import { localGatewayUrl } from '../lib/local/defaults.js';
  */
 const usage = sendUsage();
 const optionNames = [...new Set([...SENDERS.flatMap((sender) => Object.keys(sender.options)), ...Object.keys(COMMON_OPTIONS)])];
+const flagNames = [...new Set(SENDERS.flatMap((sender) => Object.keys(sender.flags ?? {})))];
 
 await runCommand(
   async () => {
     const { values, positionals } = parseCommandLine(process.argv.slice(2), {
       ...Object.fromEntries(optionNames.map((name) => [name, { type: 'string' as const }])),
+      ...Object.fromEntries(flagNames.map((name) => [name, { type: 'boolean' as const }])),
       'unknown-type': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     });
@@ -31,7 +33,7 @@ await runCommand(
       const near = nearest(provider, providers);
       throw new UsageError(`Unknown provider "${provider}"${near ? ` (did you mean ${near}?)` : ''}: one of ${providers.join(', ')}.`);
     }
-    const own = [...Object.keys(sender.options), ...Object.keys(COMMON_OPTIONS), ...(sender.types ? ['unknown-type'] : [])];
+    const own = [...Object.keys(sender.options), ...Object.keys(sender.flags ?? {}), ...Object.keys(COMMON_OPTIONS), ...(sender.types ? ['unknown-type'] : [])];
     const stray = Object.keys(values).find((name) => !own.includes(name));
     if (stray) throw new UsageError(`${provider} takes no --${stray}.`);
     if (!sender.types && type !== undefined) throw new UsageError(`${provider} takes no event type; got "${type}".`);
@@ -44,13 +46,21 @@ await runCommand(
       if (!/^[\w.-]+$/.test(type)) throw new UsageError(`"${type}" is not an event type name.`);
     }
 
-    const strings = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : undefined]));
-    const secret = strings.secret ?? process.env[sender.secretEnv] ?? SECRETS.find((each) => each.env === sender.secretEnv)?.localDefault;
+    // Flags reach the sender as "true", like a value.
+    const strings = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : value === true ? 'true' : undefined]));
+    const secret = strings.secret ?? (await sender.secretFor?.(strings)) ?? process.env[sender.secretEnv] ?? SECRETS.find((each) => each.env === sender.secretEnv)?.localDefault;
     if (!secret) throw new UsageError(`No secret: pass --secret or set ${sender.secretEnv}.`);
-    const url = strings.url ?? `${localGatewayUrl()}${sender.path}`;
-    if (!URL.canParse(url)) throw new UsageError(`--url must be a URL, not "${url}".`);
 
     const request = await sender.build({ type, secret, options: strings });
+    if (request.undelivered) {
+      // Made, never posted: only the sender's own follow-up (the Stripe stand-in holding it) happens.
+      const note = await sender.afterSend?.(request, false, strings);
+      if (note) console.log(note);
+      for (const [name, id] of Object.entries(request.ids ?? {})) console.log(`${name}: ${id}`);
+      return 0;
+    }
+    const url = strings.url ?? `${localGatewayUrl()}${request.path ?? sender.path}`;
+    if (!URL.canParse(url)) throw new UsageError(`--url must be a URL, not "${url}".`);
     console.log(`POST ${url}`);
     let response: Response;
     try {
@@ -70,6 +80,11 @@ await runCommand(
     console.log(typeof body === 'string' ? body : JSON.stringify(body, null, 2));
     if (response.headers.get('x-idempotent-replayed') === 'true') {
       console.log('Idempotent replay: the stored answer of an earlier request with the same id; nothing was done again.');
+    }
+    if (sender.afterSend && !strings.url) {
+      // A copy for the local Stripe stand-in (catch-up lists it there); not having one is no failure of the send.
+      const note = await sender.afterSend(request, response.ok, strings).catch((error: Error) => `(No copy for the local Stripe stand-in: ${error.message})`);
+      if (note) console.log(note);
     }
     const { ids, next } = sender.follow?.(request, { status: response.status, body }) ?? { next: [] };
     for (const [name, id] of Object.entries({ ...request.ids, ...ids })) console.log(`${name}: ${id}`);

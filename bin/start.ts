@@ -1,4 +1,4 @@
-import { ROUTES } from '../lib/routes.js';
+import { ROUTES, routePaths } from '../lib/routes.js';
 import { UsageError, exitWith, guardCommand, parseCommandLine } from '../lib/cli.js';
 import { answerLine } from '../lib/local/answer-line.js';
 import { LOCAL_PORTS } from '../lib/local/defaults.js';
@@ -48,5 +48,5 @@ console.log('\nPayments webhook gateway (local)');
 for (const note of local.notes) console.log(`  - ${note}`);
 for (const warning of local.warnings) console.error(`\nWarning: ${warning}`);
 console.log('\nRoutes:');
-for (const route of ROUTES) console.log(`  ${route.method} ${local.gateway.url}${route.path}`);
+for (const route of ROUTES) for (const routePath of routePaths(route)) console.log(`  ${route.method} ${local.gateway.url}${routePath}`);
 console.log('\nTry: npm run send -- village-cash-out\n');

@@ -6,7 +6,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
 import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
-import { ROUTES, route } from './routes.js';
+import { ROUTES, route, routePaths } from './routes.js';
 import { SECRETS, secretDefinition } from './secrets.js';
 import { TABLES, tableDefinition, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
@@ -14,6 +14,8 @@ import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
 import { checkFunctionConfig, functionSettings, FUNCTION_SETTINGS } from './deploy-settings.js';
 import { Reconciliation } from './reconciliation.js';
+import { CatchUp } from './catch-up.js';
+import { grantSourceSecretsRead, sourceSecretPrefix } from './stripe-sources.js';
 
 /**
  * Each setting is the property given here, else the context value of the same name
@@ -30,6 +32,10 @@ export interface GatewayStackProps extends StackProps {
   stripeMode?: 'live' | 'test';
   /** How often the reconciliation job runs; else the `reconcileRateMinutes` context value; else 15. */
   reconcileRateMinutes?: number;
+  /** How often the Stripe catch-up runs; else the `catchUpRateHours` context value; else 6. */
+  catchUpRateHours?: number;
+  /** How far back each catch-up run lists; else the `catchUpWindowHours` context value; else 72. */
+  catchUpWindowHours?: number;
 }
 
 const attributeType = (type: 'S' | 'N') => (type === 'S' ? AttributeType.STRING : AttributeType.NUMBER);
@@ -40,6 +46,7 @@ export class GatewayStack extends Stack {
   readonly secrets = new Map<string, Secret>();
   readonly functions = new Map<string, GatewayFunction>();
   readonly reconciliation: Reconciliation;
+  readonly catchUp: CatchUp;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
@@ -81,6 +88,8 @@ export class GatewayStack extends Stack {
     }
 
     this.api = new HttpApi(this, 'WebhooksApi', { description: 'Payments webhook gateway: one route per provider' });
+    const sourcePrefix = sourceSecretPrefix(this);
+    new CfnOutput(this, 'StripeSourceSecretPrefix', { value: sourcePrefix, description: 'Secrets Manager name prefix of the Stripe merchant sources\' secrets (npm run sources -- … --secret-prefix)' });
 
     // Deploy-time settings (-c payoutMode=…, villageDeadlineMs=…, justWalletSignatureMode=…).
     const settings = functionSettings(this, props);
@@ -92,6 +101,7 @@ export class GatewayStack extends Stack {
       for (const secretId of definition.secrets) {
         environment[`${secretDefinition(secretId).env}_ARN`] = this.secrets.get(secretId)!.secretArn;
       }
+      if (definition.sourceSecrets) environment.STRIPE_SOURCE_SECRET_PREFIX = sourcePrefix;
       // What the function would refuse at cold start stops the synth, naming the setting.
       checkFunctionConfig(definition.id, environment, definition.readConfig);
       const fn = new GatewayFunction(this, `${pascal(definition.id)}Function`, {
@@ -106,12 +116,10 @@ export class GatewayStack extends Stack {
         grantTableAccess(fn, this.tables.get(tableId)!, tableDefinition(tableId), access);
       }
       for (const secretId of definition.secrets) grantSecretValue(fn, this.secrets.get(secretId)!);
+      if (definition.sourceSecrets) grantSourceSecretsRead(this, fn, sourcePrefix);
       this.functions.set(definition.id, fn);
-      this.api.addRoutes({
-        path: definition.path,
-        methods: [HttpMethod.POST],
-        integration: new HttpLambdaIntegration(`${pascal(definition.id)}Integration`, fn),
-      });
+      const integration = new HttpLambdaIntegration(`${pascal(definition.id)}Integration`, fn);
+      for (const routePath of routePaths(definition)) this.api.addRoutes({ path: routePath, methods: [HttpMethod.POST], integration });
       new CfnOutput(this, `${pascal(definition.id)}Url`, {
         value: `${this.api.apiEndpoint}${definition.path}`,
         description: `Webhook URL: ${definition.description}`,
@@ -130,6 +138,17 @@ export class GatewayStack extends Stack {
       rateMinutes: props.reconcileRateMinutes,
       environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
     });
+
+    const table = (id: TableDefinition['id']) => this.tables.get(id)!;
+    this.catchUp = new CatchUp(this, 'CatchUp', {
+      tables: { ledger: table('ledger'), recipients: table('recipients'), events: table('events'), records: table('records'), sources: table('sources') },
+      stripeSecretKey: this.secrets.get('stripeSecretKey')!,
+      sourceSecretPrefix: sourcePrefix,
+      rateHours: props.catchUpRateHours,
+      windowHours: props.catchUpWindowHours,
+      environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
+    });
+    new CfnOutput(this, 'CatchUpFunctionName', { value: this.catchUp.fn.functionName, description: 'Stripe catch-up; invoke with {"since": "30d", "sourceId": "<id>"} for a historical import' });
 
     // Issue 5 hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
     new ApiHardening(this, 'ApiHardening', { api: this.api, limits: apiLimitsFromContext(this) });

@@ -3,8 +3,11 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { TableDefinition } from './tables.js';
 
-/** The item calls a function may make on a table itself (no scans, deletes or batch writes: none is used). */
-export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem';
+/**
+ * The calls a function may make on a table itself (no scans, deletes or batch writes: none is
+ * used); `Query` is a query on the table's own key.
+ */
+export type ItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'Query';
 
 /** Exactly what one function does with one table: its item calls, and the indexes it queries. */
 export interface TableAccess {

@@ -13,6 +13,7 @@ export const SERVICES = {
   stripeEvents: 'stripe-events',
   justWallet: 'just-wallet',
   reconciliation: 'reconcile',
+  catchUp: 'catch-up',
 } as const;
 
 /** Ledger statuses a cash-out can be answered with, each counted as `CashOut_<status>`. */
@@ -40,4 +41,6 @@ export const ALARMED_METRICS = {
   cashOutLedgerWriteFailed: { service: SERVICES.villageCashOut, metricName: 'CashOut_ledger_write_failed' },
   /** The reconciliation job found a payout it cannot settle by itself. */
   reconcileNeedsOperator: { service: SERVICES.reconciliation, metricName: 'ReconcileNeedsOperator' },
+  /** Catch-up could not list a source's (or a connected account's) events, or could not apply one. */
+  catchUpFailed: { service: SERVICES.catchUp, metricName: 'CatchUpFailed' },
 } as const satisfies Record<string, AppMetric>;

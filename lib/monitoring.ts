@@ -18,7 +18,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { CfnSubscription, Topic } from 'aws-cdk-lib/aws-sns';
 import { Construct, type IConstruct } from 'constructs';
 import { ALARMED_METRICS, CASH_OUT_STATUSES, METRIC_NAMESPACE, SERVICES, cashOutMetric, type AppMetric } from './metric-names.js';
-import type { RouteDefinition } from './routes.js';
+import { routePaths, type RouteDefinition } from './routes.js';
 
 const FIVE_MINUTES = Duration.minutes(5);
 
@@ -93,7 +93,7 @@ export class Monitoring extends Construct {
     );
 
     this.alarmOnServerErrorRate('Api', 'the webhooks API (all routes)', { ApiId: this.api.apiId });
-    for (const route of props.routes) this.watchRoute(route);
+    for (const route of props.routes) for (const routePath of routePaths(route)) this.watchRoute(route, routePath);
 
     this.alarmOnCount('CashOutUnknown', ALARMED_METRICS.cashOutUnknown, 'A Village cash-out ended with its Stripe outcome unknown: money may have moved while Village was told it failed. Reconciliation will settle it; check the ledger for status "unknown".');
     this.alarmOnCount('PayoutFailedAfterPaid', ALARMED_METRICS.payoutFailedAfterPaid, 'Stripe reported a payout failed after Village was answered 200 for it: the user was told they were paid. Act on it with Village and the user.');
@@ -101,6 +101,7 @@ export class Monitoring extends Construct {
     this.alarmOnCount('LedgerAnomaly', ALARMED_METRICS.ledgerAnomaly, 'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.');
     this.alarmOnCount('CashOutLedgerWriteFailed', ALARMED_METRICS.cashOutLedgerWriteFailed, 'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.');
     this.alarmOnCount('ReconcileNeedsOperator', ALARMED_METRICS.reconcileNeedsOperator, 'The reconciliation job found a payout it cannot settle by itself; see its logs.');
+    this.alarmOnCount('CatchUpFailed', ALARMED_METRICS.catchUpFailed, 'Stripe catch-up could not list a source\'s events (or a connected account\'s), or could not apply one: events the webhook missed may still be missing. See the catch-up function\'s log ("Catch-up finished") and docs/sources-and-catch-up.md.');
     this.addPayoutWidgets();
 
     Aspects.of(stack).add(new WatchEveryFunction(this));
@@ -121,15 +122,18 @@ export class Monitoring extends Construct {
     );
   }
 
-  private watchRoute(route: RouteDefinition): void {
-    const dimensions = { ApiId: this.api.apiId, Stage: '$default', Route: `${route.method} ${route.path}` };
+  /** One path of a route (a route may serve several: `/webhooks/stripe` and `/webhooks/stripe/{sourceId}`). */
+  private watchRoute(route: RouteDefinition, routePath: string): void {
+    const dimensions = { ApiId: this.api.apiId, Stage: '$default', Route: `${route.method} ${routePath}` };
     const apiMetric = (metricName: string, statistic: string, label: string) =>
       new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: dimensions, statistic, period: FIVE_MINUTES, label });
-    this.alarmOnServerErrorRate(pascal(route.id), route.path, dimensions);
+    // `…/{sourceId}` → `…BySourceId`, so each path's alarm has a name of its own.
+    const parameters = [...routePath.matchAll(/\{(\w+)\}/g)].map((match) => pascal(match[1]!.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)));
+    this.alarmOnServerErrorRate(`${pascal(route.id)}${parameters.length ? `By${parameters.join('')}` : ''}`, routePath, dimensions);
     this.dashboard.addWidgets(
-      new GraphWidget({ title: `${route.path}: traffic`, left: [apiMetric('Count', 'Sum', 'requests')], width: 8 }),
-      new GraphWidget({ title: `${route.path}: rejections`, left: [apiMetric('4xx', 'Sum', '4xx (refused: signature, payload, size, throttled)'), apiMetric('5xx', 'Sum', '5xx')], width: 8 }),
-      new GraphWidget({ title: `${route.path}: latency (ms)`, left: [apiMetric('Latency', 'p50', 'p50'), apiMetric('Latency', 'p99', 'p99'), apiMetric('Latency', 'Maximum', 'max')], width: 8 }),
+      new GraphWidget({ title: `${routePath}: traffic`, left: [apiMetric('Count', 'Sum', 'requests')], width: 8 }),
+      new GraphWidget({ title: `${routePath}: rejections`, left: [apiMetric('4xx', 'Sum', '4xx (refused: signature, payload, size, throttled)'), apiMetric('5xx', 'Sum', '5xx')], width: 8 }),
+      new GraphWidget({ title: `${routePath}: latency (ms)`, left: [apiMetric('Latency', 'p50', 'p50'), apiMetric('Latency', 'p99', 'p99'), apiMetric('Latency', 'Maximum', 'max')], width: 8 }),
     );
   }
 

@@ -20,6 +20,8 @@ export const NAG_REASONS = {
     'AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (logs:CreateLogGroup, CreateLogStream, PutLogEvents); each function logs to its own log group with explicit retention.',
   nodeRuntime: 'Node.js 22 is the runtime the project targets and tests (DESIGN: Node.js 22, arm64); moving to a newer runtime is a deliberate upgrade, not a default.',
   xrayWildcard: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN; "*" is the only resource they accept (active tracing).',
+  sourceSecrets:
+    'Merchant sources are added by the operator after deployment (npm run sources), one secret each, so their names are known only by prefix; the grant is GetSecretValue on <stack>/stripe-sources/* and nothing else.',
 } as const;
 
 const IAM4_BASIC_EXECUTION = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]';
@@ -61,4 +63,21 @@ function acknowledgePolicyWildcards(policy: CfnPolicy): void {
   if (anyResource.length > 0 && anyResource.every((statement) => [statement.Action ?? []].flat().every((action) => action.startsWith('xray:')))) {
     Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.xrayWildcard });
   }
+  for (const statement of statements) {
+    const actions = [statement.Action ?? []].flat();
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const arn = joinedArn(resource);
+      if (arn && /:secret:[^:*]+\/stripe-sources\/\*$/.test(arn) && actions.length > 0 && actions.every((action) => action === 'secretsmanager:GetSecretValue')) {
+        Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${arn}]`, reason: NAG_REASONS.sourceSecrets });
+      }
+    }
+  }
+}
+
+/** An ARN built with `Fn::Join` as cdk-nag names it in a finding: each `{"Ref": X}` written `<X>`. */
+function joinedArn(resource: unknown): string | undefined {
+  const join = (resource as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
+  if (!join || !Array.isArray(join[1])) return undefined;
+  const parts = join[1].map((part) => (typeof part === 'string' ? part : typeof (part as { Ref?: unknown })?.Ref === 'string' ? `<${(part as { Ref: string }).Ref}>` : undefined));
+  return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
 }

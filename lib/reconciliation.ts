@@ -6,6 +6,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { reconcileConfig } from '../functions/reconcile/config.js';
 import { checkFunctionConfig } from './deploy-settings.js';
+import { wholeNumberSetting } from './context-setting.js';
 import { GatewayFunction } from './gateway-function.js';
 import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
 import { tableDefinition } from './tables.js';
@@ -37,10 +38,7 @@ export class Reconciliation extends Construct {
 
   constructor(scope: Construct, id: string, props: ReconciliationProps) {
     super(scope, id);
-    this.rateMinutes = props.rateMinutes ?? Number(this.node.tryGetContext('reconcileRateMinutes') ?? 15);
-    if (!Number.isInteger(this.rateMinutes) || this.rateMinutes < 1) {
-      throw new Error(`reconcileRateMinutes must be a whole number of minutes, at least 1 (got ${this.rateMinutes}).`);
-    }
+    this.rateMinutes = wholeNumberSetting(this, props.rateMinutes, { name: 'reconcileRateMinutes', default: 15, min: 1, unit: 'minutes' });
 
     const environment = {
       POWERTOOLS_SERVICE_NAME: 'reconcile',

@@ -13,6 +13,8 @@ export interface RouteDefinition {
   id: string;
   method: 'POST';
   path: string;
+  /** Further paths served by the same function; `{name}` is a path parameter (one segment), as in API Gateway. */
+  extraPaths?: string[];
   /** The handler module, relative to the project root; it exports `handler`. */
   entry: string;
   description: string;
@@ -28,6 +30,8 @@ export interface RouteDefinition {
   secrets: string[];
   /** The function's own configuration reader: the stack checks the environment it gives the function with it. */
   readConfig: (env: Env) => unknown;
+  /** Reads the merchant sources' secrets (Secrets Manager, by name prefix: lib/stripe-sources.ts). */
+  sourceSecrets?: 'read';
 }
 
 export const ROUTES: RouteDefinition[] = [
@@ -64,8 +68,10 @@ export const ROUTES: RouteDefinition[] = [
     id: 'stripe-events',
     method: 'POST',
     path: '/webhooks/stripe',
+    // Merchant sources: each its own endpoint and signing secret (`npm run sources`).
+    extraPaths: ['/webhooks/stripe/{sourceId}'],
     entry: 'functions/stripe-events/index.ts',
-    description: 'Stripe events (platform and Connect) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
+    description: 'Stripe events (platform and Connect, and merchant sources) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
     // DynamoDB only, no Stripe API call: answered well within Stripe's timeout.
     timeoutSeconds: 10,
     memoryMb: 512,
@@ -73,16 +79,22 @@ export const ROUTES: RouteDefinition[] = [
     // only by the cash-out route). RecipientStore.setPayoutsEnabled: byAccountId, conditional
     // updates (never a put: no remapping an email to another account). StripeEventStore: claim
     // (a conditional put), markApplied, release. StripeRecordStore: get, conditional updates.
+    // SourceStore: the source named in the path (a get).
     tables: {
       ledger: { items: ['GetItem', 'UpdateItem'], queries: ['byStripeObjectId'] },
       recipients: { items: ['UpdateItem'], queries: ['byAccountId'] },
       events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
       records: { items: ['GetItem', 'UpdateItem'] },
+      sources: { items: ['GetItem'] },
     },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
+    sourceSecrets: 'read',
     readConfig: stripeEventsConfig,
   },
 ];
+
+/** Every path a route serves: its own, then the extra ones. */
+export const routePaths = (definition: RouteDefinition): string[] => [definition.path, ...(definition.extraPaths ?? [])];
 
 export function route(id: string): RouteDefinition {
   const found = ROUTES.find((candidate) => candidate.id === id);

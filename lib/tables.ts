@@ -9,7 +9,7 @@ export interface KeyAttribute {
 
 export interface TableDefinition {
   /** Logical name; also the environment variable prefix (`LEDGER` → `LEDGER_TABLE`). */
-  id: 'ledger' | 'recipients' | 'events' | 'records';
+  id: 'ledger' | 'recipients' | 'events' | 'records' | 'sources';
   env: string;
   description: string;
   partitionKey: KeyAttribute;
@@ -58,6 +58,16 @@ export const TABLES: readonly TableDefinition[] = [
     sortKey: { name: 'kind', type: 'S' },
     indexes: [{ name: 'byKindStatus', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'status', type: 'S' } }],
     moneyRecords: true,
+  },
+  {
+    id: 'sources',
+    env: 'SOURCES_TABLE',
+    description: 'Webhook sources beside the platform (Stripe merchant endpoints), keyed by provider and sourceId: enabled or disabled, created, rotated. Their secrets are in Secrets Manager.',
+    // One partition per provider, so the sources are listed with a Query, never a Scan.
+    partitionKey: { name: 'provider', type: 'S' },
+    sortKey: { name: 'sourceId', type: 'S' },
+    indexes: [],
+    moneyRecords: false,
   },
 ];
 

@@ -222,7 +222,7 @@ describe("4. an event of the other mode (livemode) changes nothing", () => {
   });
 
   test("the gateway's mode comes from its Stripe key, and a key of the other mode than STRIPE_MODE is refused before any Stripe call", async () => {
-    const wrong = stripeFromSecret(staticSecret('sk_test_abc', 'STRIPE_SECRET_KEY'), 'http://127.0.0.1:9', 'live');
+    const wrong = stripeFromSecret(staticSecret('sk_test_abc', 'STRIPE_SECRET_KEY'), 'http://127.0.0.1:9', { expectedMode: 'live' });
     await expect(wrong()).rejects.toThrow(ConfigError);
     await expect(wrong()).rejects.toThrow(/STRIPE_MODE/);
     const deps = villageDepsFromEnv(

@@ -6,6 +6,15 @@ import { secretsManagerSecret, staticSecret, type SecretSource } from './secrets
 
 let secretsClient: SecretsManagerClient | undefined;
 
+/** One Secrets Manager client per container. */
+export function secretsManagerClient(): SecretsManagerClient {
+  secretsClient ??= new SecretsManagerClient({});
+  return secretsClient;
+}
+
+/** How long a secret from Secrets Manager is used before it is fetched again. */
+export const secretsTtlMs = (env: Env): number => Number(env.SECRETS_TTL_SECONDS ?? 300) * 1000;
+
 /**
  * A secret from Secrets Manager when `<NAME>_ARN` is set (in AWS), otherwise from the
  * environment variable `<NAME>` itself (locally and in tests). Its own module, so routes
@@ -14,9 +23,7 @@ let secretsClient: SecretsManagerClient | undefined;
 export function secretFromEnv(env: Env, name: string, clock: Clock): SecretSource {
   const arn = env[`${name}_ARN`];
   if (arn) {
-    secretsClient ??= new SecretsManagerClient({});
-    const ttlSeconds = Number(env.SECRETS_TTL_SECONDS ?? 300);
-    return secretsManagerSecret({ client: secretsClient, secretId: arn, clock, ttlMs: ttlSeconds * 1000 });
+    return secretsManagerSecret({ client: secretsManagerClient(), secretId: arn, clock, ttlMs: secretsTtlMs(env) });
   }
   const value = env[name];
   if (value) return staticSecret(value, name);

@@ -42,14 +42,9 @@ export function staticSecret(raw: string, name: string): SecretSource {
   return { get: async () => value };
 }
 
-export interface SecretsManagerSourceOptions {
+export interface SecretsManagerSourceOptions extends CacheOptions {
   client: SecretsManagerClient;
   secretId: string;
-  clock: Clock;
-  /** How long a fetched value is used before fetching again. */
-  ttlMs: number;
-  /** A forced refresh (after a verification failure) happens at most this often. */
-  minRefreshIntervalMs?: number;
 }
 
 /**
@@ -57,24 +52,37 @@ export interface SecretsManagerSourceOptions {
  * secret takes effect without a cold start. A failed fetch is not cached.
  */
 export function secretsManagerSecret(options: SecretsManagerSourceOptions): SecretSource {
-  const { client, secretId, clock, ttlMs, minRefreshIntervalMs = 10_000 } = options;
-  let cached: { value: SecretValue; fetchedAt: number } | undefined;
-  let inFlight: Promise<SecretValue> | undefined;
-
-  const fetch = async (): Promise<SecretValue> => {
+  const { client, secretId, ...cache } = options;
+  return cachedSecret(async () => {
     const result = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
     if (result.SecretString === undefined) throw new ConfigError(`Secret ${secretId} has no string value.`);
-    const value = parseSecretString(result.SecretString, secretId);
+    return parseSecretString(result.SecretString, secretId);
+  }, cache);
+}
+
+export interface CacheOptions {
+  clock: Clock;
+  /** How long a fetched value is used before fetching again. */
+  ttlMs: number;
+  /** A forced refresh (after a verification failure) happens at most this often. */
+  minRefreshIntervalMs?: number;
+}
+
+/** Any secret fetch, cached with a TTL, refreshed on demand at most every `minRefreshIntervalMs`; failures are not cached. */
+export function cachedSecret(fetch: () => Promise<SecretValue>, { clock, ttlMs, minRefreshIntervalMs = 10_000 }: CacheOptions): SecretSource {
+  let cached: { value: SecretValue; fetchedAt: number } | undefined;
+  let inFlight: Promise<SecretValue> | undefined;
+  const load = async (): Promise<SecretValue> => {
+    const value = await fetch();
     cached = { value, fetchedAt: clock.now() };
     return value;
   };
-
   return {
     async get({ refresh = false } = {}) {
       const age = cached ? clock.now() - cached.fetchedAt : Infinity;
       const stale = age >= ttlMs || (refresh && age >= minRefreshIntervalMs);
       if (cached && !stale) return cached.value;
-      inFlight ??= fetch().finally(() => {
+      inFlight ??= load().finally(() => {
         inFlight = undefined;
       });
       return inFlight;

@@ -3,15 +3,22 @@ import { within } from './deadline.js';
 
 export type StripeClient = Stripe;
 
+export interface StripeOptions {
+  /** The SDK's own retries; 0 (the default) for callers that retry with their own key and deadline. */
+  maxNetworkRetries?: number;
+  timeoutMs?: number;
+}
+
 /**
  * The real SDK, pointed at api.stripe.com or, when STRIPE_API_BASE is set, at a local
- * stand-in. Automatic retries are off: callers retry with their own idempotency key and
- * their own deadline.
+ * stand-in. Automatic retries are off unless asked for: callers that move money retry with
+ * their own idempotency key and their own deadline.
  */
-export function makeStripe(secretKey: string, apiBase?: string): StripeClient {
+export function makeStripe(secretKey: string, apiBase?: string, options: StripeOptions = {}): StripeClient {
   const base = apiBase ? new URL(apiBase) : undefined;
   return new Stripe(secretKey, {
-    maxNetworkRetries: 0,
+    maxNetworkRetries: options.maxNetworkRetries ?? 0,
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
     telemetry: false,
     ...(base
       ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' }

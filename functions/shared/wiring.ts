@@ -1,17 +1,18 @@
 import { ConfigError } from './errors.js';
 import type { SecretSource } from './secrets.js';
-import { makeStripe, stripeModeOfKey, type StripeClient, type StripeMode } from './stripe.js';
+import { makeStripe, stripeModeOfKey, type StripeClient, type StripeMode, type StripeOptions } from './stripe.js';
 
 /** Kept here too so existing imports keep working; it lives in its own module (no Stripe SDK). */
 export { secretFromEnv } from './secret-from-env.js';
 
 /**
  * One Stripe client per key; a rotated key (a new secret value) gets a new client. Where the
- * deployment states its mode (STRIPE_MODE), a key of the other mode is refused before any call:
- * the Stripe-events route applies only events of that mode, so a payout made with the other
- * mode's key would never be followed.
+ * deployment states its mode (`expectedMode`, from STRIPE_MODE), a key of the other mode is
+ * refused before any call: the Stripe-events route applies only events of that mode, so a
+ * payout made with the other mode's key would never be followed.
  */
-export function stripeFromSecret(key: SecretSource, apiBase?: string, expectedMode?: StripeMode): () => Promise<StripeClient> {
+export function stripeFromSecret(key: SecretSource, apiBase?: string, options: StripeOptions & { expectedMode?: StripeMode } = {}): () => Promise<StripeClient> {
+  const { expectedMode, ...clientOptions } = options;
   let cached: { key: string; client: StripeClient } | undefined;
   return async () => {
     const { current } = await key.get();
@@ -22,7 +23,7 @@ export function stripeFromSecret(key: SecretSource, apiBase?: string, expectedMo
     if (expectedMode && mode !== expectedMode) {
       throw new ConfigError(`The Stripe key is a ${mode}-mode key but STRIPE_MODE is ${expectedMode}: deploy with -c stripeMode=${mode}, or store a ${expectedMode}-mode key.`);
     }
-    if (cached?.key !== current) cached = { key: current, client: makeStripe(current, apiBase) };
+    if (cached?.key !== current) cached = { key: current, client: makeStripe(current, apiBase, clientOptions) };
     return cached.client;
   };
 }

@@ -7,6 +7,11 @@ import type { Envelope } from './schemas.js';
 
 /** What applying an event needs: the stores it writes, a clock, and telemetry. */
 export interface ApplyDeps {
+  /**
+   * The source the event came from (`platform`, or a merchant source). Only the platform's
+   * events touch the cash-out ledger and the recipients; `records` are that source's.
+   */
+  sourceId: string;
   ledger: LedgerEvents;
   records: StripeRecordStore;
   recipients: RecipientStore;

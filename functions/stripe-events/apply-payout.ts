@@ -2,6 +2,7 @@ import type { LedgerItem } from '../shared/ledger.js';
 import { eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import type { LedgerChange, MovementStatus } from './ledger-events.js';
 import { MONEY_MOVEMENT } from './lifecycles.js';
+import { PLATFORM_SOURCE_ID } from './source-id.js';
 import type { Envelope, StripeObjects } from './schemas.js';
 
 /** A payout or a transfer, reduced to what the ledger needs. */
@@ -61,6 +62,8 @@ const NOT_PAID: readonly MovementStatus[] = ['failed', 'canceled', 'reversed'];
  * (`needsCompensation`).
  */
 export async function applyMovement(envelope: Envelope, movement: Movement, deps: ApplyDeps): Promise<ApplyOutcome> {
+  // The ledger holds the platform's cash-outs: a merchant's payout never moves it, whatever its metadata says.
+  if (deps.sourceId !== PLATFORM_SOURCE_ID) return recordExternal(envelope, movement, deps);
   const item = await findLedgerItem(movement, deps);
   if (!item) {
     if (movement.cashOutId) deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });

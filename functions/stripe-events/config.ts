@@ -1,25 +1,46 @@
 import { z } from 'zod';
 import { int, readConfig, type Env } from '../shared/config.js';
+import { ConfigError } from '../shared/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../shared/http.js';
+
+/** What applying a Stripe event needs, from the webhook or from catch-up: the tables and the dedup settings. */
+export const PROCESS_SETTINGS = {
+  LEDGER_TABLE: z.string().min(1),
+  RECIPIENTS_TABLE: z.string().min(1),
+  EVENTS_TABLE: z.string().min(1),
+  RECORDS_TABLE: z.string().min(1),
+  SOURCES_TABLE: z.string().min(1),
+  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  /** `live` or `test`: the mode of the platform's Stripe key. Only events of this mode are applied. */
+  STRIPE_MODE: z.enum(['live', 'test']),
+  /** In AWS: merchant sources' secrets are the Secrets Manager secrets named `<prefix><sourceId>`. */
+  STRIPE_SOURCE_SECRET_PREFIX: z.string().min(1).optional(),
+  /** Locally: they are the files `<dir>/<sourceId>.json` (`npm start` and `npm run sources` set it). */
+  STRIPE_SOURCE_SECRETS_DIR: z.string().min(1).optional(),
+  /** How long an event id is remembered for deduplication (Stripe retries for up to 3 days, and keeps events 30). */
+  STRIPE_EVENT_RETENTION_DAYS: int(30),
+  /** A delivery that crashed mid-way may be re-applied by a redelivery after this long (above the Lambda timeout). */
+  STRIPE_EVENT_LEASE_SECONDS: int(30),
+};
 
 /** Every setting of the Stripe events route, read and checked once at cold start. */
 export function stripeEventsConfig(env: Env) {
-  return readConfig(env, {
-    LEDGER_TABLE: z.string().min(1),
-    RECIPIENTS_TABLE: z.string().min(1),
-    EVENTS_TABLE: z.string().min(1),
-    RECORDS_TABLE: z.string().min(1),
-    DYNAMODB_ENDPOINT: z.string().url().optional(),
-    /** `live` or `test`: the mode of the platform's Stripe key. Only events of this mode are applied. */
-    STRIPE_MODE: z.enum(['live', 'test']),
-    /** Stripe's own default: a signature older than this is refused as a replay. */
-    STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300),
-    /** How long an event id is remembered for deduplication (Stripe retries for up to 3 days). */
-    STRIPE_EVENT_RETENTION_DAYS: int(30),
-    /** A delivery that crashed mid-way may be re-applied by a redelivery after this long (above the Lambda timeout). */
-    STRIPE_EVENT_LEASE_SECONDS: int(30),
-    MAX_BODY_BYTES: int(DEFAULT_MAX_BODY_BYTES),
-  });
+  return withSourceSecrets(
+    readConfig(env, {
+      ...PROCESS_SETTINGS,
+      /** Stripe's own default: a signature older than this is refused as a replay. */
+      STRIPE_WEBHOOK_TOLERANCE_SECONDS: int(300),
+      MAX_BODY_BYTES: int(DEFAULT_MAX_BODY_BYTES),
+    }),
+  );
+}
+
+/** One of the two places for the sources' secrets must be given. */
+export function withSourceSecrets<T extends { STRIPE_SOURCE_SECRET_PREFIX?: string; STRIPE_SOURCE_SECRETS_DIR?: string }>(config: T): T {
+  if (!config.STRIPE_SOURCE_SECRET_PREFIX && !config.STRIPE_SOURCE_SECRETS_DIR) {
+    throw new ConfigError('Invalid configuration: set STRIPE_SOURCE_SECRET_PREFIX (Secrets Manager, in AWS) or STRIPE_SOURCE_SECRETS_DIR (a directory, locally): where the merchant sources\' secrets are.');
+  }
+  return config;
 }
 
 export type StripeEventsConfig = ReturnType<typeof stripeEventsConfig>;

@@ -1,16 +1,19 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**
- * The events table as the Stripe route uses it: one item per event id (`stripe:<evt id>`),
- * holding the raw body, and the deduplication state. A delivery claims the event for a short
+ * The events table as the Stripe route uses it: one item per source and event id, holding the
+ * raw body, and the deduplication state. A delivery claims the event for a short
  * lease, applies it, then marks it applied; a redelivery of an applied event changes nothing,
  * and one whose earlier delivery never finished (a crash, or a 5xx answer) applies it again.
  */
 export interface StoredStripeEvent {
   eventKey: string;
   provider: 'stripe';
+  /** Where it came from: `platform`, or a merchant source. */
+  sourceId: string;
   eventId: string;
   type: string;
   account?: string;
@@ -36,31 +39,56 @@ export interface StoredStripeEvent {
   lastRefusal?: string;
 }
 
-export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal'>;
+export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'sourceId' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal'>;
 
 export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
 
-export const eventKey = (eventId: string) => `stripe:${eventId}`;
+/**
+ * `stripe:<evt id>` for the platform (as before sources existed), `stripe:<sourceId>:<evt id>`
+ * for a merchant source: the same event id at two sources is two events, and the two shapes
+ * cannot meet (a source id has no `_`, an event id always has).
+ */
+export const eventKey = (eventId: string, sourceId: string = PLATFORM_SOURCE_ID) => (sourceId === PLATFORM_SOURCE_ID ? `stripe:${eventId}` : `stripe:${sourceId}:${eventId}`);
 
+/** One source's events: every key it reads or writes is that source's. */
 export class StripeEventStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
+    readonly sourceId: string = PLATFORM_SOURCE_ID,
   ) {}
 
+  /** The same table, as another source's events. */
+  forSource(sourceId: string): StripeEventStore {
+    return sourceId === this.sourceId ? this : new StripeEventStore(this.db, this.tableName, sourceId);
+  }
+
   async get(eventId: string): Promise<StoredStripeEvent | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: eventKey(eventId) }, ConsistentRead: true }));
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ConsistentRead: true }));
     return result.Item as StoredStripeEvent | undefined;
+  }
+
+  /**
+   * Whether the event was applied: a cheap read (its marker only, eventually consistent) to
+   * skip what is done; the claim remains the guard for anything else.
+   */
+  async isApplied(eventId: string): Promise<boolean> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ProjectionExpression: 'appliedAt' }));
+    return typeof result.Item?.appliedAt === 'string';
+  }
+
+  private key(eventId: string): string {
+    return eventKey(eventId, this.sourceId);
   }
 
   /** Exactly one delivery holds an unapplied event at a time; the others learn whether it is done. */
   async claim(event: NewStripeEvent, token: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
-    const key = eventKey(event.eventId);
+    const key = this.key(event.eventId);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...event, eventKey: key, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
+          Item: { ...event, eventKey: key, sourceId: this.sourceId, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -113,7 +141,7 @@ export class StripeEventStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { eventKey: eventKey(eventId) },
+          Key: { eventKey: this.key(eventId) },
           ...update,
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':token': token },

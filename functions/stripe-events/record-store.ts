@@ -1,6 +1,7 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 import { orderingCondition, type Lifecycle } from './lifecycles.js';
+import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /** Kinds of record the Stripe route keeps in the records table (partition key `id`, sort key `kind`). */
 export type RecordKind = 'transaction' | 'refund' | 'dispute' | 'early_fraud_warning' | 'checkout_session' | 'payout' | 'transfer' | 'file' | 'report_run' | 'report_type';
@@ -8,10 +9,15 @@ export type RecordKind = 'transaction' | 'refund' | 'dispute' | 'early_fraud_war
 export type RecordFields = Record<string, string | number | boolean | undefined>;
 
 export interface StripeRecord {
+  /** The Stripe id; for a merchant source's record, `<sourceId>/<Stripe id>`. */
   id: string;
   kind: RecordKind;
   status: string;
   provider: 'stripe';
+  /** Which source's events keep it. */
+  sourceId: string;
+  /** The Stripe object's own id. */
+  stripeId: string;
   lastEventCreated: number;
   lastEventId: string;
   lastEventType: string;
@@ -34,17 +40,56 @@ export interface RecordChange<S extends string> {
 export type RecordResult = { applied: true; previous?: StripeRecord } | { applied: false; current?: StripeRecord };
 
 /** Key attributes and the ordering attributes are never taken from an event's fields. */
-const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt']);
+const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt']);
 
+/**
+ * One source's records. The platform's are keyed by the Stripe id itself; a merchant source's
+ * by `<sourceId>/<Stripe id>`, so one merchant's records never mix with another's or the
+ * platform's, even for the same Stripe object.
+ */
 export class StripeRecordStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
+    readonly sourceId: string = PLATFORM_SOURCE_ID,
   ) {}
 
-  async get(id: string, kind: RecordKind): Promise<StripeRecord | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id, kind }, ConsistentRead: true }));
+  /** The same table, as another source's records. */
+  forSource(sourceId: string): StripeRecordStore {
+    return sourceId === this.sourceId ? this : new StripeRecordStore(this.db, this.tableName, sourceId);
+  }
+
+  /** The record of a Stripe object, by its Stripe id. */
+  async get(stripeId: string, kind: RecordKind): Promise<StripeRecord | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id: recordId(stripeId, this.sourceId), kind }, ConsistentRead: true }));
     return result.Item as StripeRecord | undefined;
+  }
+
+  /**
+   * This source's records of one kind in the given statuses, newest first: a Query per status
+   * on the `byKindStatus` index, filtered by source (and by `updatedAt` when `since` is given).
+   */
+  async list(kind: RecordKind, statuses: readonly string[], { since, limit = 50 }: { since?: string; limit?: number } = {}): Promise<StripeRecord[]> {
+    const found: StripeRecord[] = [];
+    for (const status of statuses) {
+      let start: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'byKindStatus',
+            KeyConditionExpression: 'kind = :kind AND #status = :status',
+            FilterExpression: since ? 'sourceId = :source AND updatedAt >= :since' : 'sourceId = :source',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':kind': kind, ':status': status, ':source': this.sourceId, ...(since ? { ':since': since } : {}) },
+            ExclusiveStartKey: start,
+          }),
+        );
+        found.push(...((page.Items ?? []) as StripeRecord[]));
+        start = page.LastEvaluatedKey;
+      } while (start);
+    }
+    return found.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   }
 
   /**
@@ -64,8 +109,10 @@ export class StripeRecordStore {
       ':eventType': change.event.type,
       ':now': now.toISOString(),
       ':provider': 'stripe',
+      ':source': this.sourceId,
+      ':stripeId': change.id,
     };
-    const sets = ['#status = :status', 'provider = :provider', 'lastEventCreated = :created', 'lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'];
+    const sets = ['#status = :status', 'provider = :provider', 'sourceId = :source', 'stripeId = :stripeId', 'lastEventCreated = :created', 'lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'];
     fields.forEach(([key, value], index) => {
       names[`#f${index}`] = key;
       values[`:f${index}`] = value;
@@ -75,7 +122,7 @@ export class StripeRecordStore {
       const result = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { id: change.id, kind: change.kind },
+          Key: { id: recordId(change.id, this.sourceId), kind: change.kind },
           UpdateExpression: `SET ${sets.join(', ')}`,
           ConditionExpression: change.guard
             ? `attribute_not_exists(id) OR ((${ordering.expression}) AND (${change.guard.expression}))`
@@ -93,3 +140,5 @@ export class StripeRecordStore {
     }
   }
 }
+
+export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) => (sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`);

@@ -3,14 +3,19 @@ import type { Env } from '../shared/config.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { RecipientStore } from '../shared/recipients.js';
-import { secretFromEnv } from '../shared/secret-from-env.js';
+import { secretFromEnv, secretsManagerClient, secretsTtlMs } from '../shared/secret-from-env.js';
 import type { SecretSource } from '../shared/secrets.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
-import { stripeEventsConfig } from './config.js';
+import { stripeEventsConfig, type StripeEventsConfig } from './config.js';
 import { StripeEventStore } from './event-store.js';
 import type { StripeHandlerDeps } from './handler.js';
 import { LedgerEvents } from './ledger-events.js';
+import type { ProcessDeps } from './process-event.js';
 import { StripeRecordStore } from './record-store.js';
+import { PLATFORM_SOURCE_ID } from './source-id.js';
+import { SourceRegistry } from './source-registry.js';
+import { DirectorySourceSecrets, SecretsManagerSourceSecrets, type SourceSecretStore } from './source-secrets.js';
+import { SourceStore } from './source-store.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. */
 export function stripeEventsDepsFromEnv(
@@ -28,18 +33,36 @@ export function stripeEventsDepsFromEnv(
     webhookSecrets.push(secretFromEnv(env, 'STRIPE_CONNECT_WEBHOOK_SECRET', clock));
   }
   return {
+    ...processDeps(config, db, telemetry, clock),
+    webhookSecrets,
+    sources: new SourceRegistry(new SourceStore(db, config.SOURCES_TABLE), sourceSecretStore(config), { clock, ttlMs: secretsTtlMs(env) }),
+    toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+  };
+}
+
+type ProcessConfig = Pick<StripeEventsConfig, 'LEDGER_TABLE' | 'RECORDS_TABLE' | 'RECIPIENTS_TABLE' | 'EVENTS_TABLE' | 'STRIPE_EVENT_RETENTION_DAYS' | 'STRIPE_EVENT_LEASE_SECONDS' | 'STRIPE_MODE'>;
+
+/** The stores and settings that apply an event, as the platform's: the webhook and catch-up build them alike. */
+export function processDeps(config: ProcessConfig, db: DynamoDBDocumentClient, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock): ProcessDeps {
+  return {
+    sourceId: PLATFORM_SOURCE_ID,
     ledger: new LedgerEvents(db, config.LEDGER_TABLE),
     records: new StripeRecordStore(db, config.RECORDS_TABLE),
     recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
     events: new StripeEventStore(db, config.EVENTS_TABLE),
-    webhookSecrets,
-    toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
     retentionSeconds: config.STRIPE_EVENT_RETENTION_DAYS * 86_400,
     leaseMs: config.STRIPE_EVENT_LEASE_SECONDS * 1000,
-    maxBodyBytes: config.MAX_BODY_BYTES,
     livemode: config.STRIPE_MODE === 'live',
     clock,
     logger: telemetry.logger,
     onMetric: (name) => telemetry.metrics?.addMetric(name, MetricUnit.Count, 1),
   };
+}
+
+/** Secrets Manager by name prefix in AWS; a directory of files on a laptop. */
+export function sourceSecretStore(config: Pick<StripeEventsConfig, 'STRIPE_SOURCE_SECRET_PREFIX' | 'STRIPE_SOURCE_SECRETS_DIR'>): SourceSecretStore {
+  return config.STRIPE_SOURCE_SECRET_PREFIX
+    ? new SecretsManagerSourceSecrets(secretsManagerClient(), config.STRIPE_SOURCE_SECRET_PREFIX)
+    : new DirectorySourceSecrets(config.STRIPE_SOURCE_SECRETS_DIR!);
 }

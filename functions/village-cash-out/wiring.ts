@@ -22,7 +22,7 @@ export function villageDepsFromEnv(
   return {
     ledger: new LedgerStore(db, config.LEDGER_TABLE),
     recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
-    stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, config.STRIPE_MODE),
+    stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { expectedMode: config.STRIPE_MODE }),
     villageSecret: secretFromEnv(env, 'VILLAGE_WEBHOOK_SECRET', clock),
     mode: config.STRIPE_PAYOUT_MODE,
     clock,

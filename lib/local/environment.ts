@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PROJECT_ROOT } from '../project-root.js';
-import { ROUTES } from '../routes.js';
+import { ROUTES, routePaths } from '../routes.js';
 import { SECRETS } from '../secrets.js';
 import { TABLES } from '../tables.js';
 import { createTables, tableNames } from './create-tables.js';
@@ -16,6 +16,9 @@ import { stripeModeOfKey } from '../../functions/shared/stripe.js';
 
 /** Where `npm start` runs the Stripe stand-in unless STRIPE_STAND_IN_PORT says otherwise; `npm run reconcile` looks there. */
 export const LOCAL_STRIPE_STAND_IN_PORT = LOCAL_PORTS.STRIPE_STAND_IN_PORT;
+
+/** Where `npm start` and `npm run sources` keep the merchant sources' secrets unless STRIPE_SOURCE_SECRETS_DIR says otherwise (gitignored). */
+export const LOCAL_SOURCE_SECRETS_DIR = path.join(PROJECT_ROOT, '.local', 'stripe-sources');
 
 /** The sample recipient `npm run send -- village-cash-out` pays, seeded by `npm start`. */
 export const SAMPLE_RECIPIENT = { email: 'ada@example.com', accountId: 'acct_1LocalSampleAda' };
@@ -105,6 +108,10 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
         notes.push(`${secret.env} not set: using the development value "${secret.localDefault}"`);
       }
     }
+    if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
+      env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
+      notes.push(`Stripe merchant sources: in table ${env.SOURCES_TABLE}, their secrets in ${env.STRIPE_SOURCE_SECRETS_DIR} (npm run sources -- add …)`);
+    }
     env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
     if (options.seedSampleRecipient ?? true) {
@@ -122,7 +129,9 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
     const routes: LocalRoute[] = [];
     for (const route of ROUTES) {
       const module = await importRoute(route.id, route.entry);
-      routes.push({ method: route.method, path: route.path, functionName: route.id, timeoutSeconds: route.timeoutSeconds, handler: module.handler });
+      for (const routePath of routePaths(route)) {
+        routes.push({ method: route.method, path: routePath, functionName: route.id, timeoutSeconds: route.timeoutSeconds, handler: module.handler });
+      }
     }
     const gateway = await onPort('PORT', options.port ?? localPort(env, 'PORT'), (port) => startLocalGateway(routes, { port, onAnswer: options.onAnswer }));
     started.push(() => gateway.close());

@@ -17,8 +17,34 @@ export interface LocalRoute {
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
 const TEXT_TYPES = /json|text|xml|x-www-form-urlencoded/i;
 
+/**
+ * The path parameters of `path` under a route template such as `/webhooks/stripe/{sourceId}`
+ * (each `{name}` is one non-empty segment, URL-decoded, as API Gateway HTTP APIs do), or
+ * undefined when the path is not the route's.
+ */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const want = template.split('/');
+  const got = path.split('/');
+  if (want.length !== got.length) return undefined;
+  const parameters: Record<string, string> = {};
+  for (let i = 0; i < want.length; i += 1) {
+    const name = /^\{([A-Za-z0-9_]+)\}$/.exec(want[i]!)?.[1];
+    if (name === undefined) {
+      if (want[i] !== got[i]) return undefined;
+      continue;
+    }
+    if (!got[i]) return undefined;
+    try {
+      parameters[name] = decodeURIComponent(got[i]!);
+    } catch {
+      return undefined;
+    }
+  }
+  return parameters;
+}
+
 /** Turns an HTTP request into the API Gateway v2 event the deployed route would deliver. */
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: string, pathParameters?: Record<string, string>): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -40,6 +66,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: 
     cookies: undefined,
     headers,
     queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
+    ...(pathParameters && Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
     requestContext: {
       accountId: 'local',
       apiId: 'local',
@@ -112,9 +139,10 @@ export async function startLocalGateway(
         chunks.push(chunk as Buffer);
       }
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const route = routes.find((candidate) => candidate.path === path && candidate.method === req.method);
-      if (!route) return reply(404, JSON.stringify({ message: 'Not Found' }));
-      const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`);
+      const found = routes.filter((candidate) => candidate.method === req.method).map((candidate) => ({ route: candidate, parameters: matchPath(candidate.path, path) })).find((candidate) => candidate.parameters);
+      if (!found) return reply(404, JSON.stringify({ message: 'Not Found' }));
+      const { route, parameters } = found;
+      const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`, parameters);
       const started = Date.now();
       const result = await route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds));
       const answer =

@@ -7,7 +7,9 @@ import { listen } from './gateway.js';
  * A local stand-in for the parts of the Stripe API the gateway uses, reached through the
  * real `stripe` SDK (STRIPE_API_BASE). It honours Idempotency-Key as Stripe does (same key
  * and parameters: the first answer again; same key, other parameters: an error), records
- * every request, and can be told to fail in the ways the network and Stripe fail.
+ * every request, and can be told to fail in the ways the network and Stripe fail. It also
+ * holds events (those `npm run send -- stripe` made, registered at POST /_stand-in/events)
+ * and lists them at GET /v1/events as Stripe does, so catch-up can run on a laptop.
  */
 
 export type Params = { [key: string]: string | Params };
@@ -46,13 +48,26 @@ export interface AccountState {
 
 type StripeObject = Record<string, unknown> & { id: string; created: number };
 
+/** An event Stripe holds: whose it is (the API key that may list it) and whether it reached the webhook. */
+export interface HeldEvent {
+  event: StripeObject & { type: string; account?: string };
+  /** Listed only with this key (an `unlisted:…` value: with none); without one, with any `sk_` key (the platform's). */
+  apiKey?: string;
+  delivered: boolean;
+}
+
+/** Where `npm run send` registers the events it makes (not a Stripe path). */
+export const STAND_IN_EVENTS_PATH = '/_stand-in/events';
+
 export class StripeStandIn {
   readonly requests: RecordedRequest[] = [];
   readonly payouts = new Map<string, StripeObject & { account: string }>();
   readonly transfers = new Map<string, StripeObject>();
+  /** Oldest first, as created. */
+  readonly events: HeldEvent[] = [];
   private readonly accounts = new Map<string, AccountState>();
   private readonly idempotency = new Map<string, StoredResponse>();
-  private readonly faults: { match: (method: string, path: string) => boolean; fault: Fault }[] = [];
+  private readonly faults: { match: (method: string, path: string) => boolean; fault: Fault; skip: number }[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<import('node:net').Socket>();
   /** Unknown accounts exist and can be paid unless this is false. */
@@ -79,11 +94,16 @@ export class StripeStandIn {
     this.accounts.set(id, { id, payouts_enabled: true, charges_enabled: true, capabilities: { transfers: 'active' }, ...state });
   }
 
-  /** The next `times` requests matching `method path-prefix` meet this fault. */
-  failNext(fault: Fault, { method = 'POST', pathPrefix = '/v1/', times = 1 } = {}): void {
+  /** The next `times` requests matching `method path-prefix`, after `skip` of them went through, meet this fault. */
+  failNext(fault: Fault, { method = 'POST', pathPrefix = '/v1/', times = 1, skip = 0 } = {}): void {
     for (let i = 0; i < times; i += 1) {
-      this.faults.push({ match: (m, p) => m === method && p.startsWith(pathPrefix), fault });
+      this.faults.push({ match: (m, p) => m === method && p.startsWith(pathPrefix), fault, skip });
     }
+  }
+
+  /** Holds an event as Stripe would, for GET /v1/events. */
+  addEvent(event: HeldEvent['event'], options: { apiKey?: string; delivered?: boolean } = {}): void {
+    this.events.push({ event, apiKey: options.apiKey, delivered: options.delivered ?? false });
   }
 
   clearFaults(): void {
@@ -105,11 +125,11 @@ export class StripeStandIn {
     const params = parseForm(raw);
     const idempotencyKey = headerValue(req, 'idempotency-key');
     const stripeAccount = headerValue(req, 'stripe-account');
+    if (method === 'POST' && path === STAND_IN_EVENTS_PATH) return this.register(raw, res);
     const recorded: RecordedRequest = { method, path, idempotencyKey, stripeAccount, params, created: false };
     this.requests.push(recorded);
 
-    const faultIndex = this.faults.findIndex((candidate) => candidate.match(method, path));
-    const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0]!.fault : undefined;
+    const fault = this.takeFault(method, path);
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'error') {
       return send(res, fault.status, { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } });
@@ -122,12 +142,88 @@ export class StripeStandIn {
       }
     }
 
-    if (!/^Bearer sk_(test|live)_/.test(headerValue(req, 'authorization') ?? '')) {
+    const apiKey = /^Bearer ((sk|rk)_(test|live)_\S+)$/.exec(headerValue(req, 'authorization') ?? '')?.[1];
+    if (!apiKey) {
       return send(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
+    }
+    if (method === 'GET' && path === '/v1/events') {
+      const listed = this.listEvents(params, apiKey, stripeAccount);
+      if (fault?.kind === 'reset-after') return void req.socket.destroy();
+      return send(res, listed.status, listed.body);
     }
     const result = this.process(method, path, params, stripeAccount, idempotencyKey, recorded);
     if (fault?.kind === 'reset-after') return void req.socket.destroy();
     send(res, result.status, result.body, result.replayed);
+  }
+
+  private takeFault(method: string, path: string): Fault | undefined {
+    const index = this.faults.findIndex((candidate) => candidate.match(method, path));
+    if (index < 0) return undefined;
+    const entry = this.faults[index]!;
+    if (entry.skip > 0) {
+      // Every entry of one failNext call counts the skipped request alike.
+      for (const other of this.faults) if (other.fault === entry.fault && other.skip > 0) other.skip -= 1;
+      return undefined;
+    }
+    this.faults.splice(index, 1);
+    return entry.fault;
+  }
+
+  private register(raw: string, res: ServerResponse): void {
+    try {
+      const { event, apiKey, delivered } = JSON.parse(raw) as { event: HeldEvent['event']; apiKey?: string; delivered?: boolean };
+      if (typeof event?.id !== 'string' || typeof event.type !== 'string') throw new Error('not an event');
+      this.addEvent(event, { apiKey, delivered });
+      send(res, 200, { held: event.id, events: this.events.length });
+    } catch (error) {
+      send(res, 400, { error: { type: 'invalid_request_error', message: `Expected {"event": {…}, "apiKey"?: "…", "delivered"?: true}: ${(error as Error).message}` } });
+    }
+  }
+
+  /**
+   * GET /v1/events as Stripe answers it: newest first; `created[gte|gt|lte|lt]`, `type` (a
+   * trailing `*` matches a group), `types[]` (at most 20), `delivery_success`, `limit` (1–100,
+   * default 10), `starting_after` / `ending_before`; the key's own events, or a connected
+   * account's with `Stripe-Account`.
+   */
+  private listEvents(params: Params, apiKey: string, stripeAccount: string | undefined): { status: number; body: unknown } {
+    const invalid = (message: string) => ({ status: 400, body: { error: { type: 'invalid_request_error', message } } });
+    const types = params.types === undefined ? undefined : typeof params.types === 'string' ? [params.types] : Object.values(params.types).map(String);
+    if (types && types.length > 20) return invalid('types: you may pass at most 20 event types.');
+    if (types && params.type !== undefined) return invalid('You may pass either type or types, but not both.');
+    const limit = params.limit === undefined ? 10 : Number(params.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit must be between 1 and 100.');
+    const created = typeof params.created === 'object' ? params.created : typeof params.created === 'string' ? { eq: params.created } : {};
+    const bound = (name: string) => (typeof created[name] === 'string' ? Number(created[name]) : undefined);
+    const [gte, gt, lte, lt, eq] = ['gte', 'gt', 'lte', 'lt', 'eq'].map(bound);
+    const type = typeof params.type === 'string' ? params.type : undefined;
+    const matches = (held: HeldEvent): boolean => {
+      const { event } = held;
+      const owner = held.apiKey === undefined ? apiKey.startsWith('sk_') : held.apiKey === apiKey;
+      if (!owner || (event.account ?? undefined) !== stripeAccount) return false;
+      if ((gte !== undefined && event.created < gte) || (gt !== undefined && event.created <= gt) || (lte !== undefined && event.created > lte) || (lt !== undefined && event.created >= lt) || (eq !== undefined && event.created !== eq)) return false;
+      if (types && !types.includes(event.type)) return false;
+      if (type && !(type.endsWith('*') ? event.type.startsWith(type.slice(0, -1)) : event.type === type)) return false;
+      if (params.delivery_success !== undefined && String(held.delivered) !== params.delivery_success) return false;
+      return true;
+    };
+    // Newest first; of one second, the later created first.
+    const all = this.events.map((held, position) => ({ held, position })).filter(({ held }) => matches(held)).sort((a, b) => b.held.event.created - a.held.event.created || b.position - a.position).map(({ held }) => held.event);
+    let from = 0;
+    let to = all.length;
+    if (typeof params.starting_after === 'string') {
+      const at = all.findIndex((event) => event.id === params.starting_after);
+      if (at < 0) return missing('event', params.starting_after);
+      from = at + 1;
+    } else if (typeof params.ending_before === 'string') {
+      const at = all.findIndex((event) => event.id === params.ending_before);
+      if (at < 0) return missing('event', params.ending_before);
+      to = at;
+      from = Math.max(0, at - limit);
+    }
+    const page = all.slice(from, Math.min(to, from + limit));
+    const hasMore = typeof params.ending_before === 'string' ? from > 0 : from + page.length < to;
+    return { status: 200, body: { object: 'list', data: page, has_more: hasMore, url: '/v1/events' } };
   }
 
   private process(method: string, path: string, params: Params, stripeAccount: string | undefined, idempotencyKey: string | undefined, recorded: RecordedRequest): { status: number; body: unknown; replayed?: boolean } {

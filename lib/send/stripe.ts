@@ -4,6 +4,10 @@ import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
 import { UsageError, failureMessage } from '../cli.js';
 import { localDynamoEndpoint } from '../local/defaults.js';
+import { sourceIdProblem } from '../../functions/stripe-events/source-id.js';
+import { DirectorySourceSecrets } from '../../functions/stripe-events/source-secrets.js';
+import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../local/environment.js';
+import { STAND_IN_EVENTS_PATH } from '../local/stripe-stand-in.js';
 import { fixture, fixtureNames } from './fixtures.js';
 import type { SampleSender } from './types.js';
 
@@ -17,7 +21,10 @@ type StripeEventSample = Record<string, unknown> & { id: string; type: string; c
  * at a real cash-out: given only the cash-out id, the payout (or transfer) id and the account
  * are read from the ledger (local DynamoDB, or `--ledger-table` in AWS); a cash-out the ledger
  * cannot name a payout for is refused rather than sent with the sample's. A type without a
- * fixture is sent as an event of that type with a placeholder object.
+ * fixture is sent as an event of that type with a placeholder object. `--source <id>` sends it
+ * to that merchant source's endpoint, signed with its secret (as `npm run sources` keeps it
+ * locally). Every event is also held by the local Stripe stand-in, as Stripe holds the events
+ * it makes; `--undelivered` only does that, for `npm run catch-up` to find.
  */
 export const stripeSender: SampleSender = {
   provider: 'stripe',
@@ -32,12 +39,22 @@ export const stripeSender: SampleSender = {
     status: 'STATUS',
     created: 'UNIX_SECONDS',
     id: 'evt_…',
+    source: 'SOURCE_ID',
     'ledger-table': 'TABLE',
     region: 'REGION',
+  },
+  flags: { undelivered: 'not posted: only handed to the local Stripe stand-in, for npm run catch-up to find' },
+  async secretFor(options) {
+    if (options.source === undefined) return undefined;
+    const secret = await sourceSecret(options.source);
+    if (!secret) throw new UsageError(`No secret for source ${options.source} here (${sourceSecrets().locationOf(options.source)}): add it with npm run sources -- add ${options.source} --signing-secret whsec_…, or pass --secret.`);
+    return secret.signing.current;
   },
   async build({ type = 'payout.paid', secret, options }) {
     if (options.created !== undefined && !/^\d+$/.test(options.created)) throw new UsageError(`--created must be a time in whole Unix seconds, not "${options.created}".`);
     if (options.account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.account)) throw new UsageError(`--account must be a Stripe account id (acct_…), not "${options.account}".`);
+    const problem = options.source === undefined ? undefined : sourceIdProblem(options.source);
+    if (problem) throw new UsageError(`--source: ${problem}`);
     const sample = sampleEvent(type);
     sample.id = options.id ?? `evt_${randomBytes(12).toString('hex')}`;
     sample.created = options.created ? Number(options.created) : Math.floor(Date.now() / 1000);
@@ -78,9 +95,39 @@ export const stripeSender: SampleSender = {
       ids: { eventId: sample.id, [`${object.object} id`]: object.id, ...(cashOutId ? { cashOutId } : {}) },
       body,
       headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': signature },
+      ...(options.source ? { path: `/webhooks/stripe/${options.source}` } : {}),
+      ...(options.undelivered ? { undelivered: true } : {}),
     };
   },
+  /** The stand-in holds the event (a merchant's under its API key), delivered or not, for GET /v1/events. */
+  async afterSend(request, delivered, options) {
+    // Stripe lists a merchant's events only with the merchant's key; without one, no key the stand-in is given can list them.
+    const apiKey = options.source ? ((await sourceSecret(options.source))?.apiKey ?? `unlisted:${options.source}`) : undefined;
+    const standIn = process.env.STRIPE_API_BASE ?? `http://127.0.0.1:${process.env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
+    const event = JSON.parse(request.body) as StripeEventSample;
+    let response: Response;
+    try {
+      response = await fetch(`${standIn}${STAND_IN_EVENTS_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event, apiKey, delivered }) });
+    } catch (error) {
+      throw new Error(`Could not give ${event.id} to the Stripe stand-in at ${standIn} (${(error as Error).message}); catch-up cannot find it there. Is npm start running with the stand-in?`, { cause: error });
+    }
+    if (!response.ok) throw new Error(`The Stripe stand-in at ${standIn} refused ${event.id}: ${response.status}.`);
+    const whose = options.source ? `source ${options.source}${apiKey?.startsWith('unlisted:') ? ' (it has no API key: catch-up cannot list it)' : ''}` : event.account ? `connected account ${event.account}` : 'the platform';
+    return delivered
+      ? `The Stripe stand-in holds ${event.id} too (${whose}).`
+      : `Not delivered: the Stripe stand-in holds ${event.id} (${event.type}, ${whose}) for catch-up to find: npm run catch-up -- --since 1h${options.source ? ` --source ${options.source}` : ''}`;
+  },
 };
+
+/** Where `npm run sources` keeps the sources' secrets locally. */
+const sourceSecrets = () => new DirectorySourceSecrets(process.env.STRIPE_SOURCE_SECRETS_DIR ?? LOCAL_SOURCE_SECRETS_DIR);
+
+/** A merchant source's secret as kept locally, if it is (against a deployed stack it is not: pass --secret). */
+async function sourceSecret(sourceId: string) {
+  const problem = sourceIdProblem(sourceId);
+  if (problem) throw new UsageError(`--source: ${problem}`);
+  return sourceSecrets().read(sourceId);
+}
 
 function sampleEvent(type: string): StripeEventSample {
   if (fixtureNames('stripe').includes(type)) return JSON.parse(fixture('stripe', type)) as StripeEventSample;

@@ -4,6 +4,10 @@ export interface SignedRequest {
   headers: Record<string, string>;
   /** The ids a person needs for the next step (printed by `npm run send`), e.g. the Just Wallet payout id. */
   ids?: Record<string, string>;
+  /** Where to post it, when not the sender's own path (a Stripe merchant source's endpoint). */
+  path?: string;
+  /** Not posted at all: an event Stripe made but never delivered (only `afterSend` learns of it). */
+  undelivered?: boolean;
 }
 
 export interface SampleOptions {
@@ -30,7 +34,13 @@ export interface SampleSender {
   types?: string[];
   /** Its own options: name → the value's placeholder in the usage (every one takes a value). */
   options: Record<string, string>;
+  /** Its own options that take no value: name → what they do. */
+  flags?: Record<string, string>;
+  /** A secret the sender finds itself for these options (a merchant source's), before the environment's. */
+  secretFor?(options: Record<string, string | undefined>): Promise<string | undefined>;
   build(options: SampleOptions): Promise<SignedRequest>;
   /** What the answer tells the next step: ids it holds, and commands that follow the same object. */
   follow?(request: SignedRequest, answer: SampleAnswer): { ids?: Record<string, string>; next: string[] };
+  /** After posting (`delivered`: whether the gateway answered 2xx), or instead of it: returns a line to print. */
+  afterSend?(request: SignedRequest, delivered: boolean, options: Record<string, string | undefined>): Promise<string | undefined>;
 }

@@ -8,6 +8,7 @@ import { StripeEventStore } from '../../functions/stripe-events/event-store.js';
 import { makeStripeEventsHandler, type StripeHandlerDeps } from '../../functions/stripe-events/handler.js';
 import { LedgerEvents } from '../../functions/stripe-events/ledger-events.js';
 import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
+import { PLATFORM_SOURCE_ID } from '../../functions/stripe-events/source-id.js';
 import { createTestTables, type TestTables } from './dynamo.js';
 import { apiGatewayEvent, loadFixture } from './events.js';
 import { capturingLogger } from './telemetry.js';
@@ -37,6 +38,8 @@ export interface SendOptions {
   /** The Stripe-Signature header as given; null sends none. */
   signature?: string | null;
   base64?: boolean;
+  /** Send to `POST /webhooks/stripe/{sourceId}` (default: the platform's `POST /webhooks/stripe`). */
+  sourceId?: string;
 }
 
 export interface StripeResponse {
@@ -66,6 +69,7 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
   const events = new StripeEventStore(tables.db, tables.names.events);
   const recipients = new RecipientStore(tables.db, tables.names.recipients);
   const deps: StripeHandlerDeps = {
+    sourceId: PLATFORM_SOURCE_ID,
     ledger: new LedgerEvents(tables.db, tables.names.ledger),
     records,
     recipients,
@@ -96,7 +100,10 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
       const signature = options.signature === undefined ? stripeSignature(body, options.secrets ?? [STRIPE_SECRET], options.timestamp) : options.signature;
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' };
       if (signature !== null) headers['stripe-signature'] = signature;
-      const response = await handler(apiGatewayEvent(STRIPE_PATH, body, headers, { base64: options.base64 }));
+      const request = options.sourceId === undefined
+        ? apiGatewayEvent(STRIPE_PATH, body, headers, { base64: options.base64 })
+        : { ...apiGatewayEvent(`${STRIPE_PATH}/${options.sourceId}`, body, headers, { base64: options.base64 }), routeKey: `POST ${STRIPE_PATH}/{sourceId}`, pathParameters: { sourceId: options.sourceId } };
+      const response = await handler(request);
       return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
     },
     async stop() {
