@@ -74,6 +74,9 @@ export const stripeSender: SampleSender = {
         console.log(`Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`);
         objectId = item.stripeObjectId;
         accountId ??= item.accountId;
+        // The gateway checks that a payout matches its cash-out: the sample says what the ledger holds.
+        object.amount = item.amountMinor;
+        object.currency = item.currency.toLowerCase();
       }
     }
     if (objectId) object.id = objectId;
