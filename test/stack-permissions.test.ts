@@ -34,7 +34,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     '*': XRAY,
   },
   // LedgerEvents (get, byStripeObjectId, conditional update), RecipientStore.setPayoutsEnabled
-  // (byAccountId, conditional update), StripeEventStore (claim, markApplied, release), StripeRecordStore (get, apply).
+  // (byAccountId, conditional update), StripeEventStore (claim, markApplied, release), StripeRecordStore
+  // (get, apply), SourceStore (the source in the path), the merchant sources' secrets.
   'stripe-events': {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'index ledger/byStripeObjectId': ['dynamodb:Query'],
@@ -42,8 +43,25 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'index recipients/byAccountId': ['dynamodb:Query'],
     'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'table records': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    'table sources': ['dynamodb:GetItem'],
     'secret stripeWebhookSecret': READ_SECRET,
     'secret stripeConnectWebhookSecret': READ_SECRET,
+    'secrets stripe-sources/*': READ_SECRET,
+    '*': XRAY,
+  },
+  // The same as stripe-events for applying events, plus: the connected accounts with cash-outs
+  // (ledger byStatus), and listing the sources (a query on the sources table's own key).
+  'catch-up': {
+    'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    'index ledger/byStatus': ['dynamodb:Query'],
+    'index ledger/byStripeObjectId': ['dynamodb:Query'],
+    'table recipients': ['dynamodb:UpdateItem'],
+    'index recipients/byAccountId': ['dynamodb:Query'],
+    'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    'table records': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    'table sources': ['dynamodb:GetItem', 'dynamodb:Query'],
+    'secret stripeSecretKey': READ_SECRET,
+    'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
   },
   // ReconcileStore: get, candidates through byStatus, conditional updates; never a put.
@@ -86,6 +104,9 @@ function permissions({ stack, resources }: ReturnType<typeof synth>): Record<str
     const [separator, parts] = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'] ?? [];
     const index = separator === '' && parts?.length === 2 && typeof parts[1] === 'string' ? /^\/index\/(\w+)$/.exec(parts[1])?.[1] : undefined;
     if (index && arnOf(parts![0])) return `index ${arnOf(parts![0])}/${index}`;
+    // The merchant sources' secrets, by the stack's name prefix (lib/stripe-sources.ts).
+    const last = separator === '' ? parts?.at(-1) : undefined;
+    if (typeof last === 'string' && last === `:secret:${stack.stackName}/stripe-sources/*`) return 'secrets stripe-sources/*';
     return `unexpected ${JSON.stringify(resource)}`;
   };
 

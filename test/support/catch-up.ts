@@ -47,6 +47,7 @@ export async function catchUpHarness(): Promise<CatchUpHarness> {
     DYNAMODB_ENDPOINT: tables.endpoint,
     STRIPE_API_BASE: stripe.url,
     STRIPE_SECRET_KEY: PLATFORM_KEY,
+    STRIPE_MODE: 'test', // the stand-in's events, like the fixtures, are test-mode events
     STRIPE_SOURCE_SECRETS_DIR: sources.secrets.dir,
     // Failures show at once: the SDK's own retries are tested by the SDK.
     CATCH_UP_STRIPE_RETRIES: '0',
