@@ -1,4 +1,6 @@
 import { bundleId, type ColdStartResult, type Bundle } from './cold-start.js';
+import { capacityLines, keyValuesOf, type CapacityAtRate, type PerEventLoad } from './capacity.js';
+import { TABLES } from '../lib/tables.js';
 import type { CostPerMillion, MemoryOption, PRICES } from './cost.js';
 import type { DynamoUsage } from './dynamo-counter.js';
 import type { RealisticStripeResult } from './realistic-stripe.js';
@@ -18,6 +20,7 @@ export interface Report {
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
   village?: VillageFigures;
+  capacity?: { loads: PerEventLoad[]; atRates: CapacityAtRate[]; ceilings: { routeId: string; eventsPerSecond: number; limit: string }[] };
   targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean }; ownTimeOfVillageFloor?: Target }[];
 }
 
@@ -85,6 +88,7 @@ export function printReport(report: Report): void {
   );
 
   if (report.village) out.push('', ...villageLines(report.village));
+  if (report.capacity) out.push('', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES)));
 
   out.push('', 'Targets: warm p50 ≤ 1.5× floor, p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK; Village own time (p50) ≤ 2× the Village floor');
   out.push(

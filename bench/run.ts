@@ -5,13 +5,15 @@
  * model. Prints a table and writes the same figures to bench/results.json. A benchmark, not a
  * test: nothing is asserted.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { UsageError, exitWith, parseCommandLine } from '../lib/cli.js';
 import { PROJECT_ROOT } from '../lib/project-root.js';
 import { ROUTES, type RouteDefinition } from '../lib/routes.js';
+import { TABLES } from '../lib/tables.js';
+import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, type PerEventLoad } from './capacity.js';
 import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
 import { startBenchContext } from './context.js';
 import { costPerMillion, memoryOptions, PRICES, type CostPerMillion } from './cost.js';
@@ -74,6 +76,30 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 export interface Skipped {
   routeId: string;
   reason: string;
+}
+
+/** `--capacity`: the model only, from the per-event figures of the last run and today's index definitions. */
+function printCapacityOnly(): void {
+  let loads: PerEventLoad[] | undefined;
+  try {
+    loads = (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { capacity?: { loads?: PerEventLoad[] } }).capacity?.loads;
+  } catch {
+    loads = undefined;
+  }
+  if (!loads) exitWith(new Error(`${path.relative(PROJECT_ROOT, RESULTS_FILE)} holds no per-event figures yet: run npm run bench first.`));
+  process.stdout.write(`${capacityLines(loads, keyValuesOf(TABLES)).join('\n')}\n`);
+}
+
+/** Each route's measured per-event write units, by table id (the bench's tables have their own names). */
+function perEventLoads(benches: RouteBench[], warm: WarmResult[], tableNames: Record<string, string>, billedMs: Record<string, number>): PerEventLoad[] {
+  const idOf = new Map(Object.entries(tableNames).map(([id, name]) => [name, id]));
+  return benches.map((bench) => {
+    const result = warm.find((candidate) => candidate.id === bench.route.id)!;
+    const writes = Object.entries(result.dynamoPerRequest.tableWrites)
+      .map(([name, units]) => [idOf.get(name) ?? name, { table: units.table, indexes: Object.fromEntries(Object.entries(units.indexes).filter(([, value]) => value > 0)) }] as const)
+      .filter(([, units]) => units.table > 0 || Object.keys(units.indexes).length > 0);
+    return { routeId: bench.route.id, billedMs: billedMs[bench.route.id] ?? result.billedMsMean, writes: Object.fromEntries(writes) };
+  });
 }
 
 async function main(): Promise<void> {
@@ -155,6 +181,10 @@ async function main(): Promise<void> {
 
     // 5: cost per million events.
     const costs: CostPerMillion[] = benches.map((bench) => costPerMillion(bench.route, warm.find((result) => result.id === bench.route.id)!));
+    // The Village route waits on Stripe: its concurrency is taken at the realistic latency where measured.
+    const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {});
+    const keyValues = keyValuesOf(TABLES);
+    const capacity = { rates: RATES, loads, atRates: loads.flatMap((load) => RATES.map((rate) => capacityAt(load, rate, keyValues))), ceilings: loads.map((load) => ({ routeId: load.routeId, ...ceiling(load, keyValues) })) };
     const villageWarm = warm.find((result) => result.id === villageBench?.route.id);
     const village =
       villageBench && villageWarm && villageFloorWarm
@@ -200,6 +230,7 @@ async function main(): Promise<void> {
       prices: PRICES,
       costPerMillionEvents: costs,
       ...(village ? { village } : {}),
+      capacity,
       targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
@@ -265,4 +296,5 @@ function ownTimeTarget(ownP50: number, floorP50: number) {
   return { ratio: r, target: TARGETS.villageOwnTime, met: r <= TARGETS.villageOwnTime };
 }
 
-await main();
+if (options.capacity) printCapacityOnly();
+else await main();

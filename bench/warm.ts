@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { lambdaContext } from '../lib/local/gateway.js';
 import { apiGatewayEvent } from '../test/support/events.js';
-import { emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
+import { combineUsage, emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
 import type { BenchHandler, SignedRequest, StripeTime } from './routes/types.js';
 import { summarise, type Summary } from './stats.js';
 
@@ -109,12 +109,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
 }
 
 function add(total: DynamoUsage, used: DynamoUsage): void {
-  total.reads += used.reads;
-  total.writes += used.writes;
-  total.readUnits += used.readUnits;
-  total.writeUnits += used.writeUnits;
-  total.indexWriteUnits += used.indexWriteUnits;
-  for (const [name, count] of Object.entries(used.calls)) total.calls[name] = (total.calls[name] ?? 0) + count;
+  Object.assign(total, combineUsage(total, used, 1));
 }
 
 function perRequest(total: DynamoUsage, count: number): DynamoUsage {
@@ -126,5 +121,8 @@ function perRequest(total: DynamoUsage, count: number): DynamoUsage {
     writeUnits: mean(total.writeUnits),
     indexWriteUnits: mean(total.indexWriteUnits),
     calls: Object.fromEntries(Object.entries(total.calls).map(([name, value]) => [name, mean(value)])),
+    tableWrites: Object.fromEntries(
+      Object.entries(total.tableWrites).map(([name, writes]) => [name, { table: mean(writes.table), indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, value]) => [index, mean(value)])) }]),
+    ),
   };
 }
