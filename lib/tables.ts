@@ -1,3 +1,5 @@
+import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
+
 /**
  * The gateway's tables, described once: the stack creates them in AWS and the local gateway
  * and the tests create the same ones in DynamoDB Local.
@@ -42,8 +44,8 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: { name: 'cashOutId', type: 'S' },
     indexes: [
       { name: 'byStripeObjectId', partitionKey: { name: 'stripeObjectId', type: 'S' } },
-      // A handful of statuses; at worst one of them takes all of a route's writes.
-      { name: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' }, keyValues: 1 },
+      // `<status>#<n>`: a status's writes spread over STATUS_SHARDS key values (read back by itemsByStatus).
+      { name: STATUS_INDEX, partitionKey: { name: 'statusShard', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' }, keyValues: STATUS_SHARDS },
     ],
     moneyRecords: true,
   },

@@ -46,10 +46,10 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'secret stripeConnectWebhookSecret': READ_SECRET,
     '*': XRAY,
   },
-  // ReconcileStore: get, candidates through byStatus, conditional updates; never a put.
+  // ReconcileStore: get, candidates through byStatusShard, conditional updates; never a put.
   reconcile: {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    'index ledger/byStatus': ['dynamodb:Query'],
+    'index ledger/byStatusShard': ['dynamodb:Query'],
     'secret stripeSecretKey': READ_SECRET,
     '*': XRAY,
   },
