@@ -1,23 +1,8 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { within } from './deadline.js';
 
+/** The SDK itself is loaded only where a Stripe call is made (stripe-sdk.ts, imported on first use). */
 export type StripeClient = Stripe;
-
-/**
- * The real SDK, pointed at api.stripe.com or, when STRIPE_API_BASE is set, at a local
- * stand-in. Automatic retries are off: callers retry with their own idempotency key and
- * their own deadline.
- */
-export function makeStripe(secretKey: string, apiBase?: string): StripeClient {
-  const base = apiBase ? new URL(apiBase) : undefined;
-  return new Stripe(secretKey, {
-    maxNetworkRetries: 0,
-    telemetry: false,
-    ...(base
-      ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' }
-      : {}),
-  });
-}
 
 /** Stripe's error, as the SDK raises it, reduced to what deciding a retry needs. */
 export interface StripeFailure {
