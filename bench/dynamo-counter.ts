@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -13,6 +14,8 @@ export interface DynamoUsage {
   calls: Record<string, number>;
   /** Write units by table name: the table's own, and each global secondary index's. */
   tableWrites: Record<string, TableWrites>;
+  /** Milliseconds spent in DynamoDB calls (round trips and the SDK's own work on them); parallel calls each count. */
+  ms: number;
 }
 
 export interface TableWrites {
@@ -23,7 +26,7 @@ export interface TableWrites {
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
-export const emptyUsage = (): DynamoUsage => ({ reads: 0, writes: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, calls: {}, tableWrites: {} });
+export const emptyUsage = (): DynamoUsage => ({ reads: 0, writes: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, calls: {}, tableWrites: {}, ms: 0 });
 
 /** `a + sign × b`, for each count. */
 export function combineUsage(a: DynamoUsage, b: DynamoUsage, sign: 1 | -1): DynamoUsage {
@@ -40,7 +43,7 @@ export function combineUsage(a: DynamoUsage, b: DynamoUsage, sign: 1 | -1): Dyna
     for (const index of new Set([...Object.keys(x?.indexes ?? {}), ...Object.keys(y?.indexes ?? {})])) indexes[index] = sum(x?.indexes[index] ?? 0, y?.indexes[index]);
     tableWrites[name] = { table: sum(x?.table ?? 0, y?.table), indexes };
   }
-  return { reads: sum(a.reads, b.reads), writes: sum(a.writes, b.writes), readUnits: sum(a.readUnits, b.readUnits), writeUnits: sum(a.writeUnits, b.writeUnits), indexWriteUnits: sum(a.indexWriteUnits, b.indexWriteUnits), calls, tableWrites };
+  return { reads: sum(a.reads, b.reads), writes: sum(a.writes, b.writes), readUnits: sum(a.readUnits, b.readUnits), writeUnits: sum(a.writeUnits, b.writeUnits), indexWriteUnits: sum(a.indexWriteUnits, b.indexWriteUnits), calls, tableWrites, ms: sum(a.ms, b.ms) };
 }
 
 export const usageSince = (now: DynamoUsage, before: DynamoUsage): DynamoUsage => combineUsage(now, before, -1);
@@ -69,6 +72,7 @@ export function countDynamoCalls(db: DynamoDBClient | DynamoDBDocumentClient): {
       let units = 1;
       let indexUnits = 0;
       let list: ConsumedCapacity[] = [];
+      const started = performance.now();
       try {
         const result = await next(args);
         const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
@@ -77,6 +81,7 @@ export function countDynamoCalls(db: DynamoDBClient | DynamoDBDocumentClient): {
         indexUnits = list.reduce((sum, entry) => sum + Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce((s, index) => s + (index.CapacityUnits ?? 0), 0), 0);
         return result;
       } finally {
+        usage.ms += performance.now() - started;
         if (isRead) usage.readUnits += units;
         if (isWrite) {
           usage.writeUnits += units;

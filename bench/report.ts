@@ -20,6 +20,7 @@ export interface Report {
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
   village?: VillageFigures;
+  oneWriteEstimate?: { routeId: string; ownP50: number; dynamoMsMean: number; oneWriteP50: number; ratioToFloor: number; rawBodyBytes: number; gzipBytes: number }[];
   capacity?: { loads: PerEventLoad[]; atRates: CapacityAtRate[]; ceilings: { routeId: string; eventsPerSecond: number; limit: string }[] };
   targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean }; ownTimeOfVillageFloor?: Target }[];
 }
@@ -88,6 +89,10 @@ export function printReport(report: Report): void {
   );
 
   if (report.village) out.push('', ...villageLines(report.village));
+  if (report.oneWriteEstimate?.length) {
+    out.push('', 'Not built yet, one DynamoDB write per new event (estimate: the route’s own time outside DynamoDB + one conditional write as the floor makes it)');
+    out.push(table(['route', 'own p50', 'DynamoDB ms now (mean)', 'one-write p50', '×floor', 'raw body bytes', 'gzip bytes'], report.oneWriteEstimate.map((e) => [e.routeId, ms(e.ownP50), ms(e.dynamoMsMean), ms(e.oneWriteP50), e.ratioToFloor, e.rawBodyBytes, e.gzipBytes])));
+  }
   if (report.capacity) out.push('', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES)));
 
   out.push('', 'Targets: warm p50 ≤ 1.5× floor, p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK; Village own time (p50) ≤ 2× the Village floor');

@@ -6,6 +6,7 @@
  * test: nothing is asserted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -185,6 +186,17 @@ async function main(): Promise<void> {
     const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {});
     const keyValues = keyValuesOf(TABLES);
     const capacity = { rates: RATES, loads, atRates: loads.flatMap((load) => RATES.map((rate) => capacityAt(load, rate, keyValues))), ceilings: loads.map((load) => ({ routeId: load.routeId, ...ceiling(load, keyValues) })) };
+    // "One DynamoDB write per new event" (not built yet): the route's own time outside DynamoDB
+    // plus one conditional write as the floor makes it, and the raw body's size compressed.
+    const floorWriteP50 = floorWarm.latency.p50 - floorWarm.outsideDynamo.p50;
+    const oneWriteEstimate = benches
+      .filter((bench) => bench.route.id !== 'village-cash-out')
+      .map((bench) => {
+        const w = warm.find((result) => result.id === bench.route.id)!;
+        const p50 = round(w.outsideDynamo.p50 + floorWriteP50, 2);
+        const body = bench.request(OFFSET.warm).body;
+        return { routeId: bench.route.id, ownP50: w.outsideDynamo.p50, dynamoMsMean: w.dynamoPerRequest.ms, oneWriteP50: p50, ratioToFloor: ratio(p50, floorWarm.latency.p50), rawBodyBytes: Buffer.byteLength(body), gzipBytes: gzipSync(body).length };
+      });
     const villageWarm = warm.find((result) => result.id === villageBench?.route.id);
     const village =
       villageBench && villageWarm && villageFloorWarm
@@ -231,6 +243,7 @@ async function main(): Promise<void> {
       costPerMillionEvents: costs,
       ...(village ? { village } : {}),
       capacity,
+      oneWriteEstimate,
       targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

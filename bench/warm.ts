@@ -31,6 +31,8 @@ export interface WarmResult {
   duplicateBilledMsMean: number;
   errors: number;
   firstError?: string;
+  /** Per new request, the latency less the time in DynamoDB calls (and in Stripe calls, where timed): the route's own work. */
+  outsideDynamo: Summary;
   /** Targets that call Stripe: per new request, the latency less the time inside Stripe calls. */
   ownTime?: Summary;
   /** …and the time inside Stripe calls, mean per new request, and how many calls. */
@@ -49,7 +51,7 @@ export interface WarmOptions {
  * DynamoDB Local's own warm-up, garbage collection and drift fall on all of them alike.
  */
 export async function measureWarm(targets: WarmTarget[], options: WarmOptions): Promise<WarmResult[]> {
-  const state = targets.map((target) => ({ target, samples: [] as number[], own: [] as number[], stripe: { ms: 0, calls: 0 }, dups: [] as number[], usage: emptyUsage(), dupUsage: emptyUsage(), errors: 0, firstError: undefined as string | undefined }));
+  const state = targets.map((target) => ({ target, samples: [] as number[], own: [] as number[], outside: [] as number[], stripe: { ms: 0, calls: 0 }, dups: [] as number[], usage: emptyUsage(), dupUsage: emptyUsage(), errors: 0, firstError: undefined as string | undefined }));
 
   const once = async (entry: (typeof state)[number], n: number, into: 'samples' | 'dups' | 'none') => {
     const { target } = entry;
@@ -74,6 +76,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
     if (into === 'none') return;
     entry[into].push(elapsed);
     const used = usageSince(target.counter.usage, before);
+    if (into === 'samples') entry.outside.push(elapsed - used.ms - (target.stripeTime && stripeBefore ? target.stripeTime.ms - stripeBefore.ms : 0));
     add(into === 'samples' ? entry.usage : entry.dupUsage, used);
   };
 
@@ -95,6 +98,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
       id: entry.target.id,
       latency: summarise(entry.samples),
       duplicates: summarise(entry.dups),
+      outsideDynamo: summarise(entry.outside),
       dynamoPerRequest: perRequest(entry.usage, entry.samples.length),
       dynamoPerDuplicate: perRequest(entry.dupUsage, entry.dups.length),
       billedMsMean: billed(entry.samples),
@@ -120,6 +124,7 @@ function perRequest(total: DynamoUsage, count: number): DynamoUsage {
     readUnits: mean(total.readUnits),
     writeUnits: mean(total.writeUnits),
     indexWriteUnits: mean(total.indexWriteUnits),
+    ms: mean(total.ms),
     calls: Object.fromEntries(Object.entries(total.calls).map(([name, value]) => [name, mean(value)])),
     tableWrites: Object.fromEntries(
       Object.entries(total.tableWrites).map(([name, writes]) => [name, { table: mean(writes.table), indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, value]) => [index, mean(value)])) }]),
