@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { endpointClientSettings } from '../functions/shared/dynamodb.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fixture } from '../lib/send/fixtures.js';
@@ -11,49 +12,88 @@ const SECRET = 'bench-floor-secret';
 const HEADER = 'x-signature';
 
 export interface Floor {
+  id: string;
   handler: BenchHandler;
   counter: { usage: DynamoUsage };
   request(n: number): SignedRequest;
   client: DynamoDBClient;
+  /** Each write's own duration (ms), by step, over every new request (warm-up included). */
+  steps: Record<string, number[]>;
 }
 
 /**
- * The least any deduplicating webhook receiver must do, against the same DynamoDB Local:
- * check one HMAC-SHA256 of the raw body in constant time, then one conditional PutItem of
- * the event under its id. No framework, no logger, no parsing beyond the id.
+ * - `event`: the least any deduplicating webhook receiver must do: check one HMAC-SHA256 of
+ *   the raw body in constant time, then one conditional PutItem of the event under its id.
+ * - `village`: the least a cash-out paid exactly once must do besides calling Stripe: the same
+ *   HMAC, then the three conditional writes it cannot do without: the claim (PutItem), "a
+ *   Stripe request may be sent" before the payout call (UpdateItem fenced by the attempt), and
+ *   the outcome with Village's answer after it (UpdateItem fenced likewise). No recipient read,
+ *   no account check: those are the route's choices, not exactly-once's.
+ * Both against the same DynamoDB Local, on a table without indexes; no framework, no logger,
+ * no parsing beyond the id.
  */
-export function makeFloor(context: BenchContext): Floor {
+export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'event'): Floor {
   const client = new DynamoDBClient({ endpoint: context.dynamo.endpoint, ...endpointClientSettings() });
   const counter = countDynamoCalls(client);
   const table = context.tables.events;
   const sample = JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>;
+  const steps: Record<string, number[]> = kind === 'event' ? { put: [] } : { claim: [], mark: [], answer: [] };
+  const timed = async <T>(step: string, call: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    const result = await call();
+    steps[step]!.push(performance.now() - started);
+    return result;
+  };
 
   const handler = async (event: APIGatewayProxyEventV2) => {
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     const given = Buffer.from(event.headers[HEADER] ?? '', 'hex');
     const expected = createHmac('sha256', SECRET).update(body).digest();
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
-    const eventKey = `floor:${/"cash_out_id":"([^"]+)"/.exec(body.toString('utf8'))?.[1] ?? expected.toString('hex')}`;
+    const text = body.toString('utf8');
+    const eventKey = `${kind === 'event' ? 'floor' : 'villagefloor'}:${/"cash_out_id":"([^"]+)"/.exec(text)?.[1] ?? expected.toString('hex')}`;
+    const attemptId = randomUUID();
     try {
-      await client.send(
-        new PutItemCommand({
-          TableName: table,
-          Item: { eventKey: { S: eventKey }, payload: { S: body.toString('utf8') }, expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) } },
-          ConditionExpression: 'attribute_not_exists(eventKey)',
-        }),
+      await timed(kind === 'event' ? 'put' : 'claim', () =>
+        client.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: { eventKey: { S: eventKey }, payload: { S: text }, ...(kind === 'village' ? { attemptId: { S: attemptId }, status: { S: 'processing' } } : {}), expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) } },
+            ConditionExpression: 'attribute_not_exists(eventKey)',
+          }),
+        ),
       );
-      return { statusCode: 200, body: '{"received":true}' };
     } catch (error) {
       if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
       throw error;
     }
+    if (kind === 'event') return { statusCode: 200, body: '{"received":true}' };
+    const fenced = (step: string, update: string, values: Record<string, { S: string }>, condition: string) =>
+      timed(step, () =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { eventKey: { S: eventKey } },
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: { ':attempt': { S: attemptId }, ...values },
+          }),
+        ),
+      );
+    await fenced('mark', 'SET stripeRequestSentAt = :now', { ':now': { S: new Date().toISOString() }, ':processing': { S: 'processing' } }, 'attemptId = :attempt AND #status = :processing');
+    const answer = '{"status":"pending","stripe":{"object":"payout","id":"po_floor"}}';
+    await fenced('answer', 'SET #status = :paid, answer = :answer, stripeObjectId = :po', { ':paid': { S: 'pending' }, ':answer': { S: answer }, ':po': { S: 'po_floor' } }, 'attemptId = :attempt AND attribute_not_exists(answer)');
+    return { statusCode: 200, body: answer };
   };
   return {
+    id: kind === 'event' ? 'floor' : 'village floor',
     handler: handler as unknown as BenchHandler,
     counter,
     client,
+    steps,
     request(n) {
-      const body = JSON.stringify({ ...sample, cash_out_id: `floor_${n}` });
+      const body = JSON.stringify({ ...sample, cash_out_id: `${kind === 'event' ? 'floor' : 'villagefloor'}_${n}` });
       return { body, headers: { 'content-type': 'application/json', [HEADER]: createHmac('sha256', SECRET).update(body).digest('hex') } };
     },
   };

@@ -1,6 +1,10 @@
 import { bundleId, type ColdStartResult, type Bundle } from './cold-start.js';
-import type { CostPerMillion, PRICES } from './cost.js';
+import { capacityLines, keyValuesOf, type CapacityAtRate, type PerEventLoad } from './capacity.js';
+import { TABLES } from '../lib/tables.js';
+import type { CostPerMillion, MemoryOption, PRICES } from './cost.js';
 import type { DynamoUsage } from './dynamo-counter.js';
+import type { RealisticStripeResult } from './realistic-stripe.js';
+import type { Summary } from './stats.js';
 import type { Machine } from './machine.js';
 import type { ThroughputResult } from './throughput.js';
 import type { WarmResult } from './warm.js';
@@ -15,7 +19,22 @@ export interface Report {
   throughput: { routeId: string; path: string; note?: string; levels: ThroughputResult[] } | { skipped: string };
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
-  targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean } }[];
+  village?: VillageFigures;
+  oneWriteEstimate?: { routeId: string; ownP50: number; dynamoMsMean: number; oneWriteP50: number; ratioToFloor: number; rawBodyBytes: number; gzipBytes: number }[];
+  capacity?: { loads: PerEventLoad[]; atRates: CapacityAtRate[]; ceilings: { routeId: string; eventsPerSecond: number; limit: string }[] };
+  targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean }; ownTimeOfVillageFloor?: Target }[];
+}
+
+/** The Village route beside its own floor, and with Stripe as slow as the real one. */
+export interface VillageFigures {
+  floor: { latency: Summary; writesMedianMs: Record<string, number>; dynamoPerRequest: DynamoUsage };
+  ownTime?: Summary;
+  stripeMsMean?: number;
+  ownTimeP50OfFloor?: number;
+  ownTimeP99OfFloor?: number;
+  realisticStripe?: RealisticStripeResult;
+  realisticCost?: CostPerMillion;
+  memoryOptions?: MemoryOption[];
 }
 
 interface Target {
@@ -69,14 +88,44 @@ export function printReport(report: Report): void {
     ),
   );
 
-  out.push('', 'Targets: warm p50 ≤ 1.5× floor, p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK');
+  if (report.village) out.push('', ...villageLines(report.village));
+  if (report.oneWriteEstimate?.length) {
+    out.push('', 'Not built yet, one DynamoDB write per new event (estimate: the route’s own time outside DynamoDB + one conditional write as the floor makes it)');
+    out.push(table(['route', 'own p50', 'DynamoDB ms now (mean)', 'one-write p50', '×floor', 'raw body bytes', 'gzip bytes'], report.oneWriteEstimate.map((e) => [e.routeId, ms(e.ownP50), ms(e.dynamoMsMean), ms(e.oneWriteP50), e.ratioToFloor, e.rawBodyBytes, e.gzipBytes])));
+  }
+  if (report.capacity) out.push('', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES)));
+
+  out.push('', 'Targets: warm p50 ≤ 1.5× floor, p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK; Village own time (p50) ≤ 2× the Village floor');
   out.push(
     table(
-      ['route', 'warm p50', 'warm p99', 'cold start', 'cold start (what if)', 'no Stripe SDK'],
-      report.targets.map((t) => [t.routeId, mark(t.warmP50), mark(t.warmP99), t.coldStart ? mark(t.coldStart) : 'n/a', t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '', t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '']),
+      ['route', 'warm p50', 'warm p99', 'cold start', 'cold start (what if)', 'no Stripe SDK', 'own time ×Village floor'],
+      report.targets.map((t) => [t.routeId, mark(t.warmP50), mark(t.warmP99), t.coldStart ? mark(t.coldStart) : 'n/a', t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '', t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '', t.ownTimeOfVillageFloor ? mark(t.ownTimeOfVillageFloor) : '']),
     ),
   );
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function villageLines(v: VillageFigures): string[] {
+  const out = [
+    `Village floor (HMAC + claim PutItem + "Stripe request sent" UpdateItem + answer UpdateItem, conditional, no indexes): p50 ${ms(v.floor.latency.p50)}, p99 ${ms(v.floor.latency.p99)} ms; each write's median: ${Object.entries(v.floor.writesMedianMs).map(([step, value]) => `${step} ${value} ms`).join(', ')}`,
+  ];
+  if (v.ownTime) out.push(`Village route, Stripe on loopback: own time (latency less ${ms(v.stripeMsMean ?? 0)} ms inside Stripe) p50 ${ms(v.ownTime.p50)}, p99 ${ms(v.ownTime.p99)} ms = ${v.ownTimeP50OfFloor}× / ${v.ownTimeP99OfFloor}× the Village floor`);
+  const r = v.realisticStripe;
+  if (r) {
+    out.push('', `Village route with each Stripe call answered after ${r.stripeLatencyMs} ms (one cash-out at a time, ${r.requests} cash-outs)`);
+    out.push(
+      table(
+        ['end to end p50', 'p99', 'max', 'deadline', 'p99 of deadline', 'inside Stripe (mean)', 'Stripe calls', 'own p50', 'own p99', 'billed ms', 'CPU ms', 'errors'],
+        [[ms(r.latency.p50), ms(r.latency.p99), ms(r.latency.max), r.deadlineMs, `${(r.p99OfDeadline * 100).toFixed(1)}%`, ms(r.stripeMsMean), r.stripeCallsPerRequest, ms(r.ownTime.p50), ms(r.ownTime.p99), ms(r.billedMsMean), r.cpuMsPerRequest, r.errors]],
+      ),
+    );
+    if (v.realisticCost) out.push(`  cost per 1M cash-outs at this latency: $${v.realisticCost.total.toFixed(2)} at ${v.realisticCost.memoryMb} MB (Lambda $${(v.realisticCost.lambdaCompute + v.realisticCost.lambdaRequests).toFixed(2)}, HTTP API $${v.realisticCost.httpApi.toFixed(2)}, DynamoDB $${(v.realisticCost.dynamoWrites + v.realisticCost.dynamoReads).toFixed(2)})`);
+  }
+  if (v.memoryOptions) {
+    out.push('  by memory size (modelled: the CPU time stretches by 1769 MB / memory, the waiting does not):');
+    out.push(table(['memory MB', 'duration ms', 'Lambda $/1M'], v.memoryOptions.map((o) => [o.memoryMb, ms(o.durationMs), o.lambdaPerMillion.toFixed(2)])));
+  }
+  return out;
 }
 
 const mark = (t: Target) => `${t.ratio}× ${t.met ? 'met' : 'MISSED'}`;

@@ -1,23 +1,30 @@
 /**
- * `npm run bench [-- --quick]`: each route's warm latency, cold start, bundle size and cost,
- * beside the floor it cannot beat, measured in one run on this machine. Prints a table and
- * writes the same figures to bench/results.json. A benchmark, not a test: nothing is asserted.
+ * `npm run bench [-- --quick] [--stripe-latency <ms>] [--capacity]`: each route's warm latency,
+ * cold start, bundle size and cost, beside the floor it cannot beat, measured in one run on
+ * this machine; the Village route again with Stripe as slow as the real one; and the capacity
+ * model. Prints a table and writes the same figures to bench/results.json. A benchmark, not a
+ * test: nothing is asserted.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { UsageError, exitWith, parseCommandLine } from '../lib/cli.js';
 import { PROJECT_ROOT } from '../lib/project-root.js';
 import { ROUTES, type RouteDefinition } from '../lib/routes.js';
+import { TABLES } from '../lib/tables.js';
+import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, type PerEventLoad } from './capacity.js';
 import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
 import { startBenchContext } from './context.js';
-import { costPerMillion, PRICES, type CostPerMillion } from './cost.js';
+import { costPerMillion, memoryOptions, PRICES, type CostPerMillion } from './cost.js';
 import { makeFloor } from './floor.js';
 import { describeMachine } from './machine.js';
 import { printReport } from './report.js';
 import { ADAPTERS } from './routes/index.js';
 import type { RouteBench } from './routes/types.js';
-import { ratio } from './stats.js';
+import { median, ratio, round } from './stats.js';
+import { measureRealisticStripe } from './realistic-stripe.js';
 import { measureThroughput, startGatewayProcess, type ThroughputResult } from './throughput.js';
 import { measureWarm, type WarmResult, type WarmTarget } from './warm.js';
 
@@ -25,16 +32,44 @@ import { measureWarm, type WarmResult, type WarmTarget } from './warm.js';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
-const quick = process.argv.includes('--quick');
+const USAGE =
+  'Usage: npm run bench [-- --quick] [--no-what-if] [--stripe-latency <ms>] [--capacity]\n' +
+  '  --quick               a short run (about 2 minutes)\n' +
+  '  --no-what-if          skip the cold start of the bundle as it was first built\n' +
+  '  --stripe-latency <ms> how long the Stripe stand-in waits before each answer in the realistic Village run (default 300; 0 skips that run)\n' +
+  '  --capacity            print only the capacity model, from the per-event figures in bench/results.json (no measuring)';
+let options: ReturnType<typeof parseOptions>;
+function parseOptions() {
+  const { values } = parseCommandLine(process.argv.slice(2), {
+    quick: { type: 'boolean' },
+    'no-what-if': { type: 'boolean' },
+    'stripe-latency': { type: 'string' },
+    capacity: { type: 'boolean' },
+    help: { type: 'boolean' },
+  });
+  const latency = values['stripe-latency'] ?? '300';
+  if (!/^\d+$/.test(latency) || Number(latency) > 5000) throw new UsageError(`--stripe-latency must be a whole number of milliseconds from 0 to 5000, not "${latency}".`);
+  return { ...values, stripeLatencyMs: Number(latency) };
+}
+try {
+  options = parseOptions();
+} catch (error) {
+  exitWith(error, { usage: USAGE });
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const quick = options.quick === true;
 /** The cold start of a variant of BUNDLING too (full runs): what meeting the target would take. */
-const whatIf = !quick && !process.argv.includes('--no-what-if');
+const whatIf = !quick && options['no-what-if'] !== true;
 const SETTINGS = quick
-  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, throughputRequests: 300, throughputSeconds: 6 }
-  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25 };
+  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, throughputRequests: 300, throughputSeconds: 6, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 3, realisticRequests: 20 }
+  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120 };
 const CONCURRENCY = [1, 16, 64];
 /** Request numbers per phase, so that no phase sends another's events. */
-const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000 };
-const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5 };
+const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000, realistic: 30_000_000 };
+const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5, villageOwnTime: 2 };
 export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
@@ -42,6 +77,30 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 export interface Skipped {
   routeId: string;
   reason: string;
+}
+
+/** `--capacity`: the model only, from the per-event figures of the last run and today's index definitions. */
+function printCapacityOnly(): void {
+  let loads: PerEventLoad[] | undefined;
+  try {
+    loads = (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as { capacity?: { loads?: PerEventLoad[] } }).capacity?.loads;
+  } catch {
+    loads = undefined;
+  }
+  if (!loads) exitWith(new Error(`${path.relative(PROJECT_ROOT, RESULTS_FILE)} holds no per-event figures yet: run npm run bench first.`));
+  process.stdout.write(`${capacityLines(loads, keyValuesOf(TABLES)).join('\n')}\n`);
+}
+
+/** Each route's measured per-event write units, by table id (the bench's tables have their own names). */
+function perEventLoads(benches: RouteBench[], warm: WarmResult[], tableNames: Record<string, string>, billedMs: Record<string, number>): PerEventLoad[] {
+  const idOf = new Map(Object.entries(tableNames).map(([id, name]) => [name, id]));
+  return benches.map((bench) => {
+    const result = warm.find((candidate) => candidate.id === bench.route.id)!;
+    const writes = Object.entries(result.dynamoPerRequest.tableWrites)
+      .map(([name, units]) => [idOf.get(name) ?? name, { table: units.table, indexes: Object.fromEntries(Object.entries(units.indexes).filter(([, value]) => value > 0)) }] as const)
+      .filter(([, units]) => units.table > 0 || Object.keys(units.indexes).length > 0);
+    return { routeId: bench.route.id, billedMs: billedMs[bench.route.id] ?? result.billedMsMean, writes: Object.fromEntries(writes) };
+  });
 }
 
 async function main(): Promise<void> {
@@ -72,14 +131,33 @@ async function main(): Promise<void> {
 
     // 1 and 2: warm latency beside the floor, in one interleaved run.
     const floor = makeFloor(context);
+    const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
+    // The Village route's own floor: HMAC and the three writes exactly-once requires.
+    const villageFloor = villageBench ? makeFloor(context, 'village') : undefined;
     const warmTargets: WarmTarget[] = [
-      { id: 'floor', path: '/floor', timeoutSeconds: 10, handler: floor.handler, counter: floor.counter, request: (n) => floor.request(OFFSET.warm + n) },
-      ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n) })),
+      ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
+      ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
     ];
     log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
     const warm = await measureWarm(warmTargets, SETTINGS);
     floor.client.destroy();
+    villageFloor?.client.destroy();
     const floorWarm = warm.find((result) => result.id === 'floor')!;
+    const villageFloorWarm = warm.find((result) => result.id === villageFloor?.id);
+
+    // 1b: the Village route with Stripe as slow as the real one.
+    let realisticStripe: Awaited<ReturnType<typeof measureRealisticStripe>> | undefined;
+    if (villageBench && SETTINGS.stripeLatencyMs > 0) {
+      log(`realistic Stripe: ${SETTINGS.realisticRequests} cash-outs one after another, each Stripe call answered after ${SETTINGS.stripeLatencyMs} ms`);
+      const config = villageBench.route.readConfig(context.routeEnv) as { VILLAGE_DEADLINE_MS: number; VILLAGE_ANSWER_MARGIN_MS: number };
+      realisticStripe = await measureRealisticStripe(context, villageBench, {
+        latencyMs: SETTINGS.stripeLatencyMs,
+        warmup: SETTINGS.realisticWarmup,
+        requests: SETTINGS.realisticRequests,
+        offset: OFFSET.realistic,
+        deadlineMs: config.VILLAGE_DEADLINE_MS - config.VILLAGE_ANSWER_MARGIN_MS,
+      });
+    }
 
     // 3: cold starts of the bundles as the stack builds them, beside a bare SDK client.
     const bundles: Bundle[] = [];
@@ -104,6 +182,40 @@ async function main(): Promise<void> {
 
     // 5: cost per million events.
     const costs: CostPerMillion[] = benches.map((bench) => costPerMillion(bench.route, warm.find((result) => result.id === bench.route.id)!));
+    // The Village route waits on Stripe: its concurrency is taken at the realistic latency where measured.
+    const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {});
+    const keyValues = keyValuesOf(TABLES);
+    const capacity = { rates: RATES, loads, atRates: loads.flatMap((load) => RATES.map((rate) => capacityAt(load, rate, keyValues))), ceilings: loads.map((load) => ({ routeId: load.routeId, ...ceiling(load, keyValues) })) };
+    // "One DynamoDB write per new event" (not built yet): the route's own time outside DynamoDB
+    // plus one conditional write as the floor makes it, and the raw body's size compressed.
+    const floorWriteP50 = floorWarm.latency.p50 - floorWarm.outsideDynamo.p50;
+    const oneWriteEstimate = benches
+      .filter((bench) => bench.route.id !== 'village-cash-out')
+      .map((bench) => {
+        const w = warm.find((result) => result.id === bench.route.id)!;
+        const p50 = round(w.outsideDynamo.p50 + floorWriteP50, 2);
+        const body = bench.request(OFFSET.warm).body;
+        return { routeId: bench.route.id, ownP50: w.outsideDynamo.p50, dynamoMsMean: w.dynamoPerRequest.ms, oneWriteP50: p50, ratioToFloor: ratio(p50, floorWarm.latency.p50), rawBodyBytes: Buffer.byteLength(body), gzipBytes: gzipSync(body).length };
+      });
+    const villageWarm = warm.find((result) => result.id === villageBench?.route.id);
+    const village =
+      villageBench && villageWarm && villageFloorWarm
+        ? {
+            floor: { latency: villageFloorWarm.latency, writesMedianMs: Object.fromEntries(Object.entries(villageFloor!.steps).map(([step, samples]) => [step, round(median(samples), 2)])), dynamoPerRequest: villageFloorWarm.dynamoPerRequest },
+            ownTime: villageWarm.ownTime,
+            stripeMsMean: villageWarm.stripeMsMean,
+            ownTimeP50OfFloor: villageWarm.ownTime ? ratio(villageWarm.ownTime.p50, villageFloorWarm.latency.p50) : undefined,
+            ownTimeP99OfFloor: villageWarm.ownTime ? ratio(villageWarm.ownTime.p99, villageFloorWarm.latency.p99) : undefined,
+            ...(realisticStripe
+              ? {
+                  realisticStripe,
+                  realisticCost: costPerMillion(villageBench.route, { ...villageWarm, billedMsMean: realisticStripe.billedMsMean }),
+                  // CPU time per cash-out from the realistic run; wall time likewise.
+                  memoryOptions: memoryOptions({ wallMs: realisticStripe.latency.mean, cpuMs: realisticStripe.cpuMsPerRequest }),
+                }
+              : {}),
+          }
+        : undefined;
 
     const results = {
       benchmark: 'npm run bench',
@@ -129,7 +241,10 @@ async function main(): Promise<void> {
       throughput,
       prices: PRICES,
       costPerMillionEvents: costs,
-      targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles),
+      ...(village ? { village } : {}),
+      capacity,
+      oneWriteEstimate,
+      targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     printReport(results);
@@ -169,7 +284,7 @@ async function measureGateway(context: Awaited<ReturnType<typeof startBenchConte
   }
 }
 
-function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmResult, cold: ColdStartResult[], bundles: Bundle[]) {
+function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmResult, cold: ColdStartResult[], bundles: Bundle[], villageFloor: WarmResult | undefined) {
   return routes.map((route) => {
     const w = warm.find((result) => result.id === route.id)!;
     const c = cold.find((result) => result.id === route.id);
@@ -184,9 +299,15 @@ function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmRe
       coldStart: c?.ratioToFloor === undefined ? undefined : { ratio: c.ratioToFloor, target: TARGETS.coldStart, met: c.ratioToFloor <= TARGETS.coldStart },
       ...(w2?.ratioToFloor === undefined ? {} : { coldStartWhatIf: { ratio: w2.ratioToFloor, target: TARGETS.coldStart, met: w2.ratioToFloor <= TARGETS.coldStart } }),
       ...(route.id === 'just-wallet' && b ? { bundleFreeOfStripeSdk: { met: !b.includesStripeSdk } } : {}),
+      ...(w.ownTime && villageFloor ? { ownTimeOfVillageFloor: ownTimeTarget(w.ownTime.p50, villageFloor.latency.p50) } : {}),
     };
   });
 }
 
+function ownTimeTarget(ownP50: number, floorP50: number) {
+  const r = ratio(ownP50, floorP50);
+  return { ratio: r, target: TARGETS.villageOwnTime, met: r <= TARGETS.villageOwnTime };
+}
 
-await main();
+if (options.capacity) printCapacityOnly();
+else await main();

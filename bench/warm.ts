@@ -1,8 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { lambdaContext } from '../lib/local/gateway.js';
 import { apiGatewayEvent } from '../test/support/events.js';
-import { emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
-import type { BenchHandler, SignedRequest } from './routes/types.js';
+import { combineUsage, emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
+import type { BenchHandler, SignedRequest, StripeTime } from './routes/types.js';
 import { summarise, type Summary } from './stats.js';
 
 /** Something measured warm, in-process: a route's handler, or the floor. */
@@ -13,6 +13,8 @@ export interface WarmTarget {
   handler: BenchHandler;
   counter: { usage: DynamoUsage };
   request(n: number): SignedRequest;
+  /** Where the target calls Stripe: the time spent inside those calls. */
+  stripeTime?: StripeTime;
 }
 
 export interface WarmResult {
@@ -29,6 +31,13 @@ export interface WarmResult {
   duplicateBilledMsMean: number;
   errors: number;
   firstError?: string;
+  /** Per new request, the latency less the time in DynamoDB calls (and in Stripe calls, where timed): the route's own work. */
+  outsideDynamo: Summary;
+  /** Targets that call Stripe: per new request, the latency less the time inside Stripe calls. */
+  ownTime?: Summary;
+  /** …and the time inside Stripe calls, mean per new request, and how many calls. */
+  stripeMsMean?: number;
+  stripeCallsPerRequest?: number;
 }
 
 export interface WarmOptions {
@@ -42,7 +51,7 @@ export interface WarmOptions {
  * DynamoDB Local's own warm-up, garbage collection and drift fall on all of them alike.
  */
 export async function measureWarm(targets: WarmTarget[], options: WarmOptions): Promise<WarmResult[]> {
-  const state = targets.map((target) => ({ target, samples: [] as number[], dups: [] as number[], usage: emptyUsage(), dupUsage: emptyUsage(), errors: 0, firstError: undefined as string | undefined }));
+  const state = targets.map((target) => ({ target, samples: [] as number[], own: [] as number[], outside: [] as number[], stripe: { ms: 0, calls: 0 }, dups: [] as number[], usage: emptyUsage(), dupUsage: emptyUsage(), errors: 0, firstError: undefined as string | undefined }));
 
   const once = async (entry: (typeof state)[number], n: number, into: 'samples' | 'dups' | 'none') => {
     const { target } = entry;
@@ -50,9 +59,16 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
     const event = apiGatewayEvent(target.path, request.body, request.headers);
     const context = lambdaContext(target.id, target.timeoutSeconds);
     const before = structuredClone(target.counter.usage);
+    const stripeBefore = target.stripeTime ? { ...target.stripeTime } : undefined;
     const started = performance.now();
     const response = await target.handler(event, context);
     const elapsed = performance.now() - started;
+    if (into === 'samples' && target.stripeTime && stripeBefore) {
+      const inStripe = target.stripeTime.ms - stripeBefore.ms;
+      entry.own.push(elapsed - inStripe);
+      entry.stripe.ms += inStripe;
+      entry.stripe.calls += target.stripeTime.calls - stripeBefore.calls;
+    }
     if (response.statusCode !== 200) {
       entry.errors += 1;
       entry.firstError ??= `${response.statusCode} ${response.body}`;
@@ -60,6 +76,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
     if (into === 'none') return;
     entry[into].push(elapsed);
     const used = usageSince(target.counter.usage, before);
+    if (into === 'samples') entry.outside.push(elapsed - used.ms - (target.stripeTime && stripeBefore ? target.stripeTime.ms - stripeBefore.ms : 0));
     add(into === 'samples' ? entry.usage : entry.dupUsage, used);
   };
 
@@ -81,23 +98,22 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
       id: entry.target.id,
       latency: summarise(entry.samples),
       duplicates: summarise(entry.dups),
+      outsideDynamo: summarise(entry.outside),
       dynamoPerRequest: perRequest(entry.usage, entry.samples.length),
       dynamoPerDuplicate: perRequest(entry.dupUsage, entry.dups.length),
       billedMsMean: billed(entry.samples),
       duplicateBilledMsMean: billed(entry.dups),
       errors: entry.errors,
       ...(entry.firstError ? { firstError: entry.firstError } : {}),
+      ...(entry.target.stripeTime
+        ? { ownTime: summarise(entry.own), stripeMsMean: Number((entry.stripe.ms / Math.max(1, entry.own.length)).toFixed(3)), stripeCallsPerRequest: Number((entry.stripe.calls / Math.max(1, entry.own.length)).toFixed(3)) }
+        : {}),
     };
   });
 }
 
 function add(total: DynamoUsage, used: DynamoUsage): void {
-  total.reads += used.reads;
-  total.writes += used.writes;
-  total.readUnits += used.readUnits;
-  total.writeUnits += used.writeUnits;
-  total.indexWriteUnits += used.indexWriteUnits;
-  for (const [name, count] of Object.entries(used.calls)) total.calls[name] = (total.calls[name] ?? 0) + count;
+  Object.assign(total, combineUsage(total, used, 1));
 }
 
 function perRequest(total: DynamoUsage, count: number): DynamoUsage {
@@ -108,6 +124,10 @@ function perRequest(total: DynamoUsage, count: number): DynamoUsage {
     readUnits: mean(total.readUnits),
     writeUnits: mean(total.writeUnits),
     indexWriteUnits: mean(total.indexWriteUnits),
+    ms: mean(total.ms),
     calls: Object.fromEntries(Object.entries(total.calls).map(([name, value]) => [name, mean(value)])),
+    tableWrites: Object.fromEntries(
+      Object.entries(total.tableWrites).map(([name, writes]) => [name, { table: mean(writes.table), indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, value]) => [index, mean(value)])) }]),
+    ),
   };
 }

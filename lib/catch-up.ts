@@ -29,12 +29,12 @@ export interface CatchUpProps {
 
 /**
  * Least privilege, table by table: what applying an event does (the same calls as the
- * webhook), plus finding the connected accounts with cash-outs (the ledger's byStatus index)
+ * webhook), plus finding the connected accounts with cash-outs (the ledger's byStatusShard index)
  * and listing the sources (a Query on the provider's partition). No deletes, no scans, no
  * put on the ledger.
  */
 export const CATCH_UP_TABLE_ACCESS: Record<keyof CatchUpProps['tables'], TableAccess> = {
-  ledger: { items: ['GetItem', 'UpdateItem'], queries: ['byStripeObjectId', 'byStatus'] },
+  ledger: { items: ['GetItem', 'UpdateItem'], queries: ['byStripeObjectId', 'byStatusShard'] },
   recipients: { items: ['UpdateItem'], queries: ['byAccountId'] },
   events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   records: { items: ['GetItem', 'UpdateItem'] },

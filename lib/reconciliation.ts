@@ -9,6 +9,7 @@ import { checkFunctionConfig } from './deploy-settings.js';
 import { wholeNumberSetting } from './context-setting.js';
 import { GatewayFunction } from './gateway-function.js';
 import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import { STATUS_INDEX } from '../functions/shared/status-index.js';
 import { tableDefinition } from './tables.js';
 
 export interface ReconciliationProps {
@@ -21,10 +22,10 @@ export interface ReconciliationProps {
 }
 
 /**
- * Least privilege, from ReconcileStore: get, candidates through the byStatus index, and
+ * Least privilege, from ReconcileStore: get, candidates through the byStatusShard index, and
  * conditional updates in place; no puts, deletes or scans.
  */
-export const RECONCILE_LEDGER_ACCESS: TableAccess = { items: ['GetItem', 'UpdateItem'], queries: ['byStatus'] };
+export const RECONCILE_LEDGER_ACCESS: TableAccess = { items: ['GetItem', 'UpdateItem'], queries: [STATUS_INDEX] };
 
 /**
  * The scheduled reconciliation job: a Lambda that an EventBridge rule runs every few minutes

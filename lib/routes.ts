@@ -43,7 +43,9 @@ export const ROUTES: RouteDefinition[] = [
     description: 'Village cash-out → Stripe payout or transfer, exactly once',
     // Above VILLAGE_DEADLINE_MS (8 s) so the handler, not Lambda, decides what Village hears.
     timeoutSeconds: 15,
-    memoryMb: 1024,
+    // Mostly waiting on Stripe (two calls of a few hundred ms): at 512 MB a cash-out costs about
+    // half what it does at 1024 for some 20 ms more (npm run bench, realistic Stripe; docs/performance.md).
+    memoryMb: 512,
     // LedgerStore: get, claim (a conditional put), takeOver and update; RecipientStore.get.
     tables: { ledger: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, recipients: { items: ['GetItem'] } },
     secrets: ['villageWebhookSecret', 'stripeSecretKey'],

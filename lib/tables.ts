@@ -1,3 +1,5 @@
+import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
+
 /**
  * The gateway's tables, described once: the stack creates them in AWS and the local gateway
  * and the tests create the same ones in DynamoDB Local.
@@ -7,6 +9,19 @@ export interface KeyAttribute {
   type: 'S' | 'N';
 }
 
+export interface IndexDefinition {
+  name: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  /**
+   * The partition key is one of a few values (a status, a kind, a shard): the writes to this
+   * index spread over at most this many values, and each value is one partition (1,000 write
+   * units a second). Unset: about one value per item (an id), which spreads by itself. Read by
+   * the capacity model (`npm run bench -- --capacity`).
+   */
+  keyValues?: number;
+}
+
 export interface TableDefinition {
   /** Logical name; also the environment variable prefix (`LEDGER` → `LEDGER_TABLE`). */
   id: 'ledger' | 'recipients' | 'events' | 'records' | 'sources';
@@ -14,7 +29,7 @@ export interface TableDefinition {
   description: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
-  indexes: { name: string; partitionKey: KeyAttribute; sortKey?: KeyAttribute }[];
+  indexes: IndexDefinition[];
   /** Items expire (TTL) on this attribute, in unix seconds. */
   timeToLiveAttribute?: string;
   /** Holds records of money: deletion protection, and retained when the stack is deleted. */
@@ -29,7 +44,8 @@ export const TABLES: readonly TableDefinition[] = [
     partitionKey: { name: 'cashOutId', type: 'S' },
     indexes: [
       { name: 'byStripeObjectId', partitionKey: { name: 'stripeObjectId', type: 'S' } },
-      { name: 'byStatus', partitionKey: { name: 'status', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' } },
+      // `<status>#<n>`: a status's writes spread over STATUS_SHARDS key values (read back by itemsByStatus).
+      { name: STATUS_INDEX, partitionKey: { name: 'statusShard', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' }, keyValues: STATUS_SHARDS },
     ],
     moneyRecords: true,
   },
@@ -56,7 +72,8 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'Provider objects (payment transactions, refunds, disputes, Just Wallet payouts, fundings, quotes), keyed by their own id and kind.',
     partitionKey: { name: 'id', type: 'S' },
     sortKey: { name: 'kind', type: 'S' },
-    indexes: [{ name: 'byKindStatus', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'status', type: 'S' } }],
+    // Every payment transaction of the Stripe route has the same kind: one key value.
+    indexes: [{ name: 'byKindStatus', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'status', type: 'S' }, keyValues: 1 }],
     moneyRecords: true,
   },
   {

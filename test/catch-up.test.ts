@@ -3,6 +3,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledItem } from '../functions/reconcile/decide.js';
 import { connectedAccountsWithCashOuts } from '../functions/catch-up/accounts.js';
 import { MAX_TYPES_PER_CALL } from '../functions/catch-up/catch-up.js';
+import { statusShard } from '../functions/shared/status-index.js';
 import { makeCatchUpHandler } from '../functions/catch-up/handler.js';
 import { HANDLED_EVENT_TYPES } from '../functions/stripe-events/schemas.js';
 import { catchUpHarness, type CatchUpHarness } from './support/catch-up.js';
@@ -206,6 +207,8 @@ describe('the connected accounts catch-up lists', () => {
   const item = (cashOutId: string, fields: Partial<ReconciledItem>): ReconciledItem => ({
     cashOutId, status: 'paid', mode: 'payout', destinationEmail: 'a@example.com', amount: '1.00', currency: 'USD', amountMinor: 100, fingerprint: 'f',
     stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0, createdAt: fields.updatedAt ?? '', updatedAt: '', payload: '{}', ...fields,
+    // Written with the status, as every ledger writer does: the index by status is sharded.
+    statusShard: statusShard(cashOutId, fields.status ?? 'paid'),
   });
   const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
 

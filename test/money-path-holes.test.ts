@@ -13,7 +13,7 @@ import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { ConfigError } from '../functions/shared/errors.js';
 import { LedgerStore } from '../functions/shared/ledger.js';
 import { staticSecret } from '../functions/shared/secrets.js';
-import { makeStripe } from '../functions/shared/stripe.js';
+import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { stripeFromSecret } from '../functions/shared/wiring.js';
 import { moveMoney } from '../functions/village-cash-out/move-money.js';
 import { villageDepsFromEnv } from '../functions/village-cash-out/wiring.js';

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledItem } from '../functions/reconcile/decide.js';
+import { statusFields } from '../functions/shared/status-index.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
 
 const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
@@ -43,7 +44,8 @@ beforeAll(async () => {
       operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, updatedAt: new Date(now - 5 * 60_000).toISOString(),
     }),
   ];
-  for (const each of items) await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: each }));
+  // Stored as the ledger's writers store them: with the status's shard key.
+  for (const each of items) await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: { ...each, ...statusFields(each.cashOutId, each.status) } }));
 });
 afterAll(() => tables.db.destroy());
 

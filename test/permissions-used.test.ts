@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { connectedAccountsWithCashOuts } from '../functions/catch-up/accounts.js';
 import { reconcile } from '../functions/reconcile/reconcile.js';
 import { ReconcileStore } from '../functions/reconcile/store.js';
 import { stripeMoney } from '../functions/reconcile/stripe-money.js';
 import { staticSecret } from '../functions/shared/secrets.js';
+import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
 import { stripeFromSecret } from '../functions/shared/wiring.js';
+import { CATCH_UP_TABLE_ACCESS } from '../lib/catch-up.js';
 import type { TableAccess } from '../lib/grants.js';
 import { RECONCILE_LEDGER_ACCESS } from '../lib/reconciliation.js';
 import { route } from '../lib/routes.js';
@@ -149,8 +152,17 @@ describe('the calls each function makes are all granted to it', () => {
       }),
     );
     expect(summary.items.some((item) => item.cashOutId === lost.cash_out_id)).toBe(true);
-    expect(calls.calls.some((call) => call.index === 'byStatus')).toBe(true);
+    expect(calls.calls.some((call) => call.index === STATUS_INDEX)).toBe(true);
     expect(notGranted(calls.calls, { ledger: RECONCILE_LEDGER_ACCESS })).toEqual([]);
+  });
+
+  test('the catch-up job: the connected accounts with cash-outs, read through every shard of the index by status', async () => {
+    expect((await village.send(cashOut())).statusCode).toBe(200);
+    calls.calls.length = 0;
+    const accounts = await calls.during(() => connectedAccountsWithCashOuts(village.tables.db, village.tables.names.ledger, Math.floor(Date.now() / 1000) - 3600));
+    expect(accounts).toContain('acct_1Ada');
+    expect(calls.calls.filter((call) => call.index === STATUS_INDEX).length).toBeGreaterThanOrEqual(STATUS_SHARDS);
+    expect(notGranted(calls.calls, CATCH_UP_TABLE_ACCESS)).toEqual([]);
   });
 
   test('a call outside the grants is reported', () => {

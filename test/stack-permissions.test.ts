@@ -50,10 +50,10 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     '*': XRAY,
   },
   // The same as stripe-events for applying events, plus: the connected accounts with cash-outs
-  // (ledger byStatus), and listing the sources (a query on the sources table's own key).
+  // (ledger byStatusShard), and listing the sources (a query on the sources table's own key).
   'catch-up': {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    'index ledger/byStatus': ['dynamodb:Query'],
+    'index ledger/byStatusShard': ['dynamodb:Query'],
     'index ledger/byStripeObjectId': ['dynamodb:Query'],
     'table recipients': ['dynamodb:UpdateItem'],
     'index recipients/byAccountId': ['dynamodb:Query'],
@@ -64,10 +64,10 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
   },
-  // ReconcileStore: get, candidates through byStatus, conditional updates; never a put.
+  // ReconcileStore: get, candidates through byStatusShard, conditional updates; never a put.
   reconcile: {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-    'index ledger/byStatus': ['dynamodb:Query'],
+    'index ledger/byStatusShard': ['dynamodb:Query'],
     'secret stripeSecretKey': READ_SECRET,
     '*': XRAY,
   },

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { LedgerItem } from '../functions/shared/ledger.js';
+import { itemsByStatus } from '../functions/shared/status-index.js';
 import { STRIPE_CONNECT_SECRET, seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeEventJson, type StripeHarness } from './support/stripe-events.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
@@ -124,10 +125,9 @@ describe('a payout that fails after Village was told 200', () => {
     expect(alert).toMatchObject({ level: 'ERROR', cashOutId, stripeObjectId: payoutId, failureCode: 'account_closed' });
     expect(JSON.stringify(stripe.logs)).not.toContain('ada@example.com');
 
-    const failedCashOuts = await village.tables.db.send(
-      new QueryCommand({ TableName: village.tables.names.ledger, IndexName: 'byStatus', KeyConditionExpression: '#s = :failed', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':failed': 'failed' } }),
-    );
-    expect(failedCashOuts.Items?.map((item) => item.cashOutId)).toContain(cashOutId);
+    const failedCashOuts: string[] = [];
+    for await (const item of itemsByStatus<LedgerItem>(village.tables.db, { tableName: village.tables.names.ledger, status: 'failed' })) failedCashOuts.push(item.cashOutId);
+    expect(failedCashOuts).toContain(cashOutId);
   });
 });
 

@@ -25,6 +25,14 @@ export interface RouteBench {
   request(n: number): SignedRequest;
   /** What the route needs besides the shared context; the Village route's recipients, say. */
   notes: string[];
+  /** Time spent inside Stripe calls (the SDK's own `elapsed` per request), for routes that call Stripe. */
+  stripeTime?: StripeTime;
+}
+
+/** Milliseconds spent waiting on Stripe, and how many calls, summed since the route was set up. */
+export interface StripeTime {
+  ms: number;
+  calls: number;
 }
 
 /** How the benchmark builds one route; one per route id in bench/routes/index.ts. */

@@ -1,5 +1,6 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TERMINAL_LEDGER_STATUSES, type LedgerStatus } from '../shared/ledger.js';
+import { itemsByStatus } from '../shared/status-index.js';
 
 /** Statuses a payout can still move from: Stripe may yet send events about them, however old. */
 const OPEN: readonly LedgerStatus[] = ['processing', 'unknown', 'pending', 'in_transit'];
@@ -10,7 +11,7 @@ export const SETTLED_MARGIN_SECONDS = 7 * 86_400;
 /**
  * The connected accounts whose payout-mode cash-outs may have Stripe events in the window:
  * those with a cash-out still open, and those with one updated since the window began (less
- * a margin). Through the ledger's `byStatus` index, no scan. (Transfers are the platform's own
+ * a margin). Through the ledger's index by status (itemsByStatus), no scan. (Transfers are the platform's own
  * events, listed without `Stripe-Account`.)
  */
 export async function connectedAccountsWithCashOuts(db: DynamoDBDocumentClient, ledgerTable: string, sinceSeconds: number): Promise<string[]> {
@@ -18,23 +19,15 @@ export async function connectedAccountsWithCashOuts(db: DynamoDBDocumentClient, 
   const accounts = new Set<string>();
   for (const status of [...OPEN, ...TERMINAL_LEDGER_STATUSES]) {
     const open = OPEN.includes(status);
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await db.send(
-        new QueryCommand({
-          TableName: ledgerTable,
-          IndexName: 'byStatus',
-          KeyConditionExpression: open ? '#status = :status' : '#status = :status AND updatedAt >= :since',
-          FilterExpression: '#mode = :payout AND attribute_exists(accountId)',
-          ProjectionExpression: 'accountId',
-          ExpressionAttributeNames: { '#status': 'status', '#mode': 'mode' },
-          ExpressionAttributeValues: { ':status': status, ':payout': 'payout', ...(open ? {} : { ':since': updatedSince }) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of (page.Items ?? []) as { accountId: string }[]) accounts.add(item.accountId);
-      start = page.LastEvaluatedKey;
-    } while (start);
+    const items = itemsByStatus<{ accountId: string; updatedAt: string }>(db, {
+      tableName: ledgerTable,
+      status,
+      ...(open ? {} : { after: updatedSince }),
+      filter: '#mode = :payout AND attribute_exists(accountId)',
+      names: { '#mode': 'mode' },
+      values: { ':payout': 'payout' },
+    });
+    for await (const item of items) accounts.add(item.accountId);
   }
   return [...accounts].sort();
 }

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
 import { makeDocumentClient } from '../shared/dynamodb.js';
-import { makeStripe } from '../shared/stripe.js';
+import { makeStripe } from '../shared/stripe-sdk.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
 import { HANDLED_EVENT_TYPES } from '../stripe-events/schemas.js';

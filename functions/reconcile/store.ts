@@ -1,6 +1,7 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 import type { StoredAnswer } from '../shared/ledger.js';
+import { itemsByStatus, statusFields, type StatusQuery } from '../shared/status-index.js';
 import type { ReconciledItem, ReconciledStatus, ReconcileSettings } from './decide.js';
 
 /**
@@ -28,8 +29,8 @@ export interface ListOptions {
 }
 
 /**
- * The ledger as reconciliation and the operator view see it: selection through the byStatus
- * index (no scans), and conditional writes that only land on the state that was read.
+ * The ledger as reconciliation and the operator view see it: selection through the index by
+ * status (itemsByStatus: no scans), and conditional writes that only land on the state that was read.
  */
 export class ReconcileStore {
   constructor(
@@ -57,7 +58,7 @@ export class ReconcileStore {
   async candidates(now: number, selection: Selection, limit: number): Promise<ReconciledItem[]> {
     const iso = (ms: number) => new Date(ms).toISOString();
     const notWithOperator = 'attribute_not_exists(needsOperator)';
-    const groups: QueryCommandInput[][] = [
+    const groups: StatusQuery[][] = [
       (['pending', 'in_transit', 'paid'] as const).map((status) =>
         this.byStatus(status, {
           after: iso(now - selection.lookbackMs),
@@ -79,7 +80,7 @@ export class ReconcileStore {
     for (const queries of groups) {
       const found: ReconciledItem[] = [];
       for (const query of queries) {
-        for await (const item of this.query(query)) {
+        for await (const item of itemsByStatus<ReconciledItem>(this.db, query)) {
           found.push(item);
           if (found.length >= MAX_GROUP_READ) break;
         }
@@ -110,7 +111,7 @@ export class ReconcileStore {
     const items: ReconciledItem[] = [];
     for (const each of status ? [status] : ALL_STATUSES) {
       let count = 0;
-      for await (const item of this.query({ ...this.byStatus(each, { after: since }), ScanIndexForward: false })) {
+      for await (const item of itemsByStatus<ReconciledItem>(this.db, { ...this.byStatus(each, { after: since }), newestFirst: true })) {
         items.push(item);
         if ((count += 1) >= limit) break;
       }
@@ -159,7 +160,7 @@ export class ReconcileStore {
   }
 
   private async write(cashOutId: string, fields: ReconcileFields, guard: Guard): Promise<boolean> {
-    const entries = Object.entries(fields).filter(([, value]) => value !== undefined);
+    const entries = Object.entries({ ...fields, ...(fields.status ? statusFields(cashOutId, fields.status) : {}) }).filter(([, value]) => value !== undefined);
     const names: Record<string, string> = { ...guard.names };
     const values: Record<string, unknown> = { ...guard.values };
     const sets: string[] = [];
@@ -191,33 +192,8 @@ export class ReconcileStore {
     }
   }
 
-  private byStatus(status: ReconciledStatus, range: { before?: string; after?: string; filter?: string; values?: Record<string, unknown> }): QueryCommandInput {
-    const key = ['#status = :status'];
-    const values: Record<string, unknown> = { ':status': status, ...range.values };
-    if (range.before) {
-      key.push('updatedAt <= :before');
-      values[':before'] = range.before;
-    } else if (range.after) {
-      key.push('updatedAt >= :after');
-      values[':after'] = range.after;
-    }
-    return {
-      TableName: this.tableName,
-      IndexName: 'byStatus',
-      KeyConditionExpression: key.join(' AND '),
-      FilterExpression: range.filter,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: values,
-    };
-  }
-
-  private async *query(input: QueryCommandInput): AsyncGenerator<ReconciledItem> {
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      yield* (page.Items ?? []) as ReconciledItem[];
-      start = page.LastEvaluatedKey;
-    } while (start);
+  private byStatus(status: ReconciledStatus, range: { before?: string; after?: string; filter?: string; values?: Record<string, unknown> }): StatusQuery {
+    return { tableName: this.tableName, status, ...range };
   }
 }
 

@@ -3,6 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { within } from './deadline.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
 import type { MoveKind } from './money.js';
+import { statusFields } from './status-index.js';
 
 /**
  * The cash-out ledger: one item per Village cash-out, keyed by `cashOutId`, its state in
@@ -30,6 +31,8 @@ export interface StoredAnswer {
 export interface LedgerItem {
   cashOutId: string;
   status: LedgerStatus;
+  /** `<status>#<shard>`, written with every status: the partition key of the byStatusShard index (status-index.ts). */
+  statusShard?: string;
   mode: MoveKind;
   destinationEmail: string;
   amount: string;
@@ -74,7 +77,7 @@ export interface LedgerItem {
   amountReversed?: number;
 }
 
-export type NewLedgerItem = Omit<LedgerItem, 'status' | 'attempts' | 'updatedAt'>;
+export type NewLedgerItem = Omit<LedgerItem, 'status' | 'statusShard' | 'attempts' | 'updatedAt'>;
 
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 
@@ -97,7 +100,7 @@ export class LedgerStore {
 
   /** The idempotency claim: a conditional put, so exactly one invocation owns a cash-out. */
   async claim(fields: NewLedgerItem, options: { timeoutMs?: number } = {}): Promise<ClaimResult> {
-    const item: LedgerItem = { ...fields, status: 'processing', attempts: 1, updatedAt: fields.createdAt };
+    const item: LedgerItem = { ...fields, ...statusFields(fields.cashOutId, 'processing'), attempts: 1, updatedAt: fields.createdAt };
     try {
       const command = new PutCommand({
         TableName: this.tableName,
@@ -205,7 +208,7 @@ export class LedgerStore {
     conditionValues: Record<string, unknown>,
     options: { timeoutMs?: number },
   ): Promise<{ written: boolean; current?: LedgerItem }> {
-    const entries = Object.entries({ ...fields, updatedAt: now.toISOString() }).filter(([, value]) => value !== undefined);
+    const entries = Object.entries({ ...fields, ...(fields.status ? statusFields(cashOutId, fields.status) : {}), updatedAt: now.toISOString() }).filter(([, value]) => value !== undefined);
     const command = new UpdateCommand({
       TableName: this.tableName,
       Key: { cashOutId },

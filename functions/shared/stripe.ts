@@ -1,29 +1,13 @@
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { within } from './deadline.js';
 
+/** The SDK itself is loaded only where a Stripe call is made (stripe-sdk.ts, imported on first use). */
 export type StripeClient = Stripe;
 
 export interface StripeOptions {
   /** The SDK's own retries; 0 (the default) for callers that retry with their own key and deadline. */
   maxNetworkRetries?: number;
   timeoutMs?: number;
-}
-
-/**
- * The real SDK, pointed at api.stripe.com or, when STRIPE_API_BASE is set, at a local
- * stand-in. Automatic retries are off unless asked for: callers that move money retry with
- * their own idempotency key and their own deadline.
- */
-export function makeStripe(secretKey: string, apiBase?: string, options: StripeOptions = {}): StripeClient {
-  const base = apiBase ? new URL(apiBase) : undefined;
-  return new Stripe(secretKey, {
-    maxNetworkRetries: options.maxNetworkRetries ?? 0,
-    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
-    telemetry: false,
-    ...(base
-      ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' }
-      : {}),
-  });
 }
 
 /** Stripe's error, as the SDK raises it, reduced to what deciding a retry needs. */

@@ -1,6 +1,6 @@
 import { ConfigError } from './errors.js';
 import type { SecretSource } from './secrets.js';
-import { makeStripe, stripeModeOfKey, type StripeClient, type StripeMode, type StripeOptions } from './stripe.js';
+import { stripeModeOfKey, type StripeClient, type StripeMode, type StripeOptions } from './stripe.js';
 
 /** Kept here too so existing imports keep working; it lives in its own module (no Stripe SDK). */
 export { secretFromEnv } from './secret-from-env.js';
@@ -23,7 +23,11 @@ export function stripeFromSecret(key: SecretSource, apiBase?: string, options: S
     if (expectedMode && mode !== expectedMode) {
       throw new ConfigError(`The Stripe key is a ${mode}-mode key but STRIPE_MODE is ${expectedMode}: deploy with -c stripeMode=${mode}, or store a ${expectedMode}-mode key.`);
     }
-    if (cached?.key !== current) cached = { key: current, client: makeStripe(current, apiBase, clientOptions) };
+    if (cached?.key !== current) {
+      // The SDK is loaded here, on the first Stripe call, not when the function starts.
+      const { makeStripe } = await import('./stripe-sdk.js');
+      cached = { key: current, client: makeStripe(current, apiBase, clientOptions) };
+    }
     return cached.client;
   };
 }

@@ -1,6 +1,7 @@
 import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
 import { LedgerStore, type LedgerItem } from '../shared/ledger.js';
+import { statusFields } from '../shared/status-index.js';
 import { MONEY_MOVEMENT, orderingCondition } from './lifecycles.js';
 
 export type MovementStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'reversed';
@@ -59,7 +60,7 @@ export class LedgerEvents {
   async apply(change: LedgerChange, now: Date): Promise<LedgerChangeResult> {
     const ordering = orderingCondition(MONEY_MOVEMENT, change.status, change.event.created, ['unknown']);
     const assignments: Record<string, unknown> = {
-      status: change.status,
+      ...statusFields(change.cashOutId, change.status),
       lastEventCreated: change.event.created,
       lastEventId: change.event.id,
       lastEventType: change.event.type,

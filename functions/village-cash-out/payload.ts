@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { email, looseObject, maxLength, pipe, string, trim } from 'zod/mini';
 import { ValidationError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hmac.js';
 import { parseJsonExact, type JsonValue } from '../shared/json.js';
@@ -11,10 +11,10 @@ export const DEFAULT_ID_FIELDS = ['cash_out_id', 'cashout_id', 'id', 'transactio
 const CASH_OUT_ID = /^[A-Za-z0-9_.:@-]{1,200}$/;
 
 /** Numbers arrive as their exact text (see parseJsonExact), so `amount` is always a string here. */
-const Payload = z.looseObject({
-  destination_email: z.string().trim().max(320).pipe(z.email()),
-  amount: z.string(),
-  currency: z.string(),
+const Payload = looseObject({
+  destination_email: pipe(string().check(trim(), maxLength(320)), email()),
+  amount: string(),
+  currency: string(),
 });
 
 export interface CashOutRequest {

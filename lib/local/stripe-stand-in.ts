@@ -72,6 +72,8 @@ export class StripeStandIn {
   private readonly sockets = new Set<import('node:net').Socket>();
   /** Unknown accounts exist and can be paid unless this is false. */
   openAccounts = true;
+  /** Every request waits this long before it is handled, like a call across the internet to Stripe (the benchmark's `--stripe-latency`). */
+  latencyMs = 0;
   url = '';
 
   async start(port = 0): Promise<string> {
@@ -121,6 +123,7 @@ export class StripeStandIn {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const method = req.method ?? 'GET';
     const path = url.pathname;
+    if (this.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.latencyMs).unref());
     const raw = method === 'GET' || method === 'DELETE' ? url.searchParams.toString() : Buffer.concat(chunks).toString('utf8');
     const params = parseForm(raw);
     const idempotencyKey = headerValue(req, 'idempotency-key');

@@ -81,7 +81,9 @@ export async function crashedClaim(h: VillageHarness, { stripeCalled, stripeMark
 /**
  * Waits until the Stripe stand-in has had no request for a moment. An attempt cut off at its
  * time bound may still be sent a few milliseconds later (the Stripe SDK cannot abort it): with
- * the same idempotency key, so harmless, but it must not reach the next step of a test.
+ * the same idempotency key, so harmless, but it must not reach the next step of a test. A
+ * second of quiet: on a loaded machine (2 shared cores) a stray came after 250 ms and reached
+ * the next step (a payout created after the faults were cleared).
  */
 export async function strayRequestsLanded(h: VillageHarness, quietMs = 1000): Promise<void> {
   let seen = -1;
