@@ -9,6 +9,8 @@ import { GatewayFunction } from './gateway-function.js';
 export interface ReconciliationProps {
   ledger: ITableV2;
   stripeSecretKey: ISecret;
+  /** Where the job writes down its decisions (append-only: PutItem only). */
+  history?: ITableV2;
   /** How often the job runs; else the `reconcileRateMinutes` context value; else 15. */
   rateMinutes?: number;
   /** Extra settings (RECONCILE_* in functions/reconcile/config.ts). */
@@ -49,6 +51,10 @@ export class Reconciliation extends Construct {
       },
     });
     props.ledger.grant(this.fn, ...RECONCILE_LEDGER_ACTIONS);
+    if (props.history) {
+      this.fn.addEnvironment('HISTORY_TABLE', props.history.tableName);
+      props.history.grant(this.fn, 'dynamodb:PutItem');
+    }
     props.stripeSecretKey.grantRead(this.fn);
 
     this.rule = new Rule(this, 'Schedule', {

@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
 import { makeDocumentClient } from '../shared/dynamodb.js';
+import { HistoryStore } from '../shared/history.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
 import { reconcileConfig } from './config.js';
@@ -40,6 +41,7 @@ export function reconcileDepsFromEnv(env: Env, telemetry: { logger: Logger; metr
       unansweredMoneyMoved: config.RECONCILE_UNANSWERED_MONEY_MOVED,
     },
     maxItems: config.RECONCILE_MAX_ITEMS,
+    history: config.HISTORY_TABLE ? new HistoryStore(db, config.HISTORY_TABLE) : undefined,
     onCounts: (counts) => {
       for (const [outcome, count] of Object.entries(counts)) {
         telemetry.metrics?.addMetric(METRIC_NAMES[outcome as keyof typeof METRIC_NAMES], MetricUnit.Count, count);

@@ -50,6 +50,8 @@ export interface LedgerItem {
   stripeObjectType?: 'payout' | 'transfer';
   /** The answer Village was given; a duplicate delivery gets the same one. */
   answer?: StoredAnswer;
+  /** When that answer was recorded (items from before this field have only `updatedAt`). */
+  answeredAt?: string;
   reason?: string;
   failureCode?: string;
   failureMessage?: string;

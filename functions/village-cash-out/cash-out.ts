@@ -235,7 +235,7 @@ async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, st
   const now = new Date(deps.clock.now());
   for (let attempt = 1; attempt <= 3; attempt += 1) {
     try {
-      const written = await deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result }, now);
+      const written = await deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result, answeredAt: now.toISOString() }, now);
       if (!written) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
       return result;
     } catch (error) {

@@ -4,6 +4,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { startLocalEnvironment, type LocalEnvironment } from '../../lib/local/environment.js';
 import { SECRETS } from '../../lib/secrets.js';
+import { TABLES } from '../../lib/tables.js';
 
 /**
  * The whole local gateway (`npm start`'s code) on a free port, against the run's DynamoDB
@@ -13,7 +14,7 @@ export async function startTestGateway(): Promise<LocalEnvironment & { secret(en
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   for (const secret of SECRETS) delete process.env[secret.env];
   delete process.env.STRIPE_API_BASE;
-  for (const name of ['LEDGER_TABLE', 'RECIPIENTS_TABLE', 'EVENTS_TABLE', 'RECORDS_TABLE']) delete process.env[name];
+  for (const table of TABLES) delete process.env[table.env];
   const local = await startLocalEnvironment({ port: 0, tablePrefix: `h${randomBytes(4).toString('hex')}` });
   const db = makeDocumentClient({ endpoint: local.dynamoEndpoint });
   return {
