@@ -7,7 +7,7 @@ import type { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
 import { ROUTES } from './routes.js';
 import { SECRETS } from './secrets.js';
-import { TABLES, type TableDefinition } from './tables.js';
+import { TABLES, tableOutputName, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
@@ -59,7 +59,7 @@ export class GatewayStack extends Stack {
         })),
       });
       this.tables.set(definition.id, table);
-      new CfnOutput(this, `${pascal(definition.id)}TableName`, { value: table.tableName, description: definition.description });
+      new CfnOutput(this, tableOutputName(definition.id), { value: table.tableName, description: definition.description });
     }
 
     for (const definition of SECRETS) {

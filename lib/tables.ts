@@ -89,6 +89,9 @@ export const TABLES: readonly TableDefinition[] = [
   },
 ];
 
+/** The stack output that names a table (`LedgerTableName`…): the console and commands read them with `--stack`. */
+export const tableOutputName = (id: TableDefinition['id']): string => `${id[0]!.toUpperCase()}${id.slice(1)}TableName`;
+
 export function tableDefinition(id: TableDefinition['id']): TableDefinition {
   const table = TABLES.find((candidate) => candidate.id === id);
   if (!table) throw new Error(`No table ${id}`);
