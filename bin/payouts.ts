@@ -1,16 +1,24 @@
 import { parseArgs } from 'node:util';
+import { acknowledge } from '../functions/operator/acknowledge.js';
+import { parseTimeInput } from '../functions/operator/time.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
+import { HttpError } from '../functions/shared/errors.js';
 import { maskEmail } from '../functions/shared/redact.js';
+import { Logger } from '../functions/shared/telemetry.js';
+import { connectOperator, resolveTarget } from '../lib/operator-target.js';
 
 /**
  * `npm run payouts -- show <cashOutId> | list [--status S] [--since T]`: where is cash-out X?
  * Against the local ledger (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000) or a deployed
  * one (`--table`, AWS credentials from the usual chain). `--json` prints the items as stored.
+ * `ack <cashOutId> --note "…"` acknowledges a cash-out that needs attention, recorded with
+ * who (`local`, or with `--stack` the AWS identity), when and the note.
  */
 const usage =
-  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N]  [--table NAME] [--endpoint URL] [--region R] [--json]\n' +
+  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N]  [--table NAME [--endpoint URL] | --stack NAME] [--region R] [--json]\n' +
+  '       npm run payouts -- ack <cashOutId> --note "what you found and did" [--stack NAME --region R]\n' +
   `  statuses: ${ALL_STATUSES.join(', ')}`;
 
 function parse() {
@@ -26,6 +34,8 @@ function parse() {
       since: { type: 'string' },
       limit: { type: 'string' },
       attention: { type: 'boolean' },
+      note: { type: 'string' },
+      stack: { type: 'string' },
     },
   });
 }
@@ -36,14 +46,11 @@ class UsageError extends Error {
 
 /** `90m`, `24h`, `7d` ago, or an ISO date/time. */
 function sinceTime(value: string): string {
-  const relative = /^(\d+)([mhd])$/.exec(value);
-  if (relative) {
-    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000 }[relative[2] as 'm' | 'h' | 'd'];
-    return new Date(Date.now() - Number(relative[1]) * unit).toISOString();
+  try {
+    return parseTimeInput(value, '--since', Date.now());
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new UsageError(`--since must be like 90m, 24h, 7d or an ISO date/time, not "${value}".`);
-  return new Date(time).toISOString();
 }
 
 const needsAttention = (item: ReconciledItem) => Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid);
@@ -96,12 +103,29 @@ try {
 const { positionals, values } = parsed;
 const [command, cashOutId] = positionals;
 const endpoint = values.endpoint ?? (values.table ? undefined : (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000'));
-const tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
-const store = new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
+let tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
+
+/** The ledger: `--table`, a stack's (`--stack`), or the local one. */
+async function ledgerStore(): Promise<ReconcileStore> {
+  if (values.stack) {
+    if (values.table || values.endpoint) throw new UsageError('Give --stack or --table, not both.');
+    const target = await resolveTarget({ stack: values.stack, region: values.region });
+    tableName = target.tables.ledger;
+    return new ReconcileStore(makeDocumentClient({ region: target.region }), tableName);
+  }
+  return new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
+}
 
 try {
-  if (command === 'show' && cashOutId) {
-    const item = await store.get(cashOutId);
+  if (command !== 'ack' && values.note !== undefined) throw new UsageError('--note goes with ack.');
+  if (command === 'ack' && cashOutId) {
+    if (values.table || values.endpoint) throw new UsageError('ack works on the local tables, or a stack\'s with --stack NAME (it writes the history table too).');
+    if (!values.note?.trim()) throw new UsageError('ack needs --note "…": what you found, and what you did or will do.');
+    const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger: new Logger({ serviceName: 'payouts', logLevel: 'WARN' }) });
+    const { acknowledgement } = await acknowledge(cashOutId, values.note, deps);
+    console.log(`Acknowledged cash-out ${cashOutId} (${acknowledgement.reasons.join(', ')}) as ${acknowledgement.by} at ${acknowledgement.at} on ${target.description}.`);
+  } else if (command === 'show' && cashOutId) {
+    const item = await (await ledgerStore()).get(cashOutId);
     if (!item) {
       console.error(`No cash-out ${cashOutId} in ${tableName}.`);
       process.exit(1);
@@ -113,7 +137,7 @@ try {
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number, at least 1.');
     const since = values.since === undefined ? undefined : sinceTime(values.since);
-    let items = await store.list({ status, since, limit: values.attention ? 10_000 : limit });
+    let items = await (await ledgerStore()).list({ status, since, limit: values.attention ? 10_000 : limit });
     if (values.attention) items = items.filter(needsAttention).slice(0, limit);
     if (values.json) console.log(JSON.stringify(items, null, 2));
     else if (items.length === 0) console.log(`No cash-outs${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''}${values.attention ? ' needing attention' : ''} in ${tableName}.`);
@@ -123,7 +147,7 @@ try {
     process.exit(2);
   }
 } catch (error) {
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || (error instanceof HttpError && error.statusCode === 400)) {
     console.error(`${error.message}\n${usage}`);
     process.exit(2);
   }

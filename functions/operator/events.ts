@@ -10,6 +10,9 @@ export type Provider = (typeof PROVIDERS)[number];
 /** `unapplied`: stored but never applied (deferred, or its delivery crashed). */
 export const UNAPPLIED = 'unapplied';
 
+/** Outcomes a filter may ask for: the two routes' words (Stripe's, then Just Wallet's), and events never applied. */
+export const EVENT_OUTCOMES = ['applied', 'stale', 'ignored', 'anomaly', 'outdated', 'duplicate', 'ignored_type', 'ignored_status', UNAPPLIED] as const;
+
 export interface EventFilter {
   provider?: Provider;
   /** A type, or a prefix ending in `.` or `*` (`payout.`, `quote_*`). */
@@ -129,7 +132,7 @@ function eventFilterExpression(filter: EventFilter): { expression?: string; name
   }
   if (filter.outcome === UNAPPLIED) parts.push('attribute_not_exists(appliedAt)');
   else if (filter.outcome) {
-    if (!/^[a-z_]+$/.test(filter.outcome)) throw new ValidationError('bad_filter', `"${filter.outcome}" is not an outcome.`);
+    if (!(EVENT_OUTCOMES as readonly string[]).includes(filter.outcome)) throw new ValidationError('bad_filter', `"${filter.outcome}" is not an outcome (${EVENT_OUTCOMES.join(', ')}).`);
     values[':outcome'] = filter.outcome;
     parts.push('outcome = :outcome');
   }

@@ -38,6 +38,16 @@ export interface ReplayResult {
 const CHANGES = new Set(['applied', 'anomaly', 'outdated']);
 
 /**
+ * Whether state moved. The apply code reports each move as `<what>: <from> → <to>`; an event
+ * applied again to the state it set (`paid → paid`) rewrites the same state, which is no change.
+ */
+function changedState(answer: ReplayAnswer): boolean {
+  if (!CHANGES.has(answer.outcome)) return false;
+  const moves = [...(answer.detail ?? '').matchAll(/: (\S+) → (\S+?)(?=;|$)/g)];
+  return moves.length === 0 || moves.some(([, from, to]) => from !== to);
+}
+
+/**
  * Replays one stored event through the route's own apply code (see replayStripeEvent and
  * replayJustWalletEvent), or, as a dry run, shows what it would change and writes nothing.
  * A replay (not a dry run) is written into the history table with who, when and the note.
@@ -51,7 +61,7 @@ export async function replayEvent(eventKey: string, tools: ReplayTools, options:
   } catch (error) {
     answer = { outcome: 'error', detail: (error as Error).message };
   }
-  const result: ReplayResult = { eventKey, provider: stored.provider, type: stored.type, ...answer, changed: CHANGES.has(answer.outcome), dryRun: options.dryRun };
+  const result: ReplayResult = { eventKey, provider: stored.provider, type: stored.type, ...answer, changed: changedState(answer), dryRun: options.dryRun };
   if (!options.dryRun) {
     await tools.history.append(
       eventSubject(eventKey),

@@ -64,11 +64,29 @@ export function describeResult(item: ItemResult): string {
     case 'unchanged':
       return `checked at Stripe: still ${item.to ?? item.from}${object}`;
     case 'planned':
-      return `would ${item.reason.replace(':', ': ')}${item.to ? ` → ${item.to}` : ''}${object}`;
+      return plannedText(item, object);
     case 'conflict':
       return `nothing written: the item changed while it was being reconciled (${item.reason})`;
     default:
       return `${item.outcome.replace('_', ' ')}: ${item.reason}`;
+  }
+}
+
+function plannedText(item: ItemResult, object: string): string {
+  const [action, reason] = item.reason.split(':', 2);
+  switch (action) {
+    case 'record':
+      return `would record ${item.from} → ${item.to ?? item.from} (${reason})${object}`;
+    case 'operator':
+      return `would raise it to an operator: ${reason}${object}`;
+    case 'cancel_payout':
+      return `would cancel the payout at Stripe${object}: Village was not told it was paid`;
+    case 'reverse_transfer':
+      return `would reverse the transfer at Stripe${object}: Village was not told it was paid`;
+    case 'still_open_at_stripe':
+      return `would only note the check: Stripe still has it ${item.from}${object}`;
+    default:
+      return `would ${item.reason}${object}`;
   }
 }
 

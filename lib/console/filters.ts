@@ -1,5 +1,5 @@
 import type { CashOutFilter } from '../../functions/operator/cash-outs.js';
-import { PROVIDERS, type EventFilter, type Provider } from '../../functions/operator/events.js';
+import { EVENT_OUTCOMES, PROVIDERS, type EventFilter, type Provider } from '../../functions/operator/events.js';
 import { RECORD_KINDS, type RecordKindName } from '../../functions/operator/records.js';
 import { parseTimeInput } from '../../functions/operator/time.js';
 import type { ReconciledStatus } from '../../functions/reconcile/decide.js';
@@ -36,7 +36,7 @@ export function cashOutFilter(query: Query, nowMs: number): CashOutFilter {
 export function eventFilter(query: Query, nowMs: number): EventFilter {
   const type = blank(query.type);
   if (type && !/^[A-Za-z0-9_.*-]+$/.test(type)) throw new ValidationError('bad_filter', `"${type}" is not an event type.`);
-  return { provider: oneOf<Provider>(query.provider, PROVIDERS, 'Provider'), type, outcome: blank(query.outcome), ...range(query, nowMs) };
+  return { provider: oneOf<Provider>(query.provider, PROVIDERS, 'Provider'), type, outcome: oneOf(query.outcome, EVENT_OUTCOMES, 'Outcome'), ...range(query, nowMs) };
 }
 
 export function recordFilter(query: Query): { kind: RecordKindName; status?: string } {

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import { PROVIDERS, UNAPPLIED, type EventRow, type StoredEvent } from '../../../functions/operator/events.js';
+import { EVENT_OUTCOMES, PROVIDERS, UNAPPLIED, type EventRow, type StoredEvent } from '../../../functions/operator/events.js';
 import { readableJson } from '../../../functions/operator/json-view.js';
 import type { Page } from '../../../functions/operator/paging.js';
 import type { BulkReplay, ReplayResult } from '../../../functions/operator/replay.js';
@@ -8,8 +8,6 @@ import { historyList, replayForm } from './cash-outs.js';
 import { badge, cashOutLink, eventLink, nextLink, time, unixTime, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 
-/** Outcomes a filter may ask for: the two routes' words, and events never applied. */
-export const OUTCOME_CHOICES = ['applied', 'stale', 'ignored', 'anomaly', 'outdated', 'duplicate', 'ignored_type', 'ignored_status', UNAPPLIED];
 
 type EventQuery = Record<'q' | 'provider' | 'type' | 'outcome' | 'from' | 'to', string | undefined>;
 
@@ -36,7 +34,7 @@ export function eventsPage(context: PageContext, view: { query: EventQuery; page
 <form method="get" action="/events" class="filters"><div class="grid">
 <label>Provider${select('provider', PROVIDERS)}</label>
 <label>Type<input name="type" value="${query.type ?? ''}" placeholder="payout.paid, or payout. for all"></label>
-<label>Outcome${select('outcome', OUTCOME_CHOICES)}</label>
+<label>Outcome${select('outcome', EVENT_OUTCOMES)}</label>
 <label>Received from<input name="from" value="${query.from ?? ''}" placeholder="24h, 2024-05-01"></label>
 <label>to<input name="to" value="${query.to ?? ''}" placeholder="2024-05-02T12:00"></label>
 </div><button type="submit">Filter</button> <a href="/events">Clear</a></form>`,
