@@ -49,7 +49,7 @@ export const awsLookup: AwsLookup = {
 };
 
 /**
- * Locally (no `stack`): the tables `npm start` created (LEDGER_TABLE… or `local-…`) in the
+ * Locally (no `stack`): the tables `npm start` created (LEDGER_TABLE…, or `<TABLE_PREFIX>-…`, default `local-…`) in the
  * DynamoDB at DYNAMODB_ENDPOINT (default http://127.0.0.1:8000), acting as `local`. With a
  * stack: its table names from its outputs, the operator's own AWS credentials (the usual
  * chain), and their identity as who acts; IAM is the authentication.
@@ -58,7 +58,7 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
   const env = options.env ?? process.env;
   if (!options.stack) {
     const endpoint = env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000';
-    const tables = Object.fromEntries(TABLES.map((table) => [table.id, env[table.env] ?? `local-${table.id}`])) as unknown as OperatorTables;
+    const tables = Object.fromEntries(TABLES.map((table) => [table.id, env[table.env] ?? `${env.TABLE_PREFIX ?? 'local'}-${table.id}`])) as unknown as OperatorTables;
     return { tables, endpoint, who: 'local', description: `DynamoDB Local at ${endpoint}`, local: true };
   }
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
@@ -103,7 +103,7 @@ export async function connectOperator(options: { stack?: string; region?: string
     await deps.cashOuts.get('operator-console-probe');
   } catch (error) {
     const hint = target.local ? ' Is the gateway running (npm start)?' : ' Do your AWS credentials allow reading it?';
-    throw new Error(`Cannot read the ledger table ${target.tables.ledger} (${target.description}): ${(error as Error).message}.${hint}`);
+    throw new Error(`Cannot read the ledger table ${target.tables.ledger} (${target.description}): ${(error as Error).message}.${hint}`, { cause: error });
   }
   return { target, deps };
 }

@@ -49,7 +49,8 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     '*',
     secureHeaders({
       contentSecurityPolicy: { defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
-      referrerPolicy: 'no-referrer',
+      // Same-origin: form posts carry their Origin (checked by the guard); nothing leaks to other sites.
+      referrerPolicy: 'same-origin',
       crossOriginResourcePolicy: 'same-origin',
     }),
   );
@@ -59,6 +60,8 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
   });
 
   app.get('/assets/console.js', (c) => c.body(settings.assets.js, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
+  // Browsers ask for one; the console has none.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
   app.get('/assets/console.css', (c) => c.body(settings.assets.css, 200, { 'content-type': 'text/css; charset=utf-8' }));
 
   app.get('/', async (c) => {
