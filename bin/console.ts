@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import { bundleAssets } from '../lib/console/assets.js';
+import { commandLine, refuse } from '../lib/command-line.js';
 import { startConsole } from '../lib/console/server.js';
 import { connectOperator } from '../lib/operator-target.js';
 import { Logger } from '../functions/shared/telemetry.js';
@@ -14,22 +14,9 @@ const usage =
   '  Locally: the tables of a running `npm start` (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000).\n' +
   "  --stack: a deployed stack's tables (from its outputs), with your AWS credentials; set STRIPE_SECRET_KEY to reconcile from the console.";
 
-let values: { stack?: string; region?: string; port?: string; help?: boolean };
-try {
-  ({ values } = parseArgs({ strict: true, options: { stack: { type: 'string' }, region: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }));
-} catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { values } = commandLine(usage, { stack: { type: 'string' }, region: { type: 'string' }, port: { type: 'string' } });
 const port = Number(values.port ?? process.env.CONSOLE_PORT ?? 4000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port (or CONSOLE_PORT) must be a port number, not "${values.port ?? process.env.CONSOLE_PORT}".\n${usage}`);
-  process.exit(2);
-}
+if (!Number.isInteger(port) || port < 0 || port > 65535) refuse(usage, `--port (or CONSOLE_PORT) must be a port number, not "${values.port ?? process.env.CONSOLE_PORT}".`);
 
 const logger = new Logger({ serviceName: 'operator-console', logLevel: 'WARN' });
 try {

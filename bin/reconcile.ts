@@ -1,10 +1,10 @@
-import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { decisionKey, hasAction, previewReconcile, reconcileNow } from '../functions/operator/reconcile-now.js';
 import { checkNote } from '../functions/operator/acknowledge.js';
 import { describeResult, reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { HttpError } from '../functions/shared/errors.js';
+import { commandLine, refuse as refuseWith } from '../lib/command-line.js';
 import { connectOperator, stripeForReconcile } from '../lib/operator-target.js';
 
 /**
@@ -20,35 +20,18 @@ const usage =
   'Usage: npm run reconcile -- [--dry-run] [--json] [--verbose] [--table NAME] [--endpoint URL] [--region R]\n' +
   '       npm run reconcile -- --cash-out <cashOutId> [--dry-run] [--note "…"] [--stack NAME --region R]\n' +
   '  Stripe: STRIPE_API_BASE=<URL> (the local stand-in npm start printed) or STRIPE_SECRET_KEY=sk_… / rk_…';
-let values: { table?: string; endpoint?: string; region?: string; json?: boolean; 'dry-run'?: boolean; verbose?: boolean; help?: boolean; 'cash-out'?: string; note?: string; stack?: string };
-try {
-  ({ values } = parseArgs({
-    strict: true,
-    options: {
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      json: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean' },
-      'cash-out': { type: 'string' },
-      note: { type: 'string' },
-      stack: { type: 'string' },
-    },
-  }));
-} catch (error) {
-  console.error(`${(error as Error).message}\n${usage}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
-const refuse = (message: string): never => {
-  console.error(`${message}\n${usage}`);
-  process.exit(2);
-};
+const { values } = commandLine(usage, {
+  table: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  'cash-out': { type: 'string' },
+  note: { type: 'string' },
+  stack: { type: 'string' },
+});
+const refuse = (message: string): never => refuseWith(usage, message);
 
 // Problems (needs operator, errors) are logged to stderr; --verbose adds every decision.
 const logger = new Logger({ serviceName: 'reconcile', logLevel: values.verbose ? 'INFO' : 'ERROR' });

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { replayEvent, replayMatching, describeReplay, type ReplayResult } from '../functions/operator/replay.js';
 import { checkNote } from '../functions/operator/acknowledge.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { Logger } from '../functions/shared/telemetry.js';
 import { eventFilter } from '../lib/console/filters.js';
+import { commandLine, refuse as refuseWith } from '../lib/command-line.js';
 import { connectOperator } from '../lib/operator-target.js';
 
 /**
@@ -17,41 +17,24 @@ const usage =
   '       npm run replay -- --since 24h|7d|ISO [--until ISO] [--provider stripe|just-wallet] [--type T|prefix.] [--outcome O|unapplied] [--limit N] [--dry-run] [--note "…"] [--json]\n' +
   '       add --stack NAME --region R for a deployed stack (your AWS credentials)';
 
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    strict: true,
-    options: {
-      'dry-run': { type: 'boolean' },
-      note: { type: 'string' },
-      json: { type: 'boolean' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      provider: { type: 'string' },
-      type: { type: 'string' },
-      outcome: { type: 'string' },
-      limit: { type: 'string' },
-      stack: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-const refuse = (message: string): never => {
-  console.error(`${message}\n${usage}`);
-  process.exit(2);
-};
-try {
-  parsed = parse();
-} catch (error) {
-  refuse((error as Error).message);
-}
-const { positionals, values } = parsed!;
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { positionals, values } = commandLine(
+  usage,
+  {
+    'dry-run': { type: 'boolean' },
+    note: { type: 'string' },
+    json: { type: 'boolean' },
+    since: { type: 'string' },
+    until: { type: 'string' },
+    provider: { type: 'string' },
+    type: { type: 'string' },
+    outcome: { type: 'string' },
+    limit: { type: 'string' },
+    stack: { type: 'string' },
+    region: { type: 'string' },
+  },
+  { positionals: true },
+);
+const refuse = (message: string): never => refuseWith(usage, message);
 const filtering = ['since', 'until', 'provider', 'type', 'outcome', 'limit'].some((name) => values[name as keyof typeof values] !== undefined);
 if (positionals.length > 1) refuse('One event at a time; for several, use a filter and --since.');
 if (positionals.length === 1 && filtering) refuse('Give an event key or a filter, not both.');
