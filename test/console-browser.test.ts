@@ -34,6 +34,7 @@ jest.setTimeout(120_000);
 describeInBrowser('the operator console in a real browser (headless Chromium)', () => {
   let gateway: Awaited<ReturnType<typeof startTestGateway>>;
   let consoleServer: RunningConsole;
+  let deps: ReturnType<typeof operatorDeps>;
   let browser: Browser;
   let page: Page;
   let cashOutId: string;
@@ -66,7 +67,7 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     ]);
     expect(JSON.parse(answer.body)).toMatchObject({ outcome: 'applied' });
 
-    const deps = operatorDeps({
+    deps = operatorDeps({
       tables: gateway.tables as unknown as OperatorTables,
       endpoint: gateway.dynamoEndpoint,
       who: 'local',
@@ -83,6 +84,7 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
   afterAll(async () => {
     await browser?.close();
     await consoleServer?.close();
+    deps?.close();
     await gateway?.stop();
   });
 
@@ -130,10 +132,7 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     expect(errors).toEqual([]);
   });
 
-  async function gatewayHistory() {
-    const deps = operatorDeps({ tables: gateway.tables as unknown as OperatorTables, endpoint: gateway.dynamoEndpoint, who: 'local', logger: silentLogger() });
-    return deps.history.list(eventSubject(`stripe:${failedEventId}`));
-  }
+  const gatewayHistory = () => deps.history.list(eventSubject(`stripe:${failedEventId}`));
 });
 
 if (!chromium) {

@@ -58,6 +58,8 @@ export interface OperatorDeps {
   replay: ReplayTools;
   reconcile?: ReconcileDeps;
   reconcileUnavailable?: string;
+  /** Lets go of the DynamoDB client this made (not one it was given). */
+  close(): void;
 }
 
 /** How long a replay holds a Stripe event: the route's default lease. */
@@ -105,8 +107,11 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
       clock,
     },
     reconcile: setup.stripeEnv
-      ? reconcileDepsFromEnv({ ...setup.stripeEnv, LEDGER_TABLE: tables.ledger, HISTORY_TABLE: tables.history, DYNAMODB_ENDPOINT: setup.endpoint }, { logger: setup.logger, region: setup.region }, clock)
+      ? reconcileDepsFromEnv({ ...setup.stripeEnv, LEDGER_TABLE: tables.ledger, HISTORY_TABLE: tables.history, DYNAMODB_ENDPOINT: setup.endpoint }, { logger: setup.logger, region: setup.region }, clock, db)
       : undefined,
     reconcileUnavailable: setup.stripeEnv ? undefined : (setup.reconcileUnavailable ?? 'No Stripe is configured for reconciliation.'),
+    close: () => {
+      if (!setup.db) db.destroy();
+    },
   };
 }
