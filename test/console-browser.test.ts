@@ -129,6 +129,12 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     await page.goto(`${consoleServer.url}/events?q=${failedEventId}`, { waitUntil: 'load' });
     expect(page.url()).toContain(encodeURIComponent(`stripe:${failedEventId}`));
     await shot('06-event');
+
+    // Reconcile now shows the decision first: a cash-out that failed is finished, nothing to do.
+    await page.goto(`${consoleServer.url}/cash-outs/${cashOutId}`, { waitUntil: 'load' });
+    await clickAndWait('#reconcile button[type="submit"]');
+    expect(await page.$eval('#reconcile-decision', (element) => element.textContent ?? '')).toContain('Nothing to do now');
+    await shot('07-reconcile-decision');
     expect(errors).toEqual([]);
   });
 

@@ -68,9 +68,20 @@ export function describeResult(item: ItemResult): string {
     case 'conflict':
       return `nothing written: the item changed while it was being reconciled (${item.reason})`;
     default:
-      return `${item.outcome.replace('_', ' ')}: ${item.reason}`;
+      return `${item.outcome.replace('_', ' ')}: ${WHY_NOT[item.reason] ?? item.reason}`;
   }
 }
+
+/** Why nothing is done (yet), for people. */
+const WHY_NOT: Record<string, string> = {
+  with_operator: 'it is with an operator; reconciliation leaves it alone',
+  lease_valid: 'an invocation still holds it (its lease has not run out)',
+  finished: 'it is settled; there is nothing to reconcile',
+  too_recent: 'a crashed claim is looked at once it is old enough (Village may still redeliver it)',
+  not_stale: 'the payout is not old enough to check',
+  gone: 'there is no such cash-out',
+  not_found_yet: 'Stripe shows no payout yet, and the request is less than 24 h old',
+};
 
 function plannedText(item: ItemResult, object: string): string {
   const [action, reason] = item.reason.split(':', 2);
