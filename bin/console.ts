@@ -1,5 +1,5 @@
 import { bundleAssets } from '../lib/console/assets.js';
-import { commandLine, refuse } from '../lib/command-line.js';
+import { commandLine, refuse } from '../lib/cli.js';
 import { startConsole } from '../lib/console/server.js';
 import { connectOperator } from '../lib/operator-target.js';
 import { Logger } from '../functions/shared/telemetry.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { acknowledge } from '../functions/operator/acknowledge.js';
-import { parseTimeInput } from '../functions/operator/time.js';
+import { parseTimeInput } from '../functions/shared/since.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';

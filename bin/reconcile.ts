@@ -5,8 +5,7 @@ import { checkNote } from '../functions/operator/acknowledge.js';
 import { describeResult, reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { HttpError } from '../functions/shared/errors.js';
-import { failureMessage } from '../lib/cli.js';
-import { commandLine, refuse as refuseWith } from '../lib/command-line.js';
+import { commandLine, failureMessage, refuse as refuseWith } from '../lib/cli.js';
 import { connectOperator, stripeForReconcile } from '../lib/operator-target.js';
 
 /**

@@ -3,7 +3,7 @@ import { checkNote } from '../functions/operator/acknowledge.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { Logger } from '../functions/shared/telemetry.js';
 import { eventFilter } from '../lib/console/filters.js';
-import { commandLine, refuse as refuseWith } from '../lib/command-line.js';
+import { commandLine, refuse as refuseWith } from '../lib/cli.js';
 import { connectOperator } from '../lib/operator-target.js';
 
 /**

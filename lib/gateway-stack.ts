@@ -164,9 +164,11 @@ export class GatewayStack extends Stack {
  * table gained two is upgraded in steps: `-c eventsIndexLimit=1` deploys only the events
  * table's first index, and the next deploy without it adds the second.
  */
+const INDEX_LIMIT_KEYS: Readonly<Record<string, string>> = { events: 'eventsIndexLimit', ledger: 'ledgerIndexLimit', records: 'recordsIndexLimit' };
+
 function indexesToDeploy(scope: Construct, definition: TableDefinition): TableDefinition['indexes'] {
-  const key = `${definition.id}IndexLimit`;
-  const limit = scope.node.tryGetContext(key) as string | number | undefined;
+  const key = INDEX_LIMIT_KEYS[definition.id];
+  const limit = key === undefined ? undefined : (scope.node.tryGetContext(key) as string | number | undefined);
   if (limit === undefined) return definition.indexes;
   const n = Number(limit);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a whole number (got ${String(limit)}).`);

@@ -1,7 +1,7 @@
 import type { CashOutFilter } from '../../functions/operator/cash-outs.js';
 import { EVENT_OUTCOMES, PROVIDERS, type EventFilter, type Provider } from '../../functions/operator/events.js';
 import { RECORD_KINDS, type RecordKindName } from '../../functions/operator/records.js';
-import { parseTimeInput } from '../../functions/operator/time.js';
+import { parseTimeInput } from '../../functions/shared/since.js';
 import type { ReconciledStatus } from '../../functions/reconcile/decide.js';
 import { ALL_STATUSES } from '../../functions/reconcile/store.js';
 import { ValidationError } from '../../functions/shared/errors.js';
