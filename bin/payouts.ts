@@ -1,25 +1,32 @@
 import { parseArgs } from 'node:util';
+import { acknowledge } from '../functions/operator/acknowledge.js';
+import { parseTimeInput } from '../functions/shared/since.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
+import { HttpError } from '../functions/shared/errors.js';
 import { maskEmail } from '../functions/shared/redact.js';
 import { UsageError, exitWith, guardCommand, usageErrorFrom } from '../lib/cli.js';
 import { localDynamoEndpoint } from '../lib/local/defaults.js';
-import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
 import { StripeRecordStore, type StripeRecord } from '../functions/stripe-events/record-store.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
+import { Logger } from '../functions/shared/telemetry.js';
+import { connectOperator, resolveTarget } from '../lib/operator-target.js';
 
 /**
  * `npm run payouts -- show <cashOutId> | list [--status S] [--since T] [--source ID]`: where
  * is cash-out X? Against the local ledger (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000)
- * or a deployed one (`--table`, AWS credentials from the usual chain). `--json` prints the
- * items as stored. Cash-outs are the platform's own (source `platform`); `--source <merchant>`
- * lists that merchant's payouts, as its Stripe events recorded them (records table).
+ * or a deployed one (`--table`, or `--stack NAME`; AWS credentials from the usual chain).
+ * `--json` prints the items as stored. Cash-outs are the platform's own (source `platform`);
+ * `--source <merchant>` lists that merchant's payouts, as its Stripe events recorded them
+ * (records table). `ack <cashOutId> --note "…"` acknowledges a cash-out that needs attention,
+ * recorded with who (`local`, or with `--stack` the AWS identity), when and the note.
  */
 const MERCHANT_PAYOUT_STATUSES = Object.keys(MONEY_MOVEMENT.rank);
 const usage =
-  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N] [--source ID]  [--table NAME] [--records-table NAME] [--endpoint URL] [--region R] [--json]\n' +
+  'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N] [--source ID]  [--table NAME [--endpoint URL] | --stack NAME] [--records-table NAME] [--region R] [--json]\n' +
+  '       npm run payouts -- ack <cashOutId> --note "what you found and did" [--stack NAME --region R]\n' +
   `  statuses: ${ALL_STATUSES.join(', ')}\n` +
   `  --source platform (the default): the cash-out ledger. --source <merchant source>: that merchant's payouts (statuses ${MERCHANT_PAYOUT_STATUSES.join(', ')}), from the records table (--records-table when deployed).`;
 guardCommand({ usage });
@@ -39,15 +46,19 @@ function parse() {
       attention: { type: 'boolean' },
       source: { type: 'string' },
       'records-table': { type: 'string' },
+      note: { type: 'string' },
+      stack: { type: 'string' },
     },
   });
 }
 
 /** `90m`, `24h`, `7d` ago, or an ISO date/time. */
 function sinceTime(value: string): string {
-  const time = parseSince(value, Date.now());
-  if (time === undefined) throw new UsageError(`--since must be ${SINCE_FORMAT}, not "${value}".`);
-  return new Date(time).toISOString();
+  try {
+    return parseTimeInput(value, '--since', Date.now());
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 const needsAttention = (item: ReconciledItem) => Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid);
@@ -104,15 +115,26 @@ try {
 }
 const { positionals, values } = parsed;
 const [command, cashOutId] = positionals;
-const endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
-const tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
-const store = new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
+const endpoint = values.endpoint ?? (values.table || values.stack ? undefined : localDynamoEndpoint());
+let tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';
+
+/** The ledger: `--table`, a stack's (`--stack`), or the local one. */
+async function ledgerStore(): Promise<ReconcileStore> {
+  if (values.stack) {
+    if (values.table || values.endpoint) throw new UsageError('Give --stack or --table, not both.');
+    const target = await resolveTarget({ stack: values.stack, region: values.region });
+    tableName = target.tables.ledger;
+    return new ReconcileStore(makeDocumentClient({ region: target.region }), tableName);
+  }
+  return new ReconcileStore(makeDocumentClient({ endpoint, region: values.region }), tableName);
+}
 
 const source = values.source ?? PLATFORM_SOURCE_ID;
 
 try {
   if (!isSourceId(source)) throw new UsageError(`--source must be a source id (npm run sources -- list), not "${source}".`);
-  if (source !== PLATFORM_SOURCE_ID && command === 'show') {
+  if (command !== 'ack' && values.note !== undefined) throw new UsageError('--note goes with ack.');
+  if (source !== PLATFORM_SOURCE_ID && (command === 'show' || command === 'ack')) {
     throw new UsageError(`Cash-outs are the platform's own: a merchant source has none. Its payouts: npm run payouts -- list --source ${source}`);
   }
   if (source !== PLATFORM_SOURCE_ID && command === 'list') {
@@ -122,15 +144,21 @@ try {
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number, at least 1.');
     const since = values.since === undefined ? undefined : sinceTime(values.since);
-    const recordsTable = values['records-table'] ?? process.env.RECORDS_TABLE ?? (values.table ? undefined : 'local-records');
-    if (!recordsTable) throw new UsageError('With --table (a deployed stack) and --source, give --records-table too (the RecordsTableName output).');
+    const recordsTable = values['records-table'] ?? process.env.RECORDS_TABLE ?? (values.table || values.stack ? undefined : 'local-records');
+    if (!recordsTable) throw new UsageError('With --table or --stack (a deployed stack) and --source, give --records-table too (the RecordsTableName output).');
     const records = new StripeRecordStore(makeDocumentClient({ endpoint, region: values.region }), recordsTable, source);
     const payouts = await records.list('payout', status ? [status] : MERCHANT_PAYOUT_STATUSES, { since, limit });
     if (values.json) console.log(JSON.stringify(payouts, null, 2));
     else if (payouts.length === 0) console.log(`No payouts of source ${source}${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''} in ${recordsTable}.`);
     else for (const payout of payouts) console.log(payoutRow(payout));
+  } else if (command === 'ack' && cashOutId) {
+    if (values.table || values.endpoint) throw new UsageError('ack works on the local tables, or a stack\'s with --stack NAME (it writes the history table too).');
+    if (!values.note?.trim()) throw new UsageError('ack needs --note "…": what you found, and what you did or will do.');
+    const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger: new Logger({ serviceName: 'payouts', logLevel: 'WARN' }) });
+    const { acknowledgement } = await acknowledge(cashOutId, values.note, deps);
+    console.log(`Acknowledged cash-out ${cashOutId} (${acknowledgement.reasons.join(', ')}) as ${acknowledgement.by} at ${acknowledgement.at} on ${target.description}.`);
   } else if (command === 'show' && cashOutId) {
-    const item = await store.get(cashOutId);
+    const item = await (await ledgerStore()).get(cashOutId);
     if (!item) {
       console.error(`No cash-out ${cashOutId} in ${tableName}.`);
       process.exit(1);
@@ -142,7 +170,7 @@ try {
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number, at least 1.');
     const since = values.since === undefined ? undefined : sinceTime(values.since);
-    let items = await store.list({ status, since, limit: values.attention ? 10_000 : limit });
+    let items = await (await ledgerStore()).list({ status, since, limit: values.attention ? 10_000 : limit });
     if (values.attention) items = items.filter(needsAttention).slice(0, limit);
     if (values.json) console.log(JSON.stringify(items, null, 2));
     else if (items.length === 0) console.log(`No cash-outs${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''}${values.attention ? ' needing attention' : ''} in ${tableName}.`);
@@ -152,5 +180,6 @@ try {
     process.exit(2);
   }
 } catch (error) {
-  exitWith(error, { usage, dynamoEndpoint: endpoint });
+  // A refusal of the operator's own input (e.g. acknowledging what needs nothing) is a usage error.
+  exitWith(error instanceof HttpError && error.statusCode === 400 ? new UsageError(error.message) : error, { usage, dynamoEndpoint: endpoint });
 }

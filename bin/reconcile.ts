@@ -1,59 +1,55 @@
-import { parseArgs } from 'node:util';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
-import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
-import { LOCAL_STRIPE_STAND_IN_PORT } from '../lib/local/environment.js';
-import { UsageError, exitWith, failureMessage, guardCommand, usageErrorFrom } from '../lib/cli.js';
 import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { decisionKey, hasAction, previewReconcile, reconcileNow } from '../functions/operator/reconcile-now.js';
+import { checkNote } from '../functions/operator/acknowledge.js';
+import { describeResult, reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
+import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
+import { HttpError } from '../functions/shared/errors.js';
+import { commandLine, failureMessage, refuse as refuseWith } from '../lib/cli.js';
+import { connectOperator, stripeForReconcile } from '../lib/operator-target.js';
 
 /**
  * `npm run reconcile`: one run of the scheduled reconciliation job, the same code, against the
  * local ledger (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000; LEDGER_TABLE, default
  * local-ledger) or a deployed one (`--table`), and the Stripe at STRIPE_API_BASE (the stand-in
  * `npm start` printed) or the one STRIPE_SECRET_KEY belongs to.
+ *
+ * `--cash-out <id>`: one cash-out, now: the decision is shown first, then acted on (unless
+ * `--dry-run`), and recorded with who and the note in the history table.
  */
 const usage =
   'Usage: npm run reconcile -- [--dry-run] [--json] [--verbose] [--table NAME] [--endpoint URL] [--region R]\n' +
+  '       npm run reconcile -- --cash-out <cashOutId> [--dry-run] [--note "…"] [--stack NAME --region R]\n' +
   '  Stripe: STRIPE_API_BASE=<URL> (the local stand-in npm start printed) or STRIPE_SECRET_KEY=sk_… / rk_…';
-guardCommand({ usage });
-let values: { table?: string; endpoint?: string; region?: string; json?: boolean; 'dry-run'?: boolean; verbose?: boolean; help?: boolean };
-try {
-  ({ values } = parseArgs({
-    strict: true,
-    options: {
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      json: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean' },
-    },
-  }));
-} catch (error) {
-  exitWith(usageErrorFrom(error), { usage });
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { values } = commandLine(usage, {
+  table: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  json: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  'cash-out': { type: 'string' },
+  note: { type: 'string' },
+  stack: { type: 'string' },
+});
+const refuse = (message: string): never => refuseWith(usage, message);
+
+// Problems (needs operator, errors) are logged to stderr; --verbose adds every decision.
+const logger = new Logger({ serviceName: 'reconcile', logLevel: values.verbose ? 'INFO' : 'ERROR' });
+
+if (values['cash-out'] !== undefined) await reconcileOneNow(values['cash-out']);
+if (values.note !== undefined || values.stack !== undefined) refuse('--note and --stack go with --cash-out.');
 
 const env = { ...process.env };
 env.LEDGER_TABLE = values.table ?? env.LEDGER_TABLE ?? 'local-ledger';
 env.DYNAMODB_ENDPOINT = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint(env));
-if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) {
-  if (values.table) {
-    exitWith(new UsageError("Which Stripe? Set STRIPE_SECRET_KEY to the platform's key (or STRIPE_API_BASE)."), { usage });
-  }
-  // The stand-in `npm start` runs when no Stripe is configured, on its default port.
-  env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
-}
-if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
+// Locally the run's decisions go into the history table too, as the deployed job's do.
+if (!values.table) env.HISTORY_TABLE ??= 'local-history';
+const stripe = stripeForReconcile(env, !values.table);
+if (!stripe.stripeEnv) refuse(`Which Stripe? Set STRIPE_SECRET_KEY to the platform's key (or STRIPE_API_BASE).`);
 
-// Problems (needs operator, errors) are logged to stderr; --verbose adds every decision.
-const logger = new Logger({ serviceName: 'reconcile', logLevel: values.verbose ? 'INFO' : 'ERROR' });
 try {
-  const deps = reconcileDepsFromEnv(env, { logger, region: values.region });
+  const deps = reconcileDepsFromEnv(stripe.stripeEnv!, { logger, region: values.region });
   const summary = await reconcile({ ...deps, dryRun: values['dry-run'] ?? false });
   if (values.json) console.log(JSON.stringify(summary, null, 2));
   else print(summary);
@@ -61,6 +57,38 @@ try {
 } catch (error) {
   console.error(`Reconciliation failed: ${failureMessage(error, { dynamoEndpoint: env.DYNAMODB_ENDPOINT })}`);
   process.exit(1);
+}
+
+/** `--cash-out`: the decision first, then (unless a dry run) the act, recorded with who and the note. */
+async function reconcileOneNow(cashOutId: string): Promise<never> {
+  if (values.table || values.endpoint) refuse('--cash-out works on the local tables, or a stack\'s with --stack NAME (it writes the history table too).');
+  try {
+    const note = checkNote(values.note, false);
+    const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger });
+    if (!deps.reconcile) refuse(`Which Stripe? ${deps.reconcileUnavailable}`);
+    const decision = await previewReconcile(cashOutId, deps.reconcile!);
+    console.log(`Cash-out ${cashOutId} (${target.description}), status ${decision.from}.`);
+    console.log(`Decision: ${describeResult(decision)}`);
+    if (!hasAction(decision)) {
+      console.log('Nothing to do now.');
+      process.exit(decision.outcome === 'error' ? 1 : 0);
+    }
+    if (values['dry-run']) {
+      console.log('Dry run: nothing was done.');
+      process.exit(0);
+    }
+    const done = await reconcileNow(cashOutId, decisionKey(decision), deps.reconcile!, { who: target.who, note });
+    if (!done.acted || !done.result) {
+      console.log(`The decision changed before acting; nothing was done. Now: ${describeResult(done.decision)}`);
+      process.exit(1);
+    }
+    console.log(`Done as ${target.who}: ${line(done.result)}`);
+    process.exit(done.result.outcome === 'error' || done.result.outcome === 'conflict' ? 1 : 0);
+  } catch (error) {
+    if (error instanceof HttpError && error.statusCode === 400) refuse(error.message);
+    console.error(`Reconciliation failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
 }
 
 function print(summary: ReconcileSummary): void {

@@ -1,3 +1,4 @@
+import { localDynamoEndpoint } from '../lib/local/defaults.js';
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../functions/shared/clock.js';
@@ -84,7 +85,7 @@ if (values.table && !values['secret-prefix']) refuse('With --table (a deployed s
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const deployed = values['secret-prefix'] !== undefined;
-const endpoint = values.endpoint ?? (values.table ? undefined : (process.env.DYNAMODB_ENDPOINT ?? 'http://127.0.0.1:8000'));
+const endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
 const tableName = values.table ?? process.env.SOURCES_TABLE ?? 'local-sources';
 const db = makeDocumentClient({ endpoint, region: values.region });
 const secrets = deployed

@@ -49,4 +49,10 @@ for (const note of local.notes) console.log(`  - ${note}`);
 for (const warning of local.warnings) console.error(`\nWarning: ${warning}`);
 console.log('\nRoutes:');
 for (const route of ROUTES) for (const routePath of routePaths(route)) console.log(`  ${route.method} ${local.gateway.url}${routePath}`);
-console.log('\nTry: npm run send -- village-cash-out\n');
+console.log('\nTry: npm run send -- village-cash-out');
+// The console reads the same tables; it needs to know where only when they are not the defaults.
+const consoleEnv = [
+  local.dynamoEndpoint !== `http://127.0.0.1:${LOCAL_PORTS.DYNAMODB_PORT}` ? `DYNAMODB_ENDPOINT=${local.dynamoEndpoint}` : '',
+  process.env.STRIPE_STAND_IN_PORT !== String(LOCAL_PORTS.STRIPE_STAND_IN_PORT) && local.stripe.mode === 'stand-in' ? `STRIPE_API_BASE=${local.stripe.apiBase}` : '',
+].filter(Boolean);
+console.log(`Then look: ${[...consoleEnv, 'npm run console'].join(' ')}   (the operator console on http://127.0.0.1:${process.env.CONSOLE_PORT ?? 4000})\n`);

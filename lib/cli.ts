@@ -33,6 +33,34 @@ export function parseCommandLine<T extends Options>(args: string[], options: T):
   return parsed;
 }
 
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/**
+ * A command's command line, strictly (`parseCommandLine`), with `--help`: a mistake prints the
+ * usage and exits 2, never falling back to a default; `--help` prints the usage and exits 0.
+ * Arguments other than options are refused unless the command takes them (`positionals`).
+ */
+export function commandLine<const T extends Options>(usage: string, options: T, settings: { positionals?: boolean; args?: string[] } = {}): Parsed<T & typeof HELP> {
+  guardCommand({ usage });
+  let parsed: Parsed<T & typeof HELP>;
+  try {
+    parsed = parseCommandLine(settings.args ?? process.argv.slice(2), { ...options, ...HELP });
+    if (!settings.positionals && parsed.positionals.length > 0) throw new UsageError(`Unexpected argument ${parsed.positionals[0]}.`);
+  } catch (error) {
+    exitWith(error, { usage });
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(usage);
+    process.exit(EXIT.ok);
+  }
+  return parsed;
+}
+
+/** Refuses what the operator typed: the reason, the usage, exit 2. */
+export function refuse(usage: string, message: string): never {
+  exitWith(new UsageError(message), { usage });
+}
+
 /** Node's parseArgs errors, shortened to one line that names the option. */
 export function usageErrorFrom(error: unknown, known: string[] = []): UsageError {
   if (error instanceof UsageError) return error;

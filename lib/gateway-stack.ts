@@ -1,14 +1,14 @@
 import { CfnOutput, RemovalPolicy, SecretValue, Stack, type StackProps, Duration } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { GatewayFunction } from './gateway-function.js';
 import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
 import { ROUTES, route, routePaths } from './routes.js';
 import { SECRETS, secretDefinition } from './secrets.js';
-import { TABLES, tableDefinition, type TableDefinition } from './tables.js';
+import { TABLES, tableDefinition, tableOutputName, type TableDefinition } from './tables.js';
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
@@ -61,14 +61,15 @@ export class GatewayStack extends Stack {
         deletionProtection: definition.moneyRecords,
         removalPolicy: definition.moneyRecords ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         timeToLiveAttribute: definition.timeToLiveAttribute,
-        globalSecondaryIndexes: definition.indexes.map((index) => ({
+        globalSecondaryIndexes: indexesToDeploy(this, definition).map((index) => ({
           indexName: index.name,
           partitionKey: { name: index.partitionKey.name, type: attributeType(index.partitionKey.type) },
           sortKey: index.sortKey ? { name: index.sortKey.name, type: attributeType(index.sortKey.type) } : undefined,
+          ...(index.include ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: index.include } : {}),
         })),
       });
       this.tables.set(definition.id, table);
-      new CfnOutput(this, `${pascal(definition.id)}TableName`, { value: table.tableName, description: definition.description });
+      new CfnOutput(this, tableOutputName(definition.id), { value: table.tableName, description: definition.description });
     }
 
     for (const definition of SECRETS) {
@@ -135,6 +136,7 @@ export class GatewayStack extends Stack {
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
       ledger: this.tables.get('ledger')!,
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
+      history: this.tables.get('history'),
       rateMinutes: props.reconcileRateMinutes,
       environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
     });
@@ -155,6 +157,22 @@ export class GatewayStack extends Stack {
     new Monitoring(this, 'Monitoring', { api: this.api, routes: ROUTES });
     acknowledgeNagFindings(this);
   }
+}
+
+/**
+ * CloudFormation adds one secondary index per table per update, so a stack deployed before a
+ * table gained two is upgraded in steps: `-c eventsIndexLimit=1` deploys only the events
+ * table's first index, and the next deploy without it adds the second.
+ */
+const INDEX_LIMIT_KEYS: Readonly<Record<string, string>> = { events: 'eventsIndexLimit', ledger: 'ledgerIndexLimit', records: 'recordsIndexLimit' };
+
+function indexesToDeploy(scope: Construct, definition: TableDefinition): TableDefinition['indexes'] {
+  const key = INDEX_LIMIT_KEYS[definition.id];
+  const limit = key === undefined ? undefined : (scope.node.tryGetContext(key) as string | number | undefined);
+  if (limit === undefined) return definition.indexes;
+  const n = Number(limit);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${key} must be a whole number (got ${String(limit)}).`);
+  return definition.indexes.slice(0, n);
 }
 
 function pascal(id: string): string {

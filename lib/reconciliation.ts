@@ -15,6 +15,8 @@ import { tableDefinition } from './tables.js';
 export interface ReconciliationProps {
   ledger: ITableV2;
   stripeSecretKey: ISecret;
+  /** Where the job writes down its decisions (append-only: PutItem only). */
+  history?: ITableV2;
   /** How often the job runs; else the `reconcileRateMinutes` context value; else 15. */
   rateMinutes?: number;
   /** Extra settings (RECONCILE_* in functions/reconcile/config.ts). */
@@ -45,6 +47,7 @@ export class Reconciliation extends Construct {
       POWERTOOLS_SERVICE_NAME: 'reconcile',
       LEDGER_TABLE: props.ledger.tableName,
       STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
+      ...(props.history ? { HISTORY_TABLE: props.history.tableName } : {}),
       ...props.environment,
     };
     // Settings the job would refuse at cold start stop the synth instead.
@@ -58,6 +61,7 @@ export class Reconciliation extends Construct {
       environment,
     });
     grantTableAccess(this.fn, props.ledger, tableDefinition('ledger'), RECONCILE_LEDGER_ACCESS);
+    if (props.history) grantTableAccess(this.fn, props.history, tableDefinition('history'), { items: ['PutItem'] });
     grantSecretValue(this.fn, props.stripeSecretKey);
 
     this.rule = new Rule(this, 'Schedule', {

@@ -13,6 +13,8 @@ export interface IndexDefinition {
   name: string;
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
+  /** Only these attributes (beside the keys) are copied into the index; every attribute when absent. */
+  include?: string[];
   /**
    * The partition key is one of a few values (a status, a kind, a shard): the writes to this
    * index spread over at most this many values, and each value is one partition (1,000 write
@@ -24,7 +26,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name; also the environment variable prefix (`LEDGER` → `LEDGER_TABLE`). */
-  id: 'ledger' | 'recipients' | 'events' | 'records' | 'sources';
+  id: 'ledger' | 'recipients' | 'events' | 'records' | 'sources' | 'history';
   env: string;
   description: string;
   partitionKey: KeyAttribute;
@@ -35,6 +37,12 @@ export interface TableDefinition {
   /** Holds records of money: deletion protection, and retained when the stack is deleted. */
   moneyRecords: boolean;
 }
+
+/** What the console lists of an event; `sourceId` is copied already so a filter on it needs no new index. */
+export const EVENT_LISTING_FIELDS = [
+  'eventId', 'type', 'created', 'account', 'livemode', 'kind', 'status', 'outcome', 'detail', 'appliedAt',
+  'deliveries', 'lastRefusal', 'replays', 'replayedAt', 'replayOutcome', 'sourceId',
+];
 
 export const TABLES: readonly TableDefinition[] = [
   {
@@ -62,7 +70,12 @@ export const TABLES: readonly TableDefinition[] = [
     env: 'EVENTS_TABLE',
     description: 'Webhook events received (idempotency records): one per event, expiring after the retention period.',
     partitionKey: { name: 'eventKey', type: 'S' },
-    indexes: [],
+    // For the operator console: events by provider and time, and the events about one object
+    // (a cash-out's payout). Only the listing fields are copied, not the raw body.
+    indexes: [
+      { name: 'byProvider', partitionKey: { name: 'provider', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'objectId'] },
+      { name: 'byObjectId', partitionKey: { name: 'objectId', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'provider'] },
+    ],
     timeToLiveAttribute: 'expiresAt',
     moneyRecords: false,
   },
@@ -86,7 +99,19 @@ export const TABLES: readonly TableDefinition[] = [
     indexes: [],
     moneyRecords: false,
   },
+  {
+    id: 'history',
+    env: 'HISTORY_TABLE',
+    description: 'Append-only: operator actions (acknowledgements, replays, reconciliations) and reconciliation decisions, by subject (a cash-out or an event) and time.',
+    partitionKey: { name: 'subject', type: 'S' },
+    sortKey: { name: 'entryId', type: 'S' },
+    indexes: [],
+    moneyRecords: true,
+  },
 ];
+
+/** The stack output that names a table (`LedgerTableName`…): the console and commands read them with `--stack`. */
+export const tableOutputName = (id: TableDefinition['id']): string => `${id[0]!.toUpperCase()}${id.slice(1)}TableName`;
 
 export function tableDefinition(id: TableDefinition['id']): TableDefinition {
   const table = TABLES.find((candidate) => candidate.id === id);

@@ -64,8 +64,10 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
   },
-  // ReconcileStore: get, candidates through byStatusShard, conditional updates; never a put.
+  // ReconcileStore: get, candidates through byStatusShard, conditional updates; never a put on the ledger.
+  // Each decision that changes something is recorded in the history table (a put, never an update).
   reconcile: {
+    'table history': ['dynamodb:PutItem'],
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'index ledger/byStatusShard': ['dynamodb:Query'],
     'secret stripeSecretKey': READ_SECRET,

@@ -21,6 +21,10 @@ export interface JustWalletEventItem {
   /** Set once the event has been applied (or deliberately ignored); a redelivery then changes nothing. */
   appliedAt?: string;
   outcome?: EventOutcome;
+  /** Operator replays: how many, and the last one's outcome (`outcome` stays the first application's). */
+  replays?: number;
+  replayedAt?: string;
+  replayOutcome?: EventOutcome;
 }
 
 export type EventClaim = { isNew: true } | { isNew: false; existing: JustWalletEventItem };
@@ -65,5 +69,18 @@ export class JustWalletEventStore {
       // Another delivery of the same event marked it first: same effect.
       if (!isConditionalCheckFailed(error)) throw error;
     });
+  }
+
+  /** Notes an operator's replay on the event. */
+  async noteReplay(eventKey: string, outcome: EventOutcome, at: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { eventKey },
+        UpdateExpression: 'SET replayedAt = :at, replayOutcome = :outcome ADD replays :one',
+        ConditionExpression: 'attribute_exists(eventKey)',
+        ExpressionAttributeValues: { ':at': at, ':outcome': outcome, ':one': 1 },
+      }),
+    );
   }
 }

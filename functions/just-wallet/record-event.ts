@@ -1,7 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { EventOutcome, JustWalletEventItem, JustWalletEventStore } from './events.js';
-import type { JustWalletEvent } from './payload.js';
+import { parseJustWalletEvent, type JustWalletEvent } from './payload.js';
 import type { JustWalletRecordStore } from './records.js';
 
 export interface RecordEventDeps {
@@ -36,24 +36,51 @@ export async function recordJustWalletEvent(event: JustWalletEvent, payload: str
   };
   const claim = await deps.events.claim(item);
   if (!claim.isNew && claim.existing.appliedAt !== undefined) return done(deps, event, 'duplicate');
+  return done(deps, event, await applyJustWalletEvent(event, { receivedAt, now: receivedAt }, deps));
+}
 
+/**
+ * Applies a stored event to its record (a conditional update that never moves a status
+ * backwards and never applies one event twice), then marks the event applied if it was not.
+ * Deliveries and operator replays both come here.
+ */
+export async function applyJustWalletEvent(event: JustWalletEvent, times: { receivedAt: string; now: string }, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'onOutcome'>): Promise<EventOutcome> {
   if (event.kind !== 'change') {
     const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
     deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
-    await deps.events.markApplied(event.eventKey, outcome, receivedAt);
-    return done(deps, event, outcome);
+    await deps.events.markApplied(event.eventKey, outcome, times.now);
+    return outcome;
   }
 
-  const { result, returnedAfterCompletion } = await deps.records.apply(event.change, { eventKey: event.eventKey, type: event.type, receivedAt });
+  const { result, returnedAfterCompletion } = await deps.records.apply(event.change, { eventKey: event.eventKey, type: event.type, receivedAt: times.receivedAt });
   if (returnedAfterCompletion) {
     // Money that had arrived came back (a bank return): the operator must see it.
     deps.logger.warn('Just Wallet money returned after completion', { eventKey: event.eventKey, kind: event.change.lifecycle.kind, objectId: event.change.id, status: event.change.status });
     deps.onOutcome?.('returned_after_completion');
   }
   // `already_applied`: an earlier or concurrent delivery applied it and did not get to mark it.
-  const outcome: EventOutcome = result === 'already_applied' ? 'duplicate' : result;
-  await deps.events.markApplied(event.eventKey, result === 'already_applied' ? 'applied' : result, receivedAt);
-  return done(deps, event, outcome);
+  await deps.events.markApplied(event.eventKey, result === 'already_applied' ? 'applied' : result, times.now);
+  return result === 'already_applied' ? 'duplicate' : result;
+}
+
+/** A stored event as it was verified on arrival, parsed again by the route's own parser. */
+export function parseStoredJustWalletEvent(stored: Pick<JustWalletEventItem, 'eventKey' | 'payload'>): JustWalletEvent {
+  const event = parseJustWalletEvent(stored.payload, Buffer.from(stored.payload, 'utf8'));
+  if (event.eventKey !== stored.eventKey) throw new Error(`The stored body is event ${event.eventKey}, not ${stored.eventKey}; not replayed.`);
+  return event;
+}
+
+/**
+ * An operator's replay of a stored event through the same apply code as a delivery. A record
+ * never takes one event twice, so a replay of an applied event is a `duplicate`; one whose
+ * delivery stopped before applying it is applied now.
+ */
+export async function replayJustWalletEvent(stored: JustWalletEventItem, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>): Promise<EventOutcome> {
+  const event = parseStoredJustWalletEvent(stored);
+  const now = new Date(deps.clock.now()).toISOString();
+  const outcome = await applyJustWalletEvent(event, { receivedAt: stored.receivedAt, now }, deps);
+  await deps.events.noteReplay(stored.eventKey, outcome, now);
+  return outcome;
 }
 
 function done(deps: RecordEventDeps, event: JustWalletEvent, outcome: EventOutcome): EventOutcome {

@@ -5,6 +5,8 @@ import { int, readConfig, type Env } from '../shared/config.js';
 export function reconcileConfig(env: Env) {
   return readConfig(env, {
     LEDGER_TABLE: z.string().min(1),
+    /** Where decisions are written down for the console's cash-out story; none when unset. */
+    HISTORY_TABLE: z.string().min(1).optional(),
     DYNAMODB_ENDPOINT: z.string().url().optional(),
     STRIPE_API_BASE: z.string().url().optional(),
     /** `live` or `test`: the mode of STRIPE_SECRET_KEY; a key of the other mode is refused before any call. */

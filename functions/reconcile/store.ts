@@ -135,7 +135,7 @@ export class ReconcileStore {
    */
   async claim(seen: ReconciledItem, attemptId: string, leaseExpiresAt: number, answer: StoredAnswer, now: Date): Promise<boolean> {
     const guard = this.unchangedSince(seen, now);
-    return this.write(seen.cashOutId, { attemptId, leaseExpiresAt, updatedAt: now.toISOString(), ...(seen.answer ? {} : { answer }) }, guard);
+    return this.write(seen.cashOutId, { attemptId, leaseExpiresAt, updatedAt: now.toISOString(), ...(seen.answer ? {} : { answer, answeredAt: now.toISOString() }) }, guard);
   }
 
   /** Records the outcome of a compensation, fenced by the claim's attemptId; the status may only be the one claimed from or the one being written. */

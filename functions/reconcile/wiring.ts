@@ -1,6 +1,8 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
+import { HistoryStore } from '../shared/history.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
 import { reconcileConfig } from './config.js';
@@ -22,9 +24,15 @@ export const METRIC_NAMES = {
 } as const;
 
 /** Real clients from the environment: the same in Lambda and in `npm run reconcile`. */
-export function reconcileDepsFromEnv(env: Env, telemetry: { logger: Logger; metrics?: Metrics; region?: string }, clock: Clock = systemClock): ReconcileDeps {
+export function reconcileDepsFromEnv(
+  env: Env,
+  telemetry: { logger: Logger; metrics?: Metrics; region?: string },
+  clock: Clock = systemClock,
+  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (the console shares its own). */
+  db?: DynamoDBDocumentClient,
+): ReconcileDeps {
   const config = reconcileConfig(env);
-  const db = makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: telemetry.region });
+  db ??= makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT, region: telemetry.region });
   const hours = 3_600_000;
   return {
     store: new ReconcileStore(db, config.LEDGER_TABLE),
@@ -40,6 +48,7 @@ export function reconcileDepsFromEnv(env: Env, telemetry: { logger: Logger; metr
       unansweredMoneyMoved: config.RECONCILE_UNANSWERED_MONEY_MOVED,
     },
     maxItems: config.RECONCILE_MAX_ITEMS,
+    history: config.HISTORY_TABLE ? new HistoryStore(db, config.HISTORY_TABLE) : undefined,
     onCounts: (counts) => {
       for (const [outcome, count] of Object.entries(counts)) {
         telemetry.metrics?.addMetric(METRIC_NAMES[outcome as keyof typeof METRIC_NAMES], MetricUnit.Count, count);

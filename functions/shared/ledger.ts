@@ -56,6 +56,8 @@ export interface LedgerItem {
   answer?: StoredAnswer;
   /** Epoch ms after which Village no longer waits for this cash-out's answer (its deadline less the margin). */
   answerBy?: number;
+  /** When that answer was recorded (items from before this field have only `updatedAt`). */
+  answeredAt?: string;
   reason?: string;
   failureCode?: string;
   failureMessage?: string;
@@ -167,7 +169,7 @@ export class LedgerStore {
    * True: written (now, or by an earlier try of this same call); false: fenced out.
    */
   async supersede(cashOutId: string, attemptId: string, fenceAttemptId: string, answer: StoredAnswer, outcome: Partial<LedgerItem>, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
-    const marks: Partial<LedgerItem> = { answer, reason: String(answer.body.error ?? 'superseded'), needsCompensation: true, attemptId: fenceAttemptId };
+    const marks: Partial<LedgerItem> = { answer, answeredAt: now.toISOString(), reason: String(answer.body.error ?? 'superseded'), needsCompensation: true, attemptId: fenceAttemptId };
     const whileProcessing = await this.conditionalSet(cashOutId, { ...outcome, ...marks }, now, 'attemptId = :attempt AND #status = :processing', { ':attempt': attemptId, ':processing': 'processing' }, options);
     if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId) return this.landedEarlier(whileProcessing, now, fenceAttemptId);
     return this.landedEarlier(await this.conditionalSet(cashOutId, marks, now, 'attemptId = :attempt', { ':attempt': attemptId }, options), now, fenceAttemptId);
@@ -182,7 +184,7 @@ export class LedgerStore {
   async refuseDuplicate(cashOutId: string, refusal: StoredAnswer, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
     const result = await this.conditionalSet(
       cashOutId,
-      { answer: refusal, needsCompensation: true, refusedDuplicateAt: now.toISOString() },
+      { answer: refusal, answeredAt: now.toISOString(), needsCompensation: true, refusedDuplicateAt: now.toISOString() },
       now,
       'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)',
       { ':ok': 200 },

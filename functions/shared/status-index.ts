@@ -32,6 +32,27 @@ export function statusFields<S extends string>(cashOutId: string, status: S): { 
   return { status, statusShard: statusShard(cashOutId, status) };
 }
 
+/**
+ * One Query per shard of `status` on the index, for readers that page or count themselves (the
+ * console): `range` bounds `updatedAt`, `filter` the items. Together they read what one query
+ * of an unsharded index read.
+ */
+export function statusShardQueries(
+  tableName: string,
+  status: string,
+  range: { expression?: string; values?: Record<string, unknown> },
+  filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
+): QueryCommandInput[] {
+  return Array.from({ length: STATUS_SHARDS }, (_, shard) => ({
+    TableName: tableName,
+    IndexName: STATUS_INDEX,
+    KeyConditionExpression: ['statusShard = :shard', range.expression].filter(Boolean).join(' AND '),
+    FilterExpression: filter?.expression,
+    ...(filter?.names && Object.keys(filter.names).length ? { ExpressionAttributeNames: filter.names } : {}),
+    ExpressionAttributeValues: { ':shard': `${status}#${shard}`, ...range.values, ...filter?.values },
+  }));
+}
+
 export interface StatusQuery {
   tableName: string;
   status: string;

@@ -37,9 +37,14 @@ export interface StoredStripeEvent {
   detail?: string;
   /** Why the last delivery was answered without applying it (e.g. ledger_item_in_flight). */
   lastRefusal?: string;
+  /** Operator replays: how many, and the last one's result (`outcome` stays the first application's). */
+  replays?: number;
+  replayedAt?: string;
+  replayOutcome?: string;
+  replayDetail?: string;
 }
 
-export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'sourceId' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal'>;
+export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'sourceId' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal' | 'replays' | 'replayedAt' | 'replayOutcome' | 'replayDetail'>;
 
 export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
 
@@ -125,6 +130,38 @@ export class StripeEventStore {
     return this.fenced(eventId, token, {
       UpdateExpression: `SET appliedAt = :now, outcome = :outcome${detail ? ', detail = :detail' : ''} REMOVE claimToken, claimedUntil, lastRefusal`,
       ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ...(detail ? { ':detail': detail } : {}) },
+    });
+  }
+
+  /**
+   * An operator's replay holds the event as a delivery does, applied or not, unless a delivery
+   * holds it right now. False when one does.
+   */
+  async holdForReplay(eventId: string, token: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventKey: eventKey(eventId) },
+          UpdateExpression: 'SET claimToken = :token, claimedUntil = :until',
+          ConditionExpression: 'attribute_exists(eventKey) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  /** A replay's result, beside the first application's; an event never applied before is applied from now on. */
+  async markReplayed(eventId: string, token: string, outcome: string, detail: string | undefined, now: Date): Promise<boolean> {
+    return this.fenced(eventId, token, {
+      UpdateExpression:
+        'SET replayedAt = :now, replayOutcome = :outcome, appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)' +
+        `${detail ? ', replayDetail = :detail' : ''} REMOVE claimToken, claimedUntil, lastRefusal${detail ? '' : ', replayDetail'} ADD replays :one`,
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ':one': 1, ...(detail ? { ':detail': detail } : {}) },
     });
   }
 

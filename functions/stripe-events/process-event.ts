@@ -5,8 +5,9 @@ import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
 import { applyCharge, applyCheckoutSession, applyDispute, applyEarlyFraudWarning, applyPaymentIntent, applyRefund } from './apply-payment.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
-import type { StripeEventStore } from './event-store.js';
-import type { StripeEvent } from './schemas.js';
+import type { StoredStripeEvent, StripeEventStore } from './event-store.js';
+import { parseStripeEvent, type StripeEvent } from './schemas.js';
+import { forSource } from './source-scope.js';
 
 export interface ProcessDeps extends ApplyDeps {
   events: StripeEventStore;
@@ -53,24 +54,73 @@ export async function processStripeEvent(event: StripeEvent, rawBody: string, de
     return { statusCode: 409, body: { error: 'event_in_flight', message: 'Another delivery of this event is being applied; Stripe will retry.', eventId: envelope.id } };
   }
 
+  const held = await applyHeld(event, token, deps, (result) => deps.events.markApplied(envelope.id, token, result.outcome, result.detail, new Date(deps.clock.now())));
+  if (held.kind === 'deferred') {
+    deps.onMetric?.(`StripeEvent_${held.reason}`);
+    deps.logger.info('Stripe event deferred; Stripe will deliver it again', { reason: held.reason });
+    return { statusCode: 503, body: { error: held.reason, message: held.message, eventId: envelope.id } };
+  }
+  const { result } = held;
+  if (!held.marked) deps.logger.warn('Another delivery took this event over before it was marked applied; both applied it (harmlessly)');
+  deps.onMetric?.(`StripeEvent_${result.outcome}`);
+  deps.logger.info('Stripe event processed', { outcome: result.outcome, detail: result.detail, redelivery: claim.redelivery });
+  return { statusCode: 200, body: { received: true, eventId: envelope.id, type: envelope.type, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) } };
+}
+
+type Held = { kind: 'done'; result: ApplyOutcome; marked: boolean } | { kind: 'deferred'; reason: string; message: string };
+
+/**
+ * Applies an event this caller holds (a delivery's claim or a replay's), then lets go of it:
+ * marked done, or released unapplied so Stripe's next delivery applies it.
+ */
+async function applyHeld(event: StripeEvent, token: string, deps: ReplayDeps, markDone: (result: ApplyOutcome) => Promise<boolean>): Promise<Held> {
+  const eventId = event.envelope.id;
   let result: ApplyOutcome;
   try {
     result = await applyEvent(event, deps);
   } catch (error) {
-    await deps.events.release(envelope.id, token, 'internal_error').catch(() => false);
+    await deps.events.release(eventId, token, 'internal_error').catch(() => false);
     throw error;
   }
   if (result.retryLater) {
-    await deps.events.release(envelope.id, token, result.retryLater.reason);
-    deps.onMetric?.(`StripeEvent_${result.retryLater.reason}`);
-    deps.logger.info('Stripe event deferred; Stripe will deliver it again', { reason: result.retryLater.reason });
-    return { statusCode: 503, body: { error: result.retryLater.reason, message: result.retryLater.message, eventId: envelope.id } };
+    await deps.events.release(eventId, token, result.retryLater.reason);
+    return { kind: 'deferred', ...result.retryLater };
   }
-  const marked = await deps.events.markApplied(envelope.id, token, result.outcome, result.detail, new Date(deps.clock.now()));
-  if (!marked) deps.logger.warn('Another delivery took this event over before it was marked applied; both applied it (harmlessly)');
-  deps.onMetric?.(`StripeEvent_${result.outcome}`);
-  deps.logger.info('Stripe event processed', { outcome: result.outcome, detail: result.detail, redelivery: claim.redelivery });
-  return { statusCode: 200, body: { received: true, eventId: envelope.id, type: envelope.type, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) } };
+  return { kind: 'done', result, marked: await markDone(result) };
+}
+
+/** What a replay needs: what applying needs, the events table, and the lease it holds the event for. */
+export type ReplayDeps = ApplyDeps & Pick<ProcessDeps, 'events' | 'leaseMs'>;
+
+export interface ReplayAnswer {
+  /** What applying did (`applied`, `stale`, `ignored`, `anomaly`), or why it did not run (`in_flight`, a deferral reason). */
+  outcome: string;
+  detail?: string;
+}
+
+/** A stored event as it was verified on arrival, parsed again by the route's own parser. */
+export function parseStoredStripeEvent(stored: Pick<StoredStripeEvent, 'eventId' | 'payload'>): StripeEvent {
+  const event = parseStripeEvent(JSON.parse(stored.payload));
+  if (event.envelope.id !== stored.eventId) throw new Error(`The stored body is event ${event.envelope.id}, not ${stored.eventId}; not replayed.`);
+  return event;
+}
+
+/**
+ * An operator's replay of a stored event: its raw body (verified when it arrived) through the
+ * same apply code as a delivery, holding the event as a delivery would, so none applies it
+ * meanwhile. The ordering rules decide as for a late redelivery: a replay changes only what
+ * such a delivery could. An event never applied before (a deferral, a crash) is applied now.
+ */
+export async function replayStripeEvent(stored: StoredStripeEvent, platformDeps: ReplayDeps): Promise<ReplayAnswer> {
+  const deps = forSource(platformDeps, stored.sourceId);
+  const event = parseStoredStripeEvent(stored);
+  const token = randomUUID();
+  if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
+    return { outcome: 'in_flight', detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.' };
+  }
+  const held = await applyHeld(event, token, deps, (result) => deps.events.markReplayed(stored.eventId, token, result.outcome, result.detail, new Date(deps.clock.now())));
+  if (held.kind === 'deferred') return { outcome: held.reason, detail: held.message };
+  return { outcome: held.result.outcome, detail: held.result.detail };
 }
 
 /**

@@ -1,10 +1,12 @@
-import type { ProcessDeps } from './process-event.js';
+import type { ApplyDeps } from './apply-deps.js';
+import type { StripeEventStore } from './event-store.js';
 
 /**
  * The same dependencies, for one source: its id, and the event and record stores keyed by it.
- * Built in one place so the three can never disagree about whose event is being applied.
+ * Built in one place so the three can never disagree about whose event is being applied (a
+ * delivery, catch-up, or an operator's replay or its preview, which has no event store).
  */
-export function forSource<D extends ProcessDeps>(deps: D, sourceId: string): D {
+export function forSource<D extends ApplyDeps & { events?: StripeEventStore }>(deps: D, sourceId: string): D {
   if (deps.sourceId === sourceId) return deps;
-  return { ...deps, sourceId, events: deps.events.forSource(sourceId), records: deps.records.forSource(sourceId) };
+  return { ...deps, sourceId, records: deps.records.forSource(sourceId), ...(deps.events ? { events: deps.events.forSource(sourceId) } : {}) } as D;
 }

@@ -249,7 +249,9 @@ async function accountProblem(
  */
 async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, result: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
   deps.onOutcome?.(status);
-  const written = await writeAnswer(deps, item.cashOutId, 'Recording the outcome', timing.hardStopAt, (now, timeoutMs) => deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result }, now, { timeoutMs }));
+  const written = await writeAnswer(deps, item.cashOutId, 'Recording the outcome', timing.hardStopAt, (now, timeoutMs) =>
+    deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result, answeredAt: now.toISOString() }, now, { timeoutMs }),
+  );
   if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
   if (written === undefined) {
     deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status });
@@ -268,7 +270,7 @@ async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, st
 async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, paid: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
   const { clock, logger } = deps;
   const cashOutId = item.cashOutId;
-  const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) => deps.ledger.update(cashOutId, attemptId, { ...fields, status, answer: paid }, now, { timeoutMs }));
+  const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) => deps.ledger.update(cashOutId, attemptId, { ...fields, status, answer: paid, answeredAt: now.toISOString() }, now, { timeoutMs }));
   const inTime = clock.now() <= timing.deadlineAt;
   if (written === true && inTime) {
     deps.onOutcome?.(status);

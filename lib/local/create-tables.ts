@@ -36,7 +36,11 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
         AttributeDefinitions: [...attributes.values()],
         KeySchema: keySchema(table.partitionKey, table.sortKey),
         GlobalSecondaryIndexes: table.indexes.length
-          ? table.indexes.map((index) => ({ IndexName: index.name, KeySchema: keySchema(index.partitionKey, index.sortKey), Projection: { ProjectionType: 'ALL' } }))
+          ? table.indexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: keySchema(index.partitionKey, index.sortKey),
+              Projection: index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include } : { ProjectionType: 'ALL' as const },
+            }))
           : undefined,
       }),
     );

@@ -1,0 +1,47 @@
+import type { ReconciledItem } from '../reconcile/decide.js';
+
+/**
+ * Why a cash-out needs a person:
+ * - `unknown`: Stripe's answer never came (reconciliation is on it);
+ * - `stuck_processing`: claimed, and its invocation's lease has run out;
+ * - `needs_operator`: reconciliation could not settle it;
+ * - `needs_compensation`: Village was told it failed, yet money moved;
+ * - `failed_after_paid`: Village was told 200, then the payout failed or the transfer was reversed.
+ */
+export type AttentionReason = 'unknown' | 'stuck_processing' | 'needs_operator' | 'needs_compensation' | 'failed_after_paid';
+
+export const ATTENTION_LABELS: Record<AttentionReason, string> = {
+  unknown: 'outcome unknown',
+  stuck_processing: 'processing past its lease',
+  needs_operator: 'needs an operator',
+  needs_compensation: 'needs compensation',
+  failed_after_paid: 'failed after a 200',
+};
+
+/** An operator's acknowledgement, kept on the ledger item (the history table keeps every one). */
+export interface Acknowledgement {
+  at: string;
+  by: string;
+  note: string;
+  /** The reasons it covered: a new reason raised later puts the item back in the queue. */
+  reasons: AttentionReason[];
+}
+
+/** A ledger item as the console sees it. */
+export type OperatorCashOut = ReconciledItem & { acknowledged?: Acknowledgement };
+
+export function attentionReasons(item: OperatorCashOut, nowMs: number): AttentionReason[] {
+  const reasons: AttentionReason[] = [];
+  if (item.status === 'unknown') reasons.push('unknown');
+  if (item.status === 'processing' && item.leaseExpiresAt < nowMs) reasons.push('stuck_processing');
+  if (item.needsOperator) reasons.push('needs_operator');
+  if (item.needsCompensation) reasons.push('needs_compensation');
+  if (item.failedAfterPaid) reasons.push('failed_after_paid');
+  return reasons;
+}
+
+/** The reasons no acknowledgement covers yet. */
+export function openReasons(item: OperatorCashOut, nowMs: number): AttentionReason[] {
+  const acknowledged = new Set(item.acknowledged?.reasons ?? []);
+  return attentionReasons(item, nowMs).filter((reason) => !acknowledged.has(reason));
+}

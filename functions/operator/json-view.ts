@@ -1,0 +1,33 @@
+import { parse, stringify } from 'lossless-json';
+
+/** Keys whose values are never shown: a PaymentIntent's `client_secret`, keys, tokens, passwords. */
+const SECRET_KEY = /secret|password|passwd|api[_-]?key|private[_-]?key|(^|_)token$|authorization/i;
+
+export const REDACTED = '[redacted]';
+
+/** Replaces the values of secret-looking keys, at any depth. Numbers stay exact (lossless-json). */
+function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (value && typeof value === 'object' && value.constructor === Object) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? REDACTED : redact(inner)]));
+  }
+  return value;
+}
+
+/**
+ * A stored body for a person to read: pretty-printed, numbers exactly as sent, secrets
+ * redacted. Text that is not JSON is shown as it is.
+ */
+export function readableJson(text: string): string {
+  try {
+    return stringify(redact(parse(text)), null, 2) ?? text;
+  } catch {
+    return text;
+  }
+}
+
+/** An item from a table, for a person to read: the same redaction, sets as lists. */
+export function readableItem(item: Record<string, unknown>): string {
+  const plain = JSON.parse(JSON.stringify(item, (_key, value: unknown) => (value instanceof Set ? [...value] : value))) as unknown;
+  return JSON.stringify(redact(plain), null, 2);
+}

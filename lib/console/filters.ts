@@ -1,0 +1,44 @@
+import type { CashOutFilter } from '../../functions/operator/cash-outs.js';
+import { EVENT_OUTCOMES, PROVIDERS, type EventFilter, type Provider } from '../../functions/operator/events.js';
+import { RECORD_KINDS, type RecordKindName } from '../../functions/operator/records.js';
+import { parseTimeInput } from '../../functions/shared/since.js';
+import type { ReconciledStatus } from '../../functions/reconcile/decide.js';
+import { ALL_STATUSES } from '../../functions/reconcile/store.js';
+import { ValidationError } from '../../functions/shared/errors.js';
+
+type Query = Record<string, string | undefined>;
+
+const blank = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
+
+function oneOf<T extends string>(value: string | undefined, choices: readonly T[], name: string): T | undefined {
+  const text = blank(value);
+  if (text === undefined) return undefined;
+  if (!choices.includes(text as T)) throw new ValidationError('bad_filter', `${name} must be one of ${choices.join(', ')}, not "${text}".`);
+  return text as T;
+}
+
+function range(query: Query, nowMs: number): { from?: string; to?: string } {
+  const from = blank(query.from);
+  const to = blank(query.to);
+  return {
+    from: from ? parseTimeInput(from, 'From', nowMs) : undefined,
+    to: to ? parseTimeInput(to, 'To', nowMs, { endOfDay: true }) : undefined,
+  };
+}
+
+export function cashOutFilter(query: Query, nowMs: number): CashOutFilter {
+  const recipient = blank(query.recipient);
+  if (recipient && !recipient.includes('@')) throw new ValidationError('bad_filter', 'Recipient must be an email address.');
+  return { status: oneOf<ReconciledStatus>(query.status, ALL_STATUSES, 'Status'), recipient, ...range(query, nowMs) };
+}
+
+/** The events filter; the same one the page, the bulk replay and `npm run replay` use. */
+export function eventFilter(query: Query, nowMs: number): EventFilter {
+  const type = blank(query.type);
+  if (type && !/^[A-Za-z0-9_.*-]+$/.test(type)) throw new ValidationError('bad_filter', `"${type}" is not an event type.`);
+  return { provider: oneOf<Provider>(query.provider, PROVIDERS, 'Provider'), type, outcome: oneOf(query.outcome, EVENT_OUTCOMES, 'Outcome'), ...range(query, nowMs) };
+}
+
+export function recordFilter(query: Query): { kind: RecordKindName; status?: string } {
+  return { kind: oneOf<RecordKindName>(query.kind, RECORD_KINDS, 'Kind') ?? 'transaction', status: blank(query.status) };
+}

@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { OperatorCashOut } from '../functions/operator/attention.js';
+import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
+import { eventKey } from '../functions/stripe-events/event-store.js';
+import { TABLES } from '../lib/tables.js';
+import { consoleHarness, type ConsoleHarness } from './support/console.js';
+import { stripeEvent } from './support/stripe-events.js';
+import { statusFields } from '../functions/shared/status-index.js';
+
+/** Written with the status, as every ledger writer does (the index by status is sharded). */
+const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({ ...item, ...statusFields(item.cashOutId, item.status) });
+
+const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
+let h: ConsoleHarness;
+
+/** Runs an operator command (the npm script's own file) against this file's tables, as `local`. */
+function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const tables = Object.fromEntries(TABLES.map((table) => [table.env, h.tables.names[table.id]]));
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      [`bin/${script}.ts`, ...args],
+      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
+  cashOutId, status: 'unknown', mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
+  fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
+  createdAt: new Date(Date.now() - 26 * 3_600_000).toISOString(), updatedAt: new Date(Date.now() - 60_000).toISOString(), payload: '{}', accountId: 'acct_1Ada',
+  answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: new Date(Date.now() - 25 * 3_600_000).toISOString(), ...fields,
+});
+
+let ignoredEvent: string;
+
+beforeAll(async () => {
+  h = await consoleHarness();
+  await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(ledgerItem('co_cli', {})) }));
+  await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(ledgerItem('co_cli_rec', {})) }));
+  const event = stripeEvent('customer.created');
+  ignoredEvent = event.id;
+  await h.stripe.send(event);
+});
+afterAll(() => h.stop());
+
+describe('the operator commands', () => {
+  test('npm run payouts -- ack records the acknowledgement as local, with the note', async () => {
+    const { code, stdout } = await run('payouts', 'ack', 'co_cli', '--note', 'Stripe support ticket 123');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Acknowledged cash-out co_cli (unknown) as local');
+    expect(await h.deps.history.list(cashOutSubject('co_cli'))).toEqual([expect.objectContaining({ who: 'local', action: 'acknowledge', note: 'Stripe support ticket 123' })]);
+  });
+
+  test('npm run payouts -- ack without a note, or with a mistyped option, is refused with the usage (exit 2)', async () => {
+    const noNote = await run('payouts', 'ack', 'co_cli');
+    expect(noNote.code).toBe(2);
+    expect(noNote.stderr).toContain('ack needs --note');
+    expect((await run('payouts', 'ack', 'co_cli', '--notes', 'x')).code).toBe(2);
+  });
+
+  test('npm run replay -- <event id> replays one event and prints its result; --dry-run in bulk writes nothing', async () => {
+    const before = await h.snapshot();
+    const dry = await run('replay', '--since', '1h', '--provider', 'stripe', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Dry run: nothing is written.');
+    expect(dry.stdout).toContain(`stripe:${ignoredEvent}\tcustomer.created\tignored (would change nothing)`);
+    expect(await h.snapshot()).toEqual(before);
+
+    const one = await run('replay', ignoredEvent, '--note', 'checking');
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain(`stripe:${ignoredEvent}\tcustomer.created\tignored (changed nothing)`);
+    expect(await h.deps.history.list(eventSubject(eventKey(ignoredEvent)))).toEqual([expect.objectContaining({ who: 'local', note: 'checking', outcome: 'ignored' })]);
+  });
+
+  test('npm run replay refuses a bulk replay without --since, an unknown outcome, or an unknown option (exit 2)', async () => {
+    expect((await run('replay', '--type', 'payout.paid')).stderr).toContain('needs --since');
+    expect((await run('replay', '--since', '1h', '--outcome', 'aplied')).code).toBe(2);
+    expect((await run('replay', '--since', '1h', '--provder', 'stripe')).code).toBe(2);
+  });
+
+  test('npm run reconcile -- --cash-out prints the decision first; --dry-run stops there', async () => {
+    const before = await h.snapshot();
+    const dry = await run('reconcile', '--cash-out', 'co_cli_rec', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('Decision: would record unknown → rejected (no_payout_found)');
+    expect(dry.stdout).toContain('Dry run: nothing was done.');
+    expect(await h.snapshot()).toEqual(before);
+
+    const done = await run('reconcile', '--cash-out', 'co_cli_rec', '--note', 'no payout at Stripe');
+    expect(done.code).toBe(0);
+    expect(done.stdout.indexOf('Decision:')).toBeLessThan(done.stdout.indexOf('Done as local'));
+    expect(await h.deps.cashOuts.get('co_cli_rec')).toMatchObject({ status: 'rejected', reason: 'no_payout_found' });
+  });
+});
