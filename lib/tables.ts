@@ -1,3 +1,4 @@
+import { RECORD_LISTING_FIELDS, RECORD_SHARDS, RECORDS_INDEX } from '../functions/shared/record-index.js';
 import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
 
 /**
@@ -85,8 +86,9 @@ export const TABLES: readonly TableDefinition[] = [
     description: 'Provider objects (payment transactions, refunds, disputes, Just Wallet payouts, fundings, quotes), keyed by their own id and kind.',
     partitionKey: { name: 'id', type: 'S' },
     sortKey: { name: 'kind', type: 'S' },
-    // Every payment transaction of the Stripe route has the same kind: one key value.
-    indexes: [{ name: 'byKindStatus', partitionKey: { name: 'kind', type: 'S' }, sortKey: { name: 'status', type: 'S' }, keyValues: 1 }],
+    // `<kind>#<n>`: a kind's writes (every payment is a `transaction`) spread over RECORD_SHARDS
+    // key values, read back by recordsByKind; only the listing fields are copied.
+    indexes: [{ name: RECORDS_INDEX, partitionKey: { name: 'kindShard', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' }, include: RECORD_LISTING_FIELDS, keyValues: RECORD_SHARDS }],
     moneyRecords: true,
   },
   {

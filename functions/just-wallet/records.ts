@@ -1,5 +1,6 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { kindShard } from '../shared/record-index.js';
 import type { JsonValue } from '../shared/json.js';
 import { rankOf } from './lifecycle.js';
 import type { RecordChange } from './payload.js';
@@ -27,6 +28,10 @@ export interface JustWalletRecord {
   firstReceivedAt: string;
   /** When the status last changed. */
   statusChangedAt: string;
+  /** When an event was last written to it (the sort key of the records' index by kind). */
+  updatedAt: string;
+  /** `<kind>#<n>`: the partition key of the records' index by kind (record-index.ts). */
+  kindShard: string;
   history: HistoryEntry[];
   /** The money had arrived (payout completed, funding success) and came back: failed, refunded or reversed after it. */
   returnedAfterCompletion?: boolean;
@@ -101,7 +106,7 @@ export class JustWalletRecordStore {
           Key: { id: change.id, kind: change.lifecycle.kind },
           UpdateExpression: [
             'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
-            '#firstAt = if_not_exists(#firstAt, :receivedAt)',
+            '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
             '#history = list_append(if_not_exists(#history, :empty), :entry)',
             ...fields.sets.map(([name, value]) => `${name} = ${value}`),
             ...(guard?.sets ?? []),
@@ -109,7 +114,7 @@ export class JustWalletRecordStore {
           ConditionExpression: guard
             ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND ${guard.condition})`
             : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false)',
-          ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', ...fields.names, ...guard?.names },
+          ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', '#kindShard': 'kindShard', ...fields.names, ...guard?.names },
           ExpressionAttributeValues: {
             ':status': change.status,
             ':rank': rank,
@@ -119,6 +124,7 @@ export class JustWalletRecordStore {
             ':empty': [],
             ':entry': [historyEntry(change, event, true)],
             ':eventKeys': new Set([event.eventKey]),
+            ':kindShard': kindShard(change.lifecycle.kind, change.id),
             ...fields.values,
             ...guard?.values,
           },
@@ -143,13 +149,13 @@ export class JustWalletRecordStore {
           TableName: this.tableName,
           Key: { id: change.id, kind: change.lifecycle.kind },
           UpdateExpression: [
-            'SET #history = list_append(#history, :entry)',
+            'SET #history = list_append(#history, :entry), #updatedAt = :receivedAt',
             ...fields.sets.map(([name, value]) => `${name} = if_not_exists(${name}, ${value})`),
             ...(guard?.sets ?? []),
           ].join(', ') + ' ADD #eventKeys :eventKeys',
           ConditionExpression: `attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)${guard ? ` AND ${guard.condition}` : ''}`,
           ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names, ...guard?.names },
-          ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ...fields.values, ...guard?.values },
+          ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ':receivedAt': event.receivedAt, ...fields.values, ...guard?.values },
         }),
       );
       return true;
@@ -174,7 +180,7 @@ function afterReturn(returns: ReadonlySet<string>): Guard {
   return { condition: `#status IN (${Object.keys(statuses).join(', ')})`, names: RETURNED, values: { ...statuses, ':returned': true }, sets: ['#returned = :returned'] };
 }
 
-const COMMON_NAMES = { '#id': 'id', '#history': 'history', '#eventKeys': 'eventKeys' };
+const COMMON_NAMES = { '#id': 'id', '#history': 'history', '#eventKeys': 'eventKeys', '#updatedAt': 'updatedAt' };
 
 function historyEntry(change: RecordChange, event: AppliedEvent, statusChanged: boolean): HistoryEntry {
   return { eventKey: event.eventKey, type: event.type, status: change.status, receivedAt: event.receivedAt, statusChanged, ...change.timestamps };

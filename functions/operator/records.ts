@@ -1,6 +1,6 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../shared/errors.js';
-import type { Page } from './paging.js';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { recordShardQueries } from '../shared/record-index.js';
+import { newestFirst, timeRange, type Page } from './paging.js';
 
 /** Every kind of record the Stripe and Just Wallet routes keep, in the order the console offers them. */
 export const RECORD_KINDS = [
@@ -24,8 +24,8 @@ export type RecordKindName = (typeof RECORD_KINDS)[number];
 export type RecordItem = { id: string; kind: string; status: string } & Record<string, unknown>;
 
 /**
- * The records table as the console reads it: one kind at a time through `byKindStatus`
- * (ordered by status, then as DynamoDB keeps them), or one record by id and kind.
+ * The records table as the console reads it: one kind at a time through every shard of the
+ * `byKindShard` index (the index's listing fields, newest change first), or one record by id and kind.
  */
 export class RecordReads {
   constructor(
@@ -38,31 +38,13 @@ export class RecordReads {
     return result.Item as RecordItem | undefined;
   }
 
-  async list(filter: { kind: RecordKindName; status?: string }, page: { limit: number; cursor?: string }): Promise<Page<RecordItem>> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byKindStatus',
-        KeyConditionExpression: filter.status ? 'kind = :kind AND #status = :status' : 'kind = :kind',
-        ...(filter.status ? { ExpressionAttributeNames: { '#status': 'status' } } : {}),
-        ExpressionAttributeValues: { ':kind': filter.kind, ...(filter.status ? { ':status': filter.status } : {}) },
-        Limit: page.limit,
-        ExclusiveStartKey: decodeStartKey(page.cursor, filter.kind),
-      }),
+  list(filter: { kind: RecordKindName; status?: string }, page: { limit: number; cursor?: string }): Promise<Page<RecordItem>> {
+    const status = filter.status ? { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': filter.status } } : undefined;
+    return newestFirst<RecordItem>(
+      this.db,
+      (upTo) => recordShardQueries({ tableName: this.tableName, value: filter.kind, range: timeRange('updatedAt', undefined, upTo), filter: status }),
+      { at: (item) => String(item.updatedAt), key: (item) => item.id },
+      page,
     );
-    const next = result.LastEvaluatedKey ? Buffer.from(JSON.stringify(result.LastEvaluatedKey), 'utf8').toString('base64url') : undefined;
-    return { items: (result.Items ?? []) as RecordItem[], next };
   }
-}
-
-/** DynamoDB's own page key, as handed out; refused unless it is one (strings only, of this kind). */
-function decodeStartKey(cursor: string | undefined, kind: string): Record<string, string> | undefined {
-  if (!cursor) return undefined;
-  try {
-    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (key && typeof key === 'object' && Object.values(key).every((value) => typeof value === 'string') && (key as { kind?: string }).kind === kind) return key as Record<string, string>;
-  } catch {
-    // Falls through to the refusal below.
-  }
-  throw new ValidationError('bad_cursor', 'The page cursor is not one this console gave out for this kind; start from the first page.');
 }

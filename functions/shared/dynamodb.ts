@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface DynamoOptions {
   /** DynamoDB Local, e.g. http://localhost:8000. Unset in AWS. */
@@ -64,4 +64,19 @@ function definedOnly<T extends object>(value: T): Partial<T> {
 
 export function isConditionalCheckFailed(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** The items with these keys (BatchGetItem, 100 keys a call, unprocessed keys asked again), in no particular order; missing ones left out. */
+export async function getMany<T>(db: DynamoDBDocumentClient, tableName: string, keys: Record<string, unknown>[]): Promise<T[]> {
+  const found: T[] = [];
+  for (let start = 0; start < keys.length; start += 100) {
+    let pending: Record<string, unknown>[] | undefined = keys.slice(start, start + 100);
+    for (let round = 0; pending?.length; round += 1) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+      const result = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending } } }));
+      found.push(...((result.Responses?.[tableName] ?? []) as T[]));
+      pending = result.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined;
+    }
+  }
+  return found;
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { mergeByTime, shardOf as shardOfKey, shardQueries, type ShardedIndex } from './sharded-index.js';
 
 /**
  * The ledger's index by status, with writes spread: its partition key is `statusShard`,
@@ -17,9 +17,11 @@ export const STATUS_INDEX = 'byStatusShard';
  */
 export const STATUS_SHARDS = 8;
 
+const INDEX: ShardedIndex = { indexName: STATUS_INDEX, keyName: 'statusShard', shards: STATUS_SHARDS };
+
 /** Which of `shards` a key falls in: the first 4 bytes of its MD5 (spread, not secrecy). */
 export function shardOf(key: string, shards: number = STATUS_SHARDS): number {
-  return createHash('md5').update(key).digest().readUInt32BE(0) % shards;
+  return shardOfKey(key, shards);
 }
 
 /** The index's partition key value for an item at this status. */
@@ -43,14 +45,7 @@ export function statusShardQueries(
   range: { expression?: string; values?: Record<string, unknown> },
   filter?: { expression: string; names?: Record<string, string>; values?: Record<string, unknown> },
 ): QueryCommandInput[] {
-  return Array.from({ length: STATUS_SHARDS }, (_, shard) => ({
-    TableName: tableName,
-    IndexName: STATUS_INDEX,
-    KeyConditionExpression: ['statusShard = :shard', range.expression].filter(Boolean).join(' AND '),
-    FilterExpression: filter?.expression,
-    ...(filter?.names && Object.keys(filter.names).length ? { ExpressionAttributeNames: filter.names } : {}),
-    ExpressionAttributeValues: { ':shard': `${status}#${shard}`, ...range.values, ...filter?.values },
-  }));
+  return shardQueries(INDEX, { tableName, value: status, range, filter });
 }
 
 export interface StatusQuery {
@@ -73,43 +68,15 @@ export interface StatusQuery {
  * them, so a caller that stops early reads little more than it used.
  */
 export async function* itemsByStatus<T extends { updatedAt: string }>(db: DynamoDBDocumentClient, query: StatusQuery): AsyncGenerator<T> {
-  const key = ['statusShard = :shard'];
-  const values: Record<string, unknown> = { ...query.values };
+  const values: Record<string, unknown> = {};
+  let range: string | undefined;
   if (query.before) {
-    key.push('updatedAt <= :before');
+    range = 'updatedAt <= :before';
     values[':before'] = query.before;
   } else if (query.after) {
-    key.push('updatedAt >= :after');
+    range = 'updatedAt >= :after';
     values[':after'] = query.after;
   }
-  const input = (shard: number): QueryCommandInput => ({
-    TableName: query.tableName,
-    IndexName: STATUS_INDEX,
-    KeyConditionExpression: key.join(' AND '),
-    FilterExpression: query.filter,
-    ExpressionAttributeNames: query.names && Object.keys(query.names).length ? query.names : undefined,
-    ExpressionAttributeValues: { ...values, ':shard': `${query.status}#${shard}` },
-    ScanIndexForward: !query.newestFirst,
-  });
-  const shards = Array.from({ length: STATUS_SHARDS }, (_, shard) => pages<T>(db, input(shard)));
-  const heads = await Promise.all(shards.map((shard) => shard.next()));
-  const before = (a: T, b: T) => (query.newestFirst ? a.updatedAt > b.updatedAt : a.updatedAt < b.updatedAt);
-  for (;;) {
-    let pick = -1;
-    heads.forEach((head, index) => {
-      if (!head.done && (pick < 0 || before(head.value, (heads[pick] as IteratorYieldResult<T>).value))) pick = index;
-    });
-    if (pick < 0) return;
-    yield (heads[pick] as IteratorYieldResult<T>).value;
-    heads[pick] = await shards[pick]!.next();
-  }
-}
-
-async function* pages<T>(db: DynamoDBDocumentClient, input: QueryCommandInput): AsyncGenerator<T> {
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await db.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    yield* (page.Items ?? []) as T[];
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const filter = query.filter ? { expression: query.filter, names: query.names, values: query.values } : undefined;
+  yield* mergeByTime<T>(db, statusShardQueries(query.tableName, query.status, { expression: range, values }, filter), (item) => item.updatedAt, query.newestFirst);
 }

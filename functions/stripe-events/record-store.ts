@@ -1,5 +1,6 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { getMany, isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { kindShard, recordsByKind } from '../shared/record-index.js';
 import { orderingCondition, type Lifecycle } from './lifecycles.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
@@ -40,7 +41,7 @@ export interface RecordChange<S extends string> {
 export type RecordResult = { applied: true; previous?: StripeRecord } | { applied: false; current?: StripeRecord };
 
 /** Key attributes and the ordering attributes are never taken from an event's fields. */
-const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt']);
+const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt', 'kindShard']);
 
 /**
  * One source's records. The platform's are keyed by the Stripe id itself; a merchant source's
@@ -66,30 +67,24 @@ export class StripeRecordStore {
   }
 
   /**
-   * This source's records of one kind in the given statuses, newest first: a Query per status
-   * on the `byKindStatus` index, filtered by source (and by `updatedAt` when `since` is given).
+   * This source's records of one kind in the given statuses, newest first: every shard of the
+   * kind on the `byKindShard` index (recordsByKind), filtered by source and status, from
+   * `since` when given; then the records themselves.
    */
   async list(kind: RecordKind, statuses: readonly string[], { since, limit = 50 }: { since?: string; limit?: number } = {}): Promise<StripeRecord[]> {
-    const found: StripeRecord[] = [];
-    for (const status of statuses) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'byKindStatus',
-            KeyConditionExpression: 'kind = :kind AND #status = :status',
-            FilterExpression: since ? 'sourceId = :source AND updatedAt >= :since' : 'sourceId = :source',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':kind': kind, ':status': status, ':source': this.sourceId, ...(since ? { ':since': since } : {}) },
-            ExclusiveStartKey: start,
-          }),
-        );
-        found.push(...((page.Items ?? []) as StripeRecord[]));
-        start = page.LastEvaluatedKey;
-      } while (start);
+    const wanted = Object.fromEntries(statuses.map((status, index) => [`:status${index}`, status]));
+    const listed = recordsByKind<{ id: string; kind: string; updatedAt: string }>(this.db, {
+      tableName: this.tableName,
+      value: kind,
+      range: since ? { expression: 'updatedAt >= :since', values: { ':since': since } } : undefined,
+      filter: { expression: `sourceId = :source AND #status IN (${Object.keys(wanted).join(', ')})`, names: { '#status': 'status' }, values: { ':source': this.sourceId, ...wanted } },
+    });
+    const keys: { id: string; kind: string }[] = [];
+    for await (const item of listed) {
+      keys.push({ id: item.id, kind: item.kind });
+      if (keys.length >= limit) break;
     }
-    return found.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
+    return (await getMany<StripeRecord>(this.db, this.tableName, keys)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
   }
 
   /**
@@ -111,8 +106,9 @@ export class StripeRecordStore {
       ':provider': 'stripe',
       ':source': this.sourceId,
       ':stripeId': change.id,
+      ':kindShard': kindShard(change.kind, recordId(change.id, this.sourceId)),
     };
-    const sets = ['#status = :status', 'provider = :provider', 'sourceId = :source', 'stripeId = :stripeId', 'lastEventCreated = :created', 'lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)'];
+    const sets = ['#status = :status', 'provider = :provider', 'sourceId = :source', 'stripeId = :stripeId', 'lastEventCreated = :created', 'lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)', 'kindShard = :kindShard'];
     fields.forEach(([key, value], index) => {
       names[`#f${index}`] = key;
       values[`:f${index}`] = value;
