@@ -1,3 +1,4 @@
+import { EVENT_SHARDS, EVENTS_INDEX } from '../functions/shared/event-index.js';
 import { RECORD_LISTING_FIELDS, RECORD_SHARDS, RECORDS_INDEX } from '../functions/shared/record-index.js';
 import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
 
@@ -74,7 +75,7 @@ export const TABLES: readonly TableDefinition[] = [
     // For the operator console: events by provider and time, and the events about one object
     // (a cash-out's payout). Only the listing fields are copied, not the raw body.
     indexes: [
-      { name: 'byProvider', partitionKey: { name: 'provider', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'objectId'] },
+      { name: EVENTS_INDEX, partitionKey: { name: 'providerShard', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'objectId', 'provider'], keyValues: EVENT_SHARDS },
       { name: 'byObjectId', partitionKey: { name: 'objectId', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'provider'] },
     ],
     timeToLiveAttribute: 'expiresAt',

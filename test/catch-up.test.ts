@@ -164,9 +164,9 @@ describe('catch-up from Stripe\'s Events API', () => {
       ['keyless', 0, expect.stringContaining('no API key')],
       ['paused', 0, 'disabled'],
     ]);
-    expect(await h.events.forSource('keyed').get(merchant!.id)).toMatchObject({ sourceId: 'keyed' });
+    expect(await h.kept(merchant!, 'keyed')).toMatchObject({ sourceId: 'keyed' });
     expect(await h.records.forSource('keyed').get(String(merchant!.data.object.id), 'transaction')).toMatchObject({ sourceId: 'keyed' });
-    expect(await h.events.get(platform!.id)).toMatchObject({ sourceId: 'platform' });
+    expect(await h.kept(platform!)).toMatchObject({ sourceId: 'platform' });
     await expect(h.run({ sourceId: 'paused' })).rejects.toThrow(/cannot be caught up: disabled/);
     await expect(h.run({ sourceId: 'nobody' })).rejects.toThrow(/No source nobody/);
   });

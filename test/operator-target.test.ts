@@ -59,7 +59,7 @@ describe('the stack, for the console', () => {
 
   test('indexes events by provider and by object, copying the listing fields only (never the raw body)', () => {
     const indexes = eventsTable(synth()).Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: { ProjectionType: string; NonKeyAttributes: string[] } }[];
-    expect(indexes.map((index) => index.IndexName)).toEqual(['byProvider', 'byObjectId']);
+    expect(indexes.map((index) => index.IndexName)).toEqual(['byProviderShard', 'byObjectId']);
     for (const index of indexes) {
       expect(index.Projection.ProjectionType).toBe('INCLUDE');
       expect(index.Projection.NonKeyAttributes).toEqual(expect.arrayContaining([...EVENT_LISTING_FIELDS]));
@@ -69,7 +69,7 @@ describe('the stack, for the console', () => {
 
   test('-c eventsIndexLimit=1 deploys only the first events index (CloudFormation adds one per update)', () => {
     const indexes = eventsTable(synth({ eventsIndexLimit: '1' })).Properties.GlobalSecondaryIndexes as { IndexName: string }[];
-    expect(indexes.map((index) => index.IndexName)).toEqual(['byProvider']);
+    expect(indexes.map((index) => index.IndexName)).toEqual(['byProviderShard']);
     expect(() => synth({ eventsIndexLimit: 'two' })).toThrow(/eventsIndexLimit must be a whole number/);
   });
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { StripeEventStore } from '../functions/stripe-events/event-store.js';
+import { findStripeEvent } from '../functions/stripe-events/event-log.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
 import type { LocalEnvironment } from '../lib/local/environment.js';
 import { startTestGateway } from './support/local-gateway.js';
@@ -93,8 +94,9 @@ describe('on a fresh clone: a merchant source, then catch-up', () => {
     expect(sent.stdout).toContain('200 OK');
     const eventId = /"eventId": "(evt_\w+)"/.exec(sent.stdout)![1]!;
     const events = new StripeEventStore(db(), process.env.EVENTS_TABLE!).forSource('acme-eu');
-    expect(await events.get(eventId)).toMatchObject({ sourceId: 'acme-eu', appliedAt: expect.any(String) });
     const records = new StripeRecordStore(db(), process.env.RECORDS_TABLE!).forSource('acme-eu');
+    // Kept in the record it moved, under the source's own key.
+    expect(await findStripeEvent({ events, records }, eventId, [{ id: 'acme-eu/pi_3SampleOrder0001', kind: 'transaction' }])).toMatchObject({ sourceId: 'acme-eu', eventKey: `stripe:acme-eu:${eventId}`, appliedAt: expect.any(String) });
     expect(await records.get('pi_3SampleOrder0001', 'transaction')).toMatchObject({ sourceId: 'acme-eu', status: 'capture_succeeded' });
   }, 60_000);
 

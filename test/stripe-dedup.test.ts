@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { StripeRecordStore } from '../functions/stripe-events/record-store.js';
+import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
+import { faultyDocumentClient } from './support/faults.js';
 import { STRIPE_CONNECT_SECRET, seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 
 const ACCOUNT = 'acct_1LocalSampleAda';
@@ -102,19 +103,18 @@ describe('deduplication by event id', () => {
 
   test('an unexpected failure while applying answers 500 and leaves the event for the redelivery', async () => {
     let failures = 1;
-    const records = h.deps.records;
-    const flaky = Object.create(records) as StripeRecordStore;
-    flaky.apply = async (...args: Parameters<StripeRecordStore['apply']>) => {
-      if (failures-- > 0) throw new Error('DynamoDB throttled');
-      return records.apply(...args);
-    };
+    const flaky = new StripeRecordStore(
+      faultyDocumentClient(h.tables.endpoint, (command, input) => command.startsWith('Update') && input.TableName === h.tables.names.records && failures-- > 0),
+      h.tables.names.records,
+    );
     const flakyHarness = await stripeHarness({ records: flaky }, h.tables);
     const event = stripeEvent('refund.created', { id: uniqueId('re') });
 
     const first = await flakyHarness.send(event);
+    expect(first.statusCode).toBe(500);
+    expect(await h.kept(event)).toBeUndefined();
     const second = await flakyHarness.send(event);
 
-    expect(first.statusCode).toBe(500);
     expect(second.statusCode).toBe(200);
     expect(second.body.outcome).toBe('applied');
     expect(await h.records.get(String(event.data.object.id), 'refund')).toMatchObject({ status: 'pending' });

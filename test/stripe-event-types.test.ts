@@ -84,7 +84,7 @@ describe('the event types DESIGN.md lists', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatchObject({ received: true, eventId: event.id, outcome: 'applied' });
-    expect(await h.events.get(event.id)).toMatchObject({ type, created: event.created, payload: JSON.stringify(event), appliedAt: expect.any(String), outcome: 'applied' });
+    expect(await h.kept(event)).toMatchObject({ type, created: event.created, payload: JSON.stringify(event), appliedAt: expect.any(String), outcome: 'applied' });
     const record = await h.records.get(id(tag, sampleId), kind);
     const expectedFields = JSON.parse(JSON.stringify(fields ?? {}).replaceAll('Sample', tag)) as Record<string, unknown>;
     expect(record).toMatchObject({ status, lastEventId: event.id, lastEventCreated: event.created, ...expectedFields });

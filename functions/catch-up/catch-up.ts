@@ -1,3 +1,4 @@
+import { wasApplied } from '../stripe-events/event-log.js';
 import { processStripeEvent, type ProcessDeps } from '../stripe-events/process-event.js';
 import { parseStripeEvent, type StripeEvent } from '../stripe-events/schemas.js';
 import { forSource } from '../stripe-events/source-scope.js';
@@ -198,7 +199,7 @@ async function applyListed(deps: CatchUpDeps, raw: unknown, stripeAccount: strin
   }
   deps.logger.appendKeys({ stripeEventId: event.envelope.id, stripeEventType: event.envelope.type, stripeAccount: event.envelope.account });
   try {
-    if (await deps.events.isApplied(event.envelope.id)) return { outcome: 'alreadyApplied' };
+    if (await wasApplied(deps, event)) return { outcome: 'alreadyApplied' };
     const answer = await processStripeEvent(event, JSON.stringify(json), deps);
     if (answer.statusCode === 200) return { outcome: answer.body.duplicate ? 'alreadyApplied' : 'applied' };
     if (answer.statusCode === 409 || answer.statusCode === 503) return { outcome: 'deferred' };

@@ -1,13 +1,20 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
+import { providerShard } from '../shared/event-index.js';
 
 /** What became of a verified event. */
 export type EventOutcome = 'applied' | 'outdated' | 'duplicate' | 'ignored_type' | 'ignored_status';
 
-/** One verified Just Wallet event in the events table, keyed by `eventKey`, expiring at `expiresAt`. */
+/**
+ * A verified Just Wallet event in the events table, keyed by `eventKey`, expiring at
+ * `expiresAt`: an event that changes no record (an unknown type or status), kept with its
+ * outcome. An event that changes a record is kept in the record's history (event-log.ts).
+ */
 export interface JustWalletEventItem {
   eventKey: string;
   provider: 'just-wallet';
+  /** `just-wallet#<n>`: the events' index by provider (event-index.ts), set by the store. */
+  providerShard?: string;
   type: string;
   /** The record it concerns (`id` + `kind` in the records table), when it concerns one. */
   objectId?: string;
@@ -44,12 +51,12 @@ export class JustWalletEventStore {
   async claim(item: JustWalletEventItem): Promise<EventClaim> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(eventKey)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        new PutCommand({ TableName: this.tableName, Item: { ...item, providerShard: providerShard('just-wallet', item.eventKey) }, ConditionExpression: 'attribute_not_exists(eventKey)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
       );
       return { isNew: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const existing = (error as { Item?: JustWalletEventItem }).Item ?? (await this.get(item.eventKey));
+      const existing = oldItemOf<JustWalletEventItem>(error) ?? (await this.get(item.eventKey));
       if (!existing) throw error;
       return { isNew: false, existing };
     }

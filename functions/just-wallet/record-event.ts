@@ -2,7 +2,9 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { EventOutcome, JustWalletEventItem, JustWalletEventStore } from './events.js';
 import { parseJustWalletEvent, type JustWalletEvent } from './payload.js';
-import type { JustWalletRecordStore } from './records.js';
+import type { AppliedEvent, JustWalletRecordStore } from './records.js';
+import { packBody } from '../shared/event-body.js';
+import type { KeptJustWalletEvent } from './event-log.js';
 
 export interface RecordEventDeps {
   events: JustWalletEventStore;
@@ -16,33 +18,41 @@ export interface RecordEventDeps {
 }
 
 /**
- * A verified event, exactly once: store it (a conditional put on its key), apply it to its
- * record (a conditional update that never moves a status backwards), then mark it applied.
- * A redelivery of an applied event changes nothing; one whose first delivery stopped between
- * the two writes is applied again, which the record's own conditions make harmless.
+ * A verified event, exactly once, in one DynamoDB write on its common path. A change is one
+ * conditional update of its record, which keeps the keys of the events applied to it (so none
+ * is applied twice), never moves a status backwards, and keeps the event itself in its
+ * history (raw body packed): a redelivery, or a retry whose first write landed unanswered, is
+ * recognised from the record as it was. An event that changes no record (an unknown type or
+ * status) is one conditional put in the events table, with its outcome.
  */
 export async function recordJustWalletEvent(event: JustWalletEvent, payload: string, deps: RecordEventDeps): Promise<EventOutcome> {
   const now = deps.clock.now();
   const receivedAt = new Date(now).toISOString();
+  if (event.kind === 'change') return done(deps, event, await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt, body: packBody(payload) }, deps));
+  const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
   const item: JustWalletEventItem = {
     eventKey: event.eventKey,
     provider: 'just-wallet',
     type: event.type,
-    ...(event.kind === 'change' ? { objectId: event.change.id, kind: event.change.lifecycle.kind, status: event.change.status } : {}),
     ...(event.kind === 'unknown_status' ? { objectId: event.objectId, status: event.status } : {}),
     receivedAt,
     payload,
     expiresAt: Math.floor(now / 1000) + deps.eventRetentionSeconds,
+    appliedAt: receivedAt,
+    outcome,
   };
   const claim = await deps.events.claim(item);
   if (!claim.isNew && claim.existing.appliedAt !== undefined) return done(deps, event, 'duplicate');
-  return done(deps, event, await applyJustWalletEvent(event, { receivedAt, now: receivedAt }, deps));
+  // Kept by a delivery that stopped before it was marked (before events were kept with their outcome).
+  if (!claim.isNew) await deps.events.markApplied(event.eventKey, outcome, receivedAt);
+  deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
+  return done(deps, event, outcome);
 }
 
 /**
- * Applies a stored event to its record (a conditional update that never moves a status
- * backwards and never applies one event twice), then marks the event applied if it was not.
- * Deliveries and operator replays both come here.
+ * Applies an event to its record (a conditional update that never moves a status backwards
+ * and never applies one event twice); an event that changes no record is marked applied in the
+ * events table, where it is kept. Deliveries and operator replays both come here.
  */
 export async function applyJustWalletEvent(event: JustWalletEvent, times: { receivedAt: string; now: string }, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'onOutcome'>): Promise<EventOutcome> {
   if (event.kind !== 'change') {
@@ -51,15 +61,16 @@ export async function applyJustWalletEvent(event: JustWalletEvent, times: { rece
     await deps.events.markApplied(event.eventKey, outcome, times.now);
     return outcome;
   }
+  return applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt: times.receivedAt }, deps);
+}
 
-  const { result, returnedAfterCompletion } = await deps.records.apply(event.change, { eventKey: event.eventKey, type: event.type, receivedAt: times.receivedAt });
+async function applyChange(event: Extract<JustWalletEvent, { kind: 'change' }>, applied: AppliedEvent, deps: Pick<RecordEventDeps, 'records' | 'logger' | 'onOutcome'>): Promise<EventOutcome> {
+  const { result, returnedAfterCompletion } = await deps.records.apply(event.change, applied);
   if (returnedAfterCompletion) {
     // Money that had arrived came back (a bank return): the operator must see it.
     deps.logger.warn('Just Wallet money returned after completion', { eventKey: event.eventKey, kind: event.change.lifecycle.kind, objectId: event.change.id, status: event.change.status });
     deps.onOutcome?.('returned_after_completion');
   }
-  // `already_applied`: an earlier or concurrent delivery applied it and did not get to mark it.
-  await deps.events.markApplied(event.eventKey, result === 'already_applied' ? 'applied' : result, times.now);
   return result === 'already_applied' ? 'duplicate' : result;
 }
 
@@ -71,15 +82,19 @@ export function parseStoredJustWalletEvent(stored: Pick<JustWalletEventItem, 'ev
 }
 
 /**
- * An operator's replay of a stored event through the same apply code as a delivery. A record
+ * An operator's replay of a kept event through the same apply code as a delivery. A record
  * never takes one event twice, so a replay of an applied event is a `duplicate`; one whose
- * delivery stopped before applying it is applied now.
+ * delivery stopped before applying it is applied now. An event kept in the events table notes
+ * the replay there (and is marked applied); a record's event is noted in the history table only.
  */
-export async function replayJustWalletEvent(stored: JustWalletEventItem, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>): Promise<EventOutcome> {
+export async function replayJustWalletEvent(stored: KeptJustWalletEvent, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>): Promise<EventOutcome> {
   const event = parseStoredJustWalletEvent(stored);
   const now = new Date(deps.clock.now()).toISOString();
   const outcome = await applyJustWalletEvent(event, { receivedAt: stored.receivedAt, now }, deps);
-  await deps.events.noteReplay(stored.eventKey, outcome, now);
+  if (!stored.record) {
+    if (event.kind === 'change') await deps.events.markApplied(stored.eventKey, outcome === 'duplicate' ? 'applied' : outcome, now);
+    await deps.events.noteReplay(stored.eventKey, outcome, now);
+  }
   return outcome;
 }
 

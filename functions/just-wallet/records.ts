@@ -1,5 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
 import type { JsonValue } from '../shared/json.js';
 import { rankOf } from './lifecycle.js';
@@ -16,6 +16,8 @@ export interface HistoryEntry {
   created_at?: string;
   updated_at?: string;
   completed_at?: string;
+  /** The event's raw body, packed (event-body.ts): the record keeps the events applied to it. */
+  body?: Uint8Array;
 }
 
 /** A Just Wallet payout, funding or quote in the records table. */
@@ -59,7 +61,13 @@ export interface AppliedEvent {
   eventKey: string;
   type: string;
   receivedAt: string;
+  /** The raw body, packed, kept in the history entry (a delivery's; a replay of a kept event has none to add). */
+  body?: Uint8Array;
 }
+
+/** A write's refusal: the record as it was (none if there was none). */
+type Refused = { written: false; old?: JustWalletRecord };
+type Written = { written: true };
 
 /** A further condition on one write, and what the write then also sets. */
 interface Guard {
@@ -87,15 +95,29 @@ export class JustWalletRecordStore {
   async apply(change: RecordChange, event: AppliedEvent): Promise<ApplyOutcome> {
     const { settled, returns } = change.lifecycle;
     const isReturn = settled !== undefined && returns?.has(change.status) === true;
-    if (await this.advance(change, event, isReturn ? notSettled(settled) : undefined)) return { result: 'applied', returnedAfterCompletion: false };
-    if (isReturn && (await this.advance(change, event, fromSettled(settled)))) return { result: 'applied', returnedAfterCompletion: true };
-    if (change.status === settled && returns && (await this.noteLate(change, event, afterReturn(returns)))) return { result: 'outdated', returnedAfterCompletion: true };
-    if (await this.noteLate(change, event)) return { result: 'outdated', returnedAfterCompletion: false };
-    return { result: 'already_applied', returnedAfterCompletion: false };
+    const already = { result: 'already_applied', returnedAfterCompletion: false } as const;
+    // Every write is refused once the event's key is in the record: the record as it was says
+    // so, and a redelivery is answered from its first write.
+    const seen = (write: Written | Refused) => !write.written && write.old?.eventKeys?.has(event.eventKey) === true;
+    const first = await this.advance(change, event, isReturn ? notSettled(settled) : undefined);
+    if (first.written) return { result: 'applied', returnedAfterCompletion: false };
+    if (seen(first)) return already;
+    if (isReturn) {
+      const returned = await this.advance(change, event, fromSettled(settled));
+      if (returned.written) return { result: 'applied', returnedAfterCompletion: true };
+      if (seen(returned)) return already;
+    }
+    if (change.status === settled && returns) {
+      const lateSettled = await this.noteLate(change, event, afterReturn(returns));
+      if (lateSettled.written) return { result: 'outdated', returnedAfterCompletion: true };
+      if (seen(lateSettled)) return already;
+    }
+    if ((await this.noteLate(change, event)).written) return { result: 'outdated', returnedAfterCompletion: false };
+    return already;
   }
 
   /** Creates the record, or moves it to a higher rank from a status that is not final. */
-  private async advance(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<boolean> {
+  private async advance(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<Written | Refused> {
     const rank = rankOf(change.lifecycle, change.status);
     if (rank === undefined) throw new Error(`${change.status} is not a ${change.lifecycle.kind} status`);
     const fields = aliases(change.fields);
@@ -112,8 +134,8 @@ export class JustWalletRecordStore {
             ...(guard?.sets ?? []),
           ].join(', ') + ' ADD #eventKeys :eventKeys',
           ConditionExpression: guard
-            ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND ${guard.condition})`
-            : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false)',
+            ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey) AND ${guard.condition})`
+            : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey))',
           ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', '#kindShard': 'kindShard', ...fields.names, ...guard?.names },
           ExpressionAttributeValues: {
             ':status': change.status,
@@ -124,15 +146,17 @@ export class JustWalletRecordStore {
             ':empty': [],
             ':entry': [historyEntry(change, event, true)],
             ':eventKeys': new Set([event.eventKey]),
+            ':eventKey': event.eventKey,
             ':kindShard': kindShard(change.lifecycle.kind, change.id),
             ...fields.values,
             ...guard?.values,
           },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { written: true };
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (isConditionalCheckFailed(error)) return { written: false, old: oldItemOf<JustWalletRecord>(error) };
       throw error;
     }
   }
@@ -141,7 +165,7 @@ export class JustWalletRecordStore {
    * A late event: the status stays, but the event joins the history once, and its fields fill
    * only what the record lacks (a quote's creation details arriving after its funding).
    */
-  private async noteLate(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<boolean> {
+  private async noteLate(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<Written | Refused> {
     const fields = aliases(change.fields);
     try {
       await this.db.send(
@@ -156,11 +180,12 @@ export class JustWalletRecordStore {
           ConditionExpression: `attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)${guard ? ` AND ${guard.condition}` : ''}`,
           ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names, ...guard?.names },
           ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ':receivedAt': event.receivedAt, ...fields.values, ...guard?.values },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return true;
+      return { written: true };
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
+      if (isConditionalCheckFailed(error)) return { written: false, old: oldItemOf<JustWalletRecord>(error) };
       throw error;
     }
   }
@@ -183,7 +208,7 @@ function afterReturn(returns: ReadonlySet<string>): Guard {
 const COMMON_NAMES = { '#id': 'id', '#history': 'history', '#eventKeys': 'eventKeys', '#updatedAt': 'updatedAt' };
 
 function historyEntry(change: RecordChange, event: AppliedEvent, statusChanged: boolean): HistoryEntry {
-  return { eventKey: event.eventKey, type: event.type, status: change.status, receivedAt: event.receivedAt, statusChanged, ...change.timestamps };
+  return { eventKey: event.eventKey, type: event.type, status: change.status, receivedAt: event.receivedAt, statusChanged, ...change.timestamps, ...(event.body ? { body: event.body } : {}) };
 }
 
 /** Placeholders for the provider's fields: their names are the provider's, so never in the expression itself. */

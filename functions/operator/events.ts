@@ -1,8 +1,14 @@
-import { GetCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { JustWalletEventItem } from '../just-wallet/events.js';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { eventOfRecord as justWalletEventOf, recordOfEventKey, type KeptJustWalletEvent } from '../just-wallet/event-log.js';
+import type { HistoryEntry as JustWalletEntry } from '../just-wallet/records.js';
+import { getMany } from '../shared/dynamodb.js';
+import { eventShardQueries } from '../shared/event-index.js';
 import { ValidationError } from '../shared/errors.js';
-import type { StoredStripeEvent } from '../stripe-events/event-store.js';
-import { newestFirst, readNewestFirst, timeRange, type Page } from './paging.js';
+import { recordShardQueries } from '../shared/record-index.js';
+import { mergeByTime } from '../shared/sharded-index.js';
+import { eventOfRecord as stripeEventOf, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../stripe-events/event-log.js';
+import type { RecordedEvent } from '../stripe-events/record-store.js';
+import { EXAMINE_BUDGET, decodeCursor, encodeCursor, mergePages, newestFirst, readNewestFirst, timeRange, type Ordering, type Page } from './paging.js';
 
 export const PROVIDERS = ['stripe', 'just-wallet'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -12,6 +18,15 @@ export const UNAPPLIED = 'unapplied';
 
 /** Outcomes a filter may ask for: the two routes' words (Stripe's, then Just Wallet's), and events never applied. */
 export const EVENT_OUTCOMES = ['applied', 'stale', 'ignored', 'anomaly', 'outdated', 'duplicate', 'ignored_type', 'ignored_status', UNAPPLIED] as const;
+
+/** The kinds of record each provider's events are kept in. */
+const RECORD_KINDS: Record<Provider, readonly string[]> = {
+  stripe: ['transaction', 'refund', 'dispute', 'early_fraud_warning', 'checkout_session', 'payout', 'transfer', 'file', 'report_run', 'report_type'],
+  'just-wallet': ['just_wallet_payout', 'just_wallet_funding', 'just_wallet_quote'],
+};
+
+/** How many index entries a search by event id looks through, newest first, before it gives up. */
+export const SEARCH_BUDGET = 20_000;
 
 export interface EventFilter {
   provider?: Provider;
@@ -45,27 +60,49 @@ export interface EventRow {
   replays?: number;
   replayedAt?: string;
   replayOutcome?: string;
+  /** Kept in this record's history (one write per event); else its own item in the events table. */
+  record?: RecordRef;
 }
 
-export type StoredEvent = StoredStripeEvent | JustWalletEventItem;
+/** An event as kept: an item of the events table, or an entry of a record's history. */
+export type StoredEvent = KeptStripeEvent | KeptJustWalletEvent;
+
+type IndexedRecord = RecordRef & { updatedAt: string };
+type RecordItem = RecordWithEvents & { history?: (RecordedEvent | JustWalletEntry)[] };
+
+const ORDER: Ordering<EventRow> = { at: (row) => row.receivedAt, key: (row) => row.eventKey };
 
 /**
- * The events table as the console reads it: by provider and time (`byProvider`), by the
- * object an event is about (`byObjectId`), or one event by its key. No scans.
+ * The events as the console reads them, from where they are kept: an event that moved records
+ * is in their histories (found through the records' index by kind, `byKindShard`), any other in
+ * the events table (`byProviderShard`, `byObjectId`). No scans.
  */
 export class EventReads {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
+    readonly recordsTable: string,
   ) {}
 
-  async get(eventKey: string): Promise<StoredEvent | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }));
-    return result.Item as StoredEvent | undefined;
+  /** One event by its key; `record` (from a listing's link) says which record keeps it, else it is looked for. */
+  async get(eventKey: string, record?: RecordRef): Promise<StoredEvent | undefined> {
+    const own = (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as StoredEvent | undefined;
+    const ref = record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
+    if (!ref) return own;
+    const kept = await this.recordItem(ref);
+    const entry = kept?.history?.find((each) => each.eventKey === eventKey);
+    // The record's entry says what applying did; an item of its own is the older way of keeping it (without a body in the entry).
+    if (!kept || !entry || (own && !entry.body)) return own;
+    return isJustWallet(kept) ? justWalletEventOf(kept as never, entry as JustWalletEntry) : stripeEventOf(kept, entry as RecordedEvent);
   }
 
-  list(filter: EventFilter, page: { limit: number; cursor?: string; budget?: number }): Promise<Page<EventRow>> {
-    return newestFirst<EventRow>(this.db, (upTo) => this.queries(filter, upTo), { at: (row) => row.receivedAt, key: (row) => row.eventKey }, page);
+  /** One page, newest first, of the events table's and the records' events together. */
+  async list(filter: EventFilter, page: { limit: number; cursor?: string; budget?: number }): Promise<Page<EventRow>> {
+    const [own, inRecords] = await Promise.all([
+      newestFirst<EventRow>(this.db, (upTo) => this.queries(filter, upTo), ORDER, page),
+      this.recordEvents(filter, page),
+    ]);
+    return mergePages([own, inRecords], ORDER, page.limit);
   }
 
   /** Every event matching, newest first, up to `max` (for a bulk replay: the caller says what to do past it). */
@@ -80,12 +117,15 @@ export class EventReads {
     return rows;
   }
 
-  /** The events about one object (a payout, a Just Wallet payout…), oldest first. */
+  /** The events about one object (a payout, a payment, a Just Wallet payout…), oldest first. */
   async forObject(objectId: string): Promise<EventRow[]> {
     const rows: EventRow[] = [];
     const query: QueryCommandInput = { TableName: this.tableName, IndexName: 'byObjectId', KeyConditionExpression: 'objectId = :id', ExpressionAttributeValues: { ':id': objectId } };
     for await (const row of readNewestFirst<EventRow>(this.db, query)) rows.push(row);
-    return rows.reverse();
+    // Its records (of any kind) are keyed by its id: one Query on the table's own key.
+    const records = await this.db.send(new QueryCommand({ TableName: this.recordsTable, KeyConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': objectId }, ConsistentRead: true }));
+    for (const record of (records.Items ?? []) as RecordItem[]) rows.push(...rowsOf(record).filter((row) => !rows.some((other) => other.eventKey === row.eventKey)));
+    return rows.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
   }
 
   /**
@@ -108,15 +148,126 @@ export class EventReads {
     if (filter.from && end && end < filter.from) return [];
     const range = timeRange('receivedAt', filter.from, end);
     const { expression, names, values } = eventFilterExpression(filter);
-    return (filter.provider ? [filter.provider] : PROVIDERS).map((provider) => ({
-      TableName: this.tableName,
-      IndexName: 'byProvider',
-      KeyConditionExpression: ['provider = :provider', range.expression].filter(Boolean).join(' AND '),
-      FilterExpression: expression,
-      ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-      ExpressionAttributeValues: { ':provider': provider, ...range.values, ...values },
-    }));
+    return (filter.provider ? [filter.provider] : PROVIDERS).flatMap((provider) =>
+      eventShardQueries({ tableName: this.tableName, value: provider, range, filter: expression ? { expression, names, values } : undefined }),
+    );
   }
+
+  /**
+   * The page of events kept in records. A record's events are no older than its first write
+   * and no newer than its last (`updatedAt`, the index's sort key): records are read newest
+   * change first, those first written after the page's newest wanted event skipped, until the
+   * next record changed before the oldest event the page needs.
+   */
+  private async recordEvents(filter: EventFilter, page: { limit: number; cursor?: string; budget?: number }): Promise<Page<EventRow>> {
+    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale', 'outdated'].includes(filter.outcome))) return { items: [] };
+    const after = decodeCursor(page.cursor);
+    const upper = after && filter.to ? (after.at < filter.to ? after.at : filter.to) : (after?.at ?? filter.to);
+    if (filter.from && upper && upper < filter.from) return { items: [] };
+    const kinds = (filter.provider ? [filter.provider] : PROVIDERS).flatMap((provider) => RECORD_KINDS[provider]);
+    const queries = kinds.flatMap((kind) =>
+      recordShardQueries({
+        tableName: this.recordsTable,
+        value: kind,
+        range: filter.from ? { expression: 'updatedAt >= :from', values: { ':from': filter.from } } : undefined,
+        filter: upper ? { expression: 'firstSeenAt <= :upper OR firstReceivedAt <= :upper', values: { ':upper': upper } } : undefined,
+      }),
+    );
+    const wanted = (row: EventRow) =>
+      (!after || row.receivedAt < after.at || (row.receivedAt === after.at && row.eventKey < after.key)) &&
+      (!filter.from || row.receivedAt >= filter.from) &&
+      (!filter.to || row.receivedAt <= filter.to) &&
+      (!filter.outcome || row.outcome === filter.outcome) &&
+      (!filter.type || (/[.*]$/.test(filter.type) ? row.type.startsWith(filter.type.replace(/\*$/, '')) : row.type === filter.type));
+    const rows: EventRow[] = [];
+    const newestFirstOrder = (a: EventRow, b: EventRow) => b.receivedAt.localeCompare(a.receivedAt) || b.eventKey.localeCompare(a.eventKey);
+    const budget = page.budget ?? EXAMINE_BUDGET;
+    let pending: Record<string, string>[] = [];
+    const read = async () => {
+      for (const record of await getMany<RecordItem>(this.db, this.recordsTable, pending)) rows.push(...rowsOf(record).filter(wanted));
+      rows.sort(newestFirstOrder);
+      pending = [];
+    };
+    let examined = 0;
+    let stoppedAt: string | undefined;
+    for await (const indexed of mergeByTime<IndexedRecord>(this.db, queries, (item) => item.updatedAt, true)) {
+      // Every record not read yet changed before this one: its events are older still.
+      if (rows.length > page.limit && indexed.updatedAt < rows[page.limit]!.receivedAt) break;
+      if (++examined > budget) {
+        stoppedAt = indexed.updatedAt;
+        break;
+      }
+      pending.push({ id: indexed.id, kind: indexed.kind });
+      if (pending.length >= 25) await read();
+    }
+    await read();
+    if (stoppedAt !== undefined) {
+      // Events at or before the stop may be in records not read yet: they wait for the next page.
+      const sure = rows.filter((row) => row.receivedAt > stoppedAt);
+      const items = sure.slice(0, page.limit);
+      if (sure.length > page.limit) return { items, next: encodeCursor({ at: items[items.length - 1]!.receivedAt, key: items[items.length - 1]!.eventKey }) };
+      return { items, next: encodeCursor({ at: stoppedAt, key: '\uffff' }), partial: true };
+    }
+    const items = rows.slice(0, page.limit);
+    return rows.length > page.limit ? { items, next: encodeCursor({ at: items[items.length - 1]!.receivedAt, key: items[items.length - 1]!.eventKey }) } : { items };
+  }
+
+  /**
+   * The record that keeps a Stripe event, found by its key among the records' indexed event
+   * keys, newest change first, SEARCH_BUDGET entries at most (a Stripe event id does not say
+   * which object it is about; a listing's link does).
+   */
+  private async recordKeeping(eventKey: string): Promise<RecordRef | undefined> {
+    const queries = RECORD_KINDS.stripe.flatMap((kind) => recordShardQueries({ tableName: this.recordsTable, value: kind }));
+    let scanned = 0;
+    const found = await Promise.all(
+      queries.map(async (input) => {
+        let start: Record<string, unknown> | undefined;
+        do {
+          const page = await this.db.send(new QueryCommand({ ...input, ScanIndexForward: false, FilterExpression: 'contains(eventKeys, :key)', ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':key': eventKey }, ExclusiveStartKey: start }));
+          scanned += page.ScannedCount ?? 0;
+          const [hit] = (page.Items ?? []) as IndexedRecord[];
+          if (hit) return { id: hit.id, kind: hit.kind };
+          start = page.LastEvaluatedKey;
+        } while (start && scanned < SEARCH_BUDGET);
+        return undefined;
+      }),
+    );
+    return found.find((ref) => ref !== undefined);
+  }
+
+  private async recordItem(ref: RecordRef): Promise<RecordItem | undefined> {
+    return (await this.db.send(new GetCommand({ TableName: this.recordsTable, Key: { id: ref.id, kind: ref.kind }, ConsistentRead: true }))).Item as RecordItem | undefined;
+  }
+}
+
+const isJustWallet = (record: { kind: string }) => record.kind.startsWith('just_wallet_');
+
+/** A record's events as listed (no body unpacked). */
+function rowsOf(record: RecordItem): EventRow[] {
+  const ref = { id: record.id, kind: record.kind };
+  return (record.history ?? []).map((entry): EventRow => {
+    if (isJustWallet(record)) {
+      return { eventKey: entry.eventKey, provider: 'just-wallet', type: entry.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref };
+    }
+    const stripe = entry as RecordedEvent;
+    return {
+      eventKey: stripe.eventKey,
+      provider: 'stripe',
+      type: stripe.type,
+      receivedAt: stripe.receivedAt,
+      objectId: record.stripeId,
+      eventId: stripe.eventKey.slice(stripe.eventKey.lastIndexOf(':') + 1),
+      created: stripe.created,
+      account: typeof record.account === 'string' ? record.account : undefined,
+      livemode: record.livemode === true,
+      kind: record.kind,
+      status: stripe.status,
+      outcome: stripe.statusChanged ? 'applied' : 'stale',
+      appliedAt: stripe.receivedAt,
+      record: ref,
+    };
+  });
 }
 
 /** One condition per filter field; a new filter (e.g. a merchant `sourceId`) is one more entry here. */
@@ -142,6 +293,6 @@ function eventFilterExpression(filter: EventFilter): { expression?: string; name
 /** A stored event's listing fields (what the indexes hold): no body, no lease. */
 export function listed(event: StoredEvent): EventRow {
   const row: Record<string, unknown> = { ...event };
-  for (const hidden of ['payload', 'expiresAt', 'claimToken', 'claimedUntil']) delete row[hidden];
+  for (const hidden of ['payload', 'expiresAt', 'claimToken', 'claimedUntil', 'providerShard']) delete row[hidden];
   return row as unknown as EventRow;
 }

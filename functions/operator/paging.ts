@@ -102,3 +102,27 @@ export function timeRange(attribute: string, from: string | undefined, upTo: str
   if (upTo) return { expression: `${attribute} <= :upTo`, values: { ':upTo': upTo } };
   return { values: {} };
 }
+
+/**
+ * Pages of the same listing from several sources (each newest first, from the same cursor)
+ * as one: the `limit` newest of them all, an item in two sources once (the first source's).
+ * A source that stopped early (`partial`) holds back every item older than where it stopped.
+ */
+export function mergePages<T>(pages: Page<T>[], order: Ordering<T>, limit: number): Page<T> {
+  const seen = new Set<string>();
+  const all: T[] = [];
+  for (const item of pages.flatMap((page) => page.items)) {
+    if (seen.has(order.key(item))) continue;
+    seen.add(order.key(item));
+    all.push(item);
+  }
+  all.sort((a, b) => order.at(b).localeCompare(order.at(a)) || order.key(b).localeCompare(order.key(a)));
+  const stops = pages.flatMap((page) => (page.partial && page.next ? [decodeCursor(page.next)!] : []));
+  const stop = stops.sort((a, b) => b.at.localeCompare(a.at) || b.key.localeCompare(a.key))[0];
+  const complete = stop ? all.filter((item) => order.at(item) > stop.at || (order.at(item) === stop.at && order.key(item) >= stop.key)) : all;
+  const items = complete.slice(0, limit);
+  const last = items[items.length - 1];
+  if (last && (complete.length > limit || (items.length === limit && pages.some((page) => page.next && !page.partial)))) return { items, next: encodeCursor({ at: order.at(last), key: order.key(last) }) };
+  if (stop) return { items, next: encodeCursor(stop), partial: true };
+  return { items };
+}

@@ -1,10 +1,10 @@
 import { applyJustWalletEvent, parseStoredJustWalletEvent, replayJustWalletEvent, type RecordEventDeps } from '../just-wallet/record-event.js';
-import type { JustWalletEventItem } from '../just-wallet/events.js';
+import type { KeptJustWalletEvent } from '../just-wallet/event-log.js';
 import type { Clock } from '../shared/clock.js';
 import { HttpError, ValidationError } from '../shared/errors.js';
 import { eventSubject, type HistoryStore } from '../shared/history.js';
 import type { ApplyDeps } from '../stripe-events/apply-deps.js';
-import type { StoredStripeEvent } from '../stripe-events/event-store.js';
+import type { KeptStripeEvent, RecordRef } from '../stripe-events/event-log.js';
 import { forSource } from '../stripe-events/source-scope.js';
 import { applyEvent, parseStoredStripeEvent, replayStripeEvent, type ReplayAnswer, type ReplayDeps } from '../stripe-events/process-event.js';
 import type { EventFilter, EventReads, EventRow } from './events.js';
@@ -53,8 +53,8 @@ function changedState(answer: ReplayAnswer): boolean {
  * replayJustWalletEvent), or, as a dry run, shows what it would change and writes nothing.
  * A replay (not a dry run) is written into the history table with who, when and the note.
  */
-export async function replayEvent(eventKey: string, tools: ReplayTools, options: { dryRun: boolean; note?: string }): Promise<ReplayResult> {
-  const stored = await tools.events.get(eventKey);
+export async function replayEvent(eventKey: string, tools: ReplayTools, options: { dryRun: boolean; note?: string; record?: RecordRef }): Promise<ReplayResult> {
+  const stored = await tools.events.get(eventKey, options.record);
   if (!stored) throw new HttpError(404, 'event_not_found', `No event ${eventKey} (events are kept for 30 days).`);
   let answer: ReplayAnswer;
   try {
@@ -94,7 +94,7 @@ export async function replayMatching(filter: EventFilter, tools: ReplayTools, op
   }
   const oldestFirst = rows.slice(0, options.limit).sort((a: EventRow, b: EventRow) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
   const results: ReplayResult[] = [];
-  for (const row of oldestFirst) results.push(await replayEvent(row.eventKey, tools, options));
+  for (const row of oldestFirst) results.push(await replayEvent(row.eventKey, tools, { ...options, record: row.record }));
   return { matched: rows.length, tooMany, results };
 }
 
@@ -103,14 +103,14 @@ export function describeReplay(result: ReplayResult): string {
   return `${result.outcome} (${verb})${result.detail ? `: ${result.detail}` : ''}`;
 }
 
-async function replayStripe(stored: StoredStripeEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
+async function replayStripe(stored: KeptStripeEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
   if (!dryRun) return replayStripeEvent(stored, tools.stripe);
   const outcome = await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId));
   if (outcome.retryLater) return { outcome: outcome.retryLater.reason, detail: outcome.retryLater.message };
   return { outcome: outcome.outcome, detail: outcome.detail };
 }
 
-async function replayJustWallet(stored: JustWalletEventItem, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
+async function replayJustWallet(stored: KeptJustWalletEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
   const event = parseStoredJustWalletEvent(stored);
   const detail = event.kind === 'change' ? `${event.change.lifecycle.kind} ${event.change.id}: ${event.change.status}` : undefined;
   if (!dryRun) return { outcome: await replayJustWalletEvent(stored, tools.justWallet), detail };

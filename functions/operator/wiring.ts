@@ -96,7 +96,7 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
     logger,
   });
   const history = new HistoryStore(db, tables.history);
-  const events = new EventReads(db, tables.events);
+  const events = new EventReads(db, tables.events, tables.records);
   return {
     who: setup.who,
     clock,

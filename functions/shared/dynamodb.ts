@@ -1,5 +1,6 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 export interface DynamoOptions {
   /** DynamoDB Local, e.g. http://localhost:8000. Unset in AWS. */
@@ -79,4 +80,10 @@ export async function getMany<T>(db: DynamoDBDocumentClient, tableName: string, 
     }
   }
   return found;
+}
+
+/** The item as it was when a conditional write was refused (`ReturnValuesOnConditionCheckFailure: 'ALL_OLD'`); undefined when there was none. */
+export function oldItemOf<T>(error: unknown): T | undefined {
+  const item = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
+  return item ? (unmarshall(item) as T) : undefined;
 }

@@ -15,10 +15,12 @@ export const RECORD_SHARDS = 8;
 
 /**
  * What the index copies besides its keys (and the table's: `id`, `kind`): what the operator
- * lists and filters on. Never a record's history (it holds raw bodies): an index write costs
- * by the size of what it copies.
+ * lists and filters on, the keys of the events a record keeps (to find a record by an event
+ * id), and when it was first written (to skip records too new for a page of older events).
+ * Never a record's history (it holds raw bodies): an index write costs by the size of what it
+ * copies.
  */
-export const RECORD_LISTING_FIELDS = ['status', 'provider', 'sourceId', 'amount', 'currency', 'anomaly', 'cashOutId'];
+export const RECORD_LISTING_FIELDS = ['status', 'provider', 'sourceId', 'amount', 'currency', 'anomaly', 'cashOutId', 'eventKeys', 'firstSeenAt', 'firstReceivedAt'];
 
 const INDEX: ShardedIndex = { indexName: RECORDS_INDEX, keyName: 'kindShard', shards: RECORD_SHARDS };
 

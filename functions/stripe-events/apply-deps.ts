@@ -36,19 +36,28 @@ export interface ApplyOutcome {
   outcome: 'applied' | 'stale' | 'ignored' | 'anomaly' | 'other_mode';
   detail?: string;
   retryLater?: { reason: string; message: string };
+  /** This very event was recorded before (a stamped store): `outcome` is what it did then, and nothing changed now. */
+  duplicate?: boolean;
 }
 
 /** The event fields every record keeps: which event last set it. */
 export const eventRef = (envelope: Envelope) => ({ id: envelope.id, type: envelope.type, created: envelope.created });
 
-/** `applied` or `stale`, with the record's state either way. */
+/** `applied` or `stale`, with the record's state either way; a duplicate says so. */
 export function recordOutcome(label: string, result: RecordResult, status: string): ApplyOutcome {
   if (result.applied) return { outcome: 'applied', detail: `${label}: ${result.previous?.status ?? '(new)'} → ${status}` };
+  if (result.duplicate) return { outcome: result.firstOutcome, duplicate: true, detail: `${label}: this event was recorded before (now ${result.current.status})` };
   return { outcome: 'stale', detail: `${label}: stays ${result.current?.status ?? '?'} (event older than the state, or a move back from it)` };
 }
 
-/** Several records from one event: applied if any was. */
+/**
+ * Several records from one event: applied if any was now; a duplicate only if every record had
+ * recorded it (a redelivery after a crash between two records applies the one that had not).
+ */
 export function combine(outcomes: ApplyOutcome[]): ApplyOutcome {
-  const applied = outcomes.some((item) => item.outcome === 'applied');
-  return { outcome: applied ? 'applied' : (outcomes[0]?.outcome ?? 'ignored'), detail: outcomes.map((item) => item.detail).filter(Boolean).join('; ') };
+  const detail = outcomes.map((item) => item.detail).filter(Boolean).join('; ');
+  const now = outcomes.filter((item) => !item.duplicate);
+  if (outcomes.length > 0 && now.length === 0) return { outcome: outcomes.some((item) => item.outcome === 'applied') ? 'applied' : outcomes[0]!.outcome, duplicate: true, detail };
+  const applied = now.some((item) => item.outcome === 'applied');
+  return { outcome: applied ? 'applied' : (now[0]?.outcome ?? 'ignored'), detail };
 }

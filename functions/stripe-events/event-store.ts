@@ -1,17 +1,21 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
+import { providerShard } from '../shared/event-index.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**
  * The events table as the Stripe route uses it: one item per source and event id, holding the
- * raw body, and the deduplication state. A delivery claims the event for a short
- * lease, applies it, then marks it applied; a redelivery of an applied event changes nothing,
- * and one whose earlier delivery never finished (a crash, or a 5xx answer) applies it again.
+ * raw body, and the deduplication state, for the events that move no record (stored with
+ * their outcome) and those that move the ledger or the recipients (claimed for a short lease,
+ * applied, then marked applied; a redelivery of an applied event changes nothing, and one
+ * whose earlier delivery never finished applies it again). An event that moves records is kept
+ * in them (record-store.ts, event-log.ts).
  */
 export interface StoredStripeEvent {
   eventKey: string;
   provider: 'stripe';
+  /** `stripe#<n>`: the events' index by provider (event-index.ts). */
+  providerShard?: string;
   /** Where it came from: `platform`, or a merchant source. */
   sourceId: string;
   eventId: string;
@@ -44,7 +48,7 @@ export interface StoredStripeEvent {
   replayDetail?: string;
 }
 
-export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'sourceId' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal' | 'replays' | 'replayedAt' | 'replayOutcome' | 'replayDetail'>;
+export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'providerShard' | 'sourceId' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal' | 'replays' | 'replayedAt' | 'replayOutcome' | 'replayDetail'>;
 
 export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
 
@@ -93,7 +97,7 @@ export class StripeEventStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...event, eventKey: key, sourceId: this.sourceId, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
+          Item: { ...event, eventKey: key, providerShard: providerShard('stripe', key), sourceId: this.sourceId, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -102,8 +106,7 @@ export class StripeEventStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       // A redelivery of an applied event (the common case) is answered from this one round trip.
-      const returned = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      const existing = returned ? (unmarshall(returned) as StoredStripeEvent) : undefined;
+      const existing = oldItemOf<StoredStripeEvent>(error);
       if (existing?.appliedAt) return { kind: 'applied', existing };
       if (existing?.claimedUntil !== undefined && existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
     }
@@ -125,6 +128,30 @@ export class StripeEventStore {
     return existing?.appliedAt ? { kind: 'applied', existing } : { kind: 'in_flight' };
   }
 
+  /**
+   * An event that moves nothing, stored with its outcome in one conditional put; a redelivery
+   * finds it there (`existing`).
+   */
+  async storeApplied(event: NewStripeEvent, outcome: string, detail: string | undefined): Promise<{ stored: true } | { stored: false; existing: StoredStripeEvent }> {
+    const key = this.key(event.eventId);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...event, eventKey: key, providerShard: providerShard('stripe', key), sourceId: this.sourceId, deliveries: 1, appliedAt: event.receivedAt, outcome, ...(detail ? { detail } : {}) } satisfies StoredStripeEvent,
+          ConditionExpression: 'attribute_not_exists(eventKey)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { stored: true };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = oldItemOf<StoredStripeEvent>(error) ?? (await this.get(event.eventId));
+      if (!existing) throw error;
+      return { stored: false, existing };
+    }
+  }
+
   /** Fenced by the claim: a delivery that lost its lease does not overwrite the new holder's result. */
   async markApplied(eventId: string, token: string, outcome: string, detail: string | undefined, now: Date): Promise<boolean> {
     return this.fenced(eventId, token, {
@@ -142,7 +169,7 @@ export class StripeEventStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { eventKey: eventKey(eventId) },
+          Key: { eventKey: this.key(eventId) },
           UpdateExpression: 'SET claimToken = :token, claimedUntil = :until',
           ConditionExpression: 'attribute_exists(eventKey) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
           ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs },

@@ -5,7 +5,11 @@ import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
 import { applyCharge, applyCheckoutSession, applyDispute, applyEarlyFraudWarning, applyPaymentIntent, applyRefund } from './apply-payment.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
-import type { StoredStripeEvent, StripeEventStore } from './event-store.js';
+import { eventKey, type NewStripeEvent, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
+import type { KeptStripeEvent } from './event-log.js';
+import { RecordFull, type EventStamp } from './record-store.js';
+import { PLATFORM_SOURCE_ID } from './source-id.js';
+import { packBody } from '../shared/event-body.js';
 import { parseStripeEvent, type StripeEvent } from './schemas.js';
 import { forSource } from './source-scope.js';
 
@@ -18,37 +22,88 @@ export interface ProcessDeps extends ApplyDeps {
 }
 
 /**
- * One verified, parsed event: stored and claimed by its id, applied, marked applied, then
- * answered 200. A redelivery of an applied event is answered 200 and changes nothing; one
- * that arrives while another delivery holds the event is answered 409, so Stripe retries.
+ * One verified, parsed event, exactly once, then answered 200; its common path is one
+ * DynamoDB write:
+ *
+ * - An event that moves records (payments, refunds, disputes, a merchant's payouts…) is
+ *   applied by one conditional update per record, which also records the event (its key and
+ *   raw body, packed) in the record: a redelivery, or a retry whose write landed unanswered,
+ *   is answered from the record as it was (`duplicate`). A record with no room left for
+ *   another body sends the event down the third path.
+ * - An event that moves nothing (another mode's, an unknown type) is one conditional put in
+ *   the events table, with its outcome.
+ * - An event that moves the ledger or the recipients (the platform's payouts, transfers and
+ *   account updates) is stored and claimed by its id, applied, marked applied: the ledger
+ *   needs reading first, and a payout still being paid defers the event (503, Stripe
+ *   retries). One that arrives while another delivery holds it is answered 409.
  */
 export async function processStripeEvent(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer> {
+  const route = routeOf(event, deps);
+  if (route === 'record') {
+    const answer = await applyRecorded(event, rawBody, deps);
+    if (answer) return answer;
+  } else if (route === 'store') {
+    const answer = await storeOnly(event, rawBody, deps);
+    if (answer) return answer;
+  }
+  return claimAndApply(event, rawBody, deps);
+}
+
+/** How an event is kept and applied (see processStripeEvent). */
+export type EventRoute = 'record' | 'store' | 'claim';
+
+export function routeOf({ envelope, parsed }: StripeEvent, deps: Pick<ApplyDeps, 'livemode' | 'sourceId'>): EventRoute {
+  if (envelope.livemode !== deps.livemode) return 'store';
+  const platform = deps.sourceId === PLATFORM_SOURCE_ID;
+  switch (parsed.kind) {
+    case 'unknown':
+      return 'store';
+    case 'account':
+      return platform ? 'claim' : 'store';
+    case 'payout':
+    case 'transfer':
+      return platform ? 'claim' : 'record';
+    default:
+      return 'record';
+  }
+}
+
+/** The event written into the records it moves; undefined when one has no room for it (RecordFull). */
+async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer | undefined> {
+  const { envelope } = event;
+  const stamp: EventStamp = {
+    eventKey: eventKey(envelope.id, deps.sourceId),
+    type: envelope.type,
+    created: envelope.created,
+    receivedAt: new Date(deps.clock.now()).toISOString(),
+    body: packBody(rawBody),
+  };
+  let result: ApplyOutcome;
+  try {
+    result = await applyEvent(event, { ...deps, records: deps.records.stamped(stamp) });
+  } catch (error) {
+    if (!(error instanceof RecordFull)) throw error;
+    deps.logger.info('Stripe event kept in the events table: its record has no room left', { reason: error.message });
+    return undefined;
+  }
+  if (result.duplicate) return duplicateAnswer(envelope.id, result.outcome, deps);
+  return appliedAnswer(event, result, 'record', deps);
+}
+
+/** An event that moves nothing, kept with its outcome in one put; undefined if an unfinished claim of it is there already. */
+async function storeOnly(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer | undefined> {
+  const result = await applyEvent(event, deps);
+  const stored = await deps.events.storeApplied(newEvent(event, rawBody, deps), result.outcome, result.detail);
+  if (!stored.stored) return stored.existing.appliedAt ? duplicateAnswer(event.envelope.id, stored.existing.outcome, deps) : undefined;
+  return appliedAnswer(event, result, 'store', deps);
+}
+
+async function claimAndApply(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer> {
   const { envelope } = event;
   const nowMs = deps.clock.now();
   const token = randomUUID();
-  const claim = await deps.events.claim(
-    {
-      provider: 'stripe',
-      eventId: envelope.id,
-      type: envelope.type,
-      account: envelope.account,
-      livemode: envelope.livemode,
-      apiVersion: envelope.api_version ?? undefined,
-      created: envelope.created,
-      objectId: envelope.data.object.id,
-      receivedAt: new Date(nowMs).toISOString(),
-      payload: rawBody,
-      expiresAt: Math.floor(nowMs / 1000) + deps.retentionSeconds,
-    },
-    token,
-    nowMs,
-    deps.leaseMs,
-  );
-  if (claim.kind === 'applied') {
-    deps.onMetric?.('StripeEvent_duplicate');
-    deps.logger.info('Duplicate Stripe event; already applied', { outcome: claim.existing.outcome });
-    return { statusCode: 200, body: { received: true, eventId: envelope.id, duplicate: true, outcome: claim.existing.outcome } };
-  }
+  const claim = await deps.events.claim(newEvent(event, rawBody, deps), token, nowMs, deps.leaseMs);
+  if (claim.kind === 'applied') return duplicateAnswer(envelope.id, claim.existing.outcome, deps);
   if (claim.kind === 'in_flight') {
     deps.onMetric?.('StripeEvent_in_flight');
     return { statusCode: 409, body: { error: 'event_in_flight', message: 'Another delivery of this event is being applied; Stripe will retry.', eventId: envelope.id } };
@@ -60,10 +115,36 @@ export async function processStripeEvent(event: StripeEvent, rawBody: string, de
     deps.logger.info('Stripe event deferred; Stripe will deliver it again', { reason: held.reason });
     return { statusCode: 503, body: { error: held.reason, message: held.message, eventId: envelope.id } };
   }
-  const { result } = held;
   if (!held.marked) deps.logger.warn('Another delivery took this event over before it was marked applied; both applied it (harmlessly)');
+  return appliedAnswer(event, held.result, claim.redelivery ? 'redelivery' : 'claim', deps);
+}
+
+function newEvent({ envelope }: StripeEvent, rawBody: string, deps: ProcessDeps): NewStripeEvent {
+  const nowMs = deps.clock.now();
+  return {
+    provider: 'stripe',
+    eventId: envelope.id,
+    type: envelope.type,
+    account: envelope.account,
+    livemode: envelope.livemode,
+    apiVersion: envelope.api_version ?? undefined,
+    created: envelope.created,
+    objectId: envelope.data.object.id,
+    receivedAt: new Date(nowMs).toISOString(),
+    payload: rawBody,
+    expiresAt: Math.floor(nowMs / 1000) + deps.retentionSeconds,
+  };
+}
+
+function duplicateAnswer(eventId: string, outcome: string | undefined, deps: ProcessDeps): StoredAnswer {
+  deps.onMetric?.('StripeEvent_duplicate');
+  deps.logger.info('Duplicate Stripe event; already applied', { outcome });
+  return { statusCode: 200, body: { received: true, eventId, duplicate: true, outcome } };
+}
+
+function appliedAnswer({ envelope }: StripeEvent, result: ApplyOutcome, kept: string, deps: ProcessDeps): StoredAnswer {
   deps.onMetric?.(`StripeEvent_${result.outcome}`);
-  deps.logger.info('Stripe event processed', { outcome: result.outcome, detail: result.detail, redelivery: claim.redelivery });
+  deps.logger.info('Stripe event processed', { outcome: result.outcome, detail: result.detail, kept });
   return { statusCode: 200, body: { received: true, eventId: envelope.id, type: envelope.type, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) } };
 }
 
@@ -106,14 +187,20 @@ export function parseStoredStripeEvent(stored: Pick<StoredStripeEvent, 'eventId'
 }
 
 /**
- * An operator's replay of a stored event: its raw body (verified when it arrived) through the
- * same apply code as a delivery, holding the event as a delivery would, so none applies it
- * meanwhile. The ordering rules decide as for a late redelivery: a replay changes only what
- * such a delivery could. An event never applied before (a deferral, a crash) is applied now.
+ * An operator's replay of a kept event: its raw body (verified when it arrived) through the
+ * same apply code as a delivery. The ordering rules decide as for a late redelivery: a replay
+ * changes only what such a delivery could. An event kept in the events table is held as a
+ * delivery would hold it, so none applies it meanwhile, and one never applied before (a
+ * deferral, a crash) is applied now; an event kept in a record was applied, and is applied
+ * again without a hold (no claim is left to hold; the ordering rules make it harmless).
  */
-export async function replayStripeEvent(stored: StoredStripeEvent, platformDeps: ReplayDeps): Promise<ReplayAnswer> {
+export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: ReplayDeps): Promise<ReplayAnswer> {
   const deps = forSource(platformDeps, stored.sourceId);
   const event = parseStoredStripeEvent(stored);
+  if (stored.record) {
+    const result = await applyEvent(event, deps);
+    return result.retryLater ? { outcome: result.retryLater.reason, detail: result.retryLater.message } : { outcome: result.outcome, detail: result.detail };
+  }
   const token = randomUUID();
   if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
     return { outcome: 'in_flight', detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.' };

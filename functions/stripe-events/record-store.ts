@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { getMany, isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { getMany, isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { kindShard, recordsByKind } from '../shared/record-index.js';
 import { orderingCondition, type Lifecycle } from './lifecycles.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
@@ -38,10 +38,58 @@ export interface RecordChange<S extends string> {
   guard?: { expression: string; names?: Record<string, string>; values: Record<string, unknown> };
 }
 
-export type RecordResult = { applied: true; previous?: StripeRecord } | { applied: false; current?: StripeRecord };
+/**
+ * `applied`: created, or moved to the event's state. Not applied: the event is older than the
+ * record's state, or a move back from it (a late event), or — for a stamped store — this very
+ * event was written before (`duplicate`, with what it did then).
+ */
+export type RecordResult =
+  | { applied: true; previous?: StripeRecord }
+  | { applied: false; current?: StripeRecord; duplicate?: undefined }
+  | { applied: false; current: StripeRecord; duplicate: true; firstOutcome: 'applied' | 'stale' };
+
+/**
+ * The event a stamped store writes with each change (see `stamped`): its key, kept in the
+ * record's `eventKeys` so no event is applied twice, and its raw body (packed), kept in the
+ * record's `history`, so the event needs no item of its own.
+ */
+export interface EventStamp {
+  eventKey: string;
+  type: string;
+  /** The event's `created`, unix seconds. */
+  created: number;
+  receivedAt: string;
+  /** The raw body, packed (event-body.ts). */
+  body: Uint8Array;
+}
+
+/** One event in a record's `history`, as a stamped store writes it. */
+export interface RecordedEvent {
+  eventKey: string;
+  type: string;
+  /** The status the event asked for. */
+  status: string;
+  created: number;
+  receivedAt: string;
+  /** False for a late event: recorded, its state not taken. */
+  statusChanged: boolean;
+  body: Uint8Array;
+}
+
+/**
+ * A record keeps at most this many bytes of packed raw bodies (`bodyBytes`): three or four
+ * events of a payment. An event past it is stored as before the record kept events: its own
+ * item in the events table, claimed there (the caller catches RecordFull).
+ */
+export const RECORD_BODY_ROOM = 3072;
+
+/** This record has no room for the event's body: take the events table's claim instead. */
+export class RecordFull extends Error {
+  override readonly name = 'RecordFull';
+}
 
 /** Key attributes and the ordering attributes are never taken from an event's fields. */
-const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt', 'kindShard']);
+const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt', 'kindShard', 'history', 'eventKeys', 'bodyBytes']);
 
 /**
  * One source's records. The platform's are keyed by the Stripe id itself; a merchant source's
@@ -53,17 +101,40 @@ export class StripeRecordStore {
     private readonly db: DynamoDBDocumentClient,
     readonly tableName: string,
     readonly sourceId: string = PLATFORM_SOURCE_ID,
+    /** The event every write of this store records (see `stamped`). */
+    readonly stamp?: EventStamp,
   ) {}
 
-  /** The same table, as another source's records. */
+  /** The same table, as another source's records (and no event's: a stamp's key is its source's). */
   forSource(sourceId: string): StripeRecordStore {
     return sourceId === this.sourceId ? this : new StripeRecordStore(this.db, this.tableName, sourceId);
+  }
+
+  /**
+   * The same records, each write of which also records `stamp`, in the one conditional update
+   * that applies it: the record deduplicates (its `eventKeys`) and orders (its ordering guard)
+   * the event itself, and keeps its raw body, so a new event is one DynamoDB write.
+   */
+  stamped(stamp: EventStamp): StripeRecordStore {
+    return new StripeRecordStore(this.db, this.tableName, this.sourceId, stamp);
   }
 
   /** The record of a Stripe object, by its Stripe id. */
   async get(stripeId: string, kind: RecordKind): Promise<StripeRecord | undefined> {
     const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id: recordId(stripeId, this.sourceId), kind }, ConsistentRead: true }));
     return result.Item as StripeRecord | undefined;
+  }
+
+  /** A record by its table key (any source's: the key says whose). */
+  async at(key: { id: string; kind: string }): Promise<StripeRecord | undefined> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
+    return result.Item as StripeRecord | undefined;
+  }
+
+  /** The keys of the events a record keeps (a cheap read: eventually consistent, that attribute only). */
+  async eventKeysAt(key: { id: string; kind: string }): Promise<Set<string>> {
+    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ProjectionExpression: 'eventKeys' }));
+    return (result.Item?.eventKeys as Set<string> | undefined) ?? new Set();
   }
 
   /**
@@ -90,9 +161,86 @@ export class StripeRecordStore {
   /**
    * Creates the record, or moves it to the event's state if the event is not older than the
    * last one applied and the lifecycle allows the move: one conditional update, so concurrent
-   * and out-of-order deliveries cannot interleave a read and a write.
+   * and out-of-order deliveries cannot interleave a read and a write. A stamped store records
+   * its event in that same update (see applyStamped).
    */
   async apply<S extends string>(change: RecordChange<S>, now: Date): Promise<RecordResult> {
+    const state = this.stateUpdate(change, now);
+    if (this.stamp) return this.applyStamped(change, state, this.stamp, now);
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          ...state.key,
+          UpdateExpression: `SET ${state.sets.join(', ')}`,
+          ConditionExpression: state.condition,
+          ExpressionAttributeNames: state.names,
+          ExpressionAttributeValues: state.values,
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true, previous: result.Attributes as StripeRecord | undefined };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      // What the newer state is, from the refusal itself; nothing is written from it.
+      return { applied: false, current: oldItemOf<StripeRecord>(error) };
+    }
+  }
+
+  /**
+   * The change and its event in one conditional update: the event's key must not be in the
+   * record yet, and its body must fit the record's room. Refused, the record as it was tells
+   * why: the key is there (a duplicate: answered from this one call); no room (RecordFull: the
+   * caller claims the event in the events table instead); else the event is late, and a
+   * second update records it without taking its state — the rare path.
+   */
+  private async applyStamped<S extends string>(change: RecordChange<S>, state: StateUpdate, stamp: EventStamp, now: Date): Promise<RecordResult> {
+    if (stamp.body.length > RECORD_BODY_ROOM) throw new RecordFull(`the event's body (${stamp.body.length} bytes packed) is larger than a record keeps`);
+    const entry = (statusChanged: boolean): RecordedEvent => ({ eventKey: stamp.eventKey, type: stamp.type, status: change.status, created: stamp.created, receivedAt: stamp.receivedAt, statusChanged, body: stamp.body });
+    const stampValues = { ':key': stamp.eventKey, ':keys': new Set([stamp.eventKey]), ':bodyBytes': stamp.body.length, ':room': RECORD_BODY_ROOM - stamp.body.length, ':empty': [] };
+    const unseen = 'NOT contains(eventKeys, :key) AND (attribute_not_exists(bodyBytes) OR bodyBytes <= :room)';
+    const record = 'history = list_append(if_not_exists(history, :empty), :entry)';
+    let before: StoredRecord | undefined;
+    try {
+      const result = await this.db.send(
+        new UpdateCommand({
+          ...state.key,
+          UpdateExpression: `SET ${[...state.sets, record].join(', ')} ADD eventKeys :keys, bodyBytes :bodyBytes`,
+          ConditionExpression: `${unseen} AND (${state.condition})`,
+          ExpressionAttributeNames: state.names,
+          ExpressionAttributeValues: { ...state.values, ...stampValues, ':entry': [entry(true)] },
+          ReturnValues: 'ALL_OLD',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: true, previous: result.Attributes as StripeRecord | undefined };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      before = oldItemOf<StoredRecord>(error);
+      const refused = refusal(before, stamp);
+      if (refused) return refused;
+    }
+    // Late (older than the record's state, or a move back from it): recorded, state kept.
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          ...state.key,
+          UpdateExpression: `SET ${record}, updatedAt = :now, kindShard = :kindShard ADD eventKeys :keys, bodyBytes :bodyBytes`,
+          ConditionExpression: `attribute_exists(id) AND ${unseen}`,
+          ExpressionAttributeValues: { ...stampValues, ':entry': [entry(false)], ':now': now.toISOString(), ':kindShard': state.values[':kindShard'] },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { applied: false, current: before };
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const refused = refusal(oldItemOf<StoredRecord>(error), stamp);
+      if (refused) return refused;
+      throw new Error(`Record ${change.kind} ${change.id} refused a late event for no reason it shows`, { cause: error });
+    }
+  }
+
+  private stateUpdate<S extends string>(change: RecordChange<S>, now: Date): StateUpdate {
     const ordering = orderingCondition(change.lifecycle, change.status, change.event.created);
     const fields = Object.entries(change.fields).filter(([key, value]) => value !== undefined && !RESERVED.has(key));
     const names: Record<string, string> = { ...ordering.names, ...change.guard?.names };
@@ -114,27 +262,37 @@ export class StripeRecordStore {
       values[`:f${index}`] = value;
       sets.push(`#f${index} = :f${index}`);
     });
-    try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id: recordId(change.id, this.sourceId), kind: change.kind },
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: change.guard
-            ? `attribute_not_exists(id) OR ((${ordering.expression}) AND (${change.guard.expression}))`
-            : `attribute_not_exists(id) OR (${ordering.expression})`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return { applied: true, previous: result.Attributes as StripeRecord | undefined };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // Read only to report what the newer state is; nothing is written from it.
-      return { applied: false, current: await this.get(change.id, change.kind) };
-    }
+    return {
+      key: { TableName: this.tableName, Key: { id: recordId(change.id, this.sourceId), kind: change.kind } },
+      sets,
+      names,
+      values,
+      condition: change.guard
+        ? `attribute_not_exists(id) OR ((${ordering.expression}) AND (${change.guard.expression}))`
+        : `attribute_not_exists(id) OR (${ordering.expression})`,
+    };
   }
+}
+
+/** A record as a stamped store leaves it. */
+type StoredRecord = StripeRecord & { eventKeys?: Set<string>; bodyBytes?: number; history?: RecordedEvent[] };
+
+/** A duplicate, or RecordFull, from the record as it was when it refused; undefined if neither (the event is late). */
+function refusal(old: StoredRecord | undefined, stamp: EventStamp): RecordResult | undefined {
+  if (old?.eventKeys?.has(stamp.eventKey)) {
+    const first = old.history?.find((entry) => entry.eventKey === stamp.eventKey);
+    return { applied: false, duplicate: true, current: old, firstOutcome: first?.statusChanged === false ? 'stale' : 'applied' };
+  }
+  if (old && (old.bodyBytes ?? 0) + stamp.body.length > RECORD_BODY_ROOM) throw new RecordFull(`record ${old.kind} ${old.id} has no room for another event's body`);
+  return undefined;
+}
+
+interface StateUpdate {
+  key: { TableName: string; Key: { id: string; kind: RecordKind } };
+  sets: string[];
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+  condition: string;
 }
 
 export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) => (sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`);

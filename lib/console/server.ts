@@ -128,7 +128,7 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.get('/events/:eventKey', async (c) => {
     const eventKey = c.req.param('eventKey');
-    const event = await deps.events.get(eventKey);
+    const event = await deps.events.get(eventKey, recordParam(c.req.query('record')));
     if (!event) throw new HttpError(404, 'event_not_found', `No event ${eventKey} (events are kept for 30 days).`);
     const [history, cashOutId] = await Promise.all([deps.history.list(eventSubject(eventKey)), event.objectId ? deps.cashOuts.cashOutIdOf(event.objectId) : undefined]);
     return c.html(eventPage(context, { event, history, cashOutId }));
@@ -149,7 +149,7 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.post('/events/:eventKey/replay', async (c) => {
     const form = stringFields(await c.req.parseBody());
-    const result = await replayEvent(c.req.param('eventKey'), deps.replay, { dryRun: form.dryRun !== '0', note: checkNote(form.note, false) });
+    const result = await replayEvent(c.req.param('eventKey'), deps.replay, { dryRun: form.dryRun !== '0', note: checkNote(form.note, false), record: recordParam(c.req.query('record')) });
     return c.html(replayResultPage(context, result));
   });
 
@@ -208,4 +208,12 @@ export async function startConsole(settings: ConsoleSettings, options: { port: n
         (server as Server).closeAllConnections?.();
       }),
   };
+}
+
+/** `?record=<kind>/<id>`: the record that keeps an event, as a listing's link names it. */
+function recordParam(value: string | undefined): { id: string; kind: string } | undefined {
+  if (!value) return undefined;
+  const slash = value.indexOf('/');
+  if (slash <= 0 || slash === value.length - 1) throw new HttpError(400, 'bad_record', 'The record must be given as <kind>/<id>, as the event lists link it.');
+  return { kind: value.slice(0, slash), id: value.slice(slash + 1) };
 }

@@ -6,6 +6,8 @@ import type { CatchUpHandlerDeps } from '../../functions/catch-up/handler.js';
 import { catchUpDepsFromEnv } from '../../functions/catch-up/wiring.js';
 import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
 import { StripeEventStore, type StoredStripeEvent } from '../../functions/stripe-events/event-store.js';
+import { eventOfRecord, findStripeEvent, recordRefs, type KeptStripeEvent, type RecordWithEvents } from '../../functions/stripe-events/event-log.js';
+import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
 import { StripeStandIn } from '../../lib/local/stripe-stand-in.js';
 import { TABLES } from '../../lib/tables.js';
 import { createTestTables, type TestTables } from './dynamo.js';
@@ -27,8 +29,10 @@ export interface CatchUpHarness {
   /** Metrics counted while applying events, in order. */
   metrics: string[];
   run(options?: Partial<CatchUpOptions>): Promise<CatchUpSummary>;
-  /** Every item of the events table. */
-  storedEvents(): Promise<StoredStripeEvent[]>;
+  /** Every event kept: the events table's items, and the events in the records' histories. */
+  storedEvents(): Promise<KeptStripeEvent[]>;
+  /** One event as kept, wherever. */
+  kept(event: { id: string } & Record<string, unknown>, sourceId?: string): Promise<KeptStripeEvent | undefined>;
   stop(): Promise<void>;
 }
 
@@ -66,8 +70,14 @@ export async function catchUpHarness(): Promise<CatchUpHarness> {
     metrics,
     run: (options = {}) => catchUp(deps, { since: Date.now() - 3_600_000, ...options }),
     async storedEvents() {
-      const page = await tables.db.send(new ScanCommand({ TableName: tables.names.events, ConsistentRead: true }));
-      return (page.Items ?? []) as StoredStripeEvent[];
+      const own = await tables.db.send(new ScanCommand({ TableName: tables.names.events, ConsistentRead: true }));
+      const records = await tables.db.send(new ScanCommand({ TableName: tables.names.records, ConsistentRead: true }));
+      const inRecords = ((records.Items ?? []) as RecordWithEvents[]).flatMap((record) => (record.history ?? []).map((entry) => eventOfRecord(record, entry)));
+      return [...((own.Items ?? []) as StoredStripeEvent[]), ...inRecords];
+    },
+    kept(event, sourceId = 'platform') {
+      const records = new StripeRecordStore(tables.db, tables.names.records);
+      return findStripeEvent({ events: new StripeEventStore(tables.db, tables.names.events, sourceId), records }, event.id, recordRefs(parseStripeEvent(event), sourceId));
     },
     async stop() {
       await stripe.stop();

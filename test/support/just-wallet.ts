@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../../functions/shared/clock.js';
 import { staticSecret } from '../../functions/shared/secrets.js';
-import { JustWalletEventStore, type JustWalletEventItem } from '../../functions/just-wallet/events.js';
+import { findJustWalletEvent, type KeptJustWalletEvent } from '../../functions/just-wallet/event-log.js';
+import { JustWalletEventStore } from '../../functions/just-wallet/events.js';
 import { makeJustWalletHandler, type JustWalletHandlerDeps } from '../../functions/just-wallet/handler.js';
 import type { RecordKind } from '../../functions/just-wallet/lifecycle.js';
 import { JustWalletRecordStore, type JustWalletRecord } from '../../functions/just-wallet/records.js';
@@ -38,7 +39,8 @@ export interface JustWalletHarness {
   /** Signs (unless told otherwise) and delivers an event to the handler. */
   send(payload: Record<string, unknown> | string, options?: DeliveryOptions): Promise<Delivery>;
   record(kind: RecordKind, id: string): Promise<JustWalletRecord | undefined>;
-  event(eventKey: string): Promise<JustWalletEventItem | undefined>;
+  /** The event as kept, wherever: the history of the record it changed, or its own item in the events table. */
+  event(eventKey: string): Promise<KeptJustWalletEvent | undefined>;
   /** Every item in both tables: to show that a refused request wrote nothing. */
   itemCount(): Promise<number>;
   stop(): Promise<void>;
@@ -82,7 +84,7 @@ export async function justWalletHarness(overrides: Partial<JustWalletHandlerDeps
       const result = await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: { id, kind }, ConsistentRead: true }));
       return result.Item as JustWalletRecord | undefined;
     },
-    event: (eventKey) => deps.events.get(eventKey),
+    event: (eventKey) => findJustWalletEvent({ db: tables.db, events: deps.events, recordsTable: tables.names.records }, eventKey),
     async itemCount() {
       return (await count(tables.names.events)) + (await count(tables.names.records));
     },

@@ -7,7 +7,9 @@ import { staticSecret } from '../../functions/shared/secrets.js';
 import { StripeEventStore } from '../../functions/stripe-events/event-store.js';
 import { makeStripeEventsHandler, type StripeHandlerDeps } from '../../functions/stripe-events/handler.js';
 import { LedgerEvents } from '../../functions/stripe-events/ledger-events.js';
+import { findStripeEvent, recordRefs, type KeptStripeEvent } from '../../functions/stripe-events/event-log.js';
 import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
+import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
 import { PLATFORM_SOURCE_ID } from '../../functions/stripe-events/source-id.js';
 import { createTestTables, type TestTables } from './dynamo.js';
 import { apiGatewayEvent, loadFixture } from './events.js';
@@ -58,6 +60,8 @@ export interface StripeHarness {
   metrics: string[];
   logs: Record<string, unknown>[];
   send(event: StripeEventJson | string, options?: SendOptions): Promise<StripeResponse>;
+  /** The event as kept, wherever: its own item in the events table, or the records it moved. */
+  kept(event: StripeEventJson, sourceId?: string): Promise<KeptStripeEvent | undefined>;
   stop(): Promise<void>;
 }
 
@@ -105,6 +109,9 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
         : { ...apiGatewayEvent(`${STRIPE_PATH}/${options.sourceId}`, body, headers, { base64: options.base64 }), routeKey: `POST ${STRIPE_PATH}/{sourceId}`, pathParameters: { sourceId: options.sourceId } };
       const response = await handler(request);
       return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
+    },
+    kept(event, sourceId = PLATFORM_SOURCE_ID) {
+      return findStripeEvent({ events: events.forSource(sourceId), records }, event.id, recordRefs(parseStripeEvent(event), sourceId));
     },
     async stop() {
       if (!existing) tables.db.destroy();

@@ -5,7 +5,7 @@ import type { Page } from '../../../functions/operator/paging.js';
 import type { BulkReplay, ReplayResult } from '../../../functions/operator/replay.js';
 import type { HistoryEntry } from '../../../functions/shared/history.js';
 import { historyList, replayForm } from './cash-outs.js';
-import { badge, cashOutLink, eventLink, nextLink, time, unixTime, type Html } from './format.js';
+import { badge, cashOutLink, eventLink, eventPath, nextLink, recordLink, time, unixTime, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 
 
@@ -17,7 +17,7 @@ function eventTable(rows: EventRow[]): Html {
 ${rows.map(
   (row) => html`<tr data-event="${row.eventKey}"><td>${time(row.receivedAt)}</td><td>${row.provider}</td><td>${row.type}</td><td>${row.objectId ?? '—'}</td>
 <td>${badge(row.outcome ?? UNAPPLIED)}${row.replayOutcome ? html` <small>replayed: ${row.replayOutcome}</small>` : ''}</td><td>${row.deliveries ?? '—'}</td>
-<td>${eventLink(row.eventKey, row.eventId ?? row.eventKey)}</td></tr>`,
+<td>${eventLink(row.eventKey, row.eventId ?? row.eventKey, row.record)}</td></tr>`,
 )}</tbody></table></figure>`;
 }
 
@@ -51,6 +51,13 @@ ${query.from
   ]);
 }
 
+/** Where the event page's replay form posts: the event's path, its record named. */
+const replayPath = (event: StoredEvent) => {
+  const path = eventPath(event.eventKey, event.record);
+  const [base, query] = path.split('?');
+  return `${base}/replay${query ? `?${query}` : ''}`;
+};
+
 export function eventPage(context: PageContext, view: { event: StoredEvent; history: HistoryEntry[]; cashOutId?: string }): Html {
   const { event } = view;
   const stripe = event.provider === 'stripe' ? event : undefined;
@@ -60,14 +67,15 @@ export function eventPage(context: PageContext, view: { event: StoredEvent; hist
 <dt>Received</dt><dd>${time(event.receivedAt)}</dd>
 ${stripe ? html`<dt>Created (Stripe)</dt><dd>${unixTime(stripe.created)}</dd><dt>Mode</dt><dd>${stripe.livemode ? 'live' : 'test'}${stripe.account ? html` · account <code>${stripe.account}</code>` : ''}</dd>` : ''}
 <dt>Object</dt><dd>${event.objectId ? html`<code>${event.objectId}</code>` : '—'}${view.cashOutId ? html` · cash-out ${cashOutLink(view.cashOutId)}` : ''}</dd>
-<dt>Deliveries</dt><dd>${stripe ? stripe.deliveries : 'not counted for Just Wallet (first received above)'}</dd>
+<dt>Deliveries</dt><dd>${stripe?.deliveries ?? (event.record ? 'not counted (kept in its record, which answers redeliveries as duplicates)' : 'not counted for Just Wallet (first received above)')}</dd>
+${event.record ? html`<dt>Kept in</dt><dd>${recordLink(event.record.kind, event.record.id)} (its history)</dd>` : ''}
 <dt>Applied</dt><dd>${time(event.appliedAt)}</dd>
 <dt>Outcome</dt><dd>${event.outcome ?? 'not applied'}${stripe?.detail ? html`: ${stripe.detail}` : ''}</dd>
 ${stripe?.lastRefusal ? html`<dt>Last refusal</dt><dd>${stripe.lastRefusal}</dd>` : ''}
 ${event.replays ? html`<dt>Replays</dt><dd>${event.replays}, last ${time(event.replayedAt)}: ${event.replayOutcome ?? ''}${stripe?.replayDetail ? html` (${stripe.replayDetail})` : ''}</dd>` : ''}
 </dl></article>
 <article><h2>Replay</h2><p>Through the same apply code the route runs; the route's ordering rules decide what changes.</p>
-<form method="post" action="/events/${encodeURIComponent(event.eventKey)}/replay" id="replay">${tokenField(context)}
+<form method="post" action="${replayPath(event)}" id="replay">${tokenField(context)}
 <label>Note (optional)<input name="note" maxlength="2000"></label>
 <button type="submit" name="dryRun" value="1" class="outline">Preview (dry run)</button>
 <button type="submit" name="dryRun" value="0" data-confirm="Replay this event through the route's apply code?">Replay</button></form></article></div>`,

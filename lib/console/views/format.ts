@@ -30,7 +30,10 @@ export const reasonBadges = (reasons: AttentionReason[], tone = 'bad') => reason
 export const masked = (email: string | undefined) => (email ? maskEmail(email) : '—');
 
 export const cashOutLink = (cashOutId: string) => html`<a href="/cash-outs/${encodeURIComponent(cashOutId)}">${cashOutId}</a>`;
-export const eventLink = (eventKey: string, text: string = eventKey) => html`<a href="/events/${encodeURIComponent(eventKey)}">${text}</a>`;
+/** `/events/<key>`, and `?record=<kind>/<id>` for an event kept in a record (so its page needs no search). */
+export const eventPath = (eventKey: string, record?: { id: string; kind: string }) => `/events/${encodeURIComponent(eventKey)}${record ? `?record=${encodeURIComponent(`${record.kind}/${record.id}`)}` : ''}`;
+
+export const eventLink = (eventKey: string, text: string = eventKey, record?: { id: string; kind: string }) => html`<a href="${eventPath(eventKey, record)}">${text}</a>`;
 export const recordLink = (kind: string, id: string) => html`<a href="/records/${encodeURIComponent(kind)}/${encodeURIComponent(id)}">${id}</a>`;
 
 /** A path with the query kept (for paging links), dropping empty values. */

@@ -1,0 +1,61 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
+
+export interface Call {
+  command: string;
+  table: string;
+  index?: string;
+}
+
+/**
+ * Records the calls a document client sends while `during` runs ("UpdateItem", the table's
+ * logical name, the index): how many round trips a request makes, seen on the wire.
+ */
+export function callRecorder(db: DynamoDBDocumentClient, tableNames: Record<string, string>) {
+  const ids = new Map(Object.entries(tableNames).map(([id, name]) => [name, id] as const));
+  const calls: Call[] = [];
+  let recording = false;
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (recording) {
+        const input = args.input as { TableName?: string; IndexName?: string; RequestItems?: Record<string, unknown> };
+        const table = input.TableName ?? Object.keys(input.RequestItems ?? {})[0] ?? '';
+        calls.push({ command: String(context.commandName).replace(/Command$/, ''), table: ids.get(table) ?? `unknown table ${table}`, ...(input.IndexName ? { index: input.IndexName } : {}) });
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCalls' },
+  );
+  return {
+    calls,
+    async during<T>(work: () => Promise<T>): Promise<T> {
+      calls.length = 0;
+      recording = true;
+      try {
+        return await work();
+      } finally {
+        recording = false;
+      }
+    },
+  };
+}
+
+/**
+ * A real document client to DynamoDB Local whose matching calls reach DynamoDB and land, but
+ * whose answer is lost on the way back (a timeout or a reset after the write): the caller
+ * sees a network error for a write that happened.
+ */
+export function answerLostClient(endpoint: string, when: (command: string, input: Record<string, unknown>) => boolean): DynamoDBDocumentClient {
+  const db = makeDocumentClient({ endpoint });
+  db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (when(String(context.commandName), args.input as Record<string, unknown>)) {
+        throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), { name: 'TimeoutError', $metadata: {} });
+      }
+      return result;
+    },
+    { step: 'initialize', name: 'loseAnswers' },
+  );
+  return db;
+}
