@@ -142,7 +142,7 @@ export class StripeEventStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { eventKey: eventKey(eventId) },
+          Key: { eventKey: this.key(eventId) },
           UpdateExpression: 'SET claimToken = :token, claimedUntil = :until',
           ConditionExpression: 'attribute_exists(eventKey) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
           ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs },
