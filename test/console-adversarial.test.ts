@@ -4,9 +4,12 @@
  * failed before the fix beside it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { OperatorCashOut } from '../functions/operator/attention.js';
 import { replayEvent } from '../functions/operator/replay.js';
 import { eventKey, StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
-import { consoleHarness, type ConsoleHarness } from './support/console.js';
+import { cashOutSubject } from '../functions/shared/history.js';
+import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { stripeEvent, uniqueId } from './support/stripe-events.js';
 
 let h: ConsoleHarness;
@@ -16,6 +19,22 @@ beforeAll(async () => {
   h = await consoleHarness();
 });
 afterAll(() => h.stop());
+
+const MINUTE = 60_000;
+const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
+  cashOutId, status: 'in_transit', mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
+  fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
+  createdAt: iso(Date.now() - 10 * MINUTE), updatedAt: iso(Date.now() - 5 * MINUTE), payload: '{}', accountId: 'acct_1Ada',
+  answer: { statusCode: 200, body: { cashOutId } }, ...fields,
+});
+const put = (item: OperatorCashOut) => h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: item }));
+
+/** The fields a form on a page carries (hidden ones with their values), as the browser would post them. */
+function formFields(page: string, formId: string): Record<string, string> {
+  const start = page.indexOf(`id="${formId}"`);
+  const form = page.slice(start, page.indexOf('</form>', start));
+  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1]!, match[2]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&')]));
+}
 
 /** A Stripe event as the route stores it, for `sourceId`. */
 function storedFields(event: ReturnType<typeof stripeEvent>): NewStripeEvent {
@@ -46,5 +65,39 @@ describe('replay stays on the event it was asked about', () => {
     expect(await merchant.get(payout.id)).toMatchObject({ replays: 2 });
     expect(await platform.get(payout.id)).toMatchObject({ claimToken: 'platform-delivery', deliveries: 1 });
     expect((await platform.get(payout.id))!.replays).toBeUndefined();
+  });
+});
+
+describe('acknowledging covers what the operator saw, nothing newer', () => {
+  test('a flag raised after the page was shown is not acknowledged by its form: 409, nothing written, the flag stays open', async () => {
+    const cashOutId = uniqueId('co');
+    await put(ledgerItem(cashOutId, { needsOperator: true, operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: {} } }));
+    const page = await h.get(`/cash-outs/${cashOutId}`);
+    const form = formFields(page.body, 'acknowledge');
+
+    // Meanwhile the payout fails after all: a new reason, on a different state than the one shown.
+    await h.tables.db.send(
+      new UpdateCommand({ TableName: h.tables.names.ledger, Key: { cashOutId }, UpdateExpression: 'SET failedAfterPaid = :t, #s = :failed, updatedAt = :now', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':t': true, ':failed': 'failed', ':now': iso(Date.now()) } }),
+    );
+    const before = await h.snapshot();
+    const ack = await h.post(`/cash-outs/${cashOutId}/acknowledge`, { ...form, note: 'Called Ada; the payout lands Friday.' });
+    expect(ack.status).toBe(409);
+    expect(text(ack.body)).toContain('changed while you were looking');
+    expect(await h.snapshot()).toEqual(before);
+    expect(await h.deps.history.list(cashOutSubject(cashOutId))).toEqual([]);
+    const queue = await h.deps.cashOuts.attention(Date.now(), 86_400_000);
+    expect(queue.open.map((item) => item.cashOutId)).toContain(cashOutId);
+  });
+
+  test('the form from an unchanged page still acknowledges; a post without the state it saw is refused', async () => {
+    const cashOutId = uniqueId('co');
+    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: {} } }));
+    const form = formFields((await h.get(`/cash-outs/${cashOutId}`)).body, 'acknowledge');
+    const bare = await h.post(`/cash-outs/${cashOutId}/acknowledge`, { note: 'no page seen' });
+    expect(bare.status).toBe(400);
+    expect((await h.deps.cashOuts.get(cashOutId))!.acknowledged).toBeUndefined();
+    const ack = await h.post(`/cash-outs/${cashOutId}/acknowledge`, { ...form, note: 'Stripe support ticket 42' });
+    expect(ack.status).toBe(303);
+    expect((await h.deps.cashOuts.get(cashOutId))!.acknowledged).toMatchObject({ reasons: ['unknown'], note: 'Stripe support ticket 42' });
   });
 });

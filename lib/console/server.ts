@@ -11,7 +11,7 @@ import { cashOutStory } from '../../functions/operator/story.js';
 import type { OperatorDeps } from '../../functions/operator/wiring.js';
 import { describeResult } from '../../functions/reconcile/reconcile.js';
 import { ALL_STATUSES } from '../../functions/reconcile/store.js';
-import { HttpError } from '../../functions/shared/errors.js';
+import { HttpError, ValidationError } from '../../functions/shared/errors.js';
 import { eventSubject } from '../../functions/shared/history.js';
 import type { ConsoleAssets } from './assets.js';
 import { cashOutFilter, eventFilter, recordFilter } from './filters.js';
@@ -93,8 +93,11 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.post('/cash-outs/:cashOutId/acknowledge', async (c) => {
     const cashOutId = c.req.param('cashOutId');
-    const form = await c.req.parseBody();
-    await acknowledge(cashOutId, typeof form.note === 'string' ? form.note : undefined, deps);
+    const form = stringFields(await c.req.parseBody());
+    // The state the page showed: what the operator acknowledges, and nothing raised since.
+    checkNote(form.note, true);
+    if (!form.seen) throw new ValidationError('seen_required', 'Acknowledge from the cash-out\'s page: it says which state you saw.');
+    await acknowledge(cashOutId, form.note, deps, { seen: form.seen });
     return c.redirect(`/cash-outs/${encodeURIComponent(cashOutId)}?acknowledged=1`, 303);
   });
 
