@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorCashOut } from '../functions/operator/attention.js';
 import { replayEvent } from '../functions/operator/replay.js';
+import { decisionKey, previewReconcile, reconcileNow } from '../functions/operator/reconcile-now.js';
+import type { MoneyObject, ReconciledItem, StripeFinding } from '../functions/reconcile/decide.js';
+import type { StripeMoney } from '../functions/reconcile/stripe-money.js';
 import { eventKey, StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
 import { cashOutSubject } from '../functions/shared/history.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
@@ -99,5 +102,75 @@ describe('acknowledging covers what the operator saw, nothing newer', () => {
     const ack = await h.post(`/cash-outs/${cashOutId}/acknowledge`, { ...form, note: 'Stripe support ticket 42' });
     expect(ack.status).toBe(303);
     expect((await h.deps.cashOuts.get(cashOutId))!.acknowledged).toMatchObject({ reasons: ['unknown'], note: 'Stripe support ticket 42' });
+  });
+});
+
+/** A Stripe whose answers to `find` are given in turn (the last one repeats), and which counts what it is asked to do. */
+function scriptedStripe(findings: StripeFinding[]): StripeMoney & { finds: number; cancels: string[]; reversals: string[] } {
+  const stripe = {
+    finds: 0,
+    cancels: [] as string[],
+    reversals: [] as string[],
+    async find(_item: ReconciledItem): Promise<StripeFinding> {
+      return findings[Math.min(stripe.finds++, findings.length - 1)]!;
+    },
+    async cancelPayout(_item: ReconciledItem, payoutId: string): Promise<MoneyObject> {
+      stripe.cancels.push(payoutId);
+      return { id: payoutId, object: 'payout', status: 'canceled', amount: 2015, currency: 'usd', created: 0 };
+    },
+    async reverseTransfer(_item: ReconciledItem, transferId: string): Promise<MoneyObject> {
+      stripe.reversals.push(transferId);
+      return { id: transferId, object: 'transfer', status: 'reversed', amount: 2015, currency: 'usd', created: 0 };
+    },
+  };
+  return stripe;
+}
+
+describe('reconcile now acts on the decision shown, or not at all', () => {
+  test('Stripe answering differently at the moment of acting (its list is eventually consistent) changes nothing: no cancel, nothing written', async () => {
+    const cashOutId = uniqueId('co');
+    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
+    const payout: MoneyObject = { id: uniqueId('po'), object: 'payout', status: 'pending', amount: 2015, currency: 'usd', created: Math.floor(Date.now() / 1000) };
+    // Shown: no payout at Stripe, so "record rejected". Then the payout appears in Stripe's list.
+    const stripe = scriptedStripe([{ found: 'none' }, { found: 'none' }, { found: 'one', object: payout }]);
+    const deps = { ...h.deps.reconcile!, stripe };
+    const shown = await previewReconcile(cashOutId, deps);
+    expect(shown).toMatchObject({ outcome: 'planned', reason: 'record:no_payout_found', to: 'rejected' });
+
+    // Whichever read of Stripe the act makes, it does what was shown or nothing: it never cancels a payout it was not shown.
+    const done = await reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'test' });
+    expect(stripe.cancels).toEqual([]);
+    expect(done.result?.outcome).not.toBe('compensated');
+    if (done.acted) expect(done.result).toMatchObject({ outcome: 'resolved', to: 'rejected' });
+  });
+
+  test('a decision that changed by the moment of acting is shown instead, and nothing is done', async () => {
+    const cashOutId = uniqueId('co');
+    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
+    const payout: MoneyObject = { id: uniqueId('po'), object: 'payout', status: 'pending', amount: 2015, currency: 'usd', created: Math.floor(Date.now() / 1000) };
+    const stripe = scriptedStripe([{ found: 'none' }, { found: 'one', object: payout }]);
+    const deps = { ...h.deps.reconcile!, stripe };
+    const shown = await previewReconcile(cashOutId, deps);
+    const before = await h.snapshot();
+    const done = await reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'test' });
+    expect(done.acted).toBe(false);
+    expect(done.decision).toMatchObject({ outcome: 'planned', reason: 'cancel_payout', stripeObjectId: payout.id });
+    expect(done.decision.withheld).toBeUndefined();
+    expect(stripe.cancels).toEqual([]);
+    expect(await h.snapshot()).toEqual(before);
+  });
+
+  test('two confirmations of one decision (a double click, two tabs) take the money back once', async () => {
+    const cashOutId = uniqueId('co');
+    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 9 * MINUTE) }));
+    const payout: MoneyObject = { id: uniqueId('po'), object: 'payout', status: 'pending', amount: 2015, currency: 'usd', created: Math.floor(Date.now() / 1000) };
+    const stripe = scriptedStripe([{ found: 'one', object: payout }]);
+    const deps = { ...h.deps.reconcile!, stripe };
+    const shown = await previewReconcile(cashOutId, deps);
+    expect(shown).toMatchObject({ outcome: 'planned', reason: 'cancel_payout' });
+    const both = await Promise.all([reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'tab 1' }), reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'tab 2' })]);
+    expect(stripe.cancels).toEqual([payout.id]);
+    expect(both.filter((done) => done.result?.outcome === 'compensated')).toHaveLength(1);
+    expect(await h.deps.cashOuts.get(cashOutId)).toMatchObject({ status: 'canceled', compensation: 'payout_canceled' });
   });
 });
