@@ -3,6 +3,7 @@
  * wrong record, dry runs that write, secrets shown, bad input that crashes. Each test here
  * failed before the fix beside it.
  */
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorCashOut } from '../functions/operator/attention.js';
@@ -11,7 +12,8 @@ import { decisionKey, previewReconcile, reconcileNow } from '../functions/operat
 import type { MoneyObject, ReconciledItem, StripeFinding } from '../functions/reconcile/decide.js';
 import type { StripeMoney } from '../functions/reconcile/stripe-money.js';
 import { eventKey, StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
-import { cashOutSubject } from '../functions/shared/history.js';
+import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
+import { TABLES } from '../lib/tables.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { stripeEvent, uniqueId } from './support/stripe-events.js';
 
@@ -173,4 +175,45 @@ describe('reconcile now acts on the decision shown, or not at all', () => {
     expect(both.filter((done) => done.result?.outcome === 'compensated')).toHaveLength(1);
     expect(await h.deps.cashOuts.get(cashOutId)).toMatchObject({ status: 'canceled', compensation: 'payout_canceled' });
   });
+});
+
+/** An npm script as an operator types it, against this file's tables. */
+function npmRun(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const tables = Object.fromEntries(TABLES.map((table) => [table.env, h.tables.names[table.id]]));
+  return new Promise((resolve) => {
+    execFile(
+      'npm',
+      ['run', ...args],
+      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, NODE_OPTIONS: '' }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('a dry run asked for without `--` is refused, not run for real', () => {
+  test('`npm run replay <event> --dry-run` (npm keeps --dry-run for itself) replays nothing and says how to write it', async () => {
+    const event = stripeEvent('customer.created');
+    await h.stripe.send(event);
+    const before = await h.snapshot();
+    const run = await npmRun('replay', event.id, '--dry-run');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('npm run replay -- ');
+    expect(await h.snapshot()).toEqual(before);
+    expect(await h.deps.history.list(eventSubject(eventKey(event.id)))).toEqual([]);
+
+    const written = await npmRun('replay', '--', event.id, '--dry-run');
+    expect(written.code).toBe(0);
+    expect(written.stdout).toContain('Dry run: nothing is written.');
+    expect(await h.snapshot()).toEqual(before);
+  }, 90_000);
+
+  test('`npm run reconcile --cash-out=<id> --dry-run` is refused, not a full reconciliation run', async () => {
+    const cashOutId = uniqueId('co');
+    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: {} }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
+    const before = await h.snapshot();
+    const run = await npmRun('reconcile', `--cash-out=${cashOutId}`, '--dry-run');
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('npm run reconcile -- ');
+    expect(await h.snapshot()).toEqual(before);
+  }, 90_000);
 });
