@@ -217,3 +217,25 @@ describe('a dry run asked for without `--` is refused, not run for real', () => 
     expect(await h.snapshot()).toEqual(before);
   }, 90_000);
 });
+
+describe('secrets inside stored bodies stay hidden', () => {
+  test("a client secret inside a URL value (Stripe's 3-D Secure redirect) is redacted on the event's page", async () => {
+    const secret = 'pi_3Adversarial0001_secret_TopSecretValue123';
+    const event = stripeEvent('payment_intent.requires_action', {
+      next_action: {
+        type: 'redirect_to_url',
+        redirect_to_url: {
+          url: `https://hooks.stripe.com/3d_secure_2/hosted?merchant=acct_1Acme&payment_intent=pi_3Adversarial0001&payment_intent_client_secret=${secret}&publishable_key=pk_test_123&source=payatt_1`,
+          return_url: 'https://shop.example.com/return',
+        },
+      },
+      metadata: { pasted_by_mistake: 'sk_live_51AbcDefGhiJklMnoPqr', hook: 'whsec_0123456789abcdef' },
+    });
+    await h.stripe.send(event);
+    const page = await h.get(`/events/${encodeURIComponent(eventKey(event.id))}`);
+    expect(page.status).toBe(200);
+    for (const hidden of ['TopSecretValue123', 'sk_live_51AbcDefGhiJklMnoPqr', 'whsec_0123456789abcdef']) expect(page.body).not.toContain(hidden);
+    expect(page.body).toContain('payment_intent=pi_3Adversarial0001');
+    expect(page.body).toContain('return_url');
+  });
+});
