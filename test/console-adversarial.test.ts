@@ -239,3 +239,38 @@ describe('secrets inside stored bodies stay hidden', () => {
     expect(page.body).toContain('return_url');
   });
 });
+
+describe('bad input is a clear refusal, never a 500', () => {
+  test('ids, searches, filters and cursors too long for DynamoDB, or cursors of the wrong shape, are refused with 400 (or not found), changing nothing', async () => {
+    const long = 'x'.repeat(3000);
+    const cursor = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+    const before = await h.snapshot();
+    const gets = [
+      `/cash-outs/${long}`, `/events/${long}`, `/events/stripe%3A${long}`, `/events?q=stripe:${long}`, `/events?q=${long}`, `/records/transaction/${long}`,
+      `/records?kind=transaction&status=${long}`, `/records?kind=transaction&cursor=${cursor({ kind: 'transaction' })}`,
+      `/records?kind=transaction&cursor=${cursor({ kind: 'transaction', id: 'a', status: 'b', extra: 'c' })}`, `/cash-outs?cursor=${cursor(['a'.repeat(1500), 'b'])}`,
+      `/events?cursor=${cursor(['a'.repeat(1500), 'b'])}`,
+    ];
+    for (const path of gets) {
+      const response = await h.get(path);
+      expect([path.slice(0, 60), response.status]).toEqual([path.slice(0, 60), expect.any(Number)]);
+      expect([path.slice(0, 60), response.status < 500]).toEqual([path.slice(0, 60), true]);
+      expect(response.body).not.toContain('ValidationException');
+    }
+    for (const path of [`/cash-outs/${long}/acknowledge`, `/cash-outs/${long}/reconcile`, `/events/${long}/replay`]) {
+      const response = await h.post(path, { note: 'x', seen: 'y', dryRun: '0', step: 'apply', expected: 'z' });
+      expect([path.slice(0, 60), response.status]).toEqual([path.slice(0, 60), 400]);
+    }
+    expect(await h.snapshot()).toEqual(before);
+
+    // A cursor the console gave out still pages.
+    for (let index = 0; index < 27; index += 1) {
+      await h.tables.db.send(new PutCommand({ TableName: h.tables.names.records, Item: { id: `tx_page_${index}`, kind: 'refund', status: 'succeeded', amount: 100, currency: 'usd' } }));
+    }
+    const first = await h.get('/records?kind=refund');
+    const next = /<a href="([^"]+)" rel="next">/.exec(first.body)![1]!.replaceAll('&amp;', '&');
+    const second = await h.get(next);
+    expect(second.status).toBe(200);
+    expect([...second.body.matchAll(/data-record="/g)]).toHaveLength(2);
+  });
+});

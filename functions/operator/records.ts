@@ -60,7 +60,9 @@ function decodeStartKey(cursor: string | undefined, kind: string): Record<string
   if (!cursor) return undefined;
   try {
     const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (key && typeof key === 'object' && Object.values(key).every((value) => typeof value === 'string') && (key as { kind?: string }).kind === kind) return key as Record<string, string>;
+    // Exactly the index's page key: the table's (id, kind) and the index's (kind, status).
+    const names = key && typeof key === 'object' ? Object.keys(key).sort().join(',') : '';
+    if (names === 'id,kind,status' && Object.values(key as object).every((value) => typeof value === 'string') && (key as { kind?: string }).kind === kind) return key as Record<string, string>;
   } catch {
     // Falls through to the refusal below.
   }
