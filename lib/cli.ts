@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 /**
@@ -44,6 +45,7 @@ export function commandLine<const T extends Options>(usage: string, options: T, 
   guardCommand({ usage });
   let parsed: Parsed<T & typeof HELP>;
   try {
+    if (!settings.args) refuseOptionsNpmKept(Object.keys(options));
     parsed = parseCommandLine(settings.args ?? process.argv.slice(2), { ...options, ...HELP });
     if (!settings.positionals && parsed.positionals.length > 0) throw new UsageError(`Unexpected argument ${parsed.positionals[0]}.`);
   } catch (error) {
@@ -54,6 +56,24 @@ export function commandLine<const T extends Options>(usage: string, options: T, 
     process.exit(EXIT.ok);
   }
   return parsed;
+}
+
+/**
+ * `npm run replay evt_1 --dry-run`, without `--`: npm keeps the options it knows (`--dry-run`,
+ * `--json`…) for itself, as `npm_config_*` variables, and runs the command without them, so a
+ * dry run would run for real. Run by npm as this very script, such a variable named like one of
+ * the command's own options is refused.
+ */
+export function optionsNpmKept(optionNames: string[], env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1]): string[] {
+  if (!script || !env.npm_lifecycle_event || !env.npm_lifecycle_script?.includes(path.basename(script))) return [];
+  return optionNames.filter((name) => Boolean(env[`npm_config_${name.replaceAll('-', '_')}`]));
+}
+
+function refuseOptionsNpmKept(optionNames: string[]): void {
+  const kept = optionsNpmKept(optionNames);
+  if (kept.length === 0) return;
+  const script = process.env.npm_lifecycle_event;
+  throw new UsageError(`npm kept ${kept.map((name) => `--${name}`).join(', ')} for itself, so this command did not get it: write \`npm run ${script} -- <arguments and options>\` (nothing was done).`);
 }
 
 /** Refuses what the operator typed: the reason, the usage, exit 2. */

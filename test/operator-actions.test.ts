@@ -60,7 +60,7 @@ describe('acknowledging a cash-out that needs an operator', () => {
     await put(ledgerItem('co_ack', { needsOperator: true, operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: {} } }));
     const before = (await ledger('co_ack'))!;
     const started = Date.now();
-    const response = await h.post('/cash-outs/co_ack/acknowledge', { note: 'Called Ada; the payout lands Friday. Told Village support.' });
+    const response = await h.post('/cash-outs/co_ack/acknowledge', { seen: before.updatedAt, note: 'Called Ada; the payout lands Friday. Told Village support.' });
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/cash-outs/co_ack?acknowledged=1');
 
@@ -87,10 +87,10 @@ describe('acknowledging a cash-out that needs an operator', () => {
     const blank = await h.post('/cash-outs/co_unknown/acknowledge', { note: '   ' });
     expect(blank.status).toBe(400);
     expect(text(blank.body)).toContain('Write a note');
-    const fine = await h.post('/cash-outs/co_fine/acknowledge', { note: 'all good' });
+    const fine = await h.post('/cash-outs/co_fine/acknowledge', { seen: (await ledger('co_fine'))!.updatedAt, note: 'all good' });
     expect(fine.status).toBe(409);
     expect(text(fine.body)).toContain('needs no attention');
-    expect((await h.post('/cash-outs/co_missing/acknowledge', { note: 'x' })).status).toBe(404);
+    expect((await h.post('/cash-outs/co_missing/acknowledge', { seen: iso(Date.now()), note: 'x' })).status).toBe(404);
     expect(await h.snapshot()).toEqual(before);
   });
 

@@ -29,13 +29,21 @@ export function checkNote(note: string | undefined, required: boolean): string |
 /**
  * An operator acknowledges a cash-out that needs attention, with a note. The acknowledgement
  * (who, when, the note, the reasons it covers) goes on the ledger item and into the history
- * table in one transaction, and only if the item is still as the operator saw it. It changes
+ * table in one transaction, and only if the item is still as the operator saw it (`seen`: the
+ * `updatedAt` the console's page showed; without it, as read here). It changes
  * nothing the money code reads: no status, no `updatedAt`, no flag.
  */
-export async function acknowledge(cashOutId: string, noteInput: string | undefined, deps: AcknowledgeDeps): Promise<{ acknowledgement: Acknowledgement; entry: HistoryEntry }> {
+export async function acknowledge(
+  cashOutId: string,
+  noteInput: string | undefined,
+  deps: AcknowledgeDeps,
+  options: { seen?: string } = {},
+): Promise<{ acknowledgement: Acknowledgement; entry: HistoryEntry }> {
   const note = checkNote(noteInput, true)!;
   const item = await deps.cashOuts.get(cashOutId);
   if (!item) throw new HttpError(404, 'cash_out_not_found', `No cash-out ${cashOutId}.`);
+  // A page's form says which state it showed: a flag raised since is not the operator's to acknowledge unseen.
+  if (options.seen !== undefined && options.seen !== item.updatedAt) throw changed(cashOutId);
   const now = new Date(deps.clock.now());
   const reasons = attentionReasons(item, now.getTime());
   if (reasons.length === 0) throw new HttpError(409, 'nothing_to_acknowledge', `Cash-out ${cashOutId} needs no attention (status ${item.status}); nothing was recorded.`);
@@ -66,10 +74,10 @@ export async function acknowledge(cashOutId: string, noteInput: string | undefin
     );
   } catch (error) {
     const reasonsOf = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-    if (reasonsOf?.some((reason) => reason.Code === 'ConditionalCheckFailed')) {
-      throw new HttpError(409, 'cash_out_changed', `Cash-out ${cashOutId} changed while you were looking; look again before acknowledging it.`);
-    }
+    if (reasonsOf?.some((reason) => reason.Code === 'ConditionalCheckFailed')) throw changed(cashOutId);
     throw error;
   }
   return { acknowledgement, entry };
 }
+
+const changed = (cashOutId: string) => new HttpError(409, 'cash_out_changed', `Cash-out ${cashOutId} changed while you were looking; look again before acknowledging it.`);

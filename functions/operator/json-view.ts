@@ -5,8 +5,16 @@ const SECRET_KEY = /secret|password|passwd|api[_-]?key|private[_-]?key|(^|_)toke
 
 export const REDACTED = '[redacted]';
 
-/** Replaces the values of secret-looking keys, at any depth. Numbers stay exact (lossless-json). */
+/**
+ * Secrets by their shape, wherever they sit (inside a URL, a note): Stripe client secrets
+ * (`pi_…_secret_…`, `src_client_secret_…`; Stripe's 3-D Secure redirect URL carries one),
+ * secret and restricted API keys, webhook signing secrets.
+ */
+const SECRET_VALUE = /\b[A-Za-z0-9_]*_secret_[A-Za-z0-9]+|\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]+|\bwhsec_[A-Za-z0-9+/=]+/g;
+
+/** Replaces the values of secret-looking keys, and secret-shaped text in any value, at any depth. Numbers stay exact (lossless-json). */
 function redact(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(SECRET_VALUE, REDACTED);
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === 'object' && value.constructor === Object) {
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? REDACTED : redact(inner)]));
@@ -22,7 +30,7 @@ export function readableJson(text: string): string {
   try {
     return stringify(redact(parse(text)), null, 2) ?? text;
   } catch {
-    return text;
+    return text.replace(SECRET_VALUE, REDACTED);
   }
 }
 

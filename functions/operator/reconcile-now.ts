@@ -28,21 +28,24 @@ export async function previewReconcile(cashOutId: string, deps: ReconcileDeps): 
 export interface ReconcileNow {
   /** False when the decision is no longer the one the operator saw: nothing was done. */
   acted: boolean;
-  /** The decision just before acting. */
+  /** The decision made at the moment of acting (what was done, or the new decision when nothing was). */
   decision: ItemResult;
   result?: ItemResult;
 }
 
 /**
  * Reconciles one cash-out now, if the decision is still the one the operator was shown
- * (`expected`, from decisionKey); then writes who did it, the note and the result into the
- * history table.
+ * (`expected`, from decisionKey): the job's code decides once, from the item and Stripe as
+ * they are now, and acts only on that decision if it is the one shown (never on a decision
+ * made a moment earlier); then writes who did it, the note and the result into the history table.
  */
 export async function reconcileNow(cashOutId: string, expected: string, deps: ReconcileDeps, by: { who: string; note?: string }): Promise<ReconcileNow> {
-  const decision = await previewReconcile(cashOutId, deps);
-  if (decisionKey(decision) !== expected || !hasAction(decision)) return { acted: false, decision };
-  const result = await reconcileOne(cashOutId, { ...askedNow(deps), dryRun: false });
+  if (!(await deps.store.get(cashOutId))) throw new HttpError(404, 'cash_out_not_found', `No cash-out ${cashOutId}.`);
+  const result = await reconcileOne(cashOutId, { ...askedNow(deps), dryRun: false }, { onlyIf: (decision) => hasAction(decision) && decisionKey(decision) === expected });
+  if (result.withheld) {
+    const { withheld: _withheld, ...decision } = result;
+    return { acted: false, decision };
+  }
   await noteDecision(result, deps, by);
-  return { acted: true, decision, result };
+  return { acted: true, decision: result, result };
 }
-

@@ -36,6 +36,8 @@ export interface ItemResult {
   to?: ReconciledStatus;
   reason: string;
   stripeObjectId?: string;
+  /** Not acted on: the decision, made at the moment of acting, was not the one required (`onlyIf`). */
+  withheld?: boolean;
 }
 
 export interface ReconcileSummary {
@@ -143,24 +145,31 @@ export async function reconcile(deps: ReconcileDeps, options: { deadlineAt?: num
   return { startedAt: new Date(startedAt).toISOString(), table: deps.store.tableName, dryRun: deps.dryRun ?? false, counts, items, deferred };
 }
 
-/** Reconciles one cash-out from a fresh, consistent read. An error leaves it for the next run. */
-export async function reconcileOne(cashOutId: string, deps: ReconcileDeps): Promise<ItemResult> {
+/**
+ * Reconciles one cash-out from a fresh, consistent read. An error leaves it for the next run.
+ * `onlyIf`: acts only if the decision, as a dry run would report it, passes (an operator's
+ * confirmation of the decision shown); otherwise returns that decision, `withheld`, having
+ * written nothing and changed nothing at Stripe.
+ */
+export async function reconcileOne(cashOutId: string, deps: ReconcileDeps, options: { onlyIf?: (decision: ItemResult) => boolean } = {}): Promise<ItemResult> {
   const item = await deps.store.get(cashOutId);
   if (!item) return { cashOutId, from: 'unknown', outcome: 'skipped', reason: 'gone' };
   try {
-    return await act(item, deps);
+    return await act(item, deps, options.onlyIf);
   } catch (error) {
     deps.logger.error('Could not reconcile a cash-out; the next run tries again', { cashOutId, status: item.status, error: error as Error });
     return { cashOutId, from: item.status, outcome: 'error', reason: describeStripeError(error)?.type ?? (error as Error).name };
   }
 }
 
-async function act(item: ReconciledItem, deps: ReconcileDeps): Promise<ItemResult> {
+async function act(item: ReconciledItem, deps: ReconcileDeps, onlyIf?: (decision: ItemResult) => boolean): Promise<ItemResult> {
   const now = deps.clock.now();
   let decision = decide(item, now, deps.selection);
   if (decision.action === 'ask_stripe') decision = decide(item, now, deps.selection, await deps.stripe.find(item));
   const result = (outcome: Outcome, reason: string, to?: ReconciledStatus, object?: MoneyObject): ItemResult => ({ cashOutId: item.cashOutId, from: item.status, outcome, reason, to, stripeObjectId: object?.id ?? item.stripeObjectId });
   if (deps.dryRun) return planned(decision, result);
+  // The decision acted on is this one, from this read of the item and of Stripe: never one decided earlier.
+  if (onlyIf && !onlyIf(planned(decision, result))) return { ...planned(decision, result), withheld: true };
 
   const at = new Date(now);
   switch (decision.action) {

@@ -11,7 +11,7 @@ import { cashOutStory } from '../../functions/operator/story.js';
 import type { OperatorDeps } from '../../functions/operator/wiring.js';
 import { describeResult } from '../../functions/reconcile/reconcile.js';
 import { ALL_STATUSES } from '../../functions/reconcile/store.js';
-import { HttpError } from '../../functions/shared/errors.js';
+import { HttpError, ValidationError } from '../../functions/shared/errors.js';
 import { eventSubject } from '../../functions/shared/history.js';
 import type { ConsoleAssets } from './assets.js';
 import { cashOutFilter, eventFilter, recordFilter } from './filters.js';
@@ -58,6 +58,7 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     await next();
     c.header('cache-control', 'no-store');
   });
+  app.use('*', refuseOversizedInput);
 
   app.get('/assets/console.js', (c) => c.body(settings.assets.js, 200, { 'content-type': 'text/javascript; charset=utf-8' }));
   // Browsers ask for one; the console has none.
@@ -93,8 +94,11 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.post('/cash-outs/:cashOutId/acknowledge', async (c) => {
     const cashOutId = c.req.param('cashOutId');
-    const form = await c.req.parseBody();
-    await acknowledge(cashOutId, typeof form.note === 'string' ? form.note : undefined, deps);
+    const form = stringFields(await c.req.parseBody());
+    // The state the page showed: what the operator acknowledges, and nothing raised since.
+    checkNote(form.note, true);
+    if (!form.seen) throw new ValidationError('seen_required', 'Acknowledge from the cash-out\'s page: it says which state you saw.');
+    await acknowledge(cashOutId, form.note, deps, { seen: form.seen });
     return c.redirect(`/cash-outs/${encodeURIComponent(cashOutId)}?acknowledged=1`, 303);
   });
 
@@ -174,6 +178,25 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
   });
   return app;
 }
+
+/** DynamoDB refuses a key over 1024 bytes (a sort key; 2048 a partition key): longer is no id, filter or cursor of ours. */
+const MAX_INPUT_BYTES = 1024;
+
+/** Refuses (400) a path part or query value too long to be anything the console looks up, before DynamoDB does (a 500). */
+const refuseOversizedInput = async (c: Context, next: () => Promise<void>) => {
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return part;
+    }
+  };
+  const parts = [...new URL(c.req.url).pathname.split('/').map(decode), ...Object.values(c.req.queries()).flat()];
+  if (parts.some((part) => Buffer.byteLength(part, 'utf8') > MAX_INPUT_BYTES)) {
+    throw new ValidationError('input_too_long', `An id, search or filter is at most ${MAX_INPUT_BYTES} bytes; nothing was looked up.`);
+  }
+  await next();
+};
 
 function stringFields(form: Record<string, unknown>): Record<string, string | undefined> {
   return Object.fromEntries(Object.entries(form).map(([key, value]) => [key, typeof value === 'string' ? value : undefined]));

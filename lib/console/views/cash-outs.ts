@@ -90,7 +90,7 @@ ${item.compensation ? html`<dt>Compensation</dt><dd>${item.compensation} at ${ti
 <dt>Received</dt><dd>${time(item.createdAt)}</dd><dt>Last change</dt><dd>${time(item.updatedAt)}</dd>
 ${item.reconciledAt ? html`<dt>Reconciled</dt><dd>${time(item.reconciledAt)}</dd>` : ''}
 </dl></article>
-<article>${actions(context, item.cashOutId, { reasons, open, acknowledgedNote: item.acknowledged, reconcileUnavailable: view.reconcileUnavailable })}</article>
+<article>${actions(context, item.cashOutId, { reasons, open, seen: item.updatedAt, acknowledgedNote: item.acknowledged, reconcileUnavailable: view.reconcileUnavailable })}</article>
 </div>`,
     html`<section id="story"><h2>Story</h2><table class="story"><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>
 ${entries.map(
@@ -109,12 +109,12 @@ ${item.answer ? html`<h3>Answer Village got</h3><pre><code>${JSON.stringify({ st
   ]);
 }
 
-function actions(context: PageContext, cashOutId: string, view: { reasons: string[]; open: string[]; acknowledgedNote?: OperatorCashOut['acknowledged']; reconcileUnavailable?: string }): Html {
+function actions(context: PageContext, cashOutId: string, view: { reasons: string[]; open: string[]; seen: string; acknowledgedNote?: OperatorCashOut['acknowledged']; reconcileUnavailable?: string }): Html {
   const id = encodeURIComponent(cashOutId);
   return html`<h2>Actions</h2>
 ${view.acknowledgedNote ? html`<p class="acknowledged">Acknowledged by <strong>${view.acknowledgedNote.by}</strong> at ${time(view.acknowledgedNote.at)}: “${view.acknowledgedNote.note}” (${view.acknowledgedNote.reasons.map((reason) => ATTENTION_LABELS[reason]).join(', ')})</p>` : ''}
 ${view.reasons.length
-  ? html`<form method="post" action="/cash-outs/${id}/acknowledge" id="acknowledge">${tokenField(context)}
+  ? html`<form method="post" action="/cash-outs/${id}/acknowledge" id="acknowledge">${tokenField(context)}<input type="hidden" name="seen" value="${view.seen}">
 <label for="note">Acknowledge ${view.open.length ? '' : 'again '}with a note</label>
 <textarea id="note" name="note" required maxlength="2000" placeholder="What you found, and what you did or will do"></textarea>
 <button type="submit">Acknowledge</button></form>`
