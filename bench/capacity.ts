@@ -127,7 +127,7 @@ export function ceiling(load: PerEventLoad, keyValues: KeyValues, { newTables = 
 
 /** The capacity section of the report, as text. */
 export function capacityLines(loads: PerEventLoad[], keyValues: KeyValues, rates: readonly number[] = RATES): string[] {
-  const out: string[] = ['Capacity model (per route alone; from the per-event write units and billed ms measured above; AWS defaults, us-east-1)'];
+  const out: string[] = ['Capacity model (per route alone; from the per-event write units (the events about one object in order, where measured) and billed ms measured above; AWS defaults, us-east-1)'];
   for (const load of loads) {
     const rows = rates.map((rate) => capacityAt(load, rate, keyValues));
     out.push(`  ${load.routeId}:`);

@@ -3,6 +3,7 @@ import { capacityLines, keyValuesOf, type CapacityAtRate, type PerEventLoad } fr
 import { TABLES } from '../lib/tables.js';
 import type { CostPerMillion, MemoryOption, PRICES } from './cost.js';
 import type { DynamoUsage } from './dynamo-counter.js';
+import type { LifecycleResult } from './lifecycle.js';
 import type { RealisticStripeResult } from './realistic-stripe.js';
 import type { Summary } from './stats.js';
 import type { Machine } from './machine.js';
@@ -20,7 +21,7 @@ export interface Report {
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
   village?: VillageFigures;
-  oneWriteEstimate?: { routeId: string; ownP50: number; dynamoMsMean: number; oneWriteP50: number; ratioToFloor: number; rawBodyBytes: number; gzipBytes: number }[];
+  lifecycles?: (LifecycleResult & { cost: CostPerMillion })[];
   capacity?: { loads: PerEventLoad[]; atRates: CapacityAtRate[]; ceilings: { routeId: string; eventsPerSecond: number; limit: string }[] };
   targets: { routeId: string; warmP50: Target; warmP99: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean }; ownTimeOfVillageFloor?: Target }[];
 }
@@ -89,9 +90,13 @@ export function printReport(report: Report): void {
   );
 
   if (report.village) out.push('', ...villageLines(report.village));
-  if (report.oneWriteEstimate?.length) {
-    out.push('', 'Not built yet, one DynamoDB write per new event (estimate: the route’s own time outside DynamoDB + one conditional write as the floor makes it)');
-    out.push(table(['route', 'own p50', 'DynamoDB ms now (mean)', 'one-write p50', '×floor', 'raw body bytes', 'gzip bytes'], report.oneWriteEstimate.map((e) => [e.routeId, ms(e.ownP50), ms(e.dynamoMsMean), ms(e.oneWriteP50), e.ratioToFloor, e.rawBodyBytes, e.gzipBytes])));
+  if (report.lifecycles?.length) {
+    out.push('', 'Events about one object, in order (each later one written to a record that holds the earlier ones): what real traffic costs');
+    const calls = (counts: Record<string, number>) => Object.entries(counts).map(([name, n]) => `${n === 1 ? '' : n}${name}`).join('+');
+    for (const life of report.lifecycles) {
+      out.push(`  ${life.routeId} (${life.lifecycles} objects): ${life.writeUnitsPerEvent} WRU per event on average; $${life.cost.total.toFixed(2)} per million events in this mix (DynamoDB $${(life.cost.dynamoWrites + life.cost.dynamoReads).toFixed(2)}, Lambda $${(life.cost.lambdaCompute + life.cost.lambdaRequests).toFixed(2)}, HTTP API $${life.cost.httpApi.toFixed(2)})`);
+      out.push(table(['event', 'p50', 'p99', 'DynamoDB calls', 'WRU', 'of which indexes'], life.steps.map((step) => [step.event, ms(step.latency.p50), ms(step.latency.p99), calls(step.calls), step.writeUnits, step.indexWriteUnits])));
+    }
   }
   if (report.capacity) out.push('', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES)));
 

@@ -6,7 +6,6 @@
  * test: nothing is asserted.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +17,8 @@ import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, type PerEventLo
 import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
 import { startBenchContext } from './context.js';
 import { costPerMillion, memoryOptions, PRICES, type CostPerMillion } from './cost.js';
+import { emptyUsage } from './dynamo-counter.js';
+import { measureLifecycles, type LifecycleResult } from './lifecycle.js';
 import { makeFloor } from './floor.js';
 import { describeMachine } from './machine.js';
 import { printReport } from './report.js';
@@ -64,11 +65,11 @@ const quick = options.quick === true;
 /** The cold start of a variant of BUNDLING too (full runs): what meeting the target would take. */
 const whatIf = !quick && options['no-what-if'] !== true;
 const SETTINGS = quick
-  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, throughputRequests: 300, throughputSeconds: 6, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 3, realisticRequests: 20 }
-  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120 };
+  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, throughputRequests: 300, throughputSeconds: 6, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 3, realisticRequests: 20, lifecycles: 30 }
+  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120, lifecycles: 200 };
 const CONCURRENCY = [1, 16, 64];
 /** Request numbers per phase, so that no phase sends another's events. */
-const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000, realistic: 30_000_000 };
+const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000 };
 const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5, villageOwnTime: 2 };
 export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
@@ -92,11 +93,13 @@ function printCapacityOnly(): void {
 }
 
 /** Each route's measured per-event write units, by table id (the bench's tables have their own names). */
-function perEventLoads(benches: RouteBench[], warm: WarmResult[], tableNames: Record<string, string>, billedMs: Record<string, number>): PerEventLoad[] {
+function perEventLoads(benches: RouteBench[], warm: WarmResult[], tableNames: Record<string, string>, billedMs: Record<string, number>, lifecycles: LifecycleResult[]): PerEventLoad[] {
   const idOf = new Map(Object.entries(tableNames).map(([id, name]) => [name, id]));
   return benches.map((bench) => {
     const result = warm.find((candidate) => candidate.id === bench.route.id)!;
-    const writes = Object.entries(result.dynamoPerRequest.tableWrites)
+    // Where measured, the events about one object in order (later events cost more: the record and its index entry are rewritten) rather than new objects only.
+    const life = lifecycles.find((candidate) => candidate.routeId === bench.route.id);
+    const writes = Object.entries(life?.tableWrites ?? result.dynamoPerRequest.tableWrites)
       .map(([name, units]) => [idOf.get(name) ?? name, { table: units.table, indexes: Object.fromEntries(Object.entries(units.indexes).filter(([, value]) => value > 0)) }] as const)
       .filter(([, units]) => units.table > 0 || Object.keys(units.indexes).length > 0);
     return { routeId: bench.route.id, billedMs: billedMs[bench.route.id] ?? result.billedMsMean, writes: Object.fromEntries(writes) };
@@ -180,23 +183,20 @@ async function main(): Promise<void> {
     // 4: the local gateway's throughput.
     const throughput = await measureGateway(context, benches).catch((error: unknown) => ({ skipped: `the local gateway failed: ${error instanceof Error ? error.message : String(error)}` }));
 
+    // 5a: each route's events about one object, in order: what later events cost once the record holds the earlier ones.
+    log(`lifecycles: ${SETTINGS.lifecycles} per route, one event at a time`);
+    const lifecycles = (await measureLifecycles(benches, SETTINGS.lifecycles, OFFSET.lifecycle)).map((result) => {
+      const bench = benches.find((candidate) => candidate.route.id === result.routeId)!;
+      const warmResult = warm.find((candidate) => candidate.id === result.routeId)!;
+      const mix = { ...emptyUsage(), writeUnits: result.writeUnitsPerEvent, readUnits: result.readUnitsPerEvent };
+      return { ...result, cost: costPerMillion(bench.route, { ...warmResult, billedMsMean: result.billedMsMean, dynamoPerRequest: mix }) };
+    });
     // 5: cost per million events.
     const costs: CostPerMillion[] = benches.map((bench) => costPerMillion(bench.route, warm.find((result) => result.id === bench.route.id)!));
     // The Village route waits on Stripe: its concurrency is taken at the realistic latency where measured.
-    const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {});
+    const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {}, lifecycles);
     const keyValues = keyValuesOf(TABLES);
     const capacity = { rates: RATES, loads, atRates: loads.flatMap((load) => RATES.map((rate) => capacityAt(load, rate, keyValues))), ceilings: loads.map((load) => ({ routeId: load.routeId, ...ceiling(load, keyValues) })) };
-    // "One DynamoDB write per new event" (not built yet): the route's own time outside DynamoDB
-    // plus one conditional write as the floor makes it, and the raw body's size compressed.
-    const floorWriteP50 = floorWarm.latency.p50 - floorWarm.outsideDynamo.p50;
-    const oneWriteEstimate = benches
-      .filter((bench) => bench.route.id !== 'village-cash-out')
-      .map((bench) => {
-        const w = warm.find((result) => result.id === bench.route.id)!;
-        const p50 = round(w.outsideDynamo.p50 + floorWriteP50, 2);
-        const body = bench.request(OFFSET.warm).body;
-        return { routeId: bench.route.id, ownP50: w.outsideDynamo.p50, dynamoMsMean: w.dynamoPerRequest.ms, oneWriteP50: p50, ratioToFloor: ratio(p50, floorWarm.latency.p50), rawBodyBytes: Buffer.byteLength(body), gzipBytes: gzipSync(body).length };
-      });
     const villageWarm = warm.find((result) => result.id === villageBench?.route.id);
     const village =
       villageBench && villageWarm && villageFloorWarm
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
       costPerMillionEvents: costs,
       ...(village ? { village } : {}),
       capacity,
-      oneWriteEstimate,
+      lifecycles,
       targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -11,6 +11,8 @@ import type { BenchHandler, RouteAdapter } from './types.js';
 
 /** The event types a busy Just Wallet account sends most, in turn, each about a new object. */
 const SAMPLES = ['payout', 'collection', 'payout', 'quote_creation.success'];
+/** A payout's statuses as Just Wallet sends them. */
+const LIFECYCLE = ['pending', 'processing', 'completed'];
 
 /** Just Wallet events from test/events/just-wallet, each with a fresh object id, signed with the HMAC of the body (the provider's sample code). */
 export const justWalletAdapter: RouteAdapter = {
@@ -28,6 +30,15 @@ export const justWalletAdapter: RouteAdapter = {
       route,
       handler,
       counter,
+      lifecycle(n) {
+        // A payout's statuses, in order, about one payout.
+        const payout = samples[0]!;
+        const id = `00000000-0000-4000-9000-${n.toString(16).padStart(12, '0')}`;
+        return LIFECYCLE.map((status) => {
+          const body = JSON.stringify({ ...payout, data: { ...payout.data, id, status } });
+          return { event: `payout ${status}`, request: { body, headers: { 'content-type': 'application/json', signature: justWalletSignature(secret, body, 'hmac') } } };
+        });
+      },
       request(n) {
         const sample = samples[n % samples.length]!;
         const body = JSON.stringify({ ...sample, data: { ...sample.data, id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}` } });

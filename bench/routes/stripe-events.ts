@@ -22,18 +22,32 @@ export const stripeEventsAdapter: RouteAdapter = {
     const samples = SAMPLES.map((type) => JSON.parse(fixture('stripe', type)) as StripeEventJson);
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
+    const signed = (body: string) => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      return { body, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${timestamp},v1=${hmacSha256Hex(secret, `${timestamp}.${body}`)}` } };
+    };
     // As index.ts composes it, with the dependencies its wiring builds (a Connect secret too), on the counted client.
     const handler = lambdaHandler(makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)), { logger, metrics }) as unknown as BenchHandler;
     return {
       route,
       handler,
       counter,
+      lifecycle(n) {
+        // A payment's events, in order, about one PaymentIntent and its charge.
+        const created = Math.floor(Date.now() / 1000);
+        return samples.map((sample, k) => {
+          const charge = sample.data.object.object === 'charge';
+          // The charge names its PaymentIntent, and the PaymentIntent its latest charge, as Stripe's do.
+          const object = { ...sample.data.object, ...(charge ? { id: `ch_life${n}`, payment_intent: `pi_life${n}` } : { id: `pi_life${n}`, ...(sample.data.object.latest_charge ? { latest_charge: `ch_life${n}` } : {}) }) };
+          return { event: SAMPLES[k]!, request: signed(JSON.stringify({ ...sample, id: `evt_life${n}x${k}`, created: created + k, data: { ...sample.data, object } }, null, 2)) };
+        });
+      },
       request(n) {
         const sample = samples[n % samples.length]!;
         const objectId = String(sample.data.object.id).replace(/_.*/, `_bench${n}`);
-        const body = JSON.stringify({ ...sample, id: `evt_bench${n}`, data: { ...sample.data, object: { ...sample.data.object, id: objectId } } }, null, 2);
-        const timestamp = Math.floor(Date.now() / 1000);
-        return { body, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${timestamp},v1=${hmacSha256Hex(secret, `${timestamp}.${body}`)}` } };
+        // A charge names its PaymentIntent: a new one too, so each event is about a new payment (the fixture's would make every charge one payment's).
+        const intent = typeof sample.data.object.payment_intent === 'string' ? { payment_intent: `pi_bench${n}` } : {};
+        return signed(JSON.stringify({ ...sample, id: `evt_bench${n}`, data: { ...sample.data, object: { ...sample.data.object, id: objectId, ...intent } } }, null, 2));
       },
       notes: [`events in turn: ${SAMPLES.join(', ')}; the platform and a Connect endpoint secret configured`],
     };

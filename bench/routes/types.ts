@@ -27,6 +27,8 @@ export interface RouteBench {
   notes: string[];
   /** Time spent inside Stripe calls (the SDK's own `elapsed` per request), for routes that call Stripe. */
   stripeTime?: StripeTime;
+  /** The events about one new object, in the order the provider sends them (bench/lifecycle.ts); the same for the same `n`. */
+  lifecycle?(n: number): { event: string; request: SignedRequest }[];
 }
 
 /** Milliseconds spent waiting on Stripe, and how many calls, summed since the route was set up. */
