@@ -6,7 +6,7 @@ import { eventShardQueries } from '../shared/event-index.js';
 import { ValidationError } from '../shared/errors.js';
 import { recordShardQueries } from '../shared/record-index.js';
 import { mergeByTime } from '../shared/sharded-index.js';
-import { eventOfRecord as stripeEventOf, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../stripe-events/event-log.js';
+import { eventOfRecord as stripeEventOf, recordedEventFields, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../stripe-events/event-log.js';
 import type { RecordedEvent } from '../stripe-events/record-store.js';
 import { EXAMINE_BUDGET, decodeCursor, encodeCursor, mergePages, newestFirst, readNewestFirst, timeRange, type Ordering, type Page } from './paging.js';
 
@@ -250,23 +250,7 @@ function rowsOf(record: RecordItem): EventRow[] {
     if (isJustWallet(record)) {
       return { eventKey: entry.eventKey, provider: 'just-wallet', type: entry.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref };
     }
-    const stripe = entry as RecordedEvent;
-    return {
-      eventKey: stripe.eventKey,
-      provider: 'stripe',
-      type: stripe.type,
-      receivedAt: stripe.receivedAt,
-      objectId: record.stripeId,
-      eventId: stripe.eventKey.slice(stripe.eventKey.lastIndexOf(':') + 1),
-      created: stripe.created,
-      account: typeof record.account === 'string' ? record.account : undefined,
-      livemode: record.livemode === true,
-      kind: record.kind,
-      status: stripe.status,
-      outcome: stripe.statusChanged ? 'applied' : 'stale',
-      appliedAt: stripe.receivedAt,
-      record: ref,
-    };
+    return recordedEventFields(record, entry as RecordedEvent);
   });
 }
 

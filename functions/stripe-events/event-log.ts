@@ -55,19 +55,24 @@ export function recordTargets({ envelope, parsed }: StripeEvent): { stripeId: st
 
 /** An entry of a record's history as the event it records, its raw body unpacked. */
 export function eventOfRecord(record: RecordWithEvents, entry: RecordedEvent): RecordedStripeEvent {
-  const sourceId = record.sourceId ?? PLATFORM_SOURCE_ID;
+  return { ...recordedEventFields(record, entry), payload: unpackBody(entry.body) };
+}
+
+/** The same without the body (nothing unpacked): what a listing shows. */
+export function recordedEventFields(record: RecordWithEvents, entry: RecordedEvent): Omit<RecordedStripeEvent, 'payload'> & { kind: string; status: string } {
   return {
     eventKey: entry.eventKey,
     provider: 'stripe',
-    sourceId,
+    sourceId: record.sourceId ?? PLATFORM_SOURCE_ID,
     eventId: entry.eventKey.slice(entry.eventKey.lastIndexOf(':') + 1),
     type: entry.type,
     account: typeof record.account === 'string' ? record.account : undefined,
     livemode: record.livemode === true,
     created: entry.created,
     objectId: record.stripeId,
+    kind: record.kind,
+    status: entry.status,
     receivedAt: entry.receivedAt,
-    payload: unpackBody(entry.body),
     appliedAt: entry.receivedAt,
     outcome: entry.statusChanged ? 'applied' : 'stale',
     detail: entry.statusChanged ? `${record.kind} ${record.stripeId} → ${entry.status}` : `${record.kind} ${record.stripeId}: ${entry.status} came late; the record kept its newer state`,
