@@ -12,6 +12,7 @@ import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
 import { StripeRecordStore, type StripeRecord } from '../functions/stripe-events/record-store.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { Logger } from '../functions/shared/telemetry.js';
+import { backfillShards } from '../functions/shared/shard-backfill.js';
 import { connectOperator, resolveTarget } from '../lib/operator-target.js';
 
 /**
@@ -22,11 +23,14 @@ import { connectOperator, resolveTarget } from '../lib/operator-target.js';
  * `--source <merchant>` lists that merchant's payouts, as its Stripe events recorded them
  * (records table). `ack <cashOutId> --note "…"` acknowledges a cash-out that needs attention,
  * recorded with who (`local`, or with `--stack` the AWS identity), when and the note.
+ * `backfill-shards [--stack NAME]`: once, after upgrading a stack deployed before the sharded
+ * indexes, gives the items written before them their shard (else no reader sees them).
  */
 const MERCHANT_PAYOUT_STATUSES = Object.keys(MONEY_MOVEMENT.rank);
 const usage =
   'Usage: npm run payouts -- show <cashOutId> | list [--status S] [--since 24h|7d|ISO-time] [--attention] [--limit N] [--source ID]  [--table NAME [--endpoint URL] | --stack NAME] [--records-table NAME] [--region R] [--json]\n' +
   '       npm run payouts -- ack <cashOutId> --note "what you found and did" [--stack NAME --region R]\n' +
+  '       npm run payouts -- backfill-shards [--stack NAME --region R]   (once, after upgrading a stack deployed before the sharded indexes)\n' +
   `  statuses: ${ALL_STATUSES.join(', ')}\n` +
   `  --source platform (the default): the cash-out ledger. --source <merchant source>: that merchant's payouts (statuses ${MERCHANT_PAYOUT_STATUSES.join(', ')}), from the records table (--records-table when deployed).`;
 guardCommand({ usage });
@@ -151,6 +155,11 @@ try {
     if (values.json) console.log(JSON.stringify(payouts, null, 2));
     else if (payouts.length === 0) console.log(`No payouts of source ${source}${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''} in ${recordsTable}.`);
     else for (const payout of payouts) console.log(payoutRow(payout));
+  } else if (command === 'backfill-shards' && !cashOutId) {
+    if (values.table || values.endpoint) throw new UsageError('backfill-shards works on the local tables, or a stack\'s with --stack NAME.');
+    const target = await resolveTarget({ stack: values.stack, region: values.region });
+    const counts = await backfillShards(makeDocumentClient({ endpoint: target.endpoint, region: target.region }), target.tables);
+    console.log(`Shards written on ${target.description}: ${counts.ledger} ledger item(s), ${counts.records} record(s), ${counts.events} event(s).`);
   } else if (command === 'ack' && cashOutId) {
     if (values.table || values.endpoint) throw new UsageError('ack works on the local tables, or a stack\'s with --stack NAME (it writes the history table too).');
     if (!values.note?.trim()) throw new UsageError('ack needs --note "…": what you found, and what you did or will do.');

@@ -28,25 +28,43 @@ export interface RecordEventDeps {
 export async function recordJustWalletEvent(event: JustWalletEvent, payload: string, deps: RecordEventDeps): Promise<EventOutcome> {
   const now = deps.clock.now();
   const receivedAt = new Date(now).toISOString();
-  if (event.kind === 'change') return done(deps, event, await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt, body: packBody(payload) }, deps));
+  if (event.kind === 'change') {
+    const body = packBody(payload);
+    if (body.length <= RECORD_BODY_ROOM) return done(deps, event, await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt, body }, deps));
+    // Too large to keep in the record (its history would outgrow DynamoDB's 400 KB item, and
+    // every later write to it would fail): the record notes the event without its body, and
+    // the body is kept as the event's own item, as before records kept bodies.
+    const outcome = await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt }, deps);
+    await deps.events.claim(ownItem(event, payload, now, deps, outcome === 'duplicate' ? 'applied' : outcome));
+    deps.logger.info('Just Wallet event body kept in the events table: too large for its record', { eventKey: event.eventKey, packedBytes: body.length });
+    return done(deps, event, outcome);
+  }
   const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
-  const item: JustWalletEventItem = {
-    eventKey: event.eventKey,
-    provider: 'just-wallet',
-    type: event.type,
-    ...(event.kind === 'unknown_status' ? { objectId: event.objectId, status: event.status } : {}),
-    receivedAt,
-    payload,
-    expiresAt: Math.floor(now / 1000) + deps.eventRetentionSeconds,
-    appliedAt: receivedAt,
-    outcome,
-  };
-  const claim = await deps.events.claim(item);
+  const claim = await deps.events.claim(ownItem(event, payload, now, deps, outcome));
   if (!claim.isNew && claim.existing.appliedAt !== undefined) return done(deps, event, 'duplicate');
   // Kept by a delivery that stopped before it was marked (before events were kept with their outcome).
   if (!claim.isNew) await deps.events.markApplied(event.eventKey, outcome, receivedAt);
   deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
   return done(deps, event, outcome);
+}
+
+/**
+ * The most a record keeps of one event's packed body. A record holds one event per status (a
+ * payout's seven at most), so its history stays far below DynamoDB's 400 KB item whatever
+ * Just Wallet sends (a delivery may be 256 KB); a Just Wallet event packs to about 0.25 KB.
+ */
+export const RECORD_BODY_ROOM = 8 * 1024;
+
+/** An event as its own item of the events table, applied (or ignored) with `outcome`. */
+function ownItem(event: JustWalletEvent, payload: string, now: number, deps: Pick<RecordEventDeps, 'eventRetentionSeconds'>, outcome: EventOutcome): JustWalletEventItem {
+  const receivedAt = new Date(now).toISOString();
+  const about =
+    event.kind === 'unknown_status'
+      ? { objectId: event.objectId, status: event.status }
+      : event.kind === 'change'
+        ? { objectId: event.change.id, kind: event.change.lifecycle.kind, status: event.change.status }
+        : {};
+  return { eventKey: event.eventKey, provider: 'just-wallet', type: event.type, ...about, receivedAt, payload, expiresAt: Math.floor(now / 1000) + deps.eventRetentionSeconds, appliedAt: receivedAt, outcome };
 }
 
 /**
