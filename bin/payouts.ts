@@ -9,7 +9,7 @@ import { maskEmail } from '../functions/shared/redact.js';
 import { UsageError, exitWith, guardCommand, usageErrorFrom } from '../lib/cli.js';
 import { localDynamoEndpoint } from '../lib/local/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
-import { StripeRecordStore, type StripeRecord } from '../functions/stripe-events/record-store.js';
+import { StripeRecordStore, stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { Logger } from '../functions/shared/telemetry.js';
 import { backfillShards } from '../functions/shared/shard-backfill.js';
@@ -85,7 +85,7 @@ function row(item: ReconciledItem): string {
 /** A merchant's payout, as its events recorded it. */
 function payoutRow(record: StripeRecord): string {
   const amount = typeof record.amount === 'number' ? `${record.amount} ${String(record.currency ?? '').toUpperCase()} (minor units)` : '-';
-  return [record.updatedAt, record.stripeId, record.status, amount, record.account ?? '-', record.failureCode ?? ''].join('\t').trimEnd();
+  return [record.updatedAt, stripeIdOf(record), record.status, amount, record.account ?? '-', record.failureCode ?? ''].join('\t').trimEnd();
 }
 
 function show(item: ReconciledItem): string {

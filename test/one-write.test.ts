@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { JustWalletRecordStore } from '../functions/just-wallet/records.js';
-import { unpackBody } from '../functions/shared/event-body.js';
+import { packBody, unpackBody } from '../functions/shared/event-body.js';
 import { TRANSACTION } from '../functions/stripe-events/lifecycles.js';
-import { RECORD_BODY_ROOM, StripeRecordStore, type RecordedEvent } from '../functions/stripe-events/record-store.js';
+import { RECORD_BODY_ROOM, recordedEvents, StripeRecordStore } from '../functions/stripe-events/record-store.js';
 import type { RecordWithEvents } from '../functions/stripe-events/event-log.js';
 import { answerLostClient, callRecorder } from './support/dynamo-calls.js';
 import { justWalletEvent, justWalletHarness, type JustWalletHarness } from './support/just-wallet.js';
@@ -46,9 +46,12 @@ describe('a new Stripe payment event', () => {
     expect(stripeCalls.calls).toEqual([{ command: 'UpdateItem', table: 'records' }]);
     const record = await transaction(id);
     expect(record?.eventKeys).toEqual(new Set([`stripe:${event.id}`]));
-    expect(record?.history).toEqual([expect.objectContaining({ eventKey: `stripe:${event.id}`, type: 'payment_intent.succeeded', status: 'capture_succeeded', created: T, statusChanged: true })]);
+    expect(recordedEvents(record!)).toEqual([expect.objectContaining({ eventKey: `stripe:${event.id}`, type: 'payment_intent.succeeded', status: 'capture_succeeded', created: T, statusChanged: true })]);
+    // What the body says (its id, type, `created`) is not stored beside it again.
+    expect(Object.keys(record!.history![0]!).sort()).toEqual(['body', 'receivedAt', 'status']);
+    expect(record).not.toHaveProperty('lastEventId');
     expect(unpackBody(record!.history![0]!.body)).toBe(JSON.stringify(event));
-    expect(record!.history![0]!.body.length).toBeLessThan(JSON.stringify(event).length / 2);
+    expect(record!.history![0]!.body.length).toBeLessThan(JSON.stringify(event).length / 3);
     expect(await stripe.events.get(event.id)).toBeUndefined();
     expect(await stripe.kept(event)).toMatchObject({ eventKey: `stripe:${event.id}`, payload: JSON.stringify(event), outcome: 'applied', record: { id, kind: 'transaction' } });
   });
@@ -76,8 +79,8 @@ describe('a new Stripe payment event', () => {
 
     expect(late).toMatchObject({ statusCode: 200, body: { outcome: 'stale' } });
     const record = await transaction(id);
-    expect(record).toMatchObject({ status: 'capture_succeeded', lastEventId: newer.id });
-    expect(record?.history?.map((entry: RecordedEvent) => [entry.eventKey, entry.statusChanged])).toEqual([
+    expect(record).toMatchObject({ status: 'capture_succeeded', lastEventCreated: newer.created });
+    expect(recordedEvents(record!).map((entry) => [entry.eventKey, entry.statusChanged])).toEqual([
       [`stripe:${newer.id}`, true],
       [`stripe:${older.id}`, false],
     ]);
@@ -101,13 +104,14 @@ describe('a new Stripe payment event', () => {
   test('written twice by the SDK’s own retry (the first attempt landed) is one application', async () => {
     const id = uniqueId('pi');
     const event = payment('payment_intent.processing', id, T);
-    const stamp = { eventKey: `stripe:${event.id}`, type: event.type, created: T, receivedAt: new Date().toISOString(), body: new Uint8Array([1, 2, 3]) };
+    const body = packBody(JSON.stringify(event), 'stripe-v1');
+    const stamp = { eventKey: `stripe:${event.id}`, type: event.type, created: T, receivedAt: new Date().toISOString(), body };
     const store = stripe.records.stamped(stamp);
     const change = { id, kind: 'transaction' as const, status: 'processing' as const, lifecycle: TRANSACTION, event: { id: event.id, type: event.type, created: T }, fields: {} };
 
     expect(await store.apply(change, new Date())).toMatchObject({ applied: true });
     expect(await store.apply(change, new Date())).toMatchObject({ applied: false, duplicate: true, firstOutcome: 'applied' });
-    expect((await transaction(id))?.bodyBytes).toBe(3);
+    expect((await transaction(id))?.bodyBytes).toBe(body.length);
   });
 
   test('delivered 20 times at once is applied once; every delivery is answered 200', async () => {
@@ -137,10 +141,32 @@ describe('a new Stripe payment event', () => {
     expect(overflow).toBeDefined();
     expect(stripeCalls.calls.map((call) => `${call.command} ${call.table}`)).toEqual(['UpdateItem records', 'PutItem events', 'UpdateItem records', 'UpdateItem events']);
     expect(before?.bodyBytes).toBeLessThanOrEqual(RECORD_BODY_ROOM);
-    expect(await transaction(id)).toMatchObject({ status: 'capture_succeeded', lastEventId: overflow!.id, bodyBytes: before?.bodyBytes, history: before?.history });
+    expect(await transaction(id)).toMatchObject({ status: 'capture_succeeded', lastEventCreated: overflow!.created, bodyBytes: before?.bodyBytes, history: before?.history });
     expect(await stripe.events.get(overflow!.id)).toMatchObject({ outcome: 'applied', payload: JSON.stringify(overflow) });
     expect(await stripe.send(overflow!)).toMatchObject({ statusCode: 200, body: { duplicate: true } });
   });
+});
+
+describe('what a new payment event costs', () => {
+  /** An id as long as Stripe's (`pi_` and 24 characters). */
+  const stripeLength = (prefix: string) => `${prefix}_${uniqueId('').replace(/[^A-Za-z0-9]/g, '').padEnd(24, 'x').slice(-24)}`;
+
+  test.each(['payment_intent.created', 'payment_intent.succeeded', 'charge.succeeded', 'charge.updated', 'charge.failed'])(
+    '%s about a new payment, as Stripe sends it (pretty-printed, Stripe-length ids), is one write unit on its record and one on the index',
+    async (type) => {
+      const [intent, charge] = [stripeLength('pi'), stripeLength('ch')];
+      const event = stripeEvent(type, type.startsWith('charge.') ? { id: charge, payment_intent: intent } : { id: intent, latest_charge: charge }, { id: stripeLength('evt') });
+      const body = JSON.stringify(event, null, 2);
+
+      const response = await stripeCalls.during(() => stripe.send(body));
+
+      expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
+      expect(stripeCalls.calls).toEqual([{ command: 'UpdateItem', table: 'records' }]);
+      // A write unit is 1 KB of the item: the record with its packed body stays within one.
+      expect(stripeCalls.writeUnits).toEqual([{ table: 1, indexes: 1 }]);
+      expect(await stripe.kept(event)).toMatchObject({ payload: body, type, created: event.created });
+    },
+  );
 });
 
 describe('a new Just Wallet change', () => {

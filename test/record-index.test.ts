@@ -89,7 +89,7 @@ describe('the records index by kind, sharded', () => {
     await platform.apply({ id: 'po_platform', kind: 'payout', status: 'paid', lifecycle: MONEY_MOVEMENT, event: { id: 'evt_po_platform', type: 'payout.paid', created: 3000 }, fields: {} }, at(700));
     const paid = await acme.list('payout', ['paid'], { limit: 100 });
     expect(paid.map((record) => record.stripeId)).toEqual(Array.from({ length: 10 }, (_, k) => `po_acme_${19 - 2 * k}`));
-    expect(paid[0]).toMatchObject({ lastEventType: 'payout.updated', amount: 500 });
+    expect(paid[0]).toMatchObject({ lastEventCreated: 2019, amount: 500 });
     expect((await acme.list('payout', ['paid', 'pending'], { since: at(615).toISOString(), limit: 100 })).map((record) => record.stripeId)).toEqual(['po_acme_19', 'po_acme_18', 'po_acme_17', 'po_acme_16', 'po_acme_15']);
     expect(await acme.list('payout', ['paid', 'pending'], { limit: 3 })).toHaveLength(3);
   });

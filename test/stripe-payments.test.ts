@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { STRIPE_CONNECT_SECRET, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
+import { recordedEvents, type StoredEntry } from '../functions/stripe-events/record-store.js';
 
 const T = 1_795_000_000;
 
@@ -46,7 +47,15 @@ describe('a payment transaction (one per PaymentIntent)', () => {
       ['charge.pending', T + 42],
     ]);
 
-    expect(await transaction(pi)).toMatchObject({ status: 'capture_succeeded', lastEventCreated: T + 60, lastEventType: 'payment_intent.succeeded' });
+    const record = await transaction(pi);
+    expect(record).toMatchObject({ status: 'capture_succeeded', lastEventCreated: T + 60 });
+    // Every event is in its history; only the first moved it.
+    expect(recordedEvents(record as { history?: StoredEntry[] }).map((entry) => [entry.type, entry.statusChanged])).toEqual([
+      ['payment_intent.succeeded', true],
+      ['payment_intent.processing', false],
+      ['payment_intent.created', false],
+      ['charge.pending', false],
+    ]);
   });
 
   test('an event from the same second cannot move it back (payment_intent.created after succeeded)', async () => {

@@ -7,7 +7,7 @@ import { ValidationError } from '../shared/errors.js';
 import { recordShardQueries } from '../shared/record-index.js';
 import { mergeByTime } from '../shared/sharded-index.js';
 import { eventOfRecord as stripeEventOf, recordedEventFields, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../stripe-events/event-log.js';
-import type { RecordedEvent } from '../stripe-events/record-store.js';
+import { entryOf, recordedEvent, type StoredEntry } from '../stripe-events/record-store.js';
 import { EXAMINE_BUDGET, decodeCursor, encodeCursor, mergePages, newestFirst, readNewestFirst, timeRange, type Ordering, type Page } from './paging.js';
 
 export const PROVIDERS = ['stripe', 'just-wallet'] as const;
@@ -68,7 +68,7 @@ export interface EventRow {
 export type StoredEvent = KeptStripeEvent | KeptJustWalletEvent;
 
 type IndexedRecord = RecordRef & { updatedAt: string };
-type RecordItem = RecordWithEvents & { history?: (RecordedEvent | JustWalletEntry)[] };
+type RecordItem = RecordWithEvents & { history?: (StoredEntry | JustWalletEntry)[] };
 
 const ORDER: Ordering<EventRow> = { at: (row) => row.receivedAt, key: (row) => row.eventKey };
 
@@ -90,10 +90,10 @@ export class EventReads {
     const ref = record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
     if (!ref) return own;
     const kept = await this.recordItem(ref);
-    const entry = kept?.history?.find((each) => each.eventKey === eventKey);
+    const entry = kept && isJustWallet(kept) ? kept.history?.find((each) => each.eventKey === eventKey) : entryOf(kept as RecordWithEvents | undefined, eventKey);
     // The record's entry says what applying did; an item of its own is the older way of keeping it (without a body in the entry).
     if (!kept || !entry || (own && !entry.body)) return own;
-    return isJustWallet(kept) ? justWalletEventOf(kept as never, entry as JustWalletEntry) : stripeEventOf(kept, entry as RecordedEvent);
+    return isJustWallet(kept) ? justWalletEventOf(kept as never, entry as JustWalletEntry) : stripeEventOf(kept, entry as StoredEntry);
   }
 
   /** One page, newest first, of the events table's and the records' events together. */
@@ -248,9 +248,10 @@ function rowsOf(record: RecordItem): EventRow[] {
   const ref = { id: record.id, kind: record.kind };
   return (record.history ?? []).map((entry): EventRow => {
     if (isJustWallet(record)) {
-      return { eventKey: entry.eventKey, provider: 'just-wallet', type: entry.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref };
+      const wallet = entry as JustWalletEntry;
+      return { eventKey: wallet.eventKey, provider: 'just-wallet', type: wallet.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref };
     }
-    return recordedEventFields(record, entry as RecordedEvent);
+    return recordedEventFields(record, recordedEvent(entry as StoredEntry, record.sourceId));
   });
 }
 

@@ -5,7 +5,8 @@ import { Refund, type Envelope, type StripeObjects } from './schemas.js';
 
 /**
  * Payment events keep one `transaction` record per PaymentIntent (or per charge, for a charge
- * made without one), its `status` in the connector vocabulary; refunds, disputes and early
+ * made without one), keyed by that id (`stripeId`: the PaymentIntent's is not repeated in a
+ * field), its `status` in the connector vocabulary; refunds, disputes and early
  * fraud warnings are records of their own that name the transaction (`transactionId`).
  */
 
@@ -51,7 +52,6 @@ export async function applyPaymentIntent(envelope: Envelope, intent: PaymentInte
   const status = paymentIntentStatus(intent);
   const error = intent.last_payment_error;
   return transaction(envelope, intent.id, status, deps, {
-    paymentIntentId: intent.id,
     paymentIntentStatus: intent.status,
     amount: intent.amount,
     amountCapturable: intent.amount_capturable ?? undefined,
@@ -80,7 +80,6 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Appl
     : undefined;
   const outcomes = [
     await transaction(envelope, transactionId, status, deps, {
-      paymentIntentId: charge.payment_intent,
       latestChargeId: charge.id,
       latestChargeCreated: charge.created,
       chargeStatus: charge.status,
@@ -186,7 +185,6 @@ export async function applyCheckoutSession(envelope: Envelope, session: StripeOb
   if (session.payment_intent && envelope.type === 'checkout.session.async_payment_succeeded') {
     outcomes.push(
       await transaction(envelope, session.payment_intent, 'capture_succeeded', deps, {
-        paymentIntentId: session.payment_intent,
         checkoutSessionId: session.id,
         amount: session.amount_total ?? undefined,
         currency: session.currency,

@@ -1,6 +1,6 @@
 import { unpackBody } from '../shared/event-body.js';
 import { eventKey, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
-import { recordId, type RecordedEvent, type RecordKind, type StripeRecord, type StripeRecordStore } from './record-store.js';
+import { entryOf, recordedEvent, recordId, stripeIdOf, type RecordedEvent, type RecordKind, type StoredEntry, type StripeRecord, type StripeRecordStore } from './record-store.js';
 import { Refund, type StripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
@@ -17,7 +17,7 @@ export type RecordedStripeEvent = Omit<StoredStripeEvent, 'deliveries' | 'expire
 export type KeptStripeEvent = (StoredStripeEvent & { record?: undefined }) | RecordedStripeEvent;
 
 /** A record as a stamped store leaves it: its events in `history`. */
-export type RecordWithEvents = StripeRecord & { history?: RecordedEvent[]; eventKeys?: Set<string>; bodyBytes?: number };
+export type RecordWithEvents = StripeRecord & { history?: StoredEntry[]; eventKeys?: Set<string>; bodyBytes?: number };
 
 /**
  * The records an event moves when it is kept in them (processStripeEvent's `record` route):
@@ -54,8 +54,8 @@ export function recordTargets({ envelope, parsed }: StripeEvent): { stripeId: st
 }
 
 /** An entry of a record's history as the event it records, its raw body unpacked. */
-export function eventOfRecord(record: RecordWithEvents, entry: RecordedEvent): RecordedStripeEvent {
-  return { ...recordedEventFields(record, entry), payload: unpackBody(entry.body) };
+export function eventOfRecord(record: RecordWithEvents, entry: StoredEntry): RecordedStripeEvent {
+  return { ...recordedEventFields(record, recordedEvent(entry, record.sourceId)), payload: unpackBody(entry.body) };
 }
 
 /** The same without the body (nothing unpacked): what a listing shows. */
@@ -69,13 +69,13 @@ export function recordedEventFields(record: RecordWithEvents, entry: RecordedEve
     account: typeof record.account === 'string' ? record.account : undefined,
     livemode: record.livemode === true,
     created: entry.created,
-    objectId: record.stripeId,
+    objectId: stripeIdOf(record),
     kind: record.kind,
     status: entry.status,
     receivedAt: entry.receivedAt,
     appliedAt: entry.receivedAt,
     outcome: entry.statusChanged ? 'applied' : 'stale',
-    detail: entry.statusChanged ? `${record.kind} ${record.stripeId} → ${entry.status}` : `${record.kind} ${record.stripeId}: ${entry.status} came late; the record kept its newer state`,
+    detail: entry.statusChanged ? `${record.kind} ${stripeIdOf(record)} → ${entry.status}` : `${record.kind} ${stripeIdOf(record)}: ${entry.status} came late; the record kept its newer state`,
     record: { id: record.id, kind: record.kind },
   };
 }
@@ -90,7 +90,7 @@ export async function findStripeEvent(stores: { events: StripeEventStore; record
   const key = eventKey(eventId, stores.events.sourceId);
   for (const ref of where) {
     const record = (await stores.records.at(ref)) as RecordWithEvents | undefined;
-    const entry = record?.history?.find((each) => each.eventKey === key);
+    const entry = entryOf(record, key);
     if (record && entry) return eventOfRecord(record, entry);
   }
   return undefined;

@@ -113,8 +113,15 @@ export function orderingCondition<S extends string>(lifecycle: Lifecycle<S>, tar
   if (lifecycle.forwardOnly) {
     return { expression: `${notOlder} AND #status IN (${list('from', newer)})`, names, values };
   }
+  // One placeholder per status, shared by both lists.
+  const placeholder = new Map(unique([...sameSecond, ...newer]).map((status, index) => [status, `:s${index}`]));
+  for (const [status, name] of placeholder) values[name] = status;
+  const of = (items: string[]) => items.map((status) => placeholder.get(status)!).join(', ');
+  // Every status it may move from in a newer second it may move from in the same second: the
+  // time check is `notOlder` alone (a payment's capture, say).
+  if (newer.every((status) => sameSecond.includes(status))) return { expression: `${notOlder} AND #status IN (${of(sameSecond)})`, names, values };
   // A top-level AND, so callers can put it in one pair of parentheses (DynamoDB refuses redundant ones).
-  const expression = `${notOlder} AND (#status IN (${list('same', sameSecond)}) OR ((attribute_not_exists(lastEventCreated) OR lastEventCreated < :created) AND #status IN (${list('newer', newer)})))`;
+  const expression = `${notOlder} AND (#status IN (${of(sameSecond)}) OR ((attribute_not_exists(lastEventCreated) OR lastEventCreated < :created) AND #status IN (${of(newer)})))`;
   return { expression, names, values };
 }
 

@@ -76,7 +76,7 @@ async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessD
     type: envelope.type,
     created: envelope.created,
     receivedAt: new Date(deps.clock.now()).toISOString(),
-    body: packBody(rawBody),
+    body: packBody(rawBody, 'stripe-v1'),
   };
   let result: ApplyOutcome;
   try {

@@ -1,7 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getMany, isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
+import { unpackBody } from '../shared/event-body.js';
 import { kindShard, recordsByKind } from '../shared/record-index.js';
 import { orderingCondition, type Lifecycle } from './lifecycles.js';
+import { eventKey } from './event-store.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /** Kinds of record the Stripe route keeps in the records table (partition key `id`, sort key `kind`). */
@@ -17,11 +19,13 @@ export interface StripeRecord {
   provider: 'stripe';
   /** Which source's events keep it. */
   sourceId: string;
-  /** The Stripe object's own id. */
-  stripeId: string;
+  /**
+   * The Stripe object's own id, kept on a merchant source's record only: the platform's id is
+   * the Stripe id itself (read either with stripeIdOf).
+   */
+  stripeId?: string;
+  /** The `created` of the last event applied (the ordering guard); which event it was, its history says. */
   lastEventCreated: number;
-  lastEventId: string;
-  lastEventType: string;
   firstSeenAt: string;
   updatedAt: string;
   [field: string]: unknown;
@@ -63,7 +67,7 @@ export interface EventStamp {
   body: Uint8Array;
 }
 
-/** One event in a record's `history`, as a stamped store writes it. */
+/** One event of a record's `history`, as readers see it (recordedEvent). */
 export interface RecordedEvent {
   eventKey: string;
   type: string;
@@ -77,6 +81,47 @@ export interface RecordedEvent {
 }
 
 /**
+ * One event of a record's `history` as a stamped store writes it: what the body does not say
+ * (the status it asked for, when it came, whether it came late) and the packed body. Its id,
+ * type and `created` are the body's own, read from it (recordedEvent), so the record stays
+ * within one write unit (1 KB) for an event as large as a charge's; the record's `eventKeys`
+ * hold the keys for the condition that deduplicates. Entries written before 2026-11-23 carry
+ * `eventKey`, `type`, `created` and `statusChanged` themselves.
+ */
+export interface StoredEntry {
+  status: string;
+  receivedAt: string;
+  body: Uint8Array;
+  /** Present, and true, only for a late event. */
+  late?: true;
+  eventKey?: string;
+  type?: string;
+  created?: number;
+  statusChanged?: boolean;
+}
+
+/** A stored entry as the event it records; what the entry does not hold is read from its body. */
+export function recordedEvent(entry: StoredEntry, sourceId: string = PLATFORM_SOURCE_ID): RecordedEvent {
+  const own = entry.eventKey !== undefined && entry.type !== undefined && entry.created !== undefined ? { eventKey: entry.eventKey, type: entry.type, created: entry.created } : envelopeOf(entry.body, sourceId);
+  return { ...own, status: entry.status, receivedAt: entry.receivedAt, statusChanged: !isLate(entry), body: entry.body };
+}
+
+function envelopeOf(body: Uint8Array, sourceId: string): { eventKey: string; type: string; created: number } {
+  const parsed = JSON.parse(unpackBody(body)) as { id?: unknown; type?: unknown; created?: unknown };
+  return { eventKey: eventKey(String(parsed.id), sourceId), type: String(parsed.type), created: Number(parsed.created) };
+}
+
+/** The entry of a record's history that records this event key, if any (bodies unpacked until found). */
+export function entryOf<T extends StoredEntry>(record: { sourceId?: string; history?: T[] } | undefined, key: string): T | undefined {
+  return record?.history?.find((entry) => (entry.eventKey ?? recordedEvent(entry, record.sourceId).eventKey) === key);
+}
+
+/** A record's events, oldest first, as readers see them. */
+export const recordedEvents = (record: { sourceId?: string; history?: StoredEntry[] }): RecordedEvent[] => (record.history ?? []).map((entry) => recordedEvent(entry, record.sourceId));
+
+const isLate = (entry: StoredEntry) => entry.late === true || entry.statusChanged === false;
+
+/**
  * A record keeps at most this many bytes of packed raw bodies (`bodyBytes`): three or four
  * events of a payment. An event past it is stored as before the record kept events: its own
  * item in the events table, claimed there (the caller catches RecordFull).
@@ -87,6 +132,12 @@ export const RECORD_BODY_ROOM = 3072;
 export class RecordFull extends Error {
   override readonly name = 'RecordFull';
 }
+
+/**
+ * Records written before 2026-11-23 also named their last event (`lastEventId`,
+ * `lastEventType`); the history says it now, and a write drops the stale copy.
+ */
+const FORMER = 'REMOVE lastEventId, lastEventType';
 
 /** Key attributes and the ordering attributes are never taken from an event's fields. */
 const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt', 'kindShard', 'history', 'eventKeys', 'bodyBytes']);
@@ -171,7 +222,7 @@ export class StripeRecordStore {
       const result = await this.db.send(
         new UpdateCommand({
           ...state.key,
-          UpdateExpression: `SET ${state.sets.join(', ')}`,
+          UpdateExpression: `SET ${state.sets.join(', ')} ${FORMER}`,
           ConditionExpression: state.condition,
           ExpressionAttributeNames: state.names,
           ExpressionAttributeValues: state.values,
@@ -196,7 +247,7 @@ export class StripeRecordStore {
    */
   private async applyStamped<S extends string>(change: RecordChange<S>, state: StateUpdate, stamp: EventStamp, now: Date): Promise<RecordResult> {
     if (stamp.body.length > RECORD_BODY_ROOM) throw new RecordFull(`the event's body (${stamp.body.length} bytes packed) is larger than a record keeps`);
-    const entry = (statusChanged: boolean): RecordedEvent => ({ eventKey: stamp.eventKey, type: stamp.type, status: change.status, created: stamp.created, receivedAt: stamp.receivedAt, statusChanged, body: stamp.body });
+    const entry = (statusChanged: boolean): StoredEntry => ({ status: change.status, receivedAt: stamp.receivedAt, body: stamp.body, ...(statusChanged ? {} : { late: true as const }) });
     const stampValues = { ':key': stamp.eventKey, ':keys': new Set([stamp.eventKey]), ':bodyBytes': stamp.body.length, ':room': RECORD_BODY_ROOM - stamp.body.length, ':empty': [] };
     const unseen = 'NOT contains(eventKeys, :key) AND (attribute_not_exists(bodyBytes) OR bodyBytes <= :room)';
     const record = 'history = list_append(if_not_exists(history, :empty), :entry)';
@@ -205,7 +256,7 @@ export class StripeRecordStore {
       const result = await this.db.send(
         new UpdateCommand({
           ...state.key,
-          UpdateExpression: `SET ${[...state.sets, record].join(', ')} ADD eventKeys :keys, bodyBytes :bodyBytes`,
+          UpdateExpression: `SET ${[...state.sets, record].join(', ')} ${FORMER} ADD eventKeys :keys, bodyBytes :bodyBytes`,
           ConditionExpression: `${unseen} AND (${state.condition})`,
           ExpressionAttributeNames: state.names,
           ExpressionAttributeValues: { ...state.values, ...stampValues, ':entry': [entry(true)] },
@@ -248,15 +299,13 @@ export class StripeRecordStore {
       ...ordering.values,
       ...change.guard?.values,
       ':status': change.status,
-      ':eventId': change.event.id,
-      ':eventType': change.event.type,
       ':now': now.toISOString(),
       ':provider': 'stripe',
       ':source': this.sourceId,
-      ':stripeId': change.id,
+      ...(this.sourceId === PLATFORM_SOURCE_ID ? {} : { ':stripeId': change.id }),
       ':kindShard': kindShard(change.kind, recordId(change.id, this.sourceId)),
     };
-    const sets = ['#status = :status', 'provider = :provider', 'sourceId = :source', 'stripeId = :stripeId', 'lastEventCreated = :created', 'lastEventId = :eventId', 'lastEventType = :eventType', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)', 'kindShard = :kindShard'];
+    const sets = ['#status = :status', 'provider = :provider', 'sourceId = :source', ...(this.sourceId === PLATFORM_SOURCE_ID ? [] : ['stripeId = :stripeId']), 'lastEventCreated = :created', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)', 'kindShard = :kindShard'];
     fields.forEach(([key, value], index) => {
       names[`#f${index}`] = key;
       values[`:f${index}`] = value;
@@ -275,13 +324,13 @@ export class StripeRecordStore {
 }
 
 /** A record as a stamped store leaves it. */
-type StoredRecord = StripeRecord & { eventKeys?: Set<string>; bodyBytes?: number; history?: RecordedEvent[] };
+type StoredRecord = StripeRecord & { eventKeys?: Set<string>; bodyBytes?: number; history?: StoredEntry[] };
 
 /** A duplicate, or RecordFull, from the record as it was when it refused; undefined if neither (the event is late). */
 function refusal(old: StoredRecord | undefined, stamp: EventStamp): RecordResult | undefined {
   if (old?.eventKeys?.has(stamp.eventKey)) {
-    const first = old.history?.find((entry) => entry.eventKey === stamp.eventKey);
-    return { applied: false, duplicate: true, current: old, firstOutcome: first?.statusChanged === false ? 'stale' : 'applied' };
+    const first = entryOf(old, stamp.eventKey);
+    return { applied: false, duplicate: true, current: old, firstOutcome: first && isLate(first) ? 'stale' : 'applied' };
   }
   if (old && (old.bodyBytes ?? 0) + stamp.body.length > RECORD_BODY_ROOM) throw new RecordFull(`record ${old.kind} ${old.id} has no room for another event's body`);
   return undefined;
@@ -294,5 +343,8 @@ interface StateUpdate {
   values: Record<string, unknown>;
   condition: string;
 }
+
+/** A record's Stripe id: its own field on a merchant source's record, its key on the platform's. */
+export const stripeIdOf = (record: { id: string; stripeId?: string }): string => record.stripeId ?? record.id;
 
 export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) => (sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`);
