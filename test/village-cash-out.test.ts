@@ -1,5 +1,8 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { staticSecret } from '../functions/shared/secrets.js';
+import { boundedStripeCall, describeStripeError, isRetryable } from '../functions/shared/stripe.js';
+import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
 import { capturingLogger } from './support/telemetry.js';
 import { cashOut, VILLAGE_SECRET, villageHarness, type VillageHarness } from './support/village.js';
@@ -104,6 +107,40 @@ describe('a Village cash-out', () => {
     expect(String(first.body.cashOutId)).toMatch(/^sha256-[0-9a-f]{64}$/);
     expect(again.body).toEqual(first.body);
     expect(creationsFor(first.body.cashOutId)).toHaveLength(1);
+  });
+});
+
+describe('a cold start', () => {
+  test('a cash-out is paid without formatting a single stack trace (under --enable-source-maps the first one parses the whole bundle\'s source map)', async () => {
+    const formatted: number[] = [];
+    const original = Error.prepareStackTrace;
+    Error.prepareStackTrace = (error, frames) => {
+      formatted.push(frames.length);
+      return original ? original(error, frames) : `${String(error)}${frames.map((frame) => `\n    at ${String(frame)}`).join('')}`;
+    };
+    try {
+      const response = await h.send(cashOut());
+      expect(response.statusCode).toBe(200);
+    } finally {
+      Error.prepareStackTrace = original;
+    }
+    // The Stripe SDK captures its caller's stack on every request; it is started with none to capture.
+    expect(formatted.filter((frames) => frames > 0)).toEqual([]);
+  });
+
+  test('a Stripe failure raised after the call started is still a typed Stripe error with its own stack, and stack traces are back on', async () => {
+    const resetting = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
+    try {
+      const stripe = makeStripe('sk_test_reset', `http://127.0.0.1:${(resetting.address() as AddressInfo).port}`);
+      const error = await boundedStripeCall(2000, 'Reading the account', () => stripe.accounts.retrieve('acct_1Ada')).catch((caught: unknown) => caught);
+      expect(describeStripeError(error)).toMatchObject({ type: 'StripeConnectionError' });
+      expect(isRetryable(describeStripeError(error)!)).toBe(true);
+      expect((error as Error).stack).toMatch(/\n\s+at /);
+      expect(new Error('after').stack).toMatch(/\n\s+at /);
+    } finally {
+      await new Promise((resolve) => resetting.close(resolve));
+    }
   });
 });
 
