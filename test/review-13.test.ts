@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -7,6 +9,8 @@ import { packBody } from '../functions/shared/event-body.js';
 import { wasApplied, type RecordWithEvents } from '../functions/stripe-events/event-log.js';
 import { recordedEvents } from '../functions/stripe-events/record-store.js';
 import { parseStripeEvent } from '../functions/stripe-events/schemas.js';
+import { PROJECT_ROOT } from '../lib/project-root.js';
+import { runScript } from './support/commands.js';
 import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { sourcesFixture } from './support/stripe-sources.js';
 
@@ -120,5 +124,16 @@ describe('a record one of whose bodies cannot be read', () => {
     const reads = new EventReads(h.tables.db, h.tables.names.events, h.tables.names.records);
     expect((await reads.forObject(id)).map((row) => row.eventKey)).toEqual([`stripe:${second.id}`]);
     expect(await reads.get(`stripe:${second.id}`, { id, kind: 'transaction' })).toMatchObject({ payload: JSON.stringify(second) });
+  });
+});
+
+describe('the dictionary script', () => {
+  test('never rewrites a version that exists: bodies packed with it need exactly its bytes (a fixture added since would change them)', async () => {
+    const file = path.join(PROJECT_ROOT, 'functions', 'shared', 'stripe-body-dictionary-v1.ts');
+    const before = readFileSync(file, 'utf8');
+    const result = await runScript('bin/stripe-body-dictionary.ts', ['1']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/exists/);
+    expect(readFileSync(file, 'utf8')).toBe(before);
   });
 });
