@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fixture, fixtureNames } from '../lib/send/fixtures.js';
 import { PROJECT_ROOT } from '../lib/project-root.js';
@@ -54,6 +54,12 @@ if (!version || !/^\d+$/.test(version)) {
   console.error('Usage: npx tsx bin/stripe-body-dictionary.ts <version number>');
   process.exit(2);
 }
+const file = path.join(PROJECT_ROOT, 'functions', 'shared', `stripe-body-dictionary-v${version}.ts`);
+if (existsSync(file)) {
+  // Bodies packed with it need exactly its bytes: regenerated from fixtures added since, it would differ.
+  console.error(`${path.relative(PROJECT_ROOT, file)} exists: a dictionary in use is never rewritten; write the next version.`);
+  process.exit(2);
+}
 const byType = new Map<string, { shape: Json; count: number }>();
 for (const name of fixtureNames('stripe')) {
   const event = JSON.parse(fixture('stripe', name)) as { data: { object: { object: string } } } & Json;
@@ -67,7 +73,6 @@ const text = [...byType.values()]
   .join('\n');
 // DEFLATE looks back at most 32 KB: the end of the dictionary is what counts.
 const dictionary = text.slice(-32 * 1024);
-const file = path.join(PROJECT_ROOT, 'functions', 'shared', `stripe-body-dictionary-v${version}.ts`);
 writeFileSync(
   file,
   `/**\n * Preset DEFLATE dictionary v${version} for Stripe event bodies, written by bin/stripe-body-dictionary.ts from\n * the shapes (keys only, no values) of the events in test/events/stripe. Never edit: bodies\n * packed with it need exactly these bytes to unpack (test/event-body.test.ts checks its hash).\n */\nexport const STRIPE_BODY_DICTIONARY_V${version} = ${JSON.stringify(dictionary)};\n`,

@@ -7,7 +7,7 @@ import { ValidationError } from '../shared/errors.js';
 import { recordShardQueries } from '../shared/record-index.js';
 import { mergeByTime } from '../shared/sharded-index.js';
 import { eventOfRecord as stripeEventOf, recordedEventFields, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../stripe-events/event-log.js';
-import { entryOf, recordedEvent, type StoredEntry } from '../stripe-events/record-store.js';
+import { entryOf, readableEvent, type StoredEntry } from '../stripe-events/record-store.js';
 import { EXAMINE_BUDGET, decodeCursor, encodeCursor, mergePages, newestFirst, readNewestFirst, timeRange, type Ordering, type Page } from './paging.js';
 
 export const PROVIDERS = ['stripe', 'just-wallet'] as const;
@@ -243,15 +243,17 @@ export class EventReads {
 
 const isJustWallet = (record: { kind: string }) => record.kind.startsWith('just_wallet_');
 
-/** A record's events as listed (no body unpacked). */
+/** A record's events as listed (a body is unpacked only to name an entry that does not name its event). */
 function rowsOf(record: RecordItem): EventRow[] {
   const ref = { id: record.id, kind: record.kind };
-  return (record.history ?? []).map((entry): EventRow => {
+  return (record.history ?? []).flatMap((entry): EventRow[] => {
     if (isJustWallet(record)) {
       const wallet = entry as JustWalletEntry;
-      return { eventKey: wallet.eventKey, provider: 'just-wallet', type: wallet.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref };
+      return [{ eventKey: wallet.eventKey, provider: 'just-wallet', type: wallet.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref }];
     }
-    return recordedEventFields(record, recordedEvent(entry as StoredEntry, record.sourceId));
+    // An entry whose body cannot be read does not say which event it is: the record's page shows it.
+    const event = readableEvent(entry as StoredEntry, record.sourceId);
+    return event ? [recordedEventFields(record, event)] : [];
   });
 }
 

@@ -111,9 +111,23 @@ function envelopeOf(body: Uint8Array, sourceId: string): { eventKey: string; typ
   return { eventKey: eventKey(String(parsed.id), sourceId), type: String(parsed.type), created: Number(parsed.created) };
 }
 
-/** The entry of a record's history that records this event key, if any (bodies unpacked until found). */
+/**
+ * The same, or undefined when the entry's body cannot be read (packed with a dictionary this
+ * code does not know, after a rollback, or damaged): an entry names its event only through its
+ * body, and one such entry must not make the record's other events unreadable, nor a
+ * redelivery to the record fail on every retry.
+ */
+export function readableEvent(entry: StoredEntry, sourceId?: string): RecordedEvent | undefined {
+  try {
+    return recordedEvent(entry, sourceId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entry of a record's history that records this event key, if any (bodies unpacked until found; unreadable ones passed over). */
 export function entryOf<T extends StoredEntry>(record: { sourceId?: string; history?: T[] } | undefined, key: string): T | undefined {
-  return record?.history?.find((entry) => (entry.eventKey ?? recordedEvent(entry, record.sourceId).eventKey) === key);
+  return record?.history?.find((entry) => (entry.eventKey ?? readableEvent(entry, record.sourceId)?.eventKey) === key);
 }
 
 /** A record's events, oldest first, as readers see them. */
