@@ -66,6 +66,17 @@ describe('events kept in records, in the console', () => {
     expect((await h.get(`/events/x?record=nonsense`)).status).toBe(400);
   });
 
+  test('the record’s page names each event of its history (read from its body), without the packed bodies', async () => {
+    const page = text((await h.get(`/records/transaction/${paymentId}`)).body);
+    for (const event of payments) {
+      expect(page).toContain(`"eventKey": "stripe:${event.id}"`);
+      expect(page).toContain(`"type": "${event.type}"`);
+      expect(page).toContain(`"created": ${event.created}`);
+    }
+    expect(page).toContain('"outcome": "applied"');
+    expect(page).not.toMatch(/"body": \{/);
+  });
+
   test('are replayed through the route’s apply code: the ordering rules decide, and the replay is recorded', async () => {
     const key = `stripe:${payments[0]!.id}`;
     const path = `/events/${encodeURIComponent(key)}/replay?record=${encodeURIComponent(`transaction/${paymentId}`)}`;

@@ -1,5 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { recordShardQueries } from '../shared/record-index.js';
+import { readableEvent, type StoredEntry } from '../stripe-events/record-store.js';
 import { newestFirst, timeRange, type Page } from './paging.js';
 
 /** Every kind of record the Stripe and Just Wallet routes keep, in the order the console offers them. */
@@ -47,4 +48,20 @@ export class RecordReads {
       page,
     );
   }
+}
+
+/**
+ * A record for a person to read: a Stripe record's history entries name their events (id,
+ * type, `created`, read from each body: a stored entry keeps only what its body does not say),
+ * without the packed bodies, which each event's own page shows.
+ */
+export function readableRecord(record: RecordItem): RecordItem {
+  if (record.provider !== 'stripe' || !Array.isArray(record.history)) return record;
+  const sourceId = typeof record.sourceId === 'string' ? record.sourceId : undefined;
+  const history = (record.history as StoredEntry[]).map((entry) => {
+    const event = readableEvent(entry, sourceId);
+    if (!event) return { status: entry.status, receivedAt: entry.receivedAt, body: `${entry.body.length} bytes that cannot be read` };
+    return { eventKey: event.eventKey, type: event.type, created: event.created, status: event.status, receivedAt: event.receivedAt, outcome: event.statusChanged ? 'applied' : 'stale', bodyBytes: entry.body.length };
+  });
+  return { ...record, history };
 }

@@ -183,7 +183,8 @@ export const Envelope = z.looseObject({
   api_version: z.string().nullish(),
   /** Present on events from connected accounts (Connect). */
   account: z.string().regex(ACCOUNT_ID).optional(),
-  data: z.looseObject({ object: z.looseObject({ id: z.string().min(1), object: z.string() }) }),
+  // The object's id and kind only: the object itself is parsed once, by its own schema (parseStripeEvent).
+  data: z.object({ object: z.object({ id: z.string().min(1), object: z.string() }) }),
 });
 
 export type Envelope = z.infer<typeof Envelope>;
@@ -288,7 +289,7 @@ export function parseStripeEvent(json: unknown): StripeEvent {
   if (!envelope.success) throw new ValidationError('malformed_event', `The event is not a Stripe event: ${describe(envelope.error)}.`);
   const kind = objectKindOf(envelope.data.type);
   if (!kind) return { envelope: envelope.data, parsed: { kind: 'unknown' } };
-  const object = OBJECTS[kind].safeParse(envelope.data.data.object);
+  const object = OBJECTS[kind].safeParse((json as { data: { object: unknown } }).data.object);
   if (!object.success) {
     throw new ValidationError('malformed_event', `The ${envelope.data.type} event's data.object is not a valid ${kind}: ${describe(object.error)}.`);
   }

@@ -8,6 +8,7 @@ import { acknowledge, checkNote } from '../../functions/operator/acknowledge.js'
 import { decisionKey, hasAction, previewReconcile, reconcileNow } from '../../functions/operator/reconcile-now.js';
 import { replayEvent, replayMatching } from '../../functions/operator/replay.js';
 import { cashOutStory } from '../../functions/operator/story.js';
+import { readableRecord } from '../../functions/operator/records.js';
 import type { OperatorDeps } from '../../functions/operator/wiring.js';
 import { describeResult } from '../../functions/reconcile/reconcile.js';
 import { ALL_STATUSES } from '../../functions/reconcile/store.js';
@@ -167,7 +168,7 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
   app.get('/records/:kind/:id', async (c) => {
     const record = await deps.records.get(c.req.param('id'), c.req.param('kind'));
     if (!record) throw new HttpError(404, 'record_not_found', `No ${c.req.param('kind')} record ${c.req.param('id')}.`);
-    return c.html(recordPage(context, record));
+    return c.html(recordPage(context, readableRecord(record)));
   });
 
   app.notFound((c) => c.html(messagePage(context, 404, 'Not found', `Nothing at ${c.req.path}.`), 404));
