@@ -21,11 +21,20 @@ const DICTIONARIES: Record<BodyDictionary, { marker: number; bytes: Buffer }> = 
 
 const BY_MARKER = new Map(Object.values(DICTIONARIES).map((entry) => [entry.marker, entry.bytes]));
 
+/**
+ * The compressor's memory, sized to what it packs: every call allocates it afresh (Node's sync
+ * API), and zlib's default (a 32 KB window, a 128 KB hash: about 256 KB) is garbage after each
+ * event. A 16 KB window holds the 15 KB dictionary; a body of a few KB needs no more. The packed
+ * bytes are the same size here and unpack with any window (inflate's default is the largest).
+ */
+const PLAIN = { windowBits: 12, memLevel: 4 } as const;
+const WITH_DICTIONARY = { windowBits: 14, memLevel: 5 } as const;
+
 export function packBody(raw: string, dictionary?: BodyDictionary): Uint8Array {
   const body = Buffer.from(raw, 'utf8');
-  if (!dictionary) return deflateRawSync(body);
+  if (!dictionary) return deflateRawSync(body, PLAIN);
   const { marker, bytes } = DICTIONARIES[dictionary];
-  const packed = deflateRawSync(body, { dictionary: bytes });
+  const packed = deflateRawSync(body, { ...WITH_DICTIONARY, dictionary: bytes });
   const marked = new Uint8Array(packed.length + 1);
   marked[0] = marker;
   marked.set(packed, 1);
