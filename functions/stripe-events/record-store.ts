@@ -136,8 +136,8 @@ export const recordedEvents = (record: { sourceId?: string; history?: StoredEntr
 const isLate = (entry: StoredEntry) => entry.late === true || entry.statusChanged === false;
 
 /**
- * A record keeps at most this many bytes of packed raw bodies (`bodyBytes`): three or four
- * events of a payment. An event past it is stored as before the record kept events: its own
+ * A record keeps at most this many bytes of packed raw bodies (`bodyBytes`): seven to ten
+ * events of a payment (0.2–0.45 KB each with the dictionary). An event past it is stored as before the record kept events: its own
  * item in the events table, claimed there (the caller catches RecordFull).
  */
 export const RECORD_BODY_ROOM = 3072;
