@@ -105,7 +105,7 @@ describe('a new Stripe payment event', () => {
     const id = uniqueId('pi');
     const event = payment('payment_intent.processing', id, T);
     const body = packBody(JSON.stringify(event), 'stripe-v1');
-    const stamp = { eventKey: `stripe:${event.id}`, type: event.type, created: T, receivedAt: new Date().toISOString(), body };
+    const stamp = { eventKey: `stripe:${event.id}`, receivedAt: new Date().toISOString(), body };
     const store = stripe.records.stamped(stamp);
     const change = { id, kind: 'transaction' as const, status: 'processing' as const, lifecycle: TRANSACTION, event: { id: event.id, type: event.type, created: T }, fields: {} };
 

@@ -73,8 +73,6 @@ async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessD
   const { envelope } = event;
   const stamp: EventStamp = {
     eventKey: eventKey(envelope.id, deps.sourceId),
-    type: envelope.type,
-    created: envelope.created,
     receivedAt: new Date(deps.clock.now()).toISOString(),
     body: packBody(rawBody, 'stripe-v1'),
   };

@@ -59,9 +59,6 @@ export type RecordResult =
  */
 export interface EventStamp {
   eventKey: string;
-  type: string;
-  /** The event's `created`, unix seconds. */
-  created: number;
   receivedAt: string;
   /** The raw body, packed (event-body.ts). */
   body: Uint8Array;
