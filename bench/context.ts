@@ -36,7 +36,11 @@ export async function startBenchContext(): Promise<BenchContext> {
   admin.destroy();
   const stripe = new StripeStandIn();
   await stripe.start();
+  return benchContextOn({ dynamo, tables, stripe });
+}
 
+/** The context over a running DynamoDB Local, its tables and a started stand-in (stop() stops all three). */
+export function benchContextOn({ dynamo, tables, stripe }: { dynamo: RunningDynamoDb; tables: TableNames; stripe: StripeStandIn }): BenchContext {
   const secrets = Object.fromEntries(SECRETS.map((secret) => [secret.env, secret.localDefault]));
   const routeEnv: Record<string, string> = {
     ...secrets,

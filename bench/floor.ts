@@ -9,7 +9,17 @@ import { countDynamoCalls, type DynamoUsage } from './dynamo-counter.js';
 import type { BenchHandler, SignedRequest } from './routes/types.js';
 
 const SECRET = 'bench-floor-secret';
-const HEADER = 'x-signature';
+export const FLOOR_SIGNATURE_HEADER = 'x-signature';
+
+/** The floor's signature of a body: HMAC-SHA256, hex. */
+export const floorSignature = (body: string): string => createHmac('sha256', SECRET).update(body).digest('hex');
+
+/** The floor's check: one HMAC-SHA256 of the raw body, compared in constant time. */
+export function floorSignatureMatches(body: Buffer | string, signature: string | undefined): boolean {
+  const given = Buffer.from(signature ?? '', 'hex');
+  const expected = createHmac('sha256', SECRET).update(body).digest();
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 export interface Floor {
   id: string;
@@ -47,11 +57,9 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
 
   const handler = async (event: APIGatewayProxyEventV2) => {
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-    const given = Buffer.from(event.headers[HEADER] ?? '', 'hex');
-    const expected = createHmac('sha256', SECRET).update(body).digest();
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
+    if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER])) return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
     const text = body.toString('utf8');
-    const eventKey = `${kind === 'event' ? 'floor' : 'villagefloor'}:${/"cash_out_id":"([^"]+)"/.exec(text)?.[1] ?? expected.toString('hex')}`;
+    const eventKey = `${kind === 'event' ? 'floor' : 'villagefloor'}:${/"cash_out_id":"([^"]+)"/.exec(text)?.[1] ?? floorSignature(text)}`;
     const attemptId = randomUUID();
     try {
       await timed(kind === 'event' ? 'put' : 'claim', () =>
@@ -94,7 +102,7 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
     steps,
     request(n) {
       const body = JSON.stringify({ ...sample, cash_out_id: `${kind === 'event' ? 'floor' : 'villagefloor'}_${n}` });
-      return { body, headers: { 'content-type': 'application/json', [HEADER]: createHmac('sha256', SECRET).update(body).digest('hex') } };
+      return { body, headers: { 'content-type': 'application/json', [FLOOR_SIGNATURE_HEADER]: floorSignature(body) } };
     },
   };
 }

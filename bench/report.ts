@@ -9,6 +9,7 @@ import type { Summary } from './stats.js';
 import type { Machine } from './machine.js';
 import type { ThroughputResult } from './throughput.js';
 import type { WarmResult } from './warm.js';
+import { WRITE_ALONE_SUFFIX } from './write-alone.js';
 
 export interface Report {
   mode: string;
@@ -58,6 +59,12 @@ export function printReport(report: Report): void {
       report.warm.map((w) => [w.id, w.latency.count, ms(w.latency.p50), ms(w.latency.p99), ms(w.latency.max), w.ratioToFloor?.p50 ?? 1, w.ratioToFloor?.p99 ?? 1, ms(w.duplicates.p50), ms(w.duplicates.p99), usage(w.dynamoPerRequest), w.errors]),
     ),
   );
+  for (const alone of report.warm.filter((w) => w.id.endsWith(WRITE_ALONE_SUFFIX))) {
+    const routeId = alone.id.slice(0, -WRITE_ALONE_SUFFIX.length);
+    const route = report.warm.find((w) => w.id === routeId);
+    if (!route?.ratioToFloor || !alone.ratioToFloor) continue;
+    out.push(`  ${routeId}: its one write alone (the floor's HMAC, then the write the route builds for the same event) is ${alone.ratioToFloor.p50}× the floor at p50; the route's own work takes it to ${route.ratioToFloor.p50}×`);
+  }
 
   out.push('', 'Cold start, ms (fresh Node process: load, then one request; median)');
   out.push(

@@ -28,6 +28,7 @@ import { median, ratio, round } from './stats.js';
 import { measureRealisticStripe } from './realistic-stripe.js';
 import { measureThroughput, startGatewayProcess, type ThroughputResult } from './throughput.js';
 import { measureWarm, type WarmResult, type WarmTarget } from './warm.js';
+import { makeWriteAlone } from './write-alone.js';
 
 // Before any handler module builds its Metrics: nothing is published from a benchmark.
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -69,7 +70,7 @@ const SETTINGS = quick
   : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120, lifecycles: 200 };
 const CONCURRENCY = [1, 16, 64];
 /** Request numbers per phase, so that no phase sends another's events. */
-const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000 };
+const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000, writeAlone: 50_000_000 };
 const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5, villageOwnTime: 2 };
 export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
@@ -137,14 +138,19 @@ async function main(): Promise<void> {
     const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
     // The Village route's own floor: HMAC and the three writes exactly-once requires.
     const villageFloor = villageBench ? makeFloor(context, 'village') : undefined;
+    // An event route's one write alone (the floor's HMAC, then the write the route builds): what of its latency is the write's.
+    const writesAlone = await Promise.all(benches.filter((bench) => ADAPTERS.find((adapter) => adapter.routeId === bench.route.id)?.oneWritePerEvent).map((bench) => makeWriteAlone(context, bench.route, ADAPTERS.find((adapter) => adapter.routeId === bench.route.id)!)));
     const warmTargets: WarmTarget[] = [
       ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
       ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
+      // Their own events (OFFSET.writeAlone): the route never wrote them.
+      ...writesAlone.map((alone) => ({ ...alone, request: (n: number) => alone.request(OFFSET.writeAlone + n) })),
     ];
     log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
     const warm = await measureWarm(warmTargets, SETTINGS);
     floor.client.destroy();
     villageFloor?.client.destroy();
+    for (const alone of writesAlone) alone.client.destroy();
     const floorWarm = warm.find((result) => result.id === 'floor')!;
     const villageFloorWarm = warm.find((result) => result.id === villageFloor?.id);
 

@@ -12,7 +12,8 @@ export interface WarmTarget {
   timeoutSeconds: number;
   handler: BenchHandler;
   counter: { usage: DynamoUsage };
-  request(n: number): SignedRequest;
+  /** Made before the request is timed (it may do work of its own: bench/write-alone.ts). */
+  request(n: number): SignedRequest | Promise<SignedRequest>;
   /** Where the target calls Stripe: the time spent inside those calls. */
   stripeTime?: StripeTime;
 }
@@ -55,7 +56,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
 
   const once = async (entry: (typeof state)[number], n: number, into: 'samples' | 'dups' | 'none') => {
     const { target } = entry;
-    const request = target.request(n);
+    const request = await target.request(n);
     const event = apiGatewayEvent(target.path, request.body, request.headers);
     const context = lambdaContext(target.id, target.timeoutSeconds);
     const before = structuredClone(target.counter.usage);

@@ -17,6 +17,7 @@ const LIFECYCLE = ['pending', 'processing', 'completed'];
 /** Just Wallet events from test/events/just-wallet, each with a fresh object id, signed with the HMAC of the body (the provider's sample code). */
 export const justWalletAdapter: RouteAdapter = {
   routeId: 'just-wallet',
+  oneWritePerEvent: true,
   async setup(context, route) {
     const config = justWalletConfig(context.routeEnv);
     const { db, counter } = context.countedClient();

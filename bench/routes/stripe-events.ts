@@ -16,6 +16,7 @@ type StripeEventJson = { id: string; data: { object: Record<string, unknown> } }
 /** Stripe events from test/events/stripe, each a new event about a new object, signed as Stripe signs (`t=…,v1=…`). */
 export const stripeEventsAdapter: RouteAdapter = {
   routeId: 'stripe-events',
+  oneWritePerEvent: true,
   async setup(context, route) {
     const { db, counter } = context.countedClient();
     const secret = context.secrets.STRIPE_WEBHOOK_SECRET!;

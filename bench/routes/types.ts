@@ -40,5 +40,7 @@ export interface StripeTime {
 /** How the benchmark builds one route; one per route id in bench/routes/index.ts. */
 export interface RouteAdapter {
   routeId: string;
+  /** A new event is one DynamoDB write: the bench also measures that write alone (bench/write-alone.ts). */
+  oneWritePerEvent?: true;
   setup(context: BenchContext, route: RouteDefinition): Promise<RouteBench>;
 }
