@@ -139,11 +139,16 @@ async function main(): Promise<void> {
     // The Village route's own floor: HMAC and the three writes exactly-once requires.
     const villageFloor = villageBench ? makeFloor(context, 'village') : undefined;
     // An event route's one write alone (the floor's HMAC, then the write the route builds): what of its latency is the write's.
-    const writesAlone = await Promise.all(benches.filter((bench) => ADAPTERS.find((adapter) => adapter.routeId === bench.route.id)?.oneWritePerEvent).map((bench) => makeWriteAlone(context, bench.route, ADAPTERS.find((adapter) => adapter.routeId === bench.route.id)!)));
+    // Its own events (OFFSET.writeAlone: the route never writes them), captured before the run.
+    const aloneNumbers = Array.from({ length: SETTINGS.warmup + SETTINGS.requests }, (_, n) => OFFSET.writeAlone + n);
+    const writesAlone: Awaited<ReturnType<typeof makeWriteAlone>>[] = [];
+    for (const bench of benches) {
+      const adapter = ADAPTERS.find((candidate) => candidate.routeId === bench.route.id);
+      if (adapter?.oneWritePerEvent) writesAlone.push(await makeWriteAlone(context, bench.route, adapter, aloneNumbers));
+    }
     const warmTargets: WarmTarget[] = [
       ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
       ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
-      // Their own events (OFFSET.writeAlone): the route never wrote them.
       ...writesAlone.map((alone) => ({ ...alone, request: (n: number) => alone.request(OFFSET.writeAlone + n) })),
     ];
     log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);

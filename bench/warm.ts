@@ -12,8 +12,7 @@ export interface WarmTarget {
   timeoutSeconds: number;
   handler: BenchHandler;
   counter: { usage: DynamoUsage };
-  /** Made before the request is timed (it may do work of its own: bench/write-alone.ts). */
-  request(n: number): SignedRequest | Promise<SignedRequest>;
+  request(n: number): SignedRequest;
   /** Where the target calls Stripe: the time spent inside those calls. */
   stripeTime?: StripeTime;
 }
@@ -56,7 +55,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
 
   const once = async (entry: (typeof state)[number], n: number, into: 'samples' | 'dups' | 'none') => {
     const { target } = entry;
-    const request = await target.request(n);
+    const request = target.request(n);
     const event = apiGatewayEvent(target.path, request.body, request.headers);
     const context = lambdaContext(target.id, target.timeoutSeconds);
     const before = structuredClone(target.counter.usage);
