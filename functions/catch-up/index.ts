@@ -1,4 +1,3 @@
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { lambdaHandler } from '../shared/lambda.js';
 import { makeLogger, makeMetrics } from '../shared/telemetry.js';
 import { makeStripeEventsMetrics } from '../stripe-events/telemetry.js';
@@ -10,4 +9,4 @@ const metrics = makeMetrics('catch-up');
 const eventMetrics = makeStripeEventsMetrics();
 
 /** Configuration is read once, at cold start: a missing setting fails here, naming it. */
-export const handler = lambdaHandler(makeCatchUpHandler(catchUpDepsFromEnv(process.env, { logger, metrics, eventMetrics })), { logger, metrics }).use(logMetrics(eventMetrics));
+export const handler = lambdaHandler(makeCatchUpHandler(catchUpDepsFromEnv(process.env, { logger, metrics, eventMetrics })), { logger, metrics: [metrics, eventMetrics] });
