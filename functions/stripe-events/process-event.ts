@@ -68,13 +68,16 @@ export function routeOf({ envelope, parsed }: StripeEvent, deps: Pick<ApplyDeps,
   }
 }
 
+/** The bulk of a platform's events, whose shapes are the end of the Stripe body dictionary (packBody's `tail`). */
+const PAYMENT_KINDS: ReadonlySet<StripeEvent['parsed']['kind']> = new Set(['payment_intent', 'charge']);
+
 /** The event written into the records it moves; undefined when one has no room for it (RecordFull). */
 async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer | undefined> {
   const { envelope } = event;
   const stamp: EventStamp = {
     eventKey: eventKey(envelope.id, deps.sourceId),
     receivedAt: new Date(deps.clock.now()).toISOString(),
-    body: packBody(rawBody, 'stripe-v1'),
+    body: packBody(rawBody, 'stripe-v1', PAYMENT_KINDS.has(event.parsed.kind) ? 'tail' : 'whole'),
   };
   let result: ApplyOutcome;
   try {
