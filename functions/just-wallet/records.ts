@@ -1,5 +1,5 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
+import { isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
 import type { JsonValue } from '../shared/json.js';
 import { rankOf } from './lifecycle.js';
@@ -122,38 +122,36 @@ export class JustWalletRecordStore {
     if (rank === undefined) throw new Error(`${change.status} is not a ${change.lifecycle.kind} status`);
     const fields = aliases(change.fields);
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id: change.id, kind: change.lifecycle.kind },
-          UpdateExpression: [
-            'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
-            '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
-            '#history = list_append(if_not_exists(#history, :empty), :entry)',
-            ...fields.sets.map(([name, value]) => `${name} = ${value}`),
-            ...(guard?.sets ?? []),
-          ].join(', ') + ' ADD #eventKeys :eventKeys',
-          ConditionExpression: guard
-            ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey) AND ${guard.condition})`
-            : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey))',
-          ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', '#kindShard': 'kindShard', ...fields.names, ...guard?.names },
-          ExpressionAttributeValues: {
-            ':status': change.status,
-            ':rank': rank,
-            ':terminal': change.lifecycle.terminal.has(change.status),
-            ':false': false,
-            ':receivedAt': event.receivedAt,
-            ':empty': [],
-            ':entry': [historyEntry(change, event, true)],
-            ':eventKeys': new Set([event.eventKey]),
-            ':eventKey': event.eventKey,
-            ':kindShard': kindShard(change.lifecycle.kind, change.id),
-            ...fields.values,
-            ...guard?.values,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      await updateItem(this.db, {
+        TableName: this.tableName,
+        Key: { id: change.id, kind: change.lifecycle.kind },
+        UpdateExpression: [
+          'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
+          '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
+          '#history = list_append(if_not_exists(#history, :empty), :entry)',
+          ...fields.sets.map(([name, value]) => `${name} = ${value}`),
+          ...(guard?.sets ?? []),
+        ].join(', ') + ' ADD #eventKeys :eventKeys',
+        ConditionExpression: guard
+          ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey) AND ${guard.condition})`
+          : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey))',
+        ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', '#kindShard': 'kindShard', ...fields.names, ...guard?.names },
+        ExpressionAttributeValues: {
+          ':status': change.status,
+          ':rank': rank,
+          ':terminal': change.lifecycle.terminal.has(change.status),
+          ':false': false,
+          ':receivedAt': event.receivedAt,
+          ':empty': [],
+          ':entry': [historyEntry(change, event, true)],
+          ':eventKeys': new Set([event.eventKey]),
+          ':eventKey': event.eventKey,
+          ':kindShard': kindShard(change.lifecycle.kind, change.id),
+          ...fields.values,
+          ...guard?.values,
+        },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
       return { written: true };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return { written: false, old: oldItemOf<JustWalletRecord>(error) };

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { getMany, isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
+import { getMany, isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
 import { unpackBody } from '../shared/event-body.js';
 import { kindShard, recordsByKind } from '../shared/record-index.js';
 import { orderingCondition, type Lifecycle } from './lifecycles.js';
@@ -264,18 +264,16 @@ export class StripeRecordStore {
     const record = 'history = list_append(if_not_exists(history, :empty), :entry)';
     let before: StoredRecord | undefined;
     try {
-      const result = await this.db.send(
-        new UpdateCommand({
-          ...state.key,
-          UpdateExpression: `SET ${[...state.sets, record].join(', ')} ${FORMER} ADD eventKeys :keys, bodyBytes :bodyBytes`,
-          ConditionExpression: `${unseen} AND (${state.condition})`,
-          ExpressionAttributeNames: state.names,
-          ExpressionAttributeValues: { ...state.values, ...stampValues, ':entry': [entry(true)] },
-          ReturnValues: 'ALL_OLD',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { applied: true, previous: result.Attributes as StripeRecord | undefined };
+      const previous = await updateItem(this.db, {
+        ...state.key,
+        UpdateExpression: `SET ${[...state.sets, record].join(', ')} ${FORMER} ADD eventKeys :keys, bodyBytes :bodyBytes`,
+        ConditionExpression: `${unseen} AND (${state.condition})`,
+        ExpressionAttributeNames: state.names,
+        ExpressionAttributeValues: { ...state.values, ...stampValues, ':entry': [entry(true)] },
+        ReturnValues: 'ALL_OLD',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      });
+      return { applied: true, previous: previous as StripeRecord | undefined };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       before = oldItemOf<StoredRecord>(error);
