@@ -56,6 +56,10 @@ export function makeDocumentClient({ endpoint, region, ...bounds }: DynamoOption
   const { requestTimeoutMs, connectionTimeoutMs, maxAttempts } = { ...(endpoint ? DYNAMODB_LOCAL_DEFAULTS : DYNAMODB_DEFAULTS), ...definedOnly(bounds) };
   const common = { maxAttempts, requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs, throwOnRequestTimeout: true } };
   const client = new DynamoDBClient(endpoint ? { ...common, endpoint, ...endpointClientSettings(process.env, region) } : { ...common, region });
+  // The SDK's logger middleware masks every input and output for a log line; with no logger
+  // configured (none is: failures surface as errors, logged by the handlers) the line goes
+  // nowhere, yet the masking walks the whole command each call: 0.02–0.05 ms of a new event.
+  client.middlewareStack.remove('loggerMiddleware');
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
