@@ -236,7 +236,7 @@ async function main(): Promise<void> {
       machine: { ...machine, loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) },
       settings: SETTINGS,
       notes: [
-        'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped in middy as index.ts does; DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
+        'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped as index.ts wraps them (functions/shared/lambda.ts); DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
         'Floor: HMAC-SHA256 check of the raw body plus one conditional PutItem, same DynamoDB Local, same run, interleaved request by request with the routes.',
         'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts), AWS SDK bundled, source map without sourcesContent, as the stack builds it. NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
         ...(whatIf ? [`Cold start "(what if)": the same code bundled the earlier way, ${WHAT_IF.name}, for comparison.`] : []),

@@ -35,7 +35,7 @@ class Captured extends Error {
  * Beside the floor and the route in the same interleaved run, it splits the route's latency in
  * two: what its one write costs (the expression DynamoDB evaluates, the item it stores, the SDK's
  * work on a larger command) and what the route's own work adds (verification, validation,
- * packing the body, building the update, middy and Powertools). Only for routes whose new event
+ * packing the body, building the update, Powertools). Only for routes whose new event
  * is one write (the Village route's cash-out is several, and Stripe calls).
  */
 export async function makeWriteAlone(context: BenchContext, route: RouteDefinition, adapter: RouteAdapter, requestNumbers: Iterable<number>): Promise<WarmTarget & { client: DynamoDBClient; writeFor(body: string): CapturedWrite | undefined }> {

@@ -9,7 +9,8 @@ import { PROJECT_ROOT } from './project-root.js';
 
 /**
  * The esbuild options every function is bundled with; the benchmark builds the same bundle.
- * ESM, because middy 6 is ESM-only; the banner gives bundled CommonJS code its `require`.
+ * ESM, as the functions are written and as the cold starts were measured; the banner gives
+ * bundled CommonJS code its `require`.
  */
 export const BUNDLING: BundlingOptions = {
   minify: true,
