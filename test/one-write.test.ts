@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { JustWalletRecordStore } from '../functions/just-wallet/records.js';
 import { packBody, unpackBody } from '../functions/shared/event-body.js';
 import { TRANSACTION } from '../functions/stripe-events/lifecycles.js';
@@ -140,10 +141,31 @@ describe('a new Stripe payment event', () => {
 
     expect(overflow).toBeDefined();
     expect(stripeCalls.calls.map((call) => `${call.command} ${call.table}`)).toEqual(['UpdateItem records', 'PutItem events', 'UpdateItem records', 'UpdateItem events']);
-    expect(before?.bodyBytes).toBeLessThanOrEqual(RECORD_BODY_ROOM);
+    // Full: past the room, having taken one body more while it had room (never more than that).
+    expect(before?.bodyBytes).toBeGreaterThan(RECORD_BODY_ROOM);
+    expect(before!.bodyBytes! - before!.history!.at(-1)!.body.length).toBeLessThanOrEqual(RECORD_BODY_ROOM);
     expect(await transaction(id)).toMatchObject({ status: 'capture_succeeded', lastEventCreated: overflow!.created, bodyBytes: before?.bodyBytes, history: before?.history });
     expect(await stripe.events.get(overflow!.id)).toMatchObject({ outcome: 'applied', payload: JSON.stringify(overflow) });
     expect(await stripe.send(overflow!)).toMatchObject({ statusCode: 200, body: { duplicate: true } });
+  });
+
+  test('is kept in one place for all its deliveries, even when a later one packs smaller and would fit where the first did not (review 14)', async () => {
+    const id = uniqueId('pi');
+    await stripe.send(payment('payment_intent.created', id, T));
+    const event = payment('payment_intent.processing', id, T + 10);
+    // Two deliveries of one event: Stripe's body can differ between them (`pending_webhooks`), and so its packed size.
+    const first = JSON.stringify({ ...event, pending_webhooks: 31_415_926 }, null, 2);
+    const later = JSON.stringify({ ...event, pending_webhooks: 1 }, null, 2);
+    const [big, small] = [packBody(first, 'stripe-v1', 'tail').length, packBody(later, 'stripe-v1', 'tail').length];
+    expect(small).toBeLessThan(big);
+    // The record holds so much already that, counted with the body, the first would not fit and the later one would.
+    await stripe.tables.db.send(new UpdateCommand({ TableName: stripe.tables.names.records, Key: { id, kind: 'transaction' }, UpdateExpression: 'SET bodyBytes = :held', ExpressionAttributeValues: { ':held': RECORD_BODY_ROOM + 1 - big + Math.floor((big - small) / 2) } }));
+
+    expect(await stripe.send(first)).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
+    expect(await stripe.send(later)).toMatchObject({ statusCode: 200, body: { duplicate: true } });
+    const inRecord = (await transaction(id))?.eventKeys?.has(`stripe:${event.id}`) ?? false;
+    const inEvents = (await stripe.events.get(event.id)) !== undefined;
+    expect([inRecord, inEvents]).toEqual(inRecord ? [true, false] : [false, true]);
   });
 });
 

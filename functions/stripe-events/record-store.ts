@@ -133,11 +133,17 @@ export const recordedEvents = (record: { sourceId?: string; history?: StoredEntr
 const isLate = (entry: StoredEntry) => entry.late === true || entry.statusChanged === false;
 
 /**
- * A record keeps at most this many bytes of packed raw bodies (`bodyBytes`): seven to ten
- * events of a payment (0.2–0.45 KB each with the dictionary). An event past it is stored as before the record kept events: its own
- * item in the events table, claimed there (the caller catches RecordFull).
+ * A record takes another event's body while the packed bodies it holds (`bodyBytes`) come to
+ * at most this many bytes: seven to ten events of a payment (0.2–0.45 KB each with the
+ * dictionary), so it holds at most this and one more body. Past it, an event is stored as
+ * before the record kept events: its own item in the events table, claimed there (the caller
+ * catches RecordFull). Whether a record takes an event depends on the record alone, never on
+ * the size of this delivery's body: Stripe's body for one event can differ between deliveries
+ * (`pending_webhooks`; a deploy packing it otherwise), and a record that refused one delivery
+ * for room must refuse them all, or one event would be kept (and applied) in both places.
+ * `bodyBytes` only grows, so a record that is full stays full.
  */
-export const RECORD_BODY_ROOM = 3072;
+export const RECORD_BODY_ROOM = 2560;
 
 /** This record has no room for the event's body: take the events table's claim instead. */
 export class RecordFull extends Error {
@@ -251,15 +257,14 @@ export class StripeRecordStore {
 
   /**
    * The change and its event in one conditional update: the event's key must not be in the
-   * record yet, and its body must fit the record's room. Refused, the record as it was tells
+   * record yet, and the record must have room for another body (RECORD_BODY_ROOM). Refused, the record as it was tells
    * why: the key is there (a duplicate: answered from this one call); no room (RecordFull: the
    * caller claims the event in the events table instead); else the event is late, and a
    * second update records it without taking its state — the rare path.
    */
   private async applyStamped<S extends string>(change: RecordChange<S>, state: StateUpdate, stamp: EventStamp, now: Date): Promise<RecordResult> {
-    if (stamp.body.length > RECORD_BODY_ROOM) throw new RecordFull(`the event's body (${stamp.body.length} bytes packed) is larger than a record keeps`);
     const entry = (statusChanged: boolean): StoredEntry => ({ status: change.status, receivedAt: stamp.receivedAt, body: stamp.body, ...(statusChanged ? {} : { late: true as const }) });
-    const stampValues = { ':key': stamp.eventKey, ':keys': new Set([stamp.eventKey]), ':bodyBytes': stamp.body.length, ':room': RECORD_BODY_ROOM - stamp.body.length, ':empty': [] };
+    const stampValues = { ':key': stamp.eventKey, ':keys': new Set([stamp.eventKey]), ':bodyBytes': stamp.body.length, ':room': RECORD_BODY_ROOM, ':empty': [] };
     const unseen = 'NOT contains(eventKeys, :key) AND (attribute_not_exists(bodyBytes) OR bodyBytes <= :room)';
     const record = 'history = list_append(if_not_exists(history, :empty), :entry)';
     let before: StoredRecord | undefined;
@@ -341,7 +346,7 @@ function refusal(old: StoredRecord | undefined, stamp: EventStamp): RecordResult
     const first = entryOf(old, stamp.eventKey);
     return { applied: false, duplicate: true, current: old, firstOutcome: first && isLate(first) ? 'stale' : 'applied' };
   }
-  if (old && (old.bodyBytes ?? 0) + stamp.body.length > RECORD_BODY_ROOM) throw new RecordFull(`record ${old.kind} ${old.id} has no room for another event's body`);
+  if (old && (old.bodyBytes ?? 0) > RECORD_BODY_ROOM) throw new RecordFull(`record ${old.kind} ${old.id} has no room for another event's body`);
   return undefined;
 }
 
