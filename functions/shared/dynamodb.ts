@@ -58,7 +58,7 @@ export function makeDocumentClient({ endpoint, region, ...bounds }: DynamoOption
   const client = new DynamoDBClient(endpoint ? { ...common, endpoint, ...endpointClientSettings(process.env, region) } : { ...common, region });
   // The SDK's logger middleware masks every input and output for a log line; with no logger
   // configured (none is: failures surface as errors, logged by the handlers) the line goes
-  // nowhere, yet the masking walks the whole command each call: 0.02–0.05 ms of a new event.
+  // nowhere, yet the masking walks the whole command on every call (docs/performance.md).
   client.middlewareStack.remove('loggerMiddleware');
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
@@ -92,10 +92,10 @@ const MARSHALL = { removeUndefinedValues: true } as const;
 /**
  * An UpdateItem written as UpdateCommand takes it (plain values), sent as the low-level command
  * on the same client: the key and values marshalled here, the old item (`ReturnValues`)
- * unmarshalled, as the document client would. It is the one write of every new event; the
- * document client's own layer around it (a second command, its marshalling middleware) was
- * 0.05–0.1 ms of each event under load (docs/performance.md). A refusal throws as
- * UpdateCommand's does, its item read with oldItemOf.
+ * unmarshalled, as the document client would. It is the one write of every new event, and the
+ * document client's own layer around it (a second command, its marshalling middleware) is
+ * work on every one of them (docs/performance.md). A refusal throws as UpdateCommand's does,
+ * its item read with oldItemOf.
  */
 export async function updateItem(db: DynamoDBDocumentClient, input: UpdateCommandInput): Promise<Record<string, unknown> | undefined> {
   const { Key, ExpressionAttributeValues, ...rest } = input;

@@ -34,8 +34,8 @@ const WITH_DICTIONARY = { windowBits: 14, memLevel: 5 } as const;
  * How much of the dictionary a body is packed against. `whole`: all of it. `tail`: its last
  * 8 KB only (an 8 KB window), where a dictionary keeps its commonest shapes (the Stripe one:
  * payments'). zlib hashes the whole dictionary into every call, so for the bodies the tail
- * covers this halves the time to pack (0.046 to 0.028 ms for a payment event here, more under
- * load) for 0–20 bytes; for others it costs 30–260 bytes, so they take the whole. Either
+ * covers this takes the time to pack from about 0.046 to 0.028 ms (a payment event, in a tight
+ * loop here) for 0–20 bytes; for others it costs 30–260 bytes, so they take the whole. Either
  * unpacks the same way (inflate keeps the whole dictionary in its window).
  */
 export type DictionaryReach = 'whole' | 'tail';

@@ -7,8 +7,8 @@ import type { Logger, Metrics } from './telemetry.js';
  * each invocation, answered or thrown. Every index.ts (and the benchmark) uses this.
  *
  * Powertools' own calls, without middy around them: what its `injectLambdaContext` and
- * `logMetrics` middlewares do with the options used here, for 0.03× the floor less per warm
- * event (docs/performance.md).
+ * `logMetrics` middlewares do with the options used here, and no middleware engine on every
+ * event (docs/decisions.md).
  */
 export function lambdaHandler<TEvent, TResult>(core: (event: TEvent, context: Context) => Promise<TResult>, telemetry: { logger: Logger; metrics: Metrics | Metrics[] }) {
   const metrics = Array.isArray(telemetry.metrics) ? telemetry.metrics : [telemetry.metrics];
