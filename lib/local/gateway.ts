@@ -144,7 +144,7 @@ export async function startLocalGateway(
       const { route, parameters } = found;
       const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`, parameters);
       const started = Date.now();
-      const result = await route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds));
+      const result = await withinTimeout(route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds)), route.timeoutSeconds * 1000);
       const answer =
         typeof result === 'string' || result === undefined
           ? { statusCode: 200, headers: {}, body: result ?? '' }
@@ -168,6 +168,23 @@ export async function startLocalGateway(
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The handler's answer, or an error once the function's timeout has passed: Lambda ends an
+ * invocation there, and API Gateway answers the request with 500. Locally the handler is not
+ * stopped (nothing can stop a promise); its late answer is dropped.
+ */
+async function withinTimeout<T>(answer: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([answer, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** `server.listen`, rejecting (rather than crashing the process) when the port is taken. */

@@ -1,0 +1,40 @@
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
+import { startLocalGateway, type RunningGateway } from '../lib/local/gateway.js';
+
+/** The local gateway answers as API Gateway and Lambda would, for what the handlers do not decide themselves. */
+let gateway: RunningGateway | undefined;
+afterEach(async () => {
+  await gateway?.close();
+  gateway = undefined;
+});
+
+describe('the local gateway', () => {
+  test("answers 500 once a handler outlives its function's timeout, as Lambda ends the invocation there", async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    let finish: (() => void) | undefined;
+    const slow = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    gateway = await startLocalGateway(
+      [{ method: 'POST', path: '/slow', functionName: 'slow', timeoutSeconds: 0.3, handler: async () => { await slow; return { statusCode: 200, body: 'late' }; } }],
+      { port: 0 },
+    );
+    const started = Date.now();
+    const response = await fetch(`${gateway.url}/slow`, { method: 'POST', body: '{}' });
+
+    expect(response.status).toBe(500);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(errors).toHaveBeenCalled();
+    finish?.();
+    errors.mockRestore();
+  });
+
+  test('answers what a handler answers within its timeout', async () => {
+    gateway = await startLocalGateway([{ method: 'POST', path: '/quick', functionName: 'quick', timeoutSeconds: 5, handler: async () => ({ statusCode: 201, body: '{"ok":true}' }) }], { port: 0 });
+
+    const response = await fetch(`${gateway.url}/quick`, { method: 'POST', body: '{}' });
+
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ ok: true });
+  });
+});
