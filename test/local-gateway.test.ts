@@ -29,6 +29,27 @@ describe('the local gateway', () => {
     errors.mockRestore();
   });
 
+  test('keeps serving when a handler that outlived its timeout fails afterwards', async () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    let fail: ((error: Error) => void) | undefined;
+    const late = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    gateway = await startLocalGateway(
+      [
+        { method: 'POST', path: '/late', functionName: 'late', timeoutSeconds: 0.2, handler: async () => late },
+        { method: 'POST', path: '/quick', functionName: 'quick', timeoutSeconds: 5, handler: async () => ({ statusCode: 200, body: '{}' }) },
+      ],
+      { port: 0 },
+    );
+
+    expect((await fetch(`${gateway.url}/late`, { method: 'POST', body: '{}' })).status).toBe(500);
+    fail?.(new Error('failed after its timeout'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await fetch(`${gateway.url}/quick`, { method: 'POST', body: '{}' })).status).toBe(200);
+    errors.mockRestore();
+  });
+
   test('answers what a handler answers within its timeout', async () => {
     gateway = await startLocalGateway([{ method: 'POST', path: '/quick', functionName: 'quick', timeoutSeconds: 5, handler: async () => ({ statusCode: 201, body: '{"ok":true}' }) }], { port: 0 });
 

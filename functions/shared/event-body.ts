@@ -29,6 +29,7 @@ const BY_MARKER = new Map(Object.values(DICTIONARIES).map((entry) => [entry.mark
  */
 const PLAIN = { windowBits: 12, memLevel: 4 } as const;
 const WITH_DICTIONARY = { windowBits: 14, memLevel: 5 } as const;
+const TAIL = { ...WITH_DICTIONARY, windowBits: 13 } as const;
 
 /**
  * How much of the dictionary a body is packed against. `whole`: all of it. `tail`: its last
@@ -44,7 +45,7 @@ export function packBody(raw: string, dictionary?: BodyDictionary, reach: Dictio
   const body = Buffer.from(raw, 'utf8');
   if (!dictionary) return deflateRawSync(body, PLAIN);
   const { marker, bytes } = DICTIONARIES[dictionary];
-  const packed = deflateRawSync(body, { ...WITH_DICTIONARY, ...(reach === 'tail' ? { windowBits: 13 } : {}), dictionary: bytes });
+  const packed = deflateRawSync(body, { ...(reach === 'tail' ? TAIL : WITH_DICTIONARY), dictionary: bytes });
   const marked = new Uint8Array(packed.length + 1);
   marked[0] = marker;
   marked.set(packed, 1);

@@ -257,10 +257,10 @@ export class StripeRecordStore {
 
   /**
    * The change and its event in one conditional update: the event's key must not be in the
-   * record yet, and the record must have room for another body (RECORD_BODY_ROOM). Refused, the record as it was tells
-   * why: the key is there (a duplicate: answered from this one call); no room (RecordFull: the
-   * caller claims the event in the events table instead); else the event is late, and a
-   * second update records it without taking its state — the rare path.
+   * record yet, and the record must have room for another body (RECORD_BODY_ROOM). Refused,
+   * the record as it was tells why: the key is there (a duplicate: answered from this one
+   * call); no room (RecordFull: the caller claims the event in the events table instead); else
+   * the event is late, and a second update records it without taking its state — the rare path.
    */
   private async applyStamped<S extends string>(change: RecordChange<S>, state: StateUpdate, stamp: EventStamp, now: Date): Promise<RecordResult> {
     const entry = (statusChanged: boolean): StoredEntry => ({ status: change.status, receivedAt: stamp.receivedAt, body: stamp.body, ...(statusChanged ? {} : { late: true as const }) });

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { within } from '../../functions/shared/deadline.js';
 
 export type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
 
@@ -144,7 +145,9 @@ export async function startLocalGateway(
       const { route, parameters } = found;
       const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`, parameters);
       const started = Date.now();
-      const result = await withinTimeout(route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds)), route.timeoutSeconds * 1000);
+      // Lambda ends an invocation at the function's timeout, and API Gateway answers 500; the
+      // handler is not stopped here (nothing can stop a promise), its late answer dropped.
+      const result = await within(route.timeoutSeconds * 1000, `${route.functionName} (its timeout)`, () => route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds)));
       const answer =
         typeof result === 'string' || result === undefined
           ? { statusCode: 200, headers: {}, body: result ?? '' }
@@ -168,23 +171,6 @@ export async function startLocalGateway(
     server,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-}
-
-/**
- * The handler's answer, or an error once the function's timeout has passed: Lambda ends an
- * invocation there, and API Gateway answers the request with 500. Locally the handler is not
- * stopped (nothing can stop a promise); its late answer is dropped.
- */
-async function withinTimeout<T>(answer: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Task timed out after ${timeoutMs / 1000} seconds`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([answer, timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** `server.listen`, rejecting (rather than crashing the process) when the port is taken. */
