@@ -15,7 +15,7 @@ import { ROUTES, type RouteDefinition } from '../lib/routes.js';
 import { TABLES } from '../lib/tables.js';
 import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, type PerEventLoad } from './capacity.js';
 import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
-import { startBenchContext } from './context.js';
+import { startBenchContext, withoutIndexes, type BenchContext } from './context.js';
 import { costPerMillion, memoryOptions, PRICES, type CostPerMillion } from './cost.js';
 import { emptyUsage } from './dynamo-counter.js';
 import { measureLifecycles, type LifecycleResult } from './lifecycle.js';
@@ -134,30 +134,14 @@ async function main(): Promise<void> {
     for (const skip of skipped) log(`skipping ${skip.routeId}: ${skip.reason}`);
 
     // 1 and 2: warm latency beside the floor, in one interleaved run.
-    const floor = makeFloor(context);
     const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
-    // The Village route's own floor: HMAC and the three writes exactly-once requires.
-    const villageFloor = villageBench ? makeFloor(context, 'village') : undefined;
-    // An event route's one write alone (the floor's HMAC, then the write the route builds): what of its latency is the write's.
-    // Its own events (OFFSET.writeAlone: the route never writes them), captured before the run.
-    const aloneNumbers = Array.from({ length: SETTINGS.warmup + SETTINGS.requests }, (_, n) => OFFSET.writeAlone + n);
-    const writesAlone: Awaited<ReturnType<typeof makeWriteAlone>>[] = [];
-    for (const bench of benches) {
-      const adapter = ADAPTERS.find((candidate) => candidate.routeId === bench.route.id);
-      if (adapter?.oneWritePerEvent) writesAlone.push(await makeWriteAlone(context, bench.route, adapter, aloneNumbers));
-    }
-    const warmTargets: WarmTarget[] = [
-      ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
-      ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
-      ...writesAlone.map((alone) => ({ ...alone, request: (n: number) => alone.request(OFFSET.writeAlone + n) })),
-    ];
-    log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
-    const warm = await measureWarm(warmTargets, SETTINGS);
-    floor.client.destroy();
-    villageFloor?.client.destroy();
-    for (const alone of writesAlone) alone.client.destroy();
-    const floorWarm = warm.find((result) => result.id === 'floor')!;
-    const villageFloorWarm = warm.find((result) => result.id === villageFloor?.id);
+    const { warm, floorWarm, villageFloorWarm, villageFloorSteps } = await measureWarmGroup(context, benches);
+    // 1a: the same group again, every table swapped for a copy without its indexes (withoutIndexes in context.ts).
+    const bareContext = await withoutIndexes(context);
+    const bareBenches: RouteBench[] = [];
+    for (const bench of benches) bareBenches.push(await ADAPTERS.find((candidate) => candidate.routeId === bench.route.id)!.setup(bareContext, bench.route));
+    log('warm latency again, on the same tables without their indexes');
+    const bare = await measureWarmGroup(bareContext, bareBenches);
 
     // 1b: the Village route with Stripe as slow as the real one.
     let realisticStripe: Awaited<ReturnType<typeof measureRealisticStripe>> | undefined;
@@ -212,7 +196,7 @@ async function main(): Promise<void> {
     const village =
       villageBench && villageWarm && villageFloorWarm
         ? {
-            floor: { latency: villageFloorWarm.latency, writesMedianMs: Object.fromEntries(Object.entries(villageFloor!.steps).map(([step, samples]) => [step, round(median(samples), 2)])), dynamoPerRequest: villageFloorWarm.dynamoPerRequest },
+            floor: { latency: villageFloorWarm.latency, writesMedianMs: Object.fromEntries(Object.entries(villageFloorSteps!).map(([step, samples]) => [step, round(median(samples), 2)])), dynamoPerRequest: villageFloorWarm.dynamoPerRequest },
             ownTime: villageWarm.ownTime,
             stripeMsMean: villageWarm.stripeMsMean,
             ownTimeP50OfFloor: villageWarm.ownTime ? ratio(villageWarm.ownTime.p50, villageFloorWarm.latency.p50) : undefined,
@@ -238,15 +222,14 @@ async function main(): Promise<void> {
       notes: [
         'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped as index.ts wraps them (functions/shared/lambda.ts); DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
         'Floor: HMAC-SHA256 check of the raw body plus one conditional PutItem, same DynamoDB Local, same run, interleaved request by request with the routes.',
+        'warmWithoutIndexes: the same warm group measured again right after, every table a copy with the same keys and no secondary index, beside its own floor. DynamoDB Local updates a table’s indexes inside each write, before answering; DynamoDB answers once the item is written and updates its indexes after (index reads are eventually consistent), so a route’s latency on AWS does not include that upkeep.',
         'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts), AWS SDK bundled, source map without sourcesContent, as the stack builds it. NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
         ...(whatIf ? [`Cold start "(what if)": the same code bundled the earlier way, ${WHAT_IF.name}, for comparison.`] : []),
         `This machine runs Node ${machine.node}; the Lambdas run Node.js 22 on arm64 (Graviton).`,
       ],
       skipped,
-      warm: warm.map((result) => ({
-        ...result,
-        ratioToFloor: result.id === 'floor' ? undefined : { p50: ratio(result.latency.p50, floorWarm.latency.p50), p99: ratio(result.latency.p99, floorWarm.latency.p99) },
-      })),
+      warm: withRatios(warm, floorWarm),
+      warmWithoutIndexes: withRatios(bare.warm, bare.floorWarm),
       coldStart: cold,
       bundles: bundles.map(({ file, ...rest }) => ({ ...rest, file: path.relative(PROJECT_ROOT, file) })),
       throughput,
@@ -255,7 +238,7 @@ async function main(): Promise<void> {
       ...(village ? { village } : {}),
       capacity,
       lifecycles,
-      targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm),
+      targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm, bare),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     printReport(results);
@@ -295,7 +278,42 @@ async function measureGateway(context: Awaited<ReturnType<typeof startBenchConte
   }
 }
 
-function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmResult, cold: ColdStartResult[], bundles: Bundle[], villageFloor: WarmResult | undefined) {
+/** Each result beside the floor of its own group. */
+function withRatios(results: WarmResult[], floor: WarmResult) {
+  return results.map((result) => ({ ...result, ratioToFloor: result.id === 'floor' ? undefined : { p50: ratio(result.latency.p50, floor.latency.p50), p99: ratio(result.latency.p99, floor.latency.p99) } }));
+}
+
+/**
+ * The floors, every route and each one-write route's write alone, interleaved request by
+ * request in one run (measureWarm), on the context's tables.
+ */
+async function measureWarmGroup(context: BenchContext, benches: RouteBench[]) {
+  const floor = makeFloor(context);
+  const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
+  // The Village route's own floor: HMAC and the three writes exactly-once requires.
+  const villageFloor = villageBench ? makeFloor(context, 'village') : undefined;
+  // An event route's one write alone (the floor's HMAC, then the write the route builds): what of its latency is the write's.
+  // Its own events (OFFSET.writeAlone: the route never writes them), captured before the run.
+  const aloneNumbers = Array.from({ length: SETTINGS.warmup + SETTINGS.requests }, (_, n) => OFFSET.writeAlone + n);
+  const writesAlone: Awaited<ReturnType<typeof makeWriteAlone>>[] = [];
+  for (const bench of benches) {
+    const adapter = ADAPTERS.find((candidate) => candidate.routeId === bench.route.id);
+    if (adapter?.oneWritePerEvent) writesAlone.push(await makeWriteAlone(context, bench.route, adapter, aloneNumbers));
+  }
+  const warmTargets: WarmTarget[] = [
+    ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
+    ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
+    ...writesAlone.map((alone) => ({ ...alone, request: (n: number) => alone.request(OFFSET.writeAlone + n) })),
+  ];
+  log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
+  const warm = await measureWarm(warmTargets, SETTINGS);
+  floor.client.destroy();
+  villageFloor?.client.destroy();
+  for (const alone of writesAlone) alone.client.destroy();
+  return { warm, floorWarm: warm.find((result) => result.id === 'floor')!, villageFloorWarm: warm.find((result) => result.id === villageFloor?.id), villageFloorSteps: villageFloor?.steps };
+}
+
+function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmResult, cold: ColdStartResult[], bundles: Bundle[], villageFloor: WarmResult | undefined, bare: { warm: WarmResult[]; floorWarm: WarmResult }) {
   return routes.map((route) => {
     const w = warm.find((result) => result.id === route.id)!;
     const c = cold.find((result) => result.id === route.id);
@@ -303,10 +321,13 @@ function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmRe
     const b = bundles.find((bundle) => bundle.routeId === route.id && !bundle.variant);
     const p50 = ratio(w.latency.p50, floor.latency.p50);
     const p99 = ratio(w.latency.p99, floor.latency.p99);
+    const withoutIndexes = bare.warm.find((result) => result.id === route.id);
+    const bareP50 = withoutIndexes ? ratio(withoutIndexes.latency.p50, bare.floorWarm.latency.p50) : undefined;
     return {
       routeId: route.id,
       warmP50: { ratio: p50, target: TARGETS.warmP50, met: p50 <= TARGETS.warmP50 },
       warmP99: { ratio: p99, target: TARGETS.warmP99, met: p99 <= TARGETS.warmP99 },
+      ...(bareP50 === undefined ? {} : { warmP50WithoutIndexes: { ratio: bareP50, target: TARGETS.warmP50, met: bareP50 <= TARGETS.warmP50 } }),
       coldStart: c?.ratioToFloor === undefined ? undefined : { ratio: c.ratioToFloor, target: TARGETS.coldStart, met: c.ratioToFloor <= TARGETS.coldStart },
       ...(w2?.ratioToFloor === undefined ? {} : { coldStartWhatIf: { ratio: w2.ratioToFloor, target: TARGETS.coldStart, met: w2.ratioToFloor <= TARGETS.coldStart } }),
       ...(route.id === 'just-wallet' && b ? { bundleFreeOfStripeSdk: { met: !b.includesStripeSdk } } : {}),

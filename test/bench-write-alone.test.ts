@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import type { UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { benchContextOn, type BenchContext } from '../bench/context.js';
+import { benchContextOn, unindexedName, withoutIndexes, type BenchContext } from '../bench/context.js';
 import { FLOOR_SIGNATURE_HEADER } from '../bench/floor.js';
 import { ADAPTERS } from '../bench/routes/index.js';
 import { makeWriteAlone } from '../bench/write-alone.js';
@@ -72,6 +72,34 @@ describe('bench: a route\'s write alone', () => {
         const own = (await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: key }))).Item;
         expect(withoutTimes(replayed)).toEqual(withoutTimes(own));
       }
+    } finally {
+      alone.client.destroy();
+    }
+  });
+
+  test.each(ONE_WRITE_ROUTES)('%s: set up on the tables without indexes, the route writes to the copies, and the item it leaves is the one it leaves in its own table', async (routeId) => {
+    const route = ROUTES.find((candidate) => candidate.id === routeId)!;
+    const adapter = ADAPTERS.find((candidate) => candidate.routeId === routeId)!;
+    const bare = await withoutIndexes(context);
+    expect(bare.tables.records).toBe(unindexedName(tables.names.records));
+    expect(Object.values(bare.routeEnv)).toContain(unindexedName(tables.names.records));
+    expect(Object.values(bare.routeEnv)).not.toContain(tables.names.records);
+    const copy = (await tables.db.send(new DescribeTableCommand({ TableName: bare.tables.records }))).Table!;
+    expect(copy.GlobalSecondaryIndexes ?? []).toEqual([]);
+    const onCopies = await adapter.setup(bare, route);
+    const onTables = await adapter.setup(context, route);
+    const alone = await makeWriteAlone(context, route, adapter, [31]);
+    try {
+      const request = onCopies.request(31);
+      expect((await onCopies.handler(apiGatewayEvent(route.path, request.body, request.headers), lambdaContext(route.id, route.timeoutSeconds))).statusCode).toBe(200);
+      expect(onCopies.counter.usage.indexWriteUnits).toBe(0);
+      expect((await onTables.handler(apiGatewayEvent(route.path, request.body, request.headers), lambdaContext(route.id, route.timeoutSeconds))).statusCode).toBe(200);
+      expect(onTables.counter.usage.indexWriteUnits).toBeGreaterThan(0);
+      const key = unmarshall((alone.writeFor(alone.request(31).body)!.input as UpdateItemCommandInput).Key!);
+      const inCopy = (await tables.db.send(new GetCommand({ TableName: bare.tables.records, Key: key }))).Item;
+      const inTable = (await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: key }))).Item;
+      expect(inCopy).toBeDefined();
+      expect(withoutTimes(inCopy)).toEqual(withoutTimes(inTable));
     } finally {
       alone.client.destroy();
     }
