@@ -36,7 +36,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 const USAGE =
   'Usage: npm run bench [-- --quick] [--no-what-if] [--stripe-latency <ms>] [--capacity]\n' +
-  '  --quick               a short run (about 2 minutes)\n' +
+  '  --quick               a short run (about 1 minute)\n' +
   '  --no-what-if          skip the cold start of the bundle as it was first built\n' +
   '  --stripe-latency <ms> how long the Stripe stand-in waits before each answer in the realistic Village run (default 300; 0 skips that run)\n' +
   '  --capacity            print only the capacity model, from the per-event figures in bench/results.json (no measuring)';
