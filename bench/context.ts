@@ -84,8 +84,8 @@ export const unindexedName = (tableName: string) => `${tableName}-unindexed`;
  * a route set up on it is the same code writing the same items, without the index upkeep.
  * DynamoDB Local updates a table's global secondary indexes inside each write, before answering
  * it; DynamoDB answers once the item is written and updates its indexes afterwards (index reads
- * are eventually consistent; AWS gives under a second for the propagation), so a route's
- * latency here includes work its latency on AWS does not.
+ * are eventually consistent; AWS gives under a second for the propagation), so latency here
+ * includes work latency on AWS does not: the floor's too, as its table has indexes (floor.ts).
  */
 export async function withoutIndexes(context: BenchContext): Promise<BenchContext> {
   const admin = new DynamoDBClient({ endpoint: context.dynamo.endpoint, ...endpointClientSettings() });
