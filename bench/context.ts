@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { endpointClientSettings, makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { createTables, tableNames, type TableNames } from '../lib/local/create-tables.js';
@@ -76,9 +76,6 @@ export function benchContextOn({ dynamo, tables, stripe }: { dynamo: RunningDyna
   };
 }
 
-/** The name of a table's copy without its secondary indexes. */
-export const unindexedName = (tableName: string) => `${tableName}-unindexed`;
-
 /**
  * The same context, its tables swapped for copies with the same keys and no secondary index:
  * a route set up on it is the same code writing the same items, without the index upkeep.
@@ -88,33 +85,12 @@ export const unindexedName = (tableName: string) => `${tableName}-unindexed`;
  * includes work latency on AWS does not: the floor's too, as its table has indexes (floor.ts).
  */
 export async function withoutIndexes(context: BenchContext): Promise<BenchContext> {
+  const tables = Object.fromEntries(Object.entries(context.tables).map(([id, name]) => [id, `${name}-unindexed`])) as TableNames;
   const admin = new DynamoDBClient({ endpoint: context.dynamo.endpoint, ...endpointClientSettings() });
   try {
-    for (const name of Object.values(context.tables)) await copyWithoutIndexes(admin, name);
+    await createTables(admin, tables, { indexes: false });
   } finally {
     admin.destroy();
   }
-  const tables = Object.fromEntries(Object.entries(context.tables).map(([id, name]) => [id, unindexedName(name)])) as TableNames;
   return { ...context, tables, routeEnv: { ...context.routeEnv, ...Object.fromEntries(TABLES.map((table) => [table.env, tables[table.id]])) } };
-}
-
-/** A copy of the table (its keys, nothing else); made once, so routes that share a table share its copy. */
-export async function copyWithoutIndexes(client: DynamoDBClient, tableName: string): Promise<void> {
-  try {
-    await client.send(new DescribeTableCommand({ TableName: unindexedName(tableName) }));
-    return;
-  } catch (error) {
-    if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
-  }
-  const { Table: table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-  const keySchema = table?.KeySchema ?? [];
-  const keyNames = new Set(keySchema.map((key) => key.AttributeName));
-  await client.send(
-    new CreateTableCommand({
-      TableName: unindexedName(tableName),
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: keySchema,
-      AttributeDefinitions: (table?.AttributeDefinitions ?? []).filter((attribute) => keyNames.has(attribute.AttributeName)),
-    }),
-  );
 }

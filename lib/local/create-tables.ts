@@ -7,9 +7,14 @@ export function tableNames(prefix: string): TableNames {
   return Object.fromEntries(TABLES.map((table) => [table.id, `${prefix}-${table.id}`])) as TableNames;
 }
 
-/** Creates the stack's tables in DynamoDB Local (or anywhere), leaving existing ones alone. */
-export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
-  for (const table of TABLES) {
+/**
+ * Creates the stack's tables in DynamoDB Local (or anywhere), leaving existing ones alone.
+ * `indexes: false`: the same tables without their secondary indexes (the benchmark's second warm
+ * group, bench/context.ts).
+ */
+export async function createTables(client: DynamoDBClient, names: TableNames, { indexes = true }: { indexes?: boolean } = {}): Promise<void> {
+  for (const definition of TABLES) {
+    const table = indexes ? definition : { ...definition, indexes: [] };
     const name = names[table.id];
     try {
       await client.send(new DescribeTableCommand({ TableName: name }));
