@@ -57,8 +57,10 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     expect(paid.status).toBe(200);
     const payoutId = (JSON.parse(paid.body) as { stripe: { id: string } }).stripe.id;
 
-    // Then Stripe fails the payout: Village was told 200, so it needs an operator.
-    const failed = stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    // Then Stripe fails the payout: Village was told 200, so it needs an operator. The event
+    // comes after the payout it names, as Stripe's do (the fixture's own `created` is a fixed
+    // moment, which a payout made now has passed).
+    const failed = stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda', created: Math.floor(Date.now() / 1000) + 1 });
     failedEventId = failed.id;
     const eventBody = JSON.stringify(failed);
     const answer = await post(`${gateway.gateway.url}/webhooks/stripe`, eventBody, [
