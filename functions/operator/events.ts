@@ -8,6 +8,7 @@ import { recordShardQueries } from '../shared/record-index.js';
 import { mergeByTime } from '../shared/sharded-index.js';
 import { eventOfRecord as stripeEventOf, recordedEventFields, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../stripe-events/event-log.js';
 import { entryOf, readableEvent, type StoredEntry } from '../stripe-events/record-store.js';
+import { PLATFORM_SOURCE_ID } from '../stripe-events/source-id.js';
 import { EXAMINE_BUDGET, decodeCursor, encodeCursor, mergePages, newestFirst, readNewestFirst, timeRange, type Ordering, type Page } from './paging.js';
 
 export const PROVIDERS = ['stripe', 'just-wallet'] as const;
@@ -86,7 +87,7 @@ export class EventReads {
 
   /** One event by its key; `record` (from a listing's link) says which record keeps it, else it is looked for. */
   async get(eventKey: string, record?: RecordRef): Promise<StoredEvent | undefined> {
-    const own = (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as StoredEvent | undefined;
+    const own = withSource((await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as StoredEvent | undefined);
     const ref = record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
     if (!ref) return own;
     const kept = await this.recordItem(ref);
@@ -242,6 +243,9 @@ export class EventReads {
 }
 
 const isJustWallet = (record: { kind: string }) => record.kind.startsWith('just_wallet_');
+
+/** A Stripe event stored before merchant sources existed has no `sourceId`: it is the platform's (as its key, `stripe:<evt id>`, says). */
+const withSource = (item: StoredEvent | undefined): StoredEvent | undefined => (item?.provider === 'stripe' && !item.sourceId ? { ...item, sourceId: PLATFORM_SOURCE_ID } : item);
 
 /** A record's events as listed (a body is unpacked only to name an entry that does not name its event). */
 function rowsOf(record: RecordItem): EventRow[] {

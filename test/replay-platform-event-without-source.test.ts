@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { replayEvent } from '../functions/operator/replay.js';
+import { eventKey } from '../functions/stripe-events/event-store.js';
+import { consoleHarness, type ConsoleHarness } from './support/console.js';
+import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';
+
+/**
+ * An event item stored before merchant sources existed has no `sourceId` attribute (its key
+ * `stripe:<evt id>` is the platform's). A replay takes a missing source for the platform: the
+ * cash-out moves, and no merchant payout record is written for it.
+ */
+let h: ConsoleHarness;
+beforeAll(async () => {
+  h = await consoleHarness();
+});
+afterAll(() => h.stop());
+
+describe('replaying a platform event stored before sources existed (no sourceId on its item)', () => {
+  test('moves the cash-out as the route would, and is not lost', async () => {
+    const cashOutId = uniqueId('co');
+    const payoutId = uniqueId('po');
+    await seedCashOut(h.stripe.ledger, { cashOutId, status: 'processing' });
+    const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    expect(await h.stripe.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
+    const key = eventKey(event.id);
+    // As the item was written before 2026-11-23 (01e3dd3): no sourceId.
+    await h.tables.db.send(new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, UpdateExpression: 'REMOVE sourceId' }));
+    // The cash-out is answered 200 with its payout.
+    await h.stripe.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } }, new Date());
+
+    const result = await replayEvent(key, h.deps.replay, { dryRun: false });
+    const redelivered = await h.stripe.send(event);
+    const item = await h.deps.cashOuts.get(cashOutId);
+    const stray = await h.stripe.records.get(payoutId, 'payout');
+    console.log(JSON.stringify({ replay: result, redelivered: redelivered.body, ledger: item?.status, strayPayoutRecord: stray ? { id: stray.id, status: stray.status, sourceId: stray.sourceId ?? null } : null }));
+
+    expect(item?.status).toBe('paid');
+  });
+});
