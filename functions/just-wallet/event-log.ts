@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unpackBody } from '../shared/event-body.js';
 import type { EventOutcome, JustWalletEventItem, JustWalletEventStore } from './events.js';
-import type { RecordKind } from './lifecycle.js';
+import { FUNDING, PAYOUT, QUOTE, type RecordKind } from './lifecycle.js';
 import type { HistoryEntry, JustWalletRecord } from './records.js';
 
 /** Where a record is: the records table's key. */
@@ -17,12 +17,25 @@ export interface RecordRef {
  */
 export type KeptJustWalletEvent = Omit<JustWalletEventItem, 'expiresAt'> & { expiresAt?: number; record?: RecordRef };
 
-/** The record an event key names (`just-wallet:payout:<id>:<status>`, `just-wallet:<quote type>:<id>`); undefined for an unknown type's. */
+/** The kinds of record a key's type names; a lifecycle's key ends in the object's status, a quote's in its id. */
+const KEY_TYPES: Readonly<Record<string, { kind: RecordKind; statusLast: boolean }>> = {
+  payout: { kind: PAYOUT.kind, statusLast: true },
+  collection: { kind: FUNDING.kind, statusLast: true },
+  ...Object.fromEntries(Object.keys(QUOTE.ranks).map((type) => [type, { kind: QUOTE.kind, statusLast: false }])),
+};
+
+/**
+ * The record an event key names (`just-wallet:payout:<id>:<status>`, `just-wallet:<quote type>:<id>`);
+ * undefined for an unknown type's. The type is one of a known set and a status never holds a
+ * `:`, but an id may: it is everything between the type and the status (or the end).
+ */
 export function recordOfEventKey(eventKey: string): RecordRef | undefined {
-  const [provider, keyType, id] = eventKey.split(':');
-  if (provider !== 'just-wallet' || !id) return undefined;
-  const kind: RecordKind | undefined = keyType === 'payout' ? 'just_wallet_payout' : keyType === 'collection' ? 'just_wallet_funding' : keyType?.startsWith('quote_') ? 'just_wallet_quote' : undefined;
-  return kind ? { id, kind } : undefined;
+  const match = /^just-wallet:([^:]+):(.+)$/s.exec(eventKey);
+  const keyType = match && Object.hasOwn(KEY_TYPES, match[1]!) ? KEY_TYPES[match[1]!]! : undefined;
+  if (!match || !keyType) return undefined;
+  const rest = match[2]!;
+  const id = keyType.statusLast ? rest.slice(0, Math.max(0, rest.lastIndexOf(':'))) : rest;
+  return id ? { id, kind: keyType.kind } : undefined;
 }
 
 /** An entry of a record's history as the event it records. */
