@@ -21,9 +21,9 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) refuse(usage, `--port (
 const logger = new Logger({ serviceName: 'operator-console', logLevel: 'WARN' });
 try {
   const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger });
-  const running = await startConsole({ deps, assets: await bundleAssets(), where: target.description, livemode: !target.local }, { port });
+  const running = await startConsole({ deps, assets: await bundleAssets(), where: target.description, livemode: target.stripeMode === 'live' }, { port });
   console.log(`\nOperator console: ${running.url}`);
-  console.log(`  acting as ${target.who} on ${target.description}`);
+  console.log(`  acting as ${target.who} on ${target.description} (Stripe ${target.stripeMode} mode)`);
   if (deps.reconcileUnavailable) console.log(`  reconcile now: unavailable (${deps.reconcileUnavailable})`);
   console.log('  listening on 127.0.0.1 only; Ctrl-C stops it\n');
   const stop = async () => {

@@ -14,6 +14,9 @@ export const FUNCTION_SETTINGS = {
   stripeMode: { env: 'STRIPE_MODE', default: 'live' },
 } as const;
 
+/** The stack output that states the gateway's Stripe mode, for the console and the operator commands (lib/operator-target.ts). */
+export const STRIPE_MODE_OUTPUT = 'StripeMode';
+
 export type FunctionSettingName = keyof typeof FUNCTION_SETTINGS;
 
 /**

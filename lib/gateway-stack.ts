@@ -12,7 +12,7 @@ import { TABLES, tableDefinition, tableOutputName, type TableDefinition } from '
 import { ApiHardening, apiLimitsFromContext } from './api-hardening.js';
 import { Monitoring } from './monitoring.js';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
-import { checkFunctionConfig, functionSettings, FUNCTION_SETTINGS } from './deploy-settings.js';
+import { checkFunctionConfig, functionSettings, FUNCTION_SETTINGS, STRIPE_MODE_OUTPUT } from './deploy-settings.js';
 import { Reconciliation } from './reconciliation.js';
 import { CatchUp } from './catch-up.js';
 import { grantSourceSecretsRead, sourceSecretPrefix } from './stripe-sources.js';
@@ -94,6 +94,10 @@ export class GatewayStack extends Stack {
 
     // Deploy-time settings (-c payoutMode=…, villageDeadlineMs=…, justWalletSignatureMode=…).
     const settings = functionSettings(this, props);
+    new CfnOutput(this, STRIPE_MODE_OUTPUT, {
+      value: settings[FUNCTION_SETTINGS.stripeMode.env]!,
+      description: "The gateway's Stripe mode (-c stripeMode): the console and npm run replay apply only events of this mode, as the routes do",
+    });
     for (const definition of ROUTES) {
       const environment: Record<string, string> = { POWERTOOLS_SERVICE_NAME: definition.id, ...settings };
       for (const tableId of Object.keys(definition.tables) as TableDefinition['id'][]) {

@@ -3,8 +3,10 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { operatorDeps, type OperatorDeps, type OperatorTables } from '../functions/operator/wiring.js';
 import type { Env } from '../functions/shared/config.js';
+import { stripeModeOfKey, type StripeMode } from '../functions/shared/stripe.js';
 import type { Logger } from '../functions/shared/telemetry.js';
 import { LOCAL_STRIPE_STAND_IN_PORT } from './local/environment.js';
+import { STRIPE_MODE_OUTPUT } from './deploy-settings.js';
 import { TABLES, tableOutputName } from './tables.js';
 
 /** Where the operator's console and commands work: DynamoDB Local, or a deployed stack's tables. */
@@ -18,6 +20,12 @@ export interface OperatorTarget {
   /** For people: "DynamoDB Local at …" or "stack X in eu-west-1". */
   description: string;
   local: boolean;
+  /**
+   * The gateway's Stripe mode: a replay applies only events of this mode, as the route does.
+   * A stack's `StripeMode` output; locally STRIPE_MODE, else the mode of STRIPE_SECRET_KEY, else
+   * `test`, as `npm start` decides it.
+   */
+  stripeMode: StripeMode;
 }
 
 /** What is asked of AWS: the stack's outputs and who the credentials belong to. Injected in tests. */
@@ -60,14 +68,22 @@ export async function resolveTarget(options: { stack?: string; region?: string; 
   if (!options.stack) {
     const endpoint = localDynamoEndpoint(env);
     const tables = Object.fromEntries(TABLES.map((table) => [table.id, env[table.env] ?? `${env.TABLE_PREFIX ?? 'local'}-${table.id}`])) as unknown as OperatorTables;
-    return { tables, endpoint, who: 'local', description: `DynamoDB Local at ${endpoint}`, local: true };
+    const stripeMode = checkedMode(env.STRIPE_MODE ?? stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? 'test', 'STRIPE_MODE');
+    return { tables, endpoint, who: 'local', description: `DynamoDB Local at ${endpoint}`, local: true, stripeMode };
   }
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const [outputs, who] = await Promise.all([aws.stackOutputs(options.stack, region), aws.callerArn(region)]);
-  const missing = TABLES.map((table) => tableOutputName(table.id)).filter((name) => !outputs[name]);
+  const missing = [...TABLES.map((table) => tableOutputName(table.id)), STRIPE_MODE_OUTPUT].filter((name) => !outputs[name]);
   if (missing.length) throw new Error(`Stack ${options.stack} has no output ${missing.join(', ')}: deploy this version of the stack first (npm run deploy).`);
   const tables = Object.fromEntries(TABLES.map((table) => [table.id, outputs[tableOutputName(table.id)]!])) as unknown as OperatorTables;
-  return { tables, region, who, description: `stack ${options.stack}${region ? ` in ${region}` : ''}`, local: false };
+  const stripeMode = checkedMode(outputs[STRIPE_MODE_OUTPUT]!, `the stack's output ${STRIPE_MODE_OUTPUT}`);
+  return { tables, region, who, description: `stack ${options.stack}${region ? ` in ${region}` : ''}`, local: false, stripeMode };
+}
+
+/** A mode as stated (a stack output, STRIPE_MODE): `live` or `test`, never guessed. */
+function checkedMode(value: string, where: string): StripeMode {
+  if (value === 'live' || value === 'test') return value;
+  throw new Error(`${where} is ${JSON.stringify(value)}: the gateway's Stripe mode is live or test.`);
 }
 
 /**
@@ -95,6 +111,7 @@ export async function connectOperator(options: { stack?: string; region?: string
     endpoint: target.endpoint,
     region: target.region,
     who: target.who,
+    stripeMode: target.stripeMode,
     logger: options.logger,
     stripeEnv: stripe.stripeEnv,
     reconcileUnavailable: stripe.unavailable,

@@ -5,7 +5,7 @@ import { GatewayStack } from '../lib/gateway-stack.js';
 import { resolveTarget, stripeForReconcile, type AwsLookup } from '../lib/operator-target.js';
 import { EVENT_LISTING_FIELDS, TABLES, tableOutputName } from '../lib/tables.js';
 
-const outputs = Object.fromEntries(TABLES.map((table) => [tableOutputName(table.id), `Gateway-${table.id}-ABC123`]));
+const outputs: Record<string, string> = { ...Object.fromEntries(TABLES.map((table) => [tableOutputName(table.id), `Gateway-${table.id}-ABC123`])), StripeMode: 'test' };
 const lookup = (found: Record<string, string>, asked: string[] = []): AwsLookup => ({
   async stackOutputs(stackName, region) {
     asked.push(`${stackName}@${region}`);
@@ -24,6 +24,14 @@ describe('where the console and the operator commands work', () => {
     expect(target).toMatchObject({ local: false, region: 'eu-west-1', who: 'arn:aws:sts::123456789012:assumed-role/Operator/jane', description: 'stack Gateway in eu-west-1' });
     expect(target.tables).toEqual({ ledger: 'Gateway-ledger-ABC123', recipients: 'Gateway-recipients-ABC123', events: 'Gateway-events-ABC123', records: 'Gateway-records-ABC123', history: 'Gateway-history-ABC123', sources: 'Gateway-sources-ABC123' });
     expect(target.endpoint).toBeUndefined();
+    expect(target.stripeMode).toBe('test');
+  });
+
+  test("with --stack: the gateway's Stripe mode is the stack's, and a stack that does not state it (or states neither mode) is an error", async () => {
+    expect((await resolveTarget({ stack: 'Gateway', env: { STRIPE_MODE: 'test' } }, lookup({ ...outputs, StripeMode: 'live' }))).stripeMode).toBe('live');
+    const { StripeMode: _mode, ...older } = outputs;
+    await expect(resolveTarget({ stack: 'Gateway', env: {} }, lookup(older))).rejects.toThrow(/no output StripeMode/);
+    await expect(resolveTarget({ stack: 'Gateway', env: {} }, lookup({ ...outputs, StripeMode: 'Live' }))).rejects.toThrow(/StripeMode is "Live"/);
   });
 
   test('a stack without an output the console needs is an error naming it', async () => {
@@ -35,6 +43,14 @@ describe('where the console and the operator commands work', () => {
     const target = await resolveTarget({ env: { DYNAMODB_ENDPOINT: 'http://127.0.0.1:8123', LEDGER_TABLE: 'mine-ledger' } }, lookup({}));
     expect(target).toMatchObject({ local: true, who: 'local', endpoint: 'http://127.0.0.1:8123' });
     expect(target.tables).toMatchObject({ ledger: 'mine-ledger', history: 'local-history', events: 'local-events' });
+  });
+
+  test("locally: the gateway's Stripe mode as npm start decides it (STRIPE_MODE, else the key's mode, else test)", async () => {
+    const mode = async (env: NodeJS.ProcessEnv) => (await resolveTarget({ env }, lookup({}))).stripeMode;
+    expect(await mode({})).toBe('test');
+    expect(await mode({ STRIPE_SECRET_KEY: 'rk_live_abc' })).toBe('live');
+    expect(await mode({ STRIPE_SECRET_KEY: 'rk_live_abc', STRIPE_MODE: 'test' })).toBe('test');
+    await expect(mode({ STRIPE_MODE: 'prod' })).rejects.toThrow(/STRIPE_MODE is "prod"/);
   });
 
   test('reconciling from the console needs a Stripe key against a stack; locally it uses the stand-in npm start runs', () => {
@@ -55,6 +71,11 @@ describe('the stack, for the console', () => {
   test('outputs every table name the console reads, the history table included', () => {
     const template = synth();
     for (const table of TABLES) expect(template.Outputs[tableOutputName(table.id)]).toBeDefined();
+  });
+
+  test("outputs the Stripe mode it was deployed with (live unless -c stripeMode says otherwise), for the console's replays", () => {
+    expect(synth().Outputs.StripeMode).toMatchObject({ Value: 'live' });
+    expect(synth({ stripeMode: 'test' }).Outputs.StripeMode).toMatchObject({ Value: 'test' });
   });
 
   test('indexes events by provider and by object, copying the listing fields only (never the raw body)', () => {

@@ -126,4 +126,16 @@ describe('the deployed stack', () => {
       expect(outputs[name]).toBeDefined();
     }
   });
+
+  test("outputs the gateway's Stripe mode, the one its functions are given (STRIPE_MODE), for the console and npm run replay", () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.StripeMode?.Value).toBe('live');
+    expect(JSON.stringify(resources[villageFunctionId()]!.Properties.Environment)).toContain('"STRIPE_MODE":"live"');
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stripeMode: 'test' } });
+    const testMode = Template.fromStack(new GatewayStack(app, 'TestModeGateway')).toJSON() as { Outputs: Record<string, { Value: unknown }>; Resources: Record<string, Resource> };
+    expect(testMode.Outputs.StripeMode?.Value).toBe('test');
+    const fns = Object.values(testMode.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('STRIPE_MODE'));
+    expect(fns.length).toBeGreaterThan(0);
+    for (const fn of fns) expect(JSON.stringify(fn.Properties.Environment)).toContain('"STRIPE_MODE":"test"');
+  });
 });

@@ -182,12 +182,18 @@ export class StripeEventStore {
     }
   }
 
-  /** A replay's result, beside the first application's; an event never applied before is applied from now on. */
-  async markReplayed(eventId: string, token: string, outcome: string, detail: string | undefined, now: Date): Promise<boolean> {
+  /**
+   * A replay's result, beside the first application's. An event never applied before is applied
+   * from now on if the replay applied it (`applied`); if not, it stays unapplied, with the
+   * replay's outcome as its last refusal, so Stripe's next delivery still applies it.
+   */
+  async markReplayed(eventId: string, token: string, result: { outcome: string; detail?: string; applied: boolean }, now: Date): Promise<boolean> {
+    const { outcome, detail } = result;
+    const marks = result.applied ? 'appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)' : 'lastRefusal = :outcome';
     return this.fenced(eventId, token, {
       UpdateExpression:
-        'SET replayedAt = :now, replayOutcome = :outcome, appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)' +
-        `${detail ? ', replayDetail = :detail' : ''} REMOVE claimToken, claimedUntil, lastRefusal${detail ? '' : ', replayDetail'} ADD replays :one`,
+        `SET replayedAt = :now, replayOutcome = :outcome, ${marks}` +
+        `${detail ? ', replayDetail = :detail' : ''} REMOVE claimToken, claimedUntil${result.applied ? ', lastRefusal' : ''}${detail ? '' : ', replayDetail'} ADD replays :one`,
       ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ':one': 1, ...(detail ? { ':detail': detail } : {}) },
     });
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredAnswer } from '../shared/ledger.js';
 import { applyAccount } from './apply-account.js';
-import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
+import { appliedIt, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import { applyCharge, applyCheckoutSession, applyDispute, applyEarlyFraudWarning, applyPaymentIntent, applyRefund } from './apply-payment.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
@@ -206,7 +206,7 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
   if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
     return { outcome: 'in_flight', detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.' };
   }
-  const held = await applyHeld(event, token, deps, (result) => deps.events.markReplayed(stored.eventId, token, result.outcome, result.detail, new Date(deps.clock.now())));
+  const held = await applyHeld(event, token, deps, (result) => deps.events.markReplayed(stored.eventId, token, { ...result, applied: appliedIt(result) }, new Date(deps.clock.now())));
   if (held.kind === 'deferred') return { outcome: held.reason, detail: held.message };
   return { outcome: held.result.outcome, detail: held.result.detail };
 }
