@@ -181,7 +181,25 @@ function lifecycleEvent(type: EventType, keyType: string, lifecycle: Lifecycle, 
 
 /** A quote's status is the event's type, so the type and the quote id identify the event. */
 function quoteEvent(type: EventType, quoteId: string, fields: Record<string, JsonValue>): JustWalletEvent {
-  return { kind: 'change', type, eventKey: `just-wallet:${type}:${quoteId}`, change: { lifecycle: QUOTE, id: quoteId, status: type, fields, timestamps: {} } };
+  return { kind: 'change', type, eventKey: `just-wallet:${type}:${quoteId}`, change: { lifecycle: QUOTE, id: quoteId, status: type, fields: bounded(fields), timestamps: {} } };
+}
+
+/**
+ * The most of one field a record keeps (its JSON, in bytes). A quote's `meta`, `quote` and
+ * `errors` are as large as a 256 KB body allows, and a record keeps four such fields: bounded
+ * each, the record stays far below DynamoDB's 400 KB item (a larger one would fail every write
+ * to it, a 500 Just Wallet retries for ever). A field past this is left out of the record, which
+ * notes its size (`<field>_omitted_bytes`); the event's raw body, kept whole, still holds it.
+ */
+export const RECORD_FIELD_ROOM = 32 * 1024;
+
+function bounded(fields: Record<string, JsonValue>): Record<string, JsonValue> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([name, value]) => {
+      const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+      return bytes > RECORD_FIELD_ROOM ? [`${name}_omitted_bytes`, bytes] : [name, value];
+    }),
+  );
 }
 
 function validate<T extends z.ZodType>(schema: T, json: JsonValue, type: string): z.infer<T> {
