@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { replayEvent } from '../functions/operator/replay.js';
 import { eventSubject } from '../functions/shared/history.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
@@ -91,5 +92,14 @@ describe('events kept in records, in the console', () => {
 
     const wallet = await h.post(`/events/${encodeURIComponent(walletKeys[0]!)}/replay`, { dryRun: '0' });
     expect(text(wallet.body)).toMatch(/duplicate nothing changed/);
+  });
+
+  test('the latest event a Stripe record keeps, replayed or previewed, changes nothing (the record’s own checks decide)', async () => {
+    const key = `stripe:${payments[1]!.id}`;
+    const record = { id: paymentId, kind: 'transaction' };
+    const before = await h.deps.records.get(paymentId, 'transaction');
+    expect(await replayEvent(key, h.deps.replay, { dryRun: true, record })).toMatchObject({ changed: false });
+    expect(await replayEvent(key, h.deps.replay, { dryRun: false, record })).toMatchObject({ changed: false });
+    expect(await h.deps.records.get(paymentId, 'transaction')).toEqual(before);
   });
 });

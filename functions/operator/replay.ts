@@ -107,7 +107,7 @@ async function replayStripe(stored: KeptStripeEvent, tools: ReplayTools, dryRun:
   if (!dryRun) return replayStripeEvent(stored, tools.stripe);
   const outcome = await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId));
   if (outcome.retryLater) return { outcome: outcome.retryLater.reason, detail: outcome.retryLater.message };
-  return { outcome: outcome.outcome, detail: outcome.detail };
+  return { outcome: outcome.duplicate ? 'duplicate' : outcome.outcome, detail: outcome.detail };
 }
 
 async function replayJustWallet(stored: KeptJustWalletEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {

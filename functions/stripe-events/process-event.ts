@@ -200,7 +200,8 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
   const event = parseStoredStripeEvent(stored);
   if (stored.record) {
     const result = await applyEvent(event, deps);
-    return result.retryLater ? { outcome: result.retryLater.reason, detail: result.retryLater.message } : { outcome: result.outcome, detail: result.detail };
+    // The record had recorded this very event: its own duplicate check, and nothing changed.
+    return result.retryLater ? { outcome: result.retryLater.reason, detail: result.retryLater.message } : { outcome: result.duplicate ? 'duplicate' : result.outcome, detail: result.detail };
   }
   const token = randomUUID();
   if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
