@@ -66,7 +66,8 @@ describe('payout events move the cash-out ledger', () => {
   });
 
   test('failed is final: a later payout.paid does not revive it', async () => {
-    const { cashOutId, payoutId } = await paidCashOut({ answerStatusCode: 500, status: 'unknown', stripeObjectId: undefined });
+    // Answered 500 after Stripe's answer to the create call came (too late): the item is bound to its payout.
+    const { cashOutId, payoutId } = await paidCashOut({ answerStatusCode: 500, status: 'unknown', lastEventCreated: undefined });
     await h.send(payoutEvent('payout.failed', payoutId, cashOutId, T + 100, { status: 'failed', failure_code: 'no_account', failure_message: 'The bank account details on file are probably incorrect.' }), connect);
     await h.send(payoutEvent('payout.paid', payoutId, cashOutId, T + 200), connect);
 
@@ -155,16 +156,46 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     expect(await h.events.get(event.id)).toMatchObject({ appliedAt: expect.any(String), deliveries: 2 });
   });
 
-  test('Village was told the cash-out failed, yet Stripe shows the payout: the item takes the status and needs compensation', async () => {
+  test('Village was told the cash-out failed, yet Stripe shows the gateway\'s payout: the item takes the status and needs compensation', async () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
-    await seedCashOut(h.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
+    // Stripe's answer to the create call came too late for Village: the item is bound to that payout.
+    await seedCashOut(h.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500, stripeObjectId: payoutId });
 
     await h.send(payoutEvent('payout.created', payoutId, cashOutId, T + 1, { status: 'pending' }), connect);
 
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'pending', needsCompensation: true, stripeObjectId: payoutId });
     expect(h.metrics).toContain('PayoutNeedsCompensation');
     expect(h.logs.find((line) => line.cashOutId === cashOutId && line.level === 'ERROR')).toBeDefined();
+  });
+
+  test('a payout naming a cash-out whose own payout is not confirmed neither binds nor moves it: recorded beside it, for reconciliation', async () => {
+    const cashOutId = uniqueId('co');
+    const payoutId = uniqueId('po');
+    await seedCashOut(h.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
+
+    for (const [type, status, at] of [['payout.created', 'pending', T + 1], ['payout.canceled', 'canceled', T + 2], ['payout.paid', 'paid', T + 3]] as const) {
+      const response = await h.send(payoutEvent(type, payoutId, cashOutId, at, { status }), connect);
+      expect(response.body).toMatchObject({ outcome: 'anomaly', detail: expect.stringContaining('not confirmed') });
+    }
+
+    const item = await h.ledger.get(cashOutId);
+    expect(item).toMatchObject({ status: 'unknown', answer: { statusCode: 500 } });
+    expect(item?.stripeObjectId).toBeUndefined();
+    expect(item?.lastEventCreated).toBeUndefined();
+    expect(await h.records.get(payoutId, 'payout')).toMatchObject({ status: 'canceled', cashOutId, anomaly: expect.stringContaining('not confirmed') });
+  });
+
+  test('a payout bound to one cash-out moves it even when its metadata is changed to name another', async () => {
+    const { cashOutId, payoutId } = await paidCashOut();
+    const other = uniqueId('co');
+    await seedCashOut(h.ledger, { cashOutId: other, status: 'unknown', answerStatusCode: 500 });
+
+    const failed = await h.send(payoutEvent('payout.failed', payoutId, other, T + 100, { status: 'failed', failure_code: 'account_closed' }), connect);
+
+    expect(failed.body).toMatchObject({ outcome: 'applied' });
+    expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed', failedAfterPaid: true, stripeObjectId: payoutId });
+    expect(await h.ledger.get(other)).toMatchObject({ status: 'unknown' });
   });
 
   test('a payout for a cash-out the gateway rejected is an anomaly: recorded, logged, the ledger unchanged', async () => {

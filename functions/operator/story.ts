@@ -2,6 +2,7 @@ import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } fr
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';
 import type { EventReads, EventRow } from './events.js';
+import { PLATFORM_SOURCE_ID } from '../stripe-events/source-id.js';
 
 export type StoryKind = 'received' | 'stripe_request' | 'answer' | 'stripe_event' | 'reconciliation' | 'operator';
 
@@ -35,7 +36,8 @@ export interface CashOutStory {
 export async function cashOutStory(cashOutId: string, deps: { cashOuts: CashOutReads; events: EventReads; history: HistoryStore }): Promise<CashOutStory | undefined> {
   const item = await deps.cashOuts.get(cashOutId);
   if (!item) return undefined;
-  const events = item.stripeObjectId ? await deps.events.forObject(item.stripeObjectId) : [];
+  // A merchant source's events are another account's: one naming this payout's id is not about it.
+  const events = item.stripeObjectId ? (await deps.events.forObject(item.stripeObjectId)).filter(isPlatformEvent) : [];
   const history = await deps.history.list(cashOutSubject(cashOutId));
   const replays = (await Promise.all(events.map((event) => deps.history.list(eventSubject(event.eventKey))))).flat();
 
@@ -46,6 +48,9 @@ export async function cashOutStory(cashOutId: string, deps: { cashOuts: CashOutR
   }
   return { item, entries: inOrder(entries), events, livemode: events.find((event) => event.livemode !== undefined)?.livemode };
 }
+
+/** Kept without a source (before sources existed), an event is the platform's. */
+const isPlatformEvent = (row: EventRow): boolean => ((row as EventRow & { sourceId?: string }).sourceId ?? PLATFORM_SOURCE_ID) === PLATFORM_SOURCE_ID;
 
 function fromLedger(item: OperatorCashOut): StoryEntry[] {
   const entries: StoryEntry[] = [

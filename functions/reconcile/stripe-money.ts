@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { describeStripeError, type StripeClient } from '../shared/stripe.js';
-import type { MoneyObject, ReconciledItem, StripeFinding } from './decide.js';
+import { payoutDescription } from '../shared/money.js';
+import { villageWasPaid, type MoneyObject, type ReconciledItem, type StripeFinding } from './decide.js';
 
 /**
  * What reconciliation may do at Stripe: look money movements up, cancel a payout, reverse a
@@ -19,8 +20,15 @@ export function stripeMoney(stripe: () => Promise<StripeClient>, timeoutMs: numb
   return {
     async find(item) {
       const client = await stripe();
-      if (item.stripeObjectId) return retrieve(client, item, item.stripeObjectId, timeoutMs);
+      // Village was told paid: the object is the one Stripe's answer to the create call named.
+      if (item.stripeObjectId && villageWasPaid(item)) return retrieve(client, item, item.stripeObjectId, timeoutMs);
+      // Otherwise every movement naming the cash-out is a candidate, with the one the item is
+      // bound to (if any): the gateway's own must be among them, and more than one is for a person.
       const matches = item.mode === 'payout' ? await payoutsFor(client, item, timeoutMs) : await transfersFor(client, item, timeoutMs);
+      if (item.stripeObjectId && !matches.some((match) => match.id === item.stripeObjectId)) {
+        const bound = await retrieve(client, item, item.stripeObjectId, timeoutMs);
+        if (bound.found === 'one') matches.push(bound.object);
+      }
       if (matches.length === 0) return { found: 'none' };
       if (matches.length > 1) return { found: 'several', ids: matches.map((match) => match.id) };
       return { found: 'one', object: matches[0]! };
@@ -57,13 +65,19 @@ async function retrieve(client: StripeClient, item: ReconciledItem, id: string, 
   }
 }
 
-/** The connected account's payouts since the cash-out began, carrying its cash-out id. */
+/**
+ * The connected account's payouts since the cash-out began that name it: by its cash-out id in
+ * metadata, or by the description the gateway gives its payouts (a payout's metadata can be
+ * changed afterwards, its description cannot). No upper bound on time: a create request that
+ * reached Stripe late still made the gateway's payout.
+ */
 async function payoutsFor(client: StripeClient, item: ReconciledItem, timeout: number): Promise<MoneyObject[]> {
   if (!item.accountId) return [];
   const since = Math.floor(Date.parse(item.createdAt) / 1000) - LOOKBACK_SLACK_SECONDS;
+  const description = payoutDescription(item.cashOutId);
   const found: MoneyObject[] = [];
   for await (const payout of client.payouts.list({ created: { gte: since }, limit: 100 }, { stripeAccount: item.accountId, timeout })) {
-    if (payout.metadata?.cash_out_id === item.cashOutId) found.push(fromPayout(payout));
+    if (payout.metadata?.cash_out_id === item.cashOutId || payout.description === description) found.push(fromPayout(payout));
   }
   return found;
 }

@@ -11,6 +11,13 @@ const WHOLE_UNITS_FOR_PAYOUTS = new Set(['HUF', 'TWD']);
 
 export type MoveKind = 'payout' | 'transfer';
 
+/**
+ * The description the gateway gives each payout it makes (Stripe allows 350 characters).
+ * Stripe never changes a payout's description afterwards, unlike its metadata: reconciliation
+ * finds the gateway's payouts by it too.
+ */
+export const payoutDescription = (cashOutId: string): string => `Village cash-out ${cashOutId}`.slice(0, 350);
+
 /** A decimal written the way a person writes money: no exponent, no sign, no spaces. */
 const DECIMAL_TEXT = /^\d+(\.\d+)?$/;
 

@@ -59,6 +59,11 @@ export async function applyPaymentIntent(envelope: Envelope, intent: PaymentInte
     currency: intent.currency,
     customer: intent.customer,
     latestChargeId: intent.latest_charge,
+    // The pair moves together, or a charge event's guard (applyCharge) compares against another
+    // charge's time. The event names the charge by id only; it existed when the event was
+    // created, so that time bounds its own from above: an event about an earlier charge is then
+    // refused, one about a charge made after this event still applies.
+    latestChargeCreated: intent.latest_charge ? envelope.created : undefined,
     cancellationReason: intent.cancellation_reason,
     failureCode: error?.code,
     declineCode: error?.decline_code,

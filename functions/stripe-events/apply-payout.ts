@@ -83,6 +83,7 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
       retryLater: { reason: 'ledger_item_in_flight', message: `Cash-out ${cashOutId} is still being paid; this event is applied when Stripe delivers it again.` },
     };
   }
+  if (!item.stripeObjectId) return unconfirmed(envelope, movement, item, deps);
 
   // Where Village's answer is not known (a crashed claim raised to an operator), it may have
   // been a 200: money that then fails to arrive is flagged as if it had been.
@@ -95,7 +96,6 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
       cashOutId,
       status: movement.status,
       stripeObjectId: movement.id,
-      stripeObjectType: movement.objectType,
       event: eventRef(envelope),
       fields: { ...movement.fields, ...(failedAfterPaid ? { failedAfterPaid: true } : {}), ...(needsCompensation ? { needsCompensation: true } : {}) },
     },
@@ -122,9 +122,29 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
   return { outcome: 'applied', detail: `ledger ${cashOutId}: ${previous.status} → ${movement.status}` };
 }
 
+/**
+ * The cash-out this money movement is bound to, else the one its metadata names. Metadata is
+ * only a hint (a Standard account can set it on its own payouts, and change it on the
+ * gateway's): the binding to the object id wins. The common case is one consistent read.
+ */
 async function findLedgerItem(movement: Movement, deps: ApplyDeps): Promise<LedgerItem | undefined> {
   const byCashOutId = movement.cashOutId ? await deps.ledger.get(movement.cashOutId) : undefined;
-  return byCashOutId ?? (await deps.ledger.findByStripeObjectId(movement.id));
+  if (byCashOutId?.stripeObjectId === movement.id) return byCashOutId;
+  return (await deps.ledger.findByStripeObjectId(movement.id)) ?? byCashOutId;
+}
+
+/**
+ * A movement naming a cash-out whose own payout or transfer the gateway has not confirmed
+ * (Stripe's answer to the create call never came). Anyone able to set metadata can name a
+ * cash-out, so the event neither binds it nor moves it: it is recorded beside the cash-out,
+ * and reconciliation finds the gateway's own movement at Stripe (stripe-money.ts), raising
+ * the cash-out to an operator if more than one names it.
+ */
+async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerItem, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const anomaly = `a ${movement.objectType} naming a cash-out whose own ${item.mode} is not confirmed yet (the ledger is ${item.status}): not applied, reconciliation identifies the gateway's own at Stripe`;
+  deps.logger.warn('Stripe event names a cash-out with no confirmed payout; recorded, ledger unchanged', { cashOutId: item.cashOutId, stripeObjectId: movement.id, ledgerStatus: item.status });
+  await recordExternal(envelope, movement, deps, { cashOutId: item.cashOutId, anomaly });
+  return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${item.cashOutId})` };
 }
 
 /** Why this event must not move this ledger item, if it must not. */

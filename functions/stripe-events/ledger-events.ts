@@ -9,8 +9,8 @@ export type MovementStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'can
 export interface LedgerChange {
   cashOutId: string;
   status: MovementStatus;
+  /** The payout or transfer the event is about: it must be the one the item is bound to. */
   stripeObjectId: string;
-  stripeObjectType: 'payout' | 'transfer';
   event: { id: string; type: string; created: number };
   fields: Partial<Pick<LedgerItem, 'failureCode' | 'failureMessage' | 'amountReversed' | 'failedAfterPaid' | 'needsCompensation'>> & { arrivalDate?: number; reconciliationStatus?: string };
 }
@@ -53,7 +53,9 @@ export class LedgerEvents {
   /**
    * Moves the item to the event's status if the event is not older than the last one applied,
    * the status only moves forward (a paid payout may still fail; failed, canceled and
-   * reversed are final), and the item is about this Stripe object. An item still `processing`
+   * reversed are final), and the item is bound to this Stripe object. Only the gateway binds an
+   * item (from Stripe's answer to its create call, or reconciliation finding its movement at
+   * Stripe): an event never does, whatever its metadata says. An item still `processing`
    * belongs to the cash-out handler: the ordering condition never moves it. One reconciliation
    * raised to an operator without an answer (Village's is not known) keeps following Stripe.
    */
@@ -64,8 +66,6 @@ export class LedgerEvents {
       lastEventCreated: change.event.created,
       lastEventId: change.event.id,
       lastEventType: change.event.type,
-      stripeObjectId: change.stripeObjectId,
-      stripeObjectType: change.stripeObjectType,
       updatedAt: now.toISOString(),
       ...change.fields,
     };
@@ -83,7 +83,7 @@ export class LedgerEvents {
           TableName: this.tableName,
           Key: { cashOutId: change.cashOutId },
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: `${ordering.expression} AND (attribute_not_exists(stripeObjectId) OR stripeObjectId = :objectId)`,
+          ConditionExpression: `${ordering.expression} AND stripeObjectId = :objectId`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',

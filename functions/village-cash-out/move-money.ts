@@ -1,6 +1,6 @@
 import type { Clock } from '../shared/clock.js';
 import { sleep } from '../shared/clock.js';
-import type { MoveKind } from '../shared/money.js';
+import { payoutDescription, type MoveKind } from '../shared/money.js';
 import { boundedStripeCall, describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
 
 export interface MoneyMovement {
@@ -78,7 +78,7 @@ async function create(stripe: StripeClient, movement: MoneyMovement, timeout: nu
   const metadata = { cash_out_id: movement.cashOutId };
   if (movement.mode === 'payout') {
     const payout = await stripe.payouts.create(
-      { amount: movement.amountMinor, currency: movement.currency, metadata, description: `Village cash-out ${movement.cashOutId}`.slice(0, 350) },
+      { amount: movement.amountMinor, currency: movement.currency, metadata, description: payoutDescription(movement.cashOutId) },
       { stripeAccount: movement.accountId, idempotencyKey: movement.idempotencyKey, timeout },
     );
     return { id: payout.id, object: 'payout', status: payout.status, created: payout.created };

@@ -265,6 +265,7 @@ export class StripeStandIn {
         currency: String(params.currency),
         status: 'pending',
         metadata: (params.metadata as Params | undefined) ?? {},
+        description: typeof params.description === 'string' ? params.description : null,
         created: now,
         arrival_date: now + 86_400,
         account: stripeAccount,
@@ -280,6 +281,15 @@ export class StripeStandIn {
     if (resource === 'payouts' && id && method === 'GET') {
       const payout = this.payouts.get(id);
       return payout ? { status: 200, body: payout } : missing('payout', id);
+    }
+    if (resource === 'payouts' && id && !action && method === 'POST') {
+      // As Stripe: a payout's metadata may be changed afterwards, nothing else of it.
+      const payout = this.payouts.get(id);
+      if (!payout || (stripeAccount && payout.account !== stripeAccount)) return missing('payout', id);
+      const unknown = Object.keys(params).filter((name) => name !== 'metadata');
+      if (unknown.length > 0) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'parameter_unknown', message: `Received unknown parameter: ${unknown[0]}` } } };
+      payout.metadata = { ...(payout.metadata as Params), ...((params.metadata as Params | undefined) ?? {}) };
+      return { status: 200, body: payout };
     }
     if (resource === 'payouts' && id && action === 'cancel' && method === 'POST') {
       const payout = this.payouts.get(id);
