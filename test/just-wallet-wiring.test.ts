@@ -65,7 +65,7 @@ describe('the Just Wallet function, wired from its environment', () => {
 
   test('bundles without the Stripe SDK: its only network peer is DynamoDB (and Secrets Manager at cold start)', async () => {
     const inputs = async (entry: string) => {
-      const result = await build({ entryPoints: [path.join(PROJECT_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', target: 'node22', external: ['@aws-sdk/*'], logLevel: 'silent' });
+      const result = await build({ entryPoints: [path.join(PROJECT_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', target: 'node24', external: ['@aws-sdk/*'], logLevel: 'silent' });
       return Object.keys(result.metafile.inputs);
     };
     const justWallet = await inputs('functions/just-wallet/index.ts');
@@ -91,7 +91,7 @@ describe('the deployed stack', () => {
     const variables = Object.keys((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
     expect(variables).toEqual(expect.arrayContaining(['EVENTS_TABLE', 'RECORDS_TABLE', 'JUST_WALLET_WEBHOOK_SECRET_ARN']));
     expect(variables).not.toEqual(expect.arrayContaining(['LEDGER_TABLE', 'STRIPE_SECRET_KEY_ARN']));
-    expect(fn.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs22.x' });
+    expect(fn.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs24.x' });
 
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
     const policy = JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId)));

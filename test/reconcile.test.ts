@@ -393,7 +393,7 @@ describe('the reconciliation construct', () => {
     expect(actionsOn(on(stripeKey))).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
     expect(JSON.stringify(statements)).not.toContain('OtherSecret');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'reconcile', LEDGER_TABLE: { Ref: on(ledger) }, STRIPE_SECRET_KEY_ARN: { Ref: on(stripeKey) } } },
     });
   });
