@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from '../lib/project-root.js';
 import { fixtureNames } from '../lib/send/fixtures.js';
 import { justWalletSender } from '../lib/send/just-wallet.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
-import { apiGatewayEvent } from './support/events.js';
+import { apiGatewayEvent, directInvocation } from './support/events.js';
 import { JUST_WALLET_PATH } from './support/just-wallet.js';
 import { silentLogger } from './support/telemetry.js';
 
@@ -30,7 +30,7 @@ describe('the Just Wallet function, wired from its environment', () => {
     for (const type of fixtureNames('just-wallet')) {
       for (const mode of ['secret', 'hmac']) {
         const request = await justWalletSender.build({ type, secret: 'wired-secret', options: { mode } });
-        const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, request.body, request.headers));
+        const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, request.body, request.headers), directInvocation);
         expect({ type, mode, statusCode: response.statusCode }).toEqual({ type, mode, statusCode: 200 });
       }
     }
@@ -40,9 +40,9 @@ describe('the Just Wallet function, wired from its environment', () => {
     const handler = makeJustWalletHandler(justWalletDepsFromEnv(env(), { logger: silentLogger() }));
     const first = await justWalletSender.build({ type: 'payout', secret: 'wired-secret', options: {} });
     const id = String((JSON.parse(first.body) as { data: { id: string } }).data.id);
-    await handler(apiGatewayEvent(JUST_WALLET_PATH, first.body, first.headers));
+    await handler(apiGatewayEvent(JUST_WALLET_PATH, first.body, first.headers), directInvocation);
     const next = await justWalletSender.build({ type: 'payout', secret: 'wired-secret', options: { id, status: 'completed', mode: 'hmac' } });
-    await handler(apiGatewayEvent(JUST_WALLET_PATH, next.body, next.headers));
+    await handler(apiGatewayEvent(JUST_WALLET_PATH, next.body, next.headers), directInvocation);
 
     const record = await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: { id, kind: 'just_wallet_payout' } }));
     expect(record.Item).toMatchObject({ status: 'completed' });
