@@ -1,4 +1,4 @@
-/** Jest runs TypeScript as ESM (middy 6 is ESM-only); DynamoDB Local is started once for the run. */
+/** Jest runs TypeScript as ESM (middy 7 is ESM-only); DynamoDB Local is started once for the run. */
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],

@@ -151,7 +151,7 @@ export function bareTarget(context: BenchContext): ColdTarget {
     id: BARE_ID,
     make: () => ({
       args: ['bare', context.tables.events],
-      env: { DYNAMODB_ENDPOINT: context.dynamo.endpoint, NODE_OPTIONS: '--enable-source-maps', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      env: { DYNAMODB_ENDPOINT: context.dynamo.endpoint, NODE_OPTIONS: '--enable-source-maps' },
     }),
   };
 }

@@ -54,7 +54,6 @@ export function benchContextOn({ dynamo, tables, stripe }: { dynamo: RunningDyna
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_METRICS_NAMESPACE: 'PaymentsWebhookGateway',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const clients: DynamoDBDocumentClient[] = [];
   return {

@@ -83,7 +83,6 @@ for (const option of spec.required ?? []) {
 }
 if (values.table && !values['secret-prefix']) refuse('With --table (a deployed stack), give --secret-prefix too (the StripeSourceSecretPrefix output).');
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const deployed = values['secret-prefix'] !== undefined;
 const endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
 const tableName = values.table ?? process.env.SOURCES_TABLE ?? 'local-sources';

@@ -44,7 +44,7 @@ try {
   exitWith(error);
 }
 
-console.log('\nPayments webhook gateway (local)');
+console.log(`\nPayments webhook gateway (local), Node ${process.version}`);
 for (const note of local.notes) console.log(`  - ${note}`);
 for (const warning of local.warnings) console.error(`\nWarning: ${warning}`);
 console.log('\nRoutes:');

@@ -19,7 +19,7 @@ export const BUNDLING: BundlingOptions = {
   // map is parsed faster under --enable-source-maps).
   sourcesContent: false,
   format: OutputFormat.ESM,
-  target: 'node22',
+  target: 'node24',
   mainFields: ['module', 'main'],
   banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
   // The AWS SDK is bundled, not taken from the runtime: one pinned version, tested here, and a
@@ -33,7 +33,7 @@ export interface GatewayFunctionProps extends Omit<NodejsFunctionProps, 'entry'>
   logRetention?: RetentionDays;
 }
 
-/** A Lambda with the gateway's defaults: Node.js 22 on arm64, minified ESM with source maps, explicit log retention. */
+/** A Lambda with the gateway's defaults: Node.js 24 on arm64, minified ESM with source maps, explicit log retention. */
 export class GatewayFunction extends NodejsFunction {
   constructor(scope: Construct, id: string, props: GatewayFunctionProps) {
     const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -41,7 +41,7 @@ export class GatewayFunction extends NodejsFunction {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     super(scope, id, {
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: 1024,
       timeout: Duration.seconds(10),

@@ -8,8 +8,9 @@ import type { IConstruct } from 'constructs';
 /**
  * The cdk-nag AwsSolutions findings this stack accepts, each with its reason. They are
  * acknowledged on the constructs they concern (never stack-wide), and only where the
- * construct really is what the reason describes: a wildcard that is not X-Ray's, or a runtime
- * other than Node.js 22, is still reported.
+ * construct really is what the reason describes: a wildcard that is not X-Ray's is still
+ * reported. The runtime finding (AwsSolutions-L1) is not accepted: the functions run the newest
+ * Node.js runtime, so an older one on any function is reported.
  */
 export const NAG_REASONS = {
   webhookAuthorization:
@@ -18,7 +19,6 @@ export const NAG_REASONS = {
     'Provider webhook secrets and the Stripe API key are issued by the providers and can only be rotated in their dashboards; the functions accept a current and a previous value during a rotation (see README, Configuration).',
   basicExecutionRole:
     'AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (logs:CreateLogGroup, CreateLogStream, PutLogEvents); each function logs to its own log group with explicit retention.',
-  nodeRuntime: 'Node.js 22 is the runtime the project targets and tests (DESIGN: Node.js 22, arm64); moving to a newer runtime is a deliberate upgrade, not a default.',
   xrayWildcard: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN; "*" is the only resource they accept (active tracing).',
   sourceSecrets:
     'Merchant sources are added by the operator after deployment (npm run sources), one secret each, so their names are known only by prefix; the grant is GetSecretValue on <stack>/stripe-sources/* and nothing else.',
@@ -39,7 +39,6 @@ class AcknowledgeNagFindings implements IAspect {
       Validations.of(node).acknowledge({ id: 'AwsSolutions-SMG4', reason: NAG_REASONS.manualSecretRotation });
     } else if (node instanceof LambdaFunction) {
       Validations.of(node).acknowledge({ id: IAM4_BASIC_EXECUTION, reason: NAG_REASONS.basicExecutionRole });
-      if (node.runtime.name === 'nodejs22.x') Validations.of(node).acknowledge({ id: 'AwsSolutions-L1', reason: NAG_REASONS.nodeRuntime });
     } else if (node instanceof CfnPolicy) {
       acknowledgePolicyWildcards(node);
     }

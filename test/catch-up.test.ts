@@ -6,6 +6,7 @@ import { MAX_TYPES_PER_CALL } from '../functions/catch-up/catch-up.js';
 import { statusShard } from '../functions/shared/status-index.js';
 import { makeCatchUpHandler } from '../functions/catch-up/handler.js';
 import { HANDLED_EVENT_TYPES } from '../functions/stripe-events/schemas.js';
+import { directInvocation } from './support/events.js';
 import { catchUpHarness, type CatchUpHarness } from './support/catch-up.js';
 import { seedCashOut, STRIPE_CONNECT_SECRET, stripeEvent, stripeHarness, uniqueId, type StripeEventJson } from './support/stripe-events.js';
 
@@ -232,12 +233,12 @@ describe('the scheduled job', () => {
     const handler = makeCatchUpHandler({ ...h.deps, windowHours: 72, onSummary: (summary) => counted.push(`failed=${summary.totals.failed}`) });
     holdPayments(1);
 
-    const scheduled = await handler({ id: 'scheduled-event' });
+    const scheduled = await handler({ id: 'scheduled-event' }, directInvocation);
     expect(Date.now() - Date.parse(scheduled.since)).toBeGreaterThanOrEqual(72 * 3_600_000);
     expect(scheduled.totals.applied).toBe(1);
-    expect((await handler({ since: '30d', sourceId: 'platform' })).totals).toMatchObject({ alreadyApplied: 1 });
-    await expect(handler({ since: 'yesterday' })).rejects.toThrow(/since/);
-    await expect(handler({ sourceId: '../etc' })).rejects.toThrow(/sourceId/);
+    expect((await handler({ since: '30d', sourceId: 'platform' }, directInvocation)).totals).toMatchObject({ alreadyApplied: 1 });
+    await expect(handler({ since: 'yesterday' }, directInvocation)).rejects.toThrow(/since/);
+    await expect(handler({ sourceId: '../etc' }, directInvocation)).rejects.toThrow(/sourceId/);
     expect(counted).toEqual(['failed=0', 'failed=0']);
   });
 });

@@ -12,7 +12,7 @@ import { PROJECT_ROOT } from '../lib/project-root.js';
 import { fixtureNames } from '../lib/send/fixtures.js';
 import { justWalletSender } from '../lib/send/just-wallet.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
-import { apiGatewayEvent } from './support/events.js';
+import { apiGatewayEvent, directInvocation } from './support/events.js';
 import { JUST_WALLET_PATH } from './support/just-wallet.js';
 import { silentLogger } from './support/telemetry.js';
 
@@ -30,7 +30,7 @@ describe('the Just Wallet function, wired from its environment', () => {
     for (const type of fixtureNames('just-wallet')) {
       for (const mode of ['secret', 'hmac']) {
         const request = await justWalletSender.build({ type, secret: 'wired-secret', options: { mode } });
-        const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, request.body, request.headers));
+        const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, request.body, request.headers), directInvocation);
         expect({ type, mode, statusCode: response.statusCode }).toEqual({ type, mode, statusCode: 200 });
       }
     }
@@ -40,9 +40,9 @@ describe('the Just Wallet function, wired from its environment', () => {
     const handler = makeJustWalletHandler(justWalletDepsFromEnv(env(), { logger: silentLogger() }));
     const first = await justWalletSender.build({ type: 'payout', secret: 'wired-secret', options: {} });
     const id = String((JSON.parse(first.body) as { data: { id: string } }).data.id);
-    await handler(apiGatewayEvent(JUST_WALLET_PATH, first.body, first.headers));
+    await handler(apiGatewayEvent(JUST_WALLET_PATH, first.body, first.headers), directInvocation);
     const next = await justWalletSender.build({ type: 'payout', secret: 'wired-secret', options: { id, status: 'completed', mode: 'hmac' } });
-    await handler(apiGatewayEvent(JUST_WALLET_PATH, next.body, next.headers));
+    await handler(apiGatewayEvent(JUST_WALLET_PATH, next.body, next.headers), directInvocation);
 
     const record = await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: { id, kind: 'just_wallet_payout' } }));
     expect(record.Item).toMatchObject({ status: 'completed' });
@@ -65,7 +65,7 @@ describe('the Just Wallet function, wired from its environment', () => {
 
   test('bundles without the Stripe SDK: its only network peer is DynamoDB (and Secrets Manager at cold start)', async () => {
     const inputs = async (entry: string) => {
-      const result = await build({ entryPoints: [path.join(PROJECT_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', target: 'node22', external: ['@aws-sdk/*'], logLevel: 'silent' });
+      const result = await build({ entryPoints: [path.join(PROJECT_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', target: 'node24', external: ['@aws-sdk/*'], logLevel: 'silent' });
       return Object.keys(result.metafile.inputs);
     };
     const justWallet = await inputs('functions/just-wallet/index.ts');
@@ -91,7 +91,7 @@ describe('the deployed stack', () => {
     const variables = Object.keys((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
     expect(variables).toEqual(expect.arrayContaining(['EVENTS_TABLE', 'RECORDS_TABLE', 'JUST_WALLET_WEBHOOK_SECRET_ARN']));
     expect(variables).not.toEqual(expect.arrayContaining(['LEDGER_TABLE', 'STRIPE_SECRET_KEY_ARN']));
-    expect(fn.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs22.x' });
+    expect(fn.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs24.x' });
 
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
     const policy = JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId)));

@@ -23,7 +23,7 @@ function run(script: string, ...args: string[]): Promise<{ code: number; stdout:
     execFile(
       TSX,
       [`bin/${script}.ts`, ...args],
-      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' } },
+      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, NODE_OPTIONS: '' } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

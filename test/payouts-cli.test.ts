@@ -17,7 +17,7 @@ function payouts(...args: string[]): Promise<{ code: number; stdout: string; std
     execFile(
       TSX,
       ['bin/payouts.ts', ...args],
-      { env: { ...process.env, DYNAMODB_ENDPOINT: tables.endpoint, LEDGER_TABLE: tables.names.ledger, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' } },
+      { env: { ...process.env, DYNAMODB_ENDPOINT: tables.endpoint, LEDGER_TABLE: tables.names.ledger, NODE_OPTIONS: '' } },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });

@@ -11,6 +11,7 @@ import { ConfigError } from '../functions/shared/errors.js';
 import { makeMetrics } from '../functions/shared/telemetry.js';
 import { Reconciliation } from '../lib/reconciliation.js';
 import { silentLogger } from './support/telemetry.js';
+import { lambdaContext } from './support/events.js';
 import { answeredUnknownButPaid, crashedClaim, HOUR, jobFor, MINUTE, SETTINGS, strayRequestsLanded } from './support/reconcile-job.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
@@ -350,7 +351,7 @@ describe('the scheduled Lambda', () => {
       { now: () => Date.now() + MINUTE },
     );
     const handler = makeReconcileHandler(deps);
-    const summary: Omit<ReconcileSummary, 'items'> = await handler({ id: 'evt-1', 'detail-type': 'Scheduled Event' }, { getRemainingTimeInMillis: () => 300_000 });
+    const summary: Omit<ReconcileSummary, 'items'> = await handler({ id: 'evt-1', 'detail-type': 'Scheduled Event' }, lambdaContext(300_000));
     expect(summary.counts.compensated).toBeGreaterThanOrEqual(1);
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'canceled' });
     expect(added.map(([name]) => name).sort()).toEqual(Object.values(METRIC_NAMES).sort());
@@ -393,7 +394,7 @@ describe('the reconciliation construct', () => {
     expect(actionsOn(on(stripeKey))).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
     expect(JSON.stringify(statements)).not.toContain('OtherSecret');
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Environment: { Variables: { POWERTOOLS_SERVICE_NAME: 'reconcile', LEDGER_TABLE: { Ref: on(ledger) }, STRIPE_SECRET_KEY_ARN: { Ref: on(stripeKey) } } },
     });
   });

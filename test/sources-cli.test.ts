@@ -19,7 +19,7 @@ beforeAll(async () => {
   local = await startTestGateway();
   client = makeDocumentClient({ endpoint: local.dynamoEndpoint });
   // The commands find everything where `npm start` put it: its DynamoDB, tables, stand-in and secrets directory.
-  env = { ...process.env, PORT: new URL(local.gateway.url).port, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' };
+  env = { ...process.env, PORT: new URL(local.gateway.url).port, NODE_OPTIONS: '' };
 }, 60_000);
 afterAll(async () => {
   client.destroy();

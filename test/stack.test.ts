@@ -37,9 +37,9 @@ describe('the deployed stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/village/cash-out' });
   });
 
-  test('runs the cash-out Lambda on Node.js 22, arm64, with a timeout above the 8 s deadline and source maps on', () => {
+  test('runs the cash-out Lambda on Node.js 24, arm64, with a timeout above the 8 s deadline and source maps on', () => {
     const fn = resources[villageFunctionId()]!.Properties;
-    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Timeout).toBeGreaterThan(8);
     expect(JSON.stringify(fn.Environment)).toContain('"NODE_OPTIONS":"--enable-source-maps"');

@@ -24,7 +24,7 @@ describe('the Stripe events route in the stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/stripe' });
     const [fnId] = ids('AWS::Lambda::Function', (r) => JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"stripe-events"'));
     expect(fnId).toBeDefined();
-    expect(resources[fnId!]!.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs22.x' });
+    expect(resources[fnId!]!.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs24.x' });
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(JSON.stringify(outputs.StripeEventsUrl?.Value)).toContain('/webhooks/stripe');
     expect(outputs.StripeWebhookSecretName).toBeDefined();

@@ -1,4 +1,3 @@
-import { lambdaHandler } from '../../functions/shared/lambda.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
 import { makeMetrics } from '../../functions/shared/telemetry.js';
@@ -26,7 +25,7 @@ export const justWalletAdapter: RouteAdapter = {
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds, on the counted client.
-    const handler = lambdaHandler(makeJustWalletHandler(justWalletDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)), { logger, metrics }) as unknown as BenchHandler;
+    const handler = makeJustWalletHandler(justWalletDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), { metrics }) as unknown as BenchHandler;
     return {
       route,
       handler,

@@ -1,4 +1,3 @@
-import { lambdaHandler } from '../../functions/shared/lambda.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
 import { hmacSha256Hex } from '../../functions/shared/hmac.js';
@@ -28,7 +27,7 @@ export const stripeEventsAdapter: RouteAdapter = {
       return { body, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${timestamp},v1=${hmacSha256Hex(secret, `${timestamp}.${body}`)}` } };
     };
     // As index.ts composes it, with the dependencies its wiring builds (a Connect secret too), on the counted client.
-    const handler = lambdaHandler(makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db)), { logger, metrics }) as unknown as BenchHandler;
+    const handler = makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), { metrics }) as unknown as BenchHandler;
     return {
       route,
       handler,

@@ -1,4 +1,3 @@
-import { lambdaHandler } from '../../functions/shared/lambda.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { systemClock } from '../../functions/shared/clock.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
@@ -40,7 +39,7 @@ export const villageAdapter: RouteAdapter = {
       }
       return client;
     };
-    const handler = lambdaHandler(makeVillageCashOutHandler(deps), { logger, metrics }) as unknown as BenchHandler;
+    const handler = makeVillageCashOutHandler(deps, { metrics }) as unknown as BenchHandler;
     return {
       route,
       handler,

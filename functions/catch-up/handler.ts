@@ -1,6 +1,10 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ValidationError } from '../shared/errors.js';
 import { parseSince, SINCE_FORMAT } from '../shared/since.js';
+import type { Metrics } from '../shared/telemetry.js';
 import { isSourceId } from '../stripe-events/source-id.js';
 import { catchUp, type CatchUpDeps, type CatchUpSummary } from './catch-up.js';
 
@@ -25,25 +29,28 @@ export interface CatchUpRequest {
   id?: string;
 }
 
+/** The job as Lambda runs it: Powertools' middlewares; a refused request or failed run is thrown. */
+export function makeCatchUpHandler(deps: CatchUpHandlerDeps, telemetry: { metrics?: Metrics[] } = {}) {
+  return middy<CatchUpRequest | undefined, CatchUpSummary, Error, Context>(catchUpRun(deps), { timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
+    .use(logMetrics(telemetry.metrics ?? []));
+}
+
 /** One catch-up run; its summary is logged and returned (counts per source and account, and what failed). */
-export function makeCatchUpHandler(deps: CatchUpHandlerDeps) {
-  return async (event?: CatchUpRequest, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<CatchUpSummary> => {
+function catchUpRun(deps: CatchUpHandlerDeps) {
+  return async (event?: CatchUpRequest, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<CatchUpSummary> => {
     deps.logger.appendKeys({ correlationId: event?.id });
-    try {
-      const now = deps.clock.now();
-      const since = event?.since === undefined ? now - deps.windowHours * 3_600_000 : typeof event.since === 'string' ? parseSince(event.since, now) : undefined;
-      if (since === undefined) throw new ValidationError('bad_since', `"since" must be ${SINCE_FORMAT}.`);
-      const until = event?.until === undefined ? undefined : typeof event.until === 'string' ? parseSince(event.until, now) : undefined;
-      if (event?.until !== undefined && (until === undefined || until <= since)) throw new ValidationError('bad_until', `"until" must be ${SINCE_FORMAT}, after "since".`);
-      if (event?.sourceId !== undefined && (typeof event.sourceId !== 'string' || !isSourceId(event.sourceId))) throw new ValidationError('bad_source', '"sourceId" must be a source id.');
-      const remaining = context?.getRemainingTimeInMillis?.();
-      const summary = await catchUp(deps, { since, until, sourceId: event?.sourceId as string | undefined, deadlineAt: remaining === undefined ? undefined : now + remaining - SAFETY_MARGIN_MS });
-      deps.onSummary?.(summary);
-      const log = summary.totals.failed > 0 ? deps.logger.error.bind(deps.logger) : deps.logger.info.bind(deps.logger);
-      log('Catch-up finished', { since: summary.since, until: summary.until, requestedSince: summary.requestedSince, totals: summary.totals, lists: summary.lists, failures: summary.failures });
-      return summary;
-    } finally {
-      deps.logger.removeKeys(['correlationId']);
-    }
+    const now = deps.clock.now();
+    const since = event?.since === undefined ? now - deps.windowHours * 3_600_000 : typeof event.since === 'string' ? parseSince(event.since, now) : undefined;
+    if (since === undefined) throw new ValidationError('bad_since', `"since" must be ${SINCE_FORMAT}.`);
+    const until = event?.until === undefined ? undefined : typeof event.until === 'string' ? parseSince(event.until, now) : undefined;
+    if (event?.until !== undefined && (until === undefined || until <= since)) throw new ValidationError('bad_until', `"until" must be ${SINCE_FORMAT}, after "since".`);
+    if (event?.sourceId !== undefined && (typeof event.sourceId !== 'string' || !isSourceId(event.sourceId))) throw new ValidationError('bad_source', '"sourceId" must be a source id.');
+    const remaining = context?.getRemainingTimeInMillis?.();
+    const summary = await catchUp(deps, { since, until, sourceId: event?.sourceId as string | undefined, deadlineAt: remaining === undefined ? undefined : now + remaining - SAFETY_MARGIN_MS });
+    deps.onSummary?.(summary);
+    const log = summary.totals.failed > 0 ? deps.logger.error.bind(deps.logger) : deps.logger.info.bind(deps.logger);
+    log('Catch-up finished', { since: summary.since, until: summary.until, requestedSince: summary.requestedSince, totals: summary.totals, lists: summary.lists, failures: summary.failures });
+    return summary;
   };
 }

@@ -1,4 +1,3 @@
-import { lambdaHandler } from '../shared/lambda.js';
 import { makeLogger, makeMetrics } from '../shared/telemetry.js';
 import { makeJustWalletHandler } from './handler.js';
 import { justWalletDepsFromEnv } from './wiring.js';
@@ -6,5 +5,5 @@ import { justWalletDepsFromEnv } from './wiring.js';
 const logger = makeLogger('just-wallet');
 const metrics = makeMetrics('just-wallet');
 
-/** Configuration is read once, at cold start: a missing setting fails here, naming it. */
-export const handler = lambdaHandler(makeJustWalletHandler(justWalletDepsFromEnv(process.env, { logger, metrics })), { logger, metrics });
+/** Configuration is read once, at cold start: a missing setting fails here, naming it. The handler is middy's (handler.ts). */
+export const handler = makeJustWalletHandler(justWalletDepsFromEnv(process.env, { logger, metrics }), { metrics });

@@ -1,8 +1,13 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { HttpError } from '../shared/errors.js';
 import { readRawBody } from '../shared/http.js';
-import { errorResponse, json, type HttpResponse } from '../shared/responses.js';
+import { httpErrors } from '../shared/http-errors.js';
+import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
+import type { Metrics } from '../shared/telemetry.js';
 import { processStripeEvent, type ProcessDeps } from './process-event.js';
 import { parseStripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
@@ -25,27 +30,25 @@ export type StripeWebhookEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64
   pathParameters?: APIGatewayProxyEventV2['pathParameters'];
 };
 
+/** The route as Lambda runs it: Powertools' middlewares and the one error answer (see the Village route). */
+export function makeStripeEventsHandler(deps: StripeHandlerDeps, telemetry: { metrics?: Metrics } = {}) {
+  return middy<StripeWebhookEvent, HttpResponse, Error, Context>(stripeEvent(deps), { timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
+    .use(logMetrics(telemetry.metrics ? [telemetry.metrics] : []))
+    .use(httpErrors({ logger: deps.logger, subject: 'Stripe event', onStatus: (status) => deps.onMetric?.(`StripeEvent_http_${status}`) }));
+}
+
 /** API Gateway event in, response out: find the source, verify, parse, store and apply, answer. */
-export function makeStripeEventsHandler(deps: StripeHandlerDeps) {
+function stripeEvent(deps: StripeHandlerDeps) {
   return async (event: StripeWebhookEvent): Promise<HttpResponse> => {
     deps.logger.appendKeys({ correlationId: event.requestContext?.requestId });
-    try {
-      const body = readRawBody(event, deps.maxBodyBytes);
-      const source = await findSource(event.pathParameters?.sourceId, deps);
-      const verified = await verifyStripeEvent(event.headers, body.text, { secrets: source.webhookSecrets, toleranceSeconds: deps.toleranceSeconds, clock: deps.clock });
-      const stripeEvent = parseStripeEvent(verified);
-      deps.logger.appendKeys({ stripeEventId: stripeEvent.envelope.id, stripeEventType: stripeEvent.envelope.type, stripeAccount: stripeEvent.envelope.account });
-      const answer = await processStripeEvent(stripeEvent, body.text, forSource(deps, source.sourceId));
-      return json(answer.statusCode, answer.body);
-    } catch (error) {
-      const response = errorResponse(error);
-      if (response.statusCode >= 500) deps.logger.error('Stripe event failed', { error: error as Error });
-      else deps.logger.warn('Stripe event refused', { statusCode: response.statusCode, reason: (JSON.parse(response.body) as { error?: string }).error });
-      deps.onMetric?.(`StripeEvent_http_${response.statusCode}`);
-      return response;
-    } finally {
-      deps.logger.removeKeys(['correlationId', 'sourceId', 'stripeEventId', 'stripeEventType', 'stripeAccount']);
-    }
+    const body = readRawBody(event, deps.maxBodyBytes);
+    const source = await findSource(event.pathParameters?.sourceId, deps);
+    const verified = await verifyStripeEvent(event.headers, body.text, { secrets: source.webhookSecrets, toleranceSeconds: deps.toleranceSeconds, clock: deps.clock });
+    const parsed = parseStripeEvent(verified);
+    deps.logger.appendKeys({ stripeEventId: parsed.envelope.id, stripeEventType: parsed.envelope.type, stripeAccount: parsed.envelope.account });
+    const answer = await processStripeEvent(parsed, body.text, forSource(deps, source.sourceId));
+    return json(answer.statusCode, answer.body);
   };
 }
 

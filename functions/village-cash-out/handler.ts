@@ -1,7 +1,12 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readRawBody } from '../shared/http.js';
-import { errorResponse, json, type HttpResponse } from '../shared/responses.js';
+import { httpErrors } from '../shared/http-errors.js';
+import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
+import type { Metrics } from '../shared/telemetry.js';
 import { processCashOut, type CashOutDeps } from './cash-out.js';
 import { parseCashOut } from './payload.js';
 import { verifyVillageSignature } from './signature.js';
@@ -24,9 +29,27 @@ export type CashOutEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encode
 /** Left of the function's own time limit for answering at all (a write still running is abandoned). */
 const HARD_STOP_MARGIN_MS = 250;
 
-/** API Gateway event in, response out: verify, parse, pay, answer. */
-export function makeVillageCashOutHandler(deps: VillageHandlerDeps) {
-  return async (event: CashOutEvent, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<HttpResponse> => {
+/**
+ * The route as Lambda runs it: Powertools' middlewares (the Lambda context on every log line,
+ * the invocation's keys reset, metrics published after each invocation, answered or thrown;
+ * the event itself never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says, as it carries
+ * signature headers) and the one error answer.
+ * middy's early-timeout race is off: the route keeps its own deadlines (hardStopAt).
+ */
+export function makeVillageCashOutHandler(deps: VillageHandlerDeps, telemetry: { metrics?: Metrics } = {}) {
+  return middy<CashOutEvent, HttpResponse, Error, Context>(villageCashOut(deps), { timeoutEarlyInMillis: 0 })
+    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
+    .use(logMetrics(telemetry.metrics ? [telemetry.metrics] : []))
+    .use(httpErrors({ logger: deps.logger, subject: 'Cash-out request', onStatus: (status) => deps.onOutcome?.(`http_${status}`) }));
+}
+
+/**
+ * API Gateway event in, response out: verify, parse, pay, answer. A refusal or failure is
+ * thrown as a typed error and answered by the error middleware; nothing runs between the
+ * payment's answer and its return here.
+ */
+function villageCashOut(deps: VillageHandlerDeps) {
+  return async (event: CashOutEvent, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<HttpResponse> => {
     const now = deps.clock.now();
     const received = Math.min(event.requestContext?.timeEpoch ?? now, now);
     const remaining = context?.getRemainingTimeInMillis?.() ?? deps.deadlineMs;
@@ -34,23 +57,13 @@ export function makeVillageCashOutHandler(deps: VillageHandlerDeps) {
     const leaseExpiresAt = now + Math.max(remaining, deps.deadlineMs) + 1000;
     const hardStopAt = now + remaining - HARD_STOP_MARGIN_MS;
     deps.logger.appendKeys({ correlationId: event.requestContext?.requestId });
-    try {
-      const body = readRawBody(event, deps.maxBodyBytes);
-      await verifyVillageSignature(event.headers, body.bytes, deps.villageSecret, deps.signatureHeaders);
-      const request = parseCashOut(body.text, body.bytes, deps.mode, deps.idFields, { requireId: deps.requireCashOutId });
-      deps.logger.appendKeys({ cashOutId: request.cashOutId });
-      const result = await processCashOut(request, deps, { deadlineAt, leaseExpiresAt, hardStopAt });
-      const response = json(result.statusCode, result.body);
-      if (result.replayed) response.headers = { ...response.headers, 'x-idempotent-replayed': 'true' };
-      return response;
-    } catch (error) {
-      const response = errorResponse(error);
-      if (response.statusCode >= 500) deps.logger.error('Cash-out request failed', { error: error as Error });
-      else deps.logger.warn('Cash-out request refused', { statusCode: response.statusCode, reason: JSON.parse(response.body).error });
-      deps.onOutcome?.(`http_${response.statusCode}`);
-      return response;
-    } finally {
-      deps.logger.removeKeys(['cashOutId', 'correlationId']);
-    }
+    const body = readRawBody(event, deps.maxBodyBytes);
+    await verifyVillageSignature(event.headers, body.bytes, deps.villageSecret, deps.signatureHeaders);
+    const request = parseCashOut(body.text, body.bytes, deps.mode, deps.idFields, { requireId: deps.requireCashOutId });
+    deps.logger.appendKeys({ cashOutId: request.cashOutId });
+    const result = await processCashOut(request, deps, { deadlineAt, leaseExpiresAt, hardStopAt });
+    const response = json(result.statusCode, result.body);
+    if (result.replayed) response.headers = { ...response.headers, 'x-idempotent-replayed': 'true' };
+    return response;
   };
 }

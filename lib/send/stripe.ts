@@ -140,7 +140,6 @@ function sampleEvent(type: string): StripeEventSample {
 async function ledgerItem(cashOutId: string, options: Record<string, string | undefined>) {
   const table = options['ledger-table'];
   const endpoint = table ? undefined : localDynamoEndpoint();
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const db = makeDocumentClient({ endpoint, region: options.region });
   try {
     return await new LedgerStore(db, table ?? process.env.LEDGER_TABLE ?? 'local-ledger').get(cashOutId);

@@ -14,7 +14,7 @@ export interface CommandResult {
 
 /** The environment a command gets: the test's, without jest's NODE_OPTIONS and with the given settings (undefined removes one). */
 function commandEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const merged: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: undefined };
+  const merged: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: undefined };
   for (const [name, value] of Object.entries(env)) merged[name] = value;
   for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name];
   return merged;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { EVENTS_DIR } from '../../lib/send/fixtures.js';
 
 /** A provider fixture from test/events, parsed afresh for each call (tests may change it). */
@@ -36,7 +36,11 @@ export function apiGatewayEvent(routePath: string, body: string, headers: Record
 }
 
 /** A Lambda context good enough for handlers: only the remaining time matters to them. */
-export const lambdaContext = (remainingMs = 15_000) => {
+/** An invocation without a Lambda context's clock, as a test or a container calls a handler. */
+export const directInvocation = {} as Context;
+
+/** The part of a Lambda context the routes read: the time left before the function's timeout. */
+export const lambdaContext = (remainingMs = 15_000): Context => {
   const end = Date.now() + remainingMs;
-  return { getRemainingTimeInMillis: () => end - Date.now() };
+  return { getRemainingTimeInMillis: () => end - Date.now() } as Partial<Context> as Context;
 };

@@ -6,6 +6,8 @@ import type { RunningDynamoDb } from '../../lib/local/dynamodb-local.js';
  * Jest loads this file outside its ESM module mapping, so the launcher is loaded through tsx.
  */
 export default async function globalSetup(): Promise<void> {
+  // The project brings its own Node (the `node` devDependency); the run says which one it got.
+  console.log(`\nTests run on Node ${process.version}`);
   const { tsImport } = await import('tsx/esm/api');
   const launcher = path.join(process.cwd(), 'lib/local/dynamodb-local.ts');
   const { startDynamoDbLocal } = (await tsImport(launcher, path.join(process.cwd(), 'jest.config.js'))) as typeof import('../../lib/local/dynamodb-local.js');

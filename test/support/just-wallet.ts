@@ -9,7 +9,7 @@ import type { RecordKind } from '../../functions/just-wallet/lifecycle.js';
 import { JustWalletRecordStore, type JustWalletRecord } from '../../functions/just-wallet/records.js';
 import { justWalletSignature } from '../../functions/just-wallet/signature.js';
 import { createTestTables, type TestTables } from './dynamo.js';
-import { apiGatewayEvent, loadFixture } from './events.js';
+import { apiGatewayEvent, directInvocation, loadFixture } from './events.js';
 import { silentLogger } from './telemetry.js';
 
 export const JUST_WALLET_SECRET = 'test-just-wallet-secret';
@@ -77,7 +77,7 @@ export async function justWalletHarness(overrides: Partial<JustWalletHandlerDeps
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       const signature = options.signature === undefined ? justWalletSignature(options.secret ?? JUST_WALLET_SECRET, body, options.mode ?? 'secret') : options.signature;
       const headers: Record<string, string> = { 'content-type': 'application/json', ...(signature === null ? {} : { [options.headerName ?? 'signature']: signature }) };
-      const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, body, headers, { base64: options.base64 }));
+      const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, body, headers, { base64: options.base64 }), directInvocation);
       return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
     },
     async record(kind, id) {

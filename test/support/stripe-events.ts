@@ -12,7 +12,7 @@ import { StripeRecordStore } from '../../functions/stripe-events/record-store.js
 import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
 import { PLATFORM_SOURCE_ID } from '../../functions/stripe-events/source-id.js';
 import { createTestTables, type TestTables } from './dynamo.js';
-import { apiGatewayEvent, loadFixture } from './events.js';
+import { apiGatewayEvent, directInvocation, loadFixture } from './events.js';
 import { capturingLogger } from './telemetry.js';
 
 export const STRIPE_SECRET = 'whsec_test_platform_endpoint_secret';
@@ -107,7 +107,7 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
       const request = options.sourceId === undefined
         ? apiGatewayEvent(STRIPE_PATH, body, headers, { base64: options.base64 })
         : { ...apiGatewayEvent(`${STRIPE_PATH}/${options.sourceId}`, body, headers, { base64: options.base64 }), routeKey: `POST ${STRIPE_PATH}/{sourceId}`, pathParameters: { sourceId: options.sourceId } };
-      const response = await handler(request);
+      const response = await handler(request, directInvocation);
       return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
     },
     kept(event, sourceId = PLATFORM_SOURCE_ID) {
