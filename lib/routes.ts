@@ -95,6 +95,8 @@ export const ROUTES: RouteDefinition[] = [
       events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
       records: { items: ['GetItem', 'UpdateItem'] },
       sources: { items: ['GetItem'] },
+      // LimitUsage.release: a cash-out that ends not paid gives back its limits (a get, a transaction of conditional updates).
+      usage: { items: ['GetItem', 'UpdateItem'] },
     },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
     sourceSecrets: 'read',
