@@ -185,7 +185,7 @@ export class LimitUsage {
         if (cancelled.codes[0] === 'ConditionalCheckFailed') {
           const earlier = (cancelled.items[0] as Reservation | undefined) ?? (await this.reservation(request.cashOutId));
           if (!earlier) continue;
-          if (earlier.releasedAt) throw new Error(`The limits taken for cash-out ${request.cashOutId} were given back already; it cannot be paid now.`);
+          if (earlier.releasedAt) throw new Error(`The limits taken for cash-out ${request.cashOutId} were given back already; it cannot be paid now.`, { cause: error });
           return { reserved: true, reservation: earlier, earlier: true };
         }
         if (cancelled.codes.includes('TransactionConflict')) {
