@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { attentionReasons } from '../functions/operator/attention.js';
+import { CashOutReads } from '../functions/operator/cash-outs.js';
 import { LimitUsage } from '../functions/shared/usage.js';
 import { stripeEvent, stripeHarness, type StripeHarness } from './support/stripe-events.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
@@ -59,6 +61,11 @@ describe('limits on what a cash-out can move', () => {
     expect(response.body).toMatchObject({ error: 'limit_exceeded', limit: 'per_cash_out', limitAmount: '10000.00' });
     expect(payoutsFor(request.cash_out_id)).toHaveLength(0);
     expect(await usage.reservation(String(request.cash_out_id))).toBeUndefined();
+    // The console's attention queue shows it, with which limit and what was left.
+    const queue = await new CashOutReads(h.tables.db, h.tables.names.ledger).attention(Date.now(), 3_600_000);
+    const shown = queue.open.find((item) => item.cashOutId === request.cash_out_id);
+    expect(shown).toMatchObject({ limitRefusal: { limit: 'per_cash_out', left: '10000.00', currency: 'USD' } });
+    expect(attentionReasons(shown!, Date.now())).toEqual(['limit_exceeded']);
   });
 
   test('a recipient is paid at most 25,000.00 USD in 24 hours; the refusal says how much was left', async () => {
