@@ -65,7 +65,7 @@ function sinceTime(value: string): string {
   }
 }
 
-const needsAttention = (item: ReconciledItem) => Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid);
+const needsAttention = (item: ReconciledItem) => Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid || item.limitRefusal);
 
 /** Short markers for what a person should notice. */
 function flags(item: ReconciledItem): string[] {
@@ -74,6 +74,7 @@ function flags(item: ReconciledItem): string[] {
     item.needsCompensation ? 'needs-compensation' : '',
     item.failedAfterPaid ? 'failed-after-200' : '',
     item.compensation ? item.compensation.replace('_', '-') : '',
+    item.limitRefusal ? `limit-exceeded:${item.limitRefusal.limit}` : '',
   ].filter(Boolean);
 }
 
@@ -100,6 +101,7 @@ function show(item: ReconciledItem): string {
     ['Village answered', answer],
     ['reason', item.reason],
     ['failure', item.failureCode ? `${item.failureCode}${item.failureMessage ? `: ${item.failureMessage}` : ''}` : undefined],
+    ['limit', item.limitRefusal ? `refused by ${item.limitRefusal.limit.replaceAll('_', ' ')}: ${item.limitRefusal.left} of ${item.limitRefusal.limitAmount || 'no limit set'} ${item.limitRefusal.currency} was left` : undefined],
     ['compensation', item.compensation ? `${item.compensation} at ${item.compensatedAt}` : undefined],
     ['amount reversed', item.amountReversed],
     ['created', item.createdAt],

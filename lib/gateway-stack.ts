@@ -141,6 +141,7 @@ export class GatewayStack extends Stack {
       ledger: this.tables.get('ledger')!,
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
       history: this.tables.get('history'),
+      usage: this.tables.get('usage'),
       rateMinutes: props.reconcileRateMinutes,
       environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
     });

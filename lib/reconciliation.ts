@@ -17,6 +17,8 @@ export interface ReconciliationProps {
   stripeSecretKey: ISecret;
   /** Where the job writes down its decisions (append-only: PutItem only). */
   history?: ITableV2;
+  /** The limits' usage: a cash-out settled as not paid gives back what it took (gets and conditional updates). */
+  usage?: ITableV2;
   /** How often the job runs; else the `reconcileRateMinutes` context value; else 15. */
   rateMinutes?: number;
   /** Extra settings (RECONCILE_* in functions/reconcile/config.ts). */
@@ -48,6 +50,7 @@ export class Reconciliation extends Construct {
       LEDGER_TABLE: props.ledger.tableName,
       STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
       ...(props.history ? { HISTORY_TABLE: props.history.tableName } : {}),
+      ...(props.usage ? { USAGE_TABLE: props.usage.tableName } : {}),
       ...props.environment,
     };
     // Settings the job would refuse at cold start stop the synth instead.
@@ -62,6 +65,7 @@ export class Reconciliation extends Construct {
     });
     grantTableAccess(this.fn, props.ledger, tableDefinition('ledger'), RECONCILE_LEDGER_ACCESS);
     if (props.history) grantTableAccess(this.fn, props.history, tableDefinition('history'), { items: ['PutItem'] });
+    if (props.usage) grantTableAccess(this.fn, props.usage, tableDefinition('usage'), { items: ['GetItem', 'UpdateItem'] });
     grantSecretValue(this.fn, props.stripeSecretKey);
 
     this.rule = new Rule(this, 'Schedule', {

@@ -47,7 +47,14 @@ export const ROUTES: RouteDefinition[] = [
     // half what it does at 1024 for some 20 ms more (npm run bench, realistic Stripe; docs/performance.md).
     memoryMb: 512,
     // LedgerStore: get, claim (a conditional put), takeOver and update; RecipientStore.get.
-    tables: { ledger: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, recipients: { items: ['GetItem'] } },
+    // LimitSettings: a get (never a write: operators set limits). LimitUsage: its reservation
+    // and counters, in transactions (a put and conditional updates) and gets.
+    tables: {
+      ledger: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+      recipients: { items: ['GetItem'] },
+      limits: { items: ['GetItem'] },
+      usage: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
+    },
     secrets: ['villageWebhookSecret', 'stripeSecretKey'],
     readConfig: villageConfig,
   },
@@ -88,6 +95,8 @@ export const ROUTES: RouteDefinition[] = [
       events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
       records: { items: ['GetItem', 'UpdateItem'] },
       sources: { items: ['GetItem'] },
+      // LimitUsage.release: a cash-out that ends not paid gives back its limits (a get, a transaction of conditional updates).
+      usage: { items: ['GetItem', 'UpdateItem'] },
     },
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
     sourceSecrets: 'read',

@@ -1,6 +1,7 @@
 import { EVENT_SHARDS, EVENTS_INDEX } from '../functions/shared/event-index.js';
 import { RECORD_LISTING_FIELDS, RECORD_SHARDS, RECORDS_INDEX } from '../functions/shared/record-index.js';
 import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
+import { PLATFORM_SHARDS } from '../functions/shared/usage.js';
 
 /**
  * The gateway's tables, described once: the stack creates them in AWS and the local gateway
@@ -28,7 +29,7 @@ export interface IndexDefinition {
 
 export interface TableDefinition {
   /** Logical name; also the environment variable prefix (`LEDGER` → `LEDGER_TABLE`). */
-  id: 'ledger' | 'recipients' | 'events' | 'records' | 'sources' | 'history';
+  id: 'ledger' | 'recipients' | 'events' | 'records' | 'sources' | 'history' | 'limits' | 'usage';
   env: string;
   description: string;
   partitionKey: KeyAttribute;
@@ -38,6 +39,12 @@ export interface TableDefinition {
   timeToLiveAttribute?: string;
   /** Holds records of money: deletion protection, and retained when the stack is deleted. */
   moneyRecords: boolean;
+  /**
+   * Some of the table's own writes go to a few partition key values (the platform's limit
+   * counter of a currency: PLATFORM_SHARDS items): the capacity model spreads those writes over
+   * this many values, each one partition (1,000 write units a second).
+   */
+  hotKeyValues?: number;
 }
 
 /** What the console lists of an event; `sourceId` is copied already so a filter on it needs no new index. */
@@ -110,6 +117,24 @@ export const TABLES: readonly TableDefinition[] = [
     sortKey: { name: 'entryId', type: 'S' },
     indexes: [],
     moneyRecords: true,
+  },
+  {
+    id: 'limits',
+    env: 'LIMITS_TABLE',
+    description: "What a cash-out may move, per currency (per cash-out, per recipient a day, per day): one item, set by operators (npm run limits), read by the cash-out route. Each change is in the history table.",
+    partitionKey: { name: 'id', type: 'S' },
+    indexes: [],
+    moneyRecords: true,
+  },
+  {
+    id: 'usage',
+    env: 'USAGE_TABLE',
+    description: "What cash-outs have taken of the rolling 24-hour limits: a counter per recipient and currency, the platform's per currency in shards, and a reservation per cash-out (given back once if it is not paid).",
+    partitionKey: { name: 'key', type: 'S' },
+    indexes: [],
+    timeToLiveAttribute: 'expiresAt',
+    moneyRecords: false,
+    hotKeyValues: PLATFORM_SHARDS,
   },
 ];
 

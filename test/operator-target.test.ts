@@ -22,7 +22,7 @@ describe('where the console and the operator commands work', () => {
     const target = await resolveTarget({ stack: 'Gateway', region: 'eu-west-1', env: {} }, lookup(outputs, asked));
     expect(asked).toEqual(['Gateway@eu-west-1']);
     expect(target).toMatchObject({ local: false, region: 'eu-west-1', who: 'arn:aws:sts::123456789012:assumed-role/Operator/jane', description: 'stack Gateway in eu-west-1' });
-    expect(target.tables).toEqual({ ledger: 'Gateway-ledger-ABC123', recipients: 'Gateway-recipients-ABC123', events: 'Gateway-events-ABC123', records: 'Gateway-records-ABC123', history: 'Gateway-history-ABC123', sources: 'Gateway-sources-ABC123' });
+    expect(target.tables).toEqual({ ledger: 'Gateway-ledger-ABC123', recipients: 'Gateway-recipients-ABC123', events: 'Gateway-events-ABC123', records: 'Gateway-records-ABC123', history: 'Gateway-history-ABC123', sources: 'Gateway-sources-ABC123', limits: 'Gateway-limits-ABC123', usage: 'Gateway-usage-ABC123' });
     expect(target.endpoint).toBeUndefined();
     expect(target.stripeMode).toBe('test');
   });

@@ -32,7 +32,12 @@ function recorder(db: DynamoDBDocumentClient, ...tableSets: TableNames[]) {
   let recording = false;
   db.middlewareStack.add(
     (next, context) => async (args) => {
-      if (recording) {
+      if (recording && String(context.commandName) === 'TransactWriteItemsCommand') {
+        // A transaction is authorised item by item, as the calls it is made of.
+        const items = (args.input as { TransactItems?: Record<string, { TableName?: string }>[] }).TransactItems ?? [];
+        const action: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+        for (const item of items) for (const [kind, input] of Object.entries(item)) calls.push({ command: action[kind] ?? kind, table: tableIds.get(input.TableName ?? '') ?? `unknown table ${input.TableName}` });
+      } else if (recording) {
         const input = args.input as { TableName?: string; IndexName?: string };
         calls.push({ command: String(context.commandName).replace(/Command$/, ''), table: tableIds.get(input.TableName ?? '') ?? `unknown table ${input.TableName}`, index: input.IndexName });
       }

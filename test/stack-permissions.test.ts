@@ -22,6 +22,9 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
   'village-cash-out': {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'table recipients': ['dynamodb:GetItem'],
+    // LimitSettings: read only (operators set limits). LimitUsage: reservation and counters.
+    'table limits': ['dynamodb:GetItem'],
+    'table usage': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'secret villageWebhookSecret': READ_SECRET,
     'secret stripeSecretKey': READ_SECRET,
     '*': XRAY,
@@ -44,6 +47,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'table records': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'table sources': ['dynamodb:GetItem'],
+    'table usage': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'secret stripeWebhookSecret': READ_SECRET,
     'secret stripeConnectWebhookSecret': READ_SECRET,
     'secrets stripe-sources/*': READ_SECRET,
@@ -70,6 +74,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table history': ['dynamodb:PutItem'],
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'index ledger/byStatusShard': ['dynamodb:Query'],
+    'table usage': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'secret stripeSecretKey': READ_SECRET,
     '*': XRAY,
   },

@@ -6,9 +6,10 @@ import type { ReconciledItem } from '../reconcile/decide.js';
  * - `stuck_processing`: claimed, and its invocation's lease has run out;
  * - `needs_operator`: reconciliation could not settle it;
  * - `needs_compensation`: Village was told it failed, yet money moved;
- * - `failed_after_paid`: Village was told 200, then the payout failed or the transfer was reversed.
+ * - `failed_after_paid`: Village was told 200, then the payout failed or the transfer was reversed;
+ * - `limit_exceeded`: refused by a limit (nothing paid): a leaked secret or a bug on Village's side looks like this.
  */
-export type AttentionReason = 'unknown' | 'stuck_processing' | 'needs_operator' | 'needs_compensation' | 'failed_after_paid';
+export type AttentionReason = 'unknown' | 'stuck_processing' | 'needs_operator' | 'needs_compensation' | 'failed_after_paid' | 'limit_exceeded';
 
 export const ATTENTION_LABELS: Record<AttentionReason, string> = {
   unknown: 'outcome unknown',
@@ -16,6 +17,7 @@ export const ATTENTION_LABELS: Record<AttentionReason, string> = {
   needs_operator: 'needs an operator',
   needs_compensation: 'needs compensation',
   failed_after_paid: 'failed after a 200',
+  limit_exceeded: 'refused by a limit',
 };
 
 /** An operator's acknowledgement, kept on the ledger item (the history table keeps every one). */
@@ -37,6 +39,7 @@ export function attentionReasons(item: OperatorCashOut, nowMs: number): Attentio
   if (item.needsOperator) reasons.push('needs_operator');
   if (item.needsCompensation) reasons.push('needs_compensation');
   if (item.failedAfterPaid) reasons.push('failed_after_paid');
+  if (item.limitRefusal) reasons.push('limit_exceeded');
   return reasons;
 }
 

@@ -128,6 +128,8 @@ export class CashOutReads {
     const queries: QueryCommandInput[] = [
       ...this.byStatus('unknown', {}),
       ...this.byStatus('processing', {}, 'leaseExpiresAt < :now', { ':now': nowMs }),
+      // Refused by a limit: which limit and what it had left are on the item.
+      ...this.byStatus('rejected', timeRange('updatedAt', windowStart, undefined), 'attribute_exists(limitRefusal)'),
       ...FLAGGED_STATUSES.flatMap((status) =>
         this.byStatus(status, timeRange('updatedAt', windowStart, undefined), 'needsOperator = :true OR needsCompensation = :true OR failedAfterPaid = :true', { ':true': true }),
       ),

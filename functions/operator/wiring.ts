@@ -26,6 +26,8 @@ export interface OperatorTables {
   events: string;
   records: string;
   history: string;
+  limits: string;
+  usage: string;
 }
 
 export interface OperatorSetup {

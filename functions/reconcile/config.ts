@@ -5,6 +5,8 @@ import { int, readConfig, type Env } from '../shared/config.js';
 export function reconcileConfig(env: Env) {
   return readConfig(env, {
     LEDGER_TABLE: z.string().min(1),
+    /** The limits' usage: a cash-out that ends not paid gives back what it took (unset: nothing is given back). */
+    USAGE_TABLE: z.string().min(1).optional(),
     /** Where decisions are written down for the console's cash-out story; none when unset. */
     HISTORY_TABLE: z.string().min(1).optional(),
     DYNAMODB_ENDPOINT: z.string().url().optional(),

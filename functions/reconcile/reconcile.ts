@@ -20,9 +20,13 @@ export interface ReconcileDeps {
   dryRun?: boolean;
   /** Called once per run with each outcome's count (zeros included), for metrics. */
   onCounts?: (counts: Record<Outcome, number>) => void;
+  /** Gives back what a cash-out took of the limits (idempotent); absent: nothing is given back. */
+  limits?: { release(cashOutId: string): Promise<unknown> };
   /** Where decisions that changed an item are written down, for the cash-out's story (the history table). */
   history?: HistoryStore;
 }
+
+const NOT_PAID: readonly string[] = ['failed', 'canceled', 'reversed', 'rejected'];
 
 export type Outcome = 'resolved' | 'compensated' | 'needs_operator' | 'waiting' | 'unchanged' | 'skipped' | 'conflict' | 'error' | 'planned';
 
@@ -155,7 +159,10 @@ export async function reconcileOne(cashOutId: string, deps: ReconcileDeps, optio
   const item = await deps.store.get(cashOutId);
   if (!item) return { cashOutId, from: 'unknown', outcome: 'skipped', reason: 'gone' };
   try {
-    return await act(item, deps, options.onlyIf);
+    const result = await act(item, deps, options.onlyIf);
+    // Settled as not paid (taken back, failed, canceled or never made): the limits it took go back, once.
+    if (['resolved', 'compensated'].includes(result.outcome) && NOT_PAID.includes(result.to ?? 'processing')) await deps.limits?.release(cashOutId);
+    return result;
   } catch (error) {
     deps.logger.error('Could not reconcile a cash-out; the next run tries again', { cashOutId, status: item.status, error: error as Error });
     return { cashOutId, from: item.status, outcome: 'error', reason: describeStripeError(error)?.type ?? (error as Error).name };

@@ -3,6 +3,7 @@ import type { Env } from '../shared/config.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { HistoryStore } from '../shared/history.js';
+import { LimitUsage } from '../shared/usage.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
 import { reconcileConfig } from './config.js';
@@ -48,6 +49,7 @@ export function reconcileDepsFromEnv(
       unansweredMoneyMoved: config.RECONCILE_UNANSWERED_MONEY_MOVED,
     },
     maxItems: config.RECONCILE_MAX_ITEMS,
+    ...(config.USAGE_TABLE ? { limits: new LimitUsage(db, config.USAGE_TABLE, clock) } : {}),
     history: config.HISTORY_TABLE ? new HistoryStore(db, config.HISTORY_TABLE) : undefined,
     onCounts: (counts) => {
       for (const [outcome, count] of Object.entries(counts)) {

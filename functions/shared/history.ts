@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-/** What was done: an operator's acknowledgement, a replay of an event, a reconciliation. */
-export type HistoryAction = 'acknowledge' | 'replay' | 'reconcile';
+/** What was done: an operator's acknowledgement, a replay of an event, a reconciliation, a change of a currency's limits. */
+export type HistoryAction = 'acknowledge' | 'replay' | 'reconcile' | 'set_limits';
 
 /**
  * One entry in the history table: append-only, never updated. `subject` says what it is about
- * (`cash-out#<cashOutId>` or `event#<eventKey>`), `entryId` orders entries in time.
+ * (`cash-out#<cashOutId>`, `event#<eventKey>` or `limits#<currency>`), `entryId` orders entries in time.
  */
 export interface HistoryEntry {
   subject: string;

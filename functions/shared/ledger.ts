@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { within } from './deadline.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
+import type { LimitRefusal } from './limits.js';
 import type { MoveKind } from './money.js';
 import { statusFields } from './status-index.js';
 
@@ -77,6 +78,8 @@ export interface LedgerItem {
   refusedDuplicateAt?: string;
   /** Transfers: how much of it was reversed (minor units). */
   amountReversed?: number;
+  /** Refused by a limit (`rejected`, answered 422 `limit_exceeded`): which one, and what it had left. */
+  limitRefusal?: LimitRefusal;
 }
 
 export type NewLedgerItem = Omit<LedgerItem, 'status' | 'statusShard' | 'attempts' | 'updatedAt'>;

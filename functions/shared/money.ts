@@ -21,6 +21,30 @@ export const payoutDescription = (cashOutId: string): string => `Village cash-ou
 /** A decimal written the way a person writes money: no exponent, no sign, no spaces. */
 const DECIMAL_TEXT = /^\d+(\.\d+)?$/;
 
+/**
+ * The ISO 4217 codes Stripe can pay out or transfer in (Stripe's "supported currencies" list,
+ * https://docs.stripe.com/currencies). Written out rather than taken from a package: no kept
+ * package follows Stripe's list, which is narrower than ISO 4217 (no XAU, no BOV, no SVC…).
+ */
+export const STRIPE_CURRENCIES: ReadonlySet<string> = new Set(
+  (
+    'AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CVE CZK ' +
+    'DJF DKK DOP DZD EGP ETB EUR FJD FKP GBP GEL GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR ISK JMD JOD JPY KES KGS KHR KMF KRW KWD KYD ' +
+    'KZT LAK LBP LKR LRD LSL MAD MDL MGA MKD MMK MNT MOP MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR ' +
+    'RON RSD RUB RWF SAR SBD SCR SEK SGD SHP SLE SOS SRD STD SZL THB TJS TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VND VUV WST XAF XCD XOF ' +
+    'XPF YER ZAR ZMW'
+  ).split(' '),
+);
+
+/** A currency Stripe supports, upper-cased; anything else is a 400 (`invalid_currency`). */
+export function parseStripeCurrency(value: string): string {
+  const code = parseCurrency(value);
+  if (!STRIPE_CURRENCIES.has(code)) {
+    throw new ValidationError('invalid_currency', `currency ${code} is not a currency Stripe supports (https://docs.stripe.com/currencies); nothing was stored.`);
+  }
+  return code;
+}
+
 export function parseCurrency(value: string): string {
   const code = value.trim().toUpperCase();
   if (!/^[A-Z]{3}$/.test(code)) {

@@ -22,6 +22,8 @@ export interface ApplyDeps {
    * of connected accounts to live Connect endpoints: only events of this mode are applied.
    */
   livemode: boolean;
+  /** Gives back what a cash-out took of the limits (idempotent); absent: nothing is given back, which only holds limits longer. */
+  limits?: { release(cashOutId: string): Promise<unknown> };
   /** Counts one occurrence of a named metric (e.g. PayoutFailedAfterPaid). */
   onMetric?: (name: string) => void;
 }

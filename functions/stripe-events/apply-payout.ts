@@ -101,6 +101,8 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
     },
     new Date(deps.clock.now()),
   );
+  // Whether this event moved it or an earlier delivery did: a cash-out not paid gives back its limits, once.
+  if (NOT_PAID.includes(result.applied ? movement.status : (result.current?.status as MovementStatus))) await deps.limits?.release(cashOutId);
   if (!result.applied) {
     return { outcome: 'stale', detail: `ledger ${cashOutId}: stays ${result.current?.status ?? '?'} (event older than the ledger, or a move back from it)` };
   }

@@ -6,6 +6,8 @@ import { DEFAULT_MAX_BODY_BYTES } from '../shared/http.js';
 /** What applying a Stripe event needs, from the webhook or from catch-up: the tables and the dedup settings. */
 export const PROCESS_SETTINGS = {
   LEDGER_TABLE: z.string().min(1),
+  /** The limits' usage: a cash-out that ends not paid gives back what it took (unset: nothing is given back). */
+  USAGE_TABLE: z.string().min(1).optional(),
   RECIPIENTS_TABLE: z.string().min(1),
   EVENTS_TABLE: z.string().min(1),
   RECORDS_TABLE: z.string().min(1),

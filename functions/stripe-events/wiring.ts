@@ -3,6 +3,7 @@ import type { Env } from '../shared/config.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { RecipientStore } from '../shared/recipients.js';
+import { LimitUsage } from '../shared/usage.js';
 import { secretFromEnv, secretsManagerClient, secretsTtlMs } from '../shared/secret-from-env.js';
 import type { SecretSource } from '../shared/secrets.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
@@ -41,13 +42,14 @@ export function stripeEventsDepsFromEnv(
   };
 }
 
-type ProcessConfig = Pick<StripeEventsConfig, 'LEDGER_TABLE' | 'RECORDS_TABLE' | 'RECIPIENTS_TABLE' | 'EVENTS_TABLE' | 'STRIPE_EVENT_RETENTION_DAYS' | 'STRIPE_EVENT_LEASE_SECONDS' | 'STRIPE_MODE'>;
+type ProcessConfig = Pick<StripeEventsConfig, 'USAGE_TABLE' | 'LEDGER_TABLE' | 'RECORDS_TABLE' | 'RECIPIENTS_TABLE' | 'EVENTS_TABLE' | 'STRIPE_EVENT_RETENTION_DAYS' | 'STRIPE_EVENT_LEASE_SECONDS' | 'STRIPE_MODE'>;
 
 /** The stores and settings that apply an event, as the platform's: the webhook and catch-up build them alike. */
 export function processDeps(config: ProcessConfig, db: DynamoDBDocumentClient, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock): ProcessDeps {
   return {
     sourceId: PLATFORM_SOURCE_ID,
     ledger: new LedgerEvents(db, config.LEDGER_TABLE),
+    ...(config.USAGE_TABLE ? { limits: new LimitUsage(db, config.USAGE_TABLE, clock) } : {}),
     records: new StripeRecordStore(db, config.RECORDS_TABLE),
     recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
     events: new StripeEventStore(db, config.EVENTS_TABLE),

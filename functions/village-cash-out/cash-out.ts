@@ -7,6 +7,7 @@ import { maskEmail } from '../shared/redact.js';
 import { boundedStripeCall, describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { CashOutRequest } from './payload.js';
+import { limitAnswer, reserveLimits, type CashOutLimits } from './limits.js';
 import { moveMoney, type MoveOutcome } from './move-money.js';
 
 export interface CashOutDeps {
@@ -14,6 +15,8 @@ export interface CashOutDeps {
   recipients: RecipientStore;
   /** The Stripe client; a function because the key is a secret fetched on first use. */
   stripe: () => Promise<StripeClient>;
+  /** What a cash-out may move (read only) and what cash-outs have taken of it. */
+  limits: CashOutLimits;
   mode: MoveKind;
   clock: Clock;
   logger: Logger;
@@ -156,6 +159,12 @@ async function payClaimed(
     if (remaining < 2 * deps.minAttemptMs) {
       return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', "Not enough time left before Village's deadline; nothing was paid.", cashOutId), { reason: 'deadline_exceeded', accountId }, timing);
     }
+    // Taken before the account check, and given back (finish) if nothing is paid after all.
+    const overLimit = await reserveLimits(deps.limits, item, accountId, stripeDeadlineAt - 2 * deps.minAttemptMs);
+    if (overLimit) {
+      logger.warn('Cash-out refused by a limit', { cashOutId, limit: overLimit.limit, currency: overLimit.currency, left: overLimit.left });
+      return finish(deps, item, attemptId, 'rejected', limitAnswer(item, overLimit), { reason: 'limit_exceeded', limitRefusal: overLimit, accountId }, timing);
+    }
     const problem = await accountProblem(stripe, accountId, deps.mode, { clock, deadlineAt: stripeDeadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, reserveMs: 2 * deps.minAttemptMs });
     if (problem) {
       logger.warn('Cash-out to an account that cannot be paid', { cashOutId, accountId, reason: problem.reason });
@@ -253,6 +262,8 @@ async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, st
     deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result, answeredAt: now.toISOString() }, now, { timeoutMs }),
   );
   if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
+  // Nothing was paid, and this attempt's answer stands: what it took of the limits goes back.
+  if (written === true && (status === 'rejected' || status === 'failed')) await giveBack(deps, item.cashOutId);
   if (written === undefined) {
     deps.logger.error('Could not record the cash-out outcome; reconciliation will', { cashOutId: item.cashOutId, status });
     deps.onOutcome?.('ledger_write_failed');
@@ -321,6 +332,15 @@ async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string
     deps.onOutcome?.('ledger_write_failed');
   }
   return late;
+}
+
+/** Gives back what a cash-out took of the limits; a failure is logged (the amount then counts until it leaves the 24-hour window). */
+async function giveBack(deps: CashOutDeps, cashOutId: string): Promise<void> {
+  try {
+    await deps.limits.usage.release(cashOutId);
+  } catch (error) {
+    deps.logger.error('Could not give back what a cash-out took of the limits', { cashOutId, error: error as Error });
+  }
 }
 
 /** How often the write that withdraws a late 200 is tried (until the function's own time runs out). */

@@ -1,4 +1,4 @@
-import { _default, enum as oneOf, minLength, optional, string, url } from 'zod/mini';
+import { _default, coerce, enum as oneOf, gte, int as integer, lte, minLength, optional, string, url } from 'zod/mini';
 import { int, list, readConfig, type Env } from '../shared/config.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../shared/http.js';
 import { DEFAULT_SIGNATURE_HEADERS } from './signature.js';
@@ -9,6 +9,11 @@ export function villageConfig(env: Env) {
   return readConfig(env, {
     LEDGER_TABLE: string().check(minLength(1)),
     RECIPIENTS_TABLE: string().check(minLength(1)),
+    /** The limits per currency (read only here) and what cash-outs have taken of them. */
+    LIMITS_TABLE: string().check(minLength(1)),
+    USAGE_TABLE: string().check(minLength(1)),
+    /** How long the limits are kept between reads: 0 to 60 s (a change applies within this). `npm start` uses 0. */
+    LIMITS_CACHE_SECONDS: _default(coerce.number().check(integer(), gte(0), lte(60)), 60),
     DYNAMODB_ENDPOINT: optional(url()),
     STRIPE_API_BASE: optional(url()),
     STRIPE_PAYOUT_MODE: _default(oneOf(['payout', 'transfer']), 'payout'),

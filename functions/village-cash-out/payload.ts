@@ -2,7 +2,7 @@ import { email, looseObject, maxLength, pipe, string, trim } from 'zod/mini';
 import { ValidationError } from '../shared/errors.js';
 import { sha256Hex } from '../shared/hmac.js';
 import { parseJsonExact, type JsonValue } from '../shared/json.js';
-import { toMinorUnits, parseCurrency, type MoveKind } from '../shared/money.js';
+import { toMinorUnits, parseStripeCurrency, type MoveKind } from '../shared/money.js';
 import { normaliseEmail } from '../shared/recipients.js';
 
 /** Fields whose value, when present, is the cash-out's own id (first match wins). */
@@ -48,7 +48,7 @@ export function parseCashOut(text: string, bodyBytes: Buffer, mode: MoveKind, id
     throw new ValidationError('malformed_payload', `The cash-out is missing or has invalid fields: ${problems}.`);
   }
   const { destination_email, amount, currency } = result.data;
-  const currencyCode = parseCurrency(currency);
+  const currencyCode = parseStripeCurrency(currency);
   const amountMinor = toMinorUnits(amount, currencyCode, mode);
 
   const idField = idFields.find((field) => {

@@ -3,6 +3,8 @@ import type { Env } from '../shared/config.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { LedgerStore } from '../shared/ledger.js';
+import { LimitSettings } from '../shared/limits.js';
+import { LimitUsage } from '../shared/usage.js';
 import { RecipientStore } from '../shared/recipients.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
@@ -22,6 +24,10 @@ export function villageDepsFromEnv(
   return {
     ledger: new LedgerStore(db, config.LEDGER_TABLE),
     recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
+    limits: {
+      settings: new LimitSettings(db, config.LIMITS_TABLE, { clock, cacheMs: config.LIMITS_CACHE_SECONDS * 1000 }),
+      usage: new LimitUsage(db, config.USAGE_TABLE, clock),
+    },
     stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { expectedMode: config.STRIPE_MODE }),
     villageSecret: secretFromEnv(env, 'VILLAGE_WEBHOOK_SECRET', clock),
     mode: config.STRIPE_PAYOUT_MODE,

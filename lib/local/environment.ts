@@ -113,6 +113,8 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
       notes.push(`Stripe merchant sources: in table ${env.SOURCES_TABLE}, their secrets in ${env.STRIPE_SOURCE_SECRETS_DIR} (npm run sources -- add …)`);
     }
     env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    // A limit an operator sets applies to the next cash-out (in AWS: within LIMITS_CACHE_SECONDS, at most a minute).
+    env.LIMITS_CACHE_SECONDS ??= '0';
 
     if (options.seedSampleRecipient ?? true) {
       const { RecipientStore } = await import('../../functions/shared/recipients.js');

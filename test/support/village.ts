@@ -1,5 +1,8 @@
 import { systemClock } from '../../functions/shared/clock.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
+import { LimitsAdmin } from '../../functions/operator/limits.js';
+import { LimitSettings } from '../../functions/shared/limits.js';
+import { LimitUsage } from '../../functions/shared/usage.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
 import { staticSecret } from '../../functions/shared/secrets.js';
 import { stripeFromSecret } from '../../functions/shared/wiring.js';
@@ -19,6 +22,8 @@ export interface VillageHarness {
   stripe: StripeStandIn;
   ledger: LedgerStore;
   recipients: RecipientStore;
+  /** The operator's side of the limits over the harness's tables. */
+  limits: LimitsAdmin;
   deps: VillageHandlerDeps;
   /** Signs (unless told otherwise) and delivers a cash-out to the handler. */
   send(payload: Record<string, unknown> | string, options?: SendOptions): Promise<{ statusCode: number; body: Record<string, unknown>; headers: Record<string, unknown> }>;
@@ -48,6 +53,7 @@ export async function villageHarness(overrides: Partial<VillageHandlerDeps> = {}
   const deps: VillageHandlerDeps = {
     ledger,
     recipients,
+    limits: { settings: new LimitSettings(tables.db, tables.names.limits, { clock: overrides.clock ?? systemClock, cacheMs: 0 }), usage: new LimitUsage(tables.db, tables.names.usage, overrides.clock ?? systemClock) },
     stripe: stripeFromSecret(staticSecret('sk_test_harness', 'STRIPE_SECRET_KEY'), stripe.url),
     villageSecret: staticSecret(VILLAGE_SECRET, 'VILLAGE_WEBHOOK_SECRET'),
     mode: 'payout',
@@ -70,6 +76,7 @@ export async function villageHarness(overrides: Partial<VillageHandlerDeps> = {}
     stripe,
     ledger,
     recipients,
+    limits: new LimitsAdmin(tables.db, { limits: tables.names.limits, usage: tables.names.usage, history: tables.names.history }, deps.clock),
     deps,
     async send(payload, options = {}) {
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
