@@ -20,7 +20,7 @@ export interface RunDeps extends ImportDeps {
 }
 
 export interface RunOptions {
-  /** Epoch ms. */
+  /** Epoch ms; from the start of its day (UTC). */
   since: number;
   /** Epoch ms; else 30 days before now: catch-up takes the rest. */
   until?: number;
@@ -57,7 +57,8 @@ export function targetsOf(source: Required<Pick<ImportSource, 'sourceId' | 'list
 export async function runImport(deps: RunDeps, options: RunOptions): Promise<ImportSummary> {
   const until = options.until ?? deps.clock.now() - CATCH_UP_DAYS * DAY_MS;
   if (until <= options.since) throw new RangeError(`Nothing to import: --since ${new Date(options.since).toISOString()} is not before ${new Date(until).toISOString()} (the last ${CATCH_UP_DAYS} days are catch-up's; --until now imports them too).`);
-  const window = { since: Math.floor(options.since / 1000), until: Math.ceil(until / 1000), restart: options.restart ?? false };
+  // From the start of its UTC day: \`--since 365d\` typed again the same day resumes the same import.
+  const window = { since: Math.floor(options.since / DAY_MS) * 86_400, until: Math.ceil(until / 1000), restart: options.restart ?? false };
   const summary: ImportSummary = { since: new Date(window.since * 1000).toISOString(), until: new Date(window.until * 1000).toISOString(), lists: [], skippedSources: [], byList: {}, totals: zeroCounts(), problems: [], complete: true };
   for (const source of await deps.sources(options.sourceId)) {
     if (!source.lister) {
