@@ -107,6 +107,15 @@ export async function importList(deps: ImportDeps, target: ImportTarget, window:
   return outcome;
 }
 
+/** Refuses, before anything is listed, an import whose `since` differs from one still unfinished. */
+export async function checkUnfinished(deps: ImportDeps, targets: readonly ImportTarget[], window: { since: number; until: number; restart: boolean }): Promise<void> {
+  if (window.restart) return;
+  for (const sourceId of new Set(targets.map((target) => target.sourceId))) {
+    const stored = await deps.checkpoints.read(sourceId);
+    for (const target of targets.filter((candidate) => candidate.sourceId === sourceId)) startFrom(stored[listKey(target.list, target.account)], window, '', listKey(target.list, target.account), sourceId);
+  }
+}
+
 function startFrom(stored: Checkpoint | undefined, window: { since: number; until: number }, now: string, key: string, sourceId: string): Checkpoint {
   if (stored && stored.since === window.since) return { ...stored };
   if (stored && !stored.done) {

@@ -1,5 +1,5 @@
 import { PLATFORM_SOURCE_ID } from '../stripe-events/source-id.js';
-import { importList, zeroCounts, type ImportCounts, type ImportDeps, type ImportTarget, type ListOutcome, type ObjectLister, type Problem } from './import.js';
+import { checkUnfinished, importList, zeroCounts, type ImportCounts, type ImportDeps, type ImportTarget, type ListOutcome, type ObjectLister, type Problem } from './import.js';
 import { IMPORT_LISTS, type ImportList } from './synthetic-event.js';
 
 /** Stripe keeps events for 30 days: what is younger, catch-up applies from the events themselves. */
@@ -60,16 +60,17 @@ export async function runImport(deps: RunDeps, options: RunOptions): Promise<Imp
   // From the start of its UTC day: \`--since 365d\` typed again the same day resumes the same import.
   const window = { since: Math.floor(options.since / DAY_MS) * 86_400, until: Math.ceil(until / 1000), restart: options.restart ?? false };
   const summary: ImportSummary = { since: new Date(window.since * 1000).toISOString(), until: new Date(window.until * 1000).toISOString(), lists: [], skippedSources: [], byList: {}, totals: zeroCounts(), problems: [], complete: true };
+  const targets: ImportTarget[] = [];
   for (const source of await deps.sources(options.sourceId)) {
     if (!source.lister) {
       summary.skippedSources.push({ sourceId: source.sourceId, reason: source.skipped ?? 'cannot be listed' });
       continue;
     }
     const accounts = source.sourceId === PLATFORM_SOURCE_ID ? await deps.connectedAccounts(window.since) : [];
-    for (const target of targetsOf({ sourceId: source.sourceId, lister: source.lister }, accounts)) {
-      summary.lists.push(await importList(deps, target, window, summary.problems));
-    }
+    targets.push(...targetsOf({ sourceId: source.sourceId, lister: source.lister }, accounts));
   }
+  await checkUnfinished(deps, targets, window);
+  for (const target of targets) summary.lists.push(await importList(deps, target, window, summary.problems));
   for (const list of summary.lists) {
     const name: ImportList = list.list;
     const counts = (summary.byList[name] ??= zeroCounts());
