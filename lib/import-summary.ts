@@ -10,7 +10,7 @@ export function formatImportSummary(summary: ImportSummary): string {
   lines.push('By type:');
   for (const [list, value] of Object.entries(summary.byList)) lines.push(`  ${list.padEnd(16)}  ${counts(value)}`);
   lines.push(`Total: ${counts(summary.totals)}`);
-  for (const problem of summary.problems) lines.push(`  ${problem.objectId ? 'SKIPPED' : 'STOPPED'} ${summary.lists.length > 0 ? `${problem.sourceId} ${problem.list}` : problem.sourceId}${problem.objectId ? ` ${problem.objectId}` : ''}: ${problem.reason}`);
+  for (const problem of summary.problems) lines.push(`  ${problem.objectId ? 'SKIPPED' : 'STOPPED'} ${[problem.sourceId, problem.list, problem.objectId].filter(Boolean).join(' ')}: ${problem.reason}`);
   lines.push(
     summary.complete
       ? `Objects created since ${summary.until} are catch-up's (npm run catch-up -- --since ${CATCH_UP_DAYS}d): their events are still at Stripe.`
