@@ -50,7 +50,7 @@ env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? (env.STRIPE_
 // The bar is drawn on a terminal only (stderr); what could not be applied is logged there too.
 const bar = new cliProgress.SingleBar({ format: '{list} {value} objects listed ({speed}/s)', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
 let current = '';
-const started = Date.now();
+let listStarted = Date.now();
 const logger = new Logger({ serviceName: 'import', logLevel: 'ERROR' });
 try {
   const deps = importDepsFromEnv(env, { logger, rate: { perSecond: rate, retries429: 5, onBackOff: (ms) => bar.update({ list: `${current} (Stripe asked to slow down: waiting ${Math.round(ms / 1000)} s)` }) } });
@@ -60,8 +60,9 @@ try {
       bar.stop();
       bar.start(Number.MAX_SAFE_INTEGER, 0, { list: name, speed: 0 });
       current = name;
+      listStarted = Date.now();
     }
-    bar.update(processed, { list: name, speed: Math.round(processed / Math.max(1, (Date.now() - started) / 1000)) });
+    bar.update(processed, { list: name, speed: Math.round(processed / Math.max(1, (Date.now() - listStarted) / 1000)) });
   };
   const summary = await runImport(deps, { since, until, sourceId: values.source, restart: values.restart });
   bar.stop();
