@@ -69,13 +69,19 @@ describe('importing history past 30 days from Stripe\'s list APIs', () => {
     await seedCashOut(h.ledger, { cashOutId: open, status: 'pending', answerStatusCode: 200, stripeObjectId: openPayout, accountId: ACCOUNT });
     seedHistory(h.stripe, 'payouts', 1, { start: t0, account: ACCOUNT, fields: { id: paidPayout, status: 'in_transit', amount: 2015, currency: 'usd', metadata: { cash_out_id: paid } } });
     seedHistory(h.stripe, 'payouts', 1, { start: t0 + 1, account: ACCOUNT, fields: { id: openPayout, status: 'paid', amount: 2015, currency: 'usd', metadata: { cash_out_id: open } } });
+    // A cash-out still being paid belongs to the cash-out handler: the import leaves it alone.
+    const paying = uniqueId('co');
+    await seedCashOut(h.ledger, { cashOutId: paying, status: 'processing', accountId: ACCOUNT });
+    seedHistory(h.stripe, 'payouts', 1, { start: t0 + 2, account: ACCOUNT, fields: { status: 'paid', amount: 2015, currency: 'usd', metadata: { cash_out_id: paying } } });
 
     const summary = await h.runImport({ since: since(), sourceId: 'platform' });
 
     expect(await h.records.get(String(intent!.id), 'transaction')).toMatchObject({ status: 'authorization_succeeded', lastEventCreated: t0 + 60 });
     expect(await h.ledger.get(paid)).toMatchObject({ status: 'paid', lastEventCreated: t0 + 100 });
     expect(await h.ledger.get(open)).toMatchObject({ status: 'paid', lastEventType: 'payout.paid', lastEventId: expect.stringMatching(new RegExp(`^${IMPORT_EVENT_PREFIX}`)), lastEventCreated: t0 + 1 });
-    expect(summary.lists.find((list) => list.account === ACCOUNT)).toMatchObject({ listed: 2, written: 1, unchanged: 1 });
+    expect(await h.ledger.get(paying)).toMatchObject({ status: 'processing' });
+    expect(summary.lists.find((list) => list.account === ACCOUNT)).toMatchObject({ listed: 3, written: 1, unchanged: 1, skipped: 1 });
+    expect(summary.problems).toEqual([expect.objectContaining({ list: `payouts@${ACCOUNT}`, reason: expect.stringContaining('ledger_item_in_flight') })]);
     expect(h.metrics).not.toContain('PayoutFailedAfterPaid');
   }, 60_000);
 
