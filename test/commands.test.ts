@@ -8,6 +8,7 @@ const COMMANDS: [string, string, string[]][] = [
   ['npm run recipients', 'bin/recipients.ts', ['list']],
   ['npm run payouts', 'bin/payouts.ts', ['list']],
   ['npm run reconcile', 'bin/reconcile.ts', []],
+  ['npm run import', 'bin/import.ts', ['--since', '400d']],
 ];
 
 describe('every command refuses an unknown option with exit 2 and one line', () => {
@@ -18,7 +19,7 @@ describe('every command refuses an unknown option with exit 2 and one line', () 
 });
 
 describe('every command that reads the local DynamoDB says so when it cannot reach it', () => {
-  test.each(COMMANDS.filter(([name]) => ['npm run recipients', 'npm run payouts', 'npm run reconcile'].includes(name)))('%s: exit 1, "is `npm start` running?"', async (_name, script, args) => {
+  test.each(COMMANDS.filter(([name]) => ['npm run recipients', 'npm run payouts', 'npm run reconcile', 'npm run import'].includes(name)))('%s: exit 1, "is `npm start` running?"', async (_name, script, args) => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const result = await runScript(script, args, { DYNAMODB_ENDPOINT: endpoint, STRIPE_API_BASE: endpoint });
     expect(refusal(result)).toEqual({ code: 1, firstLine: expect.stringContaining(`Cannot reach DynamoDB at ${endpoint}`), stackTrace: false });

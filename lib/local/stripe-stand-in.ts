@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { listen } from './gateway.js';
+import { StandInLists } from './stand-in-lists.js';
 
 /**
  * A local stand-in for the parts of the Stripe API the gateway uses, reached through the
@@ -9,7 +10,9 @@ import { listen } from './gateway.js';
  * and parameters: the first answer again; same key, other parameters: an error), records
  * every request, and can be told to fail in the ways the network and Stripe fail. It also
  * holds events (those `npm run send -- stripe` made, registered at POST /_stand-in/events)
- * and lists them at GET /v1/events as Stripe does, so catch-up can run on a laptop.
+ * and lists them at GET /v1/events as Stripe does, so catch-up can run on a laptop; and it
+ * lists charges, payment intents, refunds, disputes, payouts and transfers page by page, with
+ * history seeded into it, for the historical import (stand-in-lists.ts).
  */
 
 export type Params = { [key: string]: string | Params };
@@ -25,7 +28,8 @@ export interface RecordedRequest {
 }
 
 export type Fault =
-  | { kind: 'error'; status: number; type: string; code?: string; message?: string }
+  /** `headers`: a 429's `Retry-After`, say. */
+  | { kind: 'error'; status: number; type: string; code?: string; message?: string; headers?: Record<string, string> }
   /** Drop the connection before doing anything. */
   | { kind: 'reset' }
   /** Do the work, then drop the connection: the caller cannot know it happened. */
@@ -65,6 +69,8 @@ export class StripeStandIn {
   readonly transfers = new Map<string, StripeObject>();
   /** Oldest first, as created. */
   readonly events: HeldEvent[] = [];
+  /** The list endpoints of a historical import, and the objects seeded for them (stand-in-lists.ts). */
+  readonly lists = new StandInLists(this);
   private readonly accounts = new Map<string, AccountState>();
   private readonly idempotency = new Map<string, StoredResponse>();
   private readonly faults: { match: (method: string, path: string) => boolean; fault: Fault; skip: number }[] = [];
@@ -135,7 +141,7 @@ export class StripeStandIn {
     const fault = this.takeFault(method, path);
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'error') {
-      return send(res, fault.status, { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } });
+      return send(res, fault.status, { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } }, false, fault.headers);
     }
     if (fault?.kind === 'delay') {
       await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
@@ -252,6 +258,8 @@ export class StripeStandIn {
     const now = Math.floor(Date.now() / 1000);
     const segments = path.split('/').filter(Boolean).slice(1);
     const [resource, id, action] = segments;
+    const listed = this.lists.answer(method, path, params, stripeAccount);
+    if (listed) return listed;
     if (resource === 'accounts' && id && method === 'GET') {
       const account = this.account(id);
       return account ? { status: 200, body: { object: 'account', ...account } } : missing('account', id);
@@ -273,10 +281,6 @@ export class StripeStandIn {
       this.payouts.set(payout.id, payout);
       recorded.created = true;
       return { status: 200, body: payout };
-    }
-    if (resource === 'payouts' && !id && method === 'GET') {
-      const all = [...this.payouts.values()].filter((payout) => (!stripeAccount || payout.account === stripeAccount) && createdFrom(params, payout.created));
-      return { status: 200, body: { object: 'list', data: all.reverse(), has_more: false, url: '/v1/payouts' } };
     }
     if (resource === 'payouts' && id && method === 'GET') {
       const payout = this.payouts.get(id);
@@ -317,11 +321,6 @@ export class StripeStandIn {
       recorded.created = true;
       return { status: 200, body: transfer };
     }
-    if (resource === 'transfers' && !id && method === 'GET') {
-      const group = params.transfer_group;
-      const all = [...this.transfers.values()].filter((transfer) => (!group || transfer.transfer_group === group) && createdFrom(params, transfer.created));
-      return { status: 200, body: { object: 'list', data: all.reverse(), has_more: false, url: '/v1/transfers' } };
-    }
     if (resource === 'transfers' && id && !action && method === 'GET') {
       const transfer = this.transfers.get(id);
       return transfer ? { status: 200, body: transfer } : missing('transfer', id);
@@ -347,23 +346,18 @@ function missing(kind: string, id: string) {
   return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'` } } };
 }
 
-/** List filtering by `created[gte]`, as Stripe's list endpoints do. */
-function createdFrom(params: Params, created: number): boolean {
-  const gte = typeof params.created === 'object' ? params.created.gte : undefined;
-  return typeof gte !== 'string' || created >= Number(gte);
-}
-
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, replayed = false): void {
+function send(res: ServerResponse, status: number, body: unknown, replayed = false, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'content-type': 'application/json',
     'request-id': `req_${randomBytes(8).toString('hex')}`,
     ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+    ...headers,
   });
   res.end(text);
 }
