@@ -37,11 +37,12 @@ describe('faults during a cash-out', () => {
       faultyDocumentClient(h.tables.endpoint, (command, input) => failFinalWrite && command.startsWith('Update') && JSON.stringify(input).includes('"answer"')),
       h.tables.names.ledger,
     );
-    const harness = await villageHarness({ ledger: flaky, recipients: h.recipients, deadlineMs: 1500, answerMarginMs: 300 });
+    const harness = await villageHarness({ ledger: flaky, recipients: h.recipients, deadlineMs: 3000, answerMarginMs: 300 });
     try {
       const request = cashOut();
       const cashOutId = String(request.cash_out_id);
-      const first = await harness.send(request, { remainingMs: 1500 });
+      const first = await harness.send(request, { remainingMs: 3000 });
+      console.log('DEBUG', JSON.stringify(first.body));
       expect(first.statusCode).toBe(200);
       const payouts = harness.stripe.requests.filter((r) => r.created);
       expect(payouts).toHaveLength(1);
