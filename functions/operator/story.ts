@@ -1,4 +1,5 @@
 import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } from '../shared/history.js';
+import { readableTime } from '../shared/since.js';
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';
 import type { EventReads, EventRow } from './events.js';
@@ -77,7 +78,7 @@ function fromLedger(item: OperatorCashOut): StoryEntry[] {
 }
 
 function fromEvent(event: EventRow): StoryEntry {
-  const created = event.created ? ` (created ${new Date(event.created * 1000).toISOString()})` : '';
+  const created = event.created ? ` (created ${readableTime(new Date(event.created * 1000).toISOString())})` : '';
   const outcome = event.outcome ?? (event.lastRefusal ? `not applied: ${event.lastRefusal}` : 'not applied');
   return { at: event.receivedAt, kind: 'stripe_event', title: `Stripe ${event.type}${created}: ${outcome}`, detail: event.detail ?? event.replayOutcome, eventKey: event.eventKey };
 }

@@ -1,5 +1,5 @@
 import { html, raw } from 'hono/html';
-import { ATTENTION_LABELS, attentionReasons, openReasons, type OperatorCashOut } from '../../../functions/operator/attention.js';
+import { ATTENTION_LABELS, ATTENTION_NEXT_STEPS, attentionReasons, openReasons, type OperatorCashOut } from '../../../functions/operator/attention.js';
 import type { AttentionQueue, CashOutFilter, HourlyCounts } from '../../../functions/operator/cash-outs.js';
 import type { Page } from '../../../functions/operator/paging.js';
 import { readableJson } from '../../../functions/operator/json-view.js';
@@ -91,7 +91,7 @@ ${item.compensation ? html`<dt>Compensation</dt><dd>${item.compensation} at ${ti
 <dt>Received</dt><dd>${time(item.createdAt)}</dd><dt>Last change</dt><dd>${time(item.updatedAt)}</dd>
 ${item.reconciledAt ? html`<dt>Reconciled</dt><dd>${time(item.reconciledAt)}</dd>` : ''}
 </dl></article>
-<article>${actions(context, item.cashOutId, { reasons, open, seen: item.updatedAt, acknowledgedNote: item.acknowledged, reconcileUnavailable: view.reconcileUnavailable })}</article>
+<article>${open.length ? html`<section id="next-steps"><h2>What to do</h2><ul>${open.map((reason) => html`<li><strong>${ATTENTION_LABELS[reason]}</strong>: ${ATTENTION_NEXT_STEPS[reason]}</li>`)}</ul></section>` : ''}${actions(context, item.cashOutId, { reasons, open, seen: item.updatedAt, acknowledgedNote: item.acknowledged, reconcileUnavailable: view.reconcileUnavailable })}</article>
 </div>`,
     html`<section id="story"><h2>Story</h2><table class="story"><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>
 ${entries.map(
