@@ -239,7 +239,7 @@ describe('the operator console server', () => {
     const page = await h.get('/cash-outs/co_story');
     const shown = [...page.body.matchAll(/<time datetime="([^"]+)">([^<]*)<\/time>/g)];
     expect(shown.length).toBeGreaterThan(2);
-    for (const [, iso, display] of shown) expect(display).toBe(`${iso!.slice(0, 19).replace('T', ' ')} UTC`);
+    for (const [, iso, display] of shown) expect(display).toBe(`${iso!.slice(0, 19).replace('T', ' ')}\u00a0UTC`);
     // The Stripe event's creation time, in the story's link, reads the same way.
     expect(text(section(page.body, 'story'))).toMatch(/Stripe payout\.paid \(created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
     expect(page.body).not.toMatch(/>[^<]*\d{4}-\d\d-\d\dT\d\d:\d\d[^<]*</);

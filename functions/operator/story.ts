@@ -1,4 +1,5 @@
 import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } from '../shared/history.js';
+import { formatAmount, groupDigits } from '../shared/money.js';
 import { readableTime } from '../shared/since.js';
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';
@@ -53,7 +54,7 @@ function fromLedger(item: OperatorCashOut): StoryEntry[] {
     {
       at: item.createdAt,
       kind: 'received',
-      title: `Received from Village and claimed: ${item.amount} ${item.currency} (${item.amountMinor} minor units), ${item.mode}`,
+      title: `Received from Village and claimed: ${formatAmount(item.amount, item.currency)} (${groupDigits(String(item.amountMinor))} minor units), ${item.mode}`,
       detail: item.attempts > 1 ? `${item.attempts} attempts: a later delivery took over an attempt that did not finish` : undefined,
     },
   ];

@@ -19,7 +19,7 @@ function cashOutTable(items: OperatorCashOut[], nowMs: number, options: { empty:
 <td>${cashOutLink(item.cashOutId)}</td><td>${badge(item.status)}</td>
 <td>${reasonBadges(openReasons(item, nowMs))}${item.acknowledged && attentionReasons(item, nowMs).length > 0 ? html`<span class="badge good" title="${item.acknowledged.note}">acknowledged</span>` : ''}</td>
 <td class="amount">${formatAmount(item.amount, item.currency)}</td><td>${masked(item.destinationEmail)}</td>
-<td>${item.answer ? item.answer.statusCode : '—'}</td><td>${item.stripeObjectId ?? '—'}</td>
+<td>${item.answer ? item.answer.statusCode : '—'}</td><td class="stripe-id">${item.stripeObjectId ?? '—'}</td>
 <td>${time(item.createdAt)}</td><td>${time(item.updatedAt)}</td></tr>`,
   )}</tbody></table></figure>`;
 }
