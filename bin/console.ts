@@ -21,7 +21,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) refuse(usage, `--port (
 const logger = new Logger({ serviceName: 'operator-console', logLevel: 'WARN' });
 try {
   const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger });
-  const running = await startConsole({ deps, assets: await bundleAssets(), where: target.description, livemode: target.stripeMode === 'live' }, { port });
+  const running = await startConsole({ deps, assets: await bundleAssets(), where: target.description, dynamoEndpoint: target.endpoint, livemode: target.stripeMode === 'live' }, { port });
   console.log(`\nOperator console: ${running.url}`);
   console.log(`  acting as ${target.who} on ${target.description} (Stripe ${target.stripeMode} mode)`);
   if (deps.reconcileUnavailable) console.log(`  reconcile now: unavailable (${deps.reconcileUnavailable})`);

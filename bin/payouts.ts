@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { acknowledge } from '../functions/operator/acknowledge.js';
 import { parseTimeInput } from '../functions/shared/since.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
@@ -6,7 +5,7 @@ import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { maskEmail } from '../functions/shared/redact.js';
-import { UsageError, exitWith, guardCommand, usageErrorFrom } from '../lib/cli.js';
+import { UsageError, commandLine, exitWith } from '../lib/cli.js';
 import { localDynamoEndpoint } from '../lib/local/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
 import { StripeRecordStore, stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
@@ -33,13 +32,11 @@ const usage =
   '       npm run payouts -- backfill-shards [--stack NAME --region R]   (once, after upgrading a stack deployed before the sharded indexes)\n' +
   `  statuses: ${ALL_STATUSES.join(', ')}\n` +
   `  --source platform (the default): the cash-out ledger. --source <merchant source>: that merchant's payouts (statuses ${MERCHANT_PAYOUT_STATUSES.join(', ')}), from the records table (--records-table when deployed).`;
-guardCommand({ usage });
 
 function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    strict: true,
-    options: {
+  return commandLine(
+    usage,
+    {
       table: { type: 'string' },
       endpoint: { type: 'string' },
       region: { type: 'string' },
@@ -53,7 +50,8 @@ function parse() {
       note: { type: 'string' },
       stack: { type: 'string' },
     },
-  });
+    { positionals: true },
+  );
 }
 
 /** `90m`, `24h`, `7d` ago, or an ISO date/time. */
@@ -113,13 +111,7 @@ function show(item: ReconciledItem): string {
   return [`Cash-out ${item.cashOutId}`, ...lines.filter(([, value]) => value !== undefined && value !== '').map(([label, value]) => `  ${label.padEnd(17)} ${value}`)].join('\n');
 }
 
-let parsed: ReturnType<typeof parse>;
-try {
-  parsed = parse();
-} catch (error) {
-  exitWith(usageErrorFrom(error), { usage });
-}
-const { positionals, values } = parsed;
+const { positionals, values } = parse();
 const [command, cashOutId] = positionals;
 const endpoint = values.endpoint ?? (values.table || values.stack ? undefined : localDynamoEndpoint());
 let tableName = values.table ?? process.env.LEDGER_TABLE ?? 'local-ledger';

@@ -47,8 +47,13 @@ await runCommand(
     const store = new RecipientStore(db, tableName);
     const print = (value: unknown) => console.log(JSON.stringify(value, null, 2));
     try {
-      if (command === 'set') print(await store.put(email!, accountId!, new Date()));
-      else if (command === 'list') print(await store.list());
+      if (command === 'set') {
+        const { recipient, previous } = await store.replace(email!, accountId!, new Date());
+        print(previous ? { ...recipient, replaced: { accountId: previous.accountId, updatedAt: previous.updatedAt } } : recipient);
+        // Said on stderr too, so the JSON above stays the mapping: a replaced account is worth a second look.
+        if (previous && previous.accountId !== accountId) console.error(`Replaced: ${recipient.email} was mapped to ${previous.accountId} (since ${previous.updatedAt}); cash-outs now pay ${accountId}.`);
+        else if (previous) console.error(`Unchanged: ${recipient.email} was already mapped to ${accountId}.`);
+      } else if (command === 'list') print(await store.list());
       else if (command === 'get') {
         const recipient = await store.get(email!);
         if (!recipient) throw new Error(`No recipient ${email} in ${tableName}.`);

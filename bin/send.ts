@@ -86,7 +86,11 @@ await runCommand(
       const note = await sender.afterSend(request, response.ok, strings).catch((error: Error) => `(No copy for the local Stripe stand-in: ${error.message})`);
       if (note) console.log(note);
     }
-    const { ids, next } = sender.follow?.(request, { status: response.status, body }) ?? { next: [] };
+    const replayed = response.headers.get('x-idempotent-replayed') === 'true';
+    // Locally, a replayed answer is followed by the object's status now, not the stored one's.
+    const currentStatus = replayed && !strings.url ? await sender.current?.(request) : undefined;
+    if (currentStatus) console.log(`Now: ${currentStatus} (in the local ledger).`);
+    const { ids, next } = sender.follow?.(request, { status: response.status, body, replayed, currentStatus }) ?? { next: [] };
     for (const [name, id] of Object.entries({ ...request.ids, ...ids })) console.log(`${name}: ${id}`);
     if (next.length) console.log(`Next:\n${next.map((line) => `  ${line}`).join('\n')}`);
     return response.ok ? 0 : 1;

@@ -1,12 +1,14 @@
 import { ROUTES, routePaths } from '../lib/routes.js';
-import { UsageError, exitWith, guardCommand, parseCommandLine } from '../lib/cli.js';
+import { UsageError, commandLine, exitWith, guardCommand } from '../lib/cli.js';
 import { answerLine } from '../lib/local/answer-line.js';
+import { humanizeJsonLogs } from '../lib/local/human-log.js';
 import { LOCAL_PORTS } from '../lib/local/defaults.js';
 import { startLocalEnvironment, type LocalEnvironment } from '../lib/local/environment.js';
 
 /** `npm start`: the gateway on localhost, zero configuration. */
 const usage = [
-  'Usage: npm start',
+  'Usage: npm start [-- --keep]',
+  '  --keep (or KEEP_DATA=1): keep DynamoDB Local\'s data on disk between runs, in LOCAL_DATA_DIR (default .local/dynamodb); without it, data is in memory and lost on stop.',
   '  Settings are environment variables (docs/configuration.md), e.g. PORT=3001 npm start:',
   `  PORT (${LOCAL_PORTS.PORT}), DYNAMODB_PORT (${LOCAL_PORTS.DYNAMODB_PORT}) or DYNAMODB_ENDPOINT, STRIPE_STAND_IN_PORT (${LOCAL_PORTS.STRIPE_STAND_IN_PORT}),`,
   '  STRIPE_SECRET_KEY or STRIPE_API_BASE, LOG_FORMAT=human|json (human: one line per request; json: the full JSON log).',
@@ -22,23 +24,20 @@ const stop = async () => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-try {
-  if (parseCommandLine(process.argv.slice(2), { help: { type: 'boolean', short: 'h' } }).values.help) {
-    console.log(usage);
-    process.exit(0);
-  }
-} catch (error) {
-  exitWith(error, { usage });
-}
+const { values } = commandLine(usage, { keep: { type: 'boolean' } });
 
 try {
   const logFormat = process.env.LOG_FORMAT || 'human';
   if (logFormat !== 'human' && logFormat !== 'json') throw new UsageError(`LOG_FORMAT must be human or json, not "${logFormat}".`);
   // Human: one line per answer here, and only the warnings and errors of the JSON log.
-  if (logFormat === 'human') process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  if (logFormat === 'human') {
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    humanizeJsonLogs(process.stdout);
+    humanizeJsonLogs(process.stderr);
+  }
   process.env.DYNAMODB_PORT ??= String(LOCAL_PORTS.DYNAMODB_PORT);
   process.env.STRIPE_STAND_IN_PORT ??= String(LOCAL_PORTS.STRIPE_STAND_IN_PORT);
-  local = await startLocalEnvironment({ onAnswer: logFormat === 'human' ? (answer) => console.log(answerLine(answer)) : undefined });
+  local = await startLocalEnvironment({ keepData: values.keep, onAnswer: logFormat === 'human' ? (answer) => console.log(answerLine(answer)) : undefined });
 } catch (error) {
   // One line, exit 2 for a setting and 1 for anything else; whatever had started is stopped.
   exitWith(error);

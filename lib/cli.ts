@@ -128,10 +128,15 @@ function editDistance(a: string, b: string): number {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN']);
 
-/** A network error: nothing answered at the address. */
+/**
+ * A network error: nothing answered at the address. By its code, or its cause's; or by the
+ * code named in its message, as an SDK error wrapper (e.g. across realms under jest) keeps only the text.
+ */
 export function isUnreachable(error: unknown): boolean {
-  const { code, cause } = (error ?? {}) as { code?: string; cause?: unknown };
-  return (typeof code === 'string' && UNREACHABLE.has(code)) || (cause !== undefined && cause !== error && isUnreachable(cause));
+  const { code, cause, message } = (error ?? {}) as { code?: string; cause?: unknown; message?: unknown };
+  if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
+  if (typeof message === 'string' && /^AWS SDK error wrapper for /.test(message) && [...UNREACHABLE].some((name) => message.includes(` ${name} `))) return true;
+  return cause !== undefined && cause !== error && isUnreachable(cause);
 }
 
 /**

@@ -18,6 +18,25 @@ describe('every command refuses an unknown option with exit 2 and one line', () 
   });
 });
 
+describe('every command prints its usage for --help or -h and exits 0, doing nothing else', () => {
+  const ALL: [string, string][] = [
+    ['npm start', 'bin/start.ts'],
+    ['npm run send', 'bin/send.ts'],
+    ['npm run recipients', 'bin/recipients.ts'],
+    ['npm run payouts', 'bin/payouts.ts'],
+    ['npm run reconcile', 'bin/reconcile.ts'],
+    ['npm run replay', 'bin/replay.ts'],
+    ['npm run sources', 'bin/sources.ts'],
+    ['npm run catch-up', 'bin/catch-up.ts'],
+    ['npm run console', 'bin/console.ts'],
+  ];
+  test.each(ALL.flatMap(([name, script]) => [[name, script, '--help'], [name, script, '-h']]))('%s %s', async (_name, script, flag) => {
+    const result = await runScript(script, [flag], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}` });
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^Usage: /m);
+  });
+});
+
 describe('every command that reads the local DynamoDB says so when it cannot reach it', () => {
   test.each(COMMANDS.filter(([name]) => ['npm run recipients', 'npm run payouts', 'npm run reconcile', 'npm run import'].includes(name)))('%s: exit 1, "is `npm start` running?"', async (_name, script, args) => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;

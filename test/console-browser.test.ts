@@ -40,7 +40,16 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
   let cashOutId: string;
   let failedEventId: string;
 
-  const shot = (name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  /** Every page fits a 1366 px wide laptop screen: nothing cut off or scrolled sideways. */
+  const widths: Record<string, { page: number; window: number }> = {};
+  const shot = async (name: string) => {
+    // A table may scroll inside its figure rather than widen the page; at this width none needs to.
+    widths[name] = (await page.evaluate(`({
+      page: Math.max(document.documentElement.scrollWidth, ...[...document.querySelectorAll('figure, table')].map((element) => element.getBoundingClientRect().left + element.scrollWidth)),
+      window: window.innerWidth,
+    })`)) as { page: number; window: number };
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  };
   const clickAndWait = (selector: string) => Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click(selector)]);
 
   beforeAll(async () => {
@@ -79,7 +88,7 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     consoleServer = await startConsole({ deps, assets: await bundleAssets(), where: 'the test gateway', livemode: false }, { port: 0 });
     browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
     page = await browser.newPage();
-    await page.setViewport({ width: 1366, height: 900 });
+    await page.setViewport({ width: 1366, height: 768 });
     page.on('dialog', (dialog) => void dialog.accept());
   });
 
@@ -137,7 +146,15 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     await clickAndWait('#reconcile button[type="submit"]');
     expect(await page.$eval('#reconcile-decision', (element) => element.textContent ?? '')).toContain('Nothing to do now');
     await shot('07-reconcile-decision');
+
+    for (const [name, pathname] of [['08-events', '/events'], ['09-records', '/records'], ['10-just-wallet-records', '/records?kind=just_wallet_payout']] as const) {
+      await page.goto(`${consoleServer.url}${pathname}`, { waitUntil: 'load' });
+      await shot(name);
+    }
     expect(errors).toEqual([]);
+    const tooWide = Object.entries(widths).filter(([, width]) => width.page > width.window);
+    expect(tooWide).toEqual([]);
+    expect(Object.keys(widths)).toHaveLength(10);
   });
 
   const gatewayHistory = () => deps.history.list(eventSubject(`stripe:${failedEventId}`));

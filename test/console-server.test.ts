@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorCashOut } from '../functions/operator/attention.js';
@@ -7,6 +7,10 @@ import { consoleHarness, text, type ConsoleHarness } from './support/console.js'
 import { justWalletEvent } from './support/just-wallet.js';
 import { deliverJustWallet } from './support/operator.js';
 import { statusFields } from '../functions/shared/status-index.js';
+import { operatorDeps, type OperatorTables } from '../functions/operator/wiring.js';
+import { startConsole } from '../lib/console/server.js';
+import { closedPort } from './support/commands.js';
+import { silentLogger } from './support/telemetry.js';
 
 /** Written with the status, as every ledger writer does (the index by status is sharded). */
 const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({ ...item, ...statusFields(item.cashOutId, item.status) });
@@ -41,7 +45,7 @@ beforeAll(async () => {
   await put(ledgerItem('co_failed', { status: 'failed', failedAfterPaid: true, failureCode: 'account_closed', stripeObjectId: 'po_failed' }));
   await put(ledgerItem('co_stuck', { status: 'processing', answer: undefined, leaseExpiresAt: now - 15 * MINUTE, updatedAt: iso(now - 25 * MINUTE) }));
   await put(ledgerItem('co_old', { status: 'rejected', reason: 'unknown_recipient', answer: { statusCode: 400, body: { error: 'unknown_recipient' } }, createdAt: iso(now - 3 * 24 * HOUR), updatedAt: iso(now - 3 * 24 * HOUR) }));
-  await put(ledgerItem('co_grace', { destinationEmail: 'grace.hopper@example.com', updatedAt: iso(now - 5 * MINUTE) }));
+  await put(ledgerItem('co_grace', { destinationEmail: 'grace.hopper@example.com', amount: '99999999', amountMinor: 9_999_999_900, updatedAt: iso(now - 5 * MINUTE) }));
   for (let index = 0; index < 30; index += 1) {
     await put(ledgerItem(`co_page_${String(index).padStart(2, '0')}`, { updatedAt: iso(now - HOUR - index * 1000), createdAt: iso(now - 2 * HOUR) }));
   }
@@ -223,6 +227,36 @@ describe('the operator console server', () => {
     expect(missing.status).toBe(404);
     expect(text(missing.body)).toContain('No cash-out co_nope');
   });
+  test('amounts are shown with their thousands grouped and the currency\'s decimals, in lists and on the page', async () => {
+    const list = await h.get('/cash-outs');
+    expect(text(list.body)).toContain('99,999,999.00 USD');
+    expect(text(list.body)).toContain('20.15 USD');
+    const page = await h.get('/cash-outs/co_grace');
+    expect(text(page.body)).toContain('99,999,999.00 USD (9,999,999,900 minor units, payout)');
+  });
+
+  test('every time shows one way, "YYYY-MM-DD hh:mm:ss UTC", the ISO time kept in the datetime attribute', async () => {
+    const page = await h.get('/cash-outs/co_story');
+    const shown = [...page.body.matchAll(/<time datetime="([^"]+)">([^<]*)<\/time>/g)];
+    expect(shown.length).toBeGreaterThan(2);
+    for (const [, iso, display] of shown) expect(display).toBe(`${iso!.slice(0, 19).replace('T', ' ')}\u00a0UTC`);
+    // The Stripe event's creation time, in the story's link, reads the same way.
+    expect(text(section(page.body, 'story'))).toMatch(/Stripe payout\.paid \(created \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)/);
+    expect(page.body).not.toMatch(/>[^<]*\d{4}-\d\d-\d\dT\d\d:\d\d[^<]*</);
+  });
+
+  test('a cash-out that failed after a 200 says what the operator should do next', async () => {
+    const page = await h.get('/cash-outs/co_failed');
+    const next = text(section(page.body, 'next-steps'));
+    expect(next).toContain('failed after a 200');
+    expect(next).toMatch(/contact the recipient .* or Village .*then Acknowledge/);
+  });
+
+  test('/records without a kind opens on the first kind that has records, not an empty one', async () => {
+    const page = await h.get('/records');
+    expect(page.body).toMatch(/href="\/records\?kind=transaction" aria-current="page"/);
+    expect(page.body).toContain('data-record=');
+  });
 });
 
 describe('the console refuses what did not come from itself', () => {
@@ -258,5 +292,44 @@ describe('the console refuses what did not come from itself', () => {
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.headers['referrer-policy']).toBe('same-origin');
+  });
+});
+
+describe('the console over tables with only Just Wallet records', () => {
+  let only: ConsoleHarness;
+  beforeAll(async () => {
+    only = await consoleHarness();
+    await deliverJustWallet(only.tables, justWalletEvent('payout'));
+  });
+  afterAll(() => only.stop());
+
+  test('/records opens on Just Wallet payouts, the first kind with any record', async () => {
+    const page = await only.get('/records');
+    expect(page.body).toMatch(/href="\/records\?kind=just_wallet_payout" aria-current="page"/);
+    expect(page.body).toContain('data-record=');
+  });
+});
+
+describe('the console when DynamoDB does not answer', () => {
+  test('a page says the tables cannot be read and asks whether `npm start` is running; the terminal gets one line, no stack trace', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const deps = operatorDeps({ tables: { ledger: 'local-ledger', recipients: 'local-recipients', events: 'local-events', records: 'local-records', history: 'local-history' } satisfies OperatorTables, endpoint, who: 'local', logger: silentLogger() });
+    const running = await startConsole({ deps, assets: { js: '', css: '' }, where: `DynamoDB Local at ${endpoint}`, dynamoEndpoint: endpoint, livemode: false }, { port: 0 });
+    const errors: unknown[][] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args));
+    try {
+      const answer = await fetch(`${running.url}/cash-outs`);
+      const body = await answer.text();
+      expect(answer.status).toBe(503);
+      expect(text(body)).toContain(`Cannot reach DynamoDB at ${endpoint}`);
+      expect(text(body)).toContain('is `npm start` running?');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toHaveLength(1);
+      expect(String(errors[0]![0])).toMatch(/^Console: GET \/cash-outs could not read its tables: Cannot reach DynamoDB at .*: is `npm start` running\?$/);
+    } finally {
+      spy.mockRestore();
+      await running.close();
+      deps.close();
+    }
   });
 });

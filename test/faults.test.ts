@@ -42,7 +42,6 @@ describe('faults during a cash-out', () => {
       const request = cashOut();
       const cashOutId = String(request.cash_out_id);
       const first = await harness.send(request, { remainingMs: 3000 });
-      console.log('DEBUG', JSON.stringify(first.body));
       expect(first.statusCode).toBe(200);
       const payouts = harness.stripe.requests.filter((r) => r.created);
       expect(payouts).toHaveLength(1);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { closedPort, recordingServer, refusal, runScript } from './support/commands.js';
+import { createTestTables } from './support/dynamo.js';
 
 /**
  * `npm run send` against a server that records what reaches it: a mistake on the command line
@@ -60,6 +62,43 @@ describe('npm run send sends what was asked, and says what the next step needs',
     expect(result.stdout).toContain('Stripe payout id: po_cli123');
     expect(result.stdout).toContain('Idempotent replay: the stored answer of an earlier request with the same id; nothing was done again.');
     expect(result.stdout).toContain('npm run send -- stripe payout.paid --cash-out-id co_cli');
+  });
+
+  test('a replayed answer is followed by the ledger now: a cash-out since paid is not told to send payout.paid', async () => {
+    const tables = await createTestTables();
+    await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: { cashOutId: 'co_cli_paid', status: 'paid', amount: '5', currency: 'USD' } }));
+    await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: { cashOutId: 'co_cli_pending', status: 'pending', amount: '5', currency: 'USD' } }));
+    const env = { LEDGER_TABLE: tables.names.ledger, DYNAMODB_ENDPOINT: tables.endpoint };
+    const paid = await send(['village-cash-out', '--amount', '5', '--id', 'co_cli_paid'], env);
+    expect(paid.code).toBe(0);
+    expect(paid.stdout).toContain('Now: paid (in the local ledger).');
+    expect(paid.stdout).not.toContain('payout.paid');
+    expect(paid.stdout).toContain('npm run payouts -- show co_cli_paid   (the ledger says paid now: nothing more to send for it)');
+    const pending = await send(['village-cash-out', '--amount', '5', '--id', 'co_cli_pending'], env);
+    expect(pending.stdout).toContain('npm run send -- stripe payout.paid --cash-out-id co_cli_pending   (the ledger says pending now)');
+    tables.db.destroy();
+  });
+
+  test('a cash-out refused before anything was stored (a bad signature: 401) is not sent to `payouts -- show`', async () => {
+    const refusing = await recordingServer({ status: 401, body: { error: 'invalid_signature', message: 'The signature does not match; nothing was done.' } });
+    try {
+      const result = await send(['village-cash-out', '--id', 'co_cli_refused'], { PORT: String(refusing.port) });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('401');
+      expect(result.stdout).not.toContain('payouts -- show');
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  test('a cash-out refused after it was stored (its answer names it) points to `payouts -- show`', async () => {
+    const refusing = await recordingServer({ status: 400, body: { error: 'unknown_recipient', message: 'No recipient.', cashOutId: 'co_cli_unknown' } });
+    try {
+      const result = await send(['village-cash-out', '--id', 'co_cli_unknown'], { PORT: String(refusing.port) });
+      expect(result.stdout).toContain('npm run payouts -- show co_cli_unknown');
+    } finally {
+      await refusing.close();
+    }
   });
 
   test('a Just Wallet payout prints the payout id the next command follows', async () => {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { freePort, portInUse } from '../lib/local/dynamodb-local.js';
-import { refusal, runScript, startScript } from './support/commands.js';
+import { closedPort, refusal, runScript, startScript } from './support/commands.js';
 
 /**
  * `npm start` (bin/start.ts) as a person runs it. Every run here names all its ports, so none
@@ -76,10 +79,57 @@ describe('npm start, running', () => {
       const event = await runScript('bin/send.ts', ['stripe', 'payout.paid', '--cash-out-id', cashOutId], { PORT: env.PORT, DYNAMODB_ENDPOINT: jestDynamo, LEDGER_TABLE: `${env.TABLE_PREFIX}-ledger` });
       expect(event.code).toBe(0);
       await gateway.waitFor(new RegExp(`200 Stripe payout\\.paid evt_\\w+ applied: ledger ${cashOutId}: pending → paid`));
-      // Nothing of the JSON log at info level in the human view.
-      expect(gateway.output().stdout).not.toContain('"level"');
+      // A refused cash-out logs a warning: in the human view it is one short line, not JSON.
+      const refused = await runScript('bin/send.ts', ['village-cash-out', '--secret', 'not-the-secret'], { PORT: env.PORT });
+      expect(refused.code).toBe(1);
+      await gateway.waitFor(/401 cash-out refused/);
+      const waited = Date.now();
+      while (!/WARN village-cash-out: Cash-out request refused \(.*statusCode: 401/.test(gateway.output().stdout + gateway.output().stderr) && Date.now() - waited < 5000) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(gateway.output().stdout + gateway.output().stderr).toMatch(/\d\d:\d\d:\d\d WARN village-cash-out: Cash-out request refused \(.*statusCode: 401, reason: signature_mismatch\)$/m);
+      // Nothing of the JSON log in the human view.
+      expect(gateway.output().stdout + gateway.output().stderr).not.toContain('"level"');
     } finally {
       expect(await gateway.stop()).toBe(0);
+    }
+  }, 90_000);
+
+  test('npm start -- --keep keeps DynamoDB Local\'s data on disk: a cash-out sent before a stop is there after a restart', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'keep-data-'));
+    const env = { ...(await ports()), DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: String(await closedPort()), LOCAL_DATA_DIR: dataDir, TABLE_PREFIX: 'kept' };
+    let cashOutId: string | undefined;
+    const first = startScript('bin/start.ts', env, ['--keep']);
+    try {
+      await first.waitFor(/Try: npm run send/);
+      expect(first.output().stdout).toContain(`its data kept in ${dataDir} between runs`);
+      const sent = await runScript('bin/send.ts', ['village-cash-out', '--amount', '3.50'], { PORT: env.PORT });
+      expect(sent.code).toBe(0);
+      cashOutId = /cashOutId: (\S+)/.exec(sent.stdout)![1]!;
+    } finally {
+      expect(await first.stop()).toBe(0);
+    }
+    expect(readdirSync(dataDir).some((name) => name.endsWith('.db'))).toBe(true);
+
+    const second = startScript('bin/start.ts', { ...env, KEEP_DATA: '1' });
+    try {
+      await second.waitFor(/Try: npm run send/);
+      const shown = await runScript('bin/payouts.ts', ['show', cashOutId!], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${env.DYNAMODB_PORT}`, LEDGER_TABLE: 'kept-ledger' });
+      expect(shown.stdout).toContain(`Cash-out ${cashOutId}`);
+      expect(shown.stdout).toContain('3.50 USD');
+    } finally {
+      await second.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  test('without --keep the banner says the data is in memory and lost on stop', async () => {
+    const env = { ...(await ports()), DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: String(await closedPort()), TABLE_PREFIX: `s${randomBytes(4).toString('hex')}` };
+    const gateway = startScript('bin/start.ts', env);
+    try {
+      await gateway.waitFor(/Try: npm run send/);
+      expect(gateway.output().stdout).toContain('(in memory)');
+      expect(gateway.output().stdout).toContain('its data is lost when npm start stops; `npm start -- --keep` keeps it');
+    } finally {
+      await gateway.stop();
     }
   }, 90_000);
 

@@ -20,6 +20,16 @@ export const ATTENTION_LABELS: Record<AttentionReason, string> = {
   limit_exceeded: 'refused by a limit',
 };
 
+/** What the operator does next for each reason (docs/console.md's table says the same). */
+export const ATTENTION_NEXT_STEPS: Record<AttentionReason, string> = {
+  unknown: 'Usually nothing: reconciliation settles it within 15 minutes. Reconcile now shows what it will do.',
+  stuck_processing: 'Wait for reconciliation (10 minutes), or use Reconcile now.',
+  needs_operator: 'Look at the payout in Stripe (the link on this page), act there, then Acknowledge with what you did.',
+  needs_compensation: 'Reconciliation cancels or reverses it; if it cannot, it becomes "needs an operator".',
+  failed_after_paid:
+    'The recipient has not been paid although Village was told they were: read the failure below, contact the recipient (e.g. for new bank details) or Village (to restore their balance), then Acknowledge with what you did.',
+};
+
 /** An operator's acknowledgement, kept on the ledger item (the history table keeps every one). */
 export interface Acknowledgement {
   at: string;

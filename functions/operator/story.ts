@@ -1,4 +1,6 @@
 import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } from '../shared/history.js';
+import { formatAmount, groupDigits } from '../shared/money.js';
+import { readableTime } from '../shared/since.js';
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';
 import type { EventReads, EventRow } from './events.js';
@@ -57,7 +59,7 @@ function fromLedger(item: OperatorCashOut): StoryEntry[] {
     {
       at: item.createdAt,
       kind: 'received',
-      title: `Received from Village and claimed: ${item.amount} ${item.currency} (${item.amountMinor} minor units), ${item.mode}`,
+      title: `Received from Village and claimed: ${formatAmount(item.amount, item.currency)} (${groupDigits(String(item.amountMinor))} minor units), ${item.mode}`,
       detail: item.attempts > 1 ? `${item.attempts} attempts: a later delivery took over an attempt that did not finish` : undefined,
     },
   ];
@@ -82,7 +84,7 @@ function fromLedger(item: OperatorCashOut): StoryEntry[] {
 }
 
 function fromEvent(event: EventRow): StoryEntry {
-  const created = event.created ? ` (created ${new Date(event.created * 1000).toISOString()})` : '';
+  const created = event.created ? ` (created ${readableTime(new Date(event.created * 1000).toISOString())})` : '';
   const outcome = event.outcome ?? (event.lastRefusal ? `not applied: ${event.lastRefusal}` : 'not applied');
   return { at: event.receivedAt, kind: 'stripe_event', title: `Stripe ${event.type}${created}: ${outcome}`, detail: event.detail ?? event.replayOutcome, eventKey: event.eventKey };
 }

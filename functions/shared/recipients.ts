@@ -31,10 +31,15 @@ export class RecipientStore {
   }
 
   async put(email: string, accountId: string, now: Date): Promise<Recipient> {
+    return (await this.replace(email, accountId, now)).recipient;
+  }
+
+  /** `put`, saying what it replaced: the mapping the email had before, if any (read in the same write). */
+  async replace(email: string, accountId: string, now: Date): Promise<{ recipient: Recipient; previous?: Recipient }> {
     if (!ACCOUNT_ID.test(accountId)) throw new Error(`${accountId} is not a Stripe connected account id (acct_…).`);
     const recipient: Recipient = { email: normaliseEmail(email), accountId, updatedAt: now.toISOString() };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: recipient }));
-    return recipient;
+    const result = await this.db.send(new PutCommand({ TableName: this.tableName, Item: recipient, ReturnValues: 'ALL_OLD' }));
+    return { recipient, previous: result.Attributes as Recipient | undefined };
   }
 
   async delete(email: string): Promise<boolean> {

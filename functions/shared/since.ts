@@ -31,3 +31,13 @@ export function parseTimeInput(value: string, name: string, nowMs: number, optio
   if (time === undefined) throw new ValidationError('bad_time', `${name} must be ${SINCE_FORMAT}, not "${value}".`);
   return new Date(time).toISOString();
 }
+
+/**
+ * A time for people, the one way the console and the commands show one: UTC, to the second,
+ * "2026-05-01 17:44:29 UTC". Machines (URLs, `datetime` attributes, JSON) keep the ISO time.
+ */
+export function readableTime(iso: string): string {
+  const parsed = Date.parse(iso);
+  if (Number.isNaN(parsed)) return iso;
+  return `${new Date(parsed).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}

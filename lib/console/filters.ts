@@ -39,6 +39,13 @@ export function eventFilter(query: Query, nowMs: number): EventFilter {
   return { provider: oneOf<Provider>(query.provider, PROVIDERS, 'Provider'), type, outcome: oneOf(query.outcome, EVENT_OUTCOMES, 'Outcome'), ...range(query, nowMs) };
 }
 
-export function recordFilter(query: Query): { kind: RecordKindName; status?: string } {
-  return { kind: oneOf<RecordKindName>(query.kind, RECORD_KINDS, 'Kind') ?? 'transaction', status: blank(query.status) };
+/** The records filter; without a kind, the page opens on the first kind that has records (`firstKindWithRecords`). */
+export function recordFilter(query: Query): { kind?: RecordKindName; status?: string } {
+  return { kind: oneOf<RecordKindName>(query.kind, RECORD_KINDS, 'Kind'), status: blank(query.status) };
+}
+
+/** The first kind, in the console's order, with any record; `transaction` when there are none at all. */
+export async function firstKindWithRecords(records: { list(filter: { kind: RecordKindName }, page: { limit: number }): Promise<{ items: unknown[] }> }): Promise<RecordKindName> {
+  const found = await Promise.all(RECORD_KINDS.map(async (kind) => ((await records.list({ kind }, { limit: 1 })).items.length > 0 ? kind : undefined)));
+  return found.find((kind) => kind !== undefined) ?? 'transaction';
 }

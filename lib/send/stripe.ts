@@ -137,7 +137,8 @@ function sampleEvent(type: string): StripeEventSample {
   return { id: '', object: 'event', api_version: null, created: 0, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object: { id: 'obj_sample', object: type.split('.')[0] ?? 'unknown' } } };
 }
 
-async function ledgerItem(cashOutId: string, options: Record<string, string | undefined>) {
+/** The cash-out as the ledger holds it now (local DynamoDB, or `--ledger-table` in AWS); a failure to read it is one line. */
+export async function ledgerItem(cashOutId: string, options: Record<string, string | undefined>) {
   const table = options['ledger-table'];
   const endpoint = table ? undefined : localDynamoEndpoint();
   const db = makeDocumentClient({ endpoint, region: options.region });

@@ -22,6 +22,10 @@ export interface SampleOptions {
 export interface SampleAnswer {
   status: number;
   body: unknown;
+  /** The gateway gave the stored answer of an earlier request with the same id (`x-idempotent-replayed`). */
+  replayed?: boolean;
+  /** The object's status now, where the sender could read it (`current`): a replayed answer shows the status it had then. */
+  currentStatus?: string;
 }
 
 export interface SampleSender {
@@ -39,6 +43,8 @@ export interface SampleSender {
   /** A secret the sender finds itself for these options (a merchant source's), before the environment's. */
   secretFor?(options: Record<string, string | undefined>): Promise<string | undefined>;
   build(options: SampleOptions): Promise<SignedRequest>;
+  /** The status now of what a replayed answer is about (e.g. the cash-out in the local ledger), if it can be read. */
+  current?(request: SignedRequest): Promise<string | undefined>;
   /** What the answer tells the next step: ids it holds, and commands that follow the same object. */
   follow?(request: SignedRequest, answer: SampleAnswer): { ids?: Record<string, string>; next: string[] };
   /** After posting (`delivered`: whether the gateway answered 2xx), or instead of it: returns a line to print. */

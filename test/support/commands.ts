@@ -30,8 +30,8 @@ export function runScript(script: string, args: string[], env: Record<string, st
 }
 
 /** A long-running command (`npm start`): its output so far, and a wait for a line. */
-export function startScript(script: string, env: Record<string, string | undefined> = {}) {
-  const child: ChildProcess = spawn(TSX, [script], { env: commandEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+export function startScript(script: string, env: Record<string, string | undefined> = {}, args: string[] = []) {
+  const child: ChildProcess = spawn(TSX, [script, ...args], { env: commandEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

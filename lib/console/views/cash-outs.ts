@@ -1,11 +1,12 @@
 import { html, raw } from 'hono/html';
-import { ATTENTION_LABELS, attentionReasons, openReasons, type OperatorCashOut } from '../../../functions/operator/attention.js';
+import { ATTENTION_LABELS, ATTENTION_NEXT_STEPS, attentionReasons, openReasons, type OperatorCashOut } from '../../../functions/operator/attention.js';
 import type { AttentionQueue, CashOutFilter, HourlyCounts } from '../../../functions/operator/cash-outs.js';
 import type { Page } from '../../../functions/operator/paging.js';
 import { readableJson } from '../../../functions/operator/json-view.js';
 import type { CashOutStory, StoryEntry } from '../../../functions/operator/story.js';
 import type { ReconciledStatus } from '../../../functions/reconcile/decide.js';
 import type { HistoryEntry } from '../../../functions/shared/history.js';
+import { formatAmount, groupDigits } from '../../../functions/shared/money.js';
 import { badge, cashOutLink, eventLink, masked, nextLink, reasonBadges, stripeDashboardUrl, time, unixTime, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 
@@ -17,8 +18,8 @@ function cashOutTable(items: OperatorCashOut[], nowMs: number, options: { empty:
     (item) => html`<tr data-cash-out="${item.cashOutId}">
 <td>${cashOutLink(item.cashOutId)}</td><td>${badge(item.status)}</td>
 <td>${reasonBadges(openReasons(item, nowMs))}${item.acknowledged && attentionReasons(item, nowMs).length > 0 ? html`<span class="badge good" title="${item.acknowledged.note}">acknowledged</span>` : ''}</td>
-<td class="amount">${item.amount} ${item.currency}</td><td>${masked(item.destinationEmail)}</td>
-<td>${item.answer ? item.answer.statusCode : '—'}</td><td>${item.stripeObjectId ?? '—'}</td>
+<td class="amount">${formatAmount(item.amount, item.currency)}</td><td>${masked(item.destinationEmail)}</td>
+<td>${item.answer ? item.answer.statusCode : '—'}</td><td class="stripe-id">${item.stripeObjectId ?? '—'}</td>
 <td>${time(item.createdAt)}</td><td>${time(item.updatedAt)}</td></tr>`,
   )}</tbody></table></figure>`;
 }
@@ -79,7 +80,7 @@ export function cashOutPage(context: PageContext, view: { story: CashOutStory; n
     html`<hgroup><h1>Cash-out <code>${item.cashOutId}</code> ${badge(item.status)}</h1><p>${reasonBadges(open)}${item.acknowledged ? html`<span class="badge good">acknowledged</span>` : ''}</p></hgroup>
 <div class="grid">
 <article><dl class="facts">
-<dt>Amount</dt><dd>${item.amount} ${item.currency} <small>(${item.amountMinor} minor units, ${item.mode})</small></dd>
+<dt>Amount</dt><dd>${formatAmount(item.amount, item.currency)} <small>(${groupDigits(String(item.amountMinor))} minor units, ${item.mode})</small></dd>
 <dt>Recipient</dt><dd>${item.destinationEmail}${item.accountId ? html` → <code>${item.accountId}</code>` : ''}</dd>
 <dt>Stripe ${item.stripeObjectType ?? item.mode}</dt><dd>${item.stripeObjectId ? html`<code>${item.stripeObjectId}</code>${dashboard ? html` · <a href="${dashboard}" target="_blank" rel="noopener noreferrer" data-stripe-dashboard>open in Stripe's Dashboard${livemode ? '' : ' (test mode)'}</a>` : ''}` : '—'}</dd>
 <dt>Village was answered</dt><dd>${item.answer ? html`${item.answer.statusCode} ${typeof item.answer.body.error === 'string' ? item.answer.body.error : ''}` : 'not yet'}</dd>
@@ -90,7 +91,7 @@ ${item.compensation ? html`<dt>Compensation</dt><dd>${item.compensation} at ${ti
 <dt>Received</dt><dd>${time(item.createdAt)}</dd><dt>Last change</dt><dd>${time(item.updatedAt)}</dd>
 ${item.reconciledAt ? html`<dt>Reconciled</dt><dd>${time(item.reconciledAt)}</dd>` : ''}
 </dl></article>
-<article>${actions(context, item.cashOutId, { reasons, open, seen: item.updatedAt, acknowledgedNote: item.acknowledged, reconcileUnavailable: view.reconcileUnavailable })}</article>
+<article>${open.length ? html`<section id="next-steps"><h2>What to do</h2><ul>${open.map((reason) => html`<li><strong>${ATTENTION_LABELS[reason]}</strong>: ${ATTENTION_NEXT_STEPS[reason]}</li>`)}</ul></section>` : ''}${actions(context, item.cashOutId, { reasons, open, seen: item.updatedAt, acknowledgedNote: item.acknowledged, reconcileUnavailable: view.reconcileUnavailable })}</article>
 </div>`,
     html`<section id="story"><h2>Story</h2><table class="story"><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>
 ${entries.map(

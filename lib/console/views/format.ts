@@ -1,5 +1,6 @@
 import { html } from 'hono/html';
 import { ATTENTION_LABELS, type AttentionReason } from '../../../functions/operator/attention.js';
+import { readableTime } from '../../../functions/shared/since.js';
 import { maskEmail } from '../../../functions/shared/redact.js';
 
 export type Html = ReturnType<typeof html>;
@@ -7,7 +8,8 @@ export type Html = ReturnType<typeof html>;
 /** A time for people: UTC, to the second, with the exact ISO time for machines (and tests). */
 export function time(iso: string | undefined): Html | string {
   if (!iso) return '—';
-  return html`<time datetime="${iso}">${iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '')} UTC</time>`;
+  // A no-break space before UTC: in a narrow column the time wraps after the date, never before "UTC".
+  return html`<time datetime="${iso}">${readableTime(iso).replace(/ UTC$/, '\u00a0UTC')}</time>`;
 }
 
 /** Unix seconds (Stripe's `created`) as a time. */

@@ -1,6 +1,7 @@
 import { html } from 'hono/html';
 import { readableItem } from '../../../functions/operator/json-view.js';
 import type { Page } from '../../../functions/operator/paging.js';
+import { groupDigits } from '../../../functions/shared/money.js';
 import { RECORD_KINDS, type RecordItem } from '../../../functions/operator/records.js';
 import { badge, cashOutLink, nextLink, recordLink, time, type Html } from './format.js';
 import { layout, type PageContext } from './layout.js';
@@ -19,7 +20,7 @@ export function recordsPage(context: PageContext, view: { kind: string; status?:
       : html`<figure><table class="striped"><thead><tr><th>Id</th><th>Status</th><th>Amount</th><th>Provider</th><th>Last change</th><th>Note</th></tr></thead><tbody>
 ${page.items.map(
   (item) => html`<tr data-record="${item.id}"><td>${recordLink(item.kind, item.id)}</td><td>${badge(item.status)}</td>
-<td class="amount">${text(item.amount) ?? '—'} ${text(item.currency) ?? ''}</td><td>${text(item.provider) ?? 'just-wallet'}</td>
+<td class="amount">${groupDigits(text(item.amount) ?? '—')} ${text(item.currency) ?? ''}</td><td>${text(item.provider) ?? 'just-wallet'}</td>
 <td>${time(text(item.updatedAt) ?? text(item.statusChangedAt))}</td>
 <td>${item.anomaly ? html`<span class="badge bad">anomaly</span> ${text(item.anomaly)}` : ''}${typeof item.cashOutId === 'string' ? html` cash-out ${cashOutLink(item.cashOutId)}` : ''}</td></tr>`,
 )}</tbody></table></figure>`,
