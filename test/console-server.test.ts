@@ -313,7 +313,7 @@ describe('the console over tables with only Just Wallet records', () => {
 describe('the console when DynamoDB does not answer', () => {
   test('a page says the tables cannot be read and asks whether `npm start` is running; the terminal gets one line, no stack trace', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const deps = operatorDeps({ tables: { ledger: 'local-ledger', recipients: 'local-recipients', events: 'local-events', records: 'local-records', history: 'local-history' } satisfies OperatorTables, endpoint, who: 'local', logger: silentLogger() });
+    const deps = operatorDeps({ tables: { ledger: 'local-ledger', recipients: 'local-recipients', events: 'local-events', records: 'local-records', history: 'local-history', limits: 'local-limits', usage: 'local-usage' } satisfies OperatorTables, endpoint, who: 'local', logger: silentLogger() });
     const running = await startConsole({ deps, assets: { js: '', css: '' }, where: `DynamoDB Local at ${endpoint}`, dynamoEndpoint: endpoint, livemode: false }, { port: 0 });
     const errors: unknown[][] = [];
     const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args));

@@ -28,6 +28,8 @@ export const ATTENTION_NEXT_STEPS: Record<AttentionReason, string> = {
   needs_compensation: 'Reconciliation cancels or reverses it; if it cannot, it becomes "needs an operator".',
   failed_after_paid:
     'The recipient has not been paid although Village was told they were: read the failure below, contact the recipient (e.g. for new bank details) or Village (to restore their balance), then Acknowledge with what you did.',
+  limit_exceeded:
+    'Nothing was paid. If the cash-out is genuine, raise the limit (npm run limits -- set) and ask Village to send it again; if not (a leaked secret?), rotate the Village secret. Then Acknowledge with what you did.',
 };
 
 /** An operator's acknowledgement, kept on the ledger item (the history table keeps every one). */
