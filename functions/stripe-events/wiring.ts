@@ -16,6 +16,9 @@ import { PLATFORM_SOURCE_ID } from './source-id.js';
 import { SourceRegistry } from './source-registry.js';
 import { DirectorySourceSecrets, SecretsManagerSourceSecrets, type SourceSecretStore } from './source-secrets.js';
 import { SourceStore } from './source-store.js';
+import { apiKeys } from '../reports/api-keys.js';
+import { ReportStore } from '../reports/report-store.js';
+import type { ReportFetchDeps } from '../reports/fetch-report.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. */
 export function stripeEventsDepsFromEnv(
@@ -32,8 +35,9 @@ export function stripeEventsDepsFromEnv(
   if (env.STRIPE_CONNECT_WEBHOOK_SECRET_ARN || env.STRIPE_CONNECT_WEBHOOK_SECRET) {
     webhookSecrets.push(secretFromEnv(env, 'STRIPE_CONNECT_WEBHOOK_SECRET', clock));
   }
+  const reports = env.STRIPE_SECRET_KEY_ARN || env.STRIPE_SECRET_KEY ? reportFetchDeps(config, db, secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), telemetry, clock) : undefined;
   return {
-    ...processDeps(config, db, telemetry, clock),
+    ...processDeps(config, db, telemetry, clock, reports),
     webhookSecrets,
     sources: new SourceRegistry(new SourceStore(db, config.SOURCES_TABLE), sourceSecretStore(config), { clock, ttlMs: secretsTtlMs(env) }),
     toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
@@ -44,8 +48,9 @@ export function stripeEventsDepsFromEnv(
 type ProcessConfig = Pick<StripeEventsConfig, 'LEDGER_TABLE' | 'RECORDS_TABLE' | 'RECIPIENTS_TABLE' | 'EVENTS_TABLE' | 'STRIPE_EVENT_RETENTION_DAYS' | 'STRIPE_EVENT_LEASE_SECONDS' | 'STRIPE_MODE'>;
 
 /** The stores and settings that apply an event, as the platform's: the webhook and catch-up build them alike. */
-export function processDeps(config: ProcessConfig, db: DynamoDBDocumentClient, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock): ProcessDeps {
+export function processDeps(config: ProcessConfig, db: DynamoDBDocumentClient, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock, reports?: ReportFetchDeps): ProcessDeps {
   return {
+    reports,
     sourceId: PLATFORM_SOURCE_ID,
     ledger: new LedgerEvents(db, config.LEDGER_TABLE),
     records: new StripeRecordStore(db, config.RECORDS_TABLE),
@@ -65,4 +70,21 @@ export function sourceSecretStore(config: Pick<StripeEventsConfig, 'STRIPE_SOURC
   return config.STRIPE_SOURCE_SECRET_PREFIX
     ? new SecretsManagerSourceSecrets(secretsManagerClient(), config.STRIPE_SOURCE_SECRET_PREFIX)
     : new DirectorySourceSecrets(config.STRIPE_SOURCE_SECRETS_DIR!);
+}
+
+/** How a succeeded report run's file is fetched and kept: the webhook, catch-up and the reports job alike. */
+export function reportFetchDeps(
+  config: Pick<StripeEventsConfig, 'RECORDS_TABLE' | 'STRIPE_SOURCE_SECRET_PREFIX' | 'STRIPE_SOURCE_SECRETS_DIR'>,
+  db: DynamoDBDocumentClient,
+  platformKey: SecretSource,
+  telemetry: { logger: Logger; metrics?: Metrics },
+  clock: Clock,
+): ReportFetchDeps {
+  return {
+    store: new ReportStore(db, config.RECORDS_TABLE),
+    apiKeyFor: apiKeys(platformKey, sourceSecretStore(config)),
+    clock,
+    onMetric: (name) => telemetry.metrics?.addMetric(name, MetricUnit.Count, 1),
+    logWarning: (message, fields) => telemetry.logger.warn(message, fields),
+  };
 }
