@@ -29,18 +29,15 @@ export type RequestOutcome =
 
 /**
  * Asks Stripe for one report run, once the type's data covers the interval (Stripe refuses an
- * interval past `data_available_end`). The idempotency key names the source, type and
- * interval, so a repeated request within Stripe's 24 hours gets the same run back.
+ * interval past `data_available_end`).
  */
 export async function requestRun(request: RunRequest, deps: RequestDeps): Promise<RequestOutcome> {
   const stripe = await deps.stripeFor(request.sourceId);
   const type = await stripe.reporting.reportTypes.retrieve(request.reportType);
   if (type.data_available_end < request.intervalEnd) return { kind: 'not_available', dataAvailableEnd: type.data_available_end };
   const parameters = { interval_start: request.intervalStart, interval_end: request.intervalEnd, ...(request.connectedAccount ? { connected_account: request.connectedAccount } : {}) };
-  const run = await stripe.reporting.reportRuns.create(
-    { report_type: request.reportType, parameters },
-    { idempotencyKey: `report:${request.sourceId}:${request.reportType}:${request.intervalStart}:${request.intervalEnd}:${request.connectedAccount ?? ''}` },
-  );
+  // No idempotency key of our own: one naming the interval would give back the first run for a day asked again (today's, re-run later); the SDK keys its own retries.
+  const run = await stripe.reporting.reportRuns.create({ report_type: request.reportType, parameters });
   // A run Stripe finished already (its event came first) keeps its state; a new one is pending.
   const known = await deps.store.getRun(request.sourceId, run.id);
   await deps.store.saveRun(
