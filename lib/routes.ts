@@ -89,7 +89,8 @@ export const ROUTES: RouteDefinition[] = [
       records: { items: ['GetItem', 'UpdateItem'] },
       sources: { items: ['GetItem'] },
     },
-    secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
+    // The platform's key fetches a succeeded report run's file (a merchant's is in its source secret).
+    secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret', 'stripeSecretKey'],
     sourceSecrets: 'read',
     readConfig: stripeEventsConfig,
   },

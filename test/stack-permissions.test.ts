@@ -46,6 +46,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table sources': ['dynamodb:GetItem'],
     'secret stripeWebhookSecret': READ_SECRET,
     'secret stripeConnectWebhookSecret': READ_SECRET,
+    'secret stripeSecretKey': READ_SECRET,
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
   },
@@ -60,6 +61,16 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'table records': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'table sources': ['dynamodb:GetItem', 'dynamodb:Query'],
+    'secret stripeSecretKey': READ_SECRET,
+    'secrets stripe-sources/*': READ_SECRET,
+    '*': XRAY,
+  },
+  // ReportStore: a run (get), upserts of runs, file chunks and rows, queries on a run's or a day's own key;
+  // the close's cash-outs of a day (ledger byStatusShard); SourceStore.list (a query); the keys that read reports.
+  reports: {
+    'table records': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    'index ledger/byStatusShard': ['dynamodb:Query'],
+    'table sources': ['dynamodb:Query'],
     'secret stripeSecretKey': READ_SECRET,
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
