@@ -89,8 +89,8 @@ export const ROUTES: RouteDefinition[] = [
       records: { items: ['GetItem', 'UpdateItem'] },
       sources: { items: ['GetItem'] },
     },
-    // The platform's key fetches a succeeded report run's file (a merchant's is in its source secret).
-    secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret', 'stripeSecretKey'],
+    // Never the platform's API key (it can move money): a report run's file is fetched by the reports job.
+    secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
     sourceSecrets: 'read',
     readConfig: stripeEventsConfig,
   },

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { gunzipSync } from 'node:zlib';
 import { closeOf } from '../functions/close/close-reads.js';
+import { runReportsJob } from '../functions/reports/job.js';
 import { addDays, dayOf } from '../functions/reports/days.js';
 import { ReportStore } from '../functions/reports/report-store.js';
 import { requestRun } from '../functions/reports/request.js';
@@ -154,5 +155,56 @@ describe('the daily close', () => {
   test('a day\'s date is checked: tomorrow has no reports', async () => {
     expect(await closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, addDays(today(), 1), 'platform')).toMatchObject({ state: 'waiting' });
     await expect(closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, '2026-02-30', 'platform')).rejects.toThrow('YYYY-MM-DD');
+  });
+});
+
+describe('the reports job', () => {
+  test('fetches the file of a run the events route recorded without a key, asks for every missing report of the day once its data is available, and closes the day', async () => {
+    Object.assign(h.deps, { reports: { store, clock: systemClock, onMetric: (name: string) => h.metrics.push(name) } });
+    h = await stripeHarness(h.deps, h.tables);
+    await paidByPayout();
+    const recorded = await runToday('payouts.itemized.3');
+    await h.send(recorded.event);
+    const recordedRun = await store.getRun('platform', recorded.runId);
+    expect(recordedRun?.status).toBe('succeeded');
+    expect(recordedRun?.fetch).toBeUndefined();
+
+    // The job runs "tomorrow": yesterday is today, whose data the stand-in has to the end of the day.
+    const tomorrow = { now: () => Date.now() + 86_400_000 };
+    const metrics: string[] = [];
+    const fetchDeps = { store, apiKeyFor: async () => KEY, clock: systemClock };
+    const jobDeps = {
+      store,
+      sources: async () => ['platform'],
+      request: { store, stripeFor: async () => stripe(), clock: systemClock, requestedBy: 'reports job' },
+      fetch: fetchDeps,
+      close: (day: string, sourceId: string) => closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, day, sourceId),
+      clock: tomorrow,
+      onMetric: (name: string) => metrics.push(name),
+    };
+    const first = await runReportsJob(jobDeps);
+
+    expect(first.fetched).toBe(1);
+    // The platform's own payouts report: the cash-out's payout is on the connected account, not here.
+    expect(await store.getRun('platform', recorded.runId)).toMatchObject({ fetch: 'fetched', rowCount: 0 });
+    // The platform's ten types for yesterday and the three days before, less the payouts report it had.
+    expect(first.requested).toBe(39);
+    expect(first.closes).toEqual([{ day: today(), sourceId: 'platform', state: 'waiting', waitingFor: expect.any(Array) }]);
+
+    // Their events, delivered to a route that fetches (npm start's), keep the files; the next run asks for nothing more.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const second = await runReportsJob(jobDeps);
+    expect(second.requested).toBe(0);
+    for (const held of standIn.events.filter((candidate) => candidate.event.type === 'reporting.report_run.succeeded')) {
+      const run = (held.event.data as { object: { id: string; result: { url: string } } }).object;
+      const kept = await store.getRun('platform', run.id);
+      if (kept && kept.fetch !== 'fetched') {
+        await store.updateRun('platform', run.id, { status: 'succeeded', fileUrl: run.result.url }, new Date());
+      }
+    }
+    const third = await runReportsJob(jobDeps);
+    expect(third.failures).toEqual([]);
+    expect(third.closes[0]).toMatchObject({ state: 'closed' });
+    expect(metrics).not.toContain('DayNotClosed');
   });
 });

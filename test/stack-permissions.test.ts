@@ -46,7 +46,6 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table sources': ['dynamodb:GetItem'],
     'secret stripeWebhookSecret': READ_SECRET,
     'secret stripeConnectWebhookSecret': READ_SECRET,
-    'secret stripeSecretKey': READ_SECRET,
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
   },

@@ -9,8 +9,12 @@ export const REPORT_FAILED_METRIC = 'ReportFailed';
 
 export interface ReportFetchDeps {
   store: ReportStore;
-  /** The API key that may read the source's files: the platform's, or the merchant's restricted key. */
-  apiKeyFor(sourceId: string): Promise<string>;
+  /**
+   * The API key that may read the source's files: the platform's, or the merchant's restricted
+   * key. Absent where the caller holds no key (the Stripe events route in AWS): the run is then
+   * recorded and the reports job fetches its file.
+   */
+  apiKeyFor?: (sourceId: string) => Promise<string>;
   clock: Clock;
   /** `fetch`, or a stand-in for it. */
   http?: typeof fetch;
@@ -21,7 +25,7 @@ export interface ReportFetchDeps {
   attemptTimeoutMs?: number;
 }
 
-export type FetchOutcome = { kind: 'fetched'; rows: number } | { kind: 'already' } | { kind: 'failed'; reason: string };
+export type FetchOutcome = { kind: 'fetched'; rows: number } | { kind: 'already' } | { kind: 'left_to_job' } | { kind: 'failed'; reason: string };
 
 /** A download that another try may fix (the network, Stripe's 5xx or 429) or not (anything else). */
 class DownloadError extends Error {
@@ -44,11 +48,13 @@ export async function fetchReport(run: ReportRunItem, deps: ReportFetchDeps): Pr
   const attempts = deps.attempts ?? 3;
   const attemptTimeoutMs = deps.attemptTimeoutMs ?? 2500;
   if (!run.fileUrl) return fail(run, deps, 'the run has no file url');
+  const apiKeyFor = deps.apiKeyFor;
+  if (!apiKeyFor) return { kind: 'left_to_job' };
   if (!(await deps.store.claimFetch(run.sourceId, run.runId, deps.clock.now(), attempts * (attemptTimeoutMs + 1000)))) return { kind: 'already' };
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
-      const body = await download(run.fileUrl, await deps.apiKeyFor(run.sourceId), attemptTimeoutMs, deps.http ?? fetch);
+      const body = await download(run.fileUrl, await apiKeyFor(run.sourceId), attemptTimeoutMs, deps.http ?? fetch);
       const rows = parseReportCsv(body.toString('utf8'));
       await deps.store.keepFile(run.sourceId, run.runId, gzipSync(body), rows, new Date(deps.clock.now()));
       return { kind: 'fetched', rows: rows.length };

@@ -59,7 +59,8 @@ async function requestMissing(sourceId: string, day: string, deps: ReportsJobDep
   const start = dayStart(day);
   const runs = await deps.store.runsOfDay(sourceId, day);
   for (const run of runs) {
-    if (run.status === 'succeeded' && run.fetch !== 'fetched' && run.fetch !== 'fetching') {
+    // Recorded by the Stripe events route, or a download that failed: fetched here (a fetch still running holds the run).
+    if (run.status === 'succeeded' && run.fetch !== 'fetched') {
       const fetched = await fetchReport(run, deps.fetch);
       if (fetched.kind === 'fetched') summary.fetched += 1;
       else if (fetched.kind === 'failed') summary.failures.push({ sourceId, reportType: run.reportType, day, reason: fetched.reason });

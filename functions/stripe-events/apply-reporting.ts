@@ -71,6 +71,7 @@ async function keepReportRun(run: StripeObjects['report_run'], reports: NonNulla
   const fetched = await fetchReport((await reports.store.getRun(deps.sourceId, run.id))!, reports);
   if (fetched.kind === 'fetched') return `file fetched, ${fetched.rows} rows kept`;
   if (fetched.kind === 'already') return 'file already fetched';
+  if (fetched.kind === 'left_to_job') return 'file left to the reports job';
   return `file not fetched: ${fetched.reason}`;
 }
 

@@ -35,7 +35,10 @@ export function stripeEventsDepsFromEnv(
   if (env.STRIPE_CONNECT_WEBHOOK_SECRET_ARN || env.STRIPE_CONNECT_WEBHOOK_SECRET) {
     webhookSecrets.push(secretFromEnv(env, 'STRIPE_CONNECT_WEBHOOK_SECRET', clock));
   }
-  const reports = env.STRIPE_SECRET_KEY_ARN || env.STRIPE_SECRET_KEY ? reportFetchDeps(config, db, secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), telemetry, clock) : undefined;
+  // In AWS the route holds no API key: it records the run and the reports job fetches the file.
+  // Where a key is given (npm start), the file is fetched at once.
+  const platformKey = env.STRIPE_SECRET_KEY_ARN || env.STRIPE_SECRET_KEY ? secretFromEnv(env, 'STRIPE_SECRET_KEY', clock) : undefined;
+  const reports = reportFetchDeps(config, db, platformKey, telemetry, clock);
   return {
     ...processDeps(config, db, telemetry, clock, reports),
     webhookSecrets,
@@ -76,13 +79,13 @@ export function sourceSecretStore(config: Pick<StripeEventsConfig, 'STRIPE_SOURC
 export function reportFetchDeps(
   config: Pick<StripeEventsConfig, 'RECORDS_TABLE' | 'STRIPE_SOURCE_SECRET_PREFIX' | 'STRIPE_SOURCE_SECRETS_DIR'>,
   db: DynamoDBDocumentClient,
-  platformKey: SecretSource,
+  platformKey: SecretSource | undefined,
   telemetry: { logger: Logger; metrics?: Metrics },
   clock: Clock,
 ): ReportFetchDeps {
   return {
     store: new ReportStore(db, config.RECORDS_TABLE),
-    apiKeyFor: apiKeys(platformKey, sourceSecretStore(config)),
+    apiKeyFor: platformKey ? apiKeys(platformKey, sourceSecretStore(config)) : undefined,
     clock,
     onMetric: (name) => telemetry.metrics?.addMetric(name, MetricUnit.Count, 1),
     logWarning: (message, fields) => telemetry.logger.warn(message, fields),
