@@ -47,7 +47,7 @@ export const ALARMED_METRICS = {
   /** A Stripe report run failed, or its file could not be downloaded (by the webhook). */
   reportFailed: { service: SERVICES.stripeEvents, metricName: 'ReportFailed' },
   /** A report file the reports job tried again could not be downloaded. */
-  reportFetchFailed: { service: SERVICES.reports, metricName: 'ReportFailed' },
+  reportFetchFailed: { service: SERVICES.reports, metricName: 'ReportFetchFailed' },
   /** Yesterday's daily close found a difference between the ledger and Stripe's reports. */
   dayNotClosed: { service: SERVICES.reports, metricName: 'DayNotClosed' },
 } as const satisfies Record<string, AppMetric>;

@@ -6,6 +6,8 @@ import type { ReportRunItem, ReportStore } from './report-store.js';
 
 /** The metric a failed report run or download counts (an alarm watches it). */
 export const REPORT_FAILED_METRIC = 'ReportFailed';
+/** The same, counted by the reports job when a download it tried again failed. */
+export const REPORT_FETCH_FAILED_METRIC = 'ReportFetchFailed';
 
 export interface ReportFetchDeps {
   store: ReportStore;

@@ -11,6 +11,7 @@ import { SourceStore } from '../stripe-events/source-store.js';
 import { reportFetchDeps, sourceSecretStore } from '../stripe-events/wiring.js';
 import { apiKeys } from './api-keys.js';
 import { reportsConfig } from './config.js';
+import { REPORT_FAILED_METRIC, REPORT_FETCH_FAILED_METRIC } from './fetch-report.js';
 import type { ReportsJobDeps } from './job.js';
 import { ReportStore } from './report-store.js';
 
@@ -30,7 +31,8 @@ export function reportsJobDepsFromEnv(env: Env, telemetry: { logger: Logger; met
       return [PLATFORM_SOURCE_ID, ...withKeys.filter((id): id is string => id !== undefined)];
     },
     request: { store, stripeFor: async (sourceId) => makeStripe(await keyOf(sourceId), config.STRIPE_API_BASE, { maxNetworkRetries: 2, timeoutMs: config.STRIPE_TIMEOUT_MS }), clock, requestedBy: 'reports job' },
-    fetch: reportFetchDeps(config, db, platformKey, telemetry, clock),
+    // The job's own name for a download it could not make, apart from the events route's ReportFailed.
+    fetch: { ...reportFetchDeps(config, db, platformKey, telemetry, clock), onMetric: (name) => telemetry.metrics?.addMetric(name === REPORT_FAILED_METRIC ? REPORT_FETCH_FAILED_METRIC : name, MetricUnit.Count, 1) },
     close: (day, sourceId) => closeOf({ db, ledgerTable: config.LEDGER_TABLE, reports: store }, day, sourceId),
     clock,
     onMetric: (name) => telemetry.metrics?.addMetric(name, MetricUnit.Count, 1),
