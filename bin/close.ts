@@ -1,6 +1,6 @@
 import { closeOf } from '../functions/close/close-reads.js';
 import type { CloseOutcome, Difference, Movement } from '../functions/close/close.js';
-import { dayStart } from '../functions/reports/days.js';
+import { addDays, dayStart } from '../functions/reports/days.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { commandLine, refuse, runCommand } from '../lib/cli.js';
 import { reportsEnv } from '../lib/reports-env.js';
@@ -42,7 +42,7 @@ function print(outcome: CloseOutcome): void {
   const verdict = outcome.state === 'closed' ? 'CLOSED' : outcome.state === 'waiting' ? 'NOT CLOSED (waiting for reports)' : 'NOT CLOSED';
   console.log(`${outcome.day} ${outcome.sourceId}: ${verdict}`);
   if (outcome.waitingFor.length > 0) {
-    for (const type of outcome.waitingFor) console.log(`  waiting for ${type}: npm run reports -- run${outcome.sourceId === PLATFORM_SOURCE_ID ? '' : ` --source ${outcome.sourceId}`} --type ${type} --from ${outcome.day} --to <the next day>`);
+    for (const type of outcome.waitingFor) console.log(`  waiting for ${type}: npm run reports -- run${outcome.sourceId === PLATFORM_SOURCE_ID ? '' : ` --source ${outcome.sourceId}`} --type ${type} --from ${outcome.day} --to ${addDays(outcome.day, 1)}`);
     return;
   }
   console.log(`  matched ${outcome.matched.length} · amount differs ${counts('amount_differs')} · in Stripe, unknown to the ledger ${counts('unknown_to_ledger')} · in the ledger, absent from Stripe ${counts('missing_from_stripe')}`);

@@ -4,10 +4,9 @@ import type { AcknowledgedDifference } from '../../../functions/operator/close-a
 import { badge, cashOutLink, time, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 
-const STATE_WORDS: Record<CloseOutcome['state'], string> = { closed: 'closed', open: 'not closed', waiting: 'waiting for reports' };
 const KIND_WORDS: Record<AcknowledgedDifference['kind'], string> = { amount_differs: 'amount differs', unknown_to_ledger: 'in Stripe, unknown to the ledger', missing_from_stripe: 'in the ledger, absent from Stripe' };
 
-const stateBadge = (state: CloseOutcome['state']) => badge(state === 'closed' ? 'closed' : state === 'open' ? 'not_closed' : 'waiting');
+const stateBadge = (state: CloseOutcome['state']) => badge(state === 'closed' ? 'closed' : state === 'open' ? 'not_closed' : 'waiting_for_reports');
 
 /** The last days, newest first, with their state. */
 export function closeDaysPage(context: PageContext, view: { sourceId: string; outcomes: CloseOutcome[] }): Html {
@@ -16,7 +15,7 @@ export function closeDaysPage(context: PageContext, view: { sourceId: string; ou
 <figure><table class="striped"><thead><tr><th>Day</th><th>State</th><th>Matched</th><th>Differences</th><th>Waiting for</th></tr></thead><tbody>
 ${view.outcomes.map(
   (outcome) => html`<tr data-day="${outcome.day}" data-state="${outcome.state}"><td><a href="/close/${outcome.day}?source=${encodeURIComponent(view.sourceId)}">${outcome.day}</a></td>
-<td>${stateBadge(outcome.state)} ${STATE_WORDS[outcome.state]}</td><td>${outcome.matched.length}</td><td>${outcome.differences.length}</td><td>${outcome.waitingFor.join(', ') || '—'}</td></tr>`,
+<td>${stateBadge(outcome.state)}</td><td>${outcome.matched.length}</td><td>${outcome.differences.length}</td><td>${outcome.waitingFor.join(', ') || '—'}</td></tr>`,
 )}</tbody></table></figure>`,
   ]);
 }
@@ -25,7 +24,7 @@ ${view.outcomes.map(
 export function closeDayPage(context: PageContext, view: { outcome: CloseOutcome; differences: AcknowledgedDifference[]; livemode: boolean; notice?: string }): Html {
   const { outcome } = view;
   return layout(context, { title: `Close ${outcome.day}`, section: 'close' }, [
-    html`<hgroup><h1>Close of ${outcome.day}</h1><p>${outcome.sourceId} · ${stateBadge(outcome.state)} ${STATE_WORDS[outcome.state]} · matched ${outcome.matched.length} · differences ${outcome.differences.length}</p></hgroup>`,
+    html`<hgroup><h1>Close of ${outcome.day}</h1><p>${outcome.sourceId} · ${stateBadge(outcome.state)} · matched ${outcome.matched.length} · differences ${outcome.differences.length}</p></hgroup>`,
     view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : '',
     outcome.waitingFor.length > 0
       ? html`<p>Waiting for ${outcome.waitingFor.map((type) => html`<code>${type}</code> `)}: <code>npm run reports -- run --type &lt;type&gt; --from ${outcome.day} --to &lt;the next day&gt;</code>, or the reports job.</p>`
