@@ -15,6 +15,7 @@ import { acknowledgeNagFindings } from './nag-suppressions.js';
 import { checkFunctionConfig, functionSettings, FUNCTION_SETTINGS, STRIPE_MODE_OUTPUT } from './deploy-settings.js';
 import { Reconciliation } from './reconciliation.js';
 import { CatchUp } from './catch-up.js';
+import { Reports } from './reports.js';
 import { grantSourceSecretsRead, sourceSecretPrefix } from './stripe-sources.js';
 
 /**
@@ -47,6 +48,7 @@ export class GatewayStack extends Stack {
   readonly functions = new Map<string, GatewayFunction>();
   readonly reconciliation: Reconciliation;
   readonly catchUp: CatchUp;
+  readonly reports: Reports;
 
   constructor(scope: Construct, id: string, props: GatewayStackProps = {}) {
     super(scope, id, props);
@@ -153,6 +155,12 @@ export class GatewayStack extends Stack {
       sourceSecretPrefix: sourcePrefix,
       rateHours: props.catchUpRateHours,
       windowHours: props.catchUpWindowHours,
+      environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
+    });
+    this.reports = new Reports(this, 'Reports', {
+      tables: { ledger: table('ledger'), records: table('records'), sources: table('sources') },
+      stripeSecretKey: this.secrets.get('stripeSecretKey')!,
+      sourceSecretPrefix: sourcePrefix,
       environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
     });
     new CfnOutput(this, 'CatchUpFunctionName', { value: this.catchUp.fn.functionName, description: 'Stripe catch-up; invoke with {"since": "30d", "sourceId": "<id>"} for a historical import' });

@@ -14,6 +14,7 @@ export const SERVICES = {
   justWallet: 'just-wallet',
   reconciliation: 'reconcile',
   catchUp: 'catch-up',
+  reports: 'reports',
 } as const;
 
 /** Ledger statuses a cash-out can be answered with, each counted as `CashOut_<status>`. */
@@ -43,4 +44,10 @@ export const ALARMED_METRICS = {
   reconcileNeedsOperator: { service: SERVICES.reconciliation, metricName: 'ReconcileNeedsOperator' },
   /** Catch-up could not list a source's (or a connected account's) events, or could not apply one. */
   catchUpFailed: { service: SERVICES.catchUp, metricName: 'CatchUpFailed' },
+  /** A Stripe report run failed, or its file could not be downloaded (by the webhook). */
+  reportFailed: { service: SERVICES.stripeEvents, metricName: 'ReportFailed' },
+  /** A report file the reports job tried again could not be downloaded. */
+  reportFetchFailed: { service: SERVICES.reports, metricName: 'ReportFetchFailed' },
+  /** Yesterday's daily close found a difference between the ledger and Stripe's reports. */
+  dayNotClosed: { service: SERVICES.reports, metricName: 'DayNotClosed' },
 } as const satisfies Record<string, AppMetric>;

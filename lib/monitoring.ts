@@ -101,6 +101,9 @@ export class Monitoring extends Construct {
     this.alarmOnCount('LedgerAnomaly', ALARMED_METRICS.ledgerAnomaly, 'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.');
     this.alarmOnCount('CashOutLedgerWriteFailed', ALARMED_METRICS.cashOutLedgerWriteFailed, 'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.');
     this.alarmOnCount('ReconcileNeedsOperator', ALARMED_METRICS.reconcileNeedsOperator, 'The reconciliation job found a payout it cannot settle by itself; see its logs.');
+    this.alarmOnCount('ReportFailed', ALARMED_METRICS.reportFailed, 'A Stripe report run failed, or its file could not be downloaded when its event arrived: the reports job fetches it again within 15 minutes. See docs/operations.md (Reports and the daily close) and the console\'s Close page.');
+    this.alarmOnCount('ReportFetchFailed', ALARMED_METRICS.reportFetchFailed, 'The reports job could not download a Stripe report file it tried again. See the reports function\'s log ("Reports job finished") and docs/operations.md.');
+    this.alarmOnCount('DayNotClosed', ALARMED_METRICS.dayNotClosed, 'Yesterday\'s daily close found a payout or transfer that differs between the ledger and Stripe\'s reports (npm run close -- --date <day>; the console\'s Close page names each).');
     this.alarmOnCount('CatchUpFailed', ALARMED_METRICS.catchUpFailed, 'Stripe catch-up could not list a source\'s events (or a connected account\'s), or could not apply one: events the webhook missed may still be missing. See the catch-up function\'s log ("Catch-up finished") and docs/sources-and-catch-up.md.');
     this.addPayoutWidgets();
 

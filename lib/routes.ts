@@ -98,6 +98,7 @@ export const ROUTES: RouteDefinition[] = [
       // LimitUsage.release: a cash-out that ends not paid gives back its limits (a get, a transaction of conditional updates).
       usage: { items: ['GetItem', 'UpdateItem'] },
     },
+    // Never the platform's API key (it can move money): a report run's file is fetched by the reports job.
     secrets: ['stripeWebhookSecret', 'stripeConnectWebhookSecret'],
     sourceSecrets: 'read',
     readConfig: stripeEventsConfig,

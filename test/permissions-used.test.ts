@@ -8,6 +8,13 @@ import { staticSecret } from '../functions/shared/secrets.js';
 import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
 import { stripeFromSecret } from '../functions/shared/wiring.js';
 import { CATCH_UP_TABLE_ACCESS } from '../lib/catch-up.js';
+import { REPORTS_TABLE_ACCESS } from '../lib/reports.js';
+import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
+import { closeOf } from '../functions/close/close-reads.js';
+import { runReportsJob } from '../functions/reports/job.js';
+import { ReportStore } from '../functions/reports/report-store.js';
+import { makeStripe } from '../functions/shared/stripe-sdk.js';
+import { systemClock } from '../functions/shared/clock.js';
 import type { TableAccess } from '../lib/grants.js';
 import { RECONCILE_LEDGER_ACCESS } from '../lib/reconciliation.js';
 import { route } from '../lib/routes.js';
@@ -168,6 +175,34 @@ describe('the calls each function makes are all granted to it', () => {
     expect(accounts).toContain('acct_1Ada');
     expect(calls.calls.filter((call) => call.index === STATUS_INDEX).length).toBeGreaterThanOrEqual(STATUS_SHARDS);
     expect(notGranted(calls.calls, CATCH_UP_TABLE_ACCESS)).toEqual([]);
+  });
+
+  test('the reports job: report runs asked for and recorded, a file fetched and kept, the day closed', async () => {
+    const standIn = new StripeStandIn();
+    await standIn.start();
+    try {
+      const store = new ReportStore(village.tables.db, village.tables.names.records);
+      const deps = {
+        store,
+        sources: async () => ['platform'],
+        request: { store, stripeFor: async () => makeStripe('sk_test_grants', standIn.url), clock: systemClock, requestedBy: 'test' },
+        fetch: { store, apiKeyFor: async () => 'sk_test_grants', clock: systemClock },
+        close: (day: string, sourceId: string) => closeOf({ db: village.tables.db, ledgerTable: village.tables.names.ledger, reports: store }, day, sourceId),
+        clock: { now: () => Date.now() + 86_400_000 },
+      };
+      calls.calls.length = 0;
+      const first = await calls.during(() => runReportsJob(deps));
+      // A run's event recorded it as succeeded with its file's url (as the events route does): the next run fetches it.
+      const [runId, run] = [...standIn.reports.runs.entries()][0]!;
+      await store.updateRun('platform', runId, { status: 'succeeded', fileUrl: (run.result as { url: string }).url }, new Date());
+      const second = await calls.during(() => runReportsJob(deps));
+      expect(first.requested).toBeGreaterThan(0);
+      expect(second.fetched).toBe(1);
+      expect(calls.calls.some((call) => call.index === STATUS_INDEX)).toBe(true);
+      expect(notGranted(calls.calls, REPORTS_TABLE_ACCESS)).toEqual([]);
+    } finally {
+      await standIn.stop();
+    }
   });
 
   test('a call outside the grants is reported', () => {

@@ -68,6 +68,16 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
   },
+  // ReportStore: a run (get), upserts of runs, file chunks and rows, queries on a run's or a day's own key;
+  // the close's cash-outs of a day (ledger byStatusShard); SourceStore.list (a query); the keys that read reports.
+  reports: {
+    'table records': ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+    'index ledger/byStatusShard': ['dynamodb:Query'],
+    'table sources': ['dynamodb:Query'],
+    'secret stripeSecretKey': READ_SECRET,
+    'secrets stripe-sources/*': READ_SECRET,
+    '*': XRAY,
+  },
   // ReconcileStore: get, candidates through byStatusShard, conditional updates; never a put on the ledger.
   // Each decision that changes something is recorded in the history table (a put, never an update).
   reconcile: {

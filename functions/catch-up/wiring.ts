@@ -7,7 +7,7 @@ import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
 import { HANDLED_EVENT_TYPES } from '../stripe-events/schemas.js';
 import { SourceStore } from '../stripe-events/source-store.js';
-import { processDeps, sourceSecretStore } from '../stripe-events/wiring.js';
+import { processDeps, reportFetchDeps, sourceSecretStore } from '../stripe-events/wiring.js';
 import { connectedAccountsWithCashOuts } from './accounts.js';
 import type { CatchUpSummary, Counts } from './catch-up.js';
 import { catchUpConfig } from './config.js';
@@ -43,10 +43,13 @@ export function catchUpDepsFromEnv(
 ): CatchUpHandlerDeps {
   const config = catchUpConfig(env);
   const stripeOptions = { maxNetworkRetries: config.CATCH_UP_STRIPE_RETRIES, timeoutMs: config.STRIPE_TIMEOUT_MS };
-  const platform = stripeEventLister(stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { ...stripeOptions, expectedMode: config.STRIPE_MODE }));
+  const platformKey = secretFromEnv(env, 'STRIPE_SECRET_KEY', clock);
+  const platform = stripeEventLister(stripeFromSecret(platformKey, config.STRIPE_API_BASE, { ...stripeOptions, expectedMode: config.STRIPE_MODE }));
+  const eventTelemetry = { logger: telemetry.logger, metrics: telemetry.eventMetrics };
   const listers = { sources: new SourceStore(db, config.SOURCES_TABLE), secrets: sourceSecretStore(config), platform, withKey: (apiKey: string) => stripeEventLister(async () => makeStripe(apiKey, config.STRIPE_API_BASE, stripeOptions)) };
   return {
-    ...processDeps(config, db, { logger: telemetry.logger, metrics: telemetry.eventMetrics }, clock),
+    // A report event found by catch-up fetches its file as the webhook would have.
+    ...processDeps(config, db, eventTelemetry, clock, reportFetchDeps(config, db, platformKey, eventTelemetry, clock)),
     eventTypes: Object.keys(HANDLED_EVENT_TYPES),
     sources: (only) => catchUpSources(listers, only),
     connectedAccounts: (sinceSeconds) => connectedAccountsWithCashOuts(db, config.LEDGER_TABLE, sinceSeconds),

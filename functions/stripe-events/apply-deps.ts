@@ -1,6 +1,7 @@
 import type { Clock } from '../shared/clock.js';
 import type { RecipientStore } from '../shared/recipients.js';
 import type { Logger } from '../shared/telemetry.js';
+import type { ReportFetchDeps } from '../reports/fetch-report.js';
 import type { LedgerEvents } from './ledger-events.js';
 import type { RecordResult, StripeRecordStore } from './record-store.js';
 import type { Envelope } from './schemas.js';
@@ -26,6 +27,8 @@ export interface ApplyDeps {
   limits?: { release(cashOutId: string): Promise<unknown> };
   /** Counts one occurrence of a named metric (e.g. PayoutFailedAfterPaid). */
   onMetric?: (name: string) => void;
+  /** Where a succeeded report run's file is fetched to; without it, report runs are only recorded. */
+  reports?: ReportFetchDeps;
 }
 
 /**

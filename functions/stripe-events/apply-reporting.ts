@@ -1,3 +1,4 @@
+import { fetchReport, REPORT_FAILED_METRIC } from '../reports/fetch-report.js';
 import { eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import { AVAILABLE, REPORT_RUN } from './lifecycles.js';
 import type { Envelope, StripeObjects } from './schemas.js';
@@ -27,12 +28,51 @@ export async function applyReportRun(envelope: Envelope, run: StripeObjects['rep
       status: run.status,
       lifecycle: REPORT_RUN,
       event: eventRef(envelope),
-      fields: { account: envelope.account, livemode: envelope.livemode, reportType: run.report_type, resultFileId: run.result, error: run.error },
+      fields: { account: envelope.account, livemode: envelope.livemode, reportType: run.report_type, resultFileId: run.result?.id, error: run.error },
     },
     new Date(deps.clock.now()),
   );
-  if (result.applied && run.status === 'failed') deps.logger.warn('A Stripe report run failed', { reportRunId: run.id, reportType: run.report_type });
-  return recordOutcome(`report run ${run.id}`, result, run.status);
+  if (result.applied && run.status === 'failed') {
+    deps.logger.warn('A Stripe report run failed', { reportRunId: run.id, reportType: run.report_type });
+    deps.onMetric?.(REPORT_FAILED_METRIC);
+  }
+  const outcome = recordOutcome(`report run ${run.id}`, result, run.status);
+  const kept = deps.reports ? await keepReportRun(run, deps.reports, deps) : undefined;
+  return kept ? { ...outcome, detail: `${outcome.detail}; ${kept}` } : outcome;
+}
+
+/**
+ * The run as the reports keep it, and, once it succeeded, its file fetched: a second delivery
+ * of the event (or catch-up's) finds it fetched and fetches nothing.
+ */
+async function keepReportRun(run: StripeObjects['report_run'], reports: NonNullable<ApplyDeps['reports']>, deps: ApplyDeps): Promise<string | undefined> {
+  if (run.status === 'pending') return undefined;
+  const now = new Date(deps.clock.now());
+  const known = await reports.store.getRun(deps.sourceId, run.id);
+  const start = run.parameters?.interval_start ?? known?.intervalStart ?? run.created;
+  const end = run.parameters?.interval_end ?? known?.intervalEnd ?? run.created;
+  await reports.store.saveRun(
+    {
+      sourceId: deps.sourceId,
+      runId: run.id,
+      reportType: run.report_type,
+      intervalStart: start,
+      intervalEnd: end,
+      connectedAccount: run.parameters?.connected_account ?? known?.connectedAccount,
+      status: run.status,
+      requestedBy: known?.requestedBy ?? 'Stripe',
+      fileId: run.result?.id,
+      fileUrl: run.result?.url,
+      error: run.error,
+    },
+    now,
+  );
+  if (run.status === 'failed') return 'the report run failed';
+  const fetched = await fetchReport((await reports.store.getRun(deps.sourceId, run.id))!, reports);
+  if (fetched.kind === 'fetched') return `file fetched, ${fetched.rows} rows kept`;
+  if (fetched.kind === 'already') return 'file already fetched';
+  if (fetched.kind === 'left_to_job') return 'file left to the reports job';
+  return `file not fetched: ${fetched.reason}`;
 }
 
 /** `reporting.report_type.updated`: newer data is available for a report type. */

@@ -159,7 +159,14 @@ export const ReportRun = z.object({
   object: z.literal('reporting.report_run'),
   status: z.enum(['pending', 'succeeded', 'failed']),
   report_type: z.string(),
-  result: ref,
+  /** The File: its id (and, when Stripe sends it expanded, the url its contents are downloaded from). */
+  result: z
+    .union([z.string(), z.object({ id: z.string(), url: z.string().url().nullish() })])
+    .nullish()
+    .transform((value) => (value == null ? undefined : typeof value === 'string' ? { id: value, url: undefined } : { id: value.id, url: value.url ?? undefined })),
+  parameters: z
+    .object({ interval_start: unixSeconds.nullish(), interval_end: unixSeconds.nullish(), connected_account: z.string().nullish() })
+    .nullish(),
   error: text,
   created: unixSeconds,
 });

@@ -22,6 +22,12 @@ import { cashOutPage, cashOutsPage, homePage, reconcilePage } from './views/cash
 import { bulkReplayPage, eventPage, eventsPage, replayResultPage } from './views/events.js';
 import { messagePage, type PageContext } from './views/layout.js';
 import { recordPage, recordsPage } from './views/records.js';
+import { closeDayPage, closeDaysPage } from './views/close.js';
+import { closeOf, closeOfDays } from '../../functions/close/close-reads.js';
+import { addDays, dayOf, dayStart } from '../../functions/reports/days.js';
+import { ReportStore } from '../../functions/reports/report-store.js';
+import { acknowledgeDifference, withAcknowledgements } from '../../functions/operator/close-acknowledge.js';
+import { isSourceId, PLATFORM_SOURCE_ID } from '../../functions/stripe-events/source-id.js';
 
 export interface ConsoleSettings {
   deps: OperatorDeps;
@@ -94,6 +100,37 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     if (!story) throw new HttpError(404, 'cash_out_not_found', `No cash-out ${cashOutId}.`);
     const notice = c.req.query('acknowledged') ? 'Acknowledged; the note is in the story below.' : undefined;
     return c.html(cashOutPage(context, { story, nowMs: now(), defaultLivemode: settings.livemode, reconcileUnavailable: deps.reconcileUnavailable, notice }));
+  });
+
+  const closeReads = { db: deps.db, ledgerTable: deps.tables.ledger, reports: new ReportStore(deps.db, deps.tables.records) };
+  const closeSource = (value: string | undefined) => {
+    if (value !== undefined && !isSourceId(value)) throw new ValidationError('bad_source', 'source must be a source id.');
+    return value ?? PLATFORM_SOURCE_ID;
+  };
+  const closeDay = (value: string) => {
+    dayStart(value);
+    return value;
+  };
+
+  app.get('/close', async (c) => {
+    const sourceId = closeSource(c.req.query('source'));
+    const today = dayOf(Math.floor(now() / 1000));
+    const days = Array.from({ length: 30 }, (_, index) => addDays(today, -index));
+    return c.html(closeDaysPage(context, { sourceId, outcomes: await closeOfDays(closeReads, days, sourceId) }));
+  });
+
+  app.get('/close/:day', async (c) => {
+    const outcome = await closeOf(closeReads, closeDay(c.req.param('day')), closeSource(c.req.query('source')));
+    const notice = c.req.query('acknowledged') ? 'Acknowledged; the note is kept with the difference.' : undefined;
+    return c.html(closeDayPage(context, { outcome, differences: await withAcknowledgements(outcome, deps.history), livemode: settings.livemode, notice }));
+  });
+
+  app.post('/close/:day/acknowledge', async (c) => {
+    const form = stringFields(await c.req.parseBody());
+    const sourceId = closeSource(form.source);
+    const outcome = await closeOf(closeReads, closeDay(c.req.param('day')), sourceId);
+    await acknowledgeDifference(outcome, form.objectId ?? '', form.note, deps);
+    return c.redirect(`/close/${outcome.day}?source=${encodeURIComponent(sourceId)}&acknowledged=1`, 303);
   });
 
   app.post('/cash-outs/:cashOutId/acknowledge', async (c) => {

@@ -146,6 +146,8 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
     }
     const gateway = await onPort('PORT', options.port ?? localPort(env, 'PORT'), (port) => startLocalGateway(routes, { port, onAnswer: options.onAnswer }));
     started.push(() => gateway.close());
+    // The stand-in sends its report events to the gateway, signed with the platform's webhook secret.
+    stripe.standIn?.reports.webhooks.set('sk_', { url: `${gateway.url}/webhooks/stripe`, secret: env.STRIPE_WEBHOOK_SECRET! });
 
     return {
       gateway,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { listen } from './gateway.js';
 import { StandInLists } from './stand-in-lists.js';
+import { StandInReports, type RawAnswer } from './stand-in-reports.js';
 
 /**
  * A local stand-in for the parts of the Stripe API the gateway uses, reached through the
@@ -81,6 +82,8 @@ export class StripeStandIn {
   /** Every request waits this long before it is handled, like a call across the internet to Stripe (the benchmark's `--stripe-latency`). */
   latencyMs = 0;
   url = '';
+  /** The Reporting API and its files (stand-in-reports.ts). */
+  readonly reports = new StandInReports(this);
 
   async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -160,6 +163,8 @@ export class StripeStandIn {
       if (fault?.kind === 'reset-after') return void req.socket.destroy();
       return send(res, listed.status, listed.body);
     }
+    const reported = this.reports.handle(method, path, params, apiKey);
+    if (reported) return sendRaw(res, await reported);
     const result = this.process(method, path, params, stripeAccount, idempotencyKey, recorded);
     if (fault?.kind === 'reset-after') return void req.socket.destroy();
     send(res, result.status, result.body, result.replayed);
@@ -360,6 +365,14 @@ function send(res: ServerResponse, status: number, body: unknown, replayed = fal
     ...headers,
   });
   res.end(text);
+}
+
+function sendRaw(res: ServerResponse, answer: RawAnswer): void {
+  if ('text' in answer) {
+    res.writeHead(answer.status, { 'content-type': answer.contentType, 'request-id': `req_${randomBytes(8).toString('hex')}` });
+    return void res.end(answer.text);
+  }
+  send(res, answer.status, answer.body);
 }
 
 /** Stripe's form encoding: `metadata[cash_out_id]=x&amount=2015`. */

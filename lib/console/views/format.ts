@@ -16,11 +16,11 @@ export function time(iso: string | undefined): Html | string {
 export const unixTime = (seconds: number | undefined) => (seconds === undefined ? '—' : time(new Date(seconds * 1000).toISOString()));
 
 const STATUS_TONE: Record<string, string> = {
-  paid: 'good', completed: 'good', capture_succeeded: 'good', succeeded: 'good', success: 'good', won: 'good', applied: 'good', acknowledged: 'good', resolved: 'good', compensated: 'good',
+  paid: 'good', completed: 'good', capture_succeeded: 'good', succeeded: 'good', success: 'good', won: 'good', applied: 'good', acknowledged: 'good', resolved: 'good', compensated: 'good', closed: 'good',
   pending: 'info', in_transit: 'info', processing: 'info', initiated: 'info', planned: 'info',
   unknown: 'warn', conflict: 'warn', in_flight: 'warn', ledger_item_in_flight: 'warn',
   stale: 'muted', ignored: 'muted', ignored_type: 'muted', ignored_status: 'muted', duplicate: 'muted', outdated: 'muted', rejected: 'muted', waiting: 'muted', skipped: 'muted', unchanged: 'muted',
-  failed: 'bad', canceled: 'bad', reversed: 'bad', anomaly: 'bad', error: 'bad', lost: 'bad', needs_operator: 'bad',
+  failed: 'bad', canceled: 'bad', reversed: 'bad', anomaly: 'bad', error: 'bad', lost: 'bad', needs_operator: 'bad', not_closed: 'bad',
 };
 
 /** A status or outcome as a coloured label. */

@@ -1,0 +1,73 @@
+import { Duration } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { reportsConfig } from '../functions/reports/config.js';
+import { checkFunctionConfig } from './deploy-settings.js';
+import { GatewayFunction } from './gateway-function.js';
+import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import { grantSourceSecretsRead } from './stripe-sources.js';
+import { tableDefinition, type TableDefinition } from './tables.js';
+
+export interface ReportsProps {
+  tables: Record<'ledger' | 'records' | 'sources', ITableV2>;
+  stripeSecretKey: ISecret;
+  sourceSecretPrefix: string;
+  /** Deploy settings the job reads (STRIPE_MODE). */
+  environment?: Record<string, string>;
+}
+
+/**
+ * Least privilege: the report runs, files and rows it keeps in the records table (a get, upserts,
+ * a query on a run's or a day's own key), the ledger's cash-outs of a day (byStatusShard), and
+ * the sources listed (a query on the provider's partition). No put, scan or delete.
+ */
+export const REPORTS_TABLE_ACCESS: Record<keyof ReportsProps['tables'], TableAccess> = {
+  ledger: { items: [], queries: ['byStatusShard'] },
+  records: { items: ['GetItem', 'UpdateItem', 'Query'] },
+  sources: { items: ['Query'] },
+};
+
+/**
+ * The scheduled reports job: every 15 minutes, the files of succeeded report runs not yet kept;
+ * yesterday's Stripe report runs for the platform and
+ * each merchant source with an API key, asked for once Stripe's data covers the day; files a
+ * download failed for fetched again; then yesterday's daily close.
+ */
+export class Reports extends Construct {
+  readonly fn: GatewayFunction;
+  readonly rule: Rule;
+
+  constructor(scope: Construct, id: string, props: ReportsProps) {
+    super(scope, id);
+    const environment: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: 'reports',
+      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
+      STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
+    };
+    for (const [tableId, table] of Object.entries(props.tables)) environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
+    Object.assign(environment, props.environment);
+    checkFunctionConfig('reports', environment, reportsConfig);
+    this.fn = new GatewayFunction(this, 'Function', {
+      entry: 'functions/reports/index.ts',
+      description: 'Requests yesterday\'s Stripe report runs per source, fetches files a download failed for, and runs the daily close',
+      // A few Stripe calls per source and report type, and the close's reads.
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      environment,
+    });
+    for (const [tableId, table] of Object.entries(props.tables) as [keyof ReportsProps['tables'], ITableV2][]) grantTableAccess(this.fn, table, tableDefinition(tableId), REPORTS_TABLE_ACCESS[tableId]);
+    grantSecretValue(this.fn, props.stripeSecretKey);
+    grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
+
+    this.rule = new Rule(this, 'Schedule', {
+      description: 'Asks for yesterday\'s Stripe reports once their data is available, and closes the day',
+      // Every 15 minutes: it fetches the files of runs whose events arrived (the events route holds no API key);
+      // Stripe's data for a day becomes available hours after it ends, and a run asks only for what is missing.
+      schedule: Schedule.rate(Duration.minutes(15)),
+      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
+    });
+  }
+}
