@@ -220,7 +220,7 @@ async function main(): Promise<void> {
       machine: { ...machine, loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) },
       settings: SETTINGS,
       notes: [
-        'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped in the same middy chain index.ts uses (each route's handler.ts); DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
+        'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped in the same middy chain index.ts uses (each route’s handler.ts); DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
         'Floor: HMAC-SHA256 check of the raw body plus one conditional PutItem, same DynamoDB Local, same run, interleaved request by request with the routes.',
         'warmWithoutIndexes: the same warm group measured again right after, every table a copy with the same keys and no secondary index, beside its own floor. DynamoDB Local updates a table’s indexes inside each write, before answering; DynamoDB answers once the item is written and updates its indexes after (index reads are eventually consistent), so a route’s latency on AWS does not include that upkeep.',
         'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts), AWS SDK bundled, source map without sourcesContent, as the stack builds it. NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
