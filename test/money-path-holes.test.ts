@@ -229,7 +229,7 @@ describe("4. an event of the other mode (livemode) changes nothing", () => {
     await expect(wrong()).rejects.toThrow(ConfigError);
     await expect(wrong()).rejects.toThrow(/STRIPE_MODE/);
     const deps = villageDepsFromEnv(
-      { LEDGER_TABLE: 'l', RECIPIENTS_TABLE: 'r', STRIPE_SECRET_KEY: 'rk_live_abc', STRIPE_MODE: 'test', VILLAGE_WEBHOOK_SECRET: 'x', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' },
+      { LEDGER_TABLE: 'l', RECIPIENTS_TABLE: 'r', LIMITS_TABLE: 'lim', USAGE_TABLE: 'u', STRIPE_SECRET_KEY: 'rk_live_abc', STRIPE_MODE: 'test', VILLAGE_WEBHOOK_SECRET: 'x', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' },
       { logger: silentLogger() },
     );
     await expect(deps.stripe()).rejects.toThrow(/STRIPE_MODE/);
