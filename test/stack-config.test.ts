@@ -47,7 +47,7 @@ describe('a deploy-time setting (-c name=value)', () => {
   });
 
   test('is refused at synth exactly when the function would refuse it at cold start', () => {
-    const required = { LEDGER_TABLE: 'l', RECIPIENTS_TABLE: 'r' };
+    const required = { LEDGER_TABLE: 'l', RECIPIENTS_TABLE: 'r', LIMITS_TABLE: 'lim', USAGE_TABLE: 'u' };
     for (const value of ['8000', '3000', '1', '0', '-1', 'abc', '1e3', ' 9000 ', '', '0x10', '12.5', 'Infinity']) {
       let functionRefuses = false;
       try {
