@@ -45,6 +45,8 @@ env.LEDGER_TABLE = values.table ?? env.LEDGER_TABLE ?? 'local-ledger';
 env.DYNAMODB_ENDPOINT = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint(env));
 // Locally the run's decisions go into the history table too, as the deployed job's do.
 if (!values.table) env.HISTORY_TABLE ??= 'local-history';
+// A cash-out settled as not paid gives back its limits, as the deployed job's do (with --table, USAGE_TABLE names them).
+if (!values.table) env.USAGE_TABLE ??= 'local-usage';
 const stripe = stripeForReconcile(env, !values.table);
 if (!stripe.stripeEnv) refuse(`Which Stripe? Set STRIPE_SECRET_KEY to the platform's key (or STRIPE_API_BASE).`);
 

@@ -16,7 +16,7 @@ import { tableDefinition, type TableDefinition } from './tables.js';
 const MAX_WINDOW_HOURS = 720;
 
 export interface CatchUpProps {
-  tables: Record<'ledger' | 'recipients' | 'events' | 'records' | 'sources', ITableV2>;
+  tables: Record<'ledger' | 'recipients' | 'events' | 'records' | 'sources' | 'usage', ITableV2>;
   stripeSecretKey: ISecret;
   sourceSecretPrefix: string;
   /** How often it runs; else the `catchUpRateHours` context value; else 6. */
@@ -39,6 +39,8 @@ export const CATCH_UP_TABLE_ACCESS: Record<keyof CatchUpProps['tables'], TableAc
   events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   records: { items: ['GetItem', 'UpdateItem'] },
   sources: { items: ['GetItem', 'Query'] },
+  // A cash-out an applied event settles as not paid gives back its limits (the reservation, then the counters).
+  usage: { items: ['GetItem', 'UpdateItem'] },
 };
 
 /**

@@ -64,6 +64,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'table records': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'table sources': ['dynamodb:GetItem', 'dynamodb:Query'],
+    // A missed payout.failed it applies gives back the cash-out's limits, as the webhook's would.
+    'table usage': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'secret stripeSecretKey': READ_SECRET,
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,

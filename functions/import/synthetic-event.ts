@@ -41,6 +41,10 @@ export const IMPORT_EVENT_PREFIX = 'evt_import';
  * the records and the events table deduplicate; an object listed in another state is a new one.
  * Its `created` is the object's own: the oldest time any event about the object can have, so the
  * ordering guards let every real event win over it, and it only fills in what no event said.
+ * Except a payout or transfer listed in a final status (failed, canceled, reversed): nothing can
+ * follow it, and an event that moved the ledger after the object was made (payout.paid) must not
+ * keep it from the ledger (a failure after paid that no event brought is then never seen, as
+ * reconciliation leaves a paid cash-out alone), so its `created` is the time it was listed.
  */
 export function syntheticEvent(list: ImportList, object: ListedObject, context: { sourceId: string; account?: string; livemode: boolean; listedAt: string }): Record<string, unknown> {
   const digest = createHash('sha256').update(JSON.stringify([context.sourceId, context.account ?? '', object])).digest('hex').slice(0, 24);
@@ -48,7 +52,7 @@ export function syntheticEvent(list: ImportList, object: ListedObject, context: 
     id: `${IMPORT_EVENT_PREFIX}${digest}`,
     object: 'event',
     type: syntheticType(list, object),
-    created: object.created,
+    created: isFinalMovement(list, object) ? Math.floor(Date.parse(context.listedAt) / 1000) : object.created,
     livemode: typeof object.livemode === 'boolean' ? object.livemode : context.livemode,
     api_version: null,
     ...(context.account ? { account: context.account } : {}),
@@ -56,4 +60,10 @@ export function syntheticEvent(list: ImportList, object: ListedObject, context: 
     /** Not Stripe's: says where the event came from (the import, reading Stripe's list API). */
     gateway_import: { list, listed_at: context.listedAt },
   };
+}
+
+/** A payout failed or canceled, a transfer fully reversed: a money movement no event can move on from. */
+function isFinalMovement(list: ImportList, object: ListedObject): boolean {
+  if (list === 'payouts') return object.status === 'failed' || object.status === 'canceled';
+  return list === 'transfers' && object.reversed === true;
 }

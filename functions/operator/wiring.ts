@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import type { Env } from '../shared/config.js';
 import { makeDocumentClient } from '../shared/dynamodb.js';
 import { HistoryStore } from '../shared/history.js';
+import { LimitUsage } from '../shared/usage.js';
 import { RecipientStore } from '../shared/recipients.js';
 import { Logger } from '../shared/telemetry.js';
 import { StripeEventStore } from '../stripe-events/event-store.js';
@@ -110,7 +111,8 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
     history,
     replay: {
       events,
-      stripe: { ...stripeStores(db, setup.logger), events: new StripeEventStore(db, tables.events), leaseMs: LEASE_MS },
+      // A replay that settles a cash-out as not paid gives its limits back, as a delivery does (never a preview).
+      stripe: { ...stripeStores(db, setup.logger), events: new StripeEventStore(db, tables.events), leaseMs: LEASE_MS, limits: new LimitUsage(db, tables.usage, clock) },
       justWallet: justWalletStores(db, setup.logger),
       preview: { stripe: stripeStores(dry, quiet), justWallet: justWalletStores(dry, quiet) },
       history,
@@ -118,7 +120,7 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
       clock,
     },
     reconcile: setup.stripeEnv
-      ? reconcileDepsFromEnv({ ...setup.stripeEnv, LEDGER_TABLE: tables.ledger, HISTORY_TABLE: tables.history, DYNAMODB_ENDPOINT: setup.endpoint }, { logger: setup.logger, region: setup.region }, clock, db)
+      ? reconcileDepsFromEnv({ ...setup.stripeEnv, LEDGER_TABLE: tables.ledger, HISTORY_TABLE: tables.history, USAGE_TABLE: tables.usage, DYNAMODB_ENDPOINT: setup.endpoint }, { logger: setup.logger, region: setup.region }, clock, db)
       : undefined,
     reconcileUnavailable: setup.stripeEnv ? undefined : (setup.reconcileUnavailable ?? 'No Stripe is configured for reconciliation.'),
     close: () => {
