@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Html } from './format.js';
 
-export type Section = 'attention' | 'cash-outs' | 'events' | 'records';
+export type Section = 'attention' | 'cash-outs' | 'events' | 'records' | 'limits';
 
 /** What every page shows: who is acting, on what, and the token its forms carry. */
 export interface PageContext {
@@ -15,6 +15,7 @@ const SECTIONS: { id: Section; path: string; label: string }[] = [
   { id: 'cash-outs', path: '/cash-outs', label: 'Cash-outs' },
   { id: 'events', path: '/events', label: 'Events' },
   { id: 'records', path: '/records', label: 'Records' },
+  { id: 'limits', path: '/limits', label: 'Limits' },
 ];
 
 export function layout(context: PageContext, page: { title: string; section?: Section }, body: Html | (Html | string)[]): Html {
