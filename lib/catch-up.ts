@@ -16,7 +16,7 @@ import { tableDefinition, type TableDefinition } from './tables.js';
 const MAX_WINDOW_HOURS = 720;
 
 export interface CatchUpProps {
-  tables: Record<'ledger' | 'recipients' | 'events' | 'records' | 'sources', ITableV2>;
+  tables: Record<'ledger' | 'recipients' | 'events' | 'records' | 'sources' | 'usage', ITableV2>;
   stripeSecretKey: ISecret;
   sourceSecretPrefix: string;
   /** How often it runs; else the `catchUpRateHours` context value; else 6. */
@@ -30,7 +30,8 @@ export interface CatchUpProps {
 /**
  * Least privilege, table by table: what applying an event does (the same calls as the
  * webhook), plus finding the connected accounts with cash-outs (the ledger's byStatusShard index)
- * and listing the sources (a Query on the provider's partition). No deletes, no scans, no
+ * and listing the sources (a Query on the provider's partition), and giving back the limits of a
+ * cash-out that ends not paid (the usage table, as the webhook). No deletes, no scans, no
  * put on the ledger.
  */
 export const CATCH_UP_TABLE_ACCESS: Record<keyof CatchUpProps['tables'], TableAccess> = {
@@ -39,6 +40,8 @@ export const CATCH_UP_TABLE_ACCESS: Record<keyof CatchUpProps['tables'], TableAc
   events: { items: ['GetItem', 'PutItem', 'UpdateItem'] },
   records: { items: ['GetItem', 'UpdateItem'] },
   sources: { items: ['GetItem', 'Query'] },
+  // LimitUsage.release: a cash-out an event settles as not paid gives back its limits, as the webhook does.
+  usage: { items: ['GetItem', 'UpdateItem'] },
 };
 
 /**

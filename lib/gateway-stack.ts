@@ -148,7 +148,7 @@ export class GatewayStack extends Stack {
 
     const table = (id: TableDefinition['id']) => this.tables.get(id)!;
     this.catchUp = new CatchUp(this, 'CatchUp', {
-      tables: { ledger: table('ledger'), recipients: table('recipients'), events: table('events'), records: table('records'), sources: table('sources') },
+      tables: { ledger: table('ledger'), recipients: table('recipients'), events: table('events'), records: table('records'), sources: table('sources'), usage: table('usage') },
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
       sourceSecretPrefix: sourcePrefix,
       rateHours: props.catchUpRateHours,

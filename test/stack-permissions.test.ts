@@ -54,7 +54,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     '*': XRAY,
   },
   // The same as stripe-events for applying events, plus: the connected accounts with cash-outs
-  // (ledger byStatusShard), and listing the sources (a query on the sources table's own key).
+  // (ledger byStatusShard), and listing the sources (a query on the sources table's own key);
+  // like the webhook, giving back the limits of a cash-out an event settles as not paid (usage).
   'catch-up': {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'index ledger/byStatusShard': ['dynamodb:Query'],
@@ -64,6 +65,7 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     'table records': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'table sources': ['dynamodb:GetItem', 'dynamodb:Query'],
+    'table usage': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'secret stripeSecretKey': READ_SECRET,
     'secrets stripe-sources/*': READ_SECRET,
     '*': XRAY,
