@@ -5,6 +5,7 @@
  * a model, from the write units the benchmark counted per event, index writes included.
  */
 
+import { PLATFORM_SHARDS } from '../functions/shared/usage.js';
 import type { TableDefinition } from '../lib/tables.js';
 
 /** The limits a route meets as it grows, with AWS's defaults (us-east-1; most can be raised on request). */
@@ -29,7 +30,36 @@ export interface PerEventLoad {
   /** Mean billed duration of one invocation, ms. */
   billedMs: number;
   /** Write units per event by table id: the table's own, and each global secondary index's. */
-  writes: Record<string, { table: number; indexes: Record<string, number> }>;
+  writes: Record<string, TableLoad>;
+}
+
+export interface TableLoad {
+  table: number;
+  indexes: Record<string, number>;
+  /**
+   * Write units per event on a few items every event writes (the table's own partition key
+   * values, not an index's): `perEvent` units spread over `items` items, each one partition.
+   */
+  hotItems?: { perEvent: number; items: number; label: string };
+}
+
+/**
+ * What a cash-out writes to the usage table (functions/shared/usage.ts), modelled rather than
+ * measured: one TransactWriteItems of the reservation item, the recipient's counter and one of
+ * the currency's PLATFORM_SHARDS platform counters, each under 1 KB and 2 write units in a
+ * transaction. The platform counters are the hot items: with every cash-out in one currency
+ * (the worst case), each takes a PLATFORM_SHARDS-th of the cash-outs. A cash-out its shard has
+ * no room for is split over more (rare: near the day's limit); a give-back happens only to
+ * cash-outs not paid. Neither is counted.
+ */
+export const CASH_OUT_USAGE = { itemsWritten: 3, unitsPerItem: 2, platformShards: PLATFORM_SHARDS } as const;
+
+/** The Village route's load with the usage table's writes in it (replacing any measured: DynamoDB Local reports no transactional units). */
+export function withCashOutLimits(load: PerEventLoad): PerEventLoad {
+  if (load.routeId !== 'village-cash-out') return load;
+  const { itemsWritten, unitsPerItem, platformShards } = CASH_OUT_USAGE;
+  const usage: TableLoad = { table: itemsWritten * unitsPerItem, indexes: {}, hotItems: { perEvent: unitsPerItem, items: platformShards, label: `one currency's platform counter, sharded ${platformShards} ways` } };
+  return { ...load, writes: { ...load.writes, usage } };
 }
 
 /**
@@ -59,7 +89,7 @@ export interface CapacityAtRate {
   /** Lambda concurrency: rate × billed duration. */
   concurrency: number;
   /** Write units per second by table (the table's own) and, for each index, on its busiest partition key value. */
-  tables: { tableId: string; writeUnitsPerSecond: number; indexes: { index: string; writeUnitsPerSecond: number; perKeyValue?: number; keyValues?: number }[] }[];
+  tables: { tableId: string; writeUnitsPerSecond: number; indexes: { index: string; writeUnitsPerSecond: number; perKeyValue?: number; keyValues?: number }[]; hotItems?: { label: string; perItem: number; items: number } }[];
   limits: LimitUse[];
   /** The most used limit at or past 1: the one that throttles first. */
   firstLimitHit?: LimitUse;
@@ -79,6 +109,10 @@ function perEventDemands(load: PerEventLoad, keyValues: KeyValues): { limit: str
     if (writes.table > 0) {
       demands.push({ limit: `DynamoDB ${tableId}: new on-demand table (4,000 WRU/s until scaled or pre-warmed)`, perEvent: writes.table, capacity: LIMITS.dynamoNewTableWcu, warmUp: true });
       demands.push({ limit: `DynamoDB ${tableId}: table (40,000 WRU/s)`, perEvent: writes.table, capacity: LIMITS.dynamoTableWcu });
+    }
+    if (writes.hotItems && writes.hotItems.perEvent > 0) {
+      const hot = writes.hotItems;
+      demands.push({ limit: `DynamoDB ${tableId}: one item of ${hot.label} (1,000 WRU/s)`, perEvent: hot.perEvent / hot.items, capacity: LIMITS.dynamoPartitionWcu });
     }
     for (const [index, units] of Object.entries(writes.indexes)) {
       if (units <= 0) continue;
@@ -106,6 +140,7 @@ export function capacityAt(load: PerEventLoad, eventsPerSecond: number, keyValue
         const values = keyValues(tableId, index);
         return { index, writeUnitsPerSecond: round(units * eventsPerSecond), ...(values === undefined ? {} : { perKeyValue: round((units * eventsPerSecond) / values), keyValues: values }) };
       }),
+      ...(writes.hotItems ? { hotItems: { label: writes.hotItems.label, perItem: round((writes.hotItems.perEvent * eventsPerSecond) / writes.hotItems.items), items: writes.hotItems.items } } : {}),
     })),
     limits,
     ...(top.utilisation >= 1 ? { firstLimitHit: top } : {}),
@@ -137,7 +172,8 @@ export function capacityLines(loads: PerEventLoad[], keyValues: KeyValues, rates
         .flatMap((t) => t.indexes.map((i) => `${t.tableId}/${i.index} ${i.writeUnitsPerSecond}${i.perKeyValue === undefined ? ' (per item)' : ` (${i.perKeyValue} on each of ${i.keyValues} key value${i.keyValues === 1 ? '' : 's'})`}`))
         .join(', ');
       const limit = row.firstLimitHit ? `FIRST LIMIT HIT: ${row.firstLimitHit.limit} at ${Math.round(row.firstLimitHit.utilisation * 100)}%` : `no limit (nearest: ${row.nearest.limit} at ${Math.round(row.nearest.utilisation * 100)}%)`;
-      out.push(`    ${String(row.eventsPerSecond).padStart(6)}/s: Lambda concurrency ${row.concurrency}; table WRU/s: ${tables}${indexes ? `; index WRU/s: ${indexes}` : ''}; ${limit}`);
+      const hot = row.tables.flatMap((t) => (t.hotItems ? [`${t.tableId} ${t.hotItems.perItem} on each of ${t.hotItems.items} items (${t.hotItems.label})`] : [])).join(', ');
+      out.push(`    ${String(row.eventsPerSecond).padStart(6)}/s: Lambda concurrency ${row.concurrency}; table WRU/s: ${tables}${indexes ? `; index WRU/s: ${indexes}` : ''}${hot ? `; hot items WRU/s: ${hot}` : ''}; ${limit}`);
     }
     const top = ceiling(load, keyValues);
     const fresh = ceiling(load, keyValues, { newTables: true });

@@ -13,7 +13,7 @@ import { UsageError, exitWith, parseCommandLine } from '../lib/cli.js';
 import { PROJECT_ROOT } from '../lib/project-root.js';
 import { ROUTES, type RouteDefinition } from '../lib/routes.js';
 import { TABLES } from '../lib/tables.js';
-import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, type PerEventLoad } from './capacity.js';
+import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, withCashOutLimits, type PerEventLoad } from './capacity.js';
 import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
 import { startBenchContext, withoutIndexes, type BenchContext } from './context.js';
 import { costPerMillion, memoryOptions, PRICES, type CostPerMillion } from './cost.js';
@@ -90,7 +90,7 @@ function printCapacityOnly(): void {
     loads = undefined;
   }
   if (!loads) exitWith(new Error(`${path.relative(PROJECT_ROOT, RESULTS_FILE)} holds no per-event figures yet: run npm run bench first.`));
-  process.stdout.write(`${capacityLines(loads, keyValuesOf(TABLES)).join('\n')}\n`);
+  process.stdout.write(`${capacityLines(loads.map(withCashOutLimits), keyValuesOf(TABLES)).join('\n')}\n`);
 }
 
 /** Each route's measured per-event write units, by table id (the bench's tables have their own names). */
@@ -103,7 +103,7 @@ function perEventLoads(benches: RouteBench[], warm: WarmResult[], tableNames: Re
     const writes = Object.entries(life?.tableWrites ?? result.dynamoPerRequest.tableWrites)
       .map(([name, units]) => [idOf.get(name) ?? name, { table: units.table, indexes: Object.fromEntries(Object.entries(units.indexes).filter(([, value]) => value > 0)) }] as const)
       .filter(([, units]) => units.table > 0 || Object.keys(units.indexes).length > 0);
-    return { routeId: bench.route.id, billedMs: billedMs[bench.route.id] ?? result.billedMsMean, writes: Object.fromEntries(writes) };
+    return withCashOutLimits({ routeId: bench.route.id, billedMs: billedMs[bench.route.id] ?? result.billedMsMean, writes: Object.fromEntries(writes) });
   });
 }
 

@@ -30,7 +30,8 @@ export interface CatchUpProps {
 /**
  * Least privilege, table by table: what applying an event does (the same calls as the
  * webhook), plus finding the connected accounts with cash-outs (the ledger's byStatusShard index)
- * and listing the sources (a Query on the provider's partition). No deletes, no scans, no
+ * and listing the sources (a Query on the provider's partition), and giving back the limits of a
+ * cash-out that ends not paid (the usage table, as the webhook). No deletes, no scans, no
  * put on the ledger.
  */
 export const CATCH_UP_TABLE_ACCESS: Record<keyof CatchUpProps['tables'], TableAccess> = {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { capacityAt, ceiling, keyValuesOf, LIMITS, type KeyValues, type PerEventLoad } from '../bench/capacity.js';
+import { capacityAt, capacityLines, ceiling, keyValuesOf, LIMITS, withCashOutLimits, type KeyValues, type PerEventLoad } from '../bench/capacity.js';
 import { memoryOptions } from '../bench/cost.js';
 import { TABLES } from '../lib/tables.js';
 
@@ -45,6 +45,34 @@ describe('capacity model', () => {
     const slow: PerEventLoad = { routeId: 'slow', billedMs: 650, writes: { ledger: { table: 2, indexes: {} } } };
     expect(ceiling(slow, oneKeyValue)).toEqual({ eventsPerSecond: 1538, limit: expect.stringMatching(/^Lambda concurrency/) });
     expect(capacityAt(slow, 1000, oneKeyValue).concurrency).toBe(650);
+  });
+
+  describe("a cash-out's limits", () => {
+    // The Village route as last measured: the ledger's own writes, its sharded index by status, its index by payout id.
+    const village: PerEventLoad = { routeId: 'village-cash-out', billedMs: 613.4, writes: { ledger: { table: 3, indexes: { byStatusShard: 5, byStripeObjectId: 1 } } } };
+    const keyValues = keyValuesOf(TABLES);
+
+    test('write the usage table in one transaction: the reservation, the recipient counter and one platform shard, 2 write units each', () => {
+      const withLimits = withCashOutLimits(village);
+      expect(withLimits.writes.usage).toEqual({ table: 6, indexes: {}, hotItems: { perEvent: 2, items: 4, label: expect.stringContaining('platform counter') } });
+      expect(withCashOutLimits(withLimits)).toEqual(withLimits);
+      expect(withCashOutLimits(load)).toBe(load);
+      const at1000 = capacityAt(withLimits, 1000, keyValues).tables.find((table) => table.tableId === 'usage');
+      expect(at1000).toMatchObject({ writeUnitsPerSecond: 6000, hotItems: { perItem: 500, items: 4 } });
+    });
+
+    test('keep the ceiling at 1,600 cash-outs a second (the ledger index first; a platform counter shard at 2,000); a usage table not pre-warmed takes 666', () => {
+      const withLimits = withCashOutLimits(village);
+      expect(ceiling(withLimits, keyValues)).toEqual(ceiling(village, keyValues));
+      expect(ceiling(withLimits, keyValues)).toEqual({ eventsPerSecond: 1600, limit: expect.stringMatching(/ledger\/byStatusShard/) });
+      // One currency's platform counter alone: 4 items of 1,000 WRU/s at 2 units a cash-out.
+      const counterOnly = { ...withLimits, billedMs: 0, writes: { usage: { ...withLimits.writes.usage!, table: 0 } } };
+      expect(ceiling(counterOnly, keyValues)).toEqual({ eventsPerSecond: 2000, limit: expect.stringMatching(/platform counter/) });
+      expect(ceiling(withLimits, keyValues, { newTables: true })).toEqual({ eventsPerSecond: 666, limit: expect.stringMatching(/^DynamoDB usage: new on-demand table/) });
+      const lines = capacityLines([withLimits], keyValues).join('\n');
+      expect(lines).toContain('hot items WRU/s: usage 500 on each of 4 items');
+      expect(lines).toContain('ceiling: 1,600 events/s');
+    });
   });
 
   test('key values come from the table definitions', () => {

@@ -66,6 +66,10 @@ describe('merchant sources in the stack', () => {
 });
 
 describe('the scheduled catch-up', () => {
+  test('is given the usage table, so an event it applies gives back a cash-out\'s limits as the webhook does', () => {
+    expect(environment(functionId('catch-up'))).toMatchObject({ USAGE_TABLE: { Ref: logicalId(stack.tables.get('usage')!) } });
+  });
+
   test('runs every 6 hours over the last 72 by default, without EventBridge retries', () => {
     const fnId = functionId('catch-up');
     expect(environment(fnId)).toMatchObject({ CATCH_UP_WINDOW_HOURS: '72', STRIPE_SOURCE_SECRET_PREFIX: 'SourcesGateway/stripe-sources/' });

@@ -54,7 +54,8 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     '*': XRAY,
   },
   // The same as stripe-events for applying events, plus: the connected accounts with cash-outs
-  // (ledger byStatusShard), and listing the sources (a query on the sources table's own key).
+  // (ledger byStatusShard), and listing the sources (a query on the sources table's own key);
+  // like the webhook, giving back the limits of a cash-out an event settles as not paid (usage).
   'catch-up': {
     'table ledger': ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     'index ledger/byStatusShard': ['dynamodb:Query'],

@@ -39,14 +39,17 @@ export interface ProcessDeps extends ApplyDeps {
  */
 export async function processStripeEvent(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer> {
   const route = routeOf(event, deps);
+  // One time for the delivery: an event one record took before another had no room is kept in
+  // both, and the same receivedAt puts both copies at one place in the console's pages (listed once).
+  const receivedAt = new Date(deps.clock.now()).toISOString();
   if (route === 'record') {
-    const answer = await applyRecorded(event, rawBody, deps);
+    const answer = await applyRecorded(event, rawBody, deps, receivedAt);
     if (answer) return answer;
   } else if (route === 'store') {
     const answer = await storeOnly(event, rawBody, deps);
     if (answer) return answer;
   }
-  return claimAndApply(event, rawBody, deps);
+  return claimAndApply(event, rawBody, deps, receivedAt);
 }
 
 /** How an event is kept and applied (see processStripeEvent). */
@@ -72,11 +75,11 @@ export function routeOf({ envelope, parsed }: StripeEvent, deps: Pick<ApplyDeps,
 const PAYMENT_KINDS: ReadonlySet<StripeEvent['parsed']['kind']> = new Set(['payment_intent', 'charge']);
 
 /** The event written into the records it moves; undefined when one has no room for it (RecordFull). */
-async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer | undefined> {
+async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessDeps, receivedAt: string): Promise<StoredAnswer | undefined> {
   const { envelope } = event;
   const stamp: EventStamp = {
     eventKey: eventKey(envelope.id, deps.sourceId),
-    receivedAt: new Date(deps.clock.now()).toISOString(),
+    receivedAt,
     body: packBody(rawBody, 'stripe-v1', PAYMENT_KINDS.has(event.parsed.kind) ? 'tail' : 'whole'),
   };
   let result: ApplyOutcome;
@@ -99,11 +102,11 @@ async function storeOnly(event: StripeEvent, rawBody: string, deps: ProcessDeps)
   return appliedAnswer(event, result, 'store', deps);
 }
 
-async function claimAndApply(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer> {
+async function claimAndApply(event: StripeEvent, rawBody: string, deps: ProcessDeps, receivedAt: string): Promise<StoredAnswer> {
   const { envelope } = event;
   const nowMs = deps.clock.now();
   const token = randomUUID();
-  const claim = await deps.events.claim(newEvent(event, rawBody, deps), token, nowMs, deps.leaseMs);
+  const claim = await deps.events.claim(newEvent(event, rawBody, deps, receivedAt), token, nowMs, deps.leaseMs);
   if (claim.kind === 'applied') return duplicateAnswer(envelope.id, claim.existing.outcome, deps);
   if (claim.kind === 'in_flight') {
     deps.onMetric?.('StripeEvent_in_flight');
@@ -120,7 +123,7 @@ async function claimAndApply(event: StripeEvent, rawBody: string, deps: ProcessD
   return appliedAnswer(event, held.result, claim.redelivery ? 'redelivery' : 'claim', deps);
 }
 
-function newEvent({ envelope }: StripeEvent, rawBody: string, deps: ProcessDeps): NewStripeEvent {
+function newEvent({ envelope }: StripeEvent, rawBody: string, deps: ProcessDeps, receivedAt?: string): NewStripeEvent {
   const nowMs = deps.clock.now();
   return {
     provider: 'stripe',
@@ -131,7 +134,7 @@ function newEvent({ envelope }: StripeEvent, rawBody: string, deps: ProcessDeps)
     apiVersion: envelope.api_version ?? undefined,
     created: envelope.created,
     objectId: envelope.data.object.id,
-    receivedAt: new Date(nowMs).toISOString(),
+    receivedAt: receivedAt ?? new Date(nowMs).toISOString(),
     payload: rawBody,
     expiresAt: Math.floor(nowMs / 1000) + deps.retentionSeconds,
   };

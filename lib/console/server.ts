@@ -5,6 +5,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { acknowledge, checkNote } from '../../functions/operator/acknowledge.js';
+import { LimitsAdmin } from '../../functions/operator/limits.js';
 import { decisionKey, hasAction, previewReconcile, reconcileNow } from '../../functions/operator/reconcile-now.js';
 import { replayEvent, replayMatching } from '../../functions/operator/replay.js';
 import { cashOutStory } from '../../functions/operator/story.js';
@@ -21,6 +22,7 @@ import { consoleGuard } from './security.js';
 import { cashOutPage, cashOutsPage, homePage, reconcilePage } from './views/cash-outs.js';
 import { bulkReplayPage, eventPage, eventsPage, replayResultPage } from './views/events.js';
 import { messagePage, type PageContext } from './views/layout.js';
+import { limitsPage } from './views/limits.js';
 import { recordPage, recordsPage } from './views/records.js';
 import { closeDayPage, closeDaysPage } from './views/close.js';
 import { closeOf, closeOfDays } from '../../functions/close/close-reads.js';
@@ -210,6 +212,11 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     const record = await deps.records.get(c.req.param('id'), c.req.param('kind'));
     if (!record) throw new HttpError(404, 'record_not_found', `No ${c.req.param('kind')} record ${c.req.param('id')}.`);
     return c.html(recordPage(context, readableRecord(record)));
+  });
+
+  app.get('/limits', async (c) => {
+    const rows = await new LimitsAdmin(deps.db, deps.tables, deps.clock).show();
+    return c.html(limitsPage(context, { rows }));
   });
 
   app.notFound((c) => c.html(messagePage(context, 404, 'Not found', `Nothing at ${c.req.path}.`), 404));

@@ -17,7 +17,7 @@ export const SETTINGS: ReconcileSettings = { minAgeMs: 10 * MINUTE, staleMs: 72 
  * A reconciliation job over a Village harness's ledger and Stripe stand-in, on a clock `offsetMs`
  * ahead (by default a minute: the next scheduled run, after the handler's lease has run out).
  */
-export function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolean; stripe?: ReconcileDeps['stripe']; settings?: Partial<ReconcileSettings>; maxItems?: number } = {}) {
+export function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolean; stripe?: ReconcileDeps['stripe']; settings?: Partial<ReconcileSettings>; maxItems?: number; limits?: ReconcileDeps['limits'] } = {}) {
   const { logger, lines } = capturingLogger();
   const counts: Record<string, number>[] = [];
   const deps: ReconcileDeps = {
@@ -29,6 +29,7 @@ export function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?:
     maxItems: options.maxItems ?? 500,
     dryRun: options.dryRun,
     onCounts: (c) => counts.push(c),
+    limits: options.limits,
   };
   return {
     deps,

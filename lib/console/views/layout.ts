@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import type { Html } from './format.js';
 
-export type Section = 'attention' | 'cash-outs' | 'events' | 'records' | 'close';
+export type Section = 'attention' | 'cash-outs' | 'events' | 'records' | 'close' | 'limits';
 
 /** What every page shows: who is acting, on what, and the token its forms carry. */
 export interface PageContext {
@@ -16,6 +16,7 @@ const SECTIONS: { id: Section; path: string; label: string }[] = [
   { id: 'events', path: '/events', label: 'Events' },
   { id: 'records', path: '/records', label: 'Records' },
   { id: 'close', path: '/close', label: 'Close' },
+  { id: 'limits', path: '/limits', label: 'Limits' },
 ];
 
 export function layout(context: PageContext, page: { title: string; section?: Section }, body: Html | (Html | string)[]): Html {
