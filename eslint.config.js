@@ -15,7 +15,7 @@ export default tseslint.config(
   {
     files: ['functions/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['**/lib/**', '**/bin/**'] }],
+      'no-restricted-imports': ['error', { patterns: ['**/infra/**', '**/dev/**', '**/operator/**', '**/bin/**', '**/bench/**'] }],
     },
   },
 );

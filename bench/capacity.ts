@@ -6,7 +6,7 @@
  */
 
 import { PLATFORM_SHARDS } from '../functions/shared/usage.js';
-import type { TableDefinition } from '../lib/tables.js';
+import type { TableDefinition } from '../infra/tables.js';
 
 /** The limits a route meets as it grows, with AWS's defaults (us-east-1; most can be raised on request). */
 export const LIMITS = {
@@ -69,7 +69,7 @@ export function withCashOutLimits(load: PerEventLoad): PerEventLoad {
  */
 export type KeyValues = (tableId: string, indexName: string) => number | undefined;
 
-/** KeyValues as the table definitions (lib/tables.ts) state them. */
+/** KeyValues as the table definitions (infra/tables.ts) state them. */
 export function keyValuesOf(tables: readonly TableDefinition[]): KeyValues {
   return (tableId, indexName) => tables.find((table) => table.id === tableId)?.indexes.find((index) => index.name === indexName)?.keyValues;
 }

@@ -4,9 +4,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLING } from '../lib/gateway-function.js';
-import { PROJECT_ROOT } from '../lib/project-root.js';
-import type { RouteDefinition } from '../lib/routes.js';
+import { BUNDLING } from '../infra/gateway-function.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
+import type { RouteDefinition } from '../infra/routes.js';
 import { apiGatewayEvent } from '../test/support/events.js';
 import type { BenchContext } from './context.js';
 import type { SignedRequest } from './routes/types.js';
@@ -40,7 +40,7 @@ export const WHAT_IF: BundleVariant = { name: 'SDK external, map with sourcesCon
 
 /**
  * The function's bundle as the stack builds it: esbuild with the options of BUNDLING
- * (lib/gateway-function.ts), the way NodejsFunction passes them to esbuild; or a variant.
+ * (infra/gateway-function.ts), the way NodejsFunction passes them to esbuild; or a variant.
  */
 export async function bundleRoute(route: RouteDefinition, variant?: BundleVariant): Promise<Bundle> {
   const outfile = path.join(BUNDLE_DIR, variant ? 'what-if' : 'stack', route.id, BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js');
@@ -133,7 +133,7 @@ export function bundleTarget(context: BenchContext, route: RouteDefinition, bund
         args: ['bundle', pathToFileURL(bundle.file).href],
         env: {
           ...context.routeEnv,
-          // What the stack gives every function (lib/gateway-function.ts and gateway-stack.ts).
+          // What the stack gives every function (infra/gateway-function.ts and gateway-stack.ts).
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: route.id,
           AWS_LAMBDA_FUNCTION_NAME: route.id,

@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { endpointClientSettings, makeDocumentClient } from '../functions/shared/dynamodb.js';
-import { createTables, tableNames, type TableNames } from '../lib/local/create-tables.js';
-import { startDynamoDbLocal, type RunningDynamoDb } from '../lib/local/dynamodb-local.js';
-import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
-import { SECRETS } from '../lib/secrets.js';
-import { TABLES } from '../lib/tables.js';
+import { createTables, tableNames, type TableNames } from '../dev/create-tables.js';
+import { startDynamoDbLocal, type RunningDynamoDb } from '../dev/dynamodb-local.js';
+import { StripeStandIn } from '../dev/stripe-stand-in.js';
+import { SECRETS } from '../infra/secrets.js';
+import { TABLES } from '../infra/tables.js';
 import { countDynamoCalls, type DynamoUsage } from './dynamo-counter.js';
 
 /** What every part of the benchmark shares: its own DynamoDB Local, tables and Stripe stand-in. */

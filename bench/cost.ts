@@ -1,4 +1,4 @@
-import type { RouteDefinition } from '../lib/routes.js';
+import type { RouteDefinition } from '../infra/routes.js';
 import type { WarmResult } from './warm.js';
 
 /**

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { endpointClientSettings } from '../functions/shared/dynamodb.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { fixture } from '../lib/send/fixtures.js';
+import { fixture } from '../dev/send/fixtures.js';
 import type { BenchContext } from './context.js';
 import { countDynamoCalls, type DynamoUsage } from './dynamo-counter.js';
 import type { BenchHandler, SignedRequest } from './routes/types.js';

@@ -1,4 +1,4 @@
-import { startLocalEnvironment } from '../lib/local/environment.js';
+import { startLocalEnvironment } from '../dev/environment.js';
 
 /**
  * The local gateway exactly as `npm start` serves it (the same index.ts handler modules), in a

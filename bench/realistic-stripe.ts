@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { lambdaContext } from '../lib/local/gateway.js';
+import { lambdaContext } from '../dev/gateway.js';
 import { apiGatewayEvent } from '../test/support/events.js';
 import type { BenchContext } from './context.js';
 import type { RouteBench } from './routes/types.js';

@@ -1,6 +1,6 @@
 import { bundleId, type ColdStartResult, type Bundle } from './cold-start.js';
 import { capacityLines, keyValuesOf, type CapacityAtRate, type PerEventLoad } from './capacity.js';
-import { TABLES } from '../lib/tables.js';
+import { TABLES } from '../infra/tables.js';
 import type { CostPerMillion, MemoryOption, PRICES } from './cost.js';
 import type { DynamoUsage } from './dynamo-counter.js';
 import type { LifecycleResult } from './lifecycle.js';

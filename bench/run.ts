@@ -9,10 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { UsageError, exitWith, parseCommandLine } from '../lib/cli.js';
-import { PROJECT_ROOT } from '../lib/project-root.js';
-import { ROUTES, type RouteDefinition } from '../lib/routes.js';
-import { TABLES } from '../lib/tables.js';
+import { UsageError, exitWith, parseCommandLine } from '../bin/cli.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
+import { ROUTES, type RouteDefinition } from '../infra/routes.js';
+import { TABLES } from '../infra/tables.js';
 import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, withCashOutLimits, type PerEventLoad } from './capacity.js';
 import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
 import { startBenchContext, withoutIndexes, type BenchContext } from './context.js';
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     for (const route of ROUTES) {
       const adapter = ADAPTERS.find((candidate) => candidate.routeId === route.id);
       if (!adapter) {
-        skipped.push({ routeId: route.id, reason: 'in lib/routes.ts but no benchmark adapter in bench/routes/ yet' });
+        skipped.push({ routeId: route.id, reason: 'in infra/routes.ts but no benchmark adapter in bench/routes/ yet' });
         continue;
       }
       try {
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
         'Warm: handlers invoked in-process with API Gateway v2 events, built from each route’s own modules as its tests build them, wrapped in the same middy chain index.ts uses (each route’s handler.ts); DynamoDB Local (in memory) and, for the Village route, the Stripe stand-in, on loopback.',
         'Floor: HMAC-SHA256 check of the raw body plus one conditional PutItem, same DynamoDB Local, same run, interleaved request by request with the routes.',
         'warmWithoutIndexes: the same warm group measured again right after, every table a copy with the same keys and no secondary index, beside its own floor. DynamoDB Local updates a table’s indexes inside each write, before answering; DynamoDB answers once the item is written and updates its indexes after (index reads are eventually consistent), so a route’s latency on AWS does not include that upkeep.',
-        'Cold start: the bundle built with esbuild from BUNDLING (lib/gateway-function.ts), AWS SDK bundled, source map without sourcesContent, as the stack builds it. NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
+        'Cold start: the bundle built with esbuild from BUNDLING (infra/gateway-function.ts), AWS SDK bundled, source map without sourcesContent, as the stack builds it. NODE_OPTIONS=--enable-source-maps as the stack sets it. Time from spawn() to the first answer, median of the runs.',
         ...(whatIf ? [`Cold start "(what if)": the same code bundled the earlier way, ${WHAT_IF.name}, for comparison.`] : []),
         `This machine runs Node ${machine.node}; the Lambdas run Node.js 22 on arm64 (Graviton).`,
       ],

@@ -3,7 +3,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { PROJECT_ROOT } from '../lib/project-root.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
 import type { BenchContext } from './context.js';
 import type { SignedRequest } from './routes/types.js';
 import { summarise, type Summary } from './stats.js';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { lambdaContext } from '../lib/local/gateway.js';
+import { lambdaContext } from '../dev/gateway.js';
 import { apiGatewayEvent } from '../test/support/events.js';
 import { combineUsage, emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
 import type { BenchHandler, SignedRequest, StripeTime } from './routes/types.js';

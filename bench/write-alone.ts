@@ -2,10 +2,10 @@ import { DynamoDBClient, PutItemCommand, UpdateItemCommand, type PutItemCommandI
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { endpointClientSettings, makeDocumentClient } from '../functions/shared/dynamodb.js';
-import type { RouteDefinition } from '../lib/routes.js';
+import type { RouteDefinition } from '../infra/routes.js';
 import type { BenchContext } from './context.js';
 import { countDynamoCalls, emptyUsage } from './dynamo-counter.js';
-import { lambdaContext } from '../lib/local/gateway.js';
+import { lambdaContext } from '../dev/gateway.js';
 import { apiGatewayEvent } from '../test/support/events.js';
 import { FLOOR_SIGNATURE_HEADER, floorSignature, floorSignatureMatches } from './floor.js';
 import type { BenchHandler, RouteAdapter, SignedRequest } from './routes/types.js';

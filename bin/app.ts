@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { GatewayStack } from '../lib/gateway-stack.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
 
 const app = new App();
 // The deploy settings (-c payoutMode=…, villageDeadlineMs=…, justWalletSignatureMode=…,
@@ -11,8 +11,8 @@ new GatewayStack(app, 'PaymentsWebhookGateway', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });
 // cdk-nag's AwsSolutions checks run on every synth and deploy: an unacknowledged finding stops
-// synthesis. Accepted findings, each with its reason, are in lib/nag-suppressions.ts.
+// synthesis. Accepted findings, each with its reason, are in infra/nag-suppressions.ts.
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();
 // Reached only when the checks passed: a finding would have stopped the synthesis above.
-console.error('cdk-nag: AwsSolutions checks ran over the whole stack and passed (accepted findings: lib/nag-suppressions.ts).');
+console.error('cdk-nag: AwsSolutions checks ran over the whole stack and passed (accepted findings: infra/nag-suppressions.ts).');

@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { stripeModeOfKey } from '../functions/shared/stripe.js';
-import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { localDynamoEndpoint } from '../dev/defaults.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { catchUp, STRIPE_EVENT_DAYS, type CatchUpSummary, type Counts, type ListSummary } from '../functions/catch-up/catch-up.js';
 import { CatchUpSourceError } from '../functions/catch-up/sources.js';
 import { catchUpDepsFromEnv } from '../functions/catch-up/wiring.js';
 import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 import { isSourceId } from '../functions/stripe-events/source-id.js';
-import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../lib/local/environment.js';
-import { TABLES } from '../lib/tables.js';
+import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../dev/environment.js';
+import { TABLES } from '../infra/tables.js';
 
 /**
  * `npm run catch-up -- --since <duration|ISO time> [--source <id>]`: one run of the scheduled

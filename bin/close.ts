@@ -2,8 +2,8 @@ import { closeOf } from '../functions/close/close-reads.js';
 import type { CloseOutcome, Difference, Movement } from '../functions/close/close.js';
 import { addDays, dayStart } from '../functions/reports/days.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
-import { commandLine, refuse, runCommand } from '../lib/cli.js';
-import { reportsEnv } from '../lib/reports-env.js';
+import { commandLine, refuse, runCommand } from './cli.js';
+import { reportsEnv } from '../operator/reports-target.js';
 
 /**
  * `npm run close -- --date <YYYY-MM-DD> [--source <id>] [--json]`: the daily close of one UTC

@@ -1,7 +1,7 @@
-import { bundleAssets } from '../lib/console/assets.js';
-import { commandLine, refuse } from '../lib/cli.js';
-import { startConsole } from '../lib/console/server.js';
-import { connectOperator } from '../lib/operator-target.js';
+import { bundleAssets } from '../operator/console/assets.js';
+import { commandLine, refuse } from './cli.js';
+import { startConsole } from '../operator/console/server.js';
+import { connectOperator } from '../operator/target.js';
 import { Logger } from '../functions/shared/telemetry.js';
 
 /**

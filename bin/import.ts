@@ -1,16 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import cliProgress from 'cli-progress';
-import { UnfinishedImportError } from '../functions/import/import.js';
-import { CATCH_UP_DAYS, runImport } from '../functions/import/run.js';
-import { ImportSourceError, importDepsFromEnv } from '../functions/import/wiring.js';
+import { UnfinishedImportError } from '../operator/import/import.js';
+import { CATCH_UP_DAYS, runImport } from '../operator/import/run.js';
+import { ImportSourceError, importDepsFromEnv } from '../operator/import/wiring.js';
 import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 import { stripeModeOfKey } from '../functions/shared/stripe.js';
 import { isSourceId } from '../functions/stripe-events/source-id.js';
-import { commandLine, exitWith, refuse as refuseWith, UsageError } from '../lib/cli.js';
-import { formatImportSummary } from '../lib/import-summary.js';
-import { localDynamoEndpoint } from '../lib/local/defaults.js';
-import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../lib/local/environment.js';
-import { TABLES } from '../lib/tables.js';
+import { commandLine, exitWith, refuse as refuseWith, UsageError } from './cli.js';
+import { formatImportSummary } from '../operator/import/summary.js';
+import { localDynamoEndpoint } from '../dev/defaults.js';
+import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../dev/environment.js';
+import { TABLES } from '../infra/tables.js';
 
 /**
  * `npm run import -- --since <date> [--source <id>]`: a source's history older than Stripe's 30

@@ -1,8 +1,8 @@
-import { LimitsAdmin } from '../functions/operator/limits.js';
+import { LimitsAdmin } from '../operator/limits.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { HttpError } from '../functions/shared/errors.js';
-import { UsageError, parseCommandLine, runCommand } from '../lib/cli.js';
-import { resolveTarget } from '../lib/operator-target.js';
+import { UsageError, parseCommandLine, runCommand } from './cli.js';
+import { resolveTarget } from '../operator/target.js';
 
 /**
  * `npm run limits -- show | set <CUR> --per-cash-out N --per-recipient-day N --per-day N`: what

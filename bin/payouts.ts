@@ -1,18 +1,18 @@
-import { acknowledge } from '../functions/operator/acknowledge.js';
+import { acknowledge } from '../operator/acknowledge.js';
 import { parseTimeInput } from '../functions/shared/since.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { maskEmail } from '../functions/shared/redact.js';
-import { UsageError, commandLine, exitWith } from '../lib/cli.js';
-import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { UsageError, commandLine, exitWith } from './cli.js';
+import { localDynamoEndpoint } from '../dev/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
 import { StripeRecordStore, stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { Logger } from '../functions/shared/telemetry.js';
-import { backfillShards } from '../functions/shared/shard-backfill.js';
-import { connectOperator, resolveTarget } from '../lib/operator-target.js';
+import { backfillShards } from '../operator/shard-backfill.js';
+import { connectOperator, resolveTarget } from '../operator/target.js';
 
 /**
  * `npm run payouts -- show <cashOutId> | list [--status S] [--since T] [--source ID]`: where

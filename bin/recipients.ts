@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { ACCOUNT_ID, RecipientStore, normaliseEmail } from '../functions/shared/recipients.js';
-import { UsageError, parseCommandLine, runCommand } from '../lib/cli.js';
-import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { UsageError, parseCommandLine, runCommand } from './cli.js';
+import { localDynamoEndpoint } from '../dev/defaults.js';
 
 /**
  * `npm run recipients -- set|get|list|delete …`: who gets paid, as JSON. Against the DynamoDB

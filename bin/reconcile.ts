@@ -1,12 +1,12 @@
-import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { localDynamoEndpoint } from '../dev/defaults.js';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { decisionKey, hasAction, previewReconcile, reconcileNow } from '../functions/operator/reconcile-now.js';
-import { checkNote } from '../functions/operator/acknowledge.js';
+import { decisionKey, hasAction, previewReconcile, reconcileNow } from '../operator/reconcile-now.js';
+import { checkNote } from '../operator/acknowledge.js';
 import { describeResult, reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { HttpError } from '../functions/shared/errors.js';
-import { commandLine, failureMessage, refuse as refuseWith } from '../lib/cli.js';
-import { connectOperator, stripeForReconcile } from '../lib/operator-target.js';
+import { commandLine, failureMessage, refuse as refuseWith } from './cli.js';
+import { connectOperator, stripeForReconcile } from '../operator/target.js';
 
 /**
  * `npm run reconcile`: one run of the scheduled reconciliation job, the same code, against the

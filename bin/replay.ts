@@ -1,10 +1,10 @@
-import { replayEvent, replayMatching, describeReplay, type ReplayResult } from '../functions/operator/replay.js';
-import { checkNote } from '../functions/operator/acknowledge.js';
+import { replayEvent, replayMatching, describeReplay, type ReplayResult } from '../operator/replay.js';
+import { checkNote } from '../operator/acknowledge.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { Logger } from '../functions/shared/telemetry.js';
-import { eventFilter } from '../lib/console/filters.js';
-import { commandLine, refuse as refuseWith } from '../lib/cli.js';
-import { connectOperator } from '../lib/operator-target.js';
+import { eventFilter } from '../operator/console/filters.js';
+import { commandLine, refuse as refuseWith } from './cli.js';
+import { connectOperator } from '../operator/target.js';
 
 /**
  * `npm run replay -- <eventKey>`: applies a stored event again through the route's own apply

@@ -3,8 +3,8 @@ import { dayStart } from '../functions/reports/days.js';
 import { requestRun } from '../functions/reports/request.js';
 import { isReportType, PLATFORM_REPORT_TYPES, reportTypesFor } from '../functions/reports/report-types.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
-import { commandLine, refuse, runCommand } from '../lib/cli.js';
-import { reportsEnv } from '../lib/reports-env.js';
+import { commandLine, refuse, runCommand } from './cli.js';
+import { reportsEnv } from '../operator/reports-target.js';
 
 /**
  * `npm run reports -- run [--source <id>] --type <report_type> --from <day> --to <day>`: asks

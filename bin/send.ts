@@ -1,7 +1,7 @@
-import { SECRETS } from '../lib/secrets.js';
-import { COMMON_OPTIONS, SENDERS, sendUsage } from '../lib/send/index.js';
-import { UsageError, isUnreachable, nearest, parseCommandLine, runCommand } from '../lib/cli.js';
-import { localGatewayUrl } from '../lib/local/defaults.js';
+import { SECRETS } from '../infra/secrets.js';
+import { COMMON_OPTIONS, SENDERS, sendUsage } from '../dev/send/index.js';
+import { UsageError, isUnreachable, nearest, parseCommandLine, runCommand } from './cli.js';
+import { localGatewayUrl } from '../dev/defaults.js';
 
 /**
  * `npm run send -- <provider> [type] [options]`: sends a correctly signed sample event to the

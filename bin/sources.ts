@@ -1,12 +1,12 @@
-import { localDynamoEndpoint } from '../lib/local/defaults.js';
+import { localDynamoEndpoint } from '../dev/defaults.js';
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
-import { SourceAdmin, SourceAdminError } from '../functions/stripe-events/source-admin.js';
+import { SourceAdmin, SourceAdminError } from '../operator/sources.js';
 import { DirectorySourceSecrets, SecretsManagerSourceSecrets } from '../functions/stripe-events/source-secrets.js';
 import { SourceStore, type StripeSource } from '../functions/stripe-events/source-store.js';
-import { LOCAL_SOURCE_SECRETS_DIR } from '../lib/local/environment.js';
+import { LOCAL_SOURCE_SECRETS_DIR } from '../dev/environment.js';
 
 /**
  * `npm run sources -- add|list|rotate|disable|enable|remove …`: the Stripe merchant sources,

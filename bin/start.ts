@@ -1,9 +1,9 @@
-import { ROUTES, routePaths } from '../lib/routes.js';
-import { UsageError, commandLine, exitWith, guardCommand } from '../lib/cli.js';
-import { answerLine } from '../lib/local/answer-line.js';
-import { humanizeJsonLogs } from '../lib/local/human-log.js';
-import { LOCAL_PORTS } from '../lib/local/defaults.js';
-import { startLocalEnvironment, type LocalEnvironment } from '../lib/local/environment.js';
+import { ROUTES, routePaths } from '../infra/routes.js';
+import { UsageError, commandLine, exitWith, guardCommand } from './cli.js';
+import { answerLine } from '../dev/answer-line.js';
+import { humanizeJsonLogs } from '../dev/human-log.js';
+import { LOCAL_PORTS } from '../dev/defaults.js';
+import { startLocalEnvironment, type LocalEnvironment } from '../dev/environment.js';
 
 /** `npm start`: the gateway on localhost, zero configuration. */
 const usage = [

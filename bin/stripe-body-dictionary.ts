@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fixture, fixtureNames } from '../lib/send/fixtures.js';
-import { PROJECT_ROOT } from '../lib/project-root.js';
+import { fixture, fixtureNames } from '../dev/send/fixtures.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
 
 /**
  * `npx tsx bin/stripe-body-dictionary.ts <version>`: writes the preset DEFLATE dictionary that

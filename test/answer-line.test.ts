@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { answerLine } from '../lib/local/answer-line.js';
-import type { LocalAnswer } from '../lib/local/gateway.js';
+import { answerLine } from '../dev/answer-line.js';
+import type { LocalAnswer } from '../dev/gateway.js';
 
 const at = new Date(2026, 0, 2, 9, 8, 7);
 const answer = (functionName: string, statusCode: number, body: unknown, headers: Record<string, string> = {}): LocalAnswer => ({

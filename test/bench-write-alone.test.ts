@@ -6,9 +6,9 @@ import { benchContextOn, withoutIndexes, type BenchContext } from '../bench/cont
 import { FLOOR_SIGNATURE_HEADER } from '../bench/floor.js';
 import { ADAPTERS } from '../bench/routes/index.js';
 import { makeWriteAlone } from '../bench/write-alone.js';
-import { lambdaContext } from '../lib/local/gateway.js';
-import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
-import { ROUTES } from '../lib/routes.js';
+import { lambdaContext } from '../dev/gateway.js';
+import { StripeStandIn } from '../dev/stripe-stand-in.js';
+import { ROUTES } from '../infra/routes.js';
 import { apiGatewayEvent } from './support/events.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
 

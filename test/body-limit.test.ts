@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { endpointClientSettings } from '../functions/shared/dynamodb.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../functions/shared/http.js';
-import { startLocalEnvironment, type LocalEnvironment } from '../lib/local/environment.js';
-import { ROUTES } from '../lib/routes.js';
+import { startLocalEnvironment, type LocalEnvironment } from '../dev/environment.js';
+import { ROUTES } from '../infra/routes.js';
 
 /**
  * "Request bodies over a sane limit are refused before any work": every route, served by the

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { capacityAt, capacityLines, ceiling, keyValuesOf, LIMITS, withCashOutLimits, type KeyValues, type PerEventLoad } from '../bench/capacity.js';
 import { memoryOptions } from '../bench/cost.js';
-import { TABLES } from '../lib/tables.js';
+import { TABLES } from '../infra/tables.js';
 
 /** A route like the Stripe one: 3 WRU on its events table, 2 on its records table and 1 on that table's index, 13 ms billed. */
 const load: PerEventLoad = { routeId: 'example', billedMs: 13, writes: { events: { table: 3, indexes: {} }, records: { table: 2, indexes: { byKind: 1 } } } };

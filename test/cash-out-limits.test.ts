@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { attentionReasons } from '../functions/operator/attention.js';
-import { CashOutReads } from '../functions/operator/cash-outs.js';
+import { attentionReasons } from '../operator/attention.js';
+import { CashOutReads } from '../operator/cash-outs.js';
 import { LimitUsage } from '../functions/shared/usage.js';
 import { stripeEvent, stripeHarness, type StripeHarness } from './support/stripe-events.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';

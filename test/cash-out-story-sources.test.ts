@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorCashOut } from '../functions/operator/attention.js';
-import { cashOutStory } from '../functions/operator/story.js';
+import type { OperatorCashOut } from '../operator/attention.js';
+import { cashOutStory } from '../operator/story.js';
 import { StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
 import { statusFields } from '../functions/shared/status-index.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';

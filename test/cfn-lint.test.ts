@@ -5,8 +5,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GatewayStack } from '../lib/gateway-stack.js';
-import { PROJECT_ROOT } from '../lib/project-root.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
 
 const available = spawnSync('cfn-lint', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!available) console.log('cfn-lint is not installed: the synthesized template is not linted (pip install cfn-lint).');

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { closedPort, refusal, runScript } from './support/commands.js';
 
-/** What every command shares (lib/cli.ts): exit 2 on a usage error, 1 on a failure, one line, no stack trace. */
+/** What every command shares (bin/cli.ts): exit 2 on a usage error, 1 on a failure, one line, no stack trace. */
 const COMMANDS: [string, string, string[]][] = [
   ['npm start', 'bin/start.ts', []],
   ['npm run send', 'bin/send.ts', ['village-cash-out']],

@@ -6,16 +6,16 @@
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorCashOut } from '../functions/operator/attention.js';
-import { replayEvent } from '../functions/operator/replay.js';
-import { decisionKey, previewReconcile, reconcileNow } from '../functions/operator/reconcile-now.js';
+import type { OperatorCashOut } from '../operator/attention.js';
+import { replayEvent } from '../operator/replay.js';
+import { decisionKey, previewReconcile, reconcileNow } from '../operator/reconcile-now.js';
 import type { MoneyObject, ReconciledItem, StripeFinding } from '../functions/reconcile/decide.js';
 import type { StripeMoney } from '../functions/reconcile/stripe-money.js';
 import { eventKey, StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { kindShard } from '../functions/shared/record-index.js';
 import { statusFields, statusShard } from '../functions/shared/status-index.js';
-import { TABLES } from '../lib/tables.js';
+import { TABLES } from '../infra/tables.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { stripeEvent, uniqueId } from './support/stripe-events.js';
 

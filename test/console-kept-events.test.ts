@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { replayEvent } from '../functions/operator/replay.js';
+import { replayEvent } from '../operator/replay.js';
 import { eventSubject } from '../functions/shared/history.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';

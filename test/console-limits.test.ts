@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { LimitsAdmin } from '../functions/operator/limits.js';
+import { LimitsAdmin } from '../operator/limits.js';
 import { LimitUsage } from '../functions/shared/usage.js';
 import { consoleHarness, OPERATOR_ARN, text, type ConsoleHarness } from './support/console.js';
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorCashOut } from '../functions/operator/attention.js';
+import type { OperatorCashOut } from '../operator/attention.js';
 import { stripeEvent } from './support/stripe-events.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { deliverJustWallet } from './support/operator.js';
 import { statusFields } from '../functions/shared/status-index.js';
-import { operatorDeps, type OperatorTables } from '../functions/operator/wiring.js';
-import { startConsole } from '../lib/console/server.js';
+import { operatorDeps, type OperatorTables } from '../operator/wiring.js';
+import { startConsole } from '../operator/console/server.js';
 import { closedPort } from './support/commands.js';
 import { silentLogger } from './support/telemetry.js';
 

@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from '@jest/globals';
 import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
-import { startDynamoDbLocal, type RunningDynamoDb } from '../lib/local/dynamodb-local.js';
-import { startLocalEnvironment, type LocalEnvironment } from '../lib/local/environment.js';
+import { startDynamoDbLocal, type RunningDynamoDb } from '../dev/dynamodb-local.js';
+import { startLocalEnvironment, type LocalEnvironment } from '../dev/environment.js';
 import { justWalletEvent } from './support/just-wallet.js';
 
 /**

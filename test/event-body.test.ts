@@ -3,7 +3,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, test } from '@jest/globals';
 import { packBody, unpackBody } from '../functions/shared/event-body.js';
 import { STRIPE_BODY_DICTIONARY_V1 } from '../functions/shared/stripe-body-dictionary-v1.js';
-import { fixture, fixtureNames } from '../lib/send/fixtures.js';
+import { fixture, fixtureNames } from '../dev/send/fixtures.js';
 
 /**
  * Raw bodies as records keep them: packed with DEFLATE, a Stripe body with a preset dictionary

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import Stripe from 'stripe';
 import { hmacSha256Hex } from '../functions/shared/hmac.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
-import { villageSender } from '../lib/send/village.js';
+import { villageSender } from '../dev/send/village.js';
 import { pool, post, startTestGateway } from './support/local-gateway.js';
 
 /**

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
-import { SAMPLE_RECIPIENT } from '../lib/local/environment.js';
-import { villageSender } from '../lib/send/village.js';
-import { stripeSender } from '../lib/send/stripe.js';
-import { justWalletSender } from '../lib/send/just-wallet.js';
-import type { SignedRequest } from '../lib/send/types.js';
+import { SAMPLE_RECIPIENT } from '../dev/environment.js';
+import { villageSender } from '../dev/send/village.js';
+import { stripeSender } from '../dev/send/stripe.js';
+import { justWalletSender } from '../dev/send/just-wallet.js';
+import type { SignedRequest } from '../dev/send/types.js';
 import { pool, post, startTestGateway } from './support/local-gateway.js';
 
 type Gateway = Awaited<ReturnType<typeof startTestGateway>>;

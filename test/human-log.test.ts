@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { humanLogLine } from '../lib/local/human-log.js';
+import { humanLogLine } from '../dev/human-log.js';
 
 /** `npm start`'s human view: a route's JSON warning is one short line, its error without a stack. */
 describe('the human view turns a JSON log line into one short line', () => {

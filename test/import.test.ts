@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { IMPORT_EVENT_PREFIX } from '../functions/import/synthetic-event.js';
+import { IMPORT_EVENT_PREFIX } from '../operator/import/synthetic-event.js';
 import { processStripeEvent } from '../functions/stripe-events/process-event.js';
 import { parseStripeEvent } from '../functions/stripe-events/schemas.js';
 import type { StripeRecord } from '../functions/stripe-events/record-store.js';
-import { formatImportSummary } from '../lib/import-summary.js';
+import { formatImportSummary } from '../operator/import/summary.js';
 import { runScript } from './support/commands.js';
 import { importHarness, seedHistory, type ImportHarness } from './support/import.js';
 import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { recordOfEventKey } from '../functions/just-wallet/event-log.js';
-import { replayEvent } from '../functions/operator/replay.js';
+import { replayEvent } from '../operator/replay.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { deliverJustWallet } from './support/operator.js';

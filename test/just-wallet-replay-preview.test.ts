@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { JustWalletEventStore } from '../functions/just-wallet/events.js';
-import { replayEvent } from '../functions/operator/replay.js';
+import { replayEvent } from '../operator/replay.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { deliverJustWallet } from './support/operator.js';
@@ -9,7 +9,7 @@ import { deliverJustWallet } from './support/operator.js';
  * The dry run of a Just Wallet replay ("what would change", shown before every replay in the
  * console and by `npm run replay -- --dry-run`): the record's first write is the low-level
  * UpdateItemCommand (functions/shared/dynamodb.ts updateItem), which the dry-run client
- * (functions/operator/dry-run.ts) checks as a condition on the same item and never writes.
+ * (operator/dry-run.ts) checks as a condition on the same item and never writes.
  */
 let h: ConsoleHarness;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { fixtureNames } from '../lib/send/fixtures.js';
+import { fixtureNames } from '../dev/send/fixtures.js';
 import { justWalletEvent, justWalletHarness, type JustWalletHarness } from './support/just-wallet.js';
 import { loadFixture } from './support/events.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, jest, test } from '@jest/globals';
-import { startLocalGateway, type RunningGateway } from '../lib/local/gateway.js';
+import { startLocalGateway, type RunningGateway } from '../dev/gateway.js';
 
 /** The local gateway answers as API Gateway and Lambda would, for what the handlers do not decide themselves. */
 let gateway: RunningGateway | undefined;

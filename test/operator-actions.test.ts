@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { acknowledge } from '../functions/operator/acknowledge.js';
-import type { OperatorCashOut } from '../functions/operator/attention.js';
-import { CashOutReads } from '../functions/operator/cash-outs.js';
-import { replayEvent, replayMatching } from '../functions/operator/replay.js';
+import { acknowledge } from '../operator/acknowledge.js';
+import type { OperatorCashOut } from '../operator/attention.js';
+import { CashOutReads } from '../operator/cash-outs.js';
+import { replayEvent, replayMatching } from '../operator/replay.js';
 import { JustWalletEventStore } from '../functions/just-wallet/events.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { reconcileOne } from '../functions/reconcile/reconcile.js';
-import { replayEvent } from '../functions/operator/replay.js';
+import { replayEvent } from '../operator/replay.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
 import { LimitUsage } from '../functions/shared/usage.js';
 import { systemClock } from '../functions/shared/clock.js';

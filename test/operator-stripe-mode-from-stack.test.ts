@@ -1,16 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { replayEvent } from '../functions/operator/replay.js';
-import { operatorDeps, type OperatorDeps } from '../functions/operator/wiring.js';
+import { replayEvent } from '../operator/replay.js';
+import { operatorDeps, type OperatorDeps } from '../operator/wiring.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
-import { resolveTarget } from '../lib/operator-target.js';
-import { TABLES, tableOutputName } from '../lib/tables.js';
+import { resolveTarget } from '../operator/target.js';
+import { TABLES, tableOutputName } from '../infra/tables.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { silentLogger } from './support/telemetry.js';
 
 /**
  * A stack deployed with `-c stripeMode=test` states its mode in its `StripeMode` output, and
- * the console and `npm run replay` (connectOperator, lib/operator-target.ts) take it from there:
+ * the console and `npm run replay` (connectOperator, operator/target.ts) take it from there:
  * a replay applies the stack's events as its route does. Whatever mode an operator's client
  * takes the gateway to be, a replay that does not apply an event (`other_mode`) never marks it
  * applied: Stripe's own redelivery still applies it.

@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GatewayStack } from '../lib/gateway-stack.js';
-import { resolveTarget, stripeForReconcile, type AwsLookup } from '../lib/operator-target.js';
-import { EVENT_LISTING_FIELDS, TABLES, tableOutputName } from '../lib/tables.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
+import { resolveTarget, stripeForReconcile, type AwsLookup } from '../operator/target.js';
+import { EVENT_LISTING_FIELDS, TABLES, tableOutputName } from '../infra/tables.js';
 
 const outputs: Record<string, string> = { ...Object.fromEntries(TABLES.map((table) => [tableOutputName(table.id), `Gateway-${table.id}-ABC123`])), StripeMode: 'test' };
 const lookup = (found: Record<string, string>, asked: string[] = []): AwsLookup => ({

@@ -7,18 +7,18 @@ import { stripeMoney } from '../functions/reconcile/stripe-money.js';
 import { staticSecret } from '../functions/shared/secrets.js';
 import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
 import { stripeFromSecret } from '../functions/shared/wiring.js';
-import { CATCH_UP_TABLE_ACCESS } from '../lib/catch-up.js';
-import { REPORTS_TABLE_ACCESS } from '../lib/reports.js';
-import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
+import { CATCH_UP_TABLE_ACCESS } from '../infra/catch-up.js';
+import { REPORTS_TABLE_ACCESS } from '../infra/reports.js';
+import { StripeStandIn } from '../dev/stripe-stand-in.js';
 import { closeOf } from '../functions/close/close-reads.js';
 import { runReportsJob } from '../functions/reports/job.js';
 import { ReportStore } from '../functions/reports/report-store.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { systemClock } from '../functions/shared/clock.js';
-import type { TableAccess } from '../lib/grants.js';
-import { RECONCILE_LEDGER_ACCESS } from '../lib/reconciliation.js';
-import { route } from '../lib/routes.js';
-import type { TableNames } from '../lib/local/create-tables.js';
+import type { TableAccess } from '../infra/grants.js';
+import { RECONCILE_LEDGER_ACCESS } from '../infra/reconciliation.js';
+import { route } from '../infra/routes.js';
+import type { TableNames } from '../dev/create-tables.js';
 import { justWalletEvent, justWalletHarness, type JustWalletHarness } from './support/just-wallet.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { silentLogger } from './support/telemetry.js';
@@ -27,7 +27,7 @@ import { cashOut, villageHarness, type VillageHarness } from './support/village.
 /**
  * The other half of least privilege: what each function's code really sends to DynamoDB, seen
  * on the wire while it handles the usual deliveries, is all within what its role grants
- * (lib/routes.ts, lib/reconciliation.ts). A call added to a store without its grant fails here,
+ * (infra/routes.ts, infra/reconciliation.ts). A call added to a store without its grant fails here,
  * not with AccessDenied in AWS.
  */
 type Call = { command: string; table: string; index?: string };

@@ -9,7 +9,7 @@ import type { ReconcileDeps, ReconcileSummary } from '../functions/reconcile/rec
 import { METRIC_NAMES, reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { ConfigError } from '../functions/shared/errors.js';
 import { makeMetrics } from '../functions/shared/telemetry.js';
-import { Reconciliation } from '../lib/reconciliation.js';
+import { Reconciliation } from '../infra/reconciliation.js';
 import { silentLogger } from './support/telemetry.js';
 import { lambdaContext } from './support/events.js';
 import { answeredUnknownButPaid, crashedClaim, HOUR, jobFor, MINUTE, SETTINGS, strayRequestsLanded } from './support/reconcile-job.js';

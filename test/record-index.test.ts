@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { JustWalletRecordStore } from '../functions/just-wallet/records.js';
 import { PAYOUT } from '../functions/just-wallet/lifecycle.js';
-import { RecordReads, type RecordItem } from '../functions/operator/records.js';
+import { RecordReads, type RecordItem } from '../operator/records.js';
 import { kindShard, RECORD_SHARDS, recordsByKind } from '../functions/shared/record-index.js';
 import { MONEY_MOVEMENT, TRANSACTION } from '../functions/stripe-events/lifecycles.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { replayEvent } from '../functions/operator/replay.js';
+import { replayEvent } from '../operator/replay.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';

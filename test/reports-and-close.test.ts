@@ -8,7 +8,7 @@ import { requestRun } from '../functions/reports/request.js';
 import type { ReportType } from '../functions/reports/report-types.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
-import { StripeStandIn } from '../lib/local/stripe-stand-in.js';
+import { StripeStandIn } from '../dev/stripe-stand-in.js';
 import { seedCashOut, stripeHarness, uniqueId, type StripeEventJson, type StripeHarness } from './support/stripe-events.js';
 
 const KEY = 'sk_test_reports';

@@ -7,7 +7,7 @@ import { ReportStore } from '../functions/reports/report-store.js';
 import { requestRun } from '../functions/reports/request.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
-import { TABLES } from '../lib/tables.js';
+import { TABLES } from '../infra/tables.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { seedCashOut, uniqueId } from './support/stripe-events.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { connectedAccountsWithCashOuts } from '../functions/catch-up/accounts.js';
-import { backfillShards } from '../functions/shared/shard-backfill.js';
+import { backfillShards } from '../operator/shard-backfill.js';
 import { eventShardQueries } from '../functions/shared/event-index.js';
 import { recordsByKind } from '../functions/shared/record-index.js';
 import { mergeByTime } from '../functions/shared/sharded-index.js';

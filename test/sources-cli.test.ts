@@ -7,7 +7,7 @@ import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { findStripeEvent } from '../functions/stripe-events/event-log.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
-import type { LocalEnvironment } from '../lib/local/environment.js';
+import type { LocalEnvironment } from '../dev/environment.js';
 import { startTestGateway } from './support/local-gateway.js';
 
 const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');

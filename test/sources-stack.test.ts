@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { CATCH_UP_TABLE_ACCESS } from '../lib/catch-up.js';
-import { GatewayStack } from '../lib/gateway-stack.js';
+import { CATCH_UP_TABLE_ACCESS } from '../infra/catch-up.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 type Statement = { Effect: string; Action: string | string[]; Resource: unknown };

@@ -6,8 +6,8 @@ import { describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { villageConfig } from '../functions/village-cash-out/config.js';
-import { GatewayStack } from '../lib/gateway-stack.js';
-import { PROJECT_ROOT } from '../lib/project-root.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
 
 /**
  * Configuration that cannot start must not deploy: every `cdk synth/deploy -c name=value` is

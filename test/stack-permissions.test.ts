@@ -5,8 +5,8 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { GatewayStack } from '../lib/gateway-stack.js';
-import { PROJECT_ROOT } from '../lib/project-root.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
+import { PROJECT_ROOT } from '../infra/project-root.js';
 
 /**
  * Least privilege, in full: for each function, every resource its role names and every action
@@ -124,7 +124,7 @@ function permissions({ stack, resources }: ReturnType<typeof synth>): Record<str
     const [separator, parts] = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'] ?? [];
     const index = separator === '' && parts?.length === 2 && typeof parts[1] === 'string' ? /^\/index\/(\w+)$/.exec(parts[1])?.[1] : undefined;
     if (index && arnOf(parts![0])) return `index ${arnOf(parts![0])}/${index}`;
-    // The merchant sources' secrets, by the stack's name prefix (lib/stripe-sources.ts).
+    // The merchant sources' secrets, by the stack's name prefix (infra/stripe-sources.ts).
     const last = separator === '' ? parts?.at(-1) : undefined;
     if (typeof last === 'string' && last === `:secret:${stack.stackName}/stripe-sources/*`) return 'secrets stripe-sources/*';
     return `unexpected ${JSON.stringify(resource)}`;

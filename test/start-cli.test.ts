@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { freePort, portInUse } from '../lib/local/dynamodb-local.js';
+import { freePort, portInUse } from '../dev/dynamodb-local.js';
 import { closedPort, refusal, runScript, startScript } from './support/commands.js';
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { HANDLED_EVENT_TYPES } from '../functions/stripe-events/schemas.js';
 import type { RecordKind } from '../functions/stripe-events/record-store.js';
-import { fixture, fixtureNames } from '../lib/send/fixtures.js';
+import { fixture, fixtureNames } from '../dev/send/fixtures.js';
 import { STRIPE_CONNECT_SECRET, stripeEvent, stripeHarness, type StripeEventJson, type StripeHarness } from './support/stripe-events.js';
 
 let h: StripeHarness;

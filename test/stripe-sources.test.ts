@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../functions/shared/clock.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
-import { matchPath } from '../lib/local/gateway.js';
+import { matchPath } from '../dev/gateway.js';
 import { seedCashOut, STRIPE_SECRET, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { sourcesFixture, type SourcesFixture } from './support/stripe-sources.js';
 

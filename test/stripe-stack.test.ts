@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { GatewayStack } from '../lib/gateway-stack.js';
+import { GatewayStack } from '../infra/gateway-stack.js';
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 

@@ -4,7 +4,7 @@ import type { RouteAdapter } from './types.js';
 import { villageAdapter } from './village-cash-out.js';
 
 /**
- * How to benchmark each route of lib/routes.ts. A route listed there without an adapter
+ * How to benchmark each route of infra/routes.ts. A route listed there without an adapter
  * here is skipped, and the report says so.
  */
 export const ADAPTERS: RouteAdapter[] = [villageAdapter, justWalletAdapter, stripeEventsAdapter];

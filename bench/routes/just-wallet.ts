@@ -5,7 +5,7 @@ import { justWalletConfig } from '../../functions/just-wallet/config.js';
 import { makeJustWalletHandler } from '../../functions/just-wallet/handler.js';
 import { justWalletDepsFromEnv } from '../../functions/just-wallet/wiring.js';
 import { justWalletSignature } from '../../functions/just-wallet/signature.js';
-import { fixture } from '../../lib/send/fixtures.js';
+import { fixture } from '../../dev/send/fixtures.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
 
 /** The event types a busy Just Wallet account sends most, in turn, each about a new object. */

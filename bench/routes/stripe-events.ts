@@ -4,7 +4,7 @@ import { hmacSha256Hex } from '../../functions/shared/hmac.js';
 import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { makeStripeEventsHandler } from '../../functions/stripe-events/handler.js';
 import { stripeEventsDepsFromEnv } from '../../functions/stripe-events/wiring.js';
-import { fixture } from '../../lib/send/fixtures.js';
+import { fixture } from '../../dev/send/fixtures.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
 
 /** Payment events, the bulk of what a platform's endpoint receives, in turn. */

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { RouteDefinition } from '../../lib/routes.js';
+import type { RouteDefinition } from '../../infra/routes.js';
 import type { HttpResponse } from '../../functions/shared/responses.js';
 import type { BenchContext } from '../context.js';
 import type { DynamoUsage } from '../dynamo-counter.js';

@@ -6,7 +6,7 @@ import { villageConfig } from '../../functions/village-cash-out/config.js';
 import { makeVillageCashOutHandler } from '../../functions/village-cash-out/handler.js';
 import { villageDepsFromEnv } from '../../functions/village-cash-out/wiring.js';
 import { villageSignature } from '../../functions/village-cash-out/signature.js';
-import { fixture } from '../../lib/send/fixtures.js';
+import { fixture } from '../../dev/send/fixtures.js';
 import type { BenchHandler, RouteAdapter, StripeTime } from './types.js';
 
 /** Cash-outs of the sample (test/events/village/cash-out.json), each with its own id, paid through the Stripe stand-in. */

@@ -8,8 +8,8 @@ import { StripeRecordStore } from '../../functions/stripe-events/record-store.js
 import { StripeEventStore, type StoredStripeEvent } from '../../functions/stripe-events/event-store.js';
 import { eventOfRecord, findStripeEvent, recordRefs, type KeptStripeEvent, type RecordWithEvents } from '../../functions/stripe-events/event-log.js';
 import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
-import { StripeStandIn } from '../../lib/local/stripe-stand-in.js';
-import { TABLES } from '../../lib/tables.js';
+import { StripeStandIn } from '../../dev/stripe-stand-in.js';
+import { TABLES } from '../../infra/tables.js';
 import { createTestTables, type TestTables } from './dynamo.js';
 import { sourcesFixture, type SourcesFixture } from './stripe-sources.js';
 import { silentLogger } from './telemetry.js';

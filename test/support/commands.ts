@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { freePort } from '../../lib/local/dynamodb-local.js';
+import { freePort } from '../../dev/dynamodb-local.js';
 
 const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 

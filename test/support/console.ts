@@ -1,10 +1,10 @@
 import { request } from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { operatorDeps, type OperatorDeps } from '../../functions/operator/wiring.js';
+import { operatorDeps, type OperatorDeps } from '../../operator/wiring.js';
 import { systemClock, type Clock } from '../../functions/shared/clock.js';
-import { bundleAssets, type ConsoleAssets } from '../../lib/console/assets.js';
-import { startConsole, type RunningConsole } from '../../lib/console/server.js';
-import { StripeStandIn } from '../../lib/local/stripe-stand-in.js';
+import { bundleAssets, type ConsoleAssets } from '../../operator/console/assets.js';
+import { startConsole, type RunningConsole } from '../../operator/console/server.js';
+import { StripeStandIn } from '../../dev/stripe-stand-in.js';
 import { createTestTables, type TestTables } from './dynamo.js';
 import { stripeHarness, type StripeHarness } from './stripe-events.js';
 import { silentLogger } from './telemetry.js';

@@ -17,7 +17,7 @@ export interface Project {
   scripts: string[];
   /** The text of the code that may read a variable or a context key (no tests). */
   code: string;
-  /** The text of the CDK app's code (bin/app.ts, lib/*.ts), where context keys are read. */
+  /** The text of the CDK app's code (bin/app.ts, infra/*.ts), where context keys are read. */
   cdkCode: string;
 }
 
@@ -47,13 +47,13 @@ function walk(dir: string, keep: (file: string) => boolean): string[] {
 
 export function loadProject(root: string): Project {
   const read = (file: string) => readFileSync(file, 'utf8');
-  const sources = ['bin', 'lib', 'functions', 'bench'].flatMap((dir) => walk(path.join(root, dir), (file) => /\.(ts|mjs)$/.test(file)));
+  const sources = ['bin', 'infra', 'dev', 'operator', 'functions', 'bench'].flatMap((dir) => walk(path.join(root, dir), (file) => /\.(ts|mjs)$/.test(file)));
   const packageJson = read(path.join(root, 'package.json'));
   return {
     root,
     scripts: Object.keys((JSON.parse(packageJson) as { scripts: Record<string, string> }).scripts),
     code: [...sources.map(read), packageJson, read(path.join(root, 'cdk.json'))].join('\n'),
-    cdkCode: [path.join(root, 'bin', 'app.ts'), ...walk(path.join(root, 'lib'), (file) => file.endsWith('.ts') && !file.includes(`${path.sep}local${path.sep}`))].map(read).join('\n'),
+    cdkCode: [path.join(root, 'bin', 'app.ts'), ...walk(path.join(root, 'infra'), (file) => file.endsWith('.ts'))].map(read).join('\n'),
   };
 }
 
@@ -79,7 +79,7 @@ export function checkContextKeys(pages: Page[], project: Project): string[] {
   const problems: string[] = [];
   for (const page of pages) {
     for (const [, key] of page.text.matchAll(/(?:^|[\s`(])-c\s+([A-Za-z][\w]*)/g)) {
-      // Read as a quoted name (tryGetContext('…')), or declared as a deploy setting (lib/deploy-settings.ts: `name: { env: … }`).
+      // Read as a quoted name (tryGetContext('…')), or declared as a deploy setting (infra/deploy-settings.ts: `name: { env: … }`).
       if (!new RegExp(`['"\`]${key}['"\`]|\\b${key}: \\{ env:`).test(project.cdkCode)) problems.push(`${page.file}: -c ${key} is not a context key the CDK app reads`);
     }
   }
@@ -161,10 +161,10 @@ export function checkLinks(pages: Page[], project: Project): string[] {
   return problems;
 }
 
-/** docs/architecture.md names every source file of bin/, lib/, functions/ and bench/. */
+/** docs/architecture.md names every source file of bin/, infra/, dev/, operator/, functions/ and bench/. */
 export function checkArchitectureList(project: Project): string[] {
   const architecture = readFileSync(path.join(project.root, 'docs', 'architecture.md'), 'utf8');
-  return ['bin', 'lib', 'functions', 'bench']
+  return ['bin', 'infra', 'dev', 'operator', 'functions', 'bench']
     .flatMap((dir) => walk(path.join(project.root, dir), (file) => /\.(ts|mjs)$/.test(file)))
     .map((full) => path.relative(project.root, full).split(path.sep).join('/'))
     .filter((file) => !architecture.includes(`\`${file}\``))

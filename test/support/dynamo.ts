@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { endpointClientSettings, makeDocumentClient } from '../../functions/shared/dynamodb.js';
-import { createTables, tableNames, type TableNames } from '../../lib/local/create-tables.js';
+import { createTables, tableNames, type TableNames } from '../../dev/create-tables.js';
 
 export interface TestTables {
   names: TableNames;

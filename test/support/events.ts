@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { EVENTS_DIR } from '../../lib/send/fixtures.js';
+import { EVENTS_DIR } from '../../dev/send/fixtures.js';
 
 /** A provider fixture from test/events, parsed afresh for each call (tests may change it). */
 export function loadFixture<T = Record<string, unknown>>(provider: string, name: string): T {

@@ -1,8 +1,8 @@
-import type { RunDeps, RunOptions, ImportSummary } from '../../functions/import/run.js';
-import { runImport } from '../../functions/import/run.js';
-import { importDepsFromEnv } from '../../functions/import/wiring.js';
-import type { ListName } from '../../lib/local/stand-in-lists.js';
-import type { StripeStandIn } from '../../lib/local/stripe-stand-in.js';
+import type { RunDeps, RunOptions, ImportSummary } from '../../operator/import/run.js';
+import { runImport } from '../../operator/import/run.js';
+import { importDepsFromEnv } from '../../operator/import/wiring.js';
+import type { ListName } from '../../dev/stand-in-lists.js';
+import type { StripeStandIn } from '../../dev/stripe-stand-in.js';
 import { catchUpHarness, type CatchUpHarness } from './catch-up.js';
 import { stripeEvent, uniqueId } from './stripe-events.js';
 import { silentLogger } from './telemetry.js';

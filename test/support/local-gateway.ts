@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import { request as httpRequest } from 'node:http';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
-import { startLocalEnvironment, type LocalEnvironment } from '../../lib/local/environment.js';
-import { SECRETS } from '../../lib/secrets.js';
-import { TABLES } from '../../lib/tables.js';
+import { startLocalEnvironment, type LocalEnvironment } from '../../dev/environment.js';
+import { SECRETS } from '../../infra/secrets.js';
+import { TABLES } from '../../infra/tables.js';
 
 /**
  * The whole local gateway (`npm start`'s code) on a free port, against the run's DynamoDB

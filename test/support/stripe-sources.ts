@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Clock } from '../../functions/shared/clock.js';
-import { SourceAdmin } from '../../functions/stripe-events/source-admin.js';
+import { SourceAdmin } from '../../operator/sources.js';
 import { SourceRegistry } from '../../functions/stripe-events/source-registry.js';
 import { DirectorySourceSecrets } from '../../functions/stripe-events/source-secrets.js';
 import { SourceStore } from '../../functions/stripe-events/source-store.js';

@@ -1,6 +1,6 @@
 import { systemClock } from '../../functions/shared/clock.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
-import { LimitsAdmin } from '../../functions/operator/limits.js';
+import { LimitsAdmin } from '../../operator/limits.js';
 import { LimitSettings } from '../../functions/shared/limits.js';
 import { LimitUsage } from '../../functions/shared/usage.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
@@ -9,7 +9,7 @@ import { stripeFromSecret } from '../../functions/shared/wiring.js';
 import { makeVillageCashOutHandler, type VillageHandlerDeps } from '../../functions/village-cash-out/handler.js';
 import { DEFAULT_ID_FIELDS } from '../../functions/village-cash-out/payload.js';
 import { DEFAULT_SIGNATURE_HEADERS, villageSignature } from '../../functions/village-cash-out/signature.js';
-import { StripeStandIn } from '../../lib/local/stripe-stand-in.js';
+import { StripeStandIn } from '../../dev/stripe-stand-in.js';
 import { createTestTables, type TestTables } from './dynamo.js';
 import { apiGatewayEvent, lambdaContext, loadFixture } from './events.js';
 import { silentLogger } from './telemetry.js';

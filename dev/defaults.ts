@@ -1,0 +1,22 @@
+import { portSetting } from '../bin/cli.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Where `npm start` serves each part unless its variable says otherwise; the commands look in the same places. */
+export const LOCAL_PORTS = { PORT: 3000, DYNAMODB_PORT: 8000, STRIPE_STAND_IN_PORT: 12111 } as const;
+
+export type LocalPortName = keyof typeof LOCAL_PORTS;
+
+export function localPort(env: Env, name: LocalPortName): number {
+  return portSetting(env, name, LOCAL_PORTS[name]);
+}
+
+/** The DynamoDB a local command uses: DYNAMODB_ENDPOINT, or the DynamoDB Local `npm start` runs on DYNAMODB_PORT. */
+export function localDynamoEndpoint(env: Env = process.env): string {
+  return env.DYNAMODB_ENDPOINT || `http://127.0.0.1:${localPort(env, 'DYNAMODB_PORT')}`;
+}
+
+/** The local gateway `npm start` serves on PORT. */
+export function localGatewayUrl(env: Env = process.env): string {
+  return `http://127.0.0.1:${localPort(env, 'PORT')}`;
+}

@@ -1,0 +1,119 @@
+import { applyJustWalletEvent, parseStoredJustWalletEvent, replayJustWalletEvent, type RecordEventDeps } from '../functions/just-wallet/record-event.js';
+import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
+import type { Clock } from '../functions/shared/clock.js';
+import { HttpError, ValidationError } from '../functions/shared/errors.js';
+import { eventSubject, type HistoryStore } from '../functions/shared/history.js';
+import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
+import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-log.js';
+import { forSource } from '../functions/stripe-events/source-scope.js';
+import { applyEvent, parseStoredStripeEvent, replayStripeEvent, type ReplayAnswer, type ReplayDeps } from '../functions/stripe-events/process-event.js';
+import type { EventFilter, EventReads, EventRow } from './events.js';
+
+type JustWalletReplayDeps = Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>;
+
+export interface ReplayTools {
+  events: EventReads;
+  /** The routes' own stores, for a replay. */
+  stripe: ReplayDeps;
+  justWallet: JustWalletReplayDeps;
+  /** The same stores over a dry-run client (writes only checked), for "what would change". */
+  preview: { stripe: ApplyDeps; justWallet: JustWalletReplayDeps };
+  history: HistoryStore;
+  who: string;
+  clock: Clock;
+}
+
+export interface ReplayResult {
+  eventKey: string;
+  provider: string;
+  type: string;
+  /** What applying did (or would do): applied, stale, ignored, anomaly, outdated, duplicate…; `error` if it could not run. */
+  outcome: string;
+  detail?: string;
+  /** Whether state moved (or would): a record or ledger item written. */
+  changed: boolean;
+  dryRun: boolean;
+}
+
+/** Outcomes that write: Stripe's applied / anomaly (a record kept), Just Wallet's applied / outdated (history added). */
+const CHANGES = new Set(['applied', 'anomaly', 'outdated']);
+
+/**
+ * Whether state moved. The apply code reports each move as `<what>: <from> → <to>`; an event
+ * applied again to the state it set (`paid → paid`) rewrites the same state, which is no change.
+ */
+function changedState(answer: ReplayAnswer): boolean {
+  if (!CHANGES.has(answer.outcome)) return false;
+  const moves = [...(answer.detail ?? '').matchAll(/: (\S+) → (\S+?)(?=;|$)/g)];
+  return moves.length === 0 || moves.some(([, from, to]) => from !== to);
+}
+
+/**
+ * Replays one stored event through the route's own apply code (see replayStripeEvent and
+ * replayJustWalletEvent), or, as a dry run, shows what it would change and writes nothing.
+ * A replay (not a dry run) is written into the history table with who, when and the note.
+ */
+export async function replayEvent(eventKey: string, tools: ReplayTools, options: { dryRun: boolean; note?: string; record?: RecordRef }): Promise<ReplayResult> {
+  const stored = await tools.events.get(eventKey, options.record);
+  if (!stored) throw new HttpError(404, 'event_not_found', `No event ${eventKey} (events are kept for 30 days).`);
+  let answer: ReplayAnswer;
+  try {
+    answer = stored.provider === 'stripe' ? await replayStripe(stored, tools, options.dryRun) : await replayJustWallet(stored, tools, options.dryRun);
+  } catch (error) {
+    answer = { outcome: 'error', detail: (error as Error).message };
+  }
+  const result: ReplayResult = { eventKey, provider: stored.provider, type: stored.type, ...answer, changed: changedState(answer), dryRun: options.dryRun };
+  if (!options.dryRun) {
+    await tools.history.append(
+      eventSubject(eventKey),
+      { who: tools.who, action: 'replay', outcome: result.outcome, result: describeReplay(result), eventKey, ...(options.note ? { note: options.note } : {}) },
+      new Date(tools.clock.now()),
+    );
+  }
+  return result;
+}
+
+export interface BulkReplay {
+  /** How many events matched (at most `limit` + 1: more than `limit` means "too many"). */
+  matched: number;
+  tooMany: boolean;
+  results: ReplayResult[];
+}
+
+/**
+ * Replays every stored event matching a filter, oldest first, one at a time. A time window
+ * (`from`) is required, so a slip cannot replay a month of events; past `limit` matches a
+ * replay is refused and a dry run shows the first `limit`.
+ */
+export async function replayMatching(filter: EventFilter, tools: ReplayTools, options: { dryRun: boolean; limit: number; note?: string }): Promise<BulkReplay> {
+  if (!filter.from) throw new ValidationError('window_required', 'A bulk replay needs the start of a time window (--since, or From on the page).');
+  const rows = await tools.events.matching(filter, options.limit + 1);
+  const tooMany = rows.length > options.limit;
+  if (tooMany && !options.dryRun) {
+    throw new HttpError(409, 'too_many_events', `More than ${options.limit} events match; narrow the filter or the window (nothing was replayed).`);
+  }
+  const oldestFirst = rows.slice(0, options.limit).sort((a: EventRow, b: EventRow) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
+  const results: ReplayResult[] = [];
+  for (const row of oldestFirst) results.push(await replayEvent(row.eventKey, tools, { ...options, record: row.record }));
+  return { matched: rows.length, tooMany, results };
+}
+
+export function describeReplay(result: ReplayResult): string {
+  const verb = result.dryRun ? (result.changed ? 'would change' : 'would change nothing') : result.changed ? 'changed' : 'changed nothing';
+  return `${result.outcome} (${verb})${result.detail ? `: ${result.detail}` : ''}`;
+}
+
+async function replayStripe(stored: KeptStripeEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
+  if (!dryRun) return replayStripeEvent(stored, tools.stripe);
+  const outcome = await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId));
+  if (outcome.retryLater) return { outcome: outcome.retryLater.reason, detail: outcome.retryLater.message };
+  return { outcome: outcome.duplicate ? 'duplicate' : outcome.outcome, detail: outcome.detail };
+}
+
+async function replayJustWallet(stored: KeptJustWalletEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
+  const event = parseStoredJustWalletEvent(stored);
+  const detail = event.kind === 'change' ? `${event.change.lifecycle.kind} ${event.change.id}: ${event.change.status}` : undefined;
+  if (!dryRun) return { outcome: await replayJustWalletEvent(stored, tools.justWallet), detail };
+  const now = new Date(tools.clock.now()).toISOString();
+  return { outcome: await applyJustWalletEvent(event, { receivedAt: stored.receivedAt, now }, tools.preview.justWallet), detail };
+}
