@@ -64,8 +64,8 @@ export async function synthesize(outdir: string): Promise<Template> {
   return JSON.parse(readFileSync(path.join(outdir, file), 'utf8')) as Template;
 }
 
-/** moto's Secrets Manager on a free port, answered once it is up. */
-async function startMoto(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+/** moto's Secrets Manager on a free port, answered once it is up (the rehearsal's, and npm run smoke's test). */
+export async function startMoto(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
   const port = await freePort();
   const child: ChildProcess = spawn('moto_server', ['-p', String(port)], { stdio: 'ignore' });
   const endpoint = `http://127.0.0.1:${port}`;
