@@ -55,7 +55,7 @@ const answer = (statusCode: number, body: object): Result => ({ statusCode, head
 
 export function makePeerHandler(options: PeerOptions) {
   const logger = options.logger ?? new Logger({ serviceName: 'stripe-webhook' });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'StripeWebhook', serviceName: 'stripe-webhook' });
+  const metrics = options.metrics ?? new Metrics({ namespace: 'StripeWebhook', serviceName: 'stripe-webhook', logger });
   const stripe = new Stripe(options.stripeSecretKey);
   const documents = DynamoDBDocumentClient.from(options.client);
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName: options.idempotencyTable, awsSdkV3Client: options.client });
