@@ -23,7 +23,9 @@ export interface ExactlyOnce {
   firstProblem?: string;
 }
 
-export interface LoadLevel extends ThroughputResult {
+export interface LoadLevel extends Omit<ThroughputResult, 'failed'> {
+  /** Of the errors, those answering a redelivery (the event's first delivery was answered too, or is still being). */
+  errorsOnRedeliveries: number;
   exactlyOnce: ExactlyOnce;
 }
 
@@ -72,7 +74,15 @@ export async function measureLoad(targets: LoadTarget[], options: LoadOptions): 
     }
     const counts = new Map<string, number>();
     for (const key of await target.applied.applied()) counts.set(key, (counts.get(key) ?? 0) + 1);
-    results.push({ id: target.id, levels: runs.map((run, index) => ({ ...run, exactlyOnce: check(target, sentOrders[index]!, counts) })) });
+    results.push({
+      id: target.id,
+      levels: runs.map(({ failed, ...run }, index) => {
+        const order = sentOrders[index]!;
+        const firstAt = new Map<number, number>();
+        order.forEach((n, at) => firstAt.set(n, firstAt.get(n) ?? at));
+        return { ...run, errorsOnRedeliveries: failed.filter((at) => firstAt.get(order[at]!) !== at).length, exactlyOnce: check(target, order, counts) };
+      }),
+    });
   }
   return results;
 }

@@ -66,6 +66,8 @@ export interface ThroughputResult {
   /** Answers other than 200, and failed connections. */
   errors: number;
   firstError?: string;
+  /** Which requests (by index) failed. */
+  failed: number[];
   latency: Summary;
 }
 
@@ -88,23 +90,27 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  const failed: number[] = [];
   let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + options.maxSeconds * 1000;
 
   const worker = async () => {
     while (next < prepared.length && performance.now() < deadline) {
-      const { body, headers } = prepared[next++]!;
+      const index = next++;
+      const { body, headers } = prepared[index]!;
       const sent = performance.now();
       try {
         const { status, text } = await post(agent, target, body, headers);
         latencies.push(performance.now() - sent);
         if (status !== 200) {
           errors += 1;
+          failed.push(index);
           firstError ??= `${status} ${text.slice(0, 200)}`;
         }
       } catch (error) {
         errors += 1;
+        failed.push(index);
         firstError ??= error instanceof Error ? error.message : String(error);
       }
     }
@@ -119,6 +125,7 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
     seconds: Number(seconds.toFixed(2)),
     requestsPerSecond: Number((latencies.length / seconds).toFixed(1)),
     errors,
+    failed,
     ...(firstError ? { firstError } : {}),
     latency: summarise(latencies),
   };
