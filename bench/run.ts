@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- --quick] [--stripe-latency <ms>] [--capacity]`: each route's warm latency,
- * cold start, bundle size and cost, beside the floor it cannot beat, measured in one run on
- * this machine; the Village route again with Stripe as slow as the real one; and the capacity
- * model. Prints a table and writes the same figures to bench/results.json. A benchmark, not a
- * test: nothing is asserted.
+ * cold start, bundle size and cost, beside the floor it cannot beat and, for Stripe, the peer
+ * (bench/peer/), measured in one run on this machine; the event routes and the peer under load
+ * through the local gateway; the Village route again with Stripe as slow as the real one; and
+ * the capacity model. Prints a table and writes the same figures to bench/results.json and
+ * charts to bench/report.html. A benchmark: only the load run's exactly-once check can fail it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -40,7 +41,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 const USAGE =
   'Usage: npm run bench [-- --quick] [--no-what-if] [--stripe-latency <ms>] [--capacity]\n' +
-  '  --quick               a short run (about 1 minute)\n' +
+  '  --quick               a short run (about 2 minutes)\n' +
   '  --no-what-if          skip the cold start of the bundle as it was first built\n' +
   '  --stripe-latency <ms> how long the Stripe stand-in waits before each answer in the realistic Village run (default 300; 0 skips that run)\n' +
   '  --capacity            print only the capacity model, from the per-event figures in bench/results.json (no measuring)';
