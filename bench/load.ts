@@ -24,8 +24,8 @@ export interface ExactlyOnce {
 }
 
 export interface LoadLevel extends Omit<ThroughputResult, 'failed'> {
-  /** Of the errors, those answering a redelivery (the event's first delivery was answered too, or is still being). */
-  errorsOnRedeliveries: number;
+  /** Of the errors, those answering either delivery of an event delivered twice (the two may be in flight at once). */
+  errorsOnRedelivered: number;
   exactlyOnce: ExactlyOnce;
 }
 
@@ -78,9 +78,8 @@ export async function measureLoad(targets: LoadTarget[], options: LoadOptions): 
       id: target.id,
       levels: runs.map(({ failed, ...run }, index) => {
         const order = sentOrders[index]!;
-        const firstAt = new Map<number, number>();
-        order.forEach((n, at) => firstAt.set(n, firstAt.get(n) ?? at));
-        return { ...run, errorsOnRedeliveries: failed.filter((at) => firstAt.get(order[at]!) !== at).length, exactlyOnce: check(target, order, counts) };
+        const twice = new Set(order.filter((n, at) => order.indexOf(n) !== at));
+        return { ...run, errorsOnRedelivered: failed.filter((at) => twice.has(order[at]!)).length, exactlyOnce: check(target, order, counts) };
       }),
     });
   }

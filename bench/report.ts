@@ -127,7 +127,7 @@ export function printReport(report: Report): void {
 function loadLines(load: Report['load']): string[] {
   if ('skipped' in load) return [`Load: skipped (${load.skipped})`];
   const rows = load.flatMap((target) =>
-    target.levels.map((l) => [target.id, l.concurrency, l.requests, l.seconds, l.requestsPerSecond, ms(l.latency.p50), ms(l.latency.p99), `${l.errors}${l.errors ? ` (${l.errorsOnRedeliveries} on redeliveries)` : ''}`, `${l.exactlyOnce.appliedOnce}/${l.exactlyOnce.distinct}`, l.exactlyOnce.redelivered, l.exactlyOnce.ok ? 'exactly once' : `BROKEN: ${l.exactlyOnce.doubled} twice, ${l.exactlyOnce.lost} lost`]),
+    target.levels.map((l) => [target.id, l.concurrency, l.requests, l.seconds, l.requestsPerSecond, ms(l.latency.p50), ms(l.latency.p99), `${l.errors}${l.errors ? ` (${l.errorsOnRedelivered} on events sent twice)` : ''}`, `${l.exactlyOnce.appliedOnce}/${l.exactlyOnce.distinct}`, l.exactlyOnce.redelivered, l.exactlyOnce.ok ? 'exactly once' : `BROKEN: ${l.exactlyOnce.doubled} twice, ${l.exactlyOnce.lost} lost`]),
   );
   return [
     'Load through the local gateway (keep-alive loopback connections; each level its own distinct events, one in ten sent again; applied read back from DynamoDB)',
