@@ -42,7 +42,7 @@ export const WHAT_IF: BundleVariant = { name: 'SDK external, map with sourcesCon
  * The function's bundle as the stack builds it: esbuild with the options of BUNDLING
  * (infra/gateway-function.ts), the way NodejsFunction passes them to esbuild; or a variant.
  */
-export async function bundleRoute(route: RouteDefinition, variant?: BundleVariant): Promise<Bundle> {
+export async function bundleRoute(route: Pick<RouteDefinition, 'id' | 'entry'>, variant?: BundleVariant): Promise<Bundle> {
   const outfile = path.join(BUNDLE_DIR, variant ? 'what-if' : 'stack', route.id, BUNDLING.format === 'esm' ? 'index.mjs' : 'index.js');
   const result = await build({
     entryPoints: [path.join(PROJECT_ROOT, route.entry)],
@@ -124,7 +124,8 @@ export const bundleId = (bundle: Pick<Bundle, 'routeId' | 'variant'>) => (bundle
 
 export const BARE_ID = 'floor: bare client';
 
-export function bundleTarget(context: BenchContext, route: RouteDefinition, bundle: Bundle, request: (run: number) => SignedRequest): ColdTarget {
+/** A function's bundle (a route's, or the peer's with its own `env`), one new event per run. */
+export function bundleTarget(context: BenchContext, route: Pick<RouteDefinition, 'id' | 'path' | 'memoryMb'>, bundle: Bundle, request: (run: number) => SignedRequest, env: Record<string, string> = {}): ColdTarget {
   return {
     id: bundleId(bundle),
     make(run) {
@@ -133,6 +134,7 @@ export function bundleTarget(context: BenchContext, route: RouteDefinition, bund
         args: ['bundle', pathToFileURL(bundle.file).href],
         env: {
           ...context.routeEnv,
+          ...env,
           // What the stack gives every function (infra/gateway-function.ts and gateway-stack.ts).
           NODE_OPTIONS: '--enable-source-maps',
           POWERTOOLS_SERVICE_NAME: route.id,

@@ -63,7 +63,7 @@ export function memoryOptions(measured: { wallMs: number; cpuMs: number }, sizes
 }
 
 /** Dollars per million new events, from the measured durations and the counted capacity units. */
-export function costPerMillion(route: RouteDefinition, warm: Pick<WarmResult, 'billedMsMean' | 'duplicateBilledMsMean' | 'dynamoPerRequest' | 'dynamoPerDuplicate'>): CostPerMillion {
+export function costPerMillion(route: Pick<RouteDefinition, 'id' | 'memoryMb'>, warm: Pick<WarmResult, 'billedMsMean' | 'duplicateBilledMsMean' | 'dynamoPerRequest' | 'dynamoPerDuplicate'>): CostPerMillion {
   const perMillion = (billedMs: number, writeUnits: number, readUnits: number) => {
     const lambdaCompute = lambdaComputePerMillion(billedMs, route.memoryMb);
     const dynamoWrites = writeUnits * PRICES.dynamoPerMillionWriteUnits;

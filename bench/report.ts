@@ -7,7 +7,8 @@ import type { LifecycleResult } from './lifecycle.js';
 import type { RealisticStripeResult } from './realistic-stripe.js';
 import type { Summary } from './stats.js';
 import type { Machine } from './machine.js';
-import type { ThroughputResult } from './throughput.js';
+import type { LoadResult } from './load.js';
+import type { PeerComparison, VersusPeer } from './peer-comparison.js';
 import type { WarmResult } from './warm.js';
 import { WRITE_ALONE_SUFFIX } from './write-alone.js';
 
@@ -20,7 +21,8 @@ export interface Report {
   warmWithoutIndexes?: (WarmResult & { ratioToFloor?: { p50: number; p99: number } })[];
   coldStart: ColdStartResult[];
   bundles: Omit<Bundle, 'file'>[];
-  throughput: { routeId: string; path: string; note?: string; levels: ThroughputResult[] } | { skipped: string };
+  load: LoadResult[] | { skipped: string };
+  peer?: PeerComparison;
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
   village?: VillageFigures;
@@ -89,14 +91,8 @@ export function printReport(report: Report): void {
   );
   for (const bundle of report.bundles) out.push(`  ${bundleId(bundle)}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
 
-  out.push('');
-  if ('skipped' in report.throughput) {
-    out.push(`Throughput: skipped (${report.throughput.skipped})`);
-  } else {
-    const t = report.throughput;
-    out.push(`Throughput of the local gateway: ${t.routeId}, ${t.path}${t.note ? ` (${t.note})` : ''}`);
-    out.push(table(['concurrency', 'requests', 'seconds', 'req/s', 'errors', 'p50 ms', 'p99 ms'], t.levels.map((l) => [l.concurrency, l.requests, l.seconds, l.requestsPerSecond, l.errors, ms(l.latency.p50), ms(l.latency.p99)])));
-  }
+  out.push('', ...loadLines(report.load));
+  if (report.peer) out.push('', ...peerLines(report.peer));
 
   const p = report.prices;
   out.push('', `Cost per million events, USD (${p.region}, ${p.asOf}: Lambda arm64 $${p.lambdaArmPerGbSecond}/GB-s + $${p.lambdaPerMillionRequests}/1M requests; HTTP API $${p.httpApiPerMillionRequests}/1M; DynamoDB on-demand $${p.dynamoPerMillionWriteUnits}/1M WRU, $${p.dynamoPerMillionReadUnits}/1M RRU)`);
@@ -126,6 +122,38 @@ export function printReport(report: Report): void {
     ),
   );
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+function loadLines(load: Report['load']): string[] {
+  if ('skipped' in load) return [`Load: skipped (${load.skipped})`];
+  const rows = load.flatMap((target) =>
+    target.levels.map((l) => [target.id, l.concurrency, l.requests, l.seconds, l.requestsPerSecond, ms(l.latency.p50), ms(l.latency.p99), `${l.errors}${l.errors ? ` (${l.errorsOnRedelivered} on events sent twice)` : ''}`, `${l.exactlyOnce.appliedOnce}/${l.exactlyOnce.distinct}`, l.exactlyOnce.redelivered, l.exactlyOnce.ok ? 'exactly once' : `BROKEN: ${l.exactlyOnce.doubled} twice, ${l.exactlyOnce.lost} lost`]),
+  );
+  return [
+    'Load through the local gateway (keep-alive loopback connections; each level its own distinct events, one in ten sent again; applied read back from DynamoDB)',
+    table(['target', 'senders', 'requests', 'seconds', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'applied once', 'redelivered', 'check'], rows),
+    ...load.flatMap((target) => target.levels.filter((l) => l.firstError).map((l) => `  ${target.id} at ${l.concurrency}: first error: ${l.firstError}`)),
+  ];
+}
+
+function peerLines(c: PeerComparison): string[] {
+  const row = (name: string, v: VersusPeer, unit = '') => [name, `${v.route}${unit}`, `${v.peer}${unit}`, `${v.ratio}×`, `≤ ${v.target}×`, v.met ? 'met' : 'MISSED'];
+  return [
+    `${c.routeId} against the peer (middy + Powertools Idempotency + constructEvent + a status write; bench/peer/), same events, same run`,
+    table(
+      ['figure', c.routeId, c.peerId, 'ratio', 'target', ''],
+      [
+        row('warm p50 ms', c.warmP50),
+        row('warm p99 ms', c.warmP99),
+        row('write units per event', c.writeUnits),
+        row('cost per 1M events $', c.costPerMillion),
+        row('cold start ms', c.coldStartMs),
+        ['DynamoDB round trips per event', c.roundTrips.route, c.roundTrips.peer, '', '', ''],
+        ['bundle bytes', c.bundleBytes.route, c.bundleBytes.peer, '', '', ''],
+        ['warm p50 / p99 ×floor', `${c.ofFloor.route.p50} / ${c.ofFloor.route.p99}`, `${c.ofFloor.peer.p50} / ${c.ofFloor.peer.p99}`, '', '', ''],
+      ],
+    ),
+  ];
 }
 
 function villageLines(v: VillageFigures): string[] {

@@ -1,9 +1,10 @@
 /**
  * `npm run bench [-- --quick] [--stripe-latency <ms>] [--capacity]`: each route's warm latency,
- * cold start, bundle size and cost, beside the floor it cannot beat, measured in one run on
- * this machine; the Village route again with Stripe as slow as the real one; and the capacity
- * model. Prints a table and writes the same figures to bench/results.json. A benchmark, not a
- * test: nothing is asserted.
+ * cold start, bundle size and cost, beside the floor it cannot beat and, for Stripe, the peer
+ * (bench/peer/), measured in one run on this machine; the event routes and the peer under load
+ * through the local gateway; the Village route again with Stripe as slow as the real one; and
+ * the capacity model. Prints a table and writes the same figures to bench/results.json and
+ * charts to bench/report.html. A benchmark: only the load run's exactly-once check can fail it.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -26,7 +27,11 @@ import { ADAPTERS } from './routes/index.js';
 import type { RouteBench } from './routes/types.js';
 import { median, ratio, round } from './stats.js';
 import { measureRealisticStripe } from './realistic-stripe.js';
-import { measureThroughput, startGatewayProcess, type ThroughputResult } from './throughput.js';
+import { startGatewayProcess } from './throughput.js';
+import { measureLoad, type LoadResult, type LoadTarget } from './load.js';
+import { comparePeer } from './peer-comparison.js';
+import { setupPeer, type PeerTarget } from './peer-target.js';
+import { writeHtmlReport } from './report-html.js';
 import { measureWarm, type WarmResult, type WarmTarget } from './warm.js';
 import { makeWriteAlone } from './write-alone.js';
 
@@ -36,7 +41,7 @@ process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 
 const USAGE =
   'Usage: npm run bench [-- --quick] [--no-what-if] [--stripe-latency <ms>] [--capacity]\n' +
-  '  --quick               a short run (about 1 minute)\n' +
+  '  --quick               a short run (about 2 minutes)\n' +
   '  --no-what-if          skip the cold start of the bundle as it was first built\n' +
   '  --stripe-latency <ms> how long the Stripe stand-in waits before each answer in the realistic Village run (default 300; 0 skips that run)\n' +
   '  --capacity            print only the capacity model, from the per-event figures in bench/results.json (no measuring)';
@@ -66,11 +71,11 @@ const quick = options.quick === true;
 /** The cold start of a variant of BUNDLING too (full runs): what meeting the target would take. */
 const whatIf = !quick && options['no-what-if'] !== true;
 const SETTINGS = quick
-  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, throughputRequests: 300, throughputSeconds: 6, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 3, realisticRequests: 20, lifecycles: 30 }
-  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, throughputRequests: 3000, throughputSeconds: 25, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120, lifecycles: 200 };
-const CONCURRENCY = [1, 16, 64];
+  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, loadEvents: 200, loadSeconds: 20, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 3, realisticRequests: 20, lifecycles: 30 }
+  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, loadEvents: 1000, loadSeconds: 60, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120, lifecycles: 200 };
+const CONCURRENCY = [1, 8, 32];
 /** Request numbers per phase, so that no phase sends another's events. */
-const OFFSET = { warm: 0, cold: 10_000_000, throughput: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000, writeAlone: 50_000_000 };
+const OFFSET = { warm: 0, cold: 10_000_000, load: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000, writeAlone: 50_000_000 };
 const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5, villageOwnTime: 2 };
 export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
@@ -118,6 +123,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', interrupted);
   const skipped: Skipped[] = [];
   const benches: RouteBench[] = [];
+  let peerClient: { destroy(): void } | undefined;
   try {
     for (const route of ROUTES) {
       const adapter = ADAPTERS.find((candidate) => candidate.routeId === route.id);
@@ -132,10 +138,14 @@ async function main(): Promise<void> {
       }
     }
     for (const skip of skipped) log(`skipping ${skip.routeId}: ${skip.reason}`);
+    // The peer: what a team would write instead of the Stripe route, on its own tables, at the route's memory size.
+    const stripeBench = benches.find((bench) => bench.route.id === 'stripe-events');
+    const peer = stripeBench ? await setupPeer(context, stripeBench.route) : undefined;
+    peerClient = peer?.client;
 
     // 1 and 2: warm latency beside the floor, in one interleaved run.
     const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
-    const { warm, floorWarm, villageFloorWarm, villageFloorSteps } = await measureWarmGroup(context, benches);
+    const { warm, floorWarm, villageFloorWarm, villageFloorSteps } = await measureWarmGroup(context, benches, peer);
     // 1a: the same group again, every table swapped for a copy without its indexes (withoutIndexes in context.ts).
     const bareContext = await withoutIndexes(context);
     const bareBenches: RouteBench[] = [];
@@ -172,11 +182,20 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (peer) {
+      try {
+        const bundle = await bundleRoute(peer);
+        bundles.push(bundle);
+        coldTargets.push(bundleTarget(context, peer, bundle, (run) => peer.request(OFFSET.cold + 900_000 + run), peer.env));
+      } catch (error) {
+        skipped.push({ routeId: peer.id, reason: `cold start: the bundle did not build: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
     log(`cold start: ${SETTINGS.coldRuns} fresh processes each for ${coldTargets.map((t) => t.id).join(', ')}`);
     const cold = await measureColdStarts(coldTargets, SETTINGS.coldRuns);
 
-    // 4: the local gateway's throughput.
-    const throughput = await measureGateway(context, benches).catch((error: unknown) => ({ skipped: `the local gateway failed: ${error instanceof Error ? error.message : String(error)}` }));
+    // 4: the event routes and the peer under load through the local gateway, exactly-once checked.
+    const load = await measureGatewayLoad(context, benches, peer).catch((error: unknown) => ({ skipped: `the local gateway failed: ${error instanceof Error ? error.message : String(error)}` }));
 
     // 5a: each route's events about one object, in order: what later events cost once the record holds the earlier ones.
     log(`lifecycles: ${SETTINGS.lifecycles} per route, one event at a time`);
@@ -188,6 +207,23 @@ async function main(): Promise<void> {
     });
     // 5: cost per million events.
     const costs: CostPerMillion[] = benches.map((bench) => costPerMillion(bench.route, warm.find((result) => result.id === bench.route.id)!));
+    const peerWarm = peer ? warm.find((result) => result.id === peer.id) : undefined;
+    if (peer && peerWarm) costs.push(costPerMillion(peer, peerWarm));
+    const stripeWarm = warm.find((result) => result.id === 'stripe-events');
+    const peerComparison =
+      peer && peerWarm && stripeWarm
+        ? comparePeer({
+            route: stripeWarm,
+            peer: peerWarm,
+            floor: floorWarm,
+            routeCost: costs.find((cost) => cost.routeId === stripeWarm.id)!,
+            peerCost: costs.find((cost) => cost.routeId === peer.id)!,
+            routeCold: cold.find((result) => result.id === stripeWarm.id),
+            peerCold: cold.find((result) => result.id === peer.id),
+            routeBundle: bundles.find((bundle) => bundle.routeId === stripeWarm.id && !bundle.variant),
+            peerBundle: bundles.find((bundle) => bundle.routeId === peer.id),
+          })
+        : undefined;
     // The Village route waits on Stripe: its concurrency is taken at the realistic latency where measured.
     const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {}, lifecycles);
     const keyValues = keyValuesOf(TABLES);
@@ -232,7 +268,8 @@ async function main(): Promise<void> {
       warmWithoutIndexes: withRatios(bare.warm, bare.floorWarm),
       coldStart: cold,
       bundles: bundles.map(({ file, ...rest }) => ({ ...rest, file: path.relative(PROJECT_ROOT, file) })),
-      throughput,
+      load,
+      ...(peerComparison ? { peer: peerComparison } : {}),
       prices: PRICES,
       costPerMillionEvents: costs,
       ...(village ? { village } : {}),
@@ -242,37 +279,26 @@ async function main(): Promise<void> {
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     printReport(results);
+    const html = await writeHtmlReport(results);
+    log(`wrote ${path.relative(PROJECT_ROOT, html)}`);
+    // The load run's exactly-once check is the one thing here that fails the run.
+    const broken = 'skipped' in load ? [] : load.flatMap((target) => target.levels.filter((level) => !level.exactlyOnce.ok).map((level) => `${target.id} at ${level.concurrency}: ${level.exactlyOnce.doubled} applied twice, ${level.exactlyOnce.lost} lost (${level.exactlyOnce.firstProblem})`));
+    for (const line of broken) log(`EXACTLY-ONCE BROKEN: ${line}`);
+    if (broken.length) process.exitCode = 1;
     log(`wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)} in ${results.durationSeconds} s`);
   } finally {
+    peerClient?.destroy();
     await context.stop();
   }
 }
 
-async function measureGateway(context: Awaited<ReturnType<typeof startBenchContext>>, benches: RouteBench[]): Promise<{ routeId: string; path: 'new events' | 'duplicates'; note?: string; levels: ThroughputResult[] } | { skipped: string }> {
-  const justWallet = benches.find((bench) => bench.route.id === 'just-wallet');
-  const village = benches.find((bench) => bench.route.id === 'village-cash-out');
-  const subject = justWallet ?? village;
-  if (!subject) return { skipped: 'neither the Just Wallet nor the Village route is present' };
-  const duplicates = !justWallet;
-  const gateway = await startGatewayProcess(context);
+/** The event routes (Just Wallet, Stripe) and the peer, each through its local gateway at each concurrency; Village's cash-outs wait on Stripe and are measured apart. */
+async function measureGatewayLoad(context: BenchContext, benches: RouteBench[], peer: PeerTarget | undefined): Promise<LoadResult[]> {
+  const gateway = await startGatewayProcess(context, peer?.env);
   try {
-    const levels: ThroughputResult[] = [];
-    for (const [index, concurrency] of CONCURRENCY.entries()) {
-      log(`throughput: ${subject.route.id} through the local gateway at concurrency ${concurrency}`);
-      const base = OFFSET.throughput + index * 1_000_000;
-      levels.push(
-        await measureThroughput({
-          url: gateway.url,
-          path: subject.route.path,
-          concurrency,
-          maxRequests: SETTINGS.throughputRequests,
-          maxSeconds: SETTINGS.throughputSeconds,
-          // Without the Just Wallet route: one cash-out, then the same one again and again.
-          request: (n) => subject.request(duplicates ? base : base + n),
-        }),
-      );
-    }
-    return { routeId: subject.route.id, path: duplicates ? 'duplicates' : 'new events', ...(duplicates ? { note: 'the Just Wallet route is not present: the Village route’s duplicate path instead' } : {}), levels };
+    const targets: LoadTarget[] = benches.filter((bench) => bench.applied).map((bench) => ({ id: bench.route.id, url: gateway.url, path: bench.route.path, request: bench.request, applied: bench.applied! }));
+    if (peer && gateway.peerUrl) targets.push({ id: peer.id, url: gateway.peerUrl, path: peer.path, request: peer.request, applied: peer.applied });
+    return await measureLoad(targets, { concurrency: CONCURRENCY, events: SETTINGS.loadEvents, maxSeconds: SETTINGS.loadSeconds, offset: OFFSET.load, log });
   } finally {
     await gateway.stop();
   }
@@ -287,7 +313,7 @@ function withRatios(results: WarmResult[], floor: WarmResult) {
  * The floors, every route and each one-write route's write alone, interleaved request by
  * request in one run (measureWarm), on the context's tables.
  */
-async function measureWarmGroup(context: BenchContext, benches: RouteBench[]) {
+async function measureWarmGroup(context: BenchContext, benches: RouteBench[], peer?: PeerTarget) {
   const floor = makeFloor(context);
   const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
   // The Village route's own floor: HMAC and the three writes exactly-once requires.
@@ -304,6 +330,7 @@ async function measureWarmGroup(context: BenchContext, benches: RouteBench[]) {
     ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
     ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
     ...writesAlone.map((alone) => ({ ...alone, request: (n: number) => alone.request(OFFSET.writeAlone + n) })),
+    ...(peer ? [{ id: peer.id, path: peer.path, timeoutSeconds: peer.timeoutSeconds, handler: peer.handler, counter: peer.counter, request: (n: number) => peer.request(OFFSET.warm + n) }] : []),
   ];
   log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
   const warm = await measureWarm(warmTargets, SETTINGS);

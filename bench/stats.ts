@@ -33,3 +33,12 @@ export function median(samples: readonly number[]): number {
 export const round = (value: number, digits = 3): number => Number(value.toFixed(digits));
 
 export const ratio = (value: number, floor: number): number => round(value / floor, 2);
+
+/** The percentiles a distribution is drawn at (bench/report.html). */
+export const CURVE_PERCENTILES = [1, 5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99, 99.9, 100] as const;
+
+/** Latency at each of CURVE_PERCENTILES: the distribution, small enough to keep in results.json. */
+export function percentileCurve(samples: readonly number[]): { p: number; ms: number }[] {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return CURVE_PERCENTILES.map((p) => ({ p, ms: round(percentile(sorted, p)) }));
+}

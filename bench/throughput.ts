@@ -12,26 +12,28 @@ const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'gateway-c
 
 export interface RunningGatewayProcess {
   url: string;
+  /** The peer's gateway, when its environment was given. */
+  peerUrl?: string;
   stop(): Promise<void>;
 }
 
-/** Starts the local gateway (as `npm start` would) in a child process, on a free loopback port. */
-export async function startGatewayProcess(context: BenchContext): Promise<RunningGatewayProcess> {
+/** Starts the local gateway (as `npm start` would) in a child process, on a free loopback port; with `peerEnv`, the peer beside it. */
+export async function startGatewayProcess(context: BenchContext, peerEnv: Record<string, string> = {}): Promise<RunningGatewayProcess> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...context.routeEnv },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...context.routeEnv, ...peerEnv },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
+  const started = await new Promise<{ url: string; peerUrl?: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the local gateway did not start within 60 s: ${err.slice(-500)}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString('utf8');
       const line = out.split('\n').find((candidate) => candidate.startsWith('{"url"'));
       if (line) {
         clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
+        resolve(JSON.parse(line) as { url: string; peerUrl?: string });
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
@@ -40,8 +42,11 @@ export async function startGatewayProcess(context: BenchContext): Promise<Runnin
       reject(new Error(`the local gateway exited with ${code}: ${err.slice(-500)}`));
     });
   });
+  // Its output is not read after the start line; dropping it keeps the pipe from filling.
+  child.stdout!.removeAllListeners('data');
+  child.stdout!.resume();
   return {
-    url,
+    ...started,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -54,11 +59,15 @@ export async function startGatewayProcess(context: BenchContext): Promise<Runnin
 export interface ThroughputResult {
   concurrency: number;
   requests: number;
+  /** Requests sent (in order, from the first): fewer than asked when the time ran out. */
+  sent: number;
   seconds: number;
   requestsPerSecond: number;
   /** Answers other than 200, and failed connections. */
   errors: number;
   firstError?: string;
+  /** Which requests (by index) failed. */
+  failed: number[];
   latency: Summary;
 }
 
@@ -81,23 +90,27 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
+  const failed: number[] = [];
   let firstError: string | undefined;
   const started = performance.now();
   const deadline = started + options.maxSeconds * 1000;
 
   const worker = async () => {
     while (next < prepared.length && performance.now() < deadline) {
-      const { body, headers } = prepared[next++]!;
+      const index = next++;
+      const { body, headers } = prepared[index]!;
       const sent = performance.now();
       try {
         const { status, text } = await post(agent, target, body, headers);
         latencies.push(performance.now() - sent);
         if (status !== 200) {
           errors += 1;
+          failed.push(index);
           firstError ??= `${status} ${text.slice(0, 200)}`;
         }
       } catch (error) {
         errors += 1;
+        failed.push(index);
         firstError ??= error instanceof Error ? error.message : String(error);
       }
     }
@@ -108,9 +121,11 @@ export async function measureThroughput(options: ThroughputOptions): Promise<Thr
   return {
     concurrency: options.concurrency,
     requests: latencies.length,
+    sent: next,
     seconds: Number(seconds.toFixed(2)),
     requestsPerSecond: Number((latencies.length / seconds).toFixed(1)),
     errors,
+    failed,
     ...(firstError ? { firstError } : {}),
     latency: summarise(latencies),
   };

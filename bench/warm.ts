@@ -3,7 +3,7 @@ import { lambdaContext } from '../dev/gateway.js';
 import { apiGatewayEvent } from '../test/support/events.js';
 import { combineUsage, emptyUsage, usageSince, type DynamoUsage } from './dynamo-counter.js';
 import type { BenchHandler, SignedRequest, StripeTime } from './routes/types.js';
-import { summarise, type Summary } from './stats.js';
+import { percentileCurve, summarise, type Summary } from './stats.js';
 
 /** Something measured warm, in-process: a route's handler, or the floor. */
 export interface WarmTarget {
@@ -21,6 +21,8 @@ export interface WarmResult {
   id: string;
   /** New events: each one the route has not seen. */
   latency: Summary;
+  /** …and their distribution, latency at each of CURVE_PERCENTILES. */
+  distribution: { p: number; ms: number }[];
   /** The same events delivered again, answered from the stored record. */
   duplicates: Summary;
   /** Mean DynamoDB use per request, as counted on the client. */
@@ -97,6 +99,7 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
     return {
       id: entry.target.id,
       latency: summarise(entry.samples),
+      distribution: percentileCurve(entry.samples),
       duplicates: summarise(entry.dups),
       outsideDynamo: summarise(entry.outside),
       dynamoPerRequest: perRequest(entry.usage, entry.samples.length),

@@ -5,6 +5,9 @@ import { justWalletConfig } from '../../functions/just-wallet/config.js';
 import { makeJustWalletHandler } from '../../functions/just-wallet/handler.js';
 import { justWalletDepsFromEnv } from '../../functions/just-wallet/wiring.js';
 import { justWalletSignature } from '../../functions/just-wallet/signature.js';
+import { parseJustWalletEvent } from '../../functions/just-wallet/payload.js';
+import type { HistoryEntry } from '../../functions/just-wallet/records.js';
+import { scanAll } from '../applied.js';
 import { fixture } from '../../dev/send/fixtures.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
 
@@ -43,6 +46,14 @@ export const justWalletAdapter: RouteAdapter = {
         const sample = samples[n % samples.length]!;
         const body = JSON.stringify({ ...sample, data: { ...sample.data, id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}` } });
         return { body, headers: { 'content-type': 'application/json', signature: justWalletSignature(secret, body, 'hmac') } };
+      },
+      // The record keeps every event applied to it in its history, under the key the route gives the event.
+      applied: {
+        eventKeyOf: (body) => parseJustWalletEvent(body, Buffer.from(body)).eventKey,
+        async applied() {
+          const items = (await scanAll(db, config.RECORDS_TABLE, 'history')) as { history?: HistoryEntry[] }[];
+          return items.flatMap((item) => (item.history ?? []).map((entry) => entry.eventKey)).filter((key) => key?.startsWith('just-wallet:'));
+        },
       },
       notes: [`events in turn: ${SAMPLES.join(', ')}; Signature = HMAC-SHA256 of the body (mode ${config.JUST_WALLET_SIGNATURE_MODE})`],
     };

@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { RouteDefinition } from '../../infra/routes.js';
 import type { HttpResponse } from '../../functions/shared/responses.js';
 import type { BenchContext } from '../context.js';
+import type { AppliedReader } from '../applied.js';
 import type { DynamoUsage } from '../dynamo-counter.js';
 
 /** A request exactly as the provider would send it: the body and its signature headers. */
@@ -29,6 +30,8 @@ export interface RouteBench {
   stripeTime?: StripeTime;
   /** The events about one new object, in the order the provider sends them (bench/lifecycle.ts); the same for the same `n`. */
   lifecycle?(n: number): { event: string; request: SignedRequest }[];
+  /** Event routes: what the route applied, read back from its table (the load run's exactly-once check). */
+  applied?: AppliedReader;
 }
 
 /** Milliseconds spent waiting on Stripe, and how many calls, summed since the route was set up. */
