@@ -28,7 +28,7 @@ describe('npm run rehearse', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`Rehearsal of the synthesized bundles on Node ${process.version}`);
-    expect(result.stdout).toMatch(/5 functions: village-cash-out, just-wallet, stripe-events, reconcile, catch-up/);
+    expect(result.stdout).toMatch(/6 functions: village-cash-out, just-wallet, stripe-events, reconcile, catch-up, reports/);
     for (const check of [
       /^ok {3}village-cash-out: a signed cash-out is paid: 200, rh_\S+ 12\.34 USD paid by Stripe payout po_\w+$/m,
       /^ok {3}village-cash-out: a bad signature is refused: 401$/m,
@@ -39,10 +39,11 @@ describe('npm run rehearse', () => {
       /^ok {3}just-wallet: a bad signature is refused: 401$/m,
       /^ok {3}reconcile: the schedule's run ends without error/m,
       /^ok {3}catch-up: the schedule's run ends without error/m,
+      /^ok {3}reports: the schedule's run ends without error/m,
     ]) {
       expect(result.stdout).toMatch(check);
     }
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('All 9 checks passed.');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('All 10 checks passed.');
   }, 500_000);
 
   test('without moto_server on PATH: skipped with a one-line notice, exit 0', async () => {

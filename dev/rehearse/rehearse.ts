@@ -320,7 +320,7 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     });
 
     // The schedules: each rule's event, once.
-    for (const [service, rule] of [['reconcile', 'ReconciliationSchedule'], ['catch-up', 'CatchUpSchedule']] as const) {
+    for (const [service, rule] of [['reconcile', 'ReconciliationSchedule'], ['catch-up', 'CatchUpSchedule'], ['reports', 'ReportsSchedule']] as const) {
       await check(`${service}: the schedule's run ends without error`, async () => {
         const invocation = await invoke(service, scheduledEvent(rule));
         if (!invocation.ok) throw new Error(`threw: ${invocation.error?.split('\n')[0]}`);
