@@ -165,7 +165,7 @@ export class GatewayStack extends Stack {
     });
     new CfnOutput(this, 'CatchUpFunctionName', { value: this.catchUp.fn.functionName, description: 'Stripe catch-up; invoke with {"since": "30d", "sourceId": "<id>"} for a historical import' });
 
-    // Issue 5 hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
+    // Hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
     new ApiHardening(this, 'ApiHardening', { api: this.api, limits: apiLimitsFromContext(this) });
     new Monitoring(this, 'Monitoring', { api: this.api, routes: ROUTES });
     acknowledgeNagFindings(this);
