@@ -13,6 +13,7 @@ export interface AppliedReader {
 /** Every item of a table (the projection given), page by page. */
 export async function scanAll(db: DynamoDBDocumentClient, tableName: string, projection: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  for await (const page of paginateScan({ client: db }, { TableName: tableName, ProjectionExpression: projection })) items.push(...(page.Items ?? []));
+  for await (const page of paginateScan({ client: db }, { TableName: tableName, ProjectionExpression: projection }))
+    items.push(...(page.Items ?? []));
   return items;
 }

@@ -58,7 +58,11 @@ export const CASH_OUT_USAGE = { itemsWritten: 3, unitsPerItem: 2, platformShards
 export function withCashOutLimits(load: PerEventLoad): PerEventLoad {
   if (load.routeId !== 'village-cash-out') return load;
   const { itemsWritten, unitsPerItem, platformShards } = CASH_OUT_USAGE;
-  const usage: TableLoad = { table: itemsWritten * unitsPerItem, indexes: {}, hotItems: { perEvent: unitsPerItem, items: platformShards, label: `one currency's platform counter, sharded ${platformShards} ways` } };
+  const usage: TableLoad = {
+    table: itemsWritten * unitsPerItem,
+    indexes: {},
+    hotItems: { perEvent: unitsPerItem, items: platformShards, label: `one currency's platform counter, sharded ${platformShards} ways` },
+  };
   return { ...load, writes: { ...load.writes, usage } };
 }
 
@@ -89,7 +93,12 @@ export interface CapacityAtRate {
   /** Lambda concurrency: rate × billed duration. */
   concurrency: number;
   /** Write units per second by table (the table's own) and, for each index, on its busiest partition key value. */
-  tables: { tableId: string; writeUnitsPerSecond: number; indexes: { index: string; writeUnitsPerSecond: number; perKeyValue?: number; keyValues?: number }[]; hotItems?: { label: string; perItem: number; items: number } }[];
+  tables: {
+    tableId: string;
+    writeUnitsPerSecond: number;
+    indexes: { index: string; writeUnitsPerSecond: number; perKeyValue?: number; keyValues?: number }[];
+    hotItems?: { label: string; perItem: number; items: number };
+  }[];
   limits: LimitUse[];
   /** The most used limit at or past 1: the one that throttles first. */
   firstLimitHit?: LimitUse;
@@ -100,25 +109,42 @@ export interface CapacityAtRate {
 const round = (value: number, digits = 1) => Number(value.toFixed(digits));
 
 /** Every limit a route meets, with what it asks of each per event (per unit of rate). */
-function perEventDemands(load: PerEventLoad, keyValues: KeyValues): { limit: string; perEvent: number; capacity: number; warmUp?: boolean }[] {
+function perEventDemands(
+  load: PerEventLoad,
+  keyValues: KeyValues,
+): { limit: string; perEvent: number; capacity: number; warmUp?: boolean }[] {
   const demands: { limit: string; perEvent: number; capacity: number; warmUp?: boolean }[] = [
     { limit: 'API Gateway account requests/s (10,000, all routes)', perEvent: 1, capacity: LIMITS.apiGatewayAccountRps },
     { limit: 'Lambda concurrency (1,000, all functions)', perEvent: load.billedMs / 1000, capacity: LIMITS.lambdaConcurrency },
   ];
   for (const [tableId, writes] of Object.entries(load.writes)) {
     if (writes.table > 0) {
-      demands.push({ limit: `DynamoDB ${tableId}: new on-demand table (4,000 WRU/s until scaled or pre-warmed)`, perEvent: writes.table, capacity: LIMITS.dynamoNewTableWcu, warmUp: true });
+      demands.push({
+        limit: `DynamoDB ${tableId}: new on-demand table (4,000 WRU/s until scaled or pre-warmed)`,
+        perEvent: writes.table,
+        capacity: LIMITS.dynamoNewTableWcu,
+        warmUp: true,
+      });
       demands.push({ limit: `DynamoDB ${tableId}: table (40,000 WRU/s)`, perEvent: writes.table, capacity: LIMITS.dynamoTableWcu });
     }
     if (writes.hotItems && writes.hotItems.perEvent > 0) {
       const hot = writes.hotItems;
-      demands.push({ limit: `DynamoDB ${tableId}: one item of ${hot.label} (1,000 WRU/s)`, perEvent: hot.perEvent / hot.items, capacity: LIMITS.dynamoPartitionWcu });
+      demands.push({
+        limit: `DynamoDB ${tableId}: one item of ${hot.label} (1,000 WRU/s)`,
+        perEvent: hot.perEvent / hot.items,
+        capacity: LIMITS.dynamoPartitionWcu,
+      });
     }
     for (const [index, units] of Object.entries(writes.indexes)) {
       if (units <= 0) continue;
       const values = keyValues(tableId, index);
       demands.push({ limit: `DynamoDB ${tableId}/${index}: index (40,000 WRU/s)`, perEvent: units, capacity: LIMITS.dynamoTableWcu });
-      if (values !== undefined) demands.push({ limit: `DynamoDB ${tableId}/${index}: one partition key value of ${values} (1,000 WRU/s)`, perEvent: units / values, capacity: LIMITS.dynamoPartitionWcu });
+      if (values !== undefined)
+        demands.push({
+          limit: `DynamoDB ${tableId}/${index}: one partition key value of ${values} (1,000 WRU/s)`,
+          perEvent: units / values,
+          capacity: LIMITS.dynamoPartitionWcu,
+        });
     }
   }
   return demands;
@@ -126,7 +152,12 @@ function perEventDemands(load: PerEventLoad, keyValues: KeyValues): { limit: str
 
 export function capacityAt(load: PerEventLoad, eventsPerSecond: number, keyValues: KeyValues): CapacityAtRate {
   const limits = perEventDemands(load, keyValues)
-    .map(({ limit, perEvent, capacity }) => ({ limit, demand: round(perEvent * eventsPerSecond), capacity, utilisation: round((perEvent * eventsPerSecond) / capacity, 3) }))
+    .map(({ limit, perEvent, capacity }) => ({
+      limit,
+      demand: round(perEvent * eventsPerSecond),
+      capacity,
+      utilisation: round((perEvent * eventsPerSecond) / capacity, 3),
+    }))
     .sort((a, b) => b.utilisation - a.utilisation);
   const top = limits[0]!;
   return {
@@ -138,9 +169,21 @@ export function capacityAt(load: PerEventLoad, eventsPerSecond: number, keyValue
       writeUnitsPerSecond: round(writes.table * eventsPerSecond),
       indexes: Object.entries(writes.indexes).map(([index, units]) => {
         const values = keyValues(tableId, index);
-        return { index, writeUnitsPerSecond: round(units * eventsPerSecond), ...(values === undefined ? {} : { perKeyValue: round((units * eventsPerSecond) / values), keyValues: values }) };
+        return {
+          index,
+          writeUnitsPerSecond: round(units * eventsPerSecond),
+          ...(values === undefined ? {} : { perKeyValue: round((units * eventsPerSecond) / values), keyValues: values }),
+        };
       }),
-      ...(writes.hotItems ? { hotItems: { label: writes.hotItems.label, perItem: round((writes.hotItems.perEvent * eventsPerSecond) / writes.hotItems.items), items: writes.hotItems.items } } : {}),
+      ...(writes.hotItems
+        ? {
+            hotItems: {
+              label: writes.hotItems.label,
+              perItem: round((writes.hotItems.perEvent * eventsPerSecond) / writes.hotItems.items),
+              items: writes.hotItems.items,
+            },
+          }
+        : {}),
     })),
     limits,
     ...(top.utilisation >= 1 ? { firstLimitHit: top } : {}),
@@ -162,22 +205,39 @@ export function ceiling(load: PerEventLoad, keyValues: KeyValues, { newTables = 
 
 /** The capacity section of the report, as text. */
 export function capacityLines(loads: PerEventLoad[], keyValues: KeyValues, rates: readonly number[] = RATES): string[] {
-  const out: string[] = ['Capacity model (per route alone; from the per-event write units (the events about one object in order, where measured) and billed ms measured above; AWS defaults, us-east-1)'];
+  const out: string[] = [
+    'Capacity model (per route alone; from the per-event write units (the events about one object in order, where measured) and billed ms measured above; AWS defaults, us-east-1)',
+  ];
   for (const load of loads) {
     const rows = rates.map((rate) => capacityAt(load, rate, keyValues));
     out.push(`  ${load.routeId}:`);
     for (const row of rows) {
       const tables = row.tables.map((t) => `${t.tableId} ${t.writeUnitsPerSecond}`).join(', ');
       const indexes = row.tables
-        .flatMap((t) => t.indexes.map((i) => `${t.tableId}/${i.index} ${i.writeUnitsPerSecond}${i.perKeyValue === undefined ? ' (per item)' : ` (${i.perKeyValue} on each of ${i.keyValues} key value${i.keyValues === 1 ? '' : 's'})`}`))
+        .flatMap((t) =>
+          t.indexes.map(
+            (i) =>
+              `${t.tableId}/${i.index} ${i.writeUnitsPerSecond}${i.perKeyValue === undefined ? ' (per item)' : ` (${i.perKeyValue} on each of ${i.keyValues} key value${i.keyValues === 1 ? '' : 's'})`}`,
+          ),
+        )
         .join(', ');
-      const limit = row.firstLimitHit ? `FIRST LIMIT HIT: ${row.firstLimitHit.limit} at ${Math.round(row.firstLimitHit.utilisation * 100)}%` : `no limit (nearest: ${row.nearest.limit} at ${Math.round(row.nearest.utilisation * 100)}%)`;
-      const hot = row.tables.flatMap((t) => (t.hotItems ? [`${t.tableId} ${t.hotItems.perItem} on each of ${t.hotItems.items} items (${t.hotItems.label})`] : [])).join(', ');
-      out.push(`    ${String(row.eventsPerSecond).padStart(6)}/s: Lambda concurrency ${row.concurrency}; table WRU/s: ${tables}${indexes ? `; index WRU/s: ${indexes}` : ''}${hot ? `; hot items WRU/s: ${hot}` : ''}; ${limit}`);
+      const limit = row.firstLimitHit
+        ? `FIRST LIMIT HIT: ${row.firstLimitHit.limit} at ${Math.round(row.firstLimitHit.utilisation * 100)}%`
+        : `no limit (nearest: ${row.nearest.limit} at ${Math.round(row.nearest.utilisation * 100)}%)`;
+      const hot = row.tables
+        .flatMap((t) =>
+          t.hotItems ? [`${t.tableId} ${t.hotItems.perItem} on each of ${t.hotItems.items} items (${t.hotItems.label})`] : [],
+        )
+        .join(', ');
+      out.push(
+        `    ${String(row.eventsPerSecond).padStart(6)}/s: Lambda concurrency ${row.concurrency}; table WRU/s: ${tables}${indexes ? `; index WRU/s: ${indexes}` : ''}${hot ? `; hot items WRU/s: ${hot}` : ''}; ${limit}`,
+      );
     }
     const top = ceiling(load, keyValues);
     const fresh = ceiling(load, keyValues, { newTables: true });
-    out.push(`    ceiling: ${top.eventsPerSecond.toLocaleString('en-US')} events/s, bound by ${top.limit}${fresh.eventsPerSecond < top.eventsPerSecond ? `; on new tables not pre-warmed: ${fresh.eventsPerSecond.toLocaleString('en-US')} events/s (${fresh.limit})` : ''}`);
+    out.push(
+      `    ceiling: ${top.eventsPerSecond.toLocaleString('en-US')} events/s, bound by ${top.limit}${fresh.eventsPerSecond < top.eventsPerSecond ? `; on new tables not pre-warmed: ${fresh.eventsPerSecond.toLocaleString('en-US')} events/s (${fresh.limit})` : ''}`,
+    );
   }
   return out;
 }

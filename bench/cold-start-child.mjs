@@ -32,7 +32,11 @@ if (mode === 'bundle') {
   status = response.statusCode;
 } else {
   const { DynamoDBClient, PutItemCommand } = await import('@aws-sdk/client-dynamodb');
-  const client = new DynamoDBClient({ endpoint: process.env.DYNAMODB_ENDPOINT, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint: process.env.DYNAMODB_ENDPOINT,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   loadedAt = performance.now();
   await client.send(
     new PutItemCommand({
@@ -44,5 +48,13 @@ if (mode === 'bundle') {
   status = 200;
 }
 const answeredAt = performance.now();
-console.log(JSON.stringify({ status, bootMs: started, loadMs: loadedAt - started, firstRequestMs: answeredAt - loadedAt, sinceProcessStartMs: answeredAt }));
+console.log(
+  JSON.stringify({
+    status,
+    bootMs: started,
+    loadMs: loadedAt - started,
+    firstRequestMs: answeredAt - loadedAt,
+    sinceProcessStartMs: answeredAt,
+  }),
+);
 process.exit(0);

@@ -36,7 +36,11 @@ export interface BundleVariant {
 
 /** The AWS SDK bundled (and tree-shaken) instead of loaded from node_modules, and source maps without the sources. */
 /** The bundle as the stack built it before the cold-start optimisation, measured beside today's for comparison. */
-export const WHAT_IF: BundleVariant = { name: 'SDK external, map with sourcesContent (before)', external: ['@aws-sdk/*'], sourcesContent: true };
+export const WHAT_IF: BundleVariant = {
+  name: 'SDK external, map with sourcesContent (before)',
+  external: ['@aws-sdk/*'],
+  sourcesContent: true,
+};
 
 /**
  * The function's bundle as the stack builds it: esbuild with the options of BUNDLING
@@ -125,7 +129,13 @@ export const bundleId = (bundle: Pick<Bundle, 'routeId' | 'variant'>) => (bundle
 export const BARE_ID = 'floor: bare client';
 
 /** A function's bundle (a route's, or the peer's with its own `env`), one new event per run. */
-export function bundleTarget(context: BenchContext, route: Pick<RouteDefinition, 'id' | 'path' | 'memoryMb'>, bundle: Bundle, request: (run: number) => SignedRequest, env: Record<string, string> = {}): ColdTarget {
+export function bundleTarget(
+  context: BenchContext,
+  route: Pick<RouteDefinition, 'id' | 'path' | 'memoryMb'>,
+  bundle: Bundle,
+  request: (run: number) => SignedRequest,
+  env: Record<string, string> = {},
+): ColdTarget {
   return {
     id: bundleId(bundle),
     make(run) {
@@ -214,7 +224,8 @@ async function spawnOnce(target: { args: string[]; env: Record<string, string> }
     child.on('exit', (code) => {
       clearTimeout(timer);
       const line = answerLine();
-      if (!line || wallMs === undefined) return reject(new Error(`exit ${code}: ${err.trim().split('\n').slice(-3).join(' ') || out.trim().slice(0, 300)}`));
+      if (!line || wallMs === undefined)
+        return reject(new Error(`exit ${code}: ${err.trim().split('\n').slice(-3).join(' ') || out.trim().slice(0, 300)}`));
       resolve({ ...(JSON.parse(line) as Omit<ChildTimings, 'wallMs'>), wallMs });
     });
   });

@@ -40,7 +40,15 @@ export async function startBenchContext(): Promise<BenchContext> {
 }
 
 /** The context over a running DynamoDB Local, its tables and a started stand-in (stop() stops all three). */
-export function benchContextOn({ dynamo, tables, stripe }: { dynamo: RunningDynamoDb; tables: TableNames; stripe: StripeStandIn }): BenchContext {
+export function benchContextOn({
+  dynamo,
+  tables,
+  stripe,
+}: {
+  dynamo: RunningDynamoDb;
+  tables: TableNames;
+  stripe: StripeStandIn;
+}): BenchContext {
   const secrets = Object.fromEntries(SECRETS.map((secret) => [secret.env, secret.localDefault]));
   const routeEnv: Record<string, string> = {
     ...secrets,
@@ -91,5 +99,9 @@ export async function withoutIndexes(context: BenchContext): Promise<BenchContex
   } finally {
     admin.destroy();
   }
-  return { ...context, tables, routeEnv: { ...context.routeEnv, ...Object.fromEntries(TABLES.map((table) => [table.env, tables[table.id]])) } };
+  return {
+    ...context,
+    tables,
+    routeEnv: { ...context.routeEnv, ...Object.fromEntries(TABLES.map((table) => [table.env, tables[table.id]])) },
+  };
 }

@@ -35,7 +35,8 @@ export interface CostPerMillion {
 const money = (value: number) => Number(value.toFixed(4));
 
 /** Lambda compute per million invocations of `billedMs` at `memoryMb`, USD. */
-export const lambdaComputePerMillion = (billedMs: number, memoryMb: number): number => (billedMs / 1000) * (memoryMb / 1024) * PRICES.lambdaArmPerGbSecond * 1e6;
+export const lambdaComputePerMillion = (billedMs: number, memoryMb: number): number =>
+  (billedMs / 1000) * (memoryMb / 1024) * PRICES.lambdaArmPerGbSecond * 1e6;
 
 /** Lambda gives a function one vCPU at 1,769 MB and CPU in proportion to memory below that (AWS Lambda docs, "memory and computing power"). */
 export const FULL_VCPU_MB = 1769;
@@ -54,21 +55,36 @@ export interface MemoryOption {
  * down with less CPU; the CPU part stretches by 1769 / memory below one vCPU and does not
  * shrink above it (the handler is single-threaded). A model, stated as such.
  */
-export function memoryOptions(measured: { wallMs: number; cpuMs: number }, sizes: readonly number[] = [128, 256, 512, 1024, FULL_VCPU_MB]): MemoryOption[] {
+export function memoryOptions(
+  measured: { wallMs: number; cpuMs: number },
+  sizes: readonly number[] = [128, 256, 512, 1024, FULL_VCPU_MB],
+): MemoryOption[] {
   const waitMs = Math.max(0, measured.wallMs - measured.cpuMs);
   return sizes.map((memoryMb) => {
     const durationMs = waitMs + measured.cpuMs * Math.max(1, FULL_VCPU_MB / memoryMb);
-    return { memoryMb, durationMs: Number(durationMs.toFixed(1)), lambdaPerMillion: money(lambdaComputePerMillion(Math.ceil(durationMs), memoryMb) + PRICES.lambdaPerMillionRequests) };
+    return {
+      memoryMb,
+      durationMs: Number(durationMs.toFixed(1)),
+      lambdaPerMillion: money(lambdaComputePerMillion(Math.ceil(durationMs), memoryMb) + PRICES.lambdaPerMillionRequests),
+    };
   });
 }
 
 /** Dollars per million new events, from the measured durations and the counted capacity units. */
-export function costPerMillion(route: Pick<RouteDefinition, 'id' | 'memoryMb'>, warm: Pick<WarmResult, 'billedMsMean' | 'duplicateBilledMsMean' | 'dynamoPerRequest' | 'dynamoPerDuplicate'>): CostPerMillion {
+export function costPerMillion(
+  route: Pick<RouteDefinition, 'id' | 'memoryMb'>,
+  warm: Pick<WarmResult, 'billedMsMean' | 'duplicateBilledMsMean' | 'dynamoPerRequest' | 'dynamoPerDuplicate'>,
+): CostPerMillion {
   const perMillion = (billedMs: number, writeUnits: number, readUnits: number) => {
     const lambdaCompute = lambdaComputePerMillion(billedMs, route.memoryMb);
     const dynamoWrites = writeUnits * PRICES.dynamoPerMillionWriteUnits;
     const dynamoReads = readUnits * PRICES.dynamoPerMillionReadUnits;
-    return { lambdaCompute, dynamoWrites, dynamoReads, total: lambdaCompute + PRICES.lambdaPerMillionRequests + PRICES.httpApiPerMillionRequests + dynamoWrites + dynamoReads };
+    return {
+      lambdaCompute,
+      dynamoWrites,
+      dynamoReads,
+      total: lambdaCompute + PRICES.lambdaPerMillionRequests + PRICES.httpApiPerMillionRequests + dynamoWrites + dynamoReads,
+    };
   };
   const fresh = perMillion(warm.billedMsMean, warm.dynamoPerRequest.writeUnits, warm.dynamoPerRequest.readUnits);
   const duplicate = perMillion(warm.duplicateBilledMsMean, warm.dynamoPerDuplicate.writeUnits, warm.dynamoPerDuplicate.readUnits);

@@ -26,7 +26,16 @@ export interface TableWrites {
 const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem', 'TransactWriteItems']);
 
-export const emptyUsage = (): DynamoUsage => ({ reads: 0, writes: 0, readUnits: 0, writeUnits: 0, indexWriteUnits: 0, calls: {}, tableWrites: {}, ms: 0 });
+export const emptyUsage = (): DynamoUsage => ({
+  reads: 0,
+  writes: 0,
+  readUnits: 0,
+  writeUnits: 0,
+  indexWriteUnits: 0,
+  calls: {},
+  tableWrites: {},
+  ms: 0,
+});
 
 /** `a + sign × b`, for each count. */
 export function combineUsage(a: DynamoUsage, b: DynamoUsage, sign: 1 | -1): DynamoUsage {
@@ -40,15 +49,30 @@ export function combineUsage(a: DynamoUsage, b: DynamoUsage, sign: 1 | -1): Dyna
   for (const name of new Set([...Object.keys(a.tableWrites), ...Object.keys(b.tableWrites)])) {
     const [x, y] = [a.tableWrites[name], b.tableWrites[name]];
     const indexes: Record<string, number> = {};
-    for (const index of new Set([...Object.keys(x?.indexes ?? {}), ...Object.keys(y?.indexes ?? {})])) indexes[index] = sum(x?.indexes[index] ?? 0, y?.indexes[index]);
+    for (const index of new Set([...Object.keys(x?.indexes ?? {}), ...Object.keys(y?.indexes ?? {})]))
+      indexes[index] = sum(x?.indexes[index] ?? 0, y?.indexes[index]);
     tableWrites[name] = { table: sum(x?.table ?? 0, y?.table), indexes };
   }
-  return { reads: sum(a.reads, b.reads), writes: sum(a.writes, b.writes), readUnits: sum(a.readUnits, b.readUnits), writeUnits: sum(a.writeUnits, b.writeUnits), indexWriteUnits: sum(a.indexWriteUnits, b.indexWriteUnits), calls, tableWrites, ms: sum(a.ms, b.ms) };
+  return {
+    reads: sum(a.reads, b.reads),
+    writes: sum(a.writes, b.writes),
+    readUnits: sum(a.readUnits, b.readUnits),
+    writeUnits: sum(a.writeUnits, b.writeUnits),
+    indexWriteUnits: sum(a.indexWriteUnits, b.indexWriteUnits),
+    calls,
+    tableWrites,
+    ms: sum(a.ms, b.ms),
+  };
 }
 
 export const usageSince = (now: DynamoUsage, before: DynamoUsage): DynamoUsage => combineUsage(now, before, -1);
 
-type ConsumedCapacity = { TableName?: string; CapacityUnits?: number; Table?: { CapacityUnits?: number }; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> };
+type ConsumedCapacity = {
+  TableName?: string;
+  CapacityUnits?: number;
+  Table?: { CapacityUnits?: number };
+  GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }>;
+};
 
 /**
  * Counts every command the client sends, by wrapping it in a middleware: nothing is guessed.
@@ -78,7 +102,10 @@ export function countDynamoCalls(db: DynamoDBClient | DynamoDBDocumentClient): {
         const consumed = (result.output as { ConsumedCapacity?: ConsumedCapacity | ConsumedCapacity[] }).ConsumedCapacity;
         list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
         if (list.length) units = list.reduce((sum, entry) => sum + (entry.CapacityUnits ?? 0), 0);
-        indexUnits = list.reduce((sum, entry) => sum + Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce((s, index) => s + (index.CapacityUnits ?? 0), 0), 0);
+        indexUnits = list.reduce(
+          (sum, entry) => sum + Object.values(entry.GlobalSecondaryIndexes ?? {}).reduce((s, index) => s + (index.CapacityUnits ?? 0), 0),
+          0,
+        );
         return result;
       } finally {
         usage.ms += performance.now() - started;
@@ -92,7 +119,9 @@ export function countDynamoCalls(db: DynamoDBClient | DynamoDBDocumentClient): {
             if (!entry.TableName) continue;
             const table = (usage.tableWrites[entry.TableName] ??= { table: 0, indexes: {} });
             const gsi = entry.GlobalSecondaryIndexes ?? {};
-            table.table += entry.Table?.CapacityUnits ?? (entry.CapacityUnits ?? 0) - Object.values(gsi).reduce((s, index) => s + (index.CapacityUnits ?? 0), 0);
+            table.table +=
+              entry.Table?.CapacityUnits ??
+              (entry.CapacityUnits ?? 0) - Object.values(gsi).reduce((s, index) => s + (index.CapacityUnits ?? 0), 0);
             for (const [name, index] of Object.entries(gsi)) table.indexes[name] = (table.indexes[name] ?? 0) + (index.CapacityUnits ?? 0);
           }
         }

@@ -61,7 +61,8 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
 
   const handler = async (event: APIGatewayProxyEventV2) => {
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-    if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER])) return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
+    if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER]))
+      return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
     const text = body.toString('utf8');
     const eventKey = `${kind === 'event' ? 'floor' : 'villagefloor'}:${/"cash_out_id":"([^"]+)"/.exec(text)?.[1] ?? floorSignature(text)}`;
     const attemptId = randomUUID();
@@ -70,13 +71,19 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
         client.send(
           new PutItemCommand({
             TableName: table,
-            Item: { eventKey: { S: eventKey }, payload: { S: text }, ...(kind === 'village' ? { attemptId: { S: attemptId }, status: { S: 'processing' } } : {}), expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) } },
+            Item: {
+              eventKey: { S: eventKey },
+              payload: { S: text },
+              ...(kind === 'village' ? { attemptId: { S: attemptId }, status: { S: 'processing' } } : {}),
+              expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
+            },
             ConditionExpression: 'attribute_not_exists(eventKey)',
           }),
         ),
       );
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+        return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
       throw error;
     }
     if (kind === 'event') return { statusCode: 200, body: '{"received":true}' };
@@ -93,9 +100,19 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
           }),
         ),
       );
-    await fenced('mark', 'SET stripeRequestSentAt = :now', { ':now': { S: new Date().toISOString() }, ':processing': { S: 'processing' } }, 'attemptId = :attempt AND #status = :processing');
+    await fenced(
+      'mark',
+      'SET stripeRequestSentAt = :now',
+      { ':now': { S: new Date().toISOString() }, ':processing': { S: 'processing' } },
+      'attemptId = :attempt AND #status = :processing',
+    );
     const answer = '{"status":"pending","stripe":{"object":"payout","id":"po_floor"}}';
-    await fenced('answer', 'SET #status = :paid, answer = :answer, stripeObjectId = :po', { ':paid': { S: 'pending' }, ':answer': { S: answer }, ':po': { S: 'po_floor' } }, 'attemptId = :attempt AND attribute_not_exists(answer)');
+    await fenced(
+      'answer',
+      'SET #status = :paid, answer = :answer, stripeObjectId = :po',
+      { ':paid': { S: 'pending' }, ':answer': { S: answer }, ':po': { S: 'po_floor' } },
+      'attemptId = :attempt AND attribute_not_exists(answer)',
+    );
     return { statusCode: 200, body: answer };
   };
   return {

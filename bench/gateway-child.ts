@@ -10,7 +10,18 @@ import { startLocalGateway } from '../dev/gateway.js';
  */
 const local = await startLocalEnvironment({ env: process.env, port: 0, seedSampleRecipient: false });
 const peer = process.env.PAYMENTS_TABLE
-  ? await startLocalGateway([{ method: 'POST', path: '/webhooks/stripe', functionName: 'peer', timeoutSeconds: 10, handler: (await import('./peer/index.js')).handler }], { port: 0 })
+  ? await startLocalGateway(
+      [
+        {
+          method: 'POST',
+          path: '/webhooks/stripe',
+          functionName: 'peer',
+          timeoutSeconds: 10,
+          handler: (await import('./peer/index.js')).handler,
+        },
+      ],
+      { port: 0 },
+    )
   : undefined;
 process.stdout.write(`${JSON.stringify({ url: local.gateway.url, ...(peer ? { peerUrl: peer.url } : {}) })}\n`);
 const stop = async () => {

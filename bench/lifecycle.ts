@@ -38,15 +38,35 @@ export async function measureLifecycles(benches: RouteBench[], count: number, of
   for (const bench of benches) {
     if (!bench.lifecycle) continue;
     let total = emptyUsage();
-    const steps: { event: string; samples: number[]; calls: Record<string, number>; writeUnits: number; indexWriteUnits: number; readUnits: number; billed: number }[] = [];
+    const steps: {
+      event: string;
+      samples: number[];
+      calls: Record<string, number>;
+      writeUnits: number;
+      indexWriteUnits: number;
+      readUnits: number;
+      billed: number;
+    }[] = [];
     for (let n = 0; n < count; n += 1) {
       for (const [k, step] of bench.lifecycle(offset + n).entries()) {
-        const entry = (steps[k] ??= { event: step.event, samples: [], calls: {}, writeUnits: 0, indexWriteUnits: 0, readUnits: 0, billed: 0 });
+        const entry = (steps[k] ??= {
+          event: step.event,
+          samples: [],
+          calls: {},
+          writeUnits: 0,
+          indexWriteUnits: 0,
+          readUnits: 0,
+          billed: 0,
+        });
         const before = structuredClone(bench.counter.usage);
         const started = performance.now();
-        const response = await bench.handler(apiGatewayEvent(bench.route.path, step.request.body, step.request.headers), lambdaContext(bench.route.id, bench.route.timeoutSeconds));
+        const response = await bench.handler(
+          apiGatewayEvent(bench.route.path, step.request.body, step.request.headers),
+          lambdaContext(bench.route.id, bench.route.timeoutSeconds),
+        );
         const elapsed = performance.now() - started;
-        if (response.statusCode !== 200) throw new Error(`${bench.route.id} lifecycle step ${step.event} answered ${response.statusCode}: ${response.body}`);
+        if (response.statusCode !== 200)
+          throw new Error(`${bench.route.id} lifecycle step ${step.event} answered ${response.statusCode}: ${response.body}`);
         const used = usageSince(bench.counter.usage, before);
         total = combineUsage(total, used, 1);
         entry.samples.push(elapsed);
@@ -62,10 +82,24 @@ export async function measureLifecycles(benches: RouteBench[], count: number, of
     results.push({
       routeId: bench.route.id,
       lifecycles: count,
-      steps: steps.map((step) => ({ event: step.event, latency: summarise(step.samples), calls: Object.fromEntries(Object.entries(step.calls).map(([name, value]) => [name, per(value)])), writeUnits: per(step.writeUnits), indexWriteUnits: per(step.indexWriteUnits) })),
+      steps: steps.map((step) => ({
+        event: step.event,
+        latency: summarise(step.samples),
+        calls: Object.fromEntries(Object.entries(step.calls).map(([name, value]) => [name, per(value)])),
+        writeUnits: per(step.writeUnits),
+        indexWriteUnits: per(step.indexWriteUnits),
+      })),
       writeUnitsPerEvent: Number((steps.reduce((sum, step) => sum + step.writeUnits, 0) / events).toFixed(3)),
       readUnitsPerEvent: Number((steps.reduce((sum, step) => sum + step.readUnits, 0) / events).toFixed(3)),
-      tableWrites: Object.fromEntries(Object.entries(total.tableWrites).map(([name, writes]) => [name, { table: writes.table / events, indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, units]) => [index, units / events])) }])),
+      tableWrites: Object.fromEntries(
+        Object.entries(total.tableWrites).map(([name, writes]) => [
+          name,
+          {
+            table: writes.table / events,
+            indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, units]) => [index, units / events])),
+          },
+        ]),
+      ),
       billedMsMean: Number((steps.reduce((sum, step) => sum + step.billed, 0) / events).toFixed(3)),
     });
   }

@@ -66,9 +66,18 @@ export async function measureLoad(targets: LoadTarget[], options: LoadOptions): 
     const sentOrders: number[][] = [];
     const runs: ThroughputResult[] = [];
     for (const [index, concurrency] of options.concurrency.entries()) {
-      options.log?.(`load: ${target.id} at ${concurrency} concurrent senders, ${options.events} events and ${Math.floor(options.events / 10)} redeliveries`);
+      options.log?.(
+        `load: ${target.id} at ${concurrency} concurrent senders, ${options.events} events and ${Math.floor(options.events / 10)} redeliveries`,
+      );
       const order = deliveryOrder(options.offset + index * 1_000_000, options.events);
-      const run = await measureThroughput({ url: target.url, path: target.path, concurrency, maxRequests: order.length, maxSeconds: options.maxSeconds, request: (i) => target.request(order[i]!) });
+      const run = await measureThroughput({
+        url: target.url,
+        path: target.path,
+        concurrency,
+        maxRequests: order.length,
+        maxSeconds: options.maxSeconds,
+        request: (i) => target.request(order[i]!),
+      });
       runs.push(run);
       sentOrders.push(order.slice(0, run.sent));
     }
@@ -79,7 +88,11 @@ export async function measureLoad(targets: LoadTarget[], options: LoadOptions): 
       levels: runs.map(({ failed, ...run }, index) => {
         const order = sentOrders[index]!;
         const twice = new Set(order.filter((n, at) => order.indexOf(n) !== at));
-        return { ...run, errorsOnRedelivered: failed.filter((at) => twice.has(order[at]!)).length, exactlyOnce: check(target, order, counts) };
+        return {
+          ...run,
+          errorsOnRedelivered: failed.filter((at) => twice.has(order[at]!)).length,
+          exactlyOnce: check(target, order, counts),
+        };
       }),
     });
   }
@@ -100,5 +113,13 @@ function check(target: LoadTarget, sent: number[], counts: Map<string, number>):
     else doubled += 1;
     if (times !== 1) firstProblem ??= `${key} applied ${times} times`;
   }
-  return { distinct: distinct.length, redelivered: sent.length - distinct.length, appliedOnce, doubled, lost, ok: doubled === 0 && lost === 0, ...(firstProblem ? { firstProblem } : {}) };
+  return {
+    distinct: distinct.length,
+    redelivered: sent.length - distinct.length,
+    appliedOnce,
+    doubled,
+    lost,
+    ok: doubled === 0 && lost === 0,
+    ...(firstProblem ? { firstProblem } : {}),
+  };
 }

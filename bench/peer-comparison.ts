@@ -35,9 +35,24 @@ const versus = (route: number, peer: number, target: number): VersusPeer => {
   return { route, peer, ratio: r, target, met: r <= target };
 };
 
-const calls = (warm: WarmResult) => Number(Object.values(warm.dynamoPerRequest.calls).reduce((sum, n) => sum + n, 0).toFixed(3));
+const calls = (warm: WarmResult) =>
+  Number(
+    Object.values(warm.dynamoPerRequest.calls)
+      .reduce((sum, n) => sum + n, 0)
+      .toFixed(3),
+  );
 
-export function comparePeer(input: { route: WarmResult; peer: WarmResult; floor: WarmResult; routeCost: CostPerMillion; peerCost: CostPerMillion; routeCold?: ColdStartResult; peerCold?: ColdStartResult; routeBundle?: Bundle; peerBundle?: Bundle }): PeerComparison {
+export function comparePeer(input: {
+  route: WarmResult;
+  peer: WarmResult;
+  floor: WarmResult;
+  routeCost: CostPerMillion;
+  peerCost: CostPerMillion;
+  routeCold?: ColdStartResult;
+  peerCold?: ColdStartResult;
+  routeBundle?: Bundle;
+  peerBundle?: Bundle;
+}): PeerComparison {
   const { route, peer, floor } = input;
   return {
     routeId: route.id,

@@ -37,7 +37,11 @@ export interface PeerTarget {
 export async function setupPeer(context: BenchContext, like: { memoryMb: number; timeoutSeconds: number }): Promise<PeerTarget> {
   const suffix = context.tables.events;
   const env = { IDEMPOTENCY_TABLE: `${suffix}-peer-idempotency`, PAYMENTS_TABLE: `${suffix}-peer-payments` };
-  const client = new DynamoDBClient({ endpoint: context.dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint: context.dynamo.endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await createPeerTable(client, env.IDEMPOTENCY_TABLE, PEER_TABLES.idempotency.keyAttribute, PEER_TABLES.idempotency.timeToLive);
   await createPeerTable(client, env.PAYMENTS_TABLE, PEER_TABLES.payments.keyAttribute);
   const counter = countDynamoCalls(client);
@@ -75,6 +79,16 @@ export async function setupPeer(context: BenchContext, like: { memoryMb: number;
 }
 
 async function createPeerTable(client: DynamoDBClient, name: string, key: string, timeToLive?: string): Promise<void> {
-  await client.send(new CreateTableCommand({ TableName: name, BillingMode: 'PAY_PER_REQUEST', AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }], KeySchema: [{ AttributeName: key, KeyType: 'HASH' }] }));
-  if (timeToLive) await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: timeToLive, Enabled: true } }));
+  await client.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
+    }),
+  );
+  if (timeToLive)
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: timeToLive, Enabled: true } }),
+    );
 }

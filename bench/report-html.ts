@@ -12,7 +12,15 @@ export type HtmlReportData = Pick<Report, 'warm' | 'load' | 'mode' | 'machine' |
 
 /** The page's script: bench/report-client/charts.ts with Chart.js, bundled by esbuild as the console's assets are. */
 async function bundleCharts(): Promise<string> {
-  const result = await build({ entryPoints: [path.join(HERE, 'report-client', 'charts.ts')], bundle: true, write: false, minify: true, format: 'iife', target: 'es2020', logLevel: 'silent' });
+  const result = await build({
+    entryPoints: [path.join(HERE, 'report-client', 'charts.ts')],
+    bundle: true,
+    write: false,
+    minify: true,
+    format: 'iife',
+    target: 'es2020',
+    logLevel: 'silent',
+  });
   return result.outputFiles[0]!.text;
 }
 
@@ -20,7 +28,10 @@ const escapeHtml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '
 
 /** The charts as one self-contained HTML page: figures and script inline, nothing fetched. */
 export async function renderHtmlReport(report: HtmlReportData): Promise<string> {
-  const data = { warm: report.warm.filter((w) => w.distribution?.length).map((w) => ({ id: w.id, distribution: w.distribution })), load: 'skipped' in report.load ? [] : report.load };
+  const data = {
+    warm: report.warm.filter((w) => w.distribution?.length).map((w) => ({ id: w.id, distribution: w.distribution })),
+    load: 'skipped' in report.load ? [] : report.load,
+  };
   // Inside <script>, "<" is the only character that could end it early.
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   const m = report.machine;

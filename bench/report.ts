@@ -28,7 +28,16 @@ export interface Report {
   village?: VillageFigures;
   lifecycles?: (LifecycleResult & { cost: CostPerMillion })[];
   capacity?: { loads: PerEventLoad[]; atRates: CapacityAtRate[]; ceilings: { routeId: string; eventsPerSecond: number; limit: string }[] };
-  targets: { routeId: string; warmP50: Target; warmP99: Target; warmP50WithoutIndexes?: Target; coldStart?: Target; coldStartWhatIf?: Target; bundleFreeOfStripeSdk?: { met: boolean }; ownTimeOfVillageFloor?: Target }[];
+  targets: {
+    routeId: string;
+    warmP50: Target;
+    warmP99: Target;
+    warmP50WithoutIndexes?: Target;
+    coldStart?: Target;
+    coldStartWhatIf?: Target;
+    bundleFreeOfStripeSdk?: { met: boolean };
+    ownTimeOfVillageFloor?: Target;
+  }[];
 }
 
 /** The Village route beside its own floor, and with Stripe as slow as the real one. */
@@ -53,28 +62,57 @@ interface Target {
 export function printReport(report: Report): void {
   const out: string[] = [];
   const m = report.machine;
-  out.push(`Benchmark (${report.mode}) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node} (${m.platform}); load average ${m.loadAverageAtStart} → ${m.loadAverageAtEnd}`);
+  out.push(
+    `Benchmark (${report.mode}) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node} (${m.platform}); load average ${m.loadAverageAtStart} → ${m.loadAverageAtEnd}`,
+  );
   for (const skip of report.skipped) out.push(`Skipped ${skip.routeId}: ${skip.reason}`);
 
   out.push('', 'Warm latency, ms (in-process, new events; duplicates separately)');
   out.push(
     table(
       ['target', 'n', 'p50', 'p99', 'max', 'p50 ×floor', 'p99 ×floor', 'dup p50', 'dup p99', 'DynamoDB per event', 'errors'],
-      report.warm.map((w) => [w.id, w.latency.count, ms(w.latency.p50), ms(w.latency.p99), ms(w.latency.max), w.ratioToFloor?.p50 ?? 1, w.ratioToFloor?.p99 ?? 1, ms(w.duplicates.p50), ms(w.duplicates.p99), usage(w.dynamoPerRequest), w.errors]),
+      report.warm.map((w) => [
+        w.id,
+        w.latency.count,
+        ms(w.latency.p50),
+        ms(w.latency.p99),
+        ms(w.latency.max),
+        w.ratioToFloor?.p50 ?? 1,
+        w.ratioToFloor?.p99 ?? 1,
+        ms(w.duplicates.p50),
+        ms(w.duplicates.p99),
+        usage(w.dynamoPerRequest),
+        w.errors,
+      ]),
     ),
   );
   for (const alone of report.warm.filter((w) => w.id.endsWith(WRITE_ALONE_SUFFIX))) {
     const routeId = alone.id.slice(0, -WRITE_ALONE_SUFFIX.length);
     const route = report.warm.find((w) => w.id === routeId);
     if (!route?.ratioToFloor || !alone.ratioToFloor) continue;
-    out.push(`  ${routeId}: its one write alone (the floor's HMAC, then the write the route builds for the same event) is ${alone.ratioToFloor.p50}× the floor at p50; the route's own work takes it to ${route.ratioToFloor.p50}×`);
+    out.push(
+      `  ${routeId}: its one write alone (the floor's HMAC, then the write the route builds for the same event) is ${alone.ratioToFloor.p50}× the floor at p50; the route's own work takes it to ${route.ratioToFloor.p50}×`,
+    );
   }
   if (report.warmWithoutIndexes) {
-    out.push('', 'Warm latency, ms, the same again on copies of the tables without their indexes (DynamoDB Local updates indexes inside each write; DynamoDB after answering it)');
+    out.push(
+      '',
+      'Warm latency, ms, the same again on copies of the tables without their indexes (DynamoDB Local updates indexes inside each write; DynamoDB after answering it)',
+    );
     out.push(
       table(
         ['target', 'n', 'p50', 'p99', 'p50 ×floor', 'p99 ×floor', 'with indexes: p50 ×floor', 'DynamoDB per event', 'errors'],
-        report.warmWithoutIndexes.map((w) => [w.id, w.latency.count, ms(w.latency.p50), ms(w.latency.p99), w.ratioToFloor?.p50 ?? 1, w.ratioToFloor?.p99 ?? 1, report.warm.find((indexed) => indexed.id === w.id)?.ratioToFloor?.p50 ?? 1, usage(w.dynamoPerRequest), w.errors]),
+        report.warmWithoutIndexes.map((w) => [
+          w.id,
+          w.latency.count,
+          ms(w.latency.p50),
+          ms(w.latency.p99),
+          w.ratioToFloor?.p50 ?? 1,
+          w.ratioToFloor?.p99 ?? 1,
+          report.warm.find((indexed) => indexed.id === w.id)?.ratioToFloor?.p50 ?? 1,
+          usage(w.dynamoPerRequest),
+          w.errors,
+        ]),
       ),
     );
   }
@@ -85,40 +123,108 @@ export function printReport(report: Report): void {
       ['function', 'runs', 'to answer', '×bare', 'node boot', 'load', 'first request', 'bundle bytes', 'map bytes', 'Stripe SDK', 'errors'],
       report.coldStart.map((c) => {
         const bundle = report.bundles.find((b) => bundleId(b) === c.id);
-        return [c.id, c.runs, c.wallMs, c.ratioToFloor ?? 1, c.bootMs, c.loadMs, c.firstRequestMs, bundle?.bytes ?? '', bundle?.sourceMapBytes ?? '', bundle ? (bundle.includesStripeSdk ? 'yes' : 'no') : '', c.errors];
+        return [
+          c.id,
+          c.runs,
+          c.wallMs,
+          c.ratioToFloor ?? 1,
+          c.bootMs,
+          c.loadMs,
+          c.firstRequestMs,
+          bundle?.bytes ?? '',
+          bundle?.sourceMapBytes ?? '',
+          bundle ? (bundle.includesStripeSdk ? 'yes' : 'no') : '',
+          c.errors,
+        ];
       }),
     ),
   );
-  for (const bundle of report.bundles) out.push(`  ${bundleId(bundle)}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
+  for (const bundle of report.bundles)
+    out.push(`  ${bundleId(bundle)}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
 
   out.push('', ...loadLines(report.load));
   if (report.peer) out.push('', ...peerLines(report.peer));
 
   const p = report.prices;
-  out.push('', `Cost per million events, USD (${p.region}, ${p.asOf}: Lambda arm64 $${p.lambdaArmPerGbSecond}/GB-s + $${p.lambdaPerMillionRequests}/1M requests; HTTP API $${p.httpApiPerMillionRequests}/1M; DynamoDB on-demand $${p.dynamoPerMillionWriteUnits}/1M WRU, $${p.dynamoPerMillionReadUnits}/1M RRU)`);
+  out.push(
+    '',
+    `Cost per million events, USD (${p.region}, ${p.asOf}: Lambda arm64 $${p.lambdaArmPerGbSecond}/GB-s + $${p.lambdaPerMillionRequests}/1M requests; HTTP API $${p.httpApiPerMillionRequests}/1M; DynamoDB on-demand $${p.dynamoPerMillionWriteUnits}/1M WRU, $${p.dynamoPerMillionReadUnits}/1M RRU)`,
+  );
   out.push(
     table(
       ['route', 'memory MB', 'billed ms', 'WRU', 'RRU', 'Lambda', 'HTTP API', 'DynamoDB', 'total', 'duplicate'],
-      report.costPerMillionEvents.map((c) => [c.routeId, c.memoryMb, ms(c.billedMs), c.writeUnits, c.readUnits, (c.lambdaCompute + c.lambdaRequests).toFixed(2), c.httpApi.toFixed(2), (c.dynamoWrites + c.dynamoReads).toFixed(2), c.total.toFixed(2), c.duplicateTotal.toFixed(2)]),
+      report.costPerMillionEvents.map((c) => [
+        c.routeId,
+        c.memoryMb,
+        ms(c.billedMs),
+        c.writeUnits,
+        c.readUnits,
+        (c.lambdaCompute + c.lambdaRequests).toFixed(2),
+        c.httpApi.toFixed(2),
+        (c.dynamoWrites + c.dynamoReads).toFixed(2),
+        c.total.toFixed(2),
+        c.duplicateTotal.toFixed(2),
+      ]),
     ),
   );
 
   if (report.village) out.push('', ...villageLines(report.village));
   if (report.lifecycles?.length) {
-    out.push('', 'Events about one object, in order (each later one written to a record that holds the earlier ones): what real traffic costs');
-    const calls = (counts: Record<string, number>) => Object.entries(counts).map(([name, n]) => `${n === 1 ? '' : n}${name}`).join('+');
+    out.push(
+      '',
+      'Events about one object, in order (each later one written to a record that holds the earlier ones): what real traffic costs',
+    );
+    const calls = (counts: Record<string, number>) =>
+      Object.entries(counts)
+        .map(([name, n]) => `${n === 1 ? '' : n}${name}`)
+        .join('+');
     for (const life of report.lifecycles) {
-      out.push(`  ${life.routeId} (${life.lifecycles} objects): ${life.writeUnitsPerEvent} WRU per event on average; $${life.cost.total.toFixed(2)} per million events in this mix (DynamoDB $${(life.cost.dynamoWrites + life.cost.dynamoReads).toFixed(2)}, Lambda $${(life.cost.lambdaCompute + life.cost.lambdaRequests).toFixed(2)}, HTTP API $${life.cost.httpApi.toFixed(2)})`);
-      out.push(table(['event', 'p50', 'p99', 'DynamoDB calls', 'WRU', 'of which indexes'], life.steps.map((step) => [step.event, ms(step.latency.p50), ms(step.latency.p99), calls(step.calls), step.writeUnits, step.indexWriteUnits])));
+      out.push(
+        `  ${life.routeId} (${life.lifecycles} objects): ${life.writeUnitsPerEvent} WRU per event on average; $${life.cost.total.toFixed(2)} per million events in this mix (DynamoDB $${(life.cost.dynamoWrites + life.cost.dynamoReads).toFixed(2)}, Lambda $${(life.cost.lambdaCompute + life.cost.lambdaRequests).toFixed(2)}, HTTP API $${life.cost.httpApi.toFixed(2)})`,
+      );
+      out.push(
+        table(
+          ['event', 'p50', 'p99', 'DynamoDB calls', 'WRU', 'of which indexes'],
+          life.steps.map((step) => [
+            step.event,
+            ms(step.latency.p50),
+            ms(step.latency.p99),
+            calls(step.calls),
+            step.writeUnits,
+            step.indexWriteUnits,
+          ]),
+        ),
+      );
     }
   }
   if (report.capacity) out.push('', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES)));
 
-  out.push('', 'Targets: warm p50 ≤ 1.5× floor (also shown on the tables without indexes, as DynamoDB would answer), p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK; Village own time (p50) ≤ 2× the Village floor');
+  out.push(
+    '',
+    'Targets: warm p50 ≤ 1.5× floor (also shown on the tables without indexes, as DynamoDB would answer), p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK; Village own time (p50) ≤ 2× the Village floor',
+  );
   out.push(
     table(
-      ['route', 'warm p50', 'warm p99', 'p50 without indexes', 'cold start', 'cold start (what if)', 'no Stripe SDK', 'own time ×Village floor'],
-      report.targets.map((t) => [t.routeId, mark(t.warmP50), mark(t.warmP99), t.warmP50WithoutIndexes ? mark(t.warmP50WithoutIndexes) : '', t.coldStart ? mark(t.coldStart) : 'n/a', t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '', t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '', t.ownTimeOfVillageFloor ? mark(t.ownTimeOfVillageFloor) : '']),
+      [
+        'route',
+        'warm p50',
+        'warm p99',
+        'p50 without indexes',
+        'cold start',
+        'cold start (what if)',
+        'no Stripe SDK',
+        'own time ×Village floor',
+      ],
+      report.targets.map((t) => [
+        t.routeId,
+        mark(t.warmP50),
+        mark(t.warmP99),
+        t.warmP50WithoutIndexes ? mark(t.warmP50WithoutIndexes) : '',
+        t.coldStart ? mark(t.coldStart) : 'n/a',
+        t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '',
+        t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '',
+        t.ownTimeOfVillageFloor ? mark(t.ownTimeOfVillageFloor) : '',
+      ]),
     ),
   );
   process.stdout.write(`${out.join('\n')}\n`);
@@ -127,17 +233,41 @@ export function printReport(report: Report): void {
 function loadLines(load: Report['load']): string[] {
   if ('skipped' in load) return [`Load: skipped (${load.skipped})`];
   const rows = load.flatMap((target) =>
-    target.levels.map((l) => [target.id, l.concurrency, l.requests, l.seconds, l.requestsPerSecond, ms(l.latency.p50), ms(l.latency.p99), `${l.errors}${l.errors ? ` (${l.errorsOnRedelivered} on events sent twice)` : ''}`, `${l.exactlyOnce.appliedOnce}/${l.exactlyOnce.distinct}`, l.exactlyOnce.redelivered, l.exactlyOnce.ok ? 'exactly once' : `BROKEN: ${l.exactlyOnce.doubled} twice, ${l.exactlyOnce.lost} lost`]),
+    target.levels.map((l) => [
+      target.id,
+      l.concurrency,
+      l.requests,
+      l.seconds,
+      l.requestsPerSecond,
+      ms(l.latency.p50),
+      ms(l.latency.p99),
+      `${l.errors}${l.errors ? ` (${l.errorsOnRedelivered} on events sent twice)` : ''}`,
+      `${l.exactlyOnce.appliedOnce}/${l.exactlyOnce.distinct}`,
+      l.exactlyOnce.redelivered,
+      l.exactlyOnce.ok ? 'exactly once' : `BROKEN: ${l.exactlyOnce.doubled} twice, ${l.exactlyOnce.lost} lost`,
+    ]),
   );
   return [
     'Load through the local gateway (keep-alive loopback connections; each level its own distinct events, one in ten sent again; applied read back from DynamoDB)',
-    table(['target', 'senders', 'requests', 'seconds', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'applied once', 'redelivered', 'check'], rows),
-    ...load.flatMap((target) => target.levels.filter((l) => l.firstError).map((l) => `  ${target.id} at ${l.concurrency}: first error: ${l.firstError}`)),
+    table(
+      ['target', 'senders', 'requests', 'seconds', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'applied once', 'redelivered', 'check'],
+      rows,
+    ),
+    ...load.flatMap((target) =>
+      target.levels.filter((l) => l.firstError).map((l) => `  ${target.id} at ${l.concurrency}: first error: ${l.firstError}`),
+    ),
   ];
 }
 
 function peerLines(c: PeerComparison): string[] {
-  const row = (name: string, v: VersusPeer, unit = '') => [name, `${v.route}${unit}`, `${v.peer}${unit}`, `${v.ratio}×`, `≤ ${v.target}×`, v.met ? 'met' : 'MISSED'];
+  const row = (name: string, v: VersusPeer, unit = '') => [
+    name,
+    `${v.route}${unit}`,
+    `${v.peer}${unit}`,
+    `${v.ratio}×`,
+    `≤ ${v.target}×`,
+    v.met ? 'met' : 'MISSED',
+  ];
   return [
     `${c.routeId} against the peer (middy + Powertools Idempotency + constructEvent + a status write; bench/peer/), same events, same run`,
     table(
@@ -150,7 +280,14 @@ function peerLines(c: PeerComparison): string[] {
         row('cold start ms', c.coldStartMs),
         ['DynamoDB round trips per event', c.roundTrips.route, c.roundTrips.peer, '', '', ''],
         ['bundle bytes', c.bundleBytes.route, c.bundleBytes.peer, '', '', ''],
-        ['warm p50 / p99 ×floor', `${c.ofFloor.route.p50} / ${c.ofFloor.route.p99}`, `${c.ofFloor.peer.p50} / ${c.ofFloor.peer.p99}`, '', '', ''],
+        [
+          'warm p50 / p99 ×floor',
+          `${c.ofFloor.route.p50} / ${c.ofFloor.route.p99}`,
+          `${c.ofFloor.peer.p50} / ${c.ofFloor.peer.p99}`,
+          '',
+          '',
+          '',
+        ],
       ],
     ),
   ];
@@ -158,23 +295,69 @@ function peerLines(c: PeerComparison): string[] {
 
 function villageLines(v: VillageFigures): string[] {
   const out = [
-    `Village floor (HMAC + claim PutItem + "Stripe request sent" UpdateItem + answer UpdateItem, conditional, no indexes): p50 ${ms(v.floor.latency.p50)}, p99 ${ms(v.floor.latency.p99)} ms; each write's median: ${Object.entries(v.floor.writesMedianMs).map(([step, value]) => `${step} ${value} ms`).join(', ')}`,
+    `Village floor (HMAC + claim PutItem + "Stripe request sent" UpdateItem + answer UpdateItem, conditional, no indexes): p50 ${ms(v.floor.latency.p50)}, p99 ${ms(v.floor.latency.p99)} ms; each write's median: ${Object.entries(
+      v.floor.writesMedianMs,
+    )
+      .map(([step, value]) => `${step} ${value} ms`)
+      .join(', ')}`,
   ];
-  if (v.ownTime) out.push(`Village route, Stripe on loopback: own time (latency less ${ms(v.stripeMsMean ?? 0)} ms inside Stripe) p50 ${ms(v.ownTime.p50)}, p99 ${ms(v.ownTime.p99)} ms = ${v.ownTimeP50OfFloor}× / ${v.ownTimeP99OfFloor}× the Village floor`);
+  if (v.ownTime)
+    out.push(
+      `Village route, Stripe on loopback: own time (latency less ${ms(v.stripeMsMean ?? 0)} ms inside Stripe) p50 ${ms(v.ownTime.p50)}, p99 ${ms(v.ownTime.p99)} ms = ${v.ownTimeP50OfFloor}× / ${v.ownTimeP99OfFloor}× the Village floor`,
+    );
   const r = v.realisticStripe;
   if (r) {
-    out.push('', `Village route with each Stripe call answered after ${r.stripeLatencyMs} ms (one cash-out at a time, ${r.requests} cash-outs)`);
+    out.push(
+      '',
+      `Village route with each Stripe call answered after ${r.stripeLatencyMs} ms (one cash-out at a time, ${r.requests} cash-outs)`,
+    );
     out.push(
       table(
-        ['end to end p50', 'p99', 'max', 'deadline', 'p99 of deadline', 'inside Stripe (mean)', 'Stripe calls', 'own p50', 'own p99', 'billed ms', 'CPU ms', 'errors'],
-        [[ms(r.latency.p50), ms(r.latency.p99), ms(r.latency.max), r.deadlineMs, `${(r.p99OfDeadline * 100).toFixed(1)}%`, ms(r.stripeMsMean), r.stripeCallsPerRequest, ms(r.ownTime.p50), ms(r.ownTime.p99), ms(r.billedMsMean), r.cpuMsPerRequest, r.errors]],
+        [
+          'end to end p50',
+          'p99',
+          'max',
+          'deadline',
+          'p99 of deadline',
+          'inside Stripe (mean)',
+          'Stripe calls',
+          'own p50',
+          'own p99',
+          'billed ms',
+          'CPU ms',
+          'errors',
+        ],
+        [
+          [
+            ms(r.latency.p50),
+            ms(r.latency.p99),
+            ms(r.latency.max),
+            r.deadlineMs,
+            `${(r.p99OfDeadline * 100).toFixed(1)}%`,
+            ms(r.stripeMsMean),
+            r.stripeCallsPerRequest,
+            ms(r.ownTime.p50),
+            ms(r.ownTime.p99),
+            ms(r.billedMsMean),
+            r.cpuMsPerRequest,
+            r.errors,
+          ],
+        ],
       ),
     );
-    if (v.realisticCost) out.push(`  cost per 1M cash-outs at this latency: $${v.realisticCost.total.toFixed(2)} at ${v.realisticCost.memoryMb} MB (Lambda $${(v.realisticCost.lambdaCompute + v.realisticCost.lambdaRequests).toFixed(2)}, HTTP API $${v.realisticCost.httpApi.toFixed(2)}, DynamoDB $${(v.realisticCost.dynamoWrites + v.realisticCost.dynamoReads).toFixed(2)})`);
+    if (v.realisticCost)
+      out.push(
+        `  cost per 1M cash-outs at this latency: $${v.realisticCost.total.toFixed(2)} at ${v.realisticCost.memoryMb} MB (Lambda $${(v.realisticCost.lambdaCompute + v.realisticCost.lambdaRequests).toFixed(2)}, HTTP API $${v.realisticCost.httpApi.toFixed(2)}, DynamoDB $${(v.realisticCost.dynamoWrites + v.realisticCost.dynamoReads).toFixed(2)})`,
+      );
   }
   if (v.memoryOptions) {
     out.push('  by memory size (modelled: the CPU time stretches by 1769 MB / memory, the waiting does not):');
-    out.push(table(['memory MB', 'duration ms', 'Lambda $/1M'], v.memoryOptions.map((o) => [o.memoryMb, ms(o.durationMs), o.lambdaPerMillion.toFixed(2)])));
+    out.push(
+      table(
+        ['memory MB', 'duration ms', 'Lambda $/1M'],
+        v.memoryOptions.map((o) => [o.memoryMb, ms(o.durationMs), o.lambdaPerMillion.toFixed(2)]),
+      ),
+    );
   }
   return out;
 }
@@ -193,6 +376,7 @@ function usage(u: DynamoUsage): string {
 function table(headers: string[], rows: (string | number)[][]): string {
   const cells = [headers, ...rows.map((row) => row.map((cell) => String(cell)))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => (row[column] ?? '').length)));
-  const line = (row: string[]) => `  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`;
+  const line = (row: string[]) =>
+    `  ${row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ')}`;
   return [line(cells[0]!), line(widths.map((w) => '-'.repeat(w))), ...cells.slice(1).map(line)].join('\n');
 }

@@ -15,7 +15,17 @@ import { PROJECT_ROOT } from '../infra/project-root.js';
 import { ROUTES, type RouteDefinition } from '../infra/routes.js';
 import { TABLES } from '../infra/tables.js';
 import { capacityAt, capacityLines, ceiling, keyValuesOf, RATES, withCashOutLimits, type PerEventLoad } from './capacity.js';
-import { bareTarget, bundleId, bundleRoute, bundleTarget, measureColdStarts, WHAT_IF, type Bundle, type ColdStartResult, type ColdTarget } from './cold-start.js';
+import {
+  bareTarget,
+  bundleId,
+  bundleRoute,
+  bundleTarget,
+  measureColdStarts,
+  WHAT_IF,
+  type Bundle,
+  type ColdStartResult,
+  type ColdTarget,
+} from './cold-start.js';
 import { startBenchContext, withoutIndexes, type BenchContext } from './context.js';
 import { costPerMillion, memoryOptions, PRICES, type CostPerMillion } from './cost.js';
 import { emptyUsage } from './dynamo-counter.js';
@@ -55,7 +65,8 @@ function parseOptions() {
     help: { type: 'boolean' },
   });
   const latency = values['stripe-latency'] ?? '300';
-  if (!/^\d+$/.test(latency) || Number(latency) > 5000) throw new UsageError(`--stripe-latency must be a whole number of milliseconds from 0 to 5000, not "${latency}".`);
+  if (!/^\d+$/.test(latency) || Number(latency) > 5000)
+    throw new UsageError(`--stripe-latency must be a whole number of milliseconds from 0 to 5000, not "${latency}".`);
   return { ...values, stripeLatencyMs: Number(latency) };
 }
 try {
@@ -71,8 +82,30 @@ const quick = options.quick === true;
 /** The cold start of a variant of BUNDLING too (full runs): what meeting the target would take. */
 const whatIf = !quick && options['no-what-if'] !== true;
 const SETTINGS = quick
-  ? { warmup: 30, requests: 200, duplicates: 60, coldRuns: 3, loadEvents: 200, loadSeconds: 20, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 3, realisticRequests: 20, lifecycles: 30 }
-  : { warmup: 200, requests: 1500, duplicates: 500, coldRuns: 10, loadEvents: 1000, loadSeconds: 60, stripeLatencyMs: options.stripeLatencyMs, realisticWarmup: 5, realisticRequests: 120, lifecycles: 200 };
+  ? {
+      warmup: 30,
+      requests: 200,
+      duplicates: 60,
+      coldRuns: 3,
+      loadEvents: 200,
+      loadSeconds: 20,
+      stripeLatencyMs: options.stripeLatencyMs,
+      realisticWarmup: 3,
+      realisticRequests: 20,
+      lifecycles: 30,
+    }
+  : {
+      warmup: 200,
+      requests: 1500,
+      duplicates: 500,
+      coldRuns: 10,
+      loadEvents: 1000,
+      loadSeconds: 60,
+      stripeLatencyMs: options.stripeLatencyMs,
+      realisticWarmup: 5,
+      realisticRequests: 120,
+      lifecycles: 200,
+    };
 const CONCURRENCY = [1, 8, 32];
 /** Request numbers per phase, so that no phase sends another's events. */
 const OFFSET = { warm: 0, cold: 10_000_000, load: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000, writeAlone: 50_000_000 };
@@ -99,16 +132,32 @@ function printCapacityOnly(): void {
 }
 
 /** Each route's measured per-event write units, by table id (the bench's tables have their own names). */
-function perEventLoads(benches: RouteBench[], warm: WarmResult[], tableNames: Record<string, string>, billedMs: Record<string, number>, lifecycles: LifecycleResult[]): PerEventLoad[] {
+function perEventLoads(
+  benches: RouteBench[],
+  warm: WarmResult[],
+  tableNames: Record<string, string>,
+  billedMs: Record<string, number>,
+  lifecycles: LifecycleResult[],
+): PerEventLoad[] {
   const idOf = new Map(Object.entries(tableNames).map(([id, name]) => [name, id]));
   return benches.map((bench) => {
     const result = warm.find((candidate) => candidate.id === bench.route.id)!;
     // Where measured, the events about one object in order (later events cost more: the record and its index entry are rewritten) rather than new objects only.
     const life = lifecycles.find((candidate) => candidate.routeId === bench.route.id);
     const writes = Object.entries(life?.tableWrites ?? result.dynamoPerRequest.tableWrites)
-      .map(([name, units]) => [idOf.get(name) ?? name, { table: units.table, indexes: Object.fromEntries(Object.entries(units.indexes).filter(([, value]) => value > 0)) }] as const)
+      .map(
+        ([name, units]) =>
+          [
+            idOf.get(name) ?? name,
+            { table: units.table, indexes: Object.fromEntries(Object.entries(units.indexes).filter(([, value]) => value > 0)) },
+          ] as const,
+      )
       .filter(([, units]) => units.table > 0 || Object.keys(units.indexes).length > 0);
-    return withCashOutLimits({ routeId: bench.route.id, billedMs: billedMs[bench.route.id] ?? result.billedMsMean, writes: Object.fromEntries(writes) });
+    return withCashOutLimits({
+      routeId: bench.route.id,
+      billedMs: billedMs[bench.route.id] ?? result.billedMsMean,
+      writes: Object.fromEntries(writes),
+    });
   });
 }
 
@@ -149,14 +198,17 @@ async function main(): Promise<void> {
     // 1a: the same group again, every table swapped for a copy without its indexes (withoutIndexes in context.ts).
     const bareContext = await withoutIndexes(context);
     const bareBenches: RouteBench[] = [];
-    for (const bench of benches) bareBenches.push(await ADAPTERS.find((candidate) => candidate.routeId === bench.route.id)!.setup(bareContext, bench.route));
+    for (const bench of benches)
+      bareBenches.push(await ADAPTERS.find((candidate) => candidate.routeId === bench.route.id)!.setup(bareContext, bench.route));
     log('warm latency again, on the same tables without their indexes');
     const bare = await measureWarmGroup(bareContext, bareBenches);
 
     // 1b: the Village route with Stripe as slow as the real one.
     let realisticStripe: Awaited<ReturnType<typeof measureRealisticStripe>> | undefined;
     if (villageBench && SETTINGS.stripeLatencyMs > 0) {
-      log(`realistic Stripe: ${SETTINGS.realisticRequests} cash-outs one after another, each Stripe call answered after ${SETTINGS.stripeLatencyMs} ms`);
+      log(
+        `realistic Stripe: ${SETTINGS.realisticRequests} cash-outs one after another, each Stripe call answered after ${SETTINGS.stripeLatencyMs} ms`,
+      );
       const config = villageBench.route.readConfig(context.routeEnv) as { VILLAGE_DEADLINE_MS: number; VILLAGE_ANSWER_MARGIN_MS: number };
       realisticStripe = await measureRealisticStripe(context, villageBench, {
         latencyMs: SETTINGS.stripeLatencyMs,
@@ -178,7 +230,10 @@ async function main(): Promise<void> {
           const base = OFFSET.cold + index * 100_000 + (variant ? 50_000 : 0);
           coldTargets.push(bundleTarget(context, bench.route, bundle, (run) => bench.request(base + run)));
         } catch (error) {
-          skipped.push({ routeId: bench.route.id, reason: `cold start: the bundle${variant ? ` (${variant.name})` : ''} did not build: ${error instanceof Error ? error.message : String(error)}` });
+          skipped.push({
+            routeId: bench.route.id,
+            reason: `cold start: the bundle${variant ? ` (${variant.name})` : ''} did not build: ${error instanceof Error ? error.message : String(error)}`,
+          });
         }
       }
     }
@@ -188,14 +243,19 @@ async function main(): Promise<void> {
         bundles.push(bundle);
         coldTargets.push(bundleTarget(context, peer, bundle, (run) => peer.request(OFFSET.cold + 900_000 + run), peer.env));
       } catch (error) {
-        skipped.push({ routeId: peer.id, reason: `cold start: the bundle did not build: ${error instanceof Error ? error.message : String(error)}` });
+        skipped.push({
+          routeId: peer.id,
+          reason: `cold start: the bundle did not build: ${error instanceof Error ? error.message : String(error)}`,
+        });
       }
     }
     log(`cold start: ${SETTINGS.coldRuns} fresh processes each for ${coldTargets.map((t) => t.id).join(', ')}`);
     const cold = await measureColdStarts(coldTargets, SETTINGS.coldRuns);
 
     // 4: the event routes and the peer under load through the local gateway, exactly-once checked.
-    const load = await measureGatewayLoad(context, benches, peer).catch((error: unknown) => ({ skipped: `the local gateway failed: ${error instanceof Error ? error.message : String(error)}` }));
+    const load = await measureGatewayLoad(context, benches, peer).catch((error: unknown) => ({
+      skipped: `the local gateway failed: ${error instanceof Error ? error.message : String(error)}`,
+    }));
 
     // 5a: each route's events about one object, in order: what later events cost once the record holds the earlier ones.
     log(`lifecycles: ${SETTINGS.lifecycles} per route, one event at a time`);
@@ -206,7 +266,12 @@ async function main(): Promise<void> {
       return { ...result, cost: costPerMillion(bench.route, { ...warmResult, billedMsMean: result.billedMsMean, dynamoPerRequest: mix }) };
     });
     // 5: cost per million events.
-    const costs: CostPerMillion[] = benches.map((bench) => costPerMillion(bench.route, warm.find((result) => result.id === bench.route.id)!));
+    const costs: CostPerMillion[] = benches.map((bench) =>
+      costPerMillion(
+        bench.route,
+        warm.find((result) => result.id === bench.route.id)!,
+      ),
+    );
     const peerWarm = peer ? warm.find((result) => result.id === peer.id) : undefined;
     if (peer && peerWarm) costs.push(costPerMillion(peer, peerWarm));
     const stripeWarm = warm.find((result) => result.id === 'stripe-events');
@@ -225,14 +290,31 @@ async function main(): Promise<void> {
           })
         : undefined;
     // The Village route waits on Stripe: its concurrency is taken at the realistic latency where measured.
-    const loads = perEventLoads(benches, warm, context.tables as unknown as Record<string, string>, realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {}, lifecycles);
+    const loads = perEventLoads(
+      benches,
+      warm,
+      context.tables as unknown as Record<string, string>,
+      realisticStripe ? { [realisticStripe.routeId]: realisticStripe.billedMsMean } : {},
+      lifecycles,
+    );
     const keyValues = keyValuesOf(TABLES);
-    const capacity = { rates: RATES, loads, atRates: loads.flatMap((load) => RATES.map((rate) => capacityAt(load, rate, keyValues))), ceilings: loads.map((load) => ({ routeId: load.routeId, ...ceiling(load, keyValues) })) };
+    const capacity = {
+      rates: RATES,
+      loads,
+      atRates: loads.flatMap((load) => RATES.map((rate) => capacityAt(load, rate, keyValues))),
+      ceilings: loads.map((load) => ({ routeId: load.routeId, ...ceiling(load, keyValues) })),
+    };
     const villageWarm = warm.find((result) => result.id === villageBench?.route.id);
     const village =
       villageBench && villageWarm && villageFloorWarm
         ? {
-            floor: { latency: villageFloorWarm.latency, writesMedianMs: Object.fromEntries(Object.entries(villageFloorSteps!).map(([step, samples]) => [step, round(median(samples), 2)])), dynamoPerRequest: villageFloorWarm.dynamoPerRequest },
+            floor: {
+              latency: villageFloorWarm.latency,
+              writesMedianMs: Object.fromEntries(
+                Object.entries(villageFloorSteps!).map(([step, samples]) => [step, round(median(samples), 2)]),
+              ),
+              dynamoPerRequest: villageFloorWarm.dynamoPerRequest,
+            },
             ownTime: villageWarm.ownTime,
             stripeMsMean: villageWarm.stripeMsMean,
             ownTimeP50OfFloor: villageWarm.ownTime ? ratio(villageWarm.ownTime.p50, villageFloorWarm.latency.p50) : undefined,
@@ -275,14 +357,32 @@ async function main(): Promise<void> {
       ...(village ? { village } : {}),
       capacity,
       lifecycles,
-      targets: targetsFor(benches.map((bench) => bench.route), warm, floorWarm, cold, bundles, villageFloorWarm, bare),
+      targets: targetsFor(
+        benches.map((bench) => bench.route),
+        warm,
+        floorWarm,
+        cold,
+        bundles,
+        villageFloorWarm,
+        bare,
+      ),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
     printReport(results);
     const html = await writeHtmlReport(results);
     log(`wrote ${path.relative(PROJECT_ROOT, html)}`);
     // The load run's exactly-once check is the one thing here that fails the run.
-    const broken = 'skipped' in load ? [] : load.flatMap((target) => target.levels.filter((level) => !level.exactlyOnce.ok).map((level) => `${target.id} at ${level.concurrency}: ${level.exactlyOnce.doubled} applied twice, ${level.exactlyOnce.lost} lost (${level.exactlyOnce.firstProblem})`));
+    const broken =
+      'skipped' in load
+        ? []
+        : load.flatMap((target) =>
+            target.levels
+              .filter((level) => !level.exactlyOnce.ok)
+              .map(
+                (level) =>
+                  `${target.id} at ${level.concurrency}: ${level.exactlyOnce.doubled} applied twice, ${level.exactlyOnce.lost} lost (${level.exactlyOnce.firstProblem})`,
+              ),
+          );
     for (const line of broken) log(`EXACTLY-ONCE BROKEN: ${line}`);
     if (broken.length) process.exitCode = 1;
     log(`wrote ${path.relative(PROJECT_ROOT, RESULTS_FILE)} in ${results.durationSeconds} s`);
@@ -296,9 +396,18 @@ async function main(): Promise<void> {
 async function measureGatewayLoad(context: BenchContext, benches: RouteBench[], peer: PeerTarget | undefined): Promise<LoadResult[]> {
   const gateway = await startGatewayProcess(context, peer?.env);
   try {
-    const targets: LoadTarget[] = benches.filter((bench) => bench.applied).map((bench) => ({ id: bench.route.id, url: gateway.url, path: bench.route.path, request: bench.request, applied: bench.applied! }));
-    if (peer && gateway.peerUrl) targets.push({ id: peer.id, url: gateway.peerUrl, path: peer.path, request: peer.request, applied: peer.applied });
-    return await measureLoad(targets, { concurrency: CONCURRENCY, events: SETTINGS.loadEvents, maxSeconds: SETTINGS.loadSeconds, offset: OFFSET.load, log });
+    const targets: LoadTarget[] = benches
+      .filter((bench) => bench.applied)
+      .map((bench) => ({ id: bench.route.id, url: gateway.url, path: bench.route.path, request: bench.request, applied: bench.applied! }));
+    if (peer && gateway.peerUrl)
+      targets.push({ id: peer.id, url: gateway.peerUrl, path: peer.path, request: peer.request, applied: peer.applied });
+    return await measureLoad(targets, {
+      concurrency: CONCURRENCY,
+      events: SETTINGS.loadEvents,
+      maxSeconds: SETTINGS.loadSeconds,
+      offset: OFFSET.load,
+      log,
+    });
   } finally {
     await gateway.stop();
   }
@@ -306,7 +415,13 @@ async function measureGatewayLoad(context: BenchContext, benches: RouteBench[], 
 
 /** Each result beside the floor of its own group. */
 function withRatios(results: WarmResult[], floor: WarmResult) {
-  return results.map((result) => ({ ...result, ratioToFloor: result.id === 'floor' ? undefined : { p50: ratio(result.latency.p50, floor.latency.p50), p99: ratio(result.latency.p99, floor.latency.p99) } }));
+  return results.map((result) => ({
+    ...result,
+    ratioToFloor:
+      result.id === 'floor'
+        ? undefined
+        : { p50: ratio(result.latency.p50, floor.latency.p50), p99: ratio(result.latency.p99, floor.latency.p99) },
+  }));
 }
 
 /**
@@ -327,20 +442,61 @@ async function measureWarmGroup(context: BenchContext, benches: RouteBench[], pe
     if (adapter?.oneWritePerEvent) writesAlone.push(await makeWriteAlone(context, bench.route, adapter, aloneNumbers));
   }
   const warmTargets: WarmTarget[] = [
-    ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({ id: f.id, path: '/floor', timeoutSeconds: 10, handler: f.handler, counter: f.counter, request: (n: number) => f.request(OFFSET.warm + n) })),
-    ...benches.map((bench) => ({ id: bench.route.id, path: bench.route.path, timeoutSeconds: bench.route.timeoutSeconds, handler: bench.handler, counter: bench.counter, request: (n: number) => bench.request(OFFSET.warm + n), ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}) })),
+    ...[floor, ...(villageFloor ? [villageFloor] : [])].map((f) => ({
+      id: f.id,
+      path: '/floor',
+      timeoutSeconds: 10,
+      handler: f.handler,
+      counter: f.counter,
+      request: (n: number) => f.request(OFFSET.warm + n),
+    })),
+    ...benches.map((bench) => ({
+      id: bench.route.id,
+      path: bench.route.path,
+      timeoutSeconds: bench.route.timeoutSeconds,
+      handler: bench.handler,
+      counter: bench.counter,
+      request: (n: number) => bench.request(OFFSET.warm + n),
+      ...(bench.stripeTime ? { stripeTime: bench.stripeTime } : {}),
+    })),
     ...writesAlone.map((alone) => ({ ...alone, request: (n: number) => alone.request(OFFSET.writeAlone + n) })),
-    ...(peer ? [{ id: peer.id, path: peer.path, timeoutSeconds: peer.timeoutSeconds, handler: peer.handler, counter: peer.counter, request: (n: number) => peer.request(OFFSET.warm + n) }] : []),
+    ...(peer
+      ? [
+          {
+            id: peer.id,
+            path: peer.path,
+            timeoutSeconds: peer.timeoutSeconds,
+            handler: peer.handler,
+            counter: peer.counter,
+            request: (n: number) => peer.request(OFFSET.warm + n),
+          },
+        ]
+      : []),
   ];
-  log(`warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`);
+  log(
+    `warm latency: ${SETTINGS.requests} new events and ${SETTINGS.duplicates} duplicates per target (after ${SETTINGS.warmup} to warm up), ${warmTargets.map((t) => t.id).join(', ')}`,
+  );
   const warm = await measureWarm(warmTargets, SETTINGS);
   floor.client.destroy();
   villageFloor?.client.destroy();
   for (const alone of writesAlone) alone.client.destroy();
-  return { warm, floorWarm: warm.find((result) => result.id === 'floor')!, villageFloorWarm: warm.find((result) => result.id === villageFloor?.id), villageFloorSteps: villageFloor?.steps };
+  return {
+    warm,
+    floorWarm: warm.find((result) => result.id === 'floor')!,
+    villageFloorWarm: warm.find((result) => result.id === villageFloor?.id),
+    villageFloorSteps: villageFloor?.steps,
+  };
 }
 
-function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmResult, cold: ColdStartResult[], bundles: Bundle[], villageFloor: WarmResult | undefined, bare: { warm: WarmResult[]; floorWarm: WarmResult }) {
+function targetsFor(
+  routes: RouteDefinition[],
+  warm: WarmResult[],
+  floor: WarmResult,
+  cold: ColdStartResult[],
+  bundles: Bundle[],
+  villageFloor: WarmResult | undefined,
+  bare: { warm: WarmResult[]; floorWarm: WarmResult },
+) {
   return routes.map((route) => {
     const w = warm.find((result) => result.id === route.id)!;
     const c = cold.find((result) => result.id === route.id);
@@ -354,9 +510,16 @@ function targetsFor(routes: RouteDefinition[], warm: WarmResult[], floor: WarmRe
       routeId: route.id,
       warmP50: { ratio: p50, target: TARGETS.warmP50, met: p50 <= TARGETS.warmP50 },
       warmP99: { ratio: p99, target: TARGETS.warmP99, met: p99 <= TARGETS.warmP99 },
-      ...(bareP50 === undefined ? {} : { warmP50WithoutIndexes: { ratio: bareP50, target: TARGETS.warmP50, met: bareP50 <= TARGETS.warmP50 } }),
-      coldStart: c?.ratioToFloor === undefined ? undefined : { ratio: c.ratioToFloor, target: TARGETS.coldStart, met: c.ratioToFloor <= TARGETS.coldStart },
-      ...(w2?.ratioToFloor === undefined ? {} : { coldStartWhatIf: { ratio: w2.ratioToFloor, target: TARGETS.coldStart, met: w2.ratioToFloor <= TARGETS.coldStart } }),
+      ...(bareP50 === undefined
+        ? {}
+        : { warmP50WithoutIndexes: { ratio: bareP50, target: TARGETS.warmP50, met: bareP50 <= TARGETS.warmP50 } }),
+      coldStart:
+        c?.ratioToFloor === undefined
+          ? undefined
+          : { ratio: c.ratioToFloor, target: TARGETS.coldStart, met: c.ratioToFloor <= TARGETS.coldStart },
+      ...(w2?.ratioToFloor === undefined
+        ? {}
+        : { coldStartWhatIf: { ratio: w2.ratioToFloor, target: TARGETS.coldStart, met: w2.ratioToFloor <= TARGETS.coldStart } }),
       ...(route.id === 'just-wallet' && b ? { bundleFreeOfStripeSdk: { met: !b.includesStripeSdk } } : {}),
       ...(w.ownTime && villageFloor ? { ownTimeOfVillageFloor: ownTimeTarget(w.ownTime.p50, villageFloor.latency.p50) } : {}),
     };

@@ -27,7 +27,10 @@ export function summarise(samples: readonly number[]): Summary {
 }
 
 export function median(samples: readonly number[]): number {
-  return percentile([...samples].sort((a, b) => a - b), 50);
+  return percentile(
+    [...samples].sort((a, b) => a - b),
+    50,
+  );
 }
 
 export const round = (value: number, digits = 3): number => Number(value.toFixed(digits));

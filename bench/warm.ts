@@ -53,7 +53,18 @@ export interface WarmOptions {
  * DynamoDB Local's own warm-up, garbage collection and drift fall on all of them alike.
  */
 export async function measureWarm(targets: WarmTarget[], options: WarmOptions): Promise<WarmResult[]> {
-  const state = targets.map((target) => ({ target, samples: [] as number[], own: [] as number[], outside: [] as number[], stripe: { ms: 0, calls: 0 }, dups: [] as number[], usage: emptyUsage(), dupUsage: emptyUsage(), errors: 0, firstError: undefined as string | undefined }));
+  const state = targets.map((target) => ({
+    target,
+    samples: [] as number[],
+    own: [] as number[],
+    outside: [] as number[],
+    stripe: { ms: 0, calls: 0 },
+    dups: [] as number[],
+    usage: emptyUsage(),
+    dupUsage: emptyUsage(),
+    errors: 0,
+    firstError: undefined as string | undefined,
+  }));
 
   const once = async (entry: (typeof state)[number], n: number, into: 'samples' | 'dups' | 'none') => {
     const { target } = entry;
@@ -78,7 +89,8 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
     if (into === 'none') return;
     entry[into].push(elapsed);
     const used = usageSince(target.counter.usage, before);
-    if (into === 'samples') entry.outside.push(elapsed - used.ms - (target.stripeTime && stripeBefore ? target.stripeTime.ms - stripeBefore.ms : 0));
+    if (into === 'samples')
+      entry.outside.push(elapsed - used.ms - (target.stripeTime && stripeBefore ? target.stripeTime.ms - stripeBefore.ms : 0));
     add(into === 'samples' ? entry.usage : entry.dupUsage, used);
   };
 
@@ -95,7 +107,8 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
   await rounds(options.duplicates, (round) => options.warmup + ((round * stride) % options.requests), 'dups');
 
   return state.map((entry) => {
-    const billed = (samples: number[]) => Number((samples.reduce((sum, ms) => sum + Math.ceil(ms), 0) / Math.max(1, samples.length)).toFixed(3));
+    const billed = (samples: number[]) =>
+      Number((samples.reduce((sum, ms) => sum + Math.ceil(ms), 0) / Math.max(1, samples.length)).toFixed(3));
     return {
       id: entry.target.id,
       latency: summarise(entry.samples),
@@ -109,7 +122,11 @@ export async function measureWarm(targets: WarmTarget[], options: WarmOptions): 
       errors: entry.errors,
       ...(entry.firstError ? { firstError: entry.firstError } : {}),
       ...(entry.target.stripeTime
-        ? { ownTime: summarise(entry.own), stripeMsMean: Number((entry.stripe.ms / Math.max(1, entry.own.length)).toFixed(3)), stripeCallsPerRequest: Number((entry.stripe.calls / Math.max(1, entry.own.length)).toFixed(3)) }
+        ? {
+            ownTime: summarise(entry.own),
+            stripeMsMean: Number((entry.stripe.ms / Math.max(1, entry.own.length)).toFixed(3)),
+            stripeCallsPerRequest: Number((entry.stripe.calls / Math.max(1, entry.own.length)).toFixed(3)),
+          }
         : {}),
     };
   });
@@ -130,7 +147,13 @@ function perRequest(total: DynamoUsage, count: number): DynamoUsage {
     ms: mean(total.ms),
     calls: Object.fromEntries(Object.entries(total.calls).map(([name, value]) => [name, mean(value)])),
     tableWrites: Object.fromEntries(
-      Object.entries(total.tableWrites).map(([name, writes]) => [name, { table: mean(writes.table), indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, value]) => [index, mean(value)])) }]),
+      Object.entries(total.tableWrites).map(([name, writes]) => [
+        name,
+        {
+          table: mean(writes.table),
+          indexes: Object.fromEntries(Object.entries(writes.indexes).map(([index, value]) => [index, mean(value)])),
+        },
+      ]),
     ),
   };
 }

@@ -1,4 +1,10 @@
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand, type PutItemCommandInput, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+  type PutItemCommandInput,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { endpointClientSettings, makeDocumentClient } from '../functions/shared/dynamodb.js';
@@ -38,7 +44,12 @@ class Captured extends Error {
  * packing the body, building the update, Powertools). Only for routes whose new event
  * is one write (the Village route's cash-out is several, and Stripe calls).
  */
-export async function makeWriteAlone(context: BenchContext, route: RouteDefinition, adapter: RouteAdapter, requestNumbers: Iterable<number>): Promise<WarmTarget & { client: DynamoDBClient; writeFor(body: string): CapturedWrite | undefined }> {
+export async function makeWriteAlone(
+  context: BenchContext,
+  route: RouteDefinition,
+  adapter: RouteAdapter,
+  requestNumbers: Iterable<number>,
+): Promise<WarmTarget & { client: DynamoDBClient; writeFor(body: string): CapturedWrite | undefined }> {
   let captured: CapturedWrite | undefined;
   const capturing: BenchContext = {
     ...context,
@@ -58,22 +69,30 @@ export async function makeWriteAlone(context: BenchContext, route: RouteDefiniti
   for (const n of requestNumbers) {
     const request = source.request(n);
     captured = undefined;
-    const response = await source.handler(apiGatewayEvent(route.path, request.body, request.headers), lambdaContext(route.id, route.timeoutSeconds));
+    const response = await source.handler(
+      apiGatewayEvent(route.path, request.body, request.headers),
+      lambdaContext(route.id, route.timeoutSeconds),
+    );
     if (!captured) throw new Error(`${route.id}: the route answered ${response.statusCode} without a write to capture`);
     writes.set(request.body, captured);
-    requests.set(n, { body: request.body, headers: { 'content-type': 'application/json', [FLOOR_SIGNATURE_HEADER]: floorSignature(request.body) } });
+    requests.set(n, {
+      body: request.body,
+      headers: { 'content-type': 'application/json', [FLOOR_SIGNATURE_HEADER]: floorSignature(request.body) },
+    });
   }
 
   const handler = async (event: APIGatewayProxyEventV2) => {
     const body = event.body ?? '';
-    if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER])) return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
+    if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER]))
+      return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
     const write = writes.get(body);
     if (!write) return { statusCode: 500, body: '{"error":"no_write_captured"}' };
     try {
       if (write.operation === 'PutItem') await client.send(new PutItemCommand(write.input as PutItemCommandInput));
       else await client.send(new UpdateItemCommand(write.input as UpdateItemCommandInput));
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
+        return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
       throw error;
     }
     return { statusCode: 200, body: '{"received":true}' };
@@ -106,7 +125,8 @@ function stopBeforeSending(db: DynamoDBDocumentClient, onWrite: (write: Captured
       const request = args.request as { headers: Record<string, string>; body: string | Uint8Array };
       const operation = request.headers['x-amz-target']?.split('.').pop();
       const body = typeof request.body === 'string' ? request.body : new TextDecoder().decode(request.body);
-      if (operation === 'PutItem' || operation === 'UpdateItem') onWrite({ operation, input: withBinary(JSON.parse(body)) as CapturedWrite['input'] });
+      if (operation === 'PutItem' || operation === 'UpdateItem')
+        onWrite({ operation, input: withBinary(JSON.parse(body)) as CapturedWrite['input'] });
       throw new Captured('captured for the benchmark, not sent');
     },
     { step: 'build', name: 'benchStopBeforeSending' },

@@ -28,7 +28,17 @@ const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--unti
 
 let values: { since?: string; until?: string; source?: string; json?: boolean; verbose?: boolean; help?: boolean };
 try {
-  ({ values } = parseArgs({ strict: true, options: { since: { type: 'string' }, until: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }));
+  ({ values } = parseArgs({
+    strict: true,
+    options: {
+      since: { type: 'string' },
+      until: { type: 'string' },
+      source: { type: 'string' },
+      json: { type: 'boolean' },
+      verbose: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
 } catch (error) {
   refuse((error as Error).message);
 }
@@ -40,8 +50,10 @@ if (values.since === undefined) refuse('--since is required: how far back to loo
 const since = parseSince(values.since, Date.now());
 if (since === undefined) refuse(`--since must be ${SINCE_FORMAT}, not "${values.since}".`);
 const until = values.until === undefined ? undefined : parseSince(values.until, Date.now());
-if (values.until !== undefined && (until === undefined || until <= since)) refuse(`--until must be ${SINCE_FORMAT}, after --since, not "${values.until}".`);
-if (values.source !== undefined && !isSourceId(values.source)) refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
+if (values.until !== undefined && (until === undefined || until <= since))
+  refuse(`--until must be ${SINCE_FORMAT}, after --since, not "${values.until}".`);
+if (values.source !== undefined && !isSourceId(values.source))
+  refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
 
 const env = { ...process.env };
 // STRIPE_SOURCE_SECRET_PREFIX means a deployed stack: nothing local is assumed, every setting must be given.
@@ -49,7 +61,8 @@ if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
   for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
   env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
   // The stand-in `npm start` runs when no Stripe is configured, on its default port.
-  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
+  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN)
+    env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
   if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
   env.DYNAMODB_ENDPOINT = localDynamoEndpoint(env);
 }
@@ -75,14 +88,19 @@ function refuse(message: string): never {
 
 function print(summary: CatchUpSummary): void {
   if (summary.requestedSince) {
-    console.log(`Stripe keeps events for ${STRIPE_EVENT_DAYS} days: --since ${values.since} asks for more (from ${summary.requestedSince}); listing from ${summary.since}. Older events cannot be fetched.`);
+    console.log(
+      `Stripe keeps events for ${STRIPE_EVENT_DAYS} days: --since ${values.since} asks for more (from ${summary.requestedSince}); listing from ${summary.since}. Older events cannot be fetched.`,
+    );
   }
   console.log(`Catch-up of Stripe events created since ${summary.since}${summary.until ? ` and before ${summary.until}` : ''}:`);
   const width = Math.max(...summary.lists.map((list) => label(list).length), 8);
-  for (const list of summary.lists) console.log(`  ${label(list).padEnd(width)}  ${list.skipped ? `skipped: ${list.skipped}` : counts(list)}`);
-  for (const failure of summary.failures) console.log(`  FAILED ${[failure.sourceId, failure.account, failure.eventId].filter(Boolean).join(' ')}: ${failure.reason}`);
+  for (const list of summary.lists)
+    console.log(`  ${label(list).padEnd(width)}  ${list.skipped ? `skipped: ${list.skipped}` : counts(list)}`);
+  for (const failure of summary.failures)
+    console.log(`  FAILED ${[failure.sourceId, failure.account, failure.eventId].filter(Boolean).join(' ')}: ${failure.reason}`);
   console.log(`Total: ${counts(summary.totals)}`);
-  if (summary.totals.failed > 0) console.log('Run it again: a list that failed was not applied at all, and what was applied is not applied twice.');
+  if (summary.totals.failed > 0)
+    console.log('Run it again: a list that failed was not applied at all, and what was applied is not applied twice.');
 }
 
 function label(list: ListSummary): string {
@@ -90,7 +108,13 @@ function label(list: ListSummary): string {
 }
 
 function counts(value: Counts): string {
-  const parts = [`fetched ${value.fetched}`, `already applied ${value.alreadyApplied}`, `applied ${value.applied}`, `failed ${value.failed}`];
-  if (value.deferred > 0) parts.splice(3, 0, `deferred ${value.deferred} (being applied, or their cash-out is still being paid: the next run applies them)`);
+  const parts = [
+    `fetched ${value.fetched}`,
+    `already applied ${value.alreadyApplied}`,
+    `applied ${value.applied}`,
+    `failed ${value.failed}`,
+  ];
+  if (value.deferred > 0)
+    parts.splice(3, 0, `deferred ${value.deferred} (being applied, or their cash-out is still being paid: the next run applies them)`);
   return parts.join(' · ');
 }

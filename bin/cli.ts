@@ -41,7 +41,11 @@ const HELP = { help: { type: 'boolean', short: 'h' } } as const;
  * usage and exits 2, never falling back to a default; `--help` prints the usage and exits 0.
  * Arguments other than options are refused unless the command takes them (`positionals`).
  */
-export function commandLine<const T extends Options>(usage: string, options: T, settings: { positionals?: boolean; args?: string[] } = {}): Parsed<T & typeof HELP> {
+export function commandLine<const T extends Options>(
+  usage: string,
+  options: T,
+  settings: { positionals?: boolean; args?: string[] } = {},
+): Parsed<T & typeof HELP> {
   guardCommand({ usage });
   let parsed: Parsed<T & typeof HELP>;
   try {
@@ -64,7 +68,11 @@ export function commandLine<const T extends Options>(usage: string, options: T, 
  * dry run would run for real. Run by npm as this very script, such a variable named like one of
  * the command's own options is refused.
  */
-export function optionsNpmKept(optionNames: string[], env: NodeJS.ProcessEnv = process.env, script: string | undefined = process.argv[1]): string[] {
+export function optionsNpmKept(
+  optionNames: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  script: string | undefined = process.argv[1],
+): string[] {
   if (!script || !env.npm_lifecycle_event || !env.npm_lifecycle_script?.includes(path.basename(script))) return [];
   return optionNames.filter((name) => Boolean(env[`npm_config_${name.replaceAll('-', '_')}`]));
 }
@@ -73,7 +81,9 @@ function refuseOptionsNpmKept(optionNames: string[]): void {
   const kept = optionsNpmKept(optionNames);
   if (kept.length === 0) return;
   const script = process.env.npm_lifecycle_event;
-  throw new UsageError(`npm kept ${kept.map((name) => `--${name}`).join(', ')} for itself, so this command did not get it: write \`npm run ${script} -- <arguments and options>\` (nothing was done).`);
+  throw new UsageError(
+    `npm kept ${kept.map((name) => `--${name}`).join(', ')} for itself, so this command did not get it: write \`npm run ${script} -- <arguments and options>\` (nothing was done).`,
+  );
 }
 
 /** Refuses what the operator typed: the reason, the usage, exit 2. */
@@ -93,7 +103,8 @@ export function usageErrorFrom(error: unknown, known: string[] = []): UsageError
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
     if (/does not take an argument/.test(message)) return new UsageError(`${option} takes no value.`);
-    if (/ambiguous/.test(message)) return new UsageError(`${option} needs a value (for a value starting with "-", write ${option}=<value>).`);
+    if (/ambiguous/.test(message))
+      return new UsageError(`${option} needs a value (for a value starting with "-", write ${option}=<value>).`);
     return new UsageError(`${option} needs a value.`);
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
@@ -135,7 +146,12 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENET
 export function isUnreachable(error: unknown): boolean {
   const { code, cause, message } = (error ?? {}) as { code?: string; cause?: unknown; message?: unknown };
   if (typeof code === 'string' && UNREACHABLE.has(code)) return true;
-  if (typeof message === 'string' && /^AWS SDK error wrapper for /.test(message) && [...UNREACHABLE].some((name) => message.includes(` ${name} `))) return true;
+  if (
+    typeof message === 'string' &&
+    /^AWS SDK error wrapper for /.test(message) &&
+    [...UNREACHABLE].some((name) => message.includes(` ${name} `))
+  )
+    return true;
   return cause !== undefined && cause !== error && isUnreachable(cause);
 }
 
@@ -170,7 +186,10 @@ export function guardCommand(context: { usage?: string; dynamoEndpoint?: () => s
 }
 
 /** Runs a command's body: its resolved number is the exit code; a thrown error ends it as `exitWith` says. */
-export async function runCommand(main: () => Promise<number | void>, context: { usage?: string; dynamoEndpoint?: () => string | undefined } = {}): Promise<never> {
+export async function runCommand(
+  main: () => Promise<number | void>,
+  context: { usage?: string; dynamoEndpoint?: () => string | undefined } = {},
+): Promise<never> {
   guardCommand(context);
   try {
     process.exit((await main()) ?? EXIT.ok);

@@ -23,13 +23,23 @@ try {
 } catch (error) {
   refuse(usage, `--date: ${(error as Error).message}`);
 }
-if (values.source !== undefined && !isSourceId(values.source)) refuse(usage, `--source must be a source id (npm run sources -- list), not "${values.source}".`);
+if (values.source !== undefined && !isSourceId(values.source))
+  refuse(usage, `--source must be a source id (npm run sources -- list), not "${values.source}".`);
 const target = reportsEnv();
 
 await runCommand(
   async () => {
-    const sourceIds = values.source ? [values.source] : [PLATFORM_SOURCE_ID, ...(await target.sources.list()).filter((source) => source.status === 'enabled').map((source) => source.sourceId)];
-    const outcomes = await Promise.all(sourceIds.map((sourceId) => closeOf({ db: target.db, ledgerTable: target.ledgerTable, reports: target.reports }, values.date!, sourceId)));
+    const sourceIds = values.source
+      ? [values.source]
+      : [
+          PLATFORM_SOURCE_ID,
+          ...(await target.sources.list()).filter((source) => source.status === 'enabled').map((source) => source.sourceId),
+        ];
+    const outcomes = await Promise.all(
+      sourceIds.map((sourceId) =>
+        closeOf({ db: target.db, ledgerTable: target.ledgerTable, reports: target.reports }, values.date!, sourceId),
+      ),
+    );
     if (values.json) console.log(JSON.stringify(outcomes, null, 2));
     else outcomes.forEach(print);
     return outcomes.every((outcome) => outcome.state === 'closed') ? 0 : 1;
@@ -42,17 +52,25 @@ function print(outcome: CloseOutcome): void {
   const verdict = outcome.state === 'closed' ? 'CLOSED' : outcome.state === 'waiting' ? 'NOT CLOSED (waiting for reports)' : 'NOT CLOSED';
   console.log(`${outcome.day} ${outcome.sourceId}: ${verdict}`);
   if (outcome.waitingFor.length > 0) {
-    for (const type of outcome.waitingFor) console.log(`  waiting for ${type}: npm run reports -- run${outcome.sourceId === PLATFORM_SOURCE_ID ? '' : ` --source ${outcome.sourceId}`} --type ${type} --from ${outcome.day} --to ${addDays(outcome.day, 1)}`);
+    for (const type of outcome.waitingFor)
+      console.log(
+        `  waiting for ${type}: npm run reports -- run${outcome.sourceId === PLATFORM_SOURCE_ID ? '' : ` --source ${outcome.sourceId}`} --type ${type} --from ${outcome.day} --to ${addDays(outcome.day, 1)}`,
+      );
     return;
   }
-  console.log(`  matched ${outcome.matched.length} · amount differs ${counts('amount_differs')} · in Stripe, unknown to the ledger ${counts('unknown_to_ledger')} · in the ledger, absent from Stripe ${counts('missing_from_stripe')}`);
+  console.log(
+    `  matched ${outcome.matched.length} · amount differs ${counts('amount_differs')} · in Stripe, unknown to the ledger ${counts('unknown_to_ledger')} · in the ledger, absent from Stripe ${counts('missing_from_stripe')}`,
+  );
   for (const difference of outcome.differences) console.log(`  ${describe(difference)}`);
 }
 
 function describe(difference: Difference): string {
   const money = (movement?: Movement) => (movement ? `${movement.amountMinor} ${movement.currency}` : '?');
-  const where = (movement?: Movement) => [movement?.kind, movement?.objectId, movement?.account ? `on ${movement.account}` : ''].filter(Boolean).join(' ');
-  if (difference.kind === 'amount_differs') return `amount differs: ${where(difference.stripe)} (cash-out ${difference.ledger?.cashOutId}): ledger ${money(difference.ledger)}, Stripe ${money(difference.stripe)}`;
-  if (difference.kind === 'unknown_to_ledger') return `in Stripe, unknown to the ledger: ${where(difference.stripe)}, ${money(difference.stripe)}`;
+  const where = (movement?: Movement) =>
+    [movement?.kind, movement?.objectId, movement?.account ? `on ${movement.account}` : ''].filter(Boolean).join(' ');
+  if (difference.kind === 'amount_differs')
+    return `amount differs: ${where(difference.stripe)} (cash-out ${difference.ledger?.cashOutId}): ledger ${money(difference.ledger)}, Stripe ${money(difference.stripe)}`;
+  if (difference.kind === 'unknown_to_ledger')
+    return `in Stripe, unknown to the ledger: ${where(difference.stripe)}, ${money(difference.stripe)}`;
   return `in the ledger, absent from Stripe: ${where(difference.ledger)} (cash-out ${difference.ledger?.cashOutId}), ${money(difference.ledger)}`;
 }

@@ -16,12 +16,22 @@ const usage =
 
 const { values } = commandLine(usage, { stack: { type: 'string' }, region: { type: 'string' }, port: { type: 'string' } });
 const port = Number(values.port ?? process.env.CONSOLE_PORT ?? 4000);
-if (!Number.isInteger(port) || port < 0 || port > 65535) refuse(usage, `--port (or CONSOLE_PORT) must be a port number, not "${values.port ?? process.env.CONSOLE_PORT}".`);
+if (!Number.isInteger(port) || port < 0 || port > 65535)
+  refuse(usage, `--port (or CONSOLE_PORT) must be a port number, not "${values.port ?? process.env.CONSOLE_PORT}".`);
 
 const logger = new Logger({ serviceName: 'operator-console', logLevel: 'WARN' });
 try {
   const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger });
-  const running = await startConsole({ deps, assets: await bundleAssets(), where: target.description, dynamoEndpoint: target.endpoint, livemode: target.stripeMode === 'live' }, { port });
+  const running = await startConsole(
+    {
+      deps,
+      assets: await bundleAssets(),
+      where: target.description,
+      dynamoEndpoint: target.endpoint,
+      livemode: target.stripeMode === 'live',
+    },
+    { port },
+  );
   console.log(`\nOperator console: ${running.url}`);
   console.log(`  acting as ${target.who} on ${target.description} (Stripe ${target.stripeMode} mode)`);
   if (deps.reconcileUnavailable) console.log(`  reconcile now: unavailable (${deps.reconcileUnavailable})`);
@@ -33,7 +43,10 @@ try {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 } catch (error) {
-  const message = (error as NodeJS.ErrnoException).code === 'EADDRINUSE' ? `Port ${port} is in use: set CONSOLE_PORT or --port.` : (error as Error).message;
+  const message =
+    (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? `Port ${port} is in use: set CONSOLE_PORT or --port.`
+      : (error as Error).message;
   console.error(`The console did not start: ${message}`);
   process.exit(1);
 }

@@ -26,34 +26,59 @@ const usage = `Usage: npm run import -- --since <date|365d> [--until <date|30d|n
   Interrupted, the same command goes on where it stopped; --restart lists everything again (nothing is written twice).
   Where: DYNAMODB_ENDPOINT and the tables' variables as for npm run catch-up; Stripe: the local stand-in, STRIPE_API_BASE or STRIPE_SECRET_KEY.`;
 
-const { values } = commandLine(usage, { since: { type: 'string' }, until: { type: 'string' }, source: { type: 'string' }, rate: { type: 'string' }, restart: { type: 'boolean' }, json: { type: 'boolean' } });
+const { values } = commandLine(usage, {
+  since: { type: 'string' },
+  until: { type: 'string' },
+  source: { type: 'string' },
+  rate: { type: 'string' },
+  restart: { type: 'boolean' },
+  json: { type: 'boolean' },
+});
 const refuse = (message: string): never => refuseWith(usage, message);
 const now = Date.now();
 if (values.since === undefined) refuse('--since is required: how far back the history goes.');
 const since = parseSince(values.since!, now) ?? refuse(`--since must be ${SINCE_FORMAT}, not "${values.since}".`);
-const until = values.until === undefined ? undefined : values.until === 'now' ? now : (parseSince(values.until, now) ?? refuse(`--until must be ${SINCE_FORMAT} or now, not "${values.until}".`));
-if (values.source !== undefined && !isSourceId(values.source)) refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
+const until =
+  values.until === undefined
+    ? undefined
+    : values.until === 'now'
+      ? now
+      : (parseSince(values.until, now) ?? refuse(`--until must be ${SINCE_FORMAT} or now, not "${values.until}".`));
+if (values.source !== undefined && !isSourceId(values.source))
+  refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
 const rate = values.rate === undefined ? 20 : Number(values.rate);
-if (!/^\d+$/.test(values.rate ?? '20') || rate < 1 || rate > 100) refuse(`--rate must be a whole number of requests a second from 1 to 100, not "${values.rate}".`);
+if (!/^\d+$/.test(values.rate ?? '20') || rate < 1 || rate > 100)
+  refuse(`--rate must be a whole number of requests a second from 1 to 100, not "${values.rate}".`);
 
 const env = { ...process.env };
 // As npm run catch-up: STRIPE_SOURCE_SECRET_PREFIX means a deployed stack, where every setting must be given.
 if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
   for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
   env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
-  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN) env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
+  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN)
+    env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
   if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
   env.DYNAMODB_ENDPOINT = localDynamoEndpoint(env);
 }
 env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? (env.STRIPE_SOURCE_SECRET_PREFIX ? undefined : 'test');
 
 // The bar is drawn on a terminal only (stderr); what could not be applied is logged there too.
-const bar = new cliProgress.SingleBar({ format: '{list} {value} objects listed ({speed}/s)', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+const bar = new cliProgress.SingleBar(
+  { format: '{list} {value} objects listed ({speed}/s)', stream: process.stderr, clearOnComplete: true, hideCursor: true },
+  cliProgress.Presets.shades_classic,
+);
 let current = '';
 let listStarted = Date.now();
 const logger = new Logger({ serviceName: 'import', logLevel: 'ERROR' });
 try {
-  const deps = importDepsFromEnv(env, { logger, rate: { perSecond: rate, retries429: 5, onBackOff: (ms) => bar.update({ list: `${current} (Stripe asked to slow down: waiting ${Math.round(ms / 1000)} s)` }) } });
+  const deps = importDepsFromEnv(env, {
+    logger,
+    rate: {
+      perSecond: rate,
+      retries429: 5,
+      onBackOff: (ms) => bar.update({ list: `${current} (Stripe asked to slow down: waiting ${Math.round(ms / 1000)} s)` }),
+    },
+  });
   deps.onProgress = ({ target, processed }) => {
     const name = [target.sourceId, target.list, target.account].filter(Boolean).join(' ');
     if (name !== current) {
@@ -71,5 +96,7 @@ try {
 } catch (error) {
   bar.stop();
   if (error instanceof UnfinishedImportError || error instanceof RangeError) exitWith(new UsageError(error.message), { usage });
-  exitWith(error instanceof ImportSourceError ? new Error(error.message) : error, { dynamoEndpoint: env.STRIPE_SOURCE_SECRET_PREFIX ? undefined : env.DYNAMODB_ENDPOINT });
+  exitWith(error instanceof ImportSourceError ? new Error(error.message) : error, {
+    dynamoEndpoint: env.STRIPE_SOURCE_SECRET_PREFIX ? undefined : env.DYNAMODB_ENDPOINT,
+  });
 }

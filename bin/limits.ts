@@ -13,9 +13,9 @@ import { resolveTarget } from '../operator/target.js';
  */
 const usage = [
   'Usage: npm run limits -- <command> [--stack NAME] [--region R]',
-  '  show                                 every currency paid: its limits and the platform\'s use in the rolling 24 hours',
+  "  show                                 every currency paid: its limits and the platform's use in the rolling 24 hours",
   '  set <CUR> --per-cash-out N --per-recipient-day N --per-day N',
-  '                                       set a currency\'s limits (major units, e.g. 5000 or 5000.00); a currency without limits is not paid',
+  "                                       set a currency's limits (major units, e.g. 5000 or 5000.00); a currency without limits is not paid",
 ].join('\n');
 let endpoint: string | undefined;
 
@@ -36,10 +36,18 @@ await runCommand(
     const [command, currency, ...extra] = positionals;
     const amounts = { perCashOut: values['per-cash-out'], perRecipientDay: values['per-recipient-day'], perDay: values['per-day'] };
     if (command === 'show') {
-      if (currency !== undefined || Object.values(amounts).some((value) => value !== undefined)) throw new UsageError('show takes no arguments or amounts.');
+      if (currency !== undefined || Object.values(amounts).some((value) => value !== undefined))
+        throw new UsageError('show takes no arguments or amounts.');
     } else if (command === 'set') {
-      if (currency === undefined || extra.length > 0) throw new UsageError('set takes one currency, e.g. set USD --per-cash-out 5000 --per-recipient-day 20000 --per-day 200000.');
-      const missing = Object.entries({ '--per-cash-out': amounts.perCashOut, '--per-recipient-day': amounts.perRecipientDay, '--per-day': amounts.perDay }).filter(([, value]) => value === undefined).map(([name]) => name);
+      if (currency === undefined || extra.length > 0)
+        throw new UsageError('set takes one currency, e.g. set USD --per-cash-out 5000 --per-recipient-day 20000 --per-day 200000.');
+      const missing = Object.entries({
+        '--per-cash-out': amounts.perCashOut,
+        '--per-recipient-day': amounts.perRecipientDay,
+        '--per-day': amounts.perDay,
+      })
+        .filter(([, value]) => value === undefined)
+        .map(([name]) => name);
       if (missing.length) throw new UsageError(`set needs all three limits; missing ${missing.join(', ')}.`);
     } else {
       throw new UsageError(command ? `Unknown command "${command}".` : 'Which command? show or set.');
@@ -53,13 +61,29 @@ await runCommand(
       if (command === 'show') {
         console.log(['currency', 'per cash-out', 'per recipient/24h', 'per day/24h', 'used/24h', 'left/24h', 'set'].join('\t'));
         for (const row of await admin.show()) {
-          console.log([row.currency, row.perCashOut, row.perRecipientDay, row.perDay, row.usedToday, row.leftToday, row.source === 'set' ? `${row.updatedBy} at ${row.updatedAt}` : 'default'].join('\t'));
+          console.log(
+            [
+              row.currency,
+              row.perCashOut,
+              row.perRecipientDay,
+              row.perDay,
+              row.usedToday,
+              row.leftToday,
+              row.source === 'set' ? `${row.updatedBy} at ${row.updatedAt}` : 'default',
+            ].join('\t'),
+          );
         }
         return 0;
       }
       try {
-        const { limits } = await admin.set(currency!, amounts as { perCashOut: string; perRecipientDay: string; perDay: string }, target.who);
-        console.log(`Limits for ${limits.currency} set by ${target.who}: per cash-out ${limits.perCashOut}, per recipient a day ${limits.perRecipientDay}, per day ${limits.perDay}. Recorded in the history table.`);
+        const { limits } = await admin.set(
+          currency!,
+          amounts as { perCashOut: string; perRecipientDay: string; perDay: string },
+          target.who,
+        );
+        console.log(
+          `Limits for ${limits.currency} set by ${target.who}: per cash-out ${limits.perCashOut}, per recipient a day ${limits.perRecipientDay}, per day ${limits.perDay}. Recorded in the history table.`,
+        );
       } catch (error) {
         if (error instanceof HttpError) throw new UsageError(error.message);
         throw error;

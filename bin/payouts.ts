@@ -63,7 +63,8 @@ function sinceTime(value: string): string {
   }
 }
 
-const needsAttention = (item: ReconciledItem) => Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid || item.limitRefusal);
+const needsAttention = (item: ReconciledItem) =>
+  Boolean(item.needsOperator || item.needsCompensation || item.failedAfterPaid || item.limitRefusal);
 
 /** Short markers for what a person should notice. */
 function flags(item: ReconciledItem): string[] {
@@ -78,17 +79,32 @@ function flags(item: ReconciledItem): string[] {
 
 function row(item: ReconciledItem): string {
   const village = item.answer ? `village ${item.answer.statusCode}` : 'village -';
-  return [item.updatedAt, item.cashOutId, item.status, `${item.amount} ${item.currency}`, village, item.stripeObjectId ?? '-', maskEmail(item.destinationEmail), flags(item).join(',')].join('\t').trimEnd();
+  return [
+    item.updatedAt,
+    item.cashOutId,
+    item.status,
+    `${item.amount} ${item.currency}`,
+    village,
+    item.stripeObjectId ?? '-',
+    maskEmail(item.destinationEmail),
+    flags(item).join(','),
+  ]
+    .join('\t')
+    .trimEnd();
 }
 
 /** A merchant's payout, as its events recorded it. */
 function payoutRow(record: StripeRecord): string {
   const amount = typeof record.amount === 'number' ? `${record.amount} ${String(record.currency ?? '').toUpperCase()} (minor units)` : '-';
-  return [record.updatedAt, stripeIdOf(record), record.status, amount, record.account ?? '-', record.failureCode ?? ''].join('\t').trimEnd();
+  return [record.updatedAt, stripeIdOf(record), record.status, amount, record.account ?? '-', record.failureCode ?? '']
+    .join('\t')
+    .trimEnd();
 }
 
 function show(item: ReconciledItem): string {
-  const answer = item.answer ? `${item.answer.statusCode}${typeof item.answer.body.error === 'string' ? ` ${item.answer.body.error}` : ''}` : 'not answered';
+  const answer = item.answer
+    ? `${item.answer.statusCode}${typeof item.answer.body.error === 'string' ? ` ${item.answer.body.error}` : ''}`
+    : 'not answered';
   const lines: [string, string | number | undefined][] = [
     ['status', item.status],
     ['attention', item.needsOperator ? `NEEDS OPERATOR: ${item.operatorReason ?? 'see the logs'}` : flags(item).join(', ') || undefined],
@@ -99,7 +115,12 @@ function show(item: ReconciledItem): string {
     ['Village answered', answer],
     ['reason', item.reason],
     ['failure', item.failureCode ? `${item.failureCode}${item.failureMessage ? `: ${item.failureMessage}` : ''}` : undefined],
-    ['limit', item.limitRefusal ? `refused by ${item.limitRefusal.limit.replaceAll('_', ' ')}: ${item.limitRefusal.left} of ${item.limitRefusal.limitAmount || 'no limit set'} ${item.limitRefusal.currency} was left` : undefined],
+    [
+      'limit',
+      item.limitRefusal
+        ? `refused by ${item.limitRefusal.limit.replaceAll('_', ' ')}: ${item.limitRefusal.left} of ${item.limitRefusal.limitAmount || 'no limit set'} ${item.limitRefusal.currency} was left`
+        : undefined,
+    ],
     ['compensation', item.compensation ? `${item.compensation} at ${item.compensatedAt}` : undefined],
     ['amount reversed', item.amountReversed],
     ['created', item.createdAt],
@@ -108,7 +129,10 @@ function show(item: ReconciledItem): string {
     ['reconciled', item.reconciledAt],
     ['attempts', item.attempts],
   ];
-  return [`Cash-out ${item.cashOutId}`, ...lines.filter(([, value]) => value !== undefined && value !== '').map(([label, value]) => `  ${label.padEnd(17)} ${value}`)].join('\n');
+  return [
+    `Cash-out ${item.cashOutId}`,
+    ...lines.filter(([, value]) => value !== undefined && value !== '').map(([label, value]) => `  ${label.padEnd(17)} ${value}`),
+  ].join('\n');
 }
 
 const { positionals, values } = parse();
@@ -133,33 +157,51 @@ try {
   if (!isSourceId(source)) throw new UsageError(`--source must be a source id (npm run sources -- list), not "${source}".`);
   if (command !== 'ack' && values.note !== undefined) throw new UsageError('--note goes with ack.');
   if (source !== PLATFORM_SOURCE_ID && (command === 'show' || command === 'ack')) {
-    throw new UsageError(`Cash-outs are the platform's own: a merchant source has none. Its payouts: npm run payouts -- list --source ${source}`);
+    throw new UsageError(
+      `Cash-outs are the platform's own: a merchant source has none. Its payouts: npm run payouts -- list --source ${source}`,
+    );
   }
   if (source !== PLATFORM_SOURCE_ID && command === 'list') {
-    if (values.attention) throw new UsageError('--attention is about cash-outs, the platform\'s own; it does not go with --source.');
+    if (values.attention) throw new UsageError("--attention is about cash-outs, the platform's own; it does not go with --source.");
     const status = values.status;
     if (status !== undefined && !MERCHANT_PAYOUT_STATUSES.includes(status)) throw new UsageError(`Unknown payout status "${status}".`);
     const limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a whole number, at least 1.');
     const since = values.since === undefined ? undefined : sinceTime(values.since);
-    const recordsTable = values['records-table'] ?? process.env.RECORDS_TABLE ?? (values.table || values.stack ? undefined : 'local-records');
-    if (!recordsTable) throw new UsageError('With --table or --stack (a deployed stack) and --source, give --records-table too (the RecordsTableName output).');
+    const recordsTable =
+      values['records-table'] ?? process.env.RECORDS_TABLE ?? (values.table || values.stack ? undefined : 'local-records');
+    if (!recordsTable)
+      throw new UsageError(
+        'With --table or --stack (a deployed stack) and --source, give --records-table too (the RecordsTableName output).',
+      );
     const records = new StripeRecordStore(makeDocumentClient({ endpoint, region: values.region }), recordsTable, source);
     const payouts = await records.list('payout', status ? [status] : MERCHANT_PAYOUT_STATUSES, { since, limit });
     if (values.json) console.log(JSON.stringify(payouts, null, 2));
-    else if (payouts.length === 0) console.log(`No payouts of source ${source}${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''} in ${recordsTable}.`);
+    else if (payouts.length === 0)
+      console.log(
+        `No payouts of source ${source}${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''} in ${recordsTable}.`,
+      );
     else for (const payout of payouts) console.log(payoutRow(payout));
   } else if (command === 'backfill-shards' && !cashOutId) {
-    if (values.table || values.endpoint) throw new UsageError('backfill-shards works on the local tables, or a stack\'s with --stack NAME.');
+    if (values.table || values.endpoint) throw new UsageError("backfill-shards works on the local tables, or a stack's with --stack NAME.");
     const target = await resolveTarget({ stack: values.stack, region: values.region });
     const counts = await backfillShards(makeDocumentClient({ endpoint: target.endpoint, region: target.region }), target.tables);
-    console.log(`Shards written on ${target.description}: ${counts.ledger} ledger item(s), ${counts.records} record(s), ${counts.events} event(s).`);
+    console.log(
+      `Shards written on ${target.description}: ${counts.ledger} ledger item(s), ${counts.records} record(s), ${counts.events} event(s).`,
+    );
   } else if (command === 'ack' && cashOutId) {
-    if (values.table || values.endpoint) throw new UsageError('ack works on the local tables, or a stack\'s with --stack NAME (it writes the history table too).');
+    if (values.table || values.endpoint)
+      throw new UsageError("ack works on the local tables, or a stack's with --stack NAME (it writes the history table too).");
     if (!values.note?.trim()) throw new UsageError('ack needs --note "…": what you found, and what you did or will do.');
-    const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger: new Logger({ serviceName: 'payouts', logLevel: 'WARN' }) });
+    const { target, deps } = await connectOperator({
+      stack: values.stack,
+      region: values.region,
+      logger: new Logger({ serviceName: 'payouts', logLevel: 'WARN' }),
+    });
     const { acknowledgement } = await acknowledge(cashOutId, values.note, deps);
-    console.log(`Acknowledged cash-out ${cashOutId} (${acknowledgement.reasons.join(', ')}) as ${acknowledgement.by} at ${acknowledgement.at} on ${target.description}.`);
+    console.log(
+      `Acknowledged cash-out ${cashOutId} (${acknowledgement.reasons.join(', ')}) as ${acknowledgement.by} at ${acknowledgement.at} on ${target.description}.`,
+    );
   } else if (command === 'show' && cashOutId) {
     const item = await (await ledgerStore()).get(cashOutId);
     if (!item) {
@@ -176,7 +218,10 @@ try {
     let items = await (await ledgerStore()).list({ status, since, limit: values.attention ? 10_000 : limit });
     if (values.attention) items = items.filter(needsAttention).slice(0, limit);
     if (values.json) console.log(JSON.stringify(items, null, 2));
-    else if (items.length === 0) console.log(`No cash-outs${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''}${values.attention ? ' needing attention' : ''} in ${tableName}.`);
+    else if (items.length === 0)
+      console.log(
+        `No cash-outs${status ? ` with status ${status}` : ''}${since ? ` updated since ${since}` : ''}${values.attention ? ' needing attention' : ''} in ${tableName}.`,
+      );
     else for (const item of items) console.log(row(item));
   } else {
     console.error(usage);
@@ -184,5 +229,8 @@ try {
   }
 } catch (error) {
   // A refusal of the operator's own input (e.g. acknowledging what needs nothing) is a usage error.
-  exitWith(error instanceof HttpError && error.statusCode === 400 ? new UsageError(error.message) : error, { usage, dynamoEndpoint: endpoint });
+  exitWith(error instanceof HttpError && error.statusCode === 400 ? new UsageError(error.message) : error, {
+    usage,
+    dynamoEndpoint: endpoint,
+  });
 }

@@ -39,7 +39,8 @@ await runCommand(
     const given = [email, accountId, ...extra].filter((each) => each !== undefined).length;
     if (given !== wants) throw new UsageError(`${command} takes ${['no arguments', 'an email', 'an email and an acct_… id'][wants]}.`);
     if (email !== undefined && !EMAIL.safeParse(email.trim()).success) throw new UsageError(`"${email}" is not an email address.`);
-    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw new UsageError(`"${accountId}" is not a Stripe connected account id (acct_ followed by letters and digits).`);
+    if (accountId !== undefined && !ACCOUNT_ID.test(accountId))
+      throw new UsageError(`"${accountId}" is not a Stripe connected account id (acct_ followed by letters and digits).`);
 
     endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
     const tableName = values.table ?? process.env.RECIPIENTS_TABLE ?? 'local-recipients';
@@ -51,7 +52,10 @@ await runCommand(
         const { recipient, previous } = await store.replace(email!, accountId!, new Date());
         print(previous ? { ...recipient, replaced: { accountId: previous.accountId, updatedAt: previous.updatedAt } } : recipient);
         // Said on stderr too, so the JSON above stays the mapping: a replaced account is worth a second look.
-        if (previous && previous.accountId !== accountId) console.error(`Replaced: ${recipient.email} was mapped to ${previous.accountId} (since ${previous.updatedAt}); cash-outs now pay ${accountId}.`);
+        if (previous && previous.accountId !== accountId)
+          console.error(
+            `Replaced: ${recipient.email} was mapped to ${previous.accountId} (since ${previous.updatedAt}); cash-outs now pay ${accountId}.`,
+          );
         else if (previous) console.error(`Unchanged: ${recipient.email} was already mapped to ${accountId}.`);
       } else if (command === 'list') print(await store.list());
       else if (command === 'get') {

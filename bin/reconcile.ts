@@ -63,7 +63,8 @@ try {
 
 /** `--cash-out`: the decision first, then (unless a dry run) the act, recorded with who and the note. */
 async function reconcileOneNow(cashOutId: string): Promise<never> {
-  if (values.table || values.endpoint) refuse('--cash-out works on the local tables, or a stack\'s with --stack NAME (it writes the history table too).');
+  if (values.table || values.endpoint)
+    refuse("--cash-out works on the local tables, or a stack's with --stack NAME (it writes the history table too).");
   try {
     const note = checkNote(values.note, false);
     const { target, deps } = await connectOperator({ stack: values.stack, region: values.region, logger });
@@ -95,9 +96,13 @@ async function reconcileOneNow(cashOutId: string): Promise<never> {
 
 function print(summary: ReconcileSummary): void {
   const looked = summary.items.length;
-  console.log(`Reconciliation of ${summary.table} at ${summary.startedAt}${summary.dryRun ? ' (dry run: nothing written, nothing changed at Stripe)' : ''}: ${looked} cash-out${looked === 1 ? '' : 's'} looked at.`);
+  console.log(
+    `Reconciliation of ${summary.table} at ${summary.startedAt}${summary.dryRun ? ' (dry run: nothing written, nothing changed at Stripe)' : ''}: ${looked} cash-out${looked === 1 ? '' : 's'} looked at.`,
+  );
   for (const item of summary.items) console.log(`  ${line(item)}`);
-  const counts = Object.entries(summary.counts).filter(([, count]) => count > 0).map(([outcome, count]) => `${outcome.replace('_', ' ')} ${count}`);
+  const counts = Object.entries(summary.counts)
+    .filter(([, count]) => count > 0)
+    .map(([outcome, count]) => `${outcome.replace('_', ' ')} ${count}`);
   if (counts.length) console.log(counts.join(', '));
   if (summary.deferred) console.log(`${summary.deferred} left for the next run (out of time).`);
   if (summary.counts.needs_operator) console.log('Cash-outs needing an operator: npm run payouts -- list --attention');

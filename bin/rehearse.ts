@@ -14,23 +14,26 @@ const usage = [
 ].join('\n');
 commandLine(usage, {});
 
-await runCommand(async () => {
-  const unavailable = rehearsalUnavailable();
-  if (unavailable) {
-    console.log(`Skipped: ${unavailable}`);
-    return EXIT.ok;
-  }
-  console.log(`Rehearsal of the synthesized bundles on Node ${process.version}:`);
-  const checks = await rehearse({
-    dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
-    onNote: (note) => console.log(`  ${note}`),
-    onCheck: (check) => console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`),
-  });
-  const failed = checks.filter((check) => !check.ok);
-  if (failed.length === 0) {
-    console.log(`All ${checks.length} checks passed.`);
-    return EXIT.ok;
-  }
-  console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
-  return EXIT.failure;
-}, { usage });
+await runCommand(
+  async () => {
+    const unavailable = rehearsalUnavailable();
+    if (unavailable) {
+      console.log(`Skipped: ${unavailable}`);
+      return EXIT.ok;
+    }
+    console.log(`Rehearsal of the synthesized bundles on Node ${process.version}:`);
+    const checks = await rehearse({
+      dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
+      onNote: (note) => console.log(`  ${note}`),
+      onCheck: (check) => console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`),
+    });
+    const failed = checks.filter((check) => !check.ok);
+    if (failed.length === 0) {
+      console.log(`All ${checks.length} checks passed.`);
+      return EXIT.ok;
+    }
+    console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
+    return EXIT.failure;
+  },
+  { usage },
+);

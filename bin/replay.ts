@@ -35,7 +35,9 @@ const { positionals, values } = commandLine(
   { positionals: true },
 );
 const refuse = (message: string): never => refuseWith(usage, message);
-const filtering = ['since', 'until', 'provider', 'type', 'outcome', 'limit'].some((name) => values[name as keyof typeof values] !== undefined);
+const filtering = ['since', 'until', 'provider', 'type', 'outcome', 'limit'].some(
+  (name) => values[name as keyof typeof values] !== undefined,
+);
 if (positionals.length > 1) refuse('One event at a time; for several, use a filter and --since.');
 if (positionals.length === 1 && filtering) refuse('Give an event key or a filter, not both.');
 if (positionals.length === 0 && !filtering) refuse('Which events? Give an event key, or a filter with --since.');
@@ -56,7 +58,10 @@ try {
     if (values.json) console.log(JSON.stringify(result, null, 2));
     else console.log(`${header(dryRun, target.who)}\n${line(result)}`);
   } else {
-    const filter = eventFilter({ from: values.since, to: values.until, provider: values.provider, type: values.type, outcome: values.outcome }, Date.now());
+    const filter = eventFilter(
+      { from: values.since, to: values.until, provider: values.provider, type: values.type, outcome: values.outcome },
+      Date.now(),
+    );
     // The window is fixed now, so the events replayed are the ones that matched when it ran.
     const bulk = await replayMatching({ ...filter, to: filter.to ?? new Date().toISOString() }, deps.replay, { dryRun, limit, note });
     failed = bulk.results.some((result) => result.outcome === 'error');
@@ -65,8 +70,13 @@ try {
       console.log(header(dryRun, target.who));
       for (const result of bulk.results) console.log(line(result));
       const changed = bulk.results.filter((result) => result.changed).length;
-      console.log(`${bulk.results.length} event(s) ${dryRun ? 'looked at' : 'replayed'}, ${changed} ${dryRun ? 'would change' : 'changed'} something.`);
-      if (bulk.tooMany) console.log(`More than ${limit} events match: only the first ${limit} are shown; narrow the filter (or raise --limit) to replay them.`);
+      console.log(
+        `${bulk.results.length} event(s) ${dryRun ? 'looked at' : 'replayed'}, ${changed} ${dryRun ? 'would change' : 'changed'} something.`,
+      );
+      if (bulk.tooMany)
+        console.log(
+          `More than ${limit} events match: only the first ${limit} are shown; narrow the filter (or raise --limit) to replay them.`,
+        );
     }
   }
 } catch (error) {

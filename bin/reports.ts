@@ -22,7 +22,15 @@ const usage = `Usage: npm run reports -- run [--source <sourceId>] --type <repor
 
 const { values, positionals } = commandLine(
   usage,
-  { source: { type: 'string' }, type: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, 'connected-account': { type: 'string' }, wait: { type: 'string' }, csv: { type: 'boolean' } },
+  {
+    source: { type: 'string' },
+    type: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'connected-account': { type: 'string' },
+    wait: { type: 'string' },
+    csv: { type: 'boolean' },
+  },
   { positionals: true },
 );
 const [command, runArg, ...extra] = positionals;
@@ -43,18 +51,27 @@ await runCommand(
 async function run(): Promise<number> {
   const type = values.type;
   if (!type) refuse(usage, '--type is required.');
-  if (!isReportType(type) || !reportTypesFor(sourceId === PLATFORM_SOURCE_ID).includes(type)) refuse(usage, `--type ${type} is not a report type the gateway runs for ${sourceId}.`);
+  if (!isReportType(type) || !reportTypesFor(sourceId === PLATFORM_SOURCE_ID).includes(type))
+    refuse(usage, `--type ${type} is not a report type the gateway runs for ${sourceId}.`);
   if (!values.from || !values.to) refuse(usage, '--from and --to are required (UTC days, YYYY-MM-DD; --to is exclusive).');
   const [intervalStart, intervalEnd] = [day(values.from, '--from'), day(values.to, '--to')];
-  if (intervalEnd <= intervalStart) refuse(usage, '--to must be after --from (it is exclusive: --from 2026-12-03 --to 2026-12-04 is one day).');
+  if (intervalEnd <= intervalStart)
+    refuse(usage, '--to must be after --from (it is exclusive: --from 2026-12-03 --to 2026-12-04 is one day).');
   const connectedAccount = values['connected-account'];
-  if (connectedAccount !== undefined && (!/^acct_[A-Za-z0-9]+$/.test(connectedAccount) || !type.startsWith('connected_account_'))) refuse(usage, '--connected-account takes an acct_… id, with a connected_account_* type.');
+  if (connectedAccount !== undefined && (!/^acct_[A-Za-z0-9]+$/.test(connectedAccount) || !type.startsWith('connected_account_')))
+    refuse(usage, '--connected-account takes an acct_… id, with a connected_account_* type.');
   const waitSeconds = values.wait === undefined ? 30 : Number(values.wait);
-  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 600) refuse(usage, `--wait must be whole seconds from 0 to 600, not "${values.wait}".`);
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 600)
+    refuse(usage, `--wait must be whole seconds from 0 to 600, not "${values.wait}".`);
 
-  const outcome = await requestRun({ sourceId, reportType: type, intervalStart, intervalEnd, connectedAccount }, { store: target.reports, stripeFor: target.stripeFor, clock: { now: () => Date.now() }, requestedBy: 'npm run reports' });
+  const outcome = await requestRun(
+    { sourceId, reportType: type, intervalStart, intervalEnd, connectedAccount },
+    { store: target.reports, stripeFor: target.stripeFor, clock: { now: () => Date.now() }, requestedBy: 'npm run reports' },
+  );
   if (outcome.kind === 'not_available') {
-    console.error(`Stripe's ${type} data reaches only ${new Date(outcome.dataAvailableEnd * 1000).toISOString()}: not to ${new Date(intervalEnd * 1000).toISOString()} yet. Nothing was requested; ask again later.`);
+    console.error(
+      `Stripe's ${type} data reaches only ${new Date(outcome.dataAvailableEnd * 1000).toISOString()}: not to ${new Date(intervalEnd * 1000).toISOString()} yet. Nothing was requested; ask again later.`,
+    );
     return 1;
   }
   console.log(`Requested ${type} for ${sourceId}, ${values.from} to ${values.to} (exclusive): report run ${outcome.runId}.`);
@@ -63,12 +80,17 @@ async function run(): Promise<number> {
     const kept = await target.reports.getRun(sourceId, outcome.runId);
     if (kept?.status === 'failed') return fail(`Stripe says the run failed: ${kept.error ?? 'no reason given'}.`);
     if (kept?.fetch === 'fetched') {
-      console.log(`Kept: the file (${kept.fileBytes} bytes compressed, ${kept.chunks} chunk${kept.chunks === 1 ? '' : 's'}) and ${kept.rowCount} row${kept.rowCount === 1 ? '' : 's'}.`);
+      console.log(
+        `Kept: the file (${kept.fileBytes} bytes compressed, ${kept.chunks} chunk${kept.chunks === 1 ? '' : 's'}) and ${kept.rowCount} row${kept.rowCount === 1 ? '' : 's'}.`,
+      );
       return 0;
     }
-    if (kept?.fetch === 'failed') return fail(`The file could not be fetched: ${kept.fetchError}. The reports job tries again; see docs/operations.md.`);
+    if (kept?.fetch === 'failed')
+      return fail(`The file could not be fetched: ${kept.fetchError}. The reports job tries again; see docs/operations.md.`);
     if (Date.now() > until) {
-      console.log(`Not kept yet (status ${kept?.status ?? 'pending'}): the gateway fetches the file when Stripe's reporting.report_run.succeeded arrives.`);
+      console.log(
+        `Not kept yet (status ${kept?.status ?? 'pending'}): the gateway fetches the file when Stripe's reporting.report_run.succeeded arrives.`,
+      );
       return waitSeconds === 0 ? 0 : 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -33,7 +33,12 @@ await runCommand(
       const near = nearest(provider, providers);
       throw new UsageError(`Unknown provider "${provider}"${near ? ` (did you mean ${near}?)` : ''}: one of ${providers.join(', ')}.`);
     }
-    const own = [...Object.keys(sender.options), ...Object.keys(sender.flags ?? {}), ...Object.keys(COMMON_OPTIONS), ...(sender.types ? ['unknown-type'] : [])];
+    const own = [
+      ...Object.keys(sender.options),
+      ...Object.keys(sender.flags ?? {}),
+      ...Object.keys(COMMON_OPTIONS),
+      ...(sender.types ? ['unknown-type'] : []),
+    ];
     const stray = Object.keys(values).find((name) => !own.includes(name));
     if (stray) throw new UsageError(`${provider} takes no --${stray}.`);
     if (!sender.types && type !== undefined) throw new UsageError(`${provider} takes no event type; got "${type}".`);
@@ -41,14 +46,22 @@ await runCommand(
     if (sender.types && type !== undefined && !sender.types.includes(type)) {
       if (!values['unknown-type']) {
         const near = nearest(type, sender.types);
-        throw new UsageError(`No ${provider} sample of type "${type}"${near ? ` (did you mean ${near}?)` : ''}; add --unknown-type to send it as an event of a type the gateway does not know.`);
+        throw new UsageError(
+          `No ${provider} sample of type "${type}"${near ? ` (did you mean ${near}?)` : ''}; add --unknown-type to send it as an event of a type the gateway does not know.`,
+        );
       }
       if (!/^[\w.-]+$/.test(type)) throw new UsageError(`"${type}" is not an event type name.`);
     }
 
     // Flags reach the sender as "true", like a value.
-    const strings = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : value === true ? 'true' : undefined]));
-    const secret = strings.secret ?? (await sender.secretFor?.(strings)) ?? process.env[sender.secretEnv] ?? SECRETS.find((each) => each.env === sender.secretEnv)?.localDefault;
+    const strings = Object.fromEntries(
+      Object.entries(values).map(([key, value]) => [key, typeof value === 'string' ? value : value === true ? 'true' : undefined]),
+    );
+    const secret =
+      strings.secret ??
+      (await sender.secretFor?.(strings)) ??
+      process.env[sender.secretEnv] ??
+      SECRETS.find((each) => each.env === sender.secretEnv)?.localDefault;
     if (!secret) throw new UsageError(`No secret: pass --secret or set ${sender.secretEnv}.`);
 
     const request = await sender.build({ type, secret, options: strings });
@@ -67,7 +80,10 @@ await runCommand(
       response = await fetch(url, { method: 'POST', headers: request.headers, body: request.body });
     } catch (error) {
       const cause = (error as { cause?: Error }).cause ?? (error as Error);
-      throw new Error(`Could not reach ${url} (${cause.message})${isUnreachable(error) && !strings.url ? ': is `npm start` running?' : '.'}`, { cause: error });
+      throw new Error(
+        `Could not reach ${url} (${cause.message})${isUnreachable(error) && !strings.url ? ': is `npm start` running?' : '.'}`,
+        { cause: error },
+      );
     }
     const text = await response.text();
     let body: unknown = text;
@@ -83,7 +99,9 @@ await runCommand(
     }
     if (sender.afterSend && !strings.url) {
       // A copy for the local Stripe stand-in (catch-up lists it there); not having one is no failure of the send.
-      const note = await sender.afterSend(request, response.ok, strings).catch((error: Error) => `(No copy for the local Stripe stand-in: ${error.message})`);
+      const note = await sender
+        .afterSend(request, response.ok, strings)
+        .catch((error: Error) => `(No copy for the local Stripe stand-in: ${error.message})`);
       if (note) console.log(note);
     }
     const replayed = response.headers.get('x-idempotent-replayed') === 'true';

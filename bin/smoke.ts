@@ -9,7 +9,7 @@ import { checkLine, localSmokeTarget, runSmoke, stackSmokeTarget } from '../oper
 const usage = [
   'Usage: npm run smoke -- --stack <name> [--region <region>]',
   '       npm run smoke -- --local        (the gateway npm start runs: PORT, STRIPE_STAND_IN_PORT…)',
-  '  Checks each secret (set, of the stack\'s Stripe mode, a key Stripe accepts) and each webhook URL',
+  "  Checks each secret (set, of the stack's Stripe mode, a key Stripe accepts) and each webhook URL",
   '  (a signed request answered as it should, moving no money; a wrongly signed one refused: 401, or 400 on the Stripe route).',
 ].join('\n');
 const { values } = commandLine(usage, { stack: { type: 'string' }, region: { type: 'string' }, local: { type: 'boolean' } });
@@ -22,16 +22,22 @@ if (values.region !== undefined && values.stack === undefined) {
   process.exit(EXIT.usage);
 }
 
-await runCommand(async () => {
-  const target = values.stack === undefined ? localSmokeTarget() : await stackSmokeTarget(values.stack, values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
-  console.log(`Smoke test of ${target.description} (Stripe mode ${target.stripeMode}):`);
-  const checks = await runSmoke(target);
-  for (const check of checks) console.log(checkLine(check));
-  const failed = checks.filter((check) => !check.ok);
-  if (failed.length === 0) {
-    console.log(`All ${checks.length} checks passed.`);
-    return EXIT.ok;
-  }
-  console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
-  return EXIT.failure;
-}, { usage });
+await runCommand(
+  async () => {
+    const target =
+      values.stack === undefined
+        ? localSmokeTarget()
+        : await stackSmokeTarget(values.stack, values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION);
+    console.log(`Smoke test of ${target.description} (Stripe mode ${target.stripeMode}):`);
+    const checks = await runSmoke(target);
+    for (const check of checks) console.log(checkLine(check));
+    const failed = checks.filter((check) => !check.ok);
+    if (failed.length === 0) {
+      console.log(`All ${checks.length} checks passed.`);
+      return EXIT.ok;
+    }
+    console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
+    return EXIT.failure;
+  },
+  { usage },
+);

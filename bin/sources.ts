@@ -81,7 +81,8 @@ for (const option of Object.keys(values)) {
 for (const option of spec.required ?? []) {
   if (values[option as keyof typeof values] === undefined) refuse(`${command} needs --${option}.`);
 }
-if (values.table && !values['secret-prefix']) refuse('With --table (a deployed stack), give --secret-prefix too (the StripeSourceSecretPrefix output).');
+if (values.table && !values['secret-prefix'])
+  refuse('With --table (a deployed stack), give --secret-prefix too (the StripeSourceSecretPrefix output).');
 
 const deployed = values['secret-prefix'] !== undefined;
 const endpoint = values.endpoint ?? (values.table ? undefined : localDynamoEndpoint());
@@ -93,10 +94,18 @@ const secrets = deployed
 const admin = new SourceAdmin(new SourceStore(db, tableName), secrets, systemClock);
 
 const describe = (source: StripeSource) =>
-  [source.sourceId, source.status, source.hasApiKey ? 'api key' : 'no api key', `created ${source.createdAt}`, source.rotatedAt ? `rotated ${source.rotatedAt}` : '', source.disabledAt ? `disabled ${source.disabledAt}` : '']
+  [
+    source.sourceId,
+    source.status,
+    source.hasApiKey ? 'api key' : 'no api key',
+    `created ${source.createdAt}`,
+    source.rotatedAt ? `rotated ${source.rotatedAt}` : '',
+    source.disabledAt ? `disabled ${source.disabledAt}` : '',
+  ]
     .filter(Boolean)
     .join('\t');
-const endpointUrl = (id: string) => (deployed ? `<StripeEventsUrl>/${id}` : `http://127.0.0.1:${process.env.PORT ?? 3000}/webhooks/stripe/${id}`);
+const endpointUrl = (id: string) =>
+  deployed ? `<StripeEventsUrl>/${id}` : `http://127.0.0.1:${process.env.PORT ?? 3000}/webhooks/stripe/${id}`;
 
 try {
   const id = sourceId!;
@@ -105,26 +114,38 @@ try {
       const source = await admin.add(id, { signingSecret: values['signing-secret']!, apiKey: values['api-key'] });
       console.log(`Added ${describe(source)}.`);
       console.log(`Stripe endpoint URL: ${endpointUrl(id)}`);
-      console.log(source.hasApiKey ? `Import its last 30 days: npm run catch-up -- --source ${id} --since 30d` : `No API key: catch-up cannot list its events (add one: npm run sources -- rotate ${id} --api-key rk_…).`);
+      console.log(
+        source.hasApiKey
+          ? `Import its last 30 days: npm run catch-up -- --source ${id} --since 30d`
+          : `No API key: catch-up cannot list its events (add one: npm run sources -- rotate ${id} --api-key rk_…).`,
+      );
       break;
     }
     case 'list': {
       const all = await admin.list();
       if (values.json) console.log(JSON.stringify(all, null, 2));
-      else if (all.length === 0) console.log(`No sources in ${tableName} (the platform's own endpoint, POST /webhooks/stripe, is always there).`);
+      else if (all.length === 0)
+        console.log(`No sources in ${tableName} (the platform's own endpoint, POST /webhooks/stripe, is always there).`);
       else for (const source of all) console.log(describe(source));
       break;
     }
     case 'rotate': {
-      const source = await admin.rotate(id, { signingSecret: values['signing-secret'], apiKey: values['api-key'], dropPrevious: values['drop-previous'] });
+      const source = await admin.rotate(id, {
+        signingSecret: values['signing-secret'],
+        apiKey: values['api-key'],
+        dropPrevious: values['drop-previous'],
+      });
       console.log(`Rotated ${describe(source)}.`);
-      if (values['signing-secret'] && !values['drop-previous']) console.log(`The previous signing secret stays valid; once Stripe stops using it: npm run sources -- rotate ${id} --drop-previous`);
+      if (values['signing-secret'] && !values['drop-previous'])
+        console.log(`The previous signing secret stays valid; once Stripe stops using it: npm run sources -- rotate ${id} --drop-previous`);
       break;
     }
     case 'disable':
     case 'enable': {
       const source = await admin.setStatus(id, command === 'disable' ? 'disabled' : 'enabled');
-      console.log(`${command === 'disable' ? 'Disabled (its events are answered 404; Stripe retries them for up to 3 days)' : 'Enabled'}: ${describe(source)}.`);
+      console.log(
+        `${command === 'disable' ? 'Disabled (its events are answered 404; Stripe retries them for up to 3 days)' : 'Enabled'}: ${describe(source)}.`,
+      );
       break;
     }
     case 'remove':

@@ -8,7 +8,7 @@ import { startLocalEnvironment, type LocalEnvironment } from '../dev/environment
 /** `npm start`: the gateway on localhost, zero configuration. */
 const usage = [
   'Usage: npm start [-- --keep]',
-  '  --keep (or KEEP_DATA=1): keep DynamoDB Local\'s data on disk between runs, in LOCAL_DATA_DIR (default .local/dynamodb); without it, data is in memory and lost on stop.',
+  "  --keep (or KEEP_DATA=1): keep DynamoDB Local's data on disk between runs, in LOCAL_DATA_DIR (default .local/dynamodb); without it, data is in memory and lost on stop.",
   '  Settings are environment variables (docs/configuration.md), e.g. PORT=3001 npm start:',
   `  PORT (${LOCAL_PORTS.PORT}), DYNAMODB_PORT (${LOCAL_PORTS.DYNAMODB_PORT}) or DYNAMODB_ENDPOINT, STRIPE_STAND_IN_PORT (${LOCAL_PORTS.STRIPE_STAND_IN_PORT}),`,
   '  STRIPE_SECRET_KEY or STRIPE_API_BASE, LOG_FORMAT=human|json (human: one line per request; json: the full JSON log).',
@@ -37,7 +37,10 @@ try {
   }
   process.env.DYNAMODB_PORT ??= String(LOCAL_PORTS.DYNAMODB_PORT);
   process.env.STRIPE_STAND_IN_PORT ??= String(LOCAL_PORTS.STRIPE_STAND_IN_PORT);
-  local = await startLocalEnvironment({ keepData: values.keep, onAnswer: logFormat === 'human' ? (answer) => console.log(answerLine(answer)) : undefined });
+  local = await startLocalEnvironment({
+    keepData: values.keep,
+    onAnswer: logFormat === 'human' ? (answer) => console.log(answerLine(answer)) : undefined,
+  });
 } catch (error) {
   // One line, exit 2 for a setting and 1 for anything else; whatever had started is stopped.
   exitWith(error);
@@ -52,6 +55,10 @@ console.log('\nTry: npm run send -- village-cash-out');
 // The console reads the same tables; it needs to know where only when they are not the defaults.
 const consoleEnv = [
   local.dynamoEndpoint !== `http://127.0.0.1:${LOCAL_PORTS.DYNAMODB_PORT}` ? `DYNAMODB_ENDPOINT=${local.dynamoEndpoint}` : '',
-  process.env.STRIPE_STAND_IN_PORT !== String(LOCAL_PORTS.STRIPE_STAND_IN_PORT) && local.stripe.mode === 'stand-in' ? `STRIPE_API_BASE=${local.stripe.apiBase}` : '',
+  process.env.STRIPE_STAND_IN_PORT !== String(LOCAL_PORTS.STRIPE_STAND_IN_PORT) && local.stripe.mode === 'stand-in'
+    ? `STRIPE_API_BASE=${local.stripe.apiBase}`
+    : '',
 ].filter(Boolean);
-console.log(`Then look: ${[...consoleEnv, 'npm run console'].join(' ')}   (the operator console on http://127.0.0.1:${process.env.CONSOLE_PORT ?? 4000})\n`);
+console.log(
+  `Then look: ${[...consoleEnv, 'npm run console'].join(' ')}   (the operator console on http://127.0.0.1:${process.env.CONSOLE_PORT ?? 4000})\n`,
+);

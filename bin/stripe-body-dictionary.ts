@@ -46,7 +46,11 @@ function stripeOrder(value: Json): Json {
   if (Array.isArray(value)) return value.map(stripeOrder);
   if (!value || typeof value !== 'object') return value;
   const rank = (key: string) => (key === 'id' ? 0 : key === 'object' ? 1 : 2);
-  return Object.fromEntries(Object.keys(value).sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0)).map((key) => [key, stripeOrder(value[key]!)]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort((x, y) => rank(x) - rank(y) || (x < y ? -1 : x > y ? 1 : 0))
+      .map((key) => [key, stripeOrder(value[key]!)]),
+  );
 }
 
 const version = process.argv[2];

@@ -21,7 +21,8 @@ export function answerLine(answer: LocalAnswer, now = new Date()): string {
 }
 
 const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
-const refused = (what: string, body: Body) => `${what} refused: ${text(body.error) || 'error'}${body.message ? ` (${text(body.message)})` : ''}`;
+const refused = (what: string, body: Body) =>
+  `${what} refused: ${text(body.error) || 'error'}${body.message ? ` (${text(body.message)})` : ''}`;
 
 const DESCRIBE: Record<string, (answer: LocalAnswer, body: Body) => string> = {
   'village-cash-out': (answer, body) => {

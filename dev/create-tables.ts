@@ -1,4 +1,10 @@
-import { CreateTableCommand, DescribeTableCommand, UpdateTimeToLiveCommand, type DynamoDBClient, type AttributeDefinition } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  UpdateTimeToLiveCommand,
+  type DynamoDBClient,
+  type AttributeDefinition,
+} from '@aws-sdk/client-dynamodb';
 import { TABLES, type TableDefinition } from '../infra/tables.js';
 
 export type TableNames = Record<TableDefinition['id'], string>;
@@ -12,7 +18,11 @@ export function tableNames(prefix: string): TableNames {
  * `indexes: false`: the same tables without their secondary indexes (the benchmark's second warm
  * group, bench/context.ts).
  */
-export async function createTables(client: DynamoDBClient, names: TableNames, { indexes = true }: { indexes?: boolean } = {}): Promise<void> {
+export async function createTables(
+  client: DynamoDBClient,
+  names: TableNames,
+  { indexes = true }: { indexes?: boolean } = {},
+): Promise<void> {
   for (const definition of TABLES) {
     const table = indexes ? definition : { ...definition, indexes: [] };
     const name = names[table.id];
@@ -23,7 +33,8 @@ export async function createTables(client: DynamoDBClient, names: TableNames, { 
       if (!(error instanceof Error) || error.name !== 'ResourceNotFoundException') throw error;
     }
     const attributes = new Map<string, AttributeDefinition>();
-    const add = (key?: { name: string; type: 'S' | 'N' }) => key && attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
+    const add = (key?: { name: string; type: 'S' | 'N' }) =>
+      key && attributes.set(key.name, { AttributeName: key.name, AttributeType: key.type });
     add(table.partitionKey);
     add(table.sortKey);
     table.indexes.forEach((index) => {
@@ -44,13 +55,20 @@ export async function createTables(client: DynamoDBClient, names: TableNames, { 
           ? table.indexes.map((index) => ({
               IndexName: index.name,
               KeySchema: keySchema(index.partitionKey, index.sortKey),
-              Projection: index.include ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include } : { ProjectionType: 'ALL' as const },
+              Projection: index.include
+                ? { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: index.include }
+                : { ProjectionType: 'ALL' as const },
             }))
           : undefined,
       }),
     );
     if (table.timeToLiveAttribute) {
-      await client.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true } }));
+      await client.send(
+        new UpdateTimeToLiveCommand({
+          TableName: name,
+          TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+        }),
+      );
     }
   }
 }

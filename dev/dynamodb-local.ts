@@ -25,7 +25,9 @@ export async function freePort(): Promise<number> {
 export async function portInUse(port: number, host?: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(true) : reject(error)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(true) : reject(error),
+    );
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(false)));
   });
 }
@@ -52,7 +54,12 @@ export async function probeDynamoDb(endpoint: string): Promise<number | undefine
  * access key and region has a database of its own. The Java process never outlives this Node
  * process (an exit hook kills it), so a failed or interrupted start leaves nothing behind.
  */
-export async function startDynamoDbLocal({ port, timeoutMs = 30_000, sharedDb = true, dataDir }: { port?: number; timeoutMs?: number; sharedDb?: boolean; dataDir?: string } = {}): Promise<RunningDynamoDb> {
+export async function startDynamoDbLocal({
+  port,
+  timeoutMs = 30_000,
+  sharedDb = true,
+  dataDir,
+}: { port?: number; timeoutMs?: number; sharedDb?: boolean; dataDir?: string } = {}): Promise<RunningDynamoDb> {
   const chosen = port ?? (await freePort());
   // With a data directory (absolute: Java runs in the package's own folder), its database file lives there between runs.
   const child = spawn({ port: chosen, sharedDb, stdio: 'ignore', ...(dataDir ? { path: path.resolve(dataDir) } : {}) });
@@ -78,7 +85,10 @@ export async function startDynamoDbLocal({ port, timeoutMs = 30_000, sharedDb = 
   const started = Date.now();
   try {
     for (;;) {
-      if (exited !== null) throw new Error(`DynamoDB Local ${exited}${exited.startsWith('exited') ? ` on port ${chosen}; is Java installed (java -version)?` : '.'}`);
+      if (exited !== null)
+        throw new Error(
+          `DynamoDB Local ${exited}${exited.startsWith('exited') ? ` on port ${chosen}; is Java installed (java -version)?` : '.'}`,
+        );
       try {
         await client.send(new ListTablesCommand({}));
         break;

@@ -100,7 +100,11 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
       notes.push('Stripe: the real API with STRIPE_SECRET_KEY (test mode keys recommended)');
     } else {
       const standIn = new StripeStandIn();
-      env.STRIPE_API_BASE = await onPort('STRIPE_STAND_IN_PORT', env.STRIPE_STAND_IN_PORT ? localPort(env, 'STRIPE_STAND_IN_PORT') : 0, (port) => standIn.start(port));
+      env.STRIPE_API_BASE = await onPort(
+        'STRIPE_STAND_IN_PORT',
+        env.STRIPE_STAND_IN_PORT ? localPort(env, 'STRIPE_STAND_IN_PORT') : 0,
+        (port) => standIn.start(port),
+      );
       started.push(() => standIn.stop());
       env.STRIPE_SECRET_KEY = 'sk_test_local_stand_in';
       stripe = { mode: 'stand-in', standIn, apiBase: env.STRIPE_API_BASE };
@@ -119,7 +123,9 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
     }
     if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
       env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
-      notes.push(`Stripe merchant sources: in table ${env.SOURCES_TABLE}, their secrets in ${env.STRIPE_SOURCE_SECRETS_DIR} (npm run sources -- add …)`);
+      notes.push(
+        `Stripe merchant sources: in table ${env.SOURCES_TABLE}, their secrets in ${env.STRIPE_SOURCE_SECRETS_DIR} (npm run sources -- add …)`,
+      );
     }
     env.POWERTOOLS_METRICS_DISABLED ??= 'true';
     // A limit an operator sets applies to the next cash-out (in AWS: within LIMITS_CACHE_SECONDS, at most a minute).
@@ -141,10 +147,18 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
     for (const route of ROUTES) {
       const module = await importRoute(route.id, route.entry);
       for (const routePath of routePaths(route)) {
-        routes.push({ method: route.method, path: routePath, functionName: route.id, timeoutSeconds: route.timeoutSeconds, handler: module.handler });
+        routes.push({
+          method: route.method,
+          path: routePath,
+          functionName: route.id,
+          timeoutSeconds: route.timeoutSeconds,
+          handler: module.handler,
+        });
       }
     }
-    const gateway = await onPort('PORT', options.port ?? localPort(env, 'PORT'), (port) => startLocalGateway(routes, { port, onAnswer: options.onAnswer }));
+    const gateway = await onPort('PORT', options.port ?? localPort(env, 'PORT'), (port) =>
+      startLocalGateway(routes, { port, onAnswer: options.onAnswer }),
+    );
     started.push(() => gateway.close());
     // The stand-in sends its report events to the gateway, signed with the platform's webhook secret.
     stripe.standIn?.reports.webhooks.set('sk_', { url: `${gateway.url}/webhooks/stripe`, secret: env.STRIPE_WEBHOOK_SECRET! });
@@ -167,7 +181,8 @@ export async function startLocalEnvironment(options: LocalOptions = {}): Promise
 /** Where DynamoDB Local keeps its data when asked to (`--keep` or KEEP_DATA=1/true): LOCAL_DATA_DIR, or .local/dynamodb (git-ignored). */
 export function keptDataDir(env: NodeJS.ProcessEnv, keep?: boolean): string | undefined {
   const wanted = keep || ['1', 'true', 'yes'].includes((env.KEEP_DATA ?? '').toLowerCase());
-  if (!wanted && env.KEEP_DATA && !['0', 'false', 'no'].includes(env.KEEP_DATA.toLowerCase())) throw new UsageError(`KEEP_DATA must be 1 or 0 (true or false), not "${env.KEEP_DATA}".`);
+  if (!wanted && env.KEEP_DATA && !['0', 'false', 'no'].includes(env.KEEP_DATA.toLowerCase()))
+    throw new UsageError(`KEEP_DATA must be 1 or 0 (true or false), not "${env.KEEP_DATA}".`);
   if (!wanted) return undefined;
   return path.resolve(env.LOCAL_DATA_DIR || path.join(PROJECT_ROOT, '.local', 'dynamodb'));
 }
@@ -190,7 +205,8 @@ async function importRoute(id: string, entry: string): Promise<{ handler: Lambda
 async function checkPorts(env: NodeJS.ProcessEnv, options: LocalOptions, warnings: string[]): Promise<void> {
   const wanted: [LocalPortName, number][] = [];
   wanted.push(['PORT', options.port ?? localPort(env, 'PORT')]);
-  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && env.STRIPE_STAND_IN_PORT) wanted.push(['STRIPE_STAND_IN_PORT', localPort(env, 'STRIPE_STAND_IN_PORT')]);
+  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && env.STRIPE_STAND_IN_PORT)
+    wanted.push(['STRIPE_STAND_IN_PORT', localPort(env, 'STRIPE_STAND_IN_PORT')]);
   if (!env.DYNAMODB_ENDPOINT && env.DYNAMODB_PORT) wanted.push(['DYNAMODB_PORT', localPort(env, 'DYNAMODB_PORT')]);
   for (const [name, port] of wanted) {
     const same = wanted.find(([other, otherPort]) => other !== name && otherPort === port && port !== 0);

@@ -45,7 +45,12 @@ export function matchPath(template: string, path: string): Record<string, string
 }
 
 /** Turns an HTTP request into the API Gateway v2 event the deployed route would deliver. */
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: string, pathParameters?: Record<string, string>): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+  pathParameters?: Record<string, string>,
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -73,7 +78,13 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: 
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
-      http: { method: req.method ?? 'GET', path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',
@@ -140,14 +151,19 @@ export async function startLocalGateway(
         chunks.push(chunk as Buffer);
       }
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const found = routes.filter((candidate) => candidate.method === req.method).map((candidate) => ({ route: candidate, parameters: matchPath(candidate.path, path) })).find((candidate) => candidate.parameters);
+      const found = routes
+        .filter((candidate) => candidate.method === req.method)
+        .map((candidate) => ({ route: candidate, parameters: matchPath(candidate.path, path) }))
+        .find((candidate) => candidate.parameters);
       if (!found) return reply(404, JSON.stringify({ message: 'Not Found' }));
       const { route, parameters } = found;
       const event = toApiGatewayEvent(req, Buffer.concat(chunks), `${route.method} ${route.path}`, parameters);
       const started = Date.now();
       // Lambda ends an invocation at the function's timeout, and API Gateway answers 500; the
       // handler is not stopped here (nothing can stop a promise), its late answer dropped.
-      const result = await within(route.timeoutSeconds * 1000, `${route.functionName} (its timeout)`, () => route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds)));
+      const result = await within(route.timeoutSeconds * 1000, `${route.functionName} (its timeout)`, () =>
+        route.handler(event, lambdaContext(route.functionName, route.timeoutSeconds)),
+      );
       const answer =
         typeof result === 'string' || result === undefined
           ? { statusCode: 200, headers: {}, body: result ?? '' }

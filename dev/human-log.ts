@@ -5,7 +5,19 @@
  */
 
 /** Powertools' own keys and the Lambda context's: said once by the line's shape, or not at all. */
-const OMITTED = new Set(['level', 'message', 'timestamp', 'service', 'sampling_rate', 'xray_trace_id', 'cold_start', 'function_arn', 'function_memory_size', 'function_name', 'function_request_id']);
+const OMITTED = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'sampling_rate',
+  'xray_trace_id',
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+]);
 const MAX_VALUE = 120;
 
 function shortValue(value: unknown): string {
@@ -28,7 +40,10 @@ export function humanLogLine(line: string): string | undefined {
     return undefined;
   }
   if (typeof entry.level !== 'string' || typeof entry.message !== 'string') return undefined;
-  const at = typeof entry.timestamp === 'string' && !Number.isNaN(Date.parse(entry.timestamp)) ? new Date(entry.timestamp).toISOString().slice(11, 19) : '';
+  const at =
+    typeof entry.timestamp === 'string' && !Number.isNaN(Date.parse(entry.timestamp))
+      ? new Date(entry.timestamp).toISOString().slice(11, 19)
+      : '';
   const extras = Object.entries(entry)
     .filter(([key, value]) => !OMITTED.has(key) && value !== undefined && value !== null && value !== '')
     .map(([key, value]) => `${key}: ${shortValue(value)}`);

@@ -39,7 +39,8 @@ export class StandInLists {
   /** Holds objects as Stripe would have them (oldest first, as created); `account`: a connected account's. */
   seed(list: ListName, objects: readonly Record<string, unknown>[], options: { account?: string } = {}): void {
     for (const object of objects) {
-      if (typeof object.id !== 'string' || typeof object.created !== 'number') throw new Error(`A seeded ${list} object needs an id and a created time.`);
+      if (typeof object.id !== 'string' || typeof object.created !== 'number')
+        throw new Error(`A seeded ${list} object needs an id and a created time.`);
       this.seeded.get(list)!.push({ object: { ...object } as ListedObject, account: options.account });
     }
   }
@@ -56,7 +57,8 @@ export class StandInLists {
     const limit = params.limit === undefined ? 10 : Number(params.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) return invalid('limit must be between 1 and 100.');
     const group = typeof params.transfer_group === 'string' ? params.transfer_group : undefined;
-    const owned = ({ object, account }: Held) => (list === 'transfers' ? !group || object.transfer_group === group : account === stripeAccount);
+    const owned = ({ object, account }: Held) =>
+      list === 'transfers' ? !group || object.transfer_group === group : account === stripeAccount;
     const newestFirst = this.all(list)
       .map((held, position) => ({ held, position }))
       .filter(({ held }) => owned(held) && inCreated(params, held.object.created))
@@ -66,7 +68,13 @@ export class StandInLists {
   }
 
   private all(list: ListName): Held[] {
-    const made = list === 'payouts' || list === 'transfers' ? [...this.made[list].values()].map((object) => ({ object, account: typeof object.account === 'string' ? object.account : undefined })) : [];
+    const made =
+      list === 'payouts' || list === 'transfers'
+        ? [...this.made[list].values()].map((object) => ({
+            object,
+            account: typeof object.account === 'string' ? object.account : undefined,
+          }))
+        : [];
     return [...made, ...this.seeded.get(list)!];
   }
 }
@@ -94,7 +102,13 @@ function inCreated(params: Params, created: number): boolean {
   const filter = typeof params.created === 'object' ? params.created : typeof params.created === 'string' ? { eq: params.created } : {};
   const bound = (name: string) => (typeof filter[name] === 'string' ? Number(filter[name]) : undefined);
   const [gte, gt, lte, lt, eq] = ['gte', 'gt', 'lte', 'lt', 'eq'].map(bound);
-  return !((gte !== undefined && created < gte) || (gt !== undefined && created <= gt) || (lte !== undefined && created > lte) || (lt !== undefined && created >= lt) || (eq !== undefined && created !== eq));
+  return !(
+    (gte !== undefined && created < gte) ||
+    (gt !== undefined && created <= gt) ||
+    (lte !== undefined && created > lte) ||
+    (lt !== undefined && created >= lt) ||
+    (eq !== undefined && created !== eq)
+  );
 }
 
 function invalid(message: string): Answer {
@@ -102,5 +116,14 @@ function invalid(message: string): Answer {
 }
 
 function missing(list: ListName, id: string): Answer {
-  return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${list.replace(/s$/, '').replace('_', ' ')}: '${id}'` } } };
+  return {
+    status: 404,
+    body: {
+      error: {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        message: `No such ${list.replace(/s$/, '').replace('_', ' ')}: '${id}'`,
+      },
+    },
+  };
 }

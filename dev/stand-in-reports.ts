@@ -40,8 +40,30 @@ interface Movement {
   status?: string;
 }
 
-const ACTIVITY_COLUMNS = ['balance_transaction_id', 'created_utc', 'available_on_utc', 'currency', 'gross', 'fee', 'net', 'reporting_category', 'source_id', 'description'];
-const PAYOUT_COLUMNS = ['payout_id', 'effective_at_utc', 'currency', 'gross', 'fee', 'net', 'reporting_category', 'payout_expected_arrival_date', 'payout_status', 'payout_description'];
+const ACTIVITY_COLUMNS = [
+  'balance_transaction_id',
+  'created_utc',
+  'available_on_utc',
+  'currency',
+  'gross',
+  'fee',
+  'net',
+  'reporting_category',
+  'source_id',
+  'description',
+];
+const PAYOUT_COLUMNS = [
+  'payout_id',
+  'effective_at_utc',
+  'currency',
+  'gross',
+  'fee',
+  'net',
+  'reporting_category',
+  'payout_expected_arrival_date',
+  'payout_status',
+  'payout_description',
+];
 const RECONCILIATION_COLUMNS = [...ACTIVITY_COLUMNS, 'automatic_payout_id', 'automatic_payout_effective_at'];
 const SUMMARY_COLUMNS = ['category', 'description', 'net_amount', 'currency'];
 
@@ -63,7 +85,8 @@ export class StandInReports {
     if (method === 'GET' && typeMatch) return this.reportType(decodeURIComponent(typeMatch[1]!));
     if (method === 'POST' && path === '/v1/reporting/report_runs') return this.createRun(params, apiKey);
     const runMatch = /^\/v1\/reporting\/report_runs\/([^/]+)$/.exec(path);
-    if (method === 'GET' && runMatch) return this.runs.has(runMatch[1]!) ? { status: 200, body: this.runs.get(runMatch[1]!) } : missing('report run', runMatch[1]!);
+    if (method === 'GET' && runMatch)
+      return this.runs.has(runMatch[1]!) ? { status: 200, body: this.runs.get(runMatch[1]!) } : missing('report run', runMatch[1]!);
     const fileMatch = /^\/v1\/files\/([^/]+)\/contents$/.exec(path);
     if (method === 'GET' && fileMatch) return this.fileContents(fileMatch[1]!, apiKey);
     return undefined;
@@ -78,7 +101,20 @@ export class StandInReports {
   private reportType(id: string): RawAnswer {
     if (!isReportType(id)) return missing('report type', id);
     const end = this.dataAvailableEnd();
-    return { status: 200, body: { id, object: 'reporting.report_type', name: id, data_available_start: end - 400 * 86_400, data_available_end: end, default_columns: columnsOf(id), livemode: false, updated: end, version: Number(id.split('.').pop()) } };
+    return {
+      status: 200,
+      body: {
+        id,
+        object: 'reporting.report_type',
+        name: id,
+        data_available_start: end - 400 * 86_400,
+        data_available_end: end,
+        default_columns: columnsOf(id),
+        livemode: false,
+        updated: end,
+        version: Number(id.split('.').pop()),
+      },
+    };
   }
 
   private createRun(params: Params, apiKey: string): RawAnswer {
@@ -87,8 +123,10 @@ export class StandInReports {
     const parameters = (params.parameters as Params | undefined) ?? {};
     const start = Number(parameters.interval_start);
     const end = Number(parameters.interval_end);
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start >= end) return invalid('parameters[interval_start] must be before parameters[interval_end], both Unix seconds.');
-    if (end > this.dataAvailableEnd()) return invalid(`parameters[interval_end] must be at most data_available_end (${this.dataAvailableEnd()}).`);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start >= end)
+      return invalid('parameters[interval_start] must be before parameters[interval_end], both Unix seconds.');
+    if (end > this.dataAvailableEnd())
+      return invalid(`parameters[interval_end] must be at most data_available_end (${this.dataAvailableEnd()}).`);
     const connectedAccount = typeof parameters.connected_account === 'string' ? parameters.connected_account : undefined;
     const run = {
       id: `frr_${randomBytes(12).toString('hex')}`,
@@ -107,7 +145,11 @@ export class StandInReports {
     return { status: 200, body: run };
   }
 
-  private async finish(run: Record<string, unknown> & { id: string; status: string; report_type?: unknown; parameters?: unknown }, apiKey: string, connectedAccount: string | undefined): Promise<void> {
+  private async finish(
+    run: Record<string, unknown> & { id: string; status: string; report_type?: unknown; parameters?: unknown },
+    apiKey: string,
+    connectedAccount: string | undefined,
+  ): Promise<void> {
     const type = run.report_type as ReportType;
     const { interval_start: start, interval_end: end } = run.parameters as { interval_start: number; interval_end: number };
     const now = Math.floor(Date.now() / 1000);
@@ -117,9 +159,32 @@ export class StandInReports {
       const fileId = `file_${randomBytes(12).toString('hex')}`;
       this.files.set(fileId, { text: this.csv(type, start, end, connectedAccount), apiKey });
       const url = `${this.money.url}/v1/files/${fileId}/contents`;
-      Object.assign(run, { status: 'succeeded', succeeded_at: now, result: { id: fileId, object: 'file', created: now, purpose: 'finance_report_run', type: 'csv', filename: `${fileId}.csv`, size: this.files.get(fileId)!.text.length, url } });
+      Object.assign(run, {
+        status: 'succeeded',
+        succeeded_at: now,
+        result: {
+          id: fileId,
+          object: 'file',
+          created: now,
+          purpose: 'finance_report_run',
+          type: 'csv',
+          filename: `${fileId}.csv`,
+          size: this.files.get(fileId)!.text.length,
+          url,
+        },
+      });
     }
-    const event = { id: `evt_${randomBytes(12).toString('hex')}`, object: 'event', api_version: '2026-10-28.endive', created: now, data: { object: { ...run } }, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type: `reporting.report_run.${run.status}` };
+    const event = {
+      id: `evt_${randomBytes(12).toString('hex')}`,
+      object: 'event',
+      api_version: '2026-10-28.endive',
+      created: now,
+      data: { object: { ...run } },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type: `reporting.report_run.${run.status}`,
+    };
     const webhook = this.webhooks.get(apiKey) ?? (apiKey.startsWith('sk_') ? this.webhooks.get('sk_') : undefined);
     const delivered = webhook ? await post(webhook, event) : false;
     this.money.addEvent(event, { apiKey: apiKey.startsWith('sk_') ? undefined : apiKey, delivered });
@@ -127,7 +192,8 @@ export class StandInReports {
 
   private fileContents(fileId: string, apiKey: string): RawAnswer {
     const failure = this.failDownloads.shift();
-    if (failure !== undefined) return { status: failure, body: { error: { type: 'api_error', message: 'The stand-in was told to fail this download.' } } };
+    if (failure !== undefined)
+      return { status: failure, body: { error: { type: 'api_error', message: 'The stand-in was told to fail this download.' } } };
     const file = this.files.get(fileId);
     if (!file || (file.apiKey !== apiKey && !(file.apiKey.startsWith('sk_') && apiKey.startsWith('sk_')))) return missing('file', fileId);
     return { status: 200, text: file.text, contentType: 'text/csv' };
@@ -137,13 +203,19 @@ export class StandInReports {
   csv(type: ReportType, start: number, end: number, connectedAccount?: string): string {
     const connected = type.startsWith('connected_account_');
     const base = connected ? type.slice('connected_account_'.length) : type;
-    const movements = this.movements(connected).filter((m) => m.created >= start && m.created < end && (!connectedAccount || m.account === connectedAccount));
+    const movements = this.movements(connected).filter(
+      (m) => m.created >= start && m.created < end && (!connectedAccount || m.account === connectedAccount),
+    );
     const prefix = (columns: string[]) => (connected ? ['connected_account', ...columns] : columns);
     const activity = movements.filter((m) => m.category !== 'payout');
     const payouts = movements.filter((m) => m.category === 'payout');
     if (base === 'balance_change_from_activity.itemized.3') return table(prefix(ACTIVITY_COLUMNS), activity.map(activityRow));
     if (base === 'payouts.itemized.3') return table(prefix(PAYOUT_COLUMNS), payouts.map(payoutRow));
-    if (base === 'ending_balance_reconciliation.itemized.4') return table(prefix(RECONCILIATION_COLUMNS), activity.map((m) => ({ ...activityRow(m), automatic_payout_id: '', automatic_payout_effective_at: '' })));
+    if (base === 'ending_balance_reconciliation.itemized.4')
+      return table(
+        prefix(RECONCILIATION_COLUMNS),
+        activity.map((m) => ({ ...activityRow(m), automatic_payout_id: '', automatic_payout_effective_at: '' })),
+      );
     // Only automatic payouts settle transactions Stripe can attribute; the stand-in's payouts are all manual.
     if (base === 'payout_reconciliation.itemized.5') return table(prefix(RECONCILIATION_COLUMNS), []);
     return table(SUMMARY_COLUMNS, summary(movements));
@@ -154,23 +226,71 @@ export class StandInReports {
     for (const transfer of this.money.transfers.values()) {
       const base = { amount: Number(transfer.amount), currency: String(transfer.currency), account: String(transfer.destination) };
       // The platform sends a transfer (money out); the connected account receives it (money in).
-      list.push({ ...base, id: transfer.id, created: transfer.created, category: 'transfer', amount: connected ? base.amount : -base.amount, description: `Transfer to ${base.account}` });
-      if (transfer.reversed) list.push({ ...base, id: transfer.id, created: transfer.created, category: 'transfer_reversal', amount: connected ? -base.amount : base.amount, description: 'Transfer reversal' });
+      list.push({
+        ...base,
+        id: transfer.id,
+        created: transfer.created,
+        category: 'transfer',
+        amount: connected ? base.amount : -base.amount,
+        description: `Transfer to ${base.account}`,
+      });
+      if (transfer.reversed)
+        list.push({
+          ...base,
+          id: transfer.id,
+          created: transfer.created,
+          category: 'transfer_reversal',
+          amount: connected ? -base.amount : base.amount,
+          description: 'Transfer reversal',
+        });
     }
     if (!connected) return list.filter((m) => m.category !== 'payout');
     for (const payout of this.money.payouts.values()) {
-      list.push({ id: payout.id, created: payout.created, account: payout.account, amount: -Number(payout.amount), currency: String(payout.currency), category: 'payout', description: String(payout.description ?? ''), status: String(payout.status) });
+      list.push({
+        id: payout.id,
+        created: payout.created,
+        account: payout.account,
+        amount: -Number(payout.amount),
+        currency: String(payout.currency),
+        category: 'payout',
+        description: String(payout.description ?? ''),
+        status: String(payout.status),
+      });
     }
     return list;
   }
 }
 
 function activityRow(m: Movement): Record<string, string> {
-  return { connected_account: m.account ?? '', balance_transaction_id: `txn_${m.id.slice(3)}${m.category === 'transfer_reversal' ? 'r' : ''}`, created_utc: utc(m.created), available_on_utc: utc(m.created), currency: m.currency, gross: major(m.amount, m.currency), fee: major(0, m.currency), net: major(m.amount, m.currency), reporting_category: m.category, source_id: m.id, description: m.description };
+  return {
+    connected_account: m.account ?? '',
+    balance_transaction_id: `txn_${m.id.slice(3)}${m.category === 'transfer_reversal' ? 'r' : ''}`,
+    created_utc: utc(m.created),
+    available_on_utc: utc(m.created),
+    currency: m.currency,
+    gross: major(m.amount, m.currency),
+    fee: major(0, m.currency),
+    net: major(m.amount, m.currency),
+    reporting_category: m.category,
+    source_id: m.id,
+    description: m.description,
+  };
 }
 
 function payoutRow(m: Movement): Record<string, string> {
-  return { connected_account: m.account ?? '', payout_id: m.id, effective_at_utc: utc(m.created), currency: m.currency, gross: major(m.amount, m.currency), fee: major(0, m.currency), net: major(m.amount, m.currency), reporting_category: 'payout', payout_expected_arrival_date: utc(m.created + 86_400).slice(0, 10), payout_status: m.status ?? '', payout_description: m.description };
+  return {
+    connected_account: m.account ?? '',
+    payout_id: m.id,
+    effective_at_utc: utc(m.created),
+    currency: m.currency,
+    gross: major(m.amount, m.currency),
+    fee: major(0, m.currency),
+    net: major(m.amount, m.currency),
+    reporting_category: 'payout',
+    payout_expected_arrival_date: utc(m.created + 86_400).slice(0, 10),
+    payout_status: m.status ?? '',
+    payout_description: m.description,
+  };
 }
 
 function summary(movements: Movement[]): Record<string, string>[] {
@@ -189,7 +309,13 @@ function summary(movements: Movement[]): Record<string, string>[] {
 
 function columnsOf(type: ReportType): string[] {
   const base = type.replace(/^connected_account_/, '');
-  const columns = base.startsWith('balance_change') ? ACTIVITY_COLUMNS : base.startsWith('payouts') ? PAYOUT_COLUMNS : base.includes('reconciliation') ? RECONCILIATION_COLUMNS : SUMMARY_COLUMNS;
+  const columns = base.startsWith('balance_change')
+    ? ACTIVITY_COLUMNS
+    : base.startsWith('payouts')
+      ? PAYOUT_COLUMNS
+      : base.includes('reconciliation')
+        ? RECONCILIATION_COLUMNS
+        : SUMMARY_COLUMNS;
   return type.startsWith('connected_account_') && !base.startsWith('balance.summary') ? ['connected_account', ...columns] : columns;
 }
 
@@ -198,13 +324,21 @@ function table(columns: string[], rows: Record<string, string>[]): string {
 }
 
 const utc = (seconds: number) => new Date(seconds * 1000).toISOString().replace('T', ' ').slice(0, 19);
-const major = (minor: number, currency: string) => new Decimal(minor).dividedBy(new Decimal(10).pow(currencyExponent(currency.toUpperCase()))).toFixed(currencyExponent(currency.toUpperCase()));
+const major = (minor: number, currency: string) =>
+  new Decimal(minor)
+    .dividedBy(new Decimal(10).pow(currencyExponent(currency.toUpperCase())))
+    .toFixed(currencyExponent(currency.toUpperCase()));
 
 async function post(webhook: StandInWebhook, event: object): Promise<boolean> {
   const payload = JSON.stringify(event, null, 2);
   const signature = Stripe.webhooks.generateTestHeaderString({ payload, secret: webhook.secret });
   try {
-    const response = await fetch(webhook.url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': signature }, body: payload, signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(webhook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+      body: payload,
+      signal: AbortSignal.timeout(30_000),
+    });
     return response.status === 200;
   } catch {
     return false;
@@ -212,4 +346,7 @@ async function post(webhook: StandInWebhook, event: object): Promise<boolean> {
 }
 
 const invalid = (message: string): RawAnswer => ({ status: 400, body: { error: { type: 'invalid_request_error', message } } });
-const missing = (kind: string, id: string): RawAnswer => ({ status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'` } } });
+const missing = (kind: string, id: string): RawAnswer => ({
+  status: 404,
+  body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'` } },
+});

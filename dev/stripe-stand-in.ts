@@ -144,7 +144,13 @@ export class StripeStandIn {
     const fault = this.takeFault(method, path);
     if (fault?.kind === 'reset') return void req.socket.destroy();
     if (fault?.kind === 'error') {
-      return send(res, fault.status, { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } }, false, fault.headers);
+      return send(
+        res,
+        fault.status,
+        { error: { type: fault.type, code: fault.code, message: fault.message ?? `Stand-in ${fault.type}` } },
+        false,
+        fault.headers,
+      );
     }
     if (fault?.kind === 'delay') {
       await new Promise((resolve) => setTimeout(resolve, fault.ms).unref());
@@ -190,7 +196,12 @@ export class StripeStandIn {
       this.addEvent(event, { apiKey, delivered });
       send(res, 200, { held: event.id, events: this.events.length });
     } catch (error) {
-      send(res, 400, { error: { type: 'invalid_request_error', message: `Expected {"event": {…}, "apiKey"?: "…", "delivered"?: true}: ${(error as Error).message}` } });
+      send(res, 400, {
+        error: {
+          type: 'invalid_request_error',
+          message: `Expected {"event": {…}, "apiKey"?: "…", "delivered"?: true}: ${(error as Error).message}`,
+        },
+      });
     }
   }
 
@@ -202,7 +213,8 @@ export class StripeStandIn {
    */
   private listEvents(params: Params, apiKey: string, stripeAccount: string | undefined): { status: number; body: unknown } {
     const invalid = (message: string) => ({ status: 400, body: { error: { type: 'invalid_request_error', message } } });
-    const types = params.types === undefined ? undefined : typeof params.types === 'string' ? [params.types] : Object.values(params.types).map(String);
+    const types =
+      params.types === undefined ? undefined : typeof params.types === 'string' ? [params.types] : Object.values(params.types).map(String);
     if (types && types.length > 20) return invalid('types: you may pass at most 20 event types.');
     if (types && params.type !== undefined) return invalid('You may pass either type or types, but not both.');
     const limit = params.limit === undefined ? 10 : Number(params.limit);
@@ -215,14 +227,25 @@ export class StripeStandIn {
       const { event } = held;
       const owner = held.apiKey === undefined ? apiKey.startsWith('sk_') : held.apiKey === apiKey;
       if (!owner || (event.account ?? undefined) !== stripeAccount) return false;
-      if ((gte !== undefined && event.created < gte) || (gt !== undefined && event.created <= gt) || (lte !== undefined && event.created > lte) || (lt !== undefined && event.created >= lt) || (eq !== undefined && event.created !== eq)) return false;
+      if (
+        (gte !== undefined && event.created < gte) ||
+        (gt !== undefined && event.created <= gt) ||
+        (lte !== undefined && event.created > lte) ||
+        (lt !== undefined && event.created >= lt) ||
+        (eq !== undefined && event.created !== eq)
+      )
+        return false;
       if (types && !types.includes(event.type)) return false;
       if (type && !(type.endsWith('*') ? event.type.startsWith(type.slice(0, -1)) : event.type === type)) return false;
       if (params.delivery_success !== undefined && String(held.delivered) !== params.delivery_success) return false;
       return true;
     };
     // Newest first; of one second, the later created first.
-    const all = this.events.map((held, position) => ({ held, position })).filter(({ held }) => matches(held)).sort((a, b) => b.held.event.created - a.held.event.created || b.position - a.position).map(({ held }) => held.event);
+    const all = this.events
+      .map((held, position) => ({ held, position }))
+      .filter(({ held }) => matches(held))
+      .sort((a, b) => b.held.event.created - a.held.event.created || b.position - a.position)
+      .map(({ held }) => held.event);
     let from = 0;
     let to = all.length;
     if (typeof params.starting_after === 'string') {
@@ -240,14 +263,26 @@ export class StripeStandIn {
     return { status: 200, body: { object: 'list', data: page, has_more: hasMore, url: '/v1/events' } };
   }
 
-  private process(method: string, path: string, params: Params, stripeAccount: string | undefined, idempotencyKey: string | undefined, recorded: RecordedRequest): { status: number; body: unknown; replayed?: boolean } {
+  private process(
+    method: string,
+    path: string,
+    params: Params,
+    stripeAccount: string | undefined,
+    idempotencyKey: string | undefined,
+    recorded: RecordedRequest,
+  ): { status: number; body: unknown; replayed?: boolean } {
     const paramsKey = JSON.stringify([method, path, stripeAccount ?? '', params]);
     if (method === 'POST' && idempotencyKey) {
       const stored = this.idempotency.get(idempotencyKey);
       if (stored && stored.paramsKey !== paramsKey) {
         return {
           status: 400,
-          body: { error: { type: 'idempotency_error', message: `Keys for idempotent requests can only be used with the same parameters they were first used with.` } },
+          body: {
+            error: {
+              type: 'idempotency_error',
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with.`,
+            },
+          },
         };
       }
       if (stored) return { status: stored.status, body: stored.body, replayed: true };
@@ -259,7 +294,13 @@ export class StripeStandIn {
     return result;
   }
 
-  private route(method: string, path: string, params: Params, stripeAccount: string | undefined, recorded: RecordedRequest): { status: number; body: unknown } {
+  private route(
+    method: string,
+    path: string,
+    params: Params,
+    stripeAccount: string | undefined,
+    recorded: RecordedRequest,
+  ): { status: number; body: unknown } {
     const now = Math.floor(Date.now() / 1000);
     const segments = path.split('/').filter(Boolean).slice(1);
     const [resource, id, action] = segments;
@@ -267,7 +308,10 @@ export class StripeStandIn {
     if (listed) return listed;
     // What `npm run smoke` reads to see that a key is accepted; it moves nothing.
     if (resource === 'balance' && !id && method === 'GET') {
-      return { status: 200, body: { object: 'balance', livemode: false, available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }], pending: [] } };
+      return {
+        status: 200,
+        body: { object: 'balance', livemode: false, available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }], pending: [] },
+      };
     }
     if (resource === 'accounts' && id && method === 'GET') {
       const account = this.account(id);
@@ -300,14 +344,26 @@ export class StripeStandIn {
       const payout = this.payouts.get(id);
       if (!payout || (stripeAccount && payout.account !== stripeAccount)) return missing('payout', id);
       const unknown = Object.keys(params).filter((name) => name !== 'metadata');
-      if (unknown.length > 0) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'parameter_unknown', message: `Received unknown parameter: ${unknown[0]}` } } };
+      if (unknown.length > 0)
+        return {
+          status: 400,
+          body: {
+            error: { type: 'invalid_request_error', code: 'parameter_unknown', message: `Received unknown parameter: ${unknown[0]}` },
+          },
+        };
       payout.metadata = { ...(payout.metadata as Params), ...((params.metadata as Params | undefined) ?? {}) };
       return { status: 200, body: payout };
     }
     if (resource === 'payouts' && id && action === 'cancel' && method === 'POST') {
       const payout = this.payouts.get(id);
       if (!payout) return missing('payout', id);
-      if (payout.status !== 'pending') return { status: 400, body: { error: { type: 'invalid_request_error', code: 'payout_not_cancelable', message: 'Payouts can only be canceled while pending.' } } };
+      if (payout.status !== 'pending')
+        return {
+          status: 400,
+          body: {
+            error: { type: 'invalid_request_error', code: 'payout_not_cancelable', message: 'Payouts can only be canceled while pending.' },
+          },
+        };
       payout.status = 'canceled';
       return { status: 200, body: payout };
     }
@@ -337,10 +393,29 @@ export class StripeStandIn {
     if (resource === 'transfers' && id && action === 'reversals' && method === 'POST') {
       const transfer = this.transfers.get(id);
       if (!transfer) return missing('transfer', id);
-      if (transfer.reversed) return { status: 400, body: { error: { type: 'invalid_request_error', code: 'transfer_already_reversed', message: 'The transfer has already been fully reversed.' } } };
+      if (transfer.reversed)
+        return {
+          status: 400,
+          body: {
+            error: {
+              type: 'invalid_request_error',
+              code: 'transfer_already_reversed',
+              message: 'The transfer has already been fully reversed.',
+            },
+          },
+        };
       transfer.reversed = true;
       transfer.amount_reversed = transfer.amount;
-      return { status: 200, body: { id: `trr_${randomBytes(12).toString('hex')}`, object: 'transfer_reversal', amount: transfer.amount, transfer: id, created: now } };
+      return {
+        status: 200,
+        body: {
+          id: `trr_${randomBytes(12).toString('hex')}`,
+          object: 'transfer_reversal',
+          amount: transfer.amount,
+          transfer: id,
+          created: now,
+        },
+      };
     }
     return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } } };
   }

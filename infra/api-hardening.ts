@@ -48,7 +48,9 @@ export function apiLimitsFromContext(scope: Construct): ApiLimits {
   };
   const limits = { rateLimit: read('rateLimit'), burstLimit: read('burstLimit') };
   if (limits.burstLimit < limits.rateLimit) {
-    throw new Error(`Context ${API_LIMIT_CONTEXT.burstLimit} (${limits.burstLimit}) must not be below ${API_LIMIT_CONTEXT.rateLimit} (${limits.rateLimit}).`);
+    throw new Error(
+      `Context ${API_LIMIT_CONTEXT.burstLimit} (${limits.burstLimit}) must not be below ${API_LIMIT_CONTEXT.rateLimit} (${limits.rateLimit}).`,
+    );
   }
   return limits;
 }

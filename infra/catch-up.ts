@@ -60,7 +60,13 @@ export class CatchUp extends Construct {
     super(scope, id);
     this.rateHours = wholeNumberSetting(this, props.rateHours, { name: 'catchUpRateHours', default: 6, min: 1, max: 24, unit: 'hours' });
     // Each run must reach back at least to the one before, and Stripe keeps nothing older than 30 days.
-    this.windowHours = wholeNumberSetting(this, props.windowHours, { name: 'catchUpWindowHours', default: 72, min: this.rateHours, max: MAX_WINDOW_HOURS, unit: `hours (from catchUpRateHours to Stripe's 30 days)` });
+    this.windowHours = wholeNumberSetting(this, props.windowHours, {
+      name: 'catchUpWindowHours',
+      default: 72,
+      min: this.rateHours,
+      max: MAX_WINDOW_HOURS,
+      unit: `hours (from catchUpRateHours to Stripe's 30 days)`,
+    });
 
     const environment: Record<string, string> = {
       POWERTOOLS_SERVICE_NAME: 'catch-up',
@@ -68,20 +74,23 @@ export class CatchUp extends Construct {
       STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
       CATCH_UP_WINDOW_HOURS: String(this.windowHours),
     };
-    for (const [tableId, table] of Object.entries(props.tables)) environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
+    for (const [tableId, table] of Object.entries(props.tables))
+      environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
     Object.assign(environment, props.environment);
     // Settings the job would refuse at cold start stop the synth instead.
     checkFunctionConfig('catch-up', environment, catchUpConfig);
     this.fn = new GatewayFunction(this, 'Function', {
       entry: 'functions/catch-up/index.ts',
-      description: 'Lists Stripe events (platform, connected accounts with cash-outs, merchant sources) and applies any the webhook never got',
+      description:
+        'Lists Stripe events (platform, connected accounts with cash-outs, merchant sources) and applies any the webhook never got',
       // Many pages, each event a few writes; the job stops a minute before this and the next run goes on.
       timeout: Duration.minutes(15),
       // A list is held whole before it is applied (a few KB per event).
       memorySize: 1024,
       environment,
     });
-    for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][]) grantTableAccess(this.fn, table, tableDefinition(tableId), CATCH_UP_TABLE_ACCESS[tableId]);
+    for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][])
+      grantTableAccess(this.fn, table, tableDefinition(tableId), CATCH_UP_TABLE_ACCESS[tableId]);
     grantSecretValue(this.fn, props.stripeSecretKey);
     grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
 

@@ -26,10 +26,12 @@ export type FunctionSettingName = keyof typeof FUNCTION_SETTINGS;
  */
 export function functionSettings(scope: Construct, props: Partial<Record<FunctionSettingName, string | number>>): Record<string, string> {
   return Object.fromEntries(
-    (Object.entries(FUNCTION_SETTINGS) as [FunctionSettingName, (typeof FUNCTION_SETTINGS)[FunctionSettingName]][]).map(([name, setting]) => {
-      const value: unknown = props[name] ?? scope.node.tryGetContext(name) ?? setting.default;
-      return [setting.env, typeof value === 'object' ? JSON.stringify(value) : String(value)];
-    }),
+    (Object.entries(FUNCTION_SETTINGS) as [FunctionSettingName, (typeof FUNCTION_SETTINGS)[FunctionSettingName]][]).map(
+      ([name, setting]) => {
+        const value: unknown = props[name] ?? scope.node.tryGetContext(name) ?? setting.default;
+        return [setting.env, typeof value === 'object' ? JSON.stringify(value) : String(value)];
+      },
+    ),
   );
 }
 

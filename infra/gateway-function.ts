@@ -6,7 +6,6 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { PROJECT_ROOT } from './project-root.js';
 
-
 /**
  * The esbuild options every function is bundled with; the benchmark builds the same bundle.
  * ESM, as the functions are written and as the cold starts were measured; the banner gives

@@ -92,13 +92,17 @@ export class GatewayStack extends Stack {
 
     this.api = new HttpApi(this, 'WebhooksApi', { description: 'Payments webhook gateway: one route per provider' });
     const sourcePrefix = sourceSecretPrefix(this);
-    new CfnOutput(this, 'StripeSourceSecretPrefix', { value: sourcePrefix, description: 'Secrets Manager name prefix of the Stripe merchant sources\' secrets (npm run sources -- … --secret-prefix)' });
+    new CfnOutput(this, 'StripeSourceSecretPrefix', {
+      value: sourcePrefix,
+      description: "Secrets Manager name prefix of the Stripe merchant sources' secrets (npm run sources -- … --secret-prefix)",
+    });
 
     // Deploy-time settings (-c payoutMode=…, villageDeadlineMs=…, justWalletSignatureMode=…).
     const settings = functionSettings(this, props);
     new CfnOutput(this, STRIPE_MODE_OUTPUT, {
       value: settings[FUNCTION_SETTINGS.stripeMode.env]!,
-      description: "The gateway's Stripe mode (-c stripeMode): the console and npm run replay apply only events of this mode, as the routes do",
+      description:
+        "The gateway's Stripe mode (-c stripeMode): the console and npm run replay apply only events of this mode, as the routes do",
     });
     for (const definition of ROUTES) {
       const environment: Record<string, string> = { POWERTOOLS_SERVICE_NAME: definition.id, ...settings };
@@ -136,7 +140,9 @@ export class GatewayStack extends Stack {
     // The handler, not Lambda, must decide what Village hears: its deadline ends before the function's timeout.
     const villageTimeoutMs = route('village-cash-out').timeoutSeconds * 1000;
     if (Number(settings[FUNCTION_SETTINGS.villageDeadlineMs.env]) >= villageTimeoutMs) {
-      throw new Error(`Deploy setting villageDeadlineMs=${JSON.stringify(settings[FUNCTION_SETTINGS.villageDeadlineMs.env])} must be below the cash-out function's timeout (${villageTimeoutMs} ms), or Lambda stops the handler before it answers Village.`);
+      throw new Error(
+        `Deploy setting villageDeadlineMs=${JSON.stringify(settings[FUNCTION_SETTINGS.villageDeadlineMs.env])} must be below the cash-out function's timeout (${villageTimeoutMs} ms), or Lambda stops the handler before it answers Village.`,
+      );
     }
 
     this.reconciliation = new Reconciliation(this, 'Reconciliation', {
@@ -150,7 +156,14 @@ export class GatewayStack extends Stack {
 
     const table = (id: TableDefinition['id']) => this.tables.get(id)!;
     this.catchUp = new CatchUp(this, 'CatchUp', {
-      tables: { ledger: table('ledger'), recipients: table('recipients'), events: table('events'), records: table('records'), sources: table('sources'), usage: table('usage') },
+      tables: {
+        ledger: table('ledger'),
+        recipients: table('recipients'),
+        events: table('events'),
+        records: table('records'),
+        sources: table('sources'),
+        usage: table('usage'),
+      },
       stripeSecretKey: this.secrets.get('stripeSecretKey')!,
       sourceSecretPrefix: sourcePrefix,
       rateHours: props.catchUpRateHours,
@@ -163,7 +176,10 @@ export class GatewayStack extends Stack {
       sourceSecretPrefix: sourcePrefix,
       environment: { [FUNCTION_SETTINGS.stripeMode.env]: settings[FUNCTION_SETTINGS.stripeMode.env]! },
     });
-    new CfnOutput(this, 'CatchUpFunctionName', { value: this.catchUp.fn.functionName, description: 'Stripe catch-up; invoke with {"since": "30d", "sourceId": "<id>"} for a historical import' });
+    new CfnOutput(this, 'CatchUpFunctionName', {
+      value: this.catchUp.fn.functionName,
+      description: 'Stripe catch-up; invoke with {"since": "30d", "sourceId": "<id>"} for a historical import',
+    });
 
     // Hardening: stage throttling and access logs, alarms and dashboard, accepted cdk-nag findings.
     new ApiHardening(this, 'ApiHardening', { api: this.api, limits: apiLimitsFromContext(this) });
@@ -177,7 +193,11 @@ export class GatewayStack extends Stack {
  * table gained two is upgraded in steps: `-c eventsIndexLimit=1` deploys only the events
  * table's first index, and the next deploy without it adds the second.
  */
-const INDEX_LIMIT_KEYS: Readonly<Record<string, string>> = { events: 'eventsIndexLimit', ledger: 'ledgerIndexLimit', records: 'recordsIndexLimit' };
+const INDEX_LIMIT_KEYS: Readonly<Record<string, string>> = {
+  events: 'eventsIndexLimit',
+  ledger: 'ledgerIndexLimit',
+  records: 'recordsIndexLimit',
+};
 
 function indexesToDeploy(scope: Construct, definition: TableDefinition): TableDefinition['indexes'] {
   const key = INDEX_LIMIT_KEYS[definition.id];

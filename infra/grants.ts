@@ -24,17 +24,24 @@ export interface TableAccess {
 export function grantTableAccess(grantee: IGrantable, table: ITableV2, definition: TableDefinition, access: TableAccess): void {
   const queries = access.queries ?? [];
   for (const index of queries) {
-    if (!definition.indexes.some((candidate) => candidate.name === index)) throw new Error(`The ${definition.id} table has no index ${index}.`);
+    if (!definition.indexes.some((candidate) => candidate.name === index))
+      throw new Error(`The ${definition.id} table has no index ${index}.`);
   }
   if (access.items.length > 0) {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: access.items.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: access.items.map((action) => `dynamodb:${action}`), resources: [table.tableArn] }),
+    );
   }
   if (queries.length > 0) {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: queries.map((index) => `${table.tableArn}/index/${index}`) }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['dynamodb:Query'], resources: queries.map((index) => `${table.tableArn}/index/${index}`) }),
+    );
   }
 }
 
 /** Reading a secret's value is all the functions do with it (Secret.grantRead adds DescribeSecret). */
 export function grantSecretValue(grantee: IGrantable, secret: ISecret): void {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+  );
 }

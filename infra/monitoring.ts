@@ -51,7 +51,10 @@ export class Monitoring extends Construct {
     const stack = Stack.of(this);
 
     // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, so the topic has its own key.
-    const key = new Key(this, 'AlarmTopicKey', { description: 'Encrypts the payments webhook gateway alarm topic', enableKeyRotation: true });
+    const key = new Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the payments webhook gateway alarm topic',
+      enableKeyRotation: true,
+    });
     key.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -66,7 +69,14 @@ export class Monitoring extends Construct {
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
         conditions: {
-          ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
           StringEquals: { 'aws:SourceAccount': stack.account },
         },
       }),
@@ -75,18 +85,29 @@ export class Monitoring extends Construct {
     const email = new CfnParameter(stack, ALARM_EMAIL_PARAMETER, {
       type: 'String',
       default: '',
-      description: 'Email address that receives the gateway alarms (confirm the subscription email AWS sends). Empty: no email subscription.',
+      description:
+        'Email address that receives the gateway alarms (confirm the subscription email AWS sends). Empty: no email subscription.',
       allowedPattern: '^$|^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$',
       constraintDescription: 'must be an email address, or empty',
     });
-    const emailGiven = new CfnCondition(stack, 'AlarmEmailGiven', { expression: Fn.conditionNot(Fn.conditionEquals(email.valueAsString, '')) });
-    const subscription = new CfnSubscription(this, 'AlarmEmailSubscription', { topicArn: this.topic.topicArn, protocol: 'email', endpoint: email.valueAsString });
+    const emailGiven = new CfnCondition(stack, 'AlarmEmailGiven', {
+      expression: Fn.conditionNot(Fn.conditionEquals(email.valueAsString, '')),
+    });
+    const subscription = new CfnSubscription(this, 'AlarmEmailSubscription', {
+      topicArn: this.topic.topicArn,
+      protocol: 'email',
+      endpoint: email.valueAsString,
+    });
     subscription.cfnOptions.condition = emailGiven;
 
-    this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${stack.stackName}-operations`, defaultInterval: Duration.hours(6) });
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${stack.stackName}-operations`,
+      defaultInterval: Duration.hours(6),
+    });
     this.dashboard.addWidgets(
       new TextWidget({
-        markdown: '# Payments webhook gateway\nTraffic, rejections and latency per route; cash-outs by status; each function\'s errors and throttles.',
+        markdown:
+          "# Payments webhook gateway\nTraffic, rejections and latency per route; cash-outs by status; each function's errors and throttles.",
         width: 24,
         height: 2,
       }),
@@ -95,16 +116,56 @@ export class Monitoring extends Construct {
     this.alarmOnServerErrorRate('Api', 'the webhooks API (all routes)', { ApiId: this.api.apiId });
     for (const route of props.routes) for (const routePath of routePaths(route)) this.watchRoute(route, routePath);
 
-    this.alarmOnCount('CashOutUnknown', ALARMED_METRICS.cashOutUnknown, 'A Village cash-out ended with its Stripe outcome unknown: money may have moved while Village was told it failed. Reconciliation will settle it; check the ledger for status "unknown".');
-    this.alarmOnCount('PayoutFailedAfterPaid', ALARMED_METRICS.payoutFailedAfterPaid, 'Stripe reported a payout failed after Village was answered 200 for it: the user was told they were paid. Act on it with Village and the user.');
-    this.alarmOnCount('PayoutNeedsCompensation', ALARMED_METRICS.payoutNeedsCompensation, 'Stripe shows money moving for a cash-out Village was told failed (the balance went back to the user). Reconciliation cancels or reverses it; check the ledger item flagged needsCompensation.');
-    this.alarmOnCount('LedgerAnomaly', ALARMED_METRICS.ledgerAnomaly, 'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.');
-    this.alarmOnCount('CashOutLedgerWriteFailed', ALARMED_METRICS.cashOutLedgerWriteFailed, 'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.');
-    this.alarmOnCount('ReconcileNeedsOperator', ALARMED_METRICS.reconcileNeedsOperator, 'The reconciliation job found a payout it cannot settle by itself; see its logs.');
-    this.alarmOnCount('ReportFailed', ALARMED_METRICS.reportFailed, 'A Stripe report run failed, or its file could not be downloaded when its event arrived: the reports job fetches it again within 15 minutes. See docs/operations.md (Reports and the daily close) and the console\'s Close page.');
-    this.alarmOnCount('ReportFetchFailed', ALARMED_METRICS.reportFetchFailed, 'The reports job could not download a Stripe report file it tried again. See the reports function\'s log ("Reports job finished") and docs/operations.md.');
-    this.alarmOnCount('DayNotClosed', ALARMED_METRICS.dayNotClosed, 'Yesterday\'s daily close found a payout or transfer that differs between the ledger and Stripe\'s reports (npm run close -- --date <day>; the console\'s Close page names each).');
-    this.alarmOnCount('CatchUpFailed', ALARMED_METRICS.catchUpFailed, 'Stripe catch-up could not list a source\'s events (or a connected account\'s), or could not apply one: events the webhook missed may still be missing. See the catch-up function\'s log ("Catch-up finished") and docs/sources-and-catch-up.md.');
+    this.alarmOnCount(
+      'CashOutUnknown',
+      ALARMED_METRICS.cashOutUnknown,
+      'A Village cash-out ended with its Stripe outcome unknown: money may have moved while Village was told it failed. Reconciliation will settle it; check the ledger for status "unknown".',
+    );
+    this.alarmOnCount(
+      'PayoutFailedAfterPaid',
+      ALARMED_METRICS.payoutFailedAfterPaid,
+      'Stripe reported a payout failed after Village was answered 200 for it: the user was told they were paid. Act on it with Village and the user.',
+    );
+    this.alarmOnCount(
+      'PayoutNeedsCompensation',
+      ALARMED_METRICS.payoutNeedsCompensation,
+      'Stripe shows money moving for a cash-out Village was told failed (the balance went back to the user). Reconciliation cancels or reverses it; check the ledger item flagged needsCompensation.',
+    );
+    this.alarmOnCount(
+      'LedgerAnomaly',
+      ALARMED_METRICS.ledgerAnomaly,
+      'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.',
+    );
+    this.alarmOnCount(
+      'CashOutLedgerWriteFailed',
+      ALARMED_METRICS.cashOutLedgerWriteFailed,
+      'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.',
+    );
+    this.alarmOnCount(
+      'ReconcileNeedsOperator',
+      ALARMED_METRICS.reconcileNeedsOperator,
+      'The reconciliation job found a payout it cannot settle by itself; see its logs.',
+    );
+    this.alarmOnCount(
+      'ReportFailed',
+      ALARMED_METRICS.reportFailed,
+      "A Stripe report run failed, or its file could not be downloaded when its event arrived: the reports job fetches it again within 15 minutes. See docs/operations.md (Reports and the daily close) and the console's Close page.",
+    );
+    this.alarmOnCount(
+      'ReportFetchFailed',
+      ALARMED_METRICS.reportFetchFailed,
+      'The reports job could not download a Stripe report file it tried again. See the reports function\'s log ("Reports job finished") and docs/operations.md.',
+    );
+    this.alarmOnCount(
+      'DayNotClosed',
+      ALARMED_METRICS.dayNotClosed,
+      "Yesterday's daily close found a payout or transfer that differs between the ledger and Stripe's reports (npm run close -- --date <day>; the console's Close page names each).",
+    );
+    this.alarmOnCount(
+      'CatchUpFailed',
+      ALARMED_METRICS.catchUpFailed,
+      "Stripe catch-up could not list a source's events (or a connected account's), or could not apply one: events the webhook missed may still be missing. See the catch-up function's log (\"Catch-up finished\") and docs/sources-and-catch-up.md.",
+    );
     this.addPayoutWidgets();
 
     Aspects.of(stack).add(new WatchEveryFunction(this));
@@ -117,11 +178,32 @@ export class Monitoring extends Construct {
     const name = constructName(fn);
     const errors = fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' });
     const throttles = fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' });
-    this.addAlarm(`${name}Errors`, errors, 1, `${name} failed (a Lambda error: an exception, a timeout or a crash) at least once in 5 minutes; see its log group.`);
-    this.addAlarm(`${name}Throttles`, throttles, 1, `${name} was throttled by Lambda at least once in 5 minutes; its callers got errors and will retry, or not.`);
+    this.addAlarm(
+      `${name}Errors`,
+      errors,
+      1,
+      `${name} failed (a Lambda error: an exception, a timeout or a crash) at least once in 5 minutes; see its log group.`,
+    );
+    this.addAlarm(
+      `${name}Throttles`,
+      throttles,
+      1,
+      `${name} was throttled by Lambda at least once in 5 minutes; its callers got errors and will retry, or not.`,
+    );
     this.dashboard.addWidgets(
-      new GraphWidget({ title: `${name}: invocations, errors, throttles`, left: [fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }), errors, throttles], width: 12 }),
-      new GraphWidget({ title: `${name}: duration`, left: [fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p50' }), fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' })], width: 12 }),
+      new GraphWidget({
+        title: `${name}: invocations, errors, throttles`,
+        left: [fn.metricInvocations({ period: FIVE_MINUTES, statistic: 'Sum' }), errors, throttles],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: `${name}: duration`,
+        left: [
+          fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p50' }),
+          fn.metricDuration({ period: FIVE_MINUTES, statistic: 'p99' }),
+        ],
+        width: 12,
+      }),
     );
   }
 
@@ -131,24 +213,40 @@ export class Monitoring extends Construct {
     const apiMetric = (metricName: string, statistic: string, label: string) =>
       new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: dimensions, statistic, period: FIVE_MINUTES, label });
     // `…/{sourceId}` → `…BySourceId`, so each path's alarm has a name of its own.
-    const parameters = [...routePath.matchAll(/\{(\w+)\}/g)].map((match) => pascal(match[1]!.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)));
+    const parameters = [...routePath.matchAll(/\{(\w+)\}/g)].map((match) =>
+      pascal(match[1]!.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)),
+    );
     this.alarmOnServerErrorRate(`${pascal(route.id)}${parameters.length ? `By${parameters.join('')}` : ''}`, routePath, dimensions);
     this.dashboard.addWidgets(
       new GraphWidget({ title: `${routePath}: traffic`, left: [apiMetric('Count', 'Sum', 'requests')], width: 8 }),
-      new GraphWidget({ title: `${routePath}: rejections`, left: [apiMetric('4xx', 'Sum', '4xx (refused: signature, payload, size, throttled)'), apiMetric('5xx', 'Sum', '5xx')], width: 8 }),
-      new GraphWidget({ title: `${routePath}: latency (ms)`, left: [apiMetric('Latency', 'p50', 'p50'), apiMetric('Latency', 'p99', 'p99'), apiMetric('Latency', 'Maximum', 'max')], width: 8 }),
+      new GraphWidget({
+        title: `${routePath}: rejections`,
+        left: [apiMetric('4xx', 'Sum', '4xx (refused: signature, payload, size, throttled)'), apiMetric('5xx', 'Sum', '5xx')],
+        width: 8,
+      }),
+      new GraphWidget({
+        title: `${routePath}: latency (ms)`,
+        left: [apiMetric('Latency', 'p50', 'p50'), apiMetric('Latency', 'p99', 'p99'), apiMetric('Latency', 'Maximum', 'max')],
+        width: 8,
+      }),
     );
   }
 
   private alarmOnServerErrorRate(name: string, what: string, dimensionsMap: Record<string, string>): void {
-    const metric = (metricName: string) => new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap, statistic: 'Sum', period: FIVE_MINUTES });
+    const metric = (metricName: string) =>
+      new Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap, statistic: 'Sum', period: FIVE_MINUTES });
     const rate = new MathExpression({
       expression: 'IF(requests > 0, 100 * errors / requests, 0)',
       usingMetrics: { errors: metric('5xx'), requests: metric('Count') },
       period: FIVE_MINUTES,
       label: '5xx rate (%)',
     });
-    this.addAlarm(`${name}ServerErrorRate`, rate, SERVER_ERROR_RATE_PERCENT, `More than ${SERVER_ERROR_RATE_PERCENT}% of the requests to ${what} were answered 5xx in 5 minutes.`);
+    this.addAlarm(
+      `${name}ServerErrorRate`,
+      rate,
+      SERVER_ERROR_RATE_PERCENT,
+      `More than ${SERVER_ERROR_RATE_PERCENT}% of the requests to ${what} were answered 5xx in 5 minutes.`,
+    );
   }
 
   private alarmOnCount(name: string, appMetric: AppMetric, description: string): void {
@@ -173,7 +271,9 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new GraphWidget({
         title: 'Cash-outs by status',
-        left: CASH_OUT_STATUSES.map((status) => applicationMetric({ service: SERVICES.villageCashOut, metricName: cashOutMetric(status) }, status)),
+        left: CASH_OUT_STATUSES.map((status) =>
+          applicationMetric({ service: SERVICES.villageCashOut, metricName: cashOutMetric(status) }, status),
+        ),
         stacked: true,
         width: 12,
       }),

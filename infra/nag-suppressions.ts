@@ -19,7 +19,8 @@ export const NAG_REASONS = {
     'Provider webhook secrets and the Stripe API key are issued by the providers and can only be rotated in their dashboards; the functions accept a current and a previous value during a rotation (see README, Configuration).',
   basicExecutionRole:
     'AWSLambdaBasicExecutionRole grants only CloudWatch Logs writes (logs:CreateLogGroup, CreateLogStream, PutLogEvents); each function logs to its own log group with explicit retention.',
-  xrayWildcard: 'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN; "*" is the only resource they accept (active tracing).',
+  xrayWildcard:
+    'X-Ray PutTraceSegments and PutTelemetryRecords take no resource ARN; "*" is the only resource they accept (active tracing).',
   sourceSecrets:
     'Merchant sources are added by the operator after deployment (npm run sources), one secret each, so their names are known only by prefix; the grant is GetSecretValue on <stack>/stripe-sources/* and nothing else.',
 } as const;
@@ -59,14 +60,22 @@ function acknowledgePolicyWildcards(policy: CfnPolicy): void {
   const statements = document?.Statement ?? [];
   // One finding covers every "*" in the policy, so it is acknowledged only when all of them are X-Ray's.
   const anyResource = statements.filter((statement) => [statement.Resource ?? []].flat().includes('*'));
-  if (anyResource.length > 0 && anyResource.every((statement) => [statement.Action ?? []].flat().every((action) => action.startsWith('xray:')))) {
+  if (
+    anyResource.length > 0 &&
+    anyResource.every((statement) => [statement.Action ?? []].flat().every((action) => action.startsWith('xray:')))
+  ) {
     Validations.of(policy).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason: NAG_REASONS.xrayWildcard });
   }
   for (const statement of statements) {
     const actions = [statement.Action ?? []].flat();
     for (const resource of [statement.Resource ?? []].flat()) {
       const arn = joinedArn(resource);
-      if (arn && /:secret:[^:*]+\/stripe-sources\/\*$/.test(arn) && actions.length > 0 && actions.every((action) => action === 'secretsmanager:GetSecretValue')) {
+      if (
+        arn &&
+        /:secret:[^:*]+\/stripe-sources\/\*$/.test(arn) &&
+        actions.length > 0 &&
+        actions.every((action) => action === 'secretsmanager:GetSecretValue')
+      ) {
         Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${arn}]`, reason: NAG_REASONS.sourceSecrets });
       }
     }
@@ -77,6 +86,12 @@ function acknowledgePolicyWildcards(policy: CfnPolicy): void {
 function joinedArn(resource: unknown): string | undefined {
   const join = (resource as { 'Fn::Join'?: [string, unknown[]] } | null)?.['Fn::Join'];
   if (!join || !Array.isArray(join[1])) return undefined;
-  const parts = join[1].map((part) => (typeof part === 'string' ? part : typeof (part as { Ref?: unknown })?.Ref === 'string' ? `<${(part as { Ref: string }).Ref}>` : undefined));
+  const parts = join[1].map((part) =>
+    typeof part === 'string'
+      ? part
+      : typeof (part as { Ref?: unknown })?.Ref === 'string'
+        ? `<${(part as { Ref: string }).Ref}>`
+        : undefined,
+  );
   return parts.every((part) => part !== undefined) ? parts.join(join[0]) : undefined;
 }

@@ -47,23 +47,25 @@ export class Reports extends Construct {
       STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
       STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
     };
-    for (const [tableId, table] of Object.entries(props.tables)) environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
+    for (const [tableId, table] of Object.entries(props.tables))
+      environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
     Object.assign(environment, props.environment);
     checkFunctionConfig('reports', environment, reportsConfig);
     this.fn = new GatewayFunction(this, 'Function', {
       entry: 'functions/reports/index.ts',
-      description: 'Requests yesterday\'s Stripe report runs per source, fetches files a download failed for, and runs the daily close',
+      description: "Requests yesterday's Stripe report runs per source, fetches files a download failed for, and runs the daily close",
       // A few Stripe calls per source and report type, and the close's reads.
       timeout: Duration.minutes(5),
       memorySize: 512,
       environment,
     });
-    for (const [tableId, table] of Object.entries(props.tables) as [keyof ReportsProps['tables'], ITableV2][]) grantTableAccess(this.fn, table, tableDefinition(tableId), REPORTS_TABLE_ACCESS[tableId]);
+    for (const [tableId, table] of Object.entries(props.tables) as [keyof ReportsProps['tables'], ITableV2][])
+      grantTableAccess(this.fn, table, tableDefinition(tableId), REPORTS_TABLE_ACCESS[tableId]);
     grantSecretValue(this.fn, props.stripeSecretKey);
     grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
 
     this.rule = new Rule(this, 'Schedule', {
-      description: 'Asks for yesterday\'s Stripe reports once their data is available, and closes the day',
+      description: "Asks for yesterday's Stripe reports once their data is available, and closes the day",
       // Every 15 minutes: it fetches the files of runs whose events arrived (the events route holds no API key);
       // Stripe's data for a day becomes available hours after it ends, and a run asks only for what is missing.
       schedule: Schedule.rate(Duration.minutes(15)),

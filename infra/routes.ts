@@ -80,7 +80,8 @@ export const ROUTES: RouteDefinition[] = [
     // Merchant sources: each its own endpoint and signing secret (`npm run sources`).
     extraPaths: ['/webhooks/stripe/{sourceId}'],
     entry: 'functions/stripe-events/index.ts',
-    description: 'Stripe events (platform and Connect, and merchant sources) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
+    description:
+      'Stripe events (platform and Connect, and merchant sources) → cash-out ledger, payment transactions, refunds and disputes, each event applied once and in order',
     // DynamoDB only, no Stripe API call: answered well within Stripe's timeout.
     timeoutSeconds: 10,
     memoryMb: 512,

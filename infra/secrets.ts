@@ -38,14 +38,16 @@ export const SECRETS: SecretDefinition[] = [
   {
     id: 'stripeWebhookSecret',
     env: 'STRIPE_WEBHOOK_SECRET',
-    description: 'Stripe webhook signing secret (whsec_…) of the destination that receives events from your account. Set it after adding the destination in Stripe (Developers → Webhooks); JSON {"current","previous"} while rolling it.',
+    description:
+      'Stripe webhook signing secret (whsec_…) of the destination that receives events from your account. Set it after adding the destination in Stripe (Developers → Webhooks); JSON {"current","previous"} while rolling it.',
     source: 'operator',
     localDefault: 'whsec_local_development_secret',
   },
   {
     id: 'stripeConnectWebhookSecret',
     env: 'STRIPE_CONNECT_WEBHOOK_SECRET',
-    description: 'Stripe webhook signing secret (whsec_…) of the destination that receives events on connected accounts (Connect), if you add one; unused until set.',
+    description:
+      'Stripe webhook signing secret (whsec_…) of the destination that receives events on connected accounts (Connect), if you add one; unused until set.',
     source: 'operator',
     localDefault: 'whsec_local_connect_development_secret',
   },

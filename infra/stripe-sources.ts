@@ -15,7 +15,14 @@ export function grantSourceSecretsRead(scope: Construct, grantee: IGrantable, pr
   grantee.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [Stack.of(scope).formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${prefix}*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
+      resources: [
+        Stack.of(scope).formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${prefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
     }),
   );
 }

@@ -49,8 +49,22 @@ export interface TableDefinition {
 
 /** What the console lists of an event; `sourceId` is copied already so a filter on it needs no new index. */
 export const EVENT_LISTING_FIELDS = [
-  'eventId', 'type', 'created', 'account', 'livemode', 'kind', 'status', 'outcome', 'detail', 'appliedAt',
-  'deliveries', 'lastRefusal', 'replays', 'replayedAt', 'replayOutcome', 'sourceId',
+  'eventId',
+  'type',
+  'created',
+  'account',
+  'livemode',
+  'kind',
+  'status',
+  'outcome',
+  'detail',
+  'appliedAt',
+  'deliveries',
+  'lastRefusal',
+  'replays',
+  'replayedAt',
+  'replayOutcome',
+  'sourceId',
 ];
 
 export const TABLES: readonly TableDefinition[] = [
@@ -62,7 +76,12 @@ export const TABLES: readonly TableDefinition[] = [
     indexes: [
       { name: 'byStripeObjectId', partitionKey: { name: 'stripeObjectId', type: 'S' } },
       // `<status>#<n>`: a status's writes spread over STATUS_SHARDS key values (read back by itemsByStatus).
-      { name: STATUS_INDEX, partitionKey: { name: 'statusShard', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' }, keyValues: STATUS_SHARDS },
+      {
+        name: STATUS_INDEX,
+        partitionKey: { name: 'statusShard', type: 'S' },
+        sortKey: { name: 'updatedAt', type: 'S' },
+        keyValues: STATUS_SHARDS,
+      },
     ],
     moneyRecords: true,
   },
@@ -82,8 +101,19 @@ export const TABLES: readonly TableDefinition[] = [
     // For the operator console: events by provider and time, and the events about one object
     // (a cash-out's payout). Only the listing fields are copied, not the raw body.
     indexes: [
-      { name: EVENTS_INDEX, partitionKey: { name: 'providerShard', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'objectId', 'provider'], keyValues: EVENT_SHARDS },
-      { name: 'byObjectId', partitionKey: { name: 'objectId', type: 'S' }, sortKey: { name: 'receivedAt', type: 'S' }, include: [...EVENT_LISTING_FIELDS, 'provider'] },
+      {
+        name: EVENTS_INDEX,
+        partitionKey: { name: 'providerShard', type: 'S' },
+        sortKey: { name: 'receivedAt', type: 'S' },
+        include: [...EVENT_LISTING_FIELDS, 'objectId', 'provider'],
+        keyValues: EVENT_SHARDS,
+      },
+      {
+        name: 'byObjectId',
+        partitionKey: { name: 'objectId', type: 'S' },
+        sortKey: { name: 'receivedAt', type: 'S' },
+        include: [...EVENT_LISTING_FIELDS, 'provider'],
+      },
     ],
     timeToLiveAttribute: 'expiresAt',
     moneyRecords: false,
@@ -91,18 +121,28 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'records',
     env: 'RECORDS_TABLE',
-    description: 'Provider objects (payment transactions, refunds, disputes, Just Wallet payouts, fundings, quotes), keyed by their own id and kind.',
+    description:
+      'Provider objects (payment transactions, refunds, disputes, Just Wallet payouts, fundings, quotes), keyed by their own id and kind.',
     partitionKey: { name: 'id', type: 'S' },
     sortKey: { name: 'kind', type: 'S' },
     // `<kind>#<n>`: a kind's writes (every payment is a `transaction`) spread over RECORD_SHARDS
     // key values, read back by recordsByKind; only the listing fields are copied.
-    indexes: [{ name: RECORDS_INDEX, partitionKey: { name: 'kindShard', type: 'S' }, sortKey: { name: 'updatedAt', type: 'S' }, include: RECORD_LISTING_FIELDS, keyValues: RECORD_SHARDS }],
+    indexes: [
+      {
+        name: RECORDS_INDEX,
+        partitionKey: { name: 'kindShard', type: 'S' },
+        sortKey: { name: 'updatedAt', type: 'S' },
+        include: RECORD_LISTING_FIELDS,
+        keyValues: RECORD_SHARDS,
+      },
+    ],
     moneyRecords: true,
   },
   {
     id: 'sources',
     env: 'SOURCES_TABLE',
-    description: 'Webhook sources beside the platform (Stripe merchant endpoints), keyed by provider and sourceId: enabled or disabled, created, rotated. Their secrets are in Secrets Manager.',
+    description:
+      'Webhook sources beside the platform (Stripe merchant endpoints), keyed by provider and sourceId: enabled or disabled, created, rotated. Their secrets are in Secrets Manager.',
     // One partition per provider, so the sources are listed with a Query, never a Scan.
     partitionKey: { name: 'provider', type: 'S' },
     sortKey: { name: 'sourceId', type: 'S' },
@@ -112,7 +152,8 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'history',
     env: 'HISTORY_TABLE',
-    description: 'Append-only: operator actions (acknowledgements, replays, reconciliations) and reconciliation decisions, by subject (a cash-out or an event) and time.',
+    description:
+      'Append-only: operator actions (acknowledgements, replays, reconciliations) and reconciliation decisions, by subject (a cash-out or an event) and time.',
     partitionKey: { name: 'subject', type: 'S' },
     sortKey: { name: 'entryId', type: 'S' },
     indexes: [],
@@ -121,7 +162,8 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'limits',
     env: 'LIMITS_TABLE',
-    description: "What a cash-out may move, per currency (per cash-out, per recipient a day, per day): one item, set by operators (npm run limits), read by the cash-out route. Each change is in the history table.",
+    description:
+      'What a cash-out may move, per currency (per cash-out, per recipient a day, per day): one item, set by operators (npm run limits), read by the cash-out route. Each change is in the history table.',
     partitionKey: { name: 'id', type: 'S' },
     indexes: [],
     moneyRecords: true,
@@ -129,7 +171,8 @@ export const TABLES: readonly TableDefinition[] = [
   {
     id: 'usage',
     env: 'USAGE_TABLE',
-    description: "What cash-outs have taken of the rolling 24-hour limits: a counter per recipient and currency, the platform's per currency in shards, and a reservation per cash-out (given back once if it is not paid).",
+    description:
+      "What cash-outs have taken of the rolling 24-hour limits: a counter per recipient and currency, the platform's per currency in shards, and a reservation per cash-out (given back once if it is not paid).",
     partitionKey: { name: 'key', type: 'S' },
     indexes: [],
     timeToLiveAttribute: 'expiresAt',

@@ -46,12 +46,24 @@ export async function acknowledge(
   if (options.seen !== undefined && options.seen !== item.updatedAt) throw changed(cashOutId);
   const now = new Date(deps.clock.now());
   const reasons = attentionReasons(item, now.getTime());
-  if (reasons.length === 0) throw new HttpError(409, 'nothing_to_acknowledge', `Cash-out ${cashOutId} needs no attention (status ${item.status}); nothing was recorded.`);
+  if (reasons.length === 0)
+    throw new HttpError(
+      409,
+      'nothing_to_acknowledge',
+      `Cash-out ${cashOutId} needs no attention (status ${item.status}); nothing was recorded.`,
+    );
 
   const acknowledgement: Acknowledgement = { at: now.toISOString(), by: deps.who, note, reasons };
   const entry = historyEntry(
     cashOutSubject(cashOutId),
-    { who: deps.who, action: 'acknowledge', note, outcome: 'acknowledged', result: `acknowledged: ${reasons.map((reason) => ATTENTION_LABELS[reason]).join(', ')}`, cashOutId },
+    {
+      who: deps.who,
+      action: 'acknowledge',
+      note,
+      outcome: 'acknowledged',
+      result: `acknowledged: ${reasons.map((reason) => ATTENTION_LABELS[reason]).join(', ')}`,
+      cashOutId,
+    },
     now,
   );
   try {
@@ -80,4 +92,5 @@ export async function acknowledge(
   return { acknowledgement, entry };
 }
 
-const changed = (cashOutId: string) => new HttpError(409, 'cash_out_changed', `Cash-out ${cashOutId} changed while you were looking; look again before acknowledging it.`);
+const changed = (cashOutId: string) =>
+  new HttpError(409, 'cash_out_changed', `Cash-out ${cashOutId} changed while you were looking; look again before acknowledging it.`);

@@ -9,7 +9,8 @@ import type { ReconciledItem } from '../functions/reconcile/decide.js';
  * - `failed_after_paid`: Village was told 200, then the payout failed or the transfer was reversed;
  * - `limit_exceeded`: refused by a limit (nothing paid): a leaked secret or a bug on Village's side looks like this.
  */
-export type AttentionReason = 'unknown' | 'stuck_processing' | 'needs_operator' | 'needs_compensation' | 'failed_after_paid' | 'limit_exceeded';
+export type AttentionReason =
+  'unknown' | 'stuck_processing' | 'needs_operator' | 'needs_compensation' | 'failed_after_paid' | 'limit_exceeded';
 
 export const ATTENTION_LABELS: Record<AttentionReason, string> = {
   unknown: 'outcome unknown',

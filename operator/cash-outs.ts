@@ -106,7 +106,9 @@ export class CashOutReads {
     const starts = Array.from({ length: hours }, (_, index) => new Date(first + index * HOUR).toISOString());
     const byStatus: HourlyCounts['byStatus'] = {};
     for (const status of ALL_STATUSES) {
-      for (const shard of this.byStatus(status, timeRange('updatedAt', since, undefined), 'createdAt >= :createdFrom', { ':createdFrom': since })) {
+      for (const shard of this.byStatus(status, timeRange('updatedAt', since, undefined), 'createdAt >= :createdFrom', {
+        ':createdFrom': since,
+      })) {
         for await (const item of readNewestFirst<{ createdAt: string }>(this.db, { ...shard, ProjectionExpression: 'createdAt' })) {
           const slot = Math.floor((Date.parse(item.createdAt) - first) / HOUR);
           if (slot < 0 || slot >= hours) continue;
@@ -131,14 +133,21 @@ export class CashOutReads {
       // Refused by a limit: which limit and what it had left are on the item.
       ...this.byStatus('rejected', timeRange('updatedAt', windowStart, undefined), 'attribute_exists(limitRefusal)'),
       ...FLAGGED_STATUSES.flatMap((status) =>
-        this.byStatus(status, timeRange('updatedAt', windowStart, undefined), 'needsOperator = :true OR needsCompensation = :true OR failedAfterPaid = :true', { ':true': true }),
+        this.byStatus(
+          status,
+          timeRange('updatedAt', windowStart, undefined),
+          'needsOperator = :true OR needsCompensation = :true OR failedAfterPaid = :true',
+          { ':true': true },
+        ),
       ),
     ];
     const found = new Map<string, OperatorCashOut>();
     for (const query of queries) {
       for await (const item of readNewestFirst<OperatorCashOut>(this.db, query)) found.set(item.cashOutId, item);
     }
-    const items = [...found.values()].filter((item) => attentionReasons(item, nowMs).length > 0).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
+    const items = [...found.values()]
+      .filter((item) => attentionReasons(item, nowMs).length > 0)
+      .sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
     return {
       open: items.filter((item) => openReasons(item, nowMs).length > 0),
       acknowledged: items.filter((item) => openReasons(item, nowMs).length === 0),
@@ -149,13 +158,24 @@ export class CashOutReads {
   /** The cash-out a Stripe payout or transfer belongs to, for links from its events. */
   async cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
     const result = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, IndexName: 'byStripeObjectId', KeyConditionExpression: 'stripeObjectId = :id', ExpressionAttributeValues: { ':id': stripeObjectId }, Limit: 1 }),
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byStripeObjectId',
+        KeyConditionExpression: 'stripeObjectId = :id',
+        ExpressionAttributeValues: { ':id': stripeObjectId },
+        Limit: 1,
+      }),
     );
     return (result.Items?.[0] as { cashOutId?: string } | undefined)?.cashOutId;
   }
 
   /** One query per shard of the index by status (status-index.ts). */
-  private byStatus(status: ReconciledStatus, range: { expression?: string; values?: Record<string, string> }, filter?: string, filterValues: Record<string, unknown> = {}): QueryCommandInput[] {
+  private byStatus(
+    status: ReconciledStatus,
+    range: { expression?: string; values?: Record<string, string> },
+    filter?: string,
+    filterValues: Record<string, unknown> = {},
+  ): QueryCommandInput[] {
     return statusShardQueries(this.tableName, status, range, filter ? { expression: filter, values: filterValues } : undefined);
   }
 }

@@ -14,7 +14,9 @@ export async function withAcknowledgements(outcome: CloseOutcome, history: Histo
   return Promise.all(
     outcome.differences.map(async (difference) => ({
       ...difference,
-      acknowledgements: (await history.list(closeSubject(outcome.sourceId, outcome.day, difference.objectId))).filter((entry) => entry.action === 'acknowledge'),
+      acknowledgements: (await history.list(closeSubject(outcome.sourceId, outcome.day, difference.objectId))).filter(
+        (entry) => entry.action === 'acknowledge',
+      ),
     })),
   );
 }
@@ -32,10 +34,22 @@ export async function acknowledgeDifference(
 ): Promise<HistoryEntry> {
   const note = checkNote(noteInput, true)!;
   const difference = outcome.differences.find((candidate) => candidate.objectId === objectId);
-  if (!difference) throw new HttpError(409, 'no_such_difference', `The close of ${outcome.day} (${outcome.sourceId}) has no difference about ${objectId} now; nothing was recorded.`);
+  if (!difference)
+    throw new HttpError(
+      409,
+      'no_such_difference',
+      `The close of ${outcome.day} (${outcome.sourceId}) has no difference about ${objectId} now; nothing was recorded.`,
+    );
   return deps.history.append(
     closeSubject(outcome.sourceId, outcome.day, objectId),
-    { who: deps.who, action: 'acknowledge', note, outcome: 'acknowledged', result: `acknowledged: ${difference.kind.replaceAll('_', ' ')} ${objectId}`, cashOutId: difference.ledger?.cashOutId },
+    {
+      who: deps.who,
+      action: 'acknowledge',
+      note,
+      outcome: 'acknowledged',
+      result: `acknowledged: ${difference.kind.replaceAll('_', ' ')} ${objectId}`,
+      cashOutId: difference.ledger?.cashOutId,
+    },
     new Date(deps.clock.now()),
   );
 }

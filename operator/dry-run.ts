@@ -36,12 +36,19 @@ class DryRunConditionFailed extends Error {
  */
 export function dryRunClient(db: DynamoDBDocumentClient): DynamoDBDocumentClient {
   const send = async (command: unknown): Promise<unknown> => {
-    if (command instanceof GetCommand || command instanceof QueryCommand || command instanceof ScanCommand || command instanceof BatchGetCommand) {
+    if (
+      command instanceof GetCommand ||
+      command instanceof QueryCommand ||
+      command instanceof ScanCommand ||
+      command instanceof BatchGetCommand
+    ) {
       return db.send(command as GetCommand);
     }
     if (command instanceof UpdateCommand || command instanceof PutCommand) return check(db, command.input);
     if (command instanceof UpdateItemCommand) return checkLowLevel(db, command);
-    throw new Error(`A dry run writes nothing: ${(command as { constructor?: { name?: string } })?.constructor?.name ?? 'this command'} is not allowed.`);
+    throw new Error(
+      `A dry run writes nothing: ${(command as { constructor?: { name?: string } })?.constructor?.name ?? 'this command'} is not allowed.`,
+    );
   };
   return new Proxy(db, { get: (target, property, receiver) => (property === 'send' ? send : Reflect.get(target, property, receiver)) });
 }
@@ -51,7 +58,11 @@ async function checkLowLevel(db: DynamoDBDocumentClient, command: UpdateItemComm
   const { Key, ExpressionAttributeValues, ...rest } = command.input;
   // Numbers stay exact (NumberValue) on their way back through the document client's marshalling.
   const plain = (map: Marshalled) => unmarshall(map, { wrapNumbers: true }) as Record<string, NativeAttributeValue>;
-  const result = await check(db, { ...rest, Key: plain(Key!), ...(ExpressionAttributeValues ? { ExpressionAttributeValues: plain(ExpressionAttributeValues) } : {}) } as UpdateCommand['input']);
+  const result = await check(db, {
+    ...rest,
+    Key: plain(Key!),
+    ...(ExpressionAttributeValues ? { ExpressionAttributeValues: plain(ExpressionAttributeValues) } : {}),
+  } as UpdateCommand['input']);
   return result.Attributes ? { Attributes: marshall(result.Attributes, { removeUndefinedValues: true }) } : {};
 }
 
@@ -59,7 +70,8 @@ async function check(db: DynamoDBDocumentClient, input: WriteInput): Promise<{ A
   const key = 'Key' in input && input.Key ? input.Key : await keyOf(db, input.TableName!, (input as PutCommand['input']).Item!);
   if (input.ConditionExpression) {
     const used = new Set(input.ConditionExpression.match(/[#:][A-Za-z0-9_]+/g) ?? []);
-    const pick = (map: Record<string, unknown> | undefined) => (map ? Object.fromEntries(Object.entries(map).filter(([name]) => used.has(name))) : undefined);
+    const pick = (map: Record<string, unknown> | undefined) =>
+      map ? Object.fromEntries(Object.entries(map).filter(([name]) => used.has(name))) : undefined;
     const names = pick(input.ExpressionAttributeNames) as Record<string, string> | undefined;
     const values = pick(input.ExpressionAttributeValues);
     try {
@@ -73,7 +85,9 @@ async function check(db: DynamoDBDocumentClient, input: WriteInput): Promise<{ A
                 ConditionExpression: input.ConditionExpression,
                 ...(names && Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
                 ...(values && Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-                ...(input.ReturnValuesOnConditionCheckFailure ? { ReturnValuesOnConditionCheckFailure: input.ReturnValuesOnConditionCheckFailure } : {}),
+                ...(input.ReturnValuesOnConditionCheckFailure
+                  ? { ReturnValuesOnConditionCheckFailure: input.ReturnValuesOnConditionCheckFailure }
+                  : {}),
               },
             },
           ],
@@ -90,7 +104,8 @@ async function check(db: DynamoDBDocumentClient, input: WriteInput): Promise<{ A
     const current = await db.send(new GetCommand({ TableName: input.TableName!, Key: key, ConsistentRead: true }));
     return { Attributes: current.Item };
   }
-  if (input.ReturnValues && input.ReturnValues !== 'NONE') throw new Error(`A dry run cannot tell what ${input.ReturnValues} would return.`);
+  if (input.ReturnValues && input.ReturnValues !== 'NONE')
+    throw new Error(`A dry run cannot tell what ${input.ReturnValues} would return.`);
   return {};
 }
 

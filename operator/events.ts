@@ -6,10 +6,26 @@ import { eventShardQueries } from '../functions/shared/event-index.js';
 import { ValidationError } from '../functions/shared/errors.js';
 import { recordShardQueries } from '../functions/shared/record-index.js';
 import { mergeByTime } from '../functions/shared/sharded-index.js';
-import { eventOfRecord as stripeEventOf, recordedEventFields, type KeptStripeEvent, type RecordRef, type RecordWithEvents } from '../functions/stripe-events/event-log.js';
+import {
+  eventOfRecord as stripeEventOf,
+  recordedEventFields,
+  type KeptStripeEvent,
+  type RecordRef,
+  type RecordWithEvents,
+} from '../functions/stripe-events/event-log.js';
 import { entryOf, readableEvent, type StoredEntry } from '../functions/stripe-events/record-store.js';
 import { PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
-import { EXAMINE_BUDGET, decodeCursor, encodeCursor, mergePages, newestFirst, readNewestFirst, timeRange, type Ordering, type Page } from './paging.js';
+import {
+  EXAMINE_BUDGET,
+  decodeCursor,
+  encodeCursor,
+  mergePages,
+  newestFirst,
+  readNewestFirst,
+  timeRange,
+  type Ordering,
+  type Page,
+} from './paging.js';
 
 export const PROVIDERS = ['stripe', 'just-wallet'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -18,11 +34,32 @@ export type Provider = (typeof PROVIDERS)[number];
 export const UNAPPLIED = 'unapplied';
 
 /** Outcomes a filter may ask for: the two routes' words (Stripe's, then Just Wallet's), and events never applied. */
-export const EVENT_OUTCOMES = ['applied', 'stale', 'ignored', 'anomaly', 'outdated', 'duplicate', 'ignored_type', 'ignored_status', UNAPPLIED] as const;
+export const EVENT_OUTCOMES = [
+  'applied',
+  'stale',
+  'ignored',
+  'anomaly',
+  'outdated',
+  'duplicate',
+  'ignored_type',
+  'ignored_status',
+  UNAPPLIED,
+] as const;
 
 /** The kinds of record each provider's events are kept in. */
 const RECORD_KINDS: Record<Provider, readonly string[]> = {
-  stripe: ['transaction', 'refund', 'dispute', 'early_fraud_warning', 'checkout_session', 'payout', 'transfer', 'file', 'report_run', 'report_type'],
+  stripe: [
+    'transaction',
+    'refund',
+    'dispute',
+    'early_fraud_warning',
+    'checkout_session',
+    'payout',
+    'transfer',
+    'file',
+    'report_run',
+    'report_type',
+  ],
   'just-wallet': ['just_wallet_payout', 'just_wallet_funding', 'just_wallet_quote'],
 };
 
@@ -87,11 +124,18 @@ export class EventReads {
 
   /** One event by its key; `record` (from a listing's link) says which record keeps it, else it is looked for. */
   async get(eventKey: string, record?: RecordRef): Promise<StoredEvent | undefined> {
-    const own = withSource((await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as StoredEvent | undefined);
-    const ref = record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
+    const own = withSource(
+      (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as
+        StoredEvent | undefined,
+    );
+    const ref =
+      record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
     if (!ref) return own;
     const kept = await this.recordItem(ref);
-    const entry = kept && isJustWallet(kept) ? kept.history?.find((each) => each.eventKey === eventKey) : entryOf(kept as RecordWithEvents | undefined, eventKey);
+    const entry =
+      kept && isJustWallet(kept)
+        ? kept.history?.find((each) => each.eventKey === eventKey)
+        : entryOf(kept as RecordWithEvents | undefined, eventKey);
     // The record's entry says what applying did; an item of its own is the older way of keeping it (without a body in the entry).
     if (!kept || !entry || (own && !entry.body)) return own;
     return isJustWallet(kept) ? justWalletEventOf(kept as never, entry as JustWalletEntry) : stripeEventOf(kept, entry as StoredEntry);
@@ -121,11 +165,24 @@ export class EventReads {
   /** The events about one object (a payout, a payment, a Just Wallet payout…), oldest first. */
   async forObject(objectId: string): Promise<EventRow[]> {
     const rows: EventRow[] = [];
-    const query: QueryCommandInput = { TableName: this.tableName, IndexName: 'byObjectId', KeyConditionExpression: 'objectId = :id', ExpressionAttributeValues: { ':id': objectId } };
+    const query: QueryCommandInput = {
+      TableName: this.tableName,
+      IndexName: 'byObjectId',
+      KeyConditionExpression: 'objectId = :id',
+      ExpressionAttributeValues: { ':id': objectId },
+    };
     for await (const row of readNewestFirst<EventRow>(this.db, query)) rows.push(row);
     // Its records (of any kind) are keyed by its id: one Query on the table's own key.
-    const records = await this.db.send(new QueryCommand({ TableName: this.recordsTable, KeyConditionExpression: 'id = :id', ExpressionAttributeValues: { ':id': objectId }, ConsistentRead: true }));
-    for (const record of (records.Items ?? []) as RecordItem[]) rows.push(...rowsOf(record).filter((row) => !rows.some((other) => other.eventKey === row.eventKey)));
+    const records = await this.db.send(
+      new QueryCommand({
+        TableName: this.recordsTable,
+        KeyConditionExpression: 'id = :id',
+        ExpressionAttributeValues: { ':id': objectId },
+        ConsistentRead: true,
+      }),
+    );
+    for (const record of (records.Items ?? []) as RecordItem[])
+      rows.push(...rowsOf(record).filter((row) => !rows.some((other) => other.eventKey === row.eventKey)));
     return rows.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
   }
 
@@ -150,7 +207,12 @@ export class EventReads {
     const range = timeRange('receivedAt', filter.from, end);
     const { expression, names, values } = eventFilterExpression(filter);
     return (filter.provider ? [filter.provider] : PROVIDERS).flatMap((provider) =>
-      eventShardQueries({ tableName: this.tableName, value: provider, range, filter: expression ? { expression, names, values } : undefined }),
+      eventShardQueries({
+        tableName: this.tableName,
+        value: provider,
+        range,
+        filter: expression ? { expression, names, values } : undefined,
+      }),
     );
   }
 
@@ -161,7 +223,8 @@ export class EventReads {
    * next record changed before the oldest event the page needs.
    */
   private async recordEvents(filter: EventFilter, page: { limit: number; cursor?: string; budget?: number }): Promise<Page<EventRow>> {
-    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale', 'outdated'].includes(filter.outcome))) return { items: [] };
+    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale', 'outdated'].includes(filter.outcome)))
+      return { items: [] };
     const after = decodeCursor(page.cursor);
     const upper = after && filter.to ? (after.at < filter.to ? after.at : filter.to) : (after?.at ?? filter.to);
     if (filter.from && upper && upper < filter.from) return { items: [] };
@@ -206,11 +269,14 @@ export class EventReads {
       // Events at or before the stop may be in records not read yet: they wait for the next page.
       const sure = rows.filter((row) => row.receivedAt > stoppedAt);
       const items = sure.slice(0, page.limit);
-      if (sure.length > page.limit) return { items, next: encodeCursor({ at: items[items.length - 1]!.receivedAt, key: items[items.length - 1]!.eventKey }) };
+      if (sure.length > page.limit)
+        return { items, next: encodeCursor({ at: items[items.length - 1]!.receivedAt, key: items[items.length - 1]!.eventKey }) };
       return { items, next: encodeCursor({ at: stoppedAt, key: '\uffff' }), partial: true };
     }
     const items = rows.slice(0, page.limit);
-    return rows.length > page.limit ? { items, next: encodeCursor({ at: items[items.length - 1]!.receivedAt, key: items[items.length - 1]!.eventKey }) } : { items };
+    return rows.length > page.limit
+      ? { items, next: encodeCursor({ at: items[items.length - 1]!.receivedAt, key: items[items.length - 1]!.eventKey }) }
+      : { items };
   }
 
   /**
@@ -225,7 +291,15 @@ export class EventReads {
       queries.map(async (input) => {
         let start: Record<string, unknown> | undefined;
         do {
-          const page = await this.db.send(new QueryCommand({ ...input, ScanIndexForward: false, FilterExpression: 'contains(eventKeys, :key)', ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':key': eventKey }, ExclusiveStartKey: start }));
+          const page = await this.db.send(
+            new QueryCommand({
+              ...input,
+              ScanIndexForward: false,
+              FilterExpression: 'contains(eventKeys, :key)',
+              ExpressionAttributeValues: { ...input.ExpressionAttributeValues, ':key': eventKey },
+              ExclusiveStartKey: start,
+            }),
+          );
           scanned += page.ScannedCount ?? 0;
           const [hit] = (page.Items ?? []) as IndexedRecord[];
           if (hit) return { id: hit.id, kind: hit.kind };
@@ -238,14 +312,16 @@ export class EventReads {
   }
 
   private async recordItem(ref: RecordRef): Promise<RecordItem | undefined> {
-    return (await this.db.send(new GetCommand({ TableName: this.recordsTable, Key: { id: ref.id, kind: ref.kind }, ConsistentRead: true }))).Item as RecordItem | undefined;
+    return (await this.db.send(new GetCommand({ TableName: this.recordsTable, Key: { id: ref.id, kind: ref.kind }, ConsistentRead: true })))
+      .Item as RecordItem | undefined;
   }
 }
 
 const isJustWallet = (record: { kind: string }) => record.kind.startsWith('just_wallet_');
 
 /** A Stripe event stored before merchant sources existed has no `sourceId`: it is the platform's (as its key, `stripe:<evt id>`, says). */
-const withSource = (item: StoredEvent | undefined): StoredEvent | undefined => (item?.provider === 'stripe' && !item.sourceId ? { ...item, sourceId: PLATFORM_SOURCE_ID } : item);
+const withSource = (item: StoredEvent | undefined): StoredEvent | undefined =>
+  item?.provider === 'stripe' && !item.sourceId ? { ...item, sourceId: PLATFORM_SOURCE_ID } : item;
 
 /** A record's events as listed (a body is unpacked only to name an entry that does not name its event). */
 function rowsOf(record: RecordItem): EventRow[] {
@@ -253,7 +329,20 @@ function rowsOf(record: RecordItem): EventRow[] {
   return (record.history ?? []).flatMap((entry): EventRow[] => {
     if (isJustWallet(record)) {
       const wallet = entry as JustWalletEntry;
-      return [{ eventKey: wallet.eventKey, provider: 'just-wallet', type: wallet.type, receivedAt: entry.receivedAt, objectId: record.id, kind: record.kind, status: entry.status, outcome: entry.statusChanged ? 'applied' : 'outdated', appliedAt: entry.receivedAt, record: ref }];
+      return [
+        {
+          eventKey: wallet.eventKey,
+          provider: 'just-wallet',
+          type: wallet.type,
+          receivedAt: entry.receivedAt,
+          objectId: record.id,
+          kind: record.kind,
+          status: entry.status,
+          outcome: entry.statusChanged ? 'applied' : 'outdated',
+          appliedAt: entry.receivedAt,
+          record: ref,
+        },
+      ];
     }
     // An entry whose body cannot be read does not say which event it is: the record's page shows it.
     const event = readableEvent(entry as StoredEntry, record.sourceId);
@@ -262,7 +351,11 @@ function rowsOf(record: RecordItem): EventRow[] {
 }
 
 /** One condition per filter field; a new filter (e.g. a merchant `sourceId`) is one more entry here. */
-function eventFilterExpression(filter: EventFilter): { expression?: string; names: Record<string, string>; values: Record<string, unknown> } {
+function eventFilterExpression(filter: EventFilter): {
+  expression?: string;
+  names: Record<string, string>;
+  values: Record<string, unknown>;
+} {
   const parts: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -274,7 +367,8 @@ function eventFilterExpression(filter: EventFilter): { expression?: string; name
   }
   if (filter.outcome === UNAPPLIED) parts.push('attribute_not_exists(appliedAt)');
   else if (filter.outcome) {
-    if (!(EVENT_OUTCOMES as readonly string[]).includes(filter.outcome)) throw new ValidationError('bad_filter', `"${filter.outcome}" is not an outcome (${EVENT_OUTCOMES.join(', ')}).`);
+    if (!(EVENT_OUTCOMES as readonly string[]).includes(filter.outcome))
+      throw new ValidationError('bad_filter', `"${filter.outcome}" is not an outcome (${EVENT_OUTCOMES.join(', ')}).`);
     values[':outcome'] = filter.outcome;
     parts.push('outcome = :outcome');
   }

@@ -17,7 +17,9 @@ function redact(value: unknown): unknown {
   if (typeof value === 'string') return value.replace(SECRET_VALUE, REDACTED);
   if (Array.isArray(value)) return value.map(redact);
   if (value && typeof value === 'object' && value.constructor === Object) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? REDACTED : redact(inner)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner !== null ? REDACTED : redact(inner)]),
+    );
   }
   return value;
 }

@@ -41,7 +41,13 @@ export class LimitsAdmin {
       const counters = await Promise.all(platformKeys(currency).map((key) => this.usage.get(key)));
       const used = counters.reduce((sum, counter) => sum + usedInWindow(counter, hour), 0);
       const left = Math.max(0, limitMinor(limits.perDay, currency) - used);
-      rows.push({ currency, ...limits, usedToday: majorText(used, currency), leftToday: majorText(left, currency), source: limits.updatedAt ? 'set' : 'default' });
+      rows.push({
+        currency,
+        ...limits,
+        usedToday: majorText(used, currency),
+        leftToday: majorText(left, currency),
+        source: limits.updatedAt ? 'set' : 'default',
+      });
     }
     return rows;
   }
@@ -51,21 +57,39 @@ export class LimitsAdmin {
    * cash-out ≤ per recipient a day ≤ per day), and records who and when in the history table,
    * in the same transaction: no change without its entry.
    */
-  async set(currencyText: string, input: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>, who: string): Promise<{ limits: CurrencyLimits & { currency: string }; entry: HistoryEntry }> {
+  async set(
+    currencyText: string,
+    input: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>,
+    who: string,
+  ): Promise<{ limits: CurrencyLimits & { currency: string }; entry: HistoryEntry }> {
     const { currency, limits } = checkedLimits(currencyText, input);
     const before = (await this.settings.all())[currency];
     const now = new Date(this.clock.now());
     const stored: CurrencyLimits = { ...limits, updatedAt: now.toISOString(), updatedBy: who };
-    const describe = (value: CurrencyLimits) => `per cash-out ${value.perCashOut}, per recipient a day ${value.perRecipientDay}, per day ${value.perDay} ${currency}`;
+    const describe = (value: CurrencyLimits) =>
+      `per cash-out ${value.perCashOut}, per recipient a day ${value.perRecipientDay}, per day ${value.perDay} ${currency}`;
     const entry = historyEntry(
       limitsSubject(currency),
-      { who, action: 'set_limits', outcome: 'set', result: `Limits for ${currency} set to ${describe(stored)}; were ${before ? describe(before) : 'none (not paid)'}.` },
+      {
+        who,
+        action: 'set_limits',
+        outcome: 'set',
+        result: `Limits for ${currency} set to ${describe(stored)}; were ${before ? describe(before) : 'none (not paid)'}.`,
+      },
       now,
     );
     await this.db.send(
       new TransactWriteCommand({
         TransactItems: [
-          { Update: { TableName: this.tables.limits, Key: LIMITS_ITEM, UpdateExpression: 'SET #currency = :limits', ExpressionAttributeNames: { '#currency': currency }, ExpressionAttributeValues: { ':limits': stored } } },
+          {
+            Update: {
+              TableName: this.tables.limits,
+              Key: LIMITS_ITEM,
+              UpdateExpression: 'SET #currency = :limits',
+              ExpressionAttributeNames: { '#currency': currency },
+              ExpressionAttributeValues: { ':limits': stored },
+            },
+          },
           { Put: this.history.put(entry) },
         ],
       }),

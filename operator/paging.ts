@@ -15,13 +15,15 @@ export interface Page<T> {
   partial?: boolean;
 }
 
-export const encodeCursor = (position: Position): string => Buffer.from(JSON.stringify([position.at, position.key]), 'utf8').toString('base64url');
+export const encodeCursor = (position: Position): string =>
+  Buffer.from(JSON.stringify([position.at, position.key]), 'utf8').toString('base64url');
 
 export function decodeCursor(cursor: string | undefined): Position | undefined {
   if (!cursor) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string')) return { at: value[0] as string, key: value[1] as string };
+    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string'))
+      return { at: value[0] as string, key: value[1] as string };
   } catch {
     // Falls through to the refusal below.
   }
@@ -52,8 +54,9 @@ export async function newestFirst<T>(
 ): Promise<Page<T>> {
   const after = decodeCursor(options.cursor);
   const budget = options.budget ?? EXAMINE_BUDGET;
-  const before = (item: T, position: Position) => order.at(item) < position.at || (order.at(item) === position.at && order.key(item) < position.key);
-  const newer = (a: T, b: T) => (order.at(b).localeCompare(order.at(a)) || order.key(b).localeCompare(order.key(a)));
+  const before = (item: T, position: Position) =>
+    order.at(item) < position.at || (order.at(item) === position.at && order.key(item) < position.key);
+  const newer = (a: T, b: T) => order.at(b).localeCompare(order.at(a)) || order.key(b).localeCompare(order.key(a));
 
   const collected: T[] = [];
   let stoppedAt: Position | undefined;
@@ -66,7 +69,8 @@ export async function newestFirst<T>(
       if (taken.length > options.limit && last && order.at(item) !== order.at(last)) break;
       if (++examined > budget) {
         const position = { at: order.at(item), key: order.key(item) };
-        if (!stoppedAt || position.at > stoppedAt.at || (position.at === stoppedAt.at && position.key > stoppedAt.key)) stoppedAt = position;
+        if (!stoppedAt || position.at > stoppedAt.at || (position.at === stoppedAt.at && position.key > stoppedAt.key))
+          stoppedAt = position;
         break;
       }
       taken.push(item);
@@ -89,14 +93,25 @@ export async function newestFirst<T>(
 export async function* readNewestFirst<T>(db: DynamoDBDocumentClient, input: QueryCommandInput, pageSize?: number): AsyncGenerator<T> {
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new QueryCommand({ ...input, ScanIndexForward: false, ExclusiveStartKey: start, ...(pageSize ? { Limit: Math.max(pageSize, 25) } : {}) }));
+    const page = await db.send(
+      new QueryCommand({
+        ...input,
+        ScanIndexForward: false,
+        ExclusiveStartKey: start,
+        ...(pageSize ? { Limit: Math.max(pageSize, 25) } : {}),
+      }),
+    );
     yield* (page.Items ?? []) as T[];
     start = page.LastEvaluatedKey;
   } while (start);
 }
 
 /** A sort-key range for a key condition: `from` and `upTo` (inclusive), either optional. */
-export function timeRange(attribute: string, from: string | undefined, upTo: string | undefined): { expression?: string; values: Record<string, string> } {
+export function timeRange(
+  attribute: string,
+  from: string | undefined,
+  upTo: string | undefined,
+): { expression?: string; values: Record<string, string> } {
   if (from && upTo) return { expression: `${attribute} BETWEEN :from AND :upTo`, values: { ':from': from, ':upTo': upTo } };
   if (from) return { expression: `${attribute} >= :from`, values: { ':from': from } };
   if (upTo) return { expression: `${attribute} <= :upTo`, values: { ':upTo': upTo } };
@@ -119,10 +134,13 @@ export function mergePages<T>(pages: Page<T>[], order: Ordering<T>, limit: numbe
   all.sort((a, b) => order.at(b).localeCompare(order.at(a)) || order.key(b).localeCompare(order.key(a)));
   const stops = pages.flatMap((page) => (page.partial && page.next ? [decodeCursor(page.next)!] : []));
   const stop = stops.sort((a, b) => b.at.localeCompare(a.at) || b.key.localeCompare(a.key))[0];
-  const complete = stop ? all.filter((item) => order.at(item) > stop.at || (order.at(item) === stop.at && order.key(item) >= stop.key)) : all;
+  const complete = stop
+    ? all.filter((item) => order.at(item) > stop.at || (order.at(item) === stop.at && order.key(item) >= stop.key))
+    : all;
   const items = complete.slice(0, limit);
   const last = items[items.length - 1];
-  if (last && (complete.length > limit || (items.length === limit && pages.some((page) => page.next && !page.partial)))) return { items, next: encodeCursor({ at: order.at(last), key: order.key(last) }) };
+  if (last && (complete.length > limit || (items.length === limit && pages.some((page) => page.next && !page.partial))))
+    return { items, next: encodeCursor({ at: order.at(last), key: order.key(last) }) };
   if (stop) return { items, next: encodeCursor(stop), partial: true };
   return { items };
 }

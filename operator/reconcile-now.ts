@@ -11,7 +11,8 @@ function askedNow(deps: ReconcileDeps): ReconcileDeps {
 }
 
 /** A decision, as compared between the preview an operator saw and the moment of acting. */
-export const decisionKey = (decision: ItemResult): string => [decision.outcome, decision.reason, decision.to ?? '', decision.stripeObjectId ?? ''].join('|');
+export const decisionKey = (decision: ItemResult): string =>
+  [decision.outcome, decision.reason, decision.to ?? '', decision.stripeObjectId ?? ''].join('|');
 
 /** Whether a preview leaves anything to do (a decision to act on). */
 export const hasAction = (decision: ItemResult): boolean => decision.outcome === 'planned';
@@ -39,9 +40,18 @@ export interface ReconcileNow {
  * they are now, and acts only on that decision if it is the one shown (never on a decision
  * made a moment earlier); then writes who did it, the note and the result into the history table.
  */
-export async function reconcileNow(cashOutId: string, expected: string, deps: ReconcileDeps, by: { who: string; note?: string }): Promise<ReconcileNow> {
+export async function reconcileNow(
+  cashOutId: string,
+  expected: string,
+  deps: ReconcileDeps,
+  by: { who: string; note?: string },
+): Promise<ReconcileNow> {
   if (!(await deps.store.get(cashOutId))) throw new HttpError(404, 'cash_out_not_found', `No cash-out ${cashOutId}.`);
-  const result = await reconcileOne(cashOutId, { ...askedNow(deps), dryRun: false }, { onlyIf: (decision) => hasAction(decision) && decisionKey(decision) === expected });
+  const result = await reconcileOne(
+    cashOutId,
+    { ...askedNow(deps), dryRun: false },
+    { onlyIf: (decision) => hasAction(decision) && decisionKey(decision) === expected },
+  );
   if (result.withheld) {
     const { withheld: _withheld, ...decision } = result;
     return { acted: false, decision };

@@ -40,10 +40,18 @@ export class RecordReads {
   }
 
   list(filter: { kind: RecordKindName; status?: string }, page: { limit: number; cursor?: string }): Promise<Page<RecordItem>> {
-    const status = filter.status ? { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': filter.status } } : undefined;
+    const status = filter.status
+      ? { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': filter.status } }
+      : undefined;
     return newestFirst<RecordItem>(
       this.db,
-      (upTo) => recordShardQueries({ tableName: this.tableName, value: filter.kind, range: timeRange('updatedAt', undefined, upTo), filter: status }),
+      (upTo) =>
+        recordShardQueries({
+          tableName: this.tableName,
+          value: filter.kind,
+          range: timeRange('updatedAt', undefined, upTo),
+          filter: status,
+        }),
       { at: (item) => String(item.updatedAt), key: (item) => item.id },
       page,
     );
@@ -61,7 +69,15 @@ export function readableRecord(record: RecordItem): RecordItem {
   const history = (record.history as StoredEntry[]).map((entry) => {
     const event = readableEvent(entry, sourceId);
     if (!event) return { status: entry.status, receivedAt: entry.receivedAt, body: `${entry.body.length} bytes that cannot be read` };
-    return { eventKey: event.eventKey, type: event.type, created: event.created, status: event.status, receivedAt: event.receivedAt, outcome: event.statusChanged ? 'applied' : 'stale', bodyBytes: entry.body.length };
+    return {
+      eventKey: event.eventKey,
+      type: event.type,
+      created: event.created,
+      status: event.status,
+      receivedAt: event.receivedAt,
+      outcome: event.statusChanged ? 'applied' : 'stale',
+      bodyBytes: entry.body.length,
+    };
   });
   return { ...record, history };
 }

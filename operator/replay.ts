@@ -1,4 +1,9 @@
-import { applyJustWalletEvent, parseStoredJustWalletEvent, replayJustWalletEvent, type RecordEventDeps } from '../functions/just-wallet/record-event.js';
+import {
+  applyJustWalletEvent,
+  parseStoredJustWalletEvent,
+  replayJustWalletEvent,
+  type RecordEventDeps,
+} from '../functions/just-wallet/record-event.js';
 import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
 import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
@@ -6,7 +11,13 @@ import { eventSubject, type HistoryStore } from '../functions/shared/history.js'
 import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
 import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-log.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
-import { applyEvent, parseStoredStripeEvent, replayStripeEvent, type ReplayAnswer, type ReplayDeps } from '../functions/stripe-events/process-event.js';
+import {
+  applyEvent,
+  parseStoredStripeEvent,
+  replayStripeEvent,
+  type ReplayAnswer,
+  type ReplayDeps,
+} from '../functions/stripe-events/process-event.js';
 import type { EventFilter, EventReads, EventRow } from './events.js';
 
 type JustWalletReplayDeps = Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>;
@@ -53,20 +64,41 @@ function changedState(answer: ReplayAnswer): boolean {
  * replayJustWalletEvent), or, as a dry run, shows what it would change and writes nothing.
  * A replay (not a dry run) is written into the history table with who, when and the note.
  */
-export async function replayEvent(eventKey: string, tools: ReplayTools, options: { dryRun: boolean; note?: string; record?: RecordRef }): Promise<ReplayResult> {
+export async function replayEvent(
+  eventKey: string,
+  tools: ReplayTools,
+  options: { dryRun: boolean; note?: string; record?: RecordRef },
+): Promise<ReplayResult> {
   const stored = await tools.events.get(eventKey, options.record);
   if (!stored) throw new HttpError(404, 'event_not_found', `No event ${eventKey} (events are kept for 30 days).`);
   let answer: ReplayAnswer;
   try {
-    answer = stored.provider === 'stripe' ? await replayStripe(stored, tools, options.dryRun) : await replayJustWallet(stored, tools, options.dryRun);
+    answer =
+      stored.provider === 'stripe'
+        ? await replayStripe(stored, tools, options.dryRun)
+        : await replayJustWallet(stored, tools, options.dryRun);
   } catch (error) {
     answer = { outcome: 'error', detail: (error as Error).message };
   }
-  const result: ReplayResult = { eventKey, provider: stored.provider, type: stored.type, ...answer, changed: changedState(answer), dryRun: options.dryRun };
+  const result: ReplayResult = {
+    eventKey,
+    provider: stored.provider,
+    type: stored.type,
+    ...answer,
+    changed: changedState(answer),
+    dryRun: options.dryRun,
+  };
   if (!options.dryRun) {
     await tools.history.append(
       eventSubject(eventKey),
-      { who: tools.who, action: 'replay', outcome: result.outcome, result: describeReplay(result), eventKey, ...(options.note ? { note: options.note } : {}) },
+      {
+        who: tools.who,
+        action: 'replay',
+        outcome: result.outcome,
+        result: describeReplay(result),
+        eventKey,
+        ...(options.note ? { note: options.note } : {}),
+      },
       new Date(tools.clock.now()),
     );
   }
@@ -85,14 +117,25 @@ export interface BulkReplay {
  * (`from`) is required, so a slip cannot replay a month of events; past `limit` matches a
  * replay is refused and a dry run shows the first `limit`.
  */
-export async function replayMatching(filter: EventFilter, tools: ReplayTools, options: { dryRun: boolean; limit: number; note?: string }): Promise<BulkReplay> {
-  if (!filter.from) throw new ValidationError('window_required', 'A bulk replay needs the start of a time window (--since, or From on the page).');
+export async function replayMatching(
+  filter: EventFilter,
+  tools: ReplayTools,
+  options: { dryRun: boolean; limit: number; note?: string },
+): Promise<BulkReplay> {
+  if (!filter.from)
+    throw new ValidationError('window_required', 'A bulk replay needs the start of a time window (--since, or From on the page).');
   const rows = await tools.events.matching(filter, options.limit + 1);
   const tooMany = rows.length > options.limit;
   if (tooMany && !options.dryRun) {
-    throw new HttpError(409, 'too_many_events', `More than ${options.limit} events match; narrow the filter or the window (nothing was replayed).`);
+    throw new HttpError(
+      409,
+      'too_many_events',
+      `More than ${options.limit} events match; narrow the filter or the window (nothing was replayed).`,
+    );
   }
-  const oldestFirst = rows.slice(0, options.limit).sort((a: EventRow, b: EventRow) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
+  const oldestFirst = rows
+    .slice(0, options.limit)
+    .sort((a: EventRow, b: EventRow) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
   const results: ReplayResult[] = [];
   for (const row of oldestFirst) results.push(await replayEvent(row.eventKey, tools, { ...options, record: row.record }));
   return { matched: rows.length, tooMany, results };

@@ -18,10 +18,15 @@ import { TABLES } from '../infra/tables.js';
 export function reportsEnv(env: NodeJS.ProcessEnv = process.env) {
   const table = (id: (typeof TABLES)[number]['id']) => env[TABLES.find((t) => t.id === id)!.env] ?? `local-${id}`;
   const dynamoEndpoint = localDynamoEndpoint(env);
-  const apiBase = env.STRIPE_API_BASE ?? (env.STRIPE_SECRET_KEY ? undefined : `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`);
+  const apiBase =
+    env.STRIPE_API_BASE ??
+    (env.STRIPE_SECRET_KEY ? undefined : `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`);
   const platformKey = env.STRIPE_SECRET_KEY ?? 'sk_test_local_stand_in';
   const db = makeDocumentClient({ endpoint: dynamoEndpoint });
-  const keyOf = apiKeys({ get: async () => ({ current: platformKey }) }, new DirectorySourceSecrets(env.STRIPE_SOURCE_SECRETS_DIR ?? LOCAL_SOURCE_SECRETS_DIR));
+  const keyOf = apiKeys(
+    { get: async () => ({ current: platformKey }) },
+    new DirectorySourceSecrets(env.STRIPE_SOURCE_SECRETS_DIR ?? LOCAL_SOURCE_SECRETS_DIR),
+  );
   return {
     db,
     dynamoEndpoint,

@@ -26,9 +26,24 @@ interface Backfill {
 const str = (value: unknown) => String(value);
 
 const BACKFILLS: Record<keyof ShardedTables, Backfill> = {
-  ledger: { shard: 'statusShard', value: 'status', keyOf: (item) => ({ cashOutId: item.cashOutId }), shardOf: (item) => statusShard(str(item.cashOutId), str(item.status)) },
-  records: { shard: 'kindShard', value: 'kind', keyOf: (item) => ({ id: item.id, kind: item.kind }), shardOf: (item) => kindShard(str(item.kind), str(item.id)) },
-  events: { shard: 'providerShard', value: 'provider', keyOf: (item) => ({ eventKey: item.eventKey }), shardOf: (item) => providerShard(str(item.provider), str(item.eventKey)) },
+  ledger: {
+    shard: 'statusShard',
+    value: 'status',
+    keyOf: (item) => ({ cashOutId: item.cashOutId }),
+    shardOf: (item) => statusShard(str(item.cashOutId), str(item.status)),
+  },
+  records: {
+    shard: 'kindShard',
+    value: 'kind',
+    keyOf: (item) => ({ id: item.id, kind: item.kind }),
+    shardOf: (item) => kindShard(str(item.kind), str(item.id)),
+  },
+  events: {
+    shard: 'providerShard',
+    value: 'provider',
+    keyOf: (item) => ({ eventKey: item.eventKey }),
+    shardOf: (item) => providerShard(str(item.provider), str(item.eventKey)),
+  },
 };
 
 /**
@@ -63,7 +78,12 @@ export async function backfillShards(db: DynamoDBDocumentClient, tables: Sharded
   return counts;
 }
 
-async function writeShard(db: DynamoDBDocumentClient, tableName: string, backfill: Backfill, item: Record<string, unknown>): Promise<boolean> {
+async function writeShard(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  backfill: Backfill,
+  item: Record<string, unknown>,
+): Promise<boolean> {
   try {
     await db.send(
       new UpdateCommand({

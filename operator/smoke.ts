@@ -42,7 +42,9 @@ export function localSmokeTarget(env: NodeJS.ProcessEnv = process.env): SmokeTar
   const key = secrets.stripeSecretKey!.raw!;
   const stripeMode = env.STRIPE_MODE === 'live' || env.STRIPE_MODE === 'test' ? env.STRIPE_MODE : (stripeModeOfKey(key) ?? 'test');
   // As npm start decides: STRIPE_API_BASE, else real Stripe when a key is set, else the stand-in on its port.
-  const stripeApiBase = env.STRIPE_API_BASE || (env.STRIPE_SECRET_KEY ? undefined : `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT || LOCAL_PORTS.STRIPE_STAND_IN_PORT}`);
+  const stripeApiBase =
+    env.STRIPE_API_BASE ||
+    (env.STRIPE_SECRET_KEY ? undefined : `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT || LOCAL_PORTS.STRIPE_STAND_IN_PORT}`);
   return {
     description: `the local gateway at ${base}`,
     urls: Object.fromEntries(ROUTES.map((route) => [route.id, `${base}${route.path}`])),
@@ -55,11 +57,19 @@ export function localSmokeTarget(env: NodeJS.ProcessEnv = process.env): SmokeTar
 /** A deployed stack: its URLs and Stripe mode from its outputs, its secrets read with the operator's own credentials. */
 export async function stackSmokeTarget(stack: string, region: string | undefined, aws: AwsLookup = awsLookup): Promise<SmokeTarget> {
   const outputs = await aws.stackOutputs(stack, region);
-  const wanted = [...ROUTES.map((route) => `${pascal(route.id)}Url`), ...SECRETS.map((secret) => `${pascal(secret.id)}Name`), STRIPE_MODE_OUTPUT];
+  const wanted = [
+    ...ROUTES.map((route) => `${pascal(route.id)}Url`),
+    ...SECRETS.map((secret) => `${pascal(secret.id)}Name`),
+    STRIPE_MODE_OUTPUT,
+  ];
   const missing = wanted.filter((name) => !outputs[name]);
-  if (missing.length) throw new Error(`Stack ${stack} has no output ${missing.join(', ')}: deploy this version of the stack first (npm run deploy).`);
+  if (missing.length)
+    throw new Error(`Stack ${stack} has no output ${missing.join(', ')}: deploy this version of the stack first (npm run deploy).`);
   const stripeMode = outputs[STRIPE_MODE_OUTPUT];
-  if (stripeMode !== 'live' && stripeMode !== 'test') throw new Error(`The stack's output ${STRIPE_MODE_OUTPUT} is ${JSON.stringify(stripeMode)}: the gateway's Stripe mode is live or test.`);
+  if (stripeMode !== 'live' && stripeMode !== 'test')
+    throw new Error(
+      `The stack's output ${STRIPE_MODE_OUTPUT} is ${JSON.stringify(stripeMode)}: the gateway's Stripe mode is live or test.`,
+    );
   const client = new SecretsManagerClient({ region });
   try {
     const secrets: SmokeTarget['secrets'] = {};
@@ -100,14 +110,19 @@ export async function runSmoke(target: SmokeTarget): Promise<SmokeCheck[]> {
 }
 
 /** Set (not the placeholder), readable as the functions read it, and of the right kind: a Stripe key of the stack's mode, whsec_ signing secrets. */
-function secretCheck(id: string, found: { raw?: string; readProblem?: string }, stripeMode: StripeMode): { check: SmokeCheck; value?: SecretValue } {
+function secretCheck(
+  id: string,
+  found: { raw?: string; readProblem?: string },
+  stripeMode: StripeMode,
+): { check: SmokeCheck; value?: SecretValue } {
   const definition = secretDefinition(id);
   const name = `secret ${definition.env}`;
   if (found.readProblem !== undefined) return { check: { name, ok: false, detail: found.readProblem } };
   const raw = found.raw ?? '';
   if (raw.trim() === NOT_SET) {
     // The Connect destination's secret is optional: unused until the operator adds that destination.
-    if (id === 'stripeConnectWebhookSecret') return { check: { name, ok: true, detail: 'not set (optional: only for a Connect destination)' } };
+    if (id === 'stripeConnectWebhookSecret')
+      return { check: { name, ok: true, detail: 'not set (optional: only for a Connect destination)' } };
     return { check: { name, ok: false, detail: 'still NOT_SET: set it (docs/operations.md)' } };
   }
   let value: SecretValue;
@@ -119,7 +134,8 @@ function secretCheck(id: string, found: { raw?: string; readProblem?: string }, 
   if (id === 'stripeSecretKey') {
     const mode = stripeModeOfKey(value.current);
     if (!mode) return { check: { name, ok: false, detail: 'not a Stripe secret or restricted key (sk_… or rk_…)' }, value };
-    if (mode !== stripeMode) return { check: { name, ok: false, detail: `a ${mode}-mode key, but the stack expects ${stripeMode} mode` }, value };
+    if (mode !== stripeMode)
+      return { check: { name, ok: false, detail: `a ${mode}-mode key, but the stack expects ${stripeMode} mode` }, value };
     return { check: { name, ok: true, detail: `set, a ${mode}-mode key` }, value };
   }
   if ((id === 'stripeWebhookSecret' || id === 'stripeConnectWebhookSecret') && !value.current.startsWith('whsec_')) {
@@ -142,8 +158,17 @@ async function stripeKeyAccepted(key: SecretValue | undefined, target: SmokeTarg
 
 const smokeId = () => `smoke_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 
-async function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body, signal: AbortSignal.timeout(20_000) });
+async function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(20_000),
+  });
   const text = await response.text();
   try {
     return { status: response.status, json: JSON.parse(text) as Record<string, unknown> };
@@ -153,11 +178,18 @@ async function post(url: string, body: string, headers: Record<string, string>):
 }
 
 /** Sends one request and compares what came back with what was expected, in one line. */
-async function expectAnswer(name: string, send: () => Promise<{ status: number; json: Record<string, unknown> }>, expected: (answer: { status: number; json: Record<string, unknown> }) => string | undefined, passed: string): Promise<SmokeCheck> {
+async function expectAnswer(
+  name: string,
+  send: () => Promise<{ status: number; json: Record<string, unknown> }>,
+  expected: (answer: { status: number; json: Record<string, unknown> }) => string | undefined,
+  passed: string,
+): Promise<SmokeCheck> {
   try {
     const answer = await send();
     const problem = expected(answer);
-    return problem ? { name, ok: false, detail: `${problem} (answered ${answer.status} ${JSON.stringify(answer.json).slice(0, 160)})` } : { name, ok: true, detail: passed };
+    return problem
+      ? { name, ok: false, detail: `${problem} (answered ${answer.status} ${JSON.stringify(answer.json).slice(0, 160)})` }
+      : { name, ok: true, detail: passed };
   } catch (error) {
     return { name, ok: false, detail: `no answer: ${(error as Error).message.split('\n')[0]}` };
   }
@@ -176,11 +208,21 @@ async function villageChecks(url: string, secret: SecretValue | undefined): Prom
     ? await expectAnswer(
         'Village cash-out URL, signed',
         () => post(url, body, { 'x-village-signature-256': villageSignature(secret.current, body) }),
-        ({ status, json }) => (status === 401 ? 'the signature was refused: the secret in Village differs from the stack\'s' : status !== 400 || json.error !== 'invalid_amount' ? 'expected 400 invalid_amount' : undefined),
+        ({ status, json }) =>
+          status === 401
+            ? "the signature was refused: the secret in Village differs from the stack's"
+            : status !== 400 || json.error !== 'invalid_amount'
+              ? 'expected 400 invalid_amount'
+              : undefined,
         'signature accepted; 0.001 USD refused (400 invalid_amount), nothing stored or paid',
       )
     : { name: 'Village cash-out URL, signed', ok: false, detail: 'no secret to sign with' };
-  const wrong = await expectAnswer('Village cash-out URL, wrongly signed', () => post(url, body, { 'x-village-signature-256': villageSignature(WRONG_SECRET, body) }), ({ status }) => (status === 401 ? undefined : 'expected 401'), 'refused (401)');
+  const wrong = await expectAnswer(
+    'Village cash-out URL, wrongly signed',
+    () => post(url, body, { 'x-village-signature-256': villageSignature(WRONG_SECRET, body) }),
+    ({ status }) => (status === 401 ? undefined : 'expected 401'),
+    'refused (401)',
+  );
   return [signed, wrong];
 }
 
@@ -206,7 +248,12 @@ async function stripeEventChecks(url: string, secret: SecretValue | undefined, s
     ? await expectAnswer(
         'Stripe events URL, signed',
         () => post(url, body, { 'stripe-signature': sign(secret.current) }),
-        ({ status }) => (status === 401 ? 'the signature was refused: STRIPE_WEBHOOK_SECRET is not the destination\'s signing secret' : status < 200 || status > 299 ? 'expected 2xx' : undefined),
+        ({ status }) =>
+          status === 401
+            ? "the signature was refused: STRIPE_WEBHOOK_SECRET is not the destination's signing secret"
+            : status < 200 || status > 299
+              ? 'expected 2xx'
+              : undefined,
         `${event.id} (smoke.check, ignored) acknowledged; stored only, expires`,
       )
     : { name: 'Stripe events URL, signed', ok: false, detail: 'no signing secret to sign with' };
@@ -228,15 +275,35 @@ async function stripeEventChecks(url: string, secret: SecretValue | undefined, s
 async function justWalletChecks(url: string, secret: SecretValue | undefined): Promise<SmokeCheck[]> {
   const id = smokeId();
   const body = JSON.stringify({ [TYPE_KEY]: 'smoke.check', data: { id } });
-  const accepted = ({ status }: { status: number }) => (status === 401 ? 'the signature was refused: the secret in Just Wallet differs from the stack\'s' : status < 200 || status > 299 ? 'expected 2xx' : undefined);
+  const accepted = ({ status }: { status: number }) =>
+    status === 401
+      ? "the signature was refused: the secret in Just Wallet differs from the stack's"
+      : status < 200 || status > 299
+        ? 'expected 2xx'
+        : undefined;
   let signed: SmokeCheck = { name: 'Just Wallet URL, signed', ok: false, detail: 'no secret to sign with' };
   if (secret) {
-    signed = await expectAnswer(signed.name, () => post(url, body, { Signature: justWalletSignature(secret.current, body, 'hmac') }), accepted, `${id} (smoke.check) acknowledged; kept only, expires`);
+    signed = await expectAnswer(
+      signed.name,
+      () => post(url, body, { Signature: justWalletSignature(secret.current, body, 'hmac') }),
+      accepted,
+      `${id} (smoke.check) acknowledged; kept only, expires`,
+    );
     if (!signed.ok && signed.detail.includes('answered 401')) {
-      signed = await expectAnswer(signed.name, () => post(url, body, { Signature: justWalletSignature(secret.current, body, 'secret') }), accepted, `${id} (smoke.check) acknowledged (signature mode: secret); kept only, expires`);
+      signed = await expectAnswer(
+        signed.name,
+        () => post(url, body, { Signature: justWalletSignature(secret.current, body, 'secret') }),
+        accepted,
+        `${id} (smoke.check) acknowledged (signature mode: secret); kept only, expires`,
+      );
     }
   }
-  const wrong = await expectAnswer('Just Wallet URL, wrongly signed', () => post(url, body, { Signature: justWalletSignature(WRONG_SECRET, body, 'hmac') }), ({ status }) => (status === 401 ? undefined : 'expected 401'), 'refused (401)');
+  const wrong = await expectAnswer(
+    'Just Wallet URL, wrongly signed',
+    () => post(url, body, { Signature: justWalletSignature(WRONG_SECRET, body, 'hmac') }),
+    ({ status }) => (status === 401 ? undefined : 'expected 401'),
+    'refused (401)',
+  );
   return [signed, wrong];
 }
 

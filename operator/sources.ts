@@ -43,10 +43,17 @@ export class SourceAdmin {
     checkId(sourceId);
     checkSigningSecret(options.signingSecret);
     if (options.apiKey !== undefined) checkApiKey(options.apiKey);
-    if (await this.sources.get(sourceId)) throw new SourceAdminError(`Source ${sourceId} exists already; use rotate to change its secrets.`);
-    await this.secrets.write(sourceId, { signing: { current: options.signingSecret }, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
+    if (await this.sources.get(sourceId))
+      throw new SourceAdminError(`Source ${sourceId} exists already; use rotate to change its secrets.`);
+    await this.secrets.write(sourceId, {
+      signing: { current: options.signingSecret },
+      ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    });
     const created = await this.sources.create(sourceId, options.apiKey !== undefined, this.now());
-    if (!created) throw new SourceAdminError(`Source ${sourceId} was added by someone else meanwhile; its secret is now the one given here. Check it with rotate.`);
+    if (!created)
+      throw new SourceAdminError(
+        `Source ${sourceId} was added by someone else meanwhile; its secret is now the one given here. Check it with rotate.`,
+      );
     return created;
   }
 
@@ -59,7 +66,8 @@ export class SourceAdmin {
     if (options.apiKey !== undefined) checkApiKey(options.apiKey);
     if (!(await this.sources.get(sourceId))) throw new SourceAdminError(`No source ${sourceId}.`);
     const old = await this.secrets.read(sourceId);
-    if (!old) throw new SourceAdminError(`Source ${sourceId} has no secret (${this.secrets.locationOf(sourceId)}); remove it and add it again.`);
+    if (!old)
+      throw new SourceAdminError(`Source ${sourceId} has no secret (${this.secrets.locationOf(sourceId)}); remove it and add it again.`);
     if (options.signingSecret === old.signing.current) throw new SourceAdminError('That is already the current signing secret.');
     const current = options.signingSecret ?? old.signing.current;
     const previous = options.dropPrevious ? undefined : options.signingSecret !== undefined ? old.signing.current : old.signing.previous;
@@ -97,9 +105,14 @@ function checkId(sourceId: string): void {
 }
 
 function checkSigningSecret(value: string): void {
-  if (!SIGNING_SECRET.test(value)) throw new SourceAdminError('--signing-secret must be the endpoint\'s signing secret from Stripe (whsec_…).', true);
+  if (!SIGNING_SECRET.test(value))
+    throw new SourceAdminError("--signing-secret must be the endpoint's signing secret from Stripe (whsec_…).", true);
 }
 
 function checkApiKey(value: string): void {
-  if (!SOURCE_API_KEY.test(value)) throw new SourceAdminError('--api-key must be a restricted key (rk_live_… or rk_test_…) with read access to Events; never a secret key (sk_…).', true);
+  if (!SOURCE_API_KEY.test(value))
+    throw new SourceAdminError(
+      '--api-key must be a restricted key (rk_live_… or rk_test_…) with read access to Events; never a secret key (sk_…).',
+      true,
+    );
 }

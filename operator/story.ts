@@ -35,7 +35,10 @@ export interface CashOutStory {
  * got (all from the ledger item), each Stripe event about its payout or transfer (the events
  * table), reconciliation decisions and operator actions (the history table).
  */
-export async function cashOutStory(cashOutId: string, deps: { cashOuts: CashOutReads; events: EventReads; history: HistoryStore }): Promise<CashOutStory | undefined> {
+export async function cashOutStory(
+  cashOutId: string,
+  deps: { cashOuts: CashOutReads; events: EventReads; history: HistoryStore },
+): Promise<CashOutStory | undefined> {
   const item = await deps.cashOuts.get(cashOutId);
   if (!item) return undefined;
   // A merchant source's events are another account's: one naming this payout's id is not about it.
@@ -46,13 +49,19 @@ export async function cashOutStory(cashOutId: string, deps: { cashOuts: CashOutR
   const entries: StoryEntry[] = [...fromLedger(item), ...events.map(fromEvent), ...[...history, ...replays].map(fromHistory)];
   if (item.reconciledAt && !history.some((entry) => entry.action === 'reconcile')) {
     // Decisions from before the history table existed: the ledger keeps the latest.
-    entries.push({ at: item.reconciledAt, kind: 'reconciliation', title: 'Reconciled (latest decision, as the ledger keeps it)', detail: [item.operatorReason, item.compensation, item.reason].filter(Boolean).join('; ') || undefined });
+    entries.push({
+      at: item.reconciledAt,
+      kind: 'reconciliation',
+      title: 'Reconciled (latest decision, as the ledger keeps it)',
+      detail: [item.operatorReason, item.compensation, item.reason].filter(Boolean).join('; ') || undefined,
+    });
   }
   return { item, entries: inOrder(entries), events, livemode: events.find((event) => event.livemode !== undefined)?.livemode };
 }
 
 /** Kept without a source (before sources existed), an event is the platform's. */
-const isPlatformEvent = (row: EventRow): boolean => ((row as EventRow & { sourceId?: string }).sourceId ?? PLATFORM_SOURCE_ID) === PLATFORM_SOURCE_ID;
+const isPlatformEvent = (row: EventRow): boolean =>
+  ((row as EventRow & { sourceId?: string }).sourceId ?? PLATFORM_SOURCE_ID) === PLATFORM_SOURCE_ID;
 
 function fromLedger(item: OperatorCashOut): StoryEntry[] {
   const entries: StoryEntry[] = [
@@ -77,7 +86,13 @@ function fromLedger(item: OperatorCashOut): StoryEntry[] {
       at: item.answeredAt,
       kind: 'answer',
       title: `Village was answered ${item.answer.statusCode}${error}`,
-      detail: [typeof item.answer.body.message === 'string' ? item.answer.body.message : undefined, item.answeredAt ? undefined : 'time not recorded'].filter(Boolean).join(' · ') || undefined,
+      detail:
+        [
+          typeof item.answer.body.message === 'string' ? item.answer.body.message : undefined,
+          item.answeredAt ? undefined : 'time not recorded',
+        ]
+          .filter(Boolean)
+          .join(' · ') || undefined,
     });
   }
   return entries;
@@ -86,12 +101,19 @@ function fromLedger(item: OperatorCashOut): StoryEntry[] {
 function fromEvent(event: EventRow): StoryEntry {
   const created = event.created ? ` (created ${readableTime(new Date(event.created * 1000).toISOString())})` : '';
   const outcome = event.outcome ?? (event.lastRefusal ? `not applied: ${event.lastRefusal}` : 'not applied');
-  return { at: event.receivedAt, kind: 'stripe_event', title: `Stripe ${event.type}${created}: ${outcome}`, detail: event.detail ?? event.replayOutcome, eventKey: event.eventKey };
+  return {
+    at: event.receivedAt,
+    kind: 'stripe_event',
+    title: `Stripe ${event.type}${created}: ${outcome}`,
+    detail: event.detail ?? event.replayOutcome,
+    eventKey: event.eventKey,
+  };
 }
 
 function fromHistory(entry: HistoryEntry): StoryEntry {
   const kind: StoryKind = entry.action === 'reconcile' ? 'reconciliation' : 'operator';
-  const title = entry.action === 'acknowledge' ? 'Acknowledged' : entry.action === 'replay' ? `Replayed ${entry.eventKey ?? 'an event'}` : 'Reconciled';
+  const title =
+    entry.action === 'acknowledge' ? 'Acknowledged' : entry.action === 'replay' ? `Replayed ${entry.eventKey ?? 'an event'}` : 'Reconciled';
   return { at: entry.at, kind, title, detail: entry.result, who: entry.who, note: entry.note, eventKey: entry.eventKey };
 }
 

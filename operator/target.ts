@@ -40,7 +40,9 @@ export const awsLookup: AwsLookup = {
     try {
       const result = await client.send(new DescribeStacksCommand({ StackName: stackName }));
       const outputs = result.Stacks?.[0]?.Outputs ?? [];
-      return Object.fromEntries(outputs.filter((output) => output.OutputKey && output.OutputValue).map((output) => [output.OutputKey!, output.OutputValue!]));
+      return Object.fromEntries(
+        outputs.filter((output) => output.OutputKey && output.OutputValue).map((output) => [output.OutputKey!, output.OutputValue!]),
+      );
     } finally {
       client.destroy();
     }
@@ -63,18 +65,24 @@ export const awsLookup: AwsLookup = {
  * stack: its table names from its outputs, the operator's own AWS credentials (the usual
  * chain), and their identity as who acts; IAM is the authentication.
  */
-export async function resolveTarget(options: { stack?: string; region?: string; env?: NodeJS.ProcessEnv }, aws: AwsLookup = awsLookup): Promise<OperatorTarget> {
+export async function resolveTarget(
+  options: { stack?: string; region?: string; env?: NodeJS.ProcessEnv },
+  aws: AwsLookup = awsLookup,
+): Promise<OperatorTarget> {
   const env = options.env ?? process.env;
   if (!options.stack) {
     const endpoint = localDynamoEndpoint(env);
-    const tables = Object.fromEntries(TABLES.map((table) => [table.id, env[table.env] ?? `${env.TABLE_PREFIX ?? 'local'}-${table.id}`])) as unknown as OperatorTables;
+    const tables = Object.fromEntries(
+      TABLES.map((table) => [table.id, env[table.env] ?? `${env.TABLE_PREFIX ?? 'local'}-${table.id}`]),
+    ) as unknown as OperatorTables;
     const stripeMode = checkedMode(env.STRIPE_MODE ?? stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? 'test', 'STRIPE_MODE');
     return { tables, endpoint, who: 'local', description: `DynamoDB Local at ${endpoint}`, local: true, stripeMode };
   }
   const region = options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   const [outputs, who] = await Promise.all([aws.stackOutputs(options.stack, region), aws.callerArn(region)]);
   const missing = [...TABLES.map((table) => tableOutputName(table.id)), STRIPE_MODE_OUTPUT].filter((name) => !outputs[name]);
-  if (missing.length) throw new Error(`Stack ${options.stack} has no output ${missing.join(', ')}: deploy this version of the stack first (npm run deploy).`);
+  if (missing.length)
+    throw new Error(`Stack ${options.stack} has no output ${missing.join(', ')}: deploy this version of the stack first (npm run deploy).`);
   const tables = Object.fromEntries(TABLES.map((table) => [table.id, outputs[tableOutputName(table.id)]!])) as unknown as OperatorTables;
   const stripeMode = checkedMode(outputs[STRIPE_MODE_OUTPUT]!, `the stack's output ${STRIPE_MODE_OUTPUT}`);
   return { tables, region, who, description: `stack ${options.stack}${region ? ` in ${region}` : ''}`, local: false, stripeMode };
@@ -94,7 +102,10 @@ function checkedMode(value: string, where: string): StripeMode {
 export function stripeForReconcile(env: NodeJS.ProcessEnv, local: boolean): { stripeEnv?: Env; unavailable?: string } {
   const stripeEnv: Env = { ...env };
   if (!stripeEnv.STRIPE_API_BASE && !stripeEnv.STRIPE_SECRET_KEY && !stripeEnv.STRIPE_SECRET_KEY_ARN) {
-    if (!local) return { unavailable: "set STRIPE_SECRET_KEY to the platform's key (sk_… or a restricted rk_…) before starting, to reconcile from here." };
+    if (!local)
+      return {
+        unavailable: "set STRIPE_SECRET_KEY to the platform's key (sk_… or a restricted rk_…) before starting, to reconcile from here.",
+      };
     stripeEnv.STRIPE_API_BASE = `http://127.0.0.1:${stripeEnv.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
   }
   if (stripeEnv.STRIPE_API_BASE) stripeEnv.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
@@ -102,7 +113,10 @@ export function stripeForReconcile(env: NodeJS.ProcessEnv, local: boolean): { st
 }
 
 /** The target and the operator's dependencies over it, as the console and the operator commands use them. */
-export async function connectOperator(options: { stack?: string; region?: string; env?: NodeJS.ProcessEnv; logger: Logger }, aws: AwsLookup = awsLookup): Promise<{ target: OperatorTarget; deps: OperatorDeps }> {
+export async function connectOperator(
+  options: { stack?: string; region?: string; env?: NodeJS.ProcessEnv; logger: Logger },
+  aws: AwsLookup = awsLookup,
+): Promise<{ target: OperatorTarget; deps: OperatorDeps }> {
   const env = options.env ?? process.env;
   const target = await resolveTarget({ ...options, env }, aws);
   const stripe = stripeForReconcile(env, target.local);
@@ -121,7 +135,9 @@ export async function connectOperator(options: { stack?: string; region?: string
     await deps.cashOuts.get('operator-console-probe');
   } catch (error) {
     const hint = target.local ? ' Is the gateway running (npm start)?' : ' Do your AWS credentials allow reading it?';
-    throw new Error(`Cannot read the ledger table ${target.tables.ledger} (${target.description}): ${(error as Error).message}.${hint}`, { cause: error });
+    throw new Error(`Cannot read the ledger table ${target.tables.ledger} (${target.description}): ${(error as Error).message}.${hint}`, {
+      cause: error,
+    });
   }
   return { target, deps };
 }

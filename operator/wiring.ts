@@ -112,7 +112,12 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
     replay: {
       events,
       // A replay that settles a cash-out as not paid gives its limits back, as a delivery does (never a preview).
-      stripe: { ...stripeStores(db, setup.logger), events: new StripeEventStore(db, tables.events), leaseMs: LEASE_MS, limits: new LimitUsage(db, tables.usage, clock) },
+      stripe: {
+        ...stripeStores(db, setup.logger),
+        events: new StripeEventStore(db, tables.events),
+        leaseMs: LEASE_MS,
+        limits: new LimitUsage(db, tables.usage, clock),
+      },
       justWallet: justWalletStores(db, setup.logger),
       preview: { stripe: stripeStores(dry, quiet), justWallet: justWalletStores(dry, quiet) },
       history,
@@ -120,7 +125,18 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
       clock,
     },
     reconcile: setup.stripeEnv
-      ? reconcileDepsFromEnv({ ...setup.stripeEnv, LEDGER_TABLE: tables.ledger, HISTORY_TABLE: tables.history, USAGE_TABLE: tables.usage, DYNAMODB_ENDPOINT: setup.endpoint }, { logger: setup.logger, region: setup.region }, clock, db)
+      ? reconcileDepsFromEnv(
+          {
+            ...setup.stripeEnv,
+            LEDGER_TABLE: tables.ledger,
+            HISTORY_TABLE: tables.history,
+            USAGE_TABLE: tables.usage,
+            DYNAMODB_ENDPOINT: setup.endpoint,
+          },
+          { logger: setup.logger, region: setup.region },
+          clock,
+          db,
+        )
       : undefined,
     reconcileUnavailable: setup.stripeEnv ? undefined : (setup.reconcileUnavailable ?? 'No Stripe is configured for reconciliation.'),
     close: () => {

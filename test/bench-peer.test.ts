@@ -29,7 +29,8 @@ afterAll(async () => {
   tables.db.destroy();
 });
 
-const send = (request: { body: string; headers: Record<string, string> }) => peer.handler(apiGatewayEvent(peer.path, request.body, request.headers), lambdaContext('peer', 10));
+const send = (request: { body: string; headers: Record<string, string> }) =>
+  peer.handler(apiGatewayEvent(peer.path, request.body, request.headers), lambdaContext('peer', 10));
 
 describe('the peer: a Stripe webhook handler written from the Powertools and Stripe docs', () => {
   test('a signed payment event is applied once, and its redelivery is answered the same from the idempotency record without a second status write', async () => {
@@ -54,6 +55,8 @@ describe('the peer: a Stripe webhook handler written from the Powertools and Str
 
 describe('the load run’s deliveries', () => {
   test('each event is sent once, and one in ten again five places after it', () => {
-    expect(deliveryOrder(100, 20)).toEqual([100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 104, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 114]);
+    expect(deliveryOrder(100, 20)).toEqual([
+      100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 104, 110, 111, 112, 113, 114, 115, 116, 117, 118, 119, 114,
+    ]);
   });
 });

@@ -16,7 +16,10 @@ function findChromium(): string | undefined {
 
 const chromium = findChromium();
 const OUT = path.join(process.cwd(), 'test-output', 'bench-report');
-if (!chromium) console.warn('The bench report browser test was SKIPPED: Chromium is not installed. Install it with: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH).');
+if (!chromium)
+  console.warn(
+    'The bench report browser test was SKIPPED: Chromium is not installed. Install it with: apt-get update && apt-get install -y chromium (or set CHROMIUM_PATH).',
+  );
 const describeInBrowser = chromium ? describe : describe.skip;
 jest.setTimeout(120_000);
 
@@ -29,9 +32,20 @@ const level = (concurrency: number, rps: number) => ({ concurrency, requestsPerS
 const REPORT = {
   mode: 'quick',
   startedAt: '2026-12-04T20:00:00.000Z',
-  machine: { nproc: 2, cpuModel: 'test CPU', node: 'v24.0.0', platform: 'linux x64', memoryGb: 8, loadAverageAtStart: 1, loadAverageAtEnd: 1 },
+  machine: {
+    nproc: 2,
+    cpuModel: 'test CPU',
+    node: 'v24.0.0',
+    platform: 'linux x64',
+    memoryGb: 8,
+    loadAverageAtStart: 1,
+    loadAverageAtEnd: 1,
+  },
   warm: [warm('floor', 1), warm('stripe-events', 1.6), warm('peer', 4)],
-  load: ['just-wallet', 'stripe-events', 'peer'].map((id, k) => ({ id, levels: [level(1, 200 - k * 40), level(8, 500 - k * 80), level(32, 550 - k * 90)] })),
+  load: ['just-wallet', 'stripe-events', 'peer'].map((id, k) => ({
+    id,
+    levels: [level(1, 200 - k * 40), level(8, 500 - k * 80), level(32, 550 - k * 90)],
+  })),
 } as unknown as HtmlReportData;
 
 /** Run in the page: each canvas, and whether anything was drawn on it (a pixel not transparent). */
@@ -47,7 +61,11 @@ describeInBrowser('the benchmark report in a real browser (headless Chromium)', 
 
   beforeAll(async () => {
     mkdirSync(OUT, { recursive: true });
-    browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await puppeteer.launch({
+      executablePath: chromium,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,10 +1,23 @@
 import { describe, expect, test } from '@jest/globals';
-import { capacityAt, capacityLines, ceiling, keyValuesOf, LIMITS, withCashOutLimits, type KeyValues, type PerEventLoad } from '../bench/capacity.js';
+import {
+  capacityAt,
+  capacityLines,
+  ceiling,
+  keyValuesOf,
+  LIMITS,
+  withCashOutLimits,
+  type KeyValues,
+  type PerEventLoad,
+} from '../bench/capacity.js';
 import { memoryOptions } from '../bench/cost.js';
 import { TABLES } from '../infra/tables.js';
 
 /** A route like the Stripe one: 3 WRU on its events table, 2 on its records table and 1 on that table's index, 13 ms billed. */
-const load: PerEventLoad = { routeId: 'example', billedMs: 13, writes: { events: { table: 3, indexes: {} }, records: { table: 2, indexes: { byKind: 1 } } } };
+const load: PerEventLoad = {
+  routeId: 'example',
+  billedMs: 13,
+  writes: { events: { table: 3, indexes: {} }, records: { table: 2, indexes: { byKind: 1 } } },
+};
 const oneKeyValue: KeyValues = (_table, index) => (index === 'byKind' ? 1 : undefined);
 const eightKeyValues: KeyValues = (_table, index) => (index === 'byKind' ? 8 : undefined);
 
@@ -14,7 +27,11 @@ describe('capacity model', () => {
     expect(row.concurrency).toBe(13);
     expect(row.tables).toEqual([
       { tableId: 'events', writeUnitsPerSecond: 3000, indexes: [] },
-      { tableId: 'records', writeUnitsPerSecond: 2000, indexes: [{ index: 'byKind', writeUnitsPerSecond: 1000, perKeyValue: 125, keyValues: 8 }] },
+      {
+        tableId: 'records',
+        writeUnitsPerSecond: 2000,
+        indexes: [{ index: 'byKind', writeUnitsPerSecond: 1000, perKeyValue: 125, keyValues: 8 }],
+      },
     ]);
   });
 
@@ -28,12 +45,21 @@ describe('capacity model', () => {
   test('an index on one key value throttles at 1,000 WRU/s: the first limit at 1,000 events/s', () => {
     const row = capacityAt(load, 1000, oneKeyValue);
     expect(row.firstLimitHit).toMatchObject({ demand: 1000, capacity: LIMITS.dynamoPartitionWcu, utilisation: 1 });
-    expect(ceiling(load, oneKeyValue)).toEqual({ eventsPerSecond: 1000, limit: expect.stringMatching(/records\/byKind: one partition key value of 1/) });
+    expect(ceiling(load, oneKeyValue)).toEqual({
+      eventsPerSecond: 1000,
+      limit: expect.stringMatching(/records\/byKind: one partition key value of 1/),
+    });
   });
 
   test('sharded eight ways, the index is no longer first: a new table at 4,000 WRU/s is, then API Gateway', () => {
-    expect(ceiling(load, eightKeyValues, { newTables: true })).toEqual({ eventsPerSecond: 1333, limit: expect.stringMatching(/events: new on-demand table/) });
-    expect(ceiling(load, eightKeyValues)).toEqual({ eventsPerSecond: 8000, limit: expect.stringMatching(/byKind: one partition key value of 8/) });
+    expect(ceiling(load, eightKeyValues, { newTables: true })).toEqual({
+      eventsPerSecond: 1333,
+      limit: expect.stringMatching(/events: new on-demand table/),
+    });
+    expect(ceiling(load, eightKeyValues)).toEqual({
+      eventsPerSecond: 8000,
+      limit: expect.stringMatching(/byKind: one partition key value of 8/),
+    });
     const row = capacityAt(load, 10_000, eightKeyValues);
     expect(row.firstLimitHit?.limit).toMatch(/events: new on-demand table/);
     expect(row.firstLimitHit?.utilisation).toBe(7.5);
@@ -49,12 +75,20 @@ describe('capacity model', () => {
 
   describe("a cash-out's limits", () => {
     // The Village route as last measured: the ledger's own writes, its sharded index by status, its index by payout id.
-    const village: PerEventLoad = { routeId: 'village-cash-out', billedMs: 613.4, writes: { ledger: { table: 3, indexes: { byStatusShard: 5, byStripeObjectId: 1 } } } };
+    const village: PerEventLoad = {
+      routeId: 'village-cash-out',
+      billedMs: 613.4,
+      writes: { ledger: { table: 3, indexes: { byStatusShard: 5, byStripeObjectId: 1 } } },
+    };
     const keyValues = keyValuesOf(TABLES);
 
     test('write the usage table in one transaction: the reservation, the recipient counter and one platform shard, 2 write units each', () => {
       const withLimits = withCashOutLimits(village);
-      expect(withLimits.writes.usage).toEqual({ table: 6, indexes: {}, hotItems: { perEvent: 2, items: 4, label: expect.stringContaining('platform counter') } });
+      expect(withLimits.writes.usage).toEqual({
+        table: 6,
+        indexes: {},
+        hotItems: { perEvent: 2, items: 4, label: expect.stringContaining('platform counter') },
+      });
       expect(withCashOutLimits(withLimits)).toEqual(withLimits);
       expect(withCashOutLimits(load)).toBe(load);
       const at1000 = capacityAt(withLimits, 1000, keyValues).tables.find((table) => table.tableId === 'usage');
@@ -68,7 +102,10 @@ describe('capacity model', () => {
       // One currency's platform counter alone: 4 items of 1,000 WRU/s at 2 units a cash-out.
       const counterOnly = { ...withLimits, billedMs: 0, writes: { usage: { ...withLimits.writes.usage!, table: 0 } } };
       expect(ceiling(counterOnly, keyValues)).toEqual({ eventsPerSecond: 2000, limit: expect.stringMatching(/platform counter/) });
-      expect(ceiling(withLimits, keyValues, { newTables: true })).toEqual({ eventsPerSecond: 666, limit: expect.stringMatching(/^DynamoDB usage: new on-demand table/) });
+      expect(ceiling(withLimits, keyValues, { newTables: true })).toEqual({
+        eventsPerSecond: 666,
+        limit: expect.stringMatching(/^DynamoDB usage: new on-demand table/),
+      });
       const lines = capacityLines([withLimits], keyValues).join('\n');
       expect(lines).toContain('hot items WRU/s: usage 500 on each of 4 items');
       expect(lines).toContain('ceiling: 1,600 events/s');

@@ -25,7 +25,8 @@ import { silentLogger } from './support/telemetry.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const payoutsFor = (h: VillageHarness, cashOutId: unknown) => [...h.stripe.payouts.values()].filter((p) => (p.metadata as Record<string, string>).cash_out_id === cashOutId);
+const payoutsFor = (h: VillageHarness, cashOutId: unknown) =>
+  [...h.stripe.payouts.values()].filter((p) => (p.metadata as Record<string, string>).cash_out_id === cashOutId);
 
 /** A cash-out Stripe never received: every create attempt is reset before the stand-in acts on it. */
 async function neverReachedStripe(h: VillageHarness): Promise<string> {
@@ -50,7 +51,14 @@ describe("1. a 200 never leaves after Village's deadline", () => {
   test('Stripe answers after 2 s and the final ledger write takes 2.5 s: Village hears 500, the ledger says compensation is due, and reconciliation cancels the payout', async () => {
     const fast = h.deps.ledger;
     // The write that would record the 200 is held 2.5 s (DynamoDB throttling, with the SDK's back-off).
-    h.deps.ledger = new LedgerStore(slowDocumentClient(h.tables.endpoint, (command, input) => command.startsWith('Update') && JSON.stringify(input).includes('"statusCode":200'), 2500), h.tables.names.ledger);
+    h.deps.ledger = new LedgerStore(
+      slowDocumentClient(
+        h.tables.endpoint,
+        (command, input) => command.startsWith('Update') && JSON.stringify(input).includes('"statusCode":200'),
+        2500,
+      ),
+      h.tables.names.ledger,
+    );
     try {
       const request = cashOut();
       const cashOutId = String(request.cash_out_id);
@@ -63,7 +71,11 @@ describe("1. a 200 never leaves after Village's deadline", () => {
 
       await sleep(3000); // the held write reaches DynamoDB now: it must not turn the item back into a 200
       const item = (await h.ledger.get(cashOutId)) as ReconciledItem;
-      expect(item).toMatchObject({ status: 'pending', needsCompensation: true, answer: { statusCode: 500, body: { error: 'answered_after_deadline' } } });
+      expect(item).toMatchObject({
+        status: 'pending',
+        needsCompensation: true,
+        answer: { statusCode: 500, body: { error: 'answered_after_deadline' } },
+      });
 
       const { result } = await jobFor(h).run();
       expect(result(cashOutId)).toMatchObject({ outcome: 'compensated', to: 'canceled' });
@@ -77,7 +89,14 @@ describe("1. a 200 never leaves after Village's deadline", () => {
 
   test('the money still goes out, and Village hears 200, when the final write is only a little slow', async () => {
     const fast = h.deps.ledger;
-    h.deps.ledger = new LedgerStore(slowDocumentClient(h.tables.endpoint, (command, input) => command.startsWith('Update') && JSON.stringify(input).includes('"statusCode":200'), 100), h.tables.names.ledger);
+    h.deps.ledger = new LedgerStore(
+      slowDocumentClient(
+        h.tables.endpoint,
+        (command, input) => command.startsWith('Update') && JSON.stringify(input).includes('"statusCode":200'),
+        100,
+      ),
+      h.tables.names.ledger,
+    );
     try {
       const request = cashOut();
       const response = await h.send(request, { remainingMs: 10_000 });
@@ -115,7 +134,14 @@ describe("1. a 200 never leaves after Village's deadline", () => {
     try {
       const outcome = await moveMoney(
         makeStripe('sk_test_trickle', url),
-        { mode: 'payout', cashOutId: 'co_trickle', accountId: 'acct_1Ada', amountMinor: 2015, currency: 'usd', idempotencyKey: 'village-cash-out:co_trickle' },
+        {
+          mode: 'payout',
+          cashOutId: 'co_trickle',
+          accountId: 'acct_1Ada',
+          amountMinor: 2015,
+          currency: 'usd',
+          idempotencyKey: 'village-cash-out:co_trickle',
+        },
         { clock: systemClock, deadlineAt: Date.now() + 1500, attemptTimeoutMs: 400, minAttemptMs: 100 },
       );
       expect(outcome.kind).toBe('unknown');
@@ -148,11 +174,24 @@ describe('2. reconciliation reaches every group, compensations first', () => {
     const flagged = await answeredUnknownButPaid(h);
     const payout = payoutsFor(h, flagged)[0]!;
     // Bound to its payout as Stripe's late answer to the create call binds it (an event never binds a cash-out).
-    await h.tables.db.send(new UpdateCommand({ TableName: h.tables.names.ledger, Key: { cashOutId: flagged }, UpdateExpression: 'SET stripeObjectId = :id, stripeObjectType = :payout', ExpressionAttributeValues: { ':id': payout.id, ':payout': 'payout' } }));
-    await s.send(stripeEvent('payout.created', { id: payout.id, status: 'pending', amount: 2015, currency: 'usd', metadata: { cash_out_id: flagged } }, { account: 'acct_1Ada' }));
+    await h.tables.db.send(
+      new UpdateCommand({
+        TableName: h.tables.names.ledger,
+        Key: { cashOutId: flagged },
+        UpdateExpression: 'SET stripeObjectId = :id, stripeObjectType = :payout',
+        ExpressionAttributeValues: { ':id': payout.id, ':payout': 'payout' },
+      }),
+    );
+    await s.send(
+      stripeEvent(
+        'payout.created',
+        { id: payout.id, status: 'pending', amount: 2015, currency: 'usd', metadata: { cash_out_id: flagged } },
+        { account: 'acct_1Ada' },
+      ),
+    );
     expect(await h.ledger.get(flagged)).toMatchObject({ status: 'pending', needsCompensation: true });
 
-    const runs: Awaited<ReturnType<ReturnType<typeof jobFor>["run"]>>[] = [];
+    const runs: Awaited<ReturnType<ReturnType<typeof jobFor>['run']>>[] = [];
     for (let run = 0; run < 3; run += 1) runs.push(await jobFor(h, { maxItems: 2 }).run());
     expect(runs[0]!.result(flagged)).toMatchObject({ outcome: 'compensated' });
     const outcomes = (cashOutId: string) => runs.map((run) => run.result(cashOutId)?.outcome).filter(Boolean);
@@ -180,21 +219,34 @@ describe('3. an item handed to an operator keeps following Stripe', () => {
     expect(result(cashOutId)).toMatchObject({ outcome: 'needs_operator', reason: 'village_answer_unknown' });
     const payout = payoutsFor(h, cashOutId)[0]!;
 
-    const failed = stripeEvent('payout.failed', { id: payout.id, amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } }, { account: 'acct_1Ada' });
+    const failed = stripeEvent(
+      'payout.failed',
+      { id: payout.id, amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } },
+      { account: 'acct_1Ada' },
+    );
     const response = await s.send(failed);
     expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
-    expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed', needsOperator: true, failedAfterPaid: true, lastEventId: failed.id });
+    expect(await h.ledger.get(cashOutId)).toMatchObject({
+      status: 'failed',
+      needsOperator: true,
+      failedAfterPaid: true,
+      lastEventId: failed.id,
+    });
     expect(s.metrics).toContain('PayoutFailedAfterPaid');
   });
 });
 
-describe("4. an event of the other mode (livemode) changes nothing", () => {
+describe('4. an event of the other mode (livemode) changes nothing', () => {
   test('a live gateway: a test-mode payout.paid naming a live unknown cash-out is stored, answered 200 and leaves the ledger alone', async () => {
     const s = await stripeHarness({ livemode: true });
     try {
       const cashOutId = uniqueId('co');
       await seedCashOut(s.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
-      const event = stripeEvent('payout.paid', { id: uniqueId('po'), metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda', livemode: false });
+      const event = stripeEvent(
+        'payout.paid',
+        { id: uniqueId('po'), metadata: { cash_out_id: cashOutId } },
+        { account: 'acct_1LocalSampleAda', livemode: false },
+      );
       const response = await s.send(event);
       expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'other_mode' } });
       const item = await s.ledger.get(cashOutId);
@@ -213,8 +265,16 @@ describe("4. an event of the other mode (livemode) changes nothing", () => {
       const payoutId = uniqueId('po');
       await seedCashOut(s.ledger, { cashOutId, status: 'pending', stripeObjectId: payoutId });
       await s.recipients.put('lin@example.com', 'acct_1Lin', new Date());
-      const failed = stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda', livemode: true });
-      const account = stripeEvent('account.updated', { id: 'acct_1Lin', payouts_enabled: false }, { livemode: true, created: Math.floor(Date.now() / 1000) + 5 });
+      const failed = stripeEvent(
+        'payout.failed',
+        { id: payoutId, metadata: { cash_out_id: cashOutId } },
+        { account: 'acct_1LocalSampleAda', livemode: true },
+      );
+      const account = stripeEvent(
+        'account.updated',
+        { id: 'acct_1Lin', payouts_enabled: false },
+        { livemode: true, created: Math.floor(Date.now() / 1000) + 5 },
+      );
       expect(await s.send(failed)).toMatchObject({ statusCode: 200, body: { outcome: 'other_mode' } });
       expect(await s.send(account)).toMatchObject({ statusCode: 200, body: { outcome: 'other_mode' } });
       expect((await s.ledger.get(cashOutId))?.status).toBe('pending');
@@ -229,7 +289,16 @@ describe("4. an event of the other mode (livemode) changes nothing", () => {
     await expect(wrong()).rejects.toThrow(ConfigError);
     await expect(wrong()).rejects.toThrow(/STRIPE_MODE/);
     const deps = villageDepsFromEnv(
-      { LEDGER_TABLE: 'l', RECIPIENTS_TABLE: 'r', LIMITS_TABLE: 'lim', USAGE_TABLE: 'u', STRIPE_SECRET_KEY: 'rk_live_abc', STRIPE_MODE: 'test', VILLAGE_WEBHOOK_SECRET: 'x', DYNAMODB_ENDPOINT: 'http://127.0.0.1:9' },
+      {
+        LEDGER_TABLE: 'l',
+        RECIPIENTS_TABLE: 'r',
+        LIMITS_TABLE: 'lim',
+        USAGE_TABLE: 'u',
+        STRIPE_SECRET_KEY: 'rk_live_abc',
+        STRIPE_MODE: 'test',
+        VILLAGE_WEBHOOK_SECRET: 'x',
+        DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+      },
       { logger: silentLogger() },
     );
     await expect(deps.stripe()).rejects.toThrow(/STRIPE_MODE/);
@@ -245,7 +314,8 @@ describe('7. duplicates: body-identified cash-outs and concurrent deliveries', (
   });
   afterAll(async () => h.stop());
 
-  const withoutId = (extra: Record<string, unknown> = {}) => JSON.stringify({ destination_email: 'ada@example.com', amount: '7.25', currency: 'EUR', nonce: uniqueId('n'), ...extra });
+  const withoutId = (extra: Record<string, unknown> = {}) =>
+    JSON.stringify({ destination_email: 'ada@example.com', amount: '7.25', currency: 'EUR', nonce: uniqueId('n'), ...extra });
 
   test('(a) two byte-identical bodies without an id are one cash-out: paid once, the second answered from the first', async () => {
     const body = withoutId();

@@ -18,7 +18,8 @@ async function newRecipient(): Promise<string> {
   return email;
 }
 
-const payoutsFor = (cashOutId: unknown) => h.stripe.requests.filter((r) => r.created && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId);
+const payoutsFor = (cashOutId: unknown) =>
+  h.stripe.requests.filter((r) => r.created && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId);
 
 beforeAll(async () => {
   h = await villageHarness();
@@ -46,7 +47,11 @@ describe('limits on what a cash-out can move', () => {
     expect(response.statusCode).toBe(422);
     expect(response.body).toMatchObject({ error: 'limit_exceeded', limit: 'currency_not_enabled' });
     expect(payoutsFor(request.cash_out_id)).toHaveLength(0);
-    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'rejected', reason: 'limit_exceeded', limitRefusal: { limit: 'currency_not_enabled', currency: 'SEK' } });
+    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({
+      status: 'rejected',
+      reason: 'limit_exceeded',
+      limitRefusal: { limit: 'currency_not_enabled', currency: 'SEK' },
+    });
 
     await h.limits.set('SEK', { perCashOut: '100', perRecipientDay: '1000', perDay: '10000' }, 'test-operator');
     const again = cashOut({ currency: 'SEK', amount: '10.00', destination_email: email });
@@ -70,7 +75,8 @@ describe('limits on what a cash-out can move', () => {
 
   test('a recipient is paid at most 25,000.00 USD in 24 hours; the refusal says how much was left', async () => {
     const email = await newRecipient();
-    for (const amount of ['10000.00', '10000.00']) expect((await h.send(cashOut({ amount, currency: 'USD', destination_email: email }))).statusCode).toBe(200);
+    for (const amount of ['10000.00', '10000.00'])
+      expect((await h.send(cashOut({ amount, currency: 'USD', destination_email: email }))).statusCode).toBe(200);
     const over = cashOut({ amount: '5000.01', currency: 'USD', destination_email: email });
     const response = await h.send(over);
     expect(response.statusCode).toBe(422);
@@ -82,7 +88,8 @@ describe('limits on what a cash-out can move', () => {
   test('the platform pays at most its limit per day across recipients, even when no one shard has room enough', async () => {
     await h.limits.set('NZD', { perCashOut: '3000', perRecipientDay: '10000', perDay: '10000' }, 'test');
     const paid: number[] = [];
-    for (let i = 0; i < 4; i += 1) paid.push((await h.send(cashOut({ amount: '3000', currency: 'NZD', destination_email: await newRecipient() }))).statusCode);
+    for (let i = 0; i < 4; i += 1)
+      paid.push((await h.send(cashOut({ amount: '3000', currency: 'NZD', destination_email: await newRecipient() }))).statusCode);
     expect(paid).toEqual([200, 200, 200, 422]);
     const last = cashOut({ amount: '1000', currency: 'NZD', destination_email: await newRecipient() });
     expect((await h.send(last)).statusCode).toBe(200);
@@ -101,7 +108,9 @@ describe('limits on what a cash-out can move', () => {
 
   test('five cash-outs of 3,000 from different recipients racing for the platform’s 10,000: exactly three are paid', async () => {
     await h.limits.set('SGD', { perCashOut: '5000', perRecipientDay: '10000', perDay: '10000' }, 'test');
-    const requests = await Promise.all(Array.from({ length: 5 }, async () => cashOut({ amount: '3000', currency: 'SGD', destination_email: await newRecipient() })));
+    const requests = await Promise.all(
+      Array.from({ length: 5 }, async () => cashOut({ amount: '3000', currency: 'SGD', destination_email: await newRecipient() })),
+    );
     const answers = await Promise.all(requests.map((request) => h.send(request)));
     expect(answers.map((a) => a.statusCode).sort()).toEqual([200, 200, 200, 422, 422]);
     expect(requests.flatMap((r) => payoutsFor(r.cash_out_id))).toHaveLength(3);
@@ -113,13 +122,19 @@ describe('limits on what a cash-out can move', () => {
     const request = cashOut({ amount: '5000', currency: 'DKK', destination_email: email });
     expect((await h.send(request)).statusCode).toBe(200);
     expect((await h.send(request)).statusCode).toBe(200);
-    expect((await h.send(cashOut({ amount: '0.01', currency: 'DKK', destination_email: email }))).body).toMatchObject({ limit: 'per_recipient_day', left: '0.00' });
+    expect((await h.send(cashOut({ amount: '0.01', currency: 'DKK', destination_email: email }))).body).toMatchObject({
+      limit: 'per_recipient_day',
+      left: '0.00',
+    });
   });
 
   test('a cash-out Stripe refuses gives its amount back', async () => {
     await h.limits.set('NOK', { perCashOut: '5000', perRecipientDay: '5000', perDay: '100000' }, 'test');
     const email = await newRecipient();
-    h.stripe.failNext({ kind: 'error', status: 400, type: 'invalid_request_error', code: 'balance_insufficient' }, { pathPrefix: '/v1/payouts' });
+    h.stripe.failNext(
+      { kind: 'error', status: 400, type: 'invalid_request_error', code: 'balance_insufficient' },
+      { pathPrefix: '/v1/payouts' },
+    );
     const refused = cashOut({ amount: '5000', currency: 'NOK', destination_email: email });
     expect((await h.send(refused)).statusCode).toBe(500);
     expect(await usage.reservation(String(refused.cash_out_id))).toMatchObject({ releasedAt: expect.any(String) });
@@ -134,7 +149,19 @@ describe('limits on what a cash-out can move', () => {
     expect(paid.statusCode).toBe(200);
     const payoutId = (paid.body.stripe as { id: string }).id;
     const item = await h.ledger.get(String(first.cash_out_id));
-    const failed = stripeEvent('payout.failed', { id: payoutId, object: 'payout', amount: 500000, currency: 'pln', status: 'failed', failure_code: 'account_closed', metadata: { cash_out_id: first.cash_out_id } }, { account: item!.accountId, created: Math.floor(Date.now() / 1000) + 5 });
+    const failed = stripeEvent(
+      'payout.failed',
+      {
+        id: payoutId,
+        object: 'payout',
+        amount: 500000,
+        currency: 'pln',
+        status: 'failed',
+        failure_code: 'account_closed',
+        metadata: { cash_out_id: first.cash_out_id },
+      },
+      { account: item!.accountId, created: Math.floor(Date.now() / 1000) + 5 },
+    );
     expect((await stripe.send(failed)).statusCode).toBe(200);
     expect(await h.ledger.get(String(first.cash_out_id))).toMatchObject({ status: 'failed' });
     const second = cashOut({ amount: '5000', currency: 'PLN', destination_email: email });
@@ -142,13 +169,19 @@ describe('limits on what a cash-out can move', () => {
     // Delivered again, and as a fresh event id: nothing more is given back.
     await stripe.send(failed);
     await stripe.send({ ...failed, id: `${failed.id}_again` });
-    expect((await h.send(cashOut({ amount: '0.01', currency: 'PLN', destination_email: email }))).body).toMatchObject({ limit: 'per_recipient_day', left: '0.00' });
+    expect((await h.send(cashOut({ amount: '0.01', currency: 'PLN', destination_email: email }))).body).toMatchObject({
+      limit: 'per_recipient_day',
+      left: '0.00',
+    });
   });
 
   test('a give-back is counted once even when two run at the same time', async () => {
     await h.limits.set('CZK', { perCashOut: '5000', perRecipientDay: '5000', perDay: '100000' }, 'test');
     const email = await newRecipient();
-    h.stripe.failNext({ kind: 'error', status: 400, type: 'invalid_request_error', code: 'balance_insufficient' }, { pathPrefix: '/v1/payouts' });
+    h.stripe.failNext(
+      { kind: 'error', status: 400, type: 'invalid_request_error', code: 'balance_insufficient' },
+      { pathPrefix: '/v1/payouts' },
+    );
     const refused = cashOut({ amount: '5000', currency: 'CZK', destination_email: email });
     await h.send(refused);
     const again = await Promise.all([usage.release(String(refused.cash_out_id)), usage.release(String(refused.cash_out_id))]);

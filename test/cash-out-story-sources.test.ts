@@ -19,8 +19,16 @@ afterAll(() => h.stop());
 
 /** A Stripe event as the route keeps it. */
 const stored = (event: ReturnType<typeof stripeEvent>): NewStripeEvent => ({
-  provider: 'stripe', eventId: event.id, type: event.type, account: event.account, livemode: false, created: event.created,
-  objectId: event.data.object.id as string, receivedAt: iso(NOW), payload: JSON.stringify(event), expiresAt: Math.floor(NOW / 1000) + 86_400,
+  provider: 'stripe',
+  eventId: event.id,
+  type: event.type,
+  account: event.account,
+  livemode: false,
+  created: event.created,
+  objectId: event.data.object.id as string,
+  receivedAt: iso(NOW),
+  payload: JSON.stringify(event),
+  expiresAt: Math.floor(NOW / 1000) + 86_400,
 });
 
 describe("a platform cash-out's story", () => {
@@ -28,16 +36,34 @@ describe("a platform cash-out's story", () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     const item: OperatorCashOut = {
-      cashOutId, status: 'paid', mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
-      fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
-      createdAt: iso(NOW - 600_000), updatedAt: iso(NOW - 60_000), payload: '{}', accountId: 'acct_1Ada', stripeObjectId: payoutId, stripeObjectType: 'payout',
+      cashOutId,
+      status: 'paid',
+      mode: 'payout',
+      destinationEmail: 'ada@example.com',
+      amount: '20.15',
+      currency: 'USD',
+      amountMinor: 2015,
+      fingerprint: 'f',
+      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+      attemptId: 'a',
+      attempts: 1,
+      leaseExpiresAt: 0,
+      createdAt: iso(NOW - 600_000),
+      updatedAt: iso(NOW - 60_000),
+      payload: '{}',
+      accountId: 'acct_1Ada',
+      stripeObjectId: payoutId,
+      stripeObjectType: 'payout',
       answer: { statusCode: 200, body: { cashOutId } },
     };
     await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: { ...item, ...statusFields(cashOutId, 'paid') } }));
     const own = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1Ada' });
     // Another account (a merchant source) has a payout of the same id: its event is about that account's payout.
     const merchants = stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1Acme' });
-    for (const [store, event] of [[new StripeEventStore(h.tables.db, h.tables.names.events), own], [new StripeEventStore(h.tables.db, h.tables.names.events, 'acme-shop'), merchants]] as const) {
+    for (const [store, event] of [
+      [new StripeEventStore(h.tables.db, h.tables.names.events), own],
+      [new StripeEventStore(h.tables.db, h.tables.names.events, 'acme-shop'), merchants],
+    ] as const) {
       await store.claim(stored(event), 'delivery-1', NOW, 30_000);
       await store.markApplied(event.id, 'delivery-1', 'applied', undefined, new Date(NOW));
     }

@@ -23,7 +23,14 @@ afterEach(async () => h.stop());
 async function pendingCashOut() {
   const cashOutId = uniqueId('co');
   const payoutId = uniqueId('po');
-  await seedCashOut(h.ledger, { cashOutId, status: 'pending', answerStatusCode: 200, stripeObjectId: payoutId, accountId: ACCOUNT, lastEventCreated: now() - 600 });
+  await seedCashOut(h.ledger, {
+    cashOutId,
+    status: 'pending',
+    answerStatusCode: 200,
+    stripeObjectId: payoutId,
+    accountId: ACCOUNT,
+    lastEventCreated: now() - 600,
+  });
   return { cashOutId, payoutId };
 }
 
@@ -40,10 +47,14 @@ function holdPayments(n: number, options: { apiKey?: string; delivered?: boolean
   });
 }
 
-describe('catch-up from Stripe\'s Events API', () => {
-  test('undelivered platform and Connect events are applied exactly once, a payout event moving its cash-out\'s ledger item', async () => {
+describe("catch-up from Stripe's Events API", () => {
+  test("undelivered platform and Connect events are applied exactly once, a payout event moving its cash-out's ledger item", async () => {
     const { cashOutId, payoutId } = await pendingCashOut();
-    const payoutPaid = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 120, account: ACCOUNT });
+    const payoutPaid = stripeEvent(
+      'payout.paid',
+      { id: payoutId, metadata: { cash_out_id: cashOutId } },
+      { created: now() - 120, account: ACCOUNT },
+    );
     const payment = stripeEvent('payment_intent.succeeded', { id: uniqueId('pi') }, { created: now() - 60, account: undefined });
     h.stripe.addEvent(payoutPaid);
     h.stripe.addEvent(payment);
@@ -57,7 +68,10 @@ describe('catch-up from Stripe\'s Events API', () => {
       ['platform', ACCOUNT, 1],
     ]);
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'paid', lastEventId: payoutPaid.id, lastEventType: 'payout.paid' });
-    expect(await h.records.get(String(payment.data.object.id), 'transaction')).toMatchObject({ status: 'capture_succeeded', sourceId: 'platform' });
+    expect(await h.records.get(String(payment.data.object.id), 'transaction')).toMatchObject({
+      status: 'capture_succeeded',
+      sourceId: 'platform',
+    });
     expect(await h.events.get(payoutPaid.id)).toMatchObject({ sourceId: 'platform', account: ACCOUNT, outcome: 'applied', deliveries: 1 });
     // Only the listed account's events were asked for with Stripe-Account; never more than 20 types per call.
     expect(new Set(eventsRequests().map((request) => request.stripeAccount))).toEqual(new Set([undefined, ACCOUNT]));
@@ -66,7 +80,9 @@ describe('catch-up from Stripe\'s Events API', () => {
 
   test('a second run changes nothing: every event is counted as already applied', async () => {
     const { cashOutId, payoutId } = await pendingCashOut();
-    h.stripe.addEvent(stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 120, account: ACCOUNT }));
+    h.stripe.addEvent(
+      stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 120, account: ACCOUNT }),
+    );
     holdPayments(3);
     await h.run();
     const ledgerBefore = await h.ledger.get(cashOutId);
@@ -83,7 +99,11 @@ describe('catch-up from Stripe\'s Events API', () => {
   test('an event the webhook already applied is not applied again', async () => {
     const webhook = await stripeHarness({}, h.tables);
     const { cashOutId, payoutId } = await pendingCashOut();
-    const paid = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 120, account: ACCOUNT });
+    const paid = stripeEvent(
+      'payout.paid',
+      { id: payoutId, metadata: { cash_out_id: cashOutId } },
+      { created: now() - 120, account: ACCOUNT },
+    );
     expect((await webhook.send(paid, { secrets: [STRIPE_CONNECT_SECRET] })).statusCode).toBe(200);
     h.stripe.addEvent(paid, { delivered: true });
 
@@ -124,7 +144,9 @@ describe('catch-up from Stripe\'s Events API', () => {
     const failed = await h.run({ sourceId: 'flaky' });
 
     expect(failed.totals).toMatchObject({ applied: 0, failed: 1 });
-    expect(failed.failures).toEqual([expect.objectContaining({ sourceId: 'flaky', reason: expect.stringContaining('listing events failed') })]);
+    expect(failed.failures).toEqual([
+      expect.objectContaining({ sourceId: 'flaky', reason: expect.stringContaining('listing events failed') }),
+    ]);
     expect(await h.storedEvents()).toEqual([]);
 
     const next = await h.run({ sourceId: 'flaky' });
@@ -132,9 +154,11 @@ describe('catch-up from Stripe\'s Events API', () => {
     expect(next.totals).toEqual({ fetched: 150, alreadyApplied: 0, applied: 150, deferred: 0, failed: 0 });
   });
 
-  test('a connected account whose list fails does not hold back the platform\'s own events', async () => {
+  test("a connected account whose list fails does not hold back the platform's own events", async () => {
     const { cashOutId, payoutId } = await pendingCashOut();
-    h.stripe.addEvent(stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 120, account: ACCOUNT }));
+    h.stripe.addEvent(
+      stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 120, account: ACCOUNT }),
+    );
     holdPayments(2);
     // The platform's three calls go through; the account's first fails (a reset, twice: the SDK retries one by itself).
     h.stripe.failNext({ kind: 'reset' }, { method: 'GET', pathPrefix: '/v1/events', skip: 3, times: 2 });
@@ -172,7 +196,7 @@ describe('catch-up from Stripe\'s Events API', () => {
     await expect(h.run({ sourceId: 'nobody' })).rejects.toThrow(/No source nobody/);
   });
 
-  test('asking for more than Stripe\'s 30 days lists from 30 days ago and says so', async () => {
+  test("asking for more than Stripe's 30 days lists from 30 days ago and says so", async () => {
     const summary = await h.run({ since: Date.now() - 45 * 86_400_000 });
 
     expect(summary.requestedSince).toEqual(expect.any(String));
@@ -182,7 +206,10 @@ describe('catch-up from Stripe\'s Events API', () => {
   });
 
   test('a long import can be taken in slices: --until lists only what was created before it', async () => {
-    for (const hoursAgo of [3, 2, 0.5]) h.stripe.addEvent(stripeEvent('payment_intent.succeeded', { id: uniqueId('pi') }, { created: now() - hoursAgo * 3600, account: undefined }));
+    for (const hoursAgo of [3, 2, 0.5])
+      h.stripe.addEvent(
+        stripeEvent('payment_intent.succeeded', { id: uniqueId('pi') }, { created: now() - hoursAgo * 3600, account: undefined }),
+      );
     const hour = 3_600_000;
 
     const older = await h.run({ since: Date.now() - 4 * hour, until: Date.now() - hour, sourceId: 'platform' });
@@ -195,7 +222,9 @@ describe('catch-up from Stripe\'s Events API', () => {
 
   test('a PayoutFailedAfterPaid found by catch-up is counted as the webhook counts it', async () => {
     const { cashOutId, payoutId } = await pendingCashOut();
-    h.stripe.addEvent(stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 60, account: ACCOUNT }));
+    h.stripe.addEvent(
+      stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: now() - 60, account: ACCOUNT }),
+    );
 
     await h.run();
 
@@ -206,8 +235,22 @@ describe('catch-up from Stripe\'s Events API', () => {
 
 describe('the connected accounts catch-up lists', () => {
   const item = (cashOutId: string, fields: Partial<ReconciledItem>): ReconciledItem => ({
-    cashOutId, status: 'paid', mode: 'payout', destinationEmail: 'a@example.com', amount: '1.00', currency: 'USD', amountMinor: 100, fingerprint: 'f',
-    stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0, createdAt: fields.updatedAt ?? '', updatedAt: '', payload: '{}', ...fields,
+    cashOutId,
+    status: 'paid',
+    mode: 'payout',
+    destinationEmail: 'a@example.com',
+    amount: '1.00',
+    currency: 'USD',
+    amountMinor: 100,
+    fingerprint: 'f',
+    stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+    attemptId: 'a',
+    attempts: 1,
+    leaseExpiresAt: 0,
+    createdAt: fields.updatedAt ?? '',
+    updatedAt: '',
+    payload: '{}',
+    ...fields,
     // Written with the status, as every ledger writer does: the index by status is sharded.
     statusShard: statusShard(cashOutId, fields.status ?? 'paid'),
   });
@@ -223,14 +266,21 @@ describe('the connected accounts catch-up lists', () => {
     ];
     for (const each of items) await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: each }));
 
-    expect(await connectedAccountsWithCashOuts(h.tables.db, h.tables.names.ledger, now() - 3 * 86_400)).toEqual(['acct_1OpenOld', 'acct_1PaidRecent']);
+    expect(await connectedAccountsWithCashOuts(h.tables.db, h.tables.names.ledger, now() - 3 * 86_400)).toEqual([
+      'acct_1OpenOld',
+      'acct_1PaidRecent',
+    ]);
   });
 });
 
 describe('the scheduled job', () => {
   test('a scheduled run covers its window; a run by hand may name a source and a since; a bad one is refused', async () => {
     const counted: string[] = [];
-    const handler = makeCatchUpHandler({ ...h.deps, windowHours: 72, onSummary: (summary) => counted.push(`failed=${summary.totals.failed}`) });
+    const handler = makeCatchUpHandler({
+      ...h.deps,
+      windowHours: 72,
+      onSummary: (summary) => counted.push(`failed=${summary.totals.failed}`),
+    });
     holdPayments(1);
 
     const scheduled = await handler({ id: 'scheduled-event' }, directInvocation);

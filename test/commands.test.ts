@@ -30,7 +30,12 @@ describe('every command prints its usage for --help or -h and exits 0, doing not
     ['npm run catch-up', 'bin/catch-up.ts'],
     ['npm run console', 'bin/console.ts'],
   ];
-  test.each(ALL.flatMap(([name, script]) => [[name, script, '--help'], [name, script, '-h']]))('%s %s', async (_name, script, flag) => {
+  test.each(
+    ALL.flatMap(([name, script]) => [
+      [name, script, '--help'],
+      [name, script, '-h'],
+    ]),
+  )('%s %s', async (_name, script, flag) => {
     const result = await runScript(script, [flag], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}` });
     expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(/^Usage: /m);
@@ -38,15 +43,26 @@ describe('every command prints its usage for --help or -h and exits 0, doing not
 });
 
 describe('every command that reads the local DynamoDB says so when it cannot reach it', () => {
-  test.each(COMMANDS.filter(([name]) => ['npm run recipients', 'npm run payouts', 'npm run reconcile', 'npm run import'].includes(name)))('%s: exit 1, "is `npm start` running?"', async (_name, script, args) => {
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const result = await runScript(script, args, { DYNAMODB_ENDPOINT: endpoint, STRIPE_API_BASE: endpoint });
-    expect(refusal(result)).toEqual({ code: 1, firstLine: expect.stringContaining(`Cannot reach DynamoDB at ${endpoint}`), stackTrace: false });
-    expect(result.stderr.trim().split('\n')[0]).toMatch(/: is `npm start` running\?$/);
-  });
+  test.each(COMMANDS.filter(([name]) => ['npm run recipients', 'npm run payouts', 'npm run reconcile', 'npm run import'].includes(name)))(
+    '%s: exit 1, "is `npm start` running?"',
+    async (_name, script, args) => {
+      const endpoint = `http://127.0.0.1:${await closedPort()}`;
+      const result = await runScript(script, args, { DYNAMODB_ENDPOINT: endpoint, STRIPE_API_BASE: endpoint });
+      expect(refusal(result)).toEqual({
+        code: 1,
+        firstLine: expect.stringContaining(`Cannot reach DynamoDB at ${endpoint}`),
+        stackTrace: false,
+      });
+      expect(result.stderr.trim().split('\n')[0]).toMatch(/: is `npm start` running\?$/);
+    },
+  );
 
   test('a DYNAMODB_PORT that is not a port is a usage error for the commands too', async () => {
     const result = await runScript('bin/recipients.ts', ['list'], { DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: '80a' });
-    expect(refusal(result)).toEqual({ code: 2, firstLine: 'DYNAMODB_PORT must be a port number from 1 to 65535, not "80a".', stackTrace: false });
+    expect(refusal(result)).toEqual({
+      code: 2,
+      firstLine: 'DYNAMODB_PORT must be a port number from 1 to 65535, not "80a".',
+      stackTrace: false,
+    });
   });
 });

@@ -29,26 +29,54 @@ afterAll(() => h.stop());
 
 const MINUTE = 60_000;
 const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId, status: 'in_transit', mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
-  fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
-  createdAt: iso(Date.now() - 10 * MINUTE), updatedAt: iso(Date.now() - 5 * MINUTE), payload: '{}', accountId: 'acct_1Ada',
-  answer: { statusCode: 200, body: { cashOutId } }, ...fields,
+  cashOutId,
+  status: 'in_transit',
+  mode: 'payout',
+  destinationEmail: 'ada@example.com',
+  amount: '20.15',
+  currency: 'USD',
+  amountMinor: 2015,
+  fingerprint: 'f',
+  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+  attemptId: 'a',
+  attempts: 1,
+  leaseExpiresAt: 0,
+  createdAt: iso(Date.now() - 10 * MINUTE),
+  updatedAt: iso(Date.now() - 5 * MINUTE),
+  payload: '{}',
+  accountId: 'acct_1Ada',
+  answer: { statusCode: 200, body: { cashOutId } },
+  ...fields,
 });
 // Written with the status's shard, as every ledger writer does (the index by status is sharded).
-const put = (item: OperatorCashOut) => h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: { ...item, ...statusFields(item.cashOutId, item.status) } }));
+const put = (item: OperatorCashOut) =>
+  h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: { ...item, ...statusFields(item.cashOutId, item.status) } }));
 
 /** The fields a form on a page carries (hidden ones with their values), as the browser would post them. */
 function formFields(page: string, formId: string): Record<string, string> {
   const start = page.indexOf(`id="${formId}"`);
   const form = page.slice(start, page.indexOf('</form>', start));
-  return Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1]!, match[2]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&')]));
+  return Object.fromEntries(
+    [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [
+      match[1]!,
+      match[2]!.replaceAll('&#39;', "'").replaceAll('&amp;', '&'),
+    ]),
+  );
 }
 
 /** A Stripe event as the route stores it, for `sourceId`. */
 function storedFields(event: ReturnType<typeof stripeEvent>): NewStripeEvent {
   return {
-    provider: 'stripe', eventId: event.id, type: event.type, account: event.account, livemode: Boolean(event.livemode), created: event.created,
-    objectId: event.data.object.id as string, receivedAt: iso(Date.now()), payload: JSON.stringify(event), expiresAt: Math.floor(Date.now() / 1000) + 86_400,
+    provider: 'stripe',
+    eventId: event.id,
+    type: event.type,
+    account: event.account,
+    livemode: Boolean(event.livemode),
+    created: event.created,
+    objectId: event.data.object.id as string,
+    receivedAt: iso(Date.now()),
+    payload: JSON.stringify(event),
+    expiresAt: Math.floor(Date.now() / 1000) + 86_400,
   };
 }
 
@@ -79,13 +107,25 @@ describe('replay stays on the event it was asked about', () => {
 describe('acknowledging covers what the operator saw, nothing newer', () => {
   test('a flag raised after the page was shown is not acknowledged by its form: 409, nothing written, the flag stays open', async () => {
     const cashOutId = uniqueId('co');
-    await put(ledgerItem(cashOutId, { needsOperator: true, operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: {} } }));
+    await put(
+      ledgerItem(cashOutId, {
+        needsOperator: true,
+        operatorReason: 'payout_in_transit_cannot_be_canceled',
+        answer: { statusCode: 500, body: {} },
+      }),
+    );
     const page = await h.get(`/cash-outs/${cashOutId}`);
     const form = formFields(page.body, 'acknowledge');
 
     // Meanwhile the payout fails after all: a new reason, on a different state than the one shown.
     await h.tables.db.send(
-      new UpdateCommand({ TableName: h.tables.names.ledger, Key: { cashOutId }, UpdateExpression: 'SET failedAfterPaid = :t, #s = :failed, statusShard = :shard, updatedAt = :now', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':t': true, ':failed': 'failed', ':shard': statusShard(cashOutId, 'failed'), ':now': iso(Date.now()) } }),
+      new UpdateCommand({
+        TableName: h.tables.names.ledger,
+        Key: { cashOutId },
+        UpdateExpression: 'SET failedAfterPaid = :t, #s = :failed, statusShard = :shard, updatedAt = :now',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':t': true, ':failed': 'failed', ':shard': statusShard(cashOutId, 'failed'), ':now': iso(Date.now()) },
+      }),
     );
     const before = await h.snapshot();
     const ack = await h.post(`/cash-outs/${cashOutId}/acknowledge`, { ...form, note: 'Called Ada; the payout lands Friday.' });
@@ -134,8 +174,21 @@ function scriptedStripe(findings: StripeFinding[]): StripeMoney & { finds: numbe
 describe('reconcile now acts on the decision shown, or not at all', () => {
   test('Stripe answering differently at the moment of acting (its list is eventually consistent) changes nothing: no cancel, nothing written', async () => {
     const cashOutId = uniqueId('co');
-    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
-    const payout: MoneyObject = { id: uniqueId('po'), object: 'payout', status: 'pending', amount: 2015, currency: 'usd', created: Math.floor(Date.now() / 1000) };
+    await put(
+      ledgerItem(cashOutId, {
+        status: 'unknown',
+        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
+      }),
+    );
+    const payout: MoneyObject = {
+      id: uniqueId('po'),
+      object: 'payout',
+      status: 'pending',
+      amount: 2015,
+      currency: 'usd',
+      created: Math.floor(Date.now() / 1000),
+    };
     // Shown: no payout at Stripe, so "record rejected". Then the payout appears in Stripe's list.
     const stripe = scriptedStripe([{ found: 'none' }, { found: 'none' }, { found: 'one', object: payout }]);
     const deps = { ...h.deps.reconcile!, stripe };
@@ -151,8 +204,21 @@ describe('reconcile now acts on the decision shown, or not at all', () => {
 
   test('a decision that changed by the moment of acting is shown instead, and nothing is done', async () => {
     const cashOutId = uniqueId('co');
-    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
-    const payout: MoneyObject = { id: uniqueId('po'), object: 'payout', status: 'pending', amount: 2015, currency: 'usd', created: Math.floor(Date.now() / 1000) };
+    await put(
+      ledgerItem(cashOutId, {
+        status: 'unknown',
+        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
+      }),
+    );
+    const payout: MoneyObject = {
+      id: uniqueId('po'),
+      object: 'payout',
+      status: 'pending',
+      amount: 2015,
+      currency: 'usd',
+      created: Math.floor(Date.now() / 1000),
+    };
     const stripe = scriptedStripe([{ found: 'none' }, { found: 'one', object: payout }]);
     const deps = { ...h.deps.reconcile!, stripe };
     const shown = await previewReconcile(cashOutId, deps);
@@ -167,13 +233,29 @@ describe('reconcile now acts on the decision shown, or not at all', () => {
 
   test('two confirmations of one decision (a double click, two tabs) take the money back once', async () => {
     const cashOutId = uniqueId('co');
-    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 9 * MINUTE) }));
-    const payout: MoneyObject = { id: uniqueId('po'), object: 'payout', status: 'pending', amount: 2015, currency: 'usd', created: Math.floor(Date.now() / 1000) };
+    await put(
+      ledgerItem(cashOutId, {
+        status: 'unknown',
+        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+        stripeRequestSentAt: iso(Date.now() - 9 * MINUTE),
+      }),
+    );
+    const payout: MoneyObject = {
+      id: uniqueId('po'),
+      object: 'payout',
+      status: 'pending',
+      amount: 2015,
+      currency: 'usd',
+      created: Math.floor(Date.now() / 1000),
+    };
     const stripe = scriptedStripe([{ found: 'one', object: payout }]);
     const deps = { ...h.deps.reconcile!, stripe };
     const shown = await previewReconcile(cashOutId, deps);
     expect(shown).toMatchObject({ outcome: 'planned', reason: 'cancel_payout' });
-    const both = await Promise.all([reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'tab 1' }), reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'tab 2' })]);
+    const both = await Promise.all([
+      reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'tab 1' }),
+      reconcileNow(cashOutId, decisionKey(shown), deps, { who: 'tab 2' }),
+    ]);
     expect(stripe.cancels).toEqual([payout.id]);
     expect(both.filter((done) => done.result?.outcome === 'compensated')).toHaveLength(1);
     expect(await h.deps.cashOuts.get(cashOutId)).toMatchObject({ status: 'canceled', compensation: 'payout_canceled' });
@@ -187,7 +269,10 @@ function npmRun(...args: string[]): Promise<{ code: number; stdout: string; stde
     execFile(
       'npm',
       ['run', ...args],
-      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, NODE_OPTIONS: '' }, timeout: 60_000 },
+      {
+        env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, NODE_OPTIONS: '' },
+        timeout: 60_000,
+      },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -212,7 +297,13 @@ describe('a dry run asked for without `--` is refused, not run for real', () => 
 
   test('`npm run reconcile --cash-out=<id> --dry-run` is refused, not a full reconciliation run', async () => {
     const cashOutId = uniqueId('co');
-    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: {} }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
+    await put(
+      ledgerItem(cashOutId, {
+        status: 'unknown',
+        answer: { statusCode: 500, body: {} },
+        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
+      }),
+    );
     const before = await h.snapshot();
     const run = await npmRun('reconcile', `--cash-out=${cashOutId}`, '--dry-run');
     expect(run.code).toBe(2);
@@ -251,9 +342,16 @@ describe('bad input is a clear refusal, never a 500', () => {
     const cursor = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
     const before = await h.snapshot();
     const gets = [
-      `/cash-outs/${long}`, `/events/${long}`, `/events/stripe%3A${long}`, `/events?q=stripe:${long}`, `/events?q=${long}`, `/records/transaction/${long}`,
-      `/records?kind=transaction&status=${long}`, `/records?kind=transaction&cursor=${cursor({ kind: 'transaction' })}`,
-      `/records?kind=transaction&cursor=${cursor({ kind: 'transaction', id: 'a', status: 'b', extra: 'c' })}`, `/cash-outs?cursor=${cursor(['a'.repeat(1500), 'b'])}`,
+      `/cash-outs/${long}`,
+      `/events/${long}`,
+      `/events/stripe%3A${long}`,
+      `/events?q=stripe:${long}`,
+      `/events?q=${long}`,
+      `/records/transaction/${long}`,
+      `/records?kind=transaction&status=${long}`,
+      `/records?kind=transaction&cursor=${cursor({ kind: 'transaction' })}`,
+      `/records?kind=transaction&cursor=${cursor({ kind: 'transaction', id: 'a', status: 'b', extra: 'c' })}`,
+      `/cash-outs?cursor=${cursor(['a'.repeat(1500), 'b'])}`,
       `/events?cursor=${cursor(['a'.repeat(1500), 'b'])}`,
     ];
     for (const path of gets) {
@@ -270,7 +368,20 @@ describe('bad input is a clear refusal, never a 500', () => {
 
     // A cursor the console gave out still pages.
     for (let index = 0; index < 27; index += 1) {
-      await h.tables.db.send(new PutCommand({ TableName: h.tables.names.records, Item: { id: `tx_page_${index}`, kind: 'refund', status: 'succeeded', amount: 100, currency: 'usd', kindShard: kindShard('refund', `tx_page_${index}`), updatedAt: iso(Date.now() - index) } }));
+      await h.tables.db.send(
+        new PutCommand({
+          TableName: h.tables.names.records,
+          Item: {
+            id: `tx_page_${index}`,
+            kind: 'refund',
+            status: 'succeeded',
+            amount: 100,
+            currency: 'usd',
+            kindShard: kindShard('refund', `tx_page_${index}`),
+            updatedAt: iso(Date.now() - index),
+          },
+        }),
+      );
     }
     const first = await h.get('/records?kind=refund');
     const next = /<a href="([^"]+)" rel="next">/.exec(first.body)![1]!.replaceAll('&amp;', '&');

@@ -25,7 +25,9 @@ const SCREENSHOTS = path.join(process.cwd(), 'test-output', 'console');
 const HOW_TO_INSTALL = 'apt-get update && apt-get install -y chromium';
 
 if (!chromium) {
-  console.warn(`The console's browser test was SKIPPED: Chromium is not installed. Install it with: ${HOW_TO_INSTALL} (or set CHROMIUM_PATH).`);
+  console.warn(
+    `The console's browser test was SKIPPED: Chromium is not installed. Install it with: ${HOW_TO_INSTALL} (or set CHROMIUM_PATH).`,
+  );
 }
 
 const describeInBrowser = chromium ? describe : describe.skip;
@@ -69,7 +71,11 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     // Then Stripe fails the payout: Village was told 200, so it needs an operator. The event
     // comes after the payout it names, as Stripe's do (the fixture's own `created` is a fixed
     // moment, which a payout made now has passed).
-    const failed = stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda', created: Math.floor(Date.now() / 1000) + 1 });
+    const failed = stripeEvent(
+      'payout.failed',
+      { id: payoutId, metadata: { cash_out_id: cashOutId } },
+      { account: 'acct_1LocalSampleAda', created: Math.floor(Date.now() / 1000) + 1 },
+    );
     failedEventId = failed.id;
     const eventBody = JSON.stringify(failed);
     const answer = await post(`${gateway.gateway.url}/webhooks/stripe`, eventBody, [
@@ -86,7 +92,11 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
       stripeEnv: { STRIPE_API_BASE: process.env.STRIPE_API_BASE, STRIPE_SECRET_KEY: process.env.STRIPE_SECRET_KEY },
     });
     consoleServer = await startConsole({ deps, assets: await bundleAssets(), where: 'the test gateway', livemode: false }, { port: 0 });
-    browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+    browser = await puppeteer.launch({
+      executablePath: chromium,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+    });
     page = await browser.newPage();
     await page.setViewport({ width: 1366, height: 768 });
     page.on('dialog', (dialog) => void dialog.accept());
@@ -147,7 +157,11 @@ describeInBrowser('the operator console in a real browser (headless Chromium)', 
     expect(await page.$eval('#reconcile-decision', (element) => element.textContent ?? '')).toContain('Nothing to do now');
     await shot('07-reconcile-decision');
 
-    for (const [name, pathname] of [['08-events', '/events'], ['09-records', '/records'], ['10-just-wallet-records', '/records?kind=just_wallet_payout']] as const) {
+    for (const [name, pathname] of [
+      ['08-events', '/events'],
+      ['09-records', '/records'],
+      ['10-just-wallet-records', '/records?kind=just_wallet_payout'],
+    ] as const) {
       await page.goto(`${consoleServer.url}${pathname}`, { waitUntil: 'load' });
       await shot(name);
     }

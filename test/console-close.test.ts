@@ -23,7 +23,10 @@ afterEach(async () => h.stop());
 async function keepTodaysReports(): Promise<void> {
   const start = Math.floor(Date.now() / 86_400_000) * 86_400;
   for (const reportType of ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'] as const) {
-    const outcome = await requestRun({ sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 }, { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' });
+    const outcome = await requestRun(
+      { sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 },
+      { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' },
+    );
     if (outcome.kind !== 'requested') throw new Error('not available');
     let run = h.standIn.reports.runs.get(outcome.runId)!;
     for (let i = 0; i < 100 && run.status === 'pending'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -33,8 +36,8 @@ async function keepTodaysReports(): Promise<void> {
   }
 }
 
-describe('the console\'s Close page', () => {
-  test('shows the last 30 days with their state, a day\'s differences linked to the Stripe object, and takes an acknowledgement with a note', async () => {
+describe("the console's Close page", () => {
+  test("shows the last 30 days with their state, a day's differences linked to the Stripe object, and takes an acknowledgement with a note", async () => {
     const stripe = makeStripe(KEY, h.standIn.url);
     const paid = await stripe.payouts.create({ amount: 2015, currency: 'usd' }, { stripeAccount: ACCOUNT });
     const cashOutId = uniqueId('co');

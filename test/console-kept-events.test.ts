@@ -16,12 +16,16 @@ const keys = (body: string) => [...body.matchAll(/data-event="([^"]+)"/g)].map((
 const nextPath = (body: string) => /<a href="([^"]+)" rel="next">/.exec(body)?.[1]?.replaceAll('&amp;', '&');
 let walletKeys: string[];
 const paymentId = uniqueId('pi');
-const payments = [stripeEvent('payment_intent.processing', { id: paymentId }, { created: 1_700_000_000 }), stripeEvent('payment_intent.succeeded', { id: paymentId }, { created: 1_700_000_100 })];
+const payments = [
+  stripeEvent('payment_intent.processing', { id: paymentId }, { created: 1_700_000_000 }),
+  stripeEvent('payment_intent.succeeded', { id: paymentId }, { created: 1_700_000_100 }),
+];
 
 beforeAll(async () => {
   h = await consoleHarness();
   walletKeys = [];
-  for (let n = 0; n < 30; n += 1) walletKeys.push((await deliverJustWallet(h.tables, justWalletEvent('payout', { status: 'pending' }))).eventKey);
+  for (let n = 0; n < 30; n += 1)
+    walletKeys.push((await deliverJustWallet(h.tables, justWalletEvent('payout', { status: 'pending' }))).eventKey);
   // Both events of one payment land in its one record.
   for (const event of payments) expect((await h.stripe.send(event)).body).toMatchObject({ outcome: 'applied' });
   await h.stripe.send(stripeEvent('customer.created'));
@@ -60,7 +64,9 @@ describe('events kept in records, in the console', () => {
   test('show their raw body and where they are kept; the list links to the record', async () => {
     const list = (await h.get('/events?provider=stripe')).body;
     expect(list).toContain(`?record=${encodeURIComponent(`transaction/${paymentId}`)}`);
-    const page = await h.get(`/events/${encodeURIComponent(`stripe:${payments[1]!.id}`)}?record=${encodeURIComponent(`transaction/${paymentId}`)}`);
+    const page = await h.get(
+      `/events/${encodeURIComponent(`stripe:${payments[1]!.id}`)}?record=${encodeURIComponent(`transaction/${paymentId}`)}`,
+    );
     expect(page.status).toBe(200);
     expect(text(page.body)).toContain(`Kept in ${paymentId} (its history)`);
     expect(text(page.body)).toContain('"type": "payment_intent.succeeded"');

@@ -10,9 +10,20 @@ const clock = { now: () => NOW };
 beforeAll(async () => {
   h = await consoleHarness({ clock });
   // EUR set by an operator; 1,234.56 USD taken today by a cash-out still being paid.
-  await new LimitsAdmin(h.deps.db, h.deps.tables, clock).set('EUR', { perCashOut: '5000', perRecipientDay: '20000', perDay: '200000' }, OPERATOR_ARN);
+  await new LimitsAdmin(h.deps.db, h.deps.tables, clock).set(
+    'EUR',
+    { perCashOut: '5000', perRecipientDay: '20000', perDay: '200000' },
+    OPERATOR_ARN,
+  );
   const reserved = await new LimitUsage(h.deps.db, h.deps.tables.usage, clock).reserve(
-    { cashOutId: 'co_limits_page', accountId: 'acct_1Limits', currency: 'USD', amountMinor: 123_456, perRecipientDay: 2_500_000, perDay: 25_000_000 },
+    {
+      cashOutId: 'co_limits_page',
+      accountId: 'acct_1Limits',
+      currency: 'USD',
+      amountMinor: 123_456,
+      perRecipientDay: 2_500_000,
+      perDay: 25_000_000,
+    },
     NOW + 10_000,
   );
   expect(reserved.reserved).toBe(true);
@@ -20,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 describe('the console limits page', () => {
-  test('shows each paid currency\'s limits per cash-out, per recipient a day and per day, with today\'s platform use and what is left', async () => {
+  test("shows each paid currency's limits per cash-out, per recipient a day and per day, with today's platform use and what is left", async () => {
     const page = await h.get('/limits');
     expect(page.status).toBe(200);
     const row = (currency: string) => {
@@ -33,7 +44,7 @@ describe('the console limits page', () => {
     expect(row('XYZ')).toBe('');
   });
 
-  test('is linked from every page\'s navigation', async () => {
+  test("is linked from every page's navigation", async () => {
     const page = await h.get('/');
     expect(page.body).toContain('<a href="/limits">Limits</a>');
   });

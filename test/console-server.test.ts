@@ -13,7 +13,10 @@ import { closedPort } from './support/commands.js';
 import { silentLogger } from './support/telemetry.js';
 
 /** Written with the status, as every ledger writer does (the index by status is sharded). */
-const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({ ...item, ...statusFields(item.cashOutId, item.status) });
+const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({
+  ...item,
+  ...statusFields(item.cashOutId, item.status),
+});
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -22,10 +25,24 @@ const now = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId, status: 'paid', mode: 'payout', destinationEmail: 'ada.lovelace@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
-  fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
-  createdAt: iso(now - 30 * MINUTE), updatedAt: iso(now - 20 * MINUTE), payload: JSON.stringify({ cash_out_id: cashOutId, destination_email: 'ada.lovelace@example.com', amount: '20.15', currency: 'USD' }),
-  accountId: 'acct_1Ada', answer: { statusCode: 200, body: { cashOutId } }, ...fields,
+  cashOutId,
+  status: 'paid',
+  mode: 'payout',
+  destinationEmail: 'ada.lovelace@example.com',
+  amount: '20.15',
+  currency: 'USD',
+  amountMinor: 2015,
+  fingerprint: 'f',
+  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+  attemptId: 'a',
+  attempts: 1,
+  leaseExpiresAt: 0,
+  createdAt: iso(now - 30 * MINUTE),
+  updatedAt: iso(now - 20 * MINUTE),
+  payload: JSON.stringify({ cash_out_id: cashOutId, destination_email: 'ada.lovelace@example.com', amount: '20.15', currency: 'USD' }),
+  accountId: 'acct_1Ada',
+  answer: { statusCode: 200, body: { cashOutId } },
+  ...fields,
 });
 
 const section = (page: string, id: string) => {
@@ -40,20 +57,69 @@ let justWalletKey: string;
 beforeAll(async () => {
   h = await consoleHarness();
   const put = (item: OperatorCashOut) => h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(item) }));
-  await put(ledgerItem('co_unknown', { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(now - 30 * MINUTE) }));
-  await put(ledgerItem('co_operator', { status: 'in_transit', needsOperator: true, operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: {} }, stripeObjectId: 'po_operator' }));
-  await put(ledgerItem('co_failed', { status: 'failed', failedAfterPaid: true, failureCode: 'account_closed', stripeObjectId: 'po_failed' }));
-  await put(ledgerItem('co_stuck', { status: 'processing', answer: undefined, leaseExpiresAt: now - 15 * MINUTE, updatedAt: iso(now - 25 * MINUTE) }));
-  await put(ledgerItem('co_old', { status: 'rejected', reason: 'unknown_recipient', answer: { statusCode: 400, body: { error: 'unknown_recipient' } }, createdAt: iso(now - 3 * 24 * HOUR), updatedAt: iso(now - 3 * 24 * HOUR) }));
-  await put(ledgerItem('co_grace', { destinationEmail: 'grace.hopper@example.com', amount: '99999999', amountMinor: 9_999_999_900, updatedAt: iso(now - 5 * MINUTE) }));
+  await put(
+    ledgerItem('co_unknown', {
+      status: 'unknown',
+      answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+      stripeRequestSentAt: iso(now - 30 * MINUTE),
+    }),
+  );
+  await put(
+    ledgerItem('co_operator', {
+      status: 'in_transit',
+      needsOperator: true,
+      operatorReason: 'payout_in_transit_cannot_be_canceled',
+      answer: { statusCode: 500, body: {} },
+      stripeObjectId: 'po_operator',
+    }),
+  );
+  await put(
+    ledgerItem('co_failed', { status: 'failed', failedAfterPaid: true, failureCode: 'account_closed', stripeObjectId: 'po_failed' }),
+  );
+  await put(
+    ledgerItem('co_stuck', {
+      status: 'processing',
+      answer: undefined,
+      leaseExpiresAt: now - 15 * MINUTE,
+      updatedAt: iso(now - 25 * MINUTE),
+    }),
+  );
+  await put(
+    ledgerItem('co_old', {
+      status: 'rejected',
+      reason: 'unknown_recipient',
+      answer: { statusCode: 400, body: { error: 'unknown_recipient' } },
+      createdAt: iso(now - 3 * 24 * HOUR),
+      updatedAt: iso(now - 3 * 24 * HOUR),
+    }),
+  );
+  await put(
+    ledgerItem('co_grace', {
+      destinationEmail: 'grace.hopper@example.com',
+      amount: '99999999',
+      amountMinor: 9_999_999_900,
+      updatedAt: iso(now - 5 * MINUTE),
+    }),
+  );
   for (let index = 0; index < 30; index += 1) {
-    await put(ledgerItem(`co_page_${String(index).padStart(2, '0')}`, { updatedAt: iso(now - HOUR - index * 1000), createdAt: iso(now - 2 * HOUR) }));
+    await put(
+      ledgerItem(`co_page_${String(index).padStart(2, '0')}`, {
+        updatedAt: iso(now - HOUR - index * 1000),
+        createdAt: iso(now - 2 * HOUR),
+      }),
+    );
   }
   // A cash-out paid and then told so by Stripe, through the route.
   await put(
     ledgerItem('co_story', {
-      status: 'pending', stripeObjectId: 'po_story', stripeObjectType: 'payout', accountId: 'acct_1Story', createdAt: iso(now - 2 * MINUTE),
-      stripeRequestSentAt: iso(now - 2 * MINUTE + 40), answeredAt: iso(now - 2 * MINUTE + 900), updatedAt: iso(now - 2 * MINUTE + 900),
+      status: 'pending',
+      stripeObjectId: 'po_story',
+      stripeObjectType: 'payout',
+      accountId: 'acct_1Story',
+      createdAt: iso(now - 2 * MINUTE),
+      stripeRequestSentAt: iso(now - 2 * MINUTE + 40),
+      answeredAt: iso(now - 2 * MINUTE + 900),
+      updatedAt: iso(now - 2 * MINUTE + 900),
     }),
   );
   const payout = stripeEvent('payout.paid', { id: 'po_story', metadata: { cash_out_id: 'co_story' } }, { account: 'acct_1Story' });
@@ -90,7 +156,10 @@ describe('the operator console server', () => {
     const counts = text(section(page.body, 'counts'));
     expect(counts).toMatch(/rejected 0 1/);
     expect(counts).toMatch(/paid 3[0-9] 3[0-9]/);
-    const data = JSON.parse(/<script type="application\/json" id="cash-outs-per-hour-data">([\s\S]*?)<\/script>/.exec(page.body)![1]!) as { hours: string[]; byStatus: Record<string, number[]> };
+    const data = JSON.parse(/<script type="application\/json" id="cash-outs-per-hour-data">([\s\S]*?)<\/script>/.exec(page.body)![1]!) as {
+      hours: string[];
+      byStatus: Record<string, number[]>;
+    };
     expect(data.hours).toHaveLength(24);
     expect(data.byStatus.paid!.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(32);
     expect(data.byStatus.rejected).toBeUndefined();
@@ -148,7 +217,9 @@ describe('the operator console server', () => {
     const page = await h.get('/cash-outs/co_story');
     expect(page.status).toBe(200);
     const story = text(section(page.body, 'story'));
-    const order = ['Received from Village and claimed', 'Stripe payout requested', 'Village was answered 200', 'Stripe payout.paid'].map((title) => story.indexOf(title));
+    const order = ['Received from Village and claimed', 'Stripe payout requested', 'Village was answered 200', 'Stripe payout.paid'].map(
+      (title) => story.indexOf(title),
+    );
     expect(order.every((index) => index >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     expect(story).toContain('ledger co_story: pending → paid');
@@ -227,7 +298,7 @@ describe('the operator console server', () => {
     expect(missing.status).toBe(404);
     expect(text(missing.body)).toContain('No cash-out co_nope');
   });
-  test('amounts are shown with their thousands grouped and the currency\'s decimals, in lists and on the page', async () => {
+  test("amounts are shown with their thousands grouped and the currency's decimals, in lists and on the page", async () => {
     const list = await h.get('/cash-outs');
     expect(text(list.body)).toContain('99,999,999.00 USD');
     expect(text(list.body)).toContain('20.15 USD');
@@ -272,7 +343,9 @@ describe('the console refuses what did not come from itself', () => {
   test('an Origin other than its own is refused', async () => {
     expect((await h.get('/', { origin: 'http://attacker.example' })).status).toBe(403);
     const before = await h.snapshot();
-    expect((await h.post('/cash-outs/co_unknown/acknowledge', { note: 'forged' }, { headers: { origin: 'http://attacker.example' } })).status).toBe(403);
+    expect(
+      (await h.post('/cash-outs/co_unknown/acknowledge', { note: 'forged' }, { headers: { origin: 'http://attacker.example' } })).status,
+    ).toBe(403);
     expect(await h.snapshot()).toEqual(before);
   });
 
@@ -282,7 +355,9 @@ describe('the console refuses what did not come from itself', () => {
     expect(missing.status).toBe(403);
     expect(missing.body).toContain('needs the token');
     expect((await h.post('/cash-outs/co_unknown/acknowledge', { note: 'wrong' }, { token: 'x'.repeat(43) })).status).toBe(403);
-    expect((await h.post(`/events/${encodeURIComponent(`stripe:${payoutEventId}`)}/replay`, { dryRun: '0' }, { token: null })).status).toBe(403);
+    expect((await h.post(`/events/${encodeURIComponent(`stripe:${payoutEventId}`)}/replay`, { dryRun: '0' }, { token: null })).status).toBe(
+      403,
+    );
     expect(await h.snapshot()).toEqual(before);
   });
 
@@ -313,8 +388,24 @@ describe('the console over tables with only Just Wallet records', () => {
 describe('the console when DynamoDB does not answer', () => {
   test('a page says the tables cannot be read and asks whether `npm start` is running; the terminal gets one line, no stack trace', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const deps = operatorDeps({ tables: { ledger: 'local-ledger', recipients: 'local-recipients', events: 'local-events', records: 'local-records', history: 'local-history', limits: 'local-limits', usage: 'local-usage' } satisfies OperatorTables, endpoint, who: 'local', logger: silentLogger() });
-    const running = await startConsole({ deps, assets: { js: '', css: '' }, where: `DynamoDB Local at ${endpoint}`, dynamoEndpoint: endpoint, livemode: false }, { port: 0 });
+    const deps = operatorDeps({
+      tables: {
+        ledger: 'local-ledger',
+        recipients: 'local-recipients',
+        events: 'local-events',
+        records: 'local-records',
+        history: 'local-history',
+        limits: 'local-limits',
+        usage: 'local-usage',
+      } satisfies OperatorTables,
+      endpoint,
+      who: 'local',
+      logger: silentLogger(),
+    });
+    const running = await startConsole(
+      { deps, assets: { js: '', css: '' }, where: `DynamoDB Local at ${endpoint}`, dynamoEndpoint: endpoint, livemode: false },
+      { port: 0 },
+    );
     const errors: unknown[][] = [];
     const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void errors.push(args));
     try {
@@ -325,7 +416,9 @@ describe('the console when DynamoDB does not answer', () => {
       expect(text(body)).toContain('is `npm start` running?');
       expect(errors).toHaveLength(1);
       expect(errors[0]).toHaveLength(1);
-      expect(String(errors[0]![0])).toMatch(/^Console: GET \/cash-outs could not read its tables: Cannot reach DynamoDB at .*: is `npm start` running\?$/);
+      expect(String(errors[0]![0])).toMatch(
+        /^Console: GET \/cash-outs could not read its tables: Cannot reach DynamoDB at .*: is `npm start` running\?$/,
+      );
     } finally {
       spy.mockRestore();
       await running.close();

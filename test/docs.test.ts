@@ -21,9 +21,25 @@ const pages = loadPages(process.cwd());
 describe('README.md and docs/ name only what exists', () => {
   test('the pages are there, and the README is a front door (at most 200 lines)', () => {
     expect(pages.map((page) => page.file)).toEqual(
-      expect.arrayContaining(['README.md', 'docs/village-cash-outs.md', 'docs/stripe-events.md', 'docs/just-wallet-events.md', 'docs/operations.md', 'docs/reliability.md', 'docs/performance.md', 'docs/configuration.md', 'docs/architecture.md', 'docs/decisions.md']),
+      expect.arrayContaining([
+        'README.md',
+        'docs/village-cash-outs.md',
+        'docs/stripe-events.md',
+        'docs/just-wallet-events.md',
+        'docs/operations.md',
+        'docs/reliability.md',
+        'docs/performance.md',
+        'docs/configuration.md',
+        'docs/architecture.md',
+        'docs/decisions.md',
+      ]),
     );
-    expect(pages.find((page) => page.file === 'README.md')!.text.trimEnd().split('\n').length).toBeLessThanOrEqual(200);
+    expect(
+      pages
+        .find((page) => page.file === 'README.md')!
+        .text.trimEnd()
+        .split('\n').length,
+    ).toBeLessThanOrEqual(200);
   });
 
   test('every `npm run` command is a script in package.json', () => {
@@ -66,9 +82,20 @@ describe('the checks fail on a stale name', () => {
   test.each([
     ['npm run', checkScripts, ['docs/stale.md: npm run sendd is not a script in package.json']],
     ['-c', checkContextKeys, ['docs/stale.md: -c payoutModee is not a context key the CDK app reads']],
-    ['variables', checkVariables, ['docs/stale.md: DYNAMO_PORT is not read anywhere in the code', 'docs/stale.md: LOGFORMAT is not read anywhere in the code']],
+    [
+      'variables',
+      checkVariables,
+      ['docs/stale.md: DYNAMO_PORT is not read anywhere in the code', 'docs/stale.md: LOGFORMAT is not read anywhere in the code'],
+    ],
     ['paths', checkPaths, ['docs/stale.md: functions/reconcile/decider.ts does not exist']],
-    ['links', checkLinks, ['docs/stale.md: the link old-page.md points to nothing', 'docs/stale.md: the link operations.md#no-such-heading names no heading of docs/operations.md']],
+    [
+      'links',
+      checkLinks,
+      [
+        'docs/stale.md: the link old-page.md points to nothing',
+        'docs/stale.md: the link operations.md#no-such-heading names no heading of docs/operations.md',
+      ],
+    ],
   ])('%s', (_kind, check, problems) => {
     expect(check([stale], project)).toEqual(problems);
   });

@@ -15,7 +15,16 @@ import { justWalletEvent } from './support/just-wallet.js';
  * AWS_DEFAULT_REGION) and the usual credentials when they are set, so `aws dynamodb scan
  * --endpoint-url …` and other tools see what it wrote; placeholders only when they are not.
  */
-const IDENTITY_VARIABLES = ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_SHARED_CREDENTIALS_FILE', 'AWS_CONFIG_FILE'];
+const IDENTITY_VARIABLES = [
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CONFIG_FILE',
+];
 const saved = Object.fromEntries(IDENTITY_VARIABLES.map((name) => [name, process.env[name]]));
 
 /** Sets exactly these identity variables for one test; the others are unset. */
@@ -50,7 +59,7 @@ describe('a client of DYNAMODB_ENDPOINT', () => {
     expect((await resolved(makeDocumentClient({ endpoint: ENDPOINT }))).region).toBe('us-east-2');
   });
 
-  test('uses a region given explicitly (a command\'s --region) over the environment', async () => {
+  test("uses a region given explicitly (a command's --region) over the environment", async () => {
     environment({ AWS_REGION: 'eu-west-1' });
     expect((await resolved(makeDocumentClient({ endpoint: ENDPOINT, region: 'ap-south-1' }))).region).toBe('ap-south-1');
   });
@@ -62,13 +71,21 @@ describe('a client of DYNAMODB_ENDPOINT', () => {
 
   test('uses the profile named by AWS_PROFILE, through the usual credentials chain', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'gateway-profile-'));
-    writeFileSync(path.join(dir, 'credentials'), '[gateway-test]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = profile-secret\n');
+    writeFileSync(
+      path.join(dir, 'credentials'),
+      '[gateway-test]\naws_access_key_id = AKIAPROFILEKEY\naws_secret_access_key = profile-secret\n',
+    );
     writeFileSync(path.join(dir, 'config'), '');
-    environment({ AWS_PROFILE: 'gateway-test', AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'), AWS_CONFIG_FILE: path.join(dir, 'config'), AWS_REGION: 'eu-west-3' });
+    environment({
+      AWS_PROFILE: 'gateway-test',
+      AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'credentials'),
+      AWS_CONFIG_FILE: path.join(dir, 'config'),
+      AWS_REGION: 'eu-west-3',
+    });
     expect(await resolved(makeDocumentClient({ endpoint: ENDPOINT }))).toEqual({ region: 'eu-west-3', accessKeyId: 'AKIAPROFILEKEY' });
   });
 
-  test('without an endpoint (in AWS) is the SDK\'s own: its region comes from AWS_REGION, never a placeholder', async () => {
+  test("without an endpoint (in AWS) is the SDK's own: its region comes from AWS_REGION, never a placeholder", async () => {
     environment({ AWS_REGION: 'eu-central-1', AWS_ACCESS_KEY_ID: 'AKIALAMBDAKEY', AWS_SECRET_ACCESS_KEY: 'lambda-secret' });
     expect(await resolved(makeDocumentClient())).toEqual({ region: 'eu-central-1', accessKeyId: 'AKIALAMBDAKEY' });
   });
@@ -86,7 +103,12 @@ describe('DynamoDB Local with a database per access key and region (no -sharedDb
     environment(KEYS);
     process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    local = await startLocalEnvironment({ env: process.env, port: 0, tablePrefix: `region${randomBytes(4).toString('hex')}`, seedSampleRecipient: false });
+    local = await startLocalEnvironment({
+      env: process.env,
+      port: 0,
+      tablePrefix: `region${randomBytes(4).toString('hex')}`,
+      seedSampleRecipient: false,
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -105,10 +127,23 @@ describe('DynamoDB Local with a database per access key and region (no -sharedDb
     });
     expect(response.status).toBe(200);
 
-    const tool = new DynamoDBClient({ endpoint: dynamo.endpoint, region: KEYS.AWS_REGION, credentials: { accessKeyId: KEYS.AWS_ACCESS_KEY_ID, secretAccessKey: KEYS.AWS_SECRET_ACCESS_KEY } });
-    const placeholder = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const tool = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: KEYS.AWS_REGION,
+      credentials: { accessKeyId: KEYS.AWS_ACCESS_KEY_ID, secretAccessKey: KEYS.AWS_SECRET_ACCESS_KEY },
+    });
+    const placeholder = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     try {
-      const found = await tool.send(new GetItemCommand({ TableName: local.tables.records, Key: { id: { S: String(event.data.id) }, kind: { S: 'just_wallet_payout' } } }));
+      const found = await tool.send(
+        new GetItemCommand({
+          TableName: local.tables.records,
+          Key: { id: { S: String(event.data.id) }, kind: { S: 'just_wallet_payout' } },
+        }),
+      );
       expect(found.Item?.status).toEqual({ S: 'pending' });
       // The separation is real: a client signing otherwise has a database of its own, empty.
       expect((await placeholder.send(new ListTablesCommand({}))).TableNames).toEqual([]);

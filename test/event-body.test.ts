@@ -22,8 +22,10 @@ describe('a Stripe body packed with the dictionary', () => {
   });
 
   test("packed against the dictionary's tail, a payment is within 20 bytes of packed against the whole; a refund or transfer is not", () => {
-    const size = (type: string, reach: 'whole' | 'tail') => packBody(JSON.stringify(JSON.parse(fixture('stripe', type)), null, 2), 'stripe-v1', reach).length;
-    for (const type of ['payment_intent.created', 'payment_intent.succeeded', 'charge.succeeded', 'charge.updated', 'charge.captured']) expect(size(type, 'tail') - size(type, 'whole')).toBeLessThanOrEqual(20);
+    const size = (type: string, reach: 'whole' | 'tail') =>
+      packBody(JSON.stringify(JSON.parse(fixture('stripe', type)), null, 2), 'stripe-v1', reach).length;
+    for (const type of ['payment_intent.created', 'payment_intent.succeeded', 'charge.succeeded', 'charge.updated', 'charge.captured'])
+      expect(size(type, 'tail') - size(type, 'whole')).toBeLessThanOrEqual(20);
     for (const type of ['refund.updated', 'transfer.reversed']) expect(size(type, 'tail') - size(type, 'whole')).toBeGreaterThan(30);
   });
 
@@ -31,7 +33,15 @@ describe('a Stripe body packed with the dictionary', () => {
     for (const type of ['payment_intent.succeeded', 'charge.succeeded', 'charge.updated']) {
       // Ids and amounts of another payment: none of them is in the dictionary.
       const event = JSON.parse(fixture('stripe', type)) as { id: string; data: { object: Record<string, unknown> } };
-      const raw = JSON.stringify({ ...event, id: 'evt_1QbCdEfGhIjKlMnOpQrStUvW', data: { object: { ...event.data.object, id: 'pi_3QbCdEfGhIjKlMnOpQrStUvW', amount: 73_215 } } }, null, 2);
+      const raw = JSON.stringify(
+        {
+          ...event,
+          id: 'evt_1QbCdEfGhIjKlMnOpQrStUvW',
+          data: { object: { ...event.data.object, id: 'pi_3QbCdEfGhIjKlMnOpQrStUvW', amount: 73_215 } },
+        },
+        null,
+        2,
+      );
       const packed = packBody(raw, 'stripe-v1');
       expect(packed.length).toBeLessThan(packBody(raw).length * 0.6);
       expect(unpackBody(packed)).toBe(raw);
@@ -53,7 +63,9 @@ describe('a Stripe body packed with the dictionary', () => {
 
 describe('the dictionary (v1)', () => {
   test('is never edited: bodies packed with it need exactly these bytes', () => {
-    expect(createHash('sha256').update(STRIPE_BODY_DICTIONARY_V1).digest('hex')).toBe('8f11dc936c42660fc0c74ede9a7811562d87aa390bcfa7d7be497a67c849a350');
+    expect(createHash('sha256').update(STRIPE_BODY_DICTIONARY_V1).digest('hex')).toBe(
+      '8f11dc936c42660fc0c74ede9a7811562d87aa390bcfa7d7be497a67c849a350',
+    );
   });
 
   test("holds Stripe's shapes only: keys and its vocabulary, never an id, amount, name, address, URL or time", () => {

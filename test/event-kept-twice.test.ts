@@ -22,14 +22,45 @@ afterAll(async () => {
 });
 
 describe('a Stripe event kept both in a record and in the events table', () => {
-  test('charge.refunded filling the charge\'s record when its refund\'s record is full is listed once and bulk-replayed once', async () => {
+  test("charge.refunded filling the charge's record when its refund's record is full is listed once and bulk-replayed once", async () => {
     const paymentIntent = uniqueId('pi');
     const refundId = uniqueId('re');
     // The refund's record has no room for another event's body: the event goes to the events table too.
-    await h.tables.db.send(new PutCommand({ TableName: h.tables.names.records, Item: { id: refundId, kind: 'refund', status: 'pending', provider: 'stripe', sourceId: 'platform', lastEventCreated: 0, bodyBytes: RECORD_BODY_ROOM + 1, history: [], updatedAt: new Date(tick).toISOString(), kindShard: kindShard('refund', refundId) } }));
+    await h.tables.db.send(
+      new PutCommand({
+        TableName: h.tables.names.records,
+        Item: {
+          id: refundId,
+          kind: 'refund',
+          status: 'pending',
+          provider: 'stripe',
+          sourceId: 'platform',
+          lastEventCreated: 0,
+          bodyBytes: RECORD_BODY_ROOM + 1,
+          history: [],
+          updatedAt: new Date(tick).toISOString(),
+          kindShard: kindShard('refund', refundId),
+        },
+      }),
+    );
     const refunded = stripeEvent('charge.refunded', {
-      id: uniqueId('ch'), payment_intent: paymentIntent,
-      refunds: { object: 'list', data: [{ id: refundId, object: 'refund', amount: 4999, currency: 'usd', status: 'succeeded', payment_intent: paymentIntent, charge: 'ch_x', created: Math.floor(tick / 1000) }] },
+      id: uniqueId('ch'),
+      payment_intent: paymentIntent,
+      refunds: {
+        object: 'list',
+        data: [
+          {
+            id: refundId,
+            object: 'refund',
+            amount: 4999,
+            currency: 'usd',
+            status: 'succeeded',
+            payment_intent: paymentIntent,
+            charge: 'ch_x',
+            created: Math.floor(tick / 1000),
+          },
+        ],
+      },
     });
     const from = new Date(tick - 60_000).toISOString();
     // Older events, kept in records and in the events table: the pages go on past the event.

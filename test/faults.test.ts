@@ -17,7 +17,10 @@ describe('faults during a cash-out', () => {
   test('DynamoDB unreachable: 500, nothing paid', async () => {
     const down = await villageHarness({});
     await down.recipients.put('ada@example.com', 'acct_1Ada', new Date());
-    const unreachable = new LedgerStore(faultyDocumentClient(down.tables.endpoint, () => true), down.tables.names.ledger);
+    const unreachable = new LedgerStore(
+      faultyDocumentClient(down.tables.endpoint, () => true),
+      down.tables.names.ledger,
+    );
     const broken = await villageHarness({ ledger: unreachable, recipients: down.recipients });
     try {
       const request = cashOut();
@@ -34,7 +37,10 @@ describe('faults during a cash-out', () => {
   test('DynamoDB failing after Stripe accepted: 200 (the money went), and the redelivery finds the same payout — no second one', async () => {
     let failFinalWrite = true;
     const flaky = new LedgerStore(
-      faultyDocumentClient(h.tables.endpoint, (command, input) => failFinalWrite && command.startsWith('Update') && JSON.stringify(input).includes('"answer"')),
+      faultyDocumentClient(
+        h.tables.endpoint,
+        (command, input) => failFinalWrite && command.startsWith('Update') && JSON.stringify(input).includes('"answer"'),
+      ),
       h.tables.names.ledger,
     );
     const harness = await villageHarness({ ledger: flaky, recipients: h.recipients, deadlineMs: 3000, answerMarginMs: 300 });
@@ -65,7 +71,10 @@ describe('faults during a cash-out', () => {
 
   test('DynamoDB failing while the Stripe call is being marked: nothing is sent to Stripe', async () => {
     const flaky = new LedgerStore(
-      faultyDocumentClient(h.tables.endpoint, (command, input) => command.startsWith('Update') && JSON.stringify(input).includes('stripeRequestSentAt')),
+      faultyDocumentClient(
+        h.tables.endpoint,
+        (command, input) => command.startsWith('Update') && JSON.stringify(input).includes('stripeRequestSentAt'),
+      ),
       h.tables.names.ledger,
     );
     const harness = await villageHarness({ ledger: flaky, recipients: h.recipients });

@@ -26,10 +26,16 @@ const deliver = async (path: string, request: SignedRequest) => {
 };
 const cashOut = (id: string) => villageSender.build({ secret: gw.secret('VILLAGE_WEBHOOK_SECRET'), options: { id } });
 const creationsFor = (cashOutId: string) =>
-  gw.stripe.standIn!.requests.filter((r) => r.created && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId);
+  gw.stripe.standIn!.requests.filter(
+    (r) => r.created && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId,
+  );
 const ledgerItem = async (cashOutId: string) =>
   (await db().send(new GetCommand({ TableName: gw.tables.ledger, Key: { cashOutId } }))).Item as Record<string, unknown> | undefined;
-const shuffle = <T>(items: T[]): T[] => items.map((item) => [Math.random(), item] as const).sort((a, b) => a[0] - b[0]).map(([, item]) => item);
+const shuffle = <T>(items: T[]): T[] =>
+  items
+    .map((item) => [Math.random(), item] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, item]) => item);
 
 describe('the local gateway under concurrent load, over HTTP', () => {
   jest.setTimeout(120_000);
@@ -49,7 +55,10 @@ describe('the local gateway under concurrent load, over HTTP', () => {
 
   test('200 concurrent distinct cash-outs: each paid exactly once or refused with nothing paid, and none lost', async () => {
     const requests = await Promise.all(Array.from({ length: 200 }, (_, i) => cashOut(`co_many_${Date.now()}_${i}`)));
-    const responses = await pool(requests.map((request) => () => deliver('/webhooks/village/cash-out', request)), 200);
+    const responses = await pool(
+      requests.map((request) => () => deliver('/webhooks/village/cash-out', request)),
+      200,
+    );
 
     // The safety property, whatever the machine's load: a 200 means exactly one payout and a
     // ledger item that says so; any other answer means no payout, unless the ledger says
@@ -66,7 +75,9 @@ describe('the local gateway under concurrent load, over HTTP', () => {
         expect(creationsFor(cashOutId).length).toBeLessThanOrEqual(item!.status === 'unknown' ? 1 : 0);
       }
     }
-    distinct = responses.filter((r) => r.status === 200).map((r) => ({ cashOutId: String(r.body.cashOutId), payoutId: (r.body.stripe as { id: string }).id }));
+    distinct = responses
+      .filter((r) => r.status === 200)
+      .map((r) => ({ cashOutId: String(r.body.cashOutId), payoutId: (r.body.stripe as { id: string }).id }));
     // On an idle machine all 200 are paid; under heavy load some may be refused in time.
     expect(distinct.length).toBeGreaterThanOrEqual(100);
   });
@@ -81,14 +92,24 @@ describe('the local gateway under concurrent load, over HTTP', () => {
           stripeSender.build({
             type,
             secret: gw.secret('STRIPE_WEBHOOK_SECRET'),
-            options: { payout: payoutId, 'cash-out-id': cashOutId, account: SAMPLE_RECIPIENT.accountId, created: String(base + step), status: ['pending', 'in_transit', 'paid'][step] },
+            options: {
+              payout: payoutId,
+              'cash-out-id': cashOutId,
+              account: SAMPLE_RECIPIENT.accountId,
+              created: String(base + step),
+              status: ['pending', 'in_transit', 'paid'][step],
+            },
           }),
         ),
       ),
     );
     const walletIds = Array.from({ length: 25 }, (_, i) => `jw_payout_${Date.now()}_${i}`);
     const walletEvents = await Promise.all(
-      walletIds.flatMap((id) => ['pending', 'initiated', 'processing', 'completed'].map((status) => justWalletSender.build({ type: 'payout', secret: gw.secret('JUST_WALLET_WEBHOOK_SECRET'), options: { id, status } }))),
+      walletIds.flatMap((id) =>
+        ['pending', 'initiated', 'processing', 'completed'].map((status) =>
+          justWalletSender.build({ type: 'payout', secret: gw.secret('JUST_WALLET_WEBHOOK_SECRET'), options: { id, status } }),
+        ),
+      ),
     );
     // Each event twice (a duplicate delivery), everything shuffled and sent at once.
     const deliveries = shuffle([

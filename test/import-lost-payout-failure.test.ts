@@ -18,9 +18,27 @@ describe('the import and a payout whose failure no event brought', () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     // Village was told 200; payout.paid (a day after the payout was made) moved the ledger to paid.
-    await seedCashOut(h.ledger, { cashOutId, status: 'paid', answerStatusCode: 200, stripeObjectId: payoutId, accountId: ACCOUNT, lastEventCreated: t0 + DAY });
+    await seedCashOut(h.ledger, {
+      cashOutId,
+      status: 'paid',
+      answerStatusCode: 200,
+      stripeObjectId: payoutId,
+      accountId: ACCOUNT,
+      lastEventCreated: t0 + DAY,
+    });
     // Then the bank returned it: payout.failed never arrived (the webhook was down), and Stripe keeps events 30 days.
-    seedHistory(h.stripe, 'payouts', 1, { start: t0, account: ACCOUNT, fields: { id: payoutId, status: 'failed', failure_code: 'account_closed', amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } } });
+    seedHistory(h.stripe, 'payouts', 1, {
+      start: t0,
+      account: ACCOUNT,
+      fields: {
+        id: payoutId,
+        status: 'failed',
+        failure_code: 'account_closed',
+        amount: 2015,
+        currency: 'usd',
+        metadata: { cash_out_id: cashOutId },
+      },
+    });
 
     const summary = await h.runImport({ since: Date.now() - 60 * DAY * 1000, sourceId: 'platform' });
 
@@ -33,8 +51,19 @@ describe('the import and a payout whose failure no event brought', () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     // Village was told the cash-out failed (a late answer), and an event moved the payout on to pending later.
-    await seedCashOut(h.ledger, { cashOutId, status: 'pending', answerStatusCode: 500, stripeObjectId: payoutId, accountId: ACCOUNT, lastEventCreated: t0 + 60 });
-    seedHistory(h.stripe, 'payouts', 1, { start: t0, account: ACCOUNT, fields: { id: payoutId, status: 'canceled', amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } } });
+    await seedCashOut(h.ledger, {
+      cashOutId,
+      status: 'pending',
+      answerStatusCode: 500,
+      stripeObjectId: payoutId,
+      accountId: ACCOUNT,
+      lastEventCreated: t0 + 60,
+    });
+    seedHistory(h.stripe, 'payouts', 1, {
+      start: t0,
+      account: ACCOUNT,
+      fields: { id: payoutId, status: 'canceled', amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } },
+    });
 
     await h.runImport({ since: Date.now() - 60 * DAY * 1000, sourceId: 'platform' });
 

@@ -25,7 +25,10 @@ describe('a Just Wallet event whose payout id contains a colon', () => {
     expect(await h.deps.records.get(id, 'just_wallet_payout')).toBeDefined();
 
     const found = await h.deps.events.get(eventKey);
-    const replay = await replayEvent(eventKey, h.deps.replay, { dryRun: false }).then((r) => r, (error: Error & { statusCode?: number }) => ({ error: error.message, statusCode: error.statusCode }));
+    const replay = await replayEvent(eventKey, h.deps.replay, { dryRun: false }).then(
+      (r) => r,
+      (error: Error & { statusCode?: number }) => ({ error: error.message, statusCode: error.statusCode }),
+    );
     console.log(JSON.stringify({ eventKey, found: found ? found.eventKey : null, replay }));
     expect(found?.eventKey).toBe(eventKey);
   });

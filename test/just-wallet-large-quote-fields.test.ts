@@ -20,7 +20,12 @@ afterAll(() => h.stop());
 const messages = (bytes: number) => Array.from({ length: Math.ceil(bytes / 502) }, () => randomBytes(375).toString('base64'));
 /** About `bytes` of quote amounts, one per made-up currency code (codes are 3-10 letters or digits). */
 const quotes = (bytes: number) =>
-  Object.fromEntries(Array.from({ length: Math.ceil(bytes / 66) }, (_, index) => [`Q${index.toString(36).toUpperCase().padStart(6, '0')}`, { amount: '1.00', charge: '0.10', total: '1.10' }]));
+  Object.fromEntries(
+    Array.from({ length: Math.ceil(bytes / 66) }, (_, index) => [
+      `Q${index.toString(36).toUpperCase().padStart(6, '0')}`,
+      { amount: '1.00', charge: '0.10', total: '1.10' },
+    ]),
+  );
 const size = (body: JustWalletBody) => Buffer.byteLength(JSON.stringify(body));
 
 describe('a Just Wallet quote whose events carry fields near the body limit', () => {
@@ -32,11 +37,23 @@ describe('a Just Wallet quote whose events carry fields near the body limit', ()
 
     const answers = [await h.send(creation), await h.send(funding), await h.send(funding)];
     const record = await h.record('just_wallet_quote', id);
-    console.log(JSON.stringify({ sizes: [size(creation), size(funding)], answers: answers.map((a) => a.body.outcome ?? a.body.error), recordBytes: JSON.stringify(record).length }));
+    console.log(
+      JSON.stringify({
+        sizes: [size(creation), size(funding)],
+        answers: answers.map((a) => a.body.outcome ?? a.body.error),
+        recordBytes: JSON.stringify(record).length,
+      }),
+    );
 
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200]);
     expect(answers.map((answer) => answer.body.outcome)).toEqual(['applied', 'applied', 'duplicate']);
-    expect(record).toMatchObject({ status: 'quote_funding.failed', creation: 'success', funding: 'failed', creation_errors_omitted_bytes: expect.any(Number), funding_errors_omitted_bytes: expect.any(Number) });
+    expect(record).toMatchObject({
+      status: 'quote_funding.failed',
+      creation: 'success',
+      funding: 'failed',
+      creation_errors_omitted_bytes: expect.any(Number),
+      funding_errors_omitted_bytes: expect.any(Number),
+    });
     expect(record).not.toHaveProperty('creation_errors');
     expect(record).not.toHaveProperty('funding_errors');
     for (const body of [creation, funding]) {
@@ -61,7 +78,12 @@ describe('a Just Wallet quote whose events carry fields near the body limit', ()
     const recordBytes = Buffer.byteLength(JSON.stringify(record));
     console.log(JSON.stringify({ sizes: bodies.map(size), answers: answers.map((a) => a.body.outcome ?? a.body.error), recordBytes }));
     expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200, 200, 200]);
-    expect(record).toMatchObject({ status: 'quote_funding.success', meta, funding_errors: expect.any(Array), creation_errors: expect.any(Object) });
+    expect(record).toMatchObject({
+      status: 'quote_funding.success',
+      meta,
+      funding_errors: expect.any(Array),
+      creation_errors: expect.any(Object),
+    });
     expect(Object.keys(record?.quote as object)).toHaveLength(Object.keys(bodies[0]!.data.quote as object).length);
     expect(recordBytes).toBeLessThan(200 * 1024);
   });

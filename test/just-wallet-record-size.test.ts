@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe('a Just Wallet record keeping its events', () => {
-  test('never grows past DynamoDB\'s 400 KB item limit: large bodies (within the 256 KB a delivery may carry) still apply every status', async () => {
+  test("never grows past DynamoDB's 400 KB item limit: large bodies (within the 256 KB a delivery may carry) still apply every status", async () => {
     // Incompressible extra data (a provider's metadata, say): each body packs to about its own size.
     const padding = () => randomBytes(90 * 1024).toString('base64');
     const first = justWalletEvent('payout', { status: 'pending' });

@@ -29,7 +29,17 @@ describe('a dry run of a Just Wallet replay', () => {
     const body = justWalletEvent('payout', { status: 'processing' });
     const payload = JSON.stringify(body);
     const key = `just-wallet:payout:${body.data.id as string}:processing`;
-    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({ eventKey: key, provider: 'just-wallet', type: 'payout', objectId: body.data.id as string, kind: 'just_wallet_payout', status: 'processing', receivedAt: new Date().toISOString(), payload, expiresAt: 0 });
+    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({
+      eventKey: key,
+      provider: 'just-wallet',
+      type: 'payout',
+      objectId: body.data.id as string,
+      kind: 'just_wallet_payout',
+      status: 'processing',
+      receivedAt: new Date().toISOString(),
+      payload,
+      expiresAt: 0,
+    });
     const before = await h.snapshot();
     const preview = await replayEvent(key, h.deps.replay, { dryRun: true });
     console.log(JSON.stringify(preview));

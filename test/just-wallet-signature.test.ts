@@ -17,10 +17,18 @@ let secretMode: JustWalletHarness;
 let hmacMode: JustWalletHarness;
 let autoMode: JustWalletHarness;
 beforeAll(async () => {
-  [secretMode, hmacMode, autoMode] = await Promise.all([harness({ signatureMode: 'secret' }), harness({ signatureMode: 'hmac' }), harness({ signatureMode: 'auto' })]);
+  [secretMode, hmacMode, autoMode] = await Promise.all([
+    harness({ signatureMode: 'secret' }),
+    harness({ signatureMode: 'hmac' }),
+    harness({ signatureMode: 'auto' }),
+  ]);
 });
 
-const expectRefusedAndNothingStored = async (h: JustWalletHarness, response: { statusCode: number; body: Record<string, unknown> }, reason: string) => {
+const expectRefusedAndNothingStored = async (
+  h: JustWalletHarness,
+  response: { statusCode: number; body: Record<string, unknown> },
+  reason: string,
+) => {
   expect(response.statusCode).toBe(401);
   expect(response.body).toEqual({ error: reason, message: expect.any(String) });
   expect(await h.itemCount()).toBe(0);
@@ -74,7 +82,11 @@ describe('in HMAC mode (the header is the hex HMAC-SHA256 of the body, keyed wit
     // The forged body's JSON.stringify(JSON.parse()) is the signed body: the doubles are equal.
     expect(JSON.stringify(JSON.parse(forged))).toBe(signed);
 
-    await expectRefusedAndNothingStored(h, await h.send(forged, { signature: hmacSha256Hex(JUST_WALLET_SECRET, signed) }), 'signature_mismatch');
+    await expectRefusedAndNothingStored(
+      h,
+      await h.send(forged, { signature: hmacSha256Hex(JUST_WALLET_SECRET, signed) }),
+      'signature_mismatch',
+    );
     expect((await h.send(signed, { mode: 'hmac' })).statusCode).toBe(200);
     expect(await h.record('just_wallet_payout', String(event.data.id))).toMatchObject({ amount: '100.5' });
   });
@@ -85,7 +97,9 @@ describe('in HMAC mode (the header is the hex HMAC-SHA256 of the body, keyed wit
   });
 
   test('a base64-encoded body is checked against its bytes', async () => {
-    expect((await hmacMode.send(JSON.stringify(justWalletEvent('payout', { rail: 'SEPA – é' })), { mode: 'hmac', base64: true })).statusCode).toBe(200);
+    expect(
+      (await hmacMode.send(JSON.stringify(justWalletEvent('payout', { rail: 'SEPA – é' })), { mode: 'hmac', base64: true })).statusCode,
+    ).toBe(200);
   });
 });
 
@@ -110,7 +124,11 @@ describe('a missing or wrong signature', () => {
 
   test('is refused before the body is read: a body that is not JSON gets 401, not 400', async () => {
     const h = await harness();
-    await expectRefusedAndNothingStored(h, await h.send('not json at all', { signature: hmacSha256Hex('wrong', 'not json at all') }), 'signature_mismatch');
+    await expectRefusedAndNothingStored(
+      h,
+      await h.send('not json at all', { signature: hmacSha256Hex('wrong', 'not json at all') }),
+      'signature_mismatch',
+    );
     expect((await h.send('not json at all', { mode: 'hmac' })).statusCode).toBe(400);
   });
 
@@ -143,7 +161,11 @@ describe('the Signature header', () => {
   test.each(['Signature', 'signature', 'SIGNATURE'])('is found whatever its case (%s)', async (name) => {
     const body = Buffer.from('{}');
     const secret = staticSecret(JUST_WALLET_SECRET, 'JUST_WALLET_WEBHOOK_SECRET');
-    await expect(verifyJustWalletSignature({ [name]: JUST_WALLET_SECRET }, { bytes: body, text: '{}' }, secret, 'auto')).resolves.toBeUndefined();
-    await expect(verifyJustWalletSignature({ [name]: 'wrong' }, { bytes: body, text: '{}' }, secret, 'auto')).rejects.toMatchObject({ statusCode: 401 });
+    await expect(
+      verifyJustWalletSignature({ [name]: JUST_WALLET_SECRET }, { bytes: body, text: '{}' }, secret, 'auto'),
+    ).resolves.toBeUndefined();
+    await expect(verifyJustWalletSignature({ [name]: 'wrong' }, { bytes: body, text: '{}' }, secret, 'auto')).rejects.toMatchObject({
+      statusCode: 401,
+    });
   });
 });

@@ -22,7 +22,12 @@ beforeAll(async () => {
 });
 afterAll(() => tables.db.destroy());
 
-const env = () => ({ RECORDS_TABLE: tables.names.records, EVENTS_TABLE: tables.names.events, DYNAMODB_ENDPOINT: tables.endpoint, JUST_WALLET_WEBHOOK_SECRET: 'wired-secret' });
+const env = () => ({
+  RECORDS_TABLE: tables.names.records,
+  EVENTS_TABLE: tables.names.events,
+  DYNAMODB_ENDPOINT: tables.endpoint,
+  JUST_WALLET_WEBHOOK_SECRET: 'wired-secret',
+});
 
 describe('the Just Wallet function, wired from its environment', () => {
   test('records every sample `npm run send -- just-wallet <type>` sends, signed either way', async () => {
@@ -41,7 +46,11 @@ describe('the Just Wallet function, wired from its environment', () => {
     const first = await justWalletSender.build({ type: 'payout', secret: 'wired-secret', options: {} });
     const id = String((JSON.parse(first.body) as { data: { id: string } }).data.id);
     await handler(apiGatewayEvent(JUST_WALLET_PATH, first.body, first.headers), directInvocation);
-    const next = await justWalletSender.build({ type: 'payout', secret: 'wired-secret', options: { id, status: 'completed', mode: 'hmac' } });
+    const next = await justWalletSender.build({
+      type: 'payout',
+      secret: 'wired-secret',
+      options: { id, status: 'completed', mode: 'hmac' },
+    });
     await handler(apiGatewayEvent(JUST_WALLET_PATH, next.body, next.headers), directInvocation);
 
     const record = await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: { id, kind: 'just_wallet_payout' } }));
@@ -51,7 +60,12 @@ describe('the Just Wallet function, wired from its environment', () => {
   test('verifies in auto mode, and keeps events 30 days, unless told otherwise', () => {
     const deps = justWalletDepsFromEnv(env(), { logger: silentLogger() });
     expect(deps).toMatchObject({ signatureMode: 'auto', eventRetentionSeconds: 30 * 86_400, records: expect.any(JustWalletRecordStore) });
-    expect(justWalletDepsFromEnv({ ...env(), JUST_WALLET_SIGNATURE_MODE: 'hmac', JUST_WALLET_EVENT_RETENTION_DAYS: '7' }, { logger: silentLogger() })).toMatchObject({ signatureMode: 'hmac', eventRetentionSeconds: 7 * 86_400 });
+    expect(
+      justWalletDepsFromEnv(
+        { ...env(), JUST_WALLET_SIGNATURE_MODE: 'hmac', JUST_WALLET_EVENT_RETENTION_DAYS: '7' },
+        { logger: silentLogger() },
+      ),
+    ).toMatchObject({ signatureMode: 'hmac', eventRetentionSeconds: 7 * 86_400 });
   });
 
   test.each([
@@ -65,7 +79,17 @@ describe('the Just Wallet function, wired from its environment', () => {
 
   test('bundles without the Stripe SDK: its only network peer is DynamoDB (and Secrets Manager at cold start)', async () => {
     const inputs = async (entry: string) => {
-      const result = await build({ entryPoints: [path.join(PROJECT_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', target: 'node24', external: ['@aws-sdk/*'], logLevel: 'silent' });
+      const result = await build({
+        entryPoints: [path.join(PROJECT_ROOT, entry)],
+        bundle: true,
+        write: false,
+        metafile: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node24',
+        external: ['@aws-sdk/*'],
+        logLevel: 'silent',
+      });
       return Object.keys(result.metafile.inputs);
     };
     const justWallet = await inputs('functions/just-wallet/index.ts');
@@ -87,15 +111,22 @@ describe('the deployed stack', () => {
   test('routes POST /webhooks/just-wallet to its own function, with only its secret and the events and records tables', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/just-wallet' });
     const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
-    const [fnId, fn] = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment).includes('"POWERTOOLS_SERVICE_NAME":"just-wallet"'))!;
+    const [fnId, fn] = Object.entries(resources).find(
+      ([, r]) =>
+        r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment).includes('"POWERTOOLS_SERVICE_NAME":"just-wallet"'),
+    )!;
     const variables = Object.keys((fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables);
     expect(variables).toEqual(expect.arrayContaining(['EVENTS_TABLE', 'RECORDS_TABLE', 'JUST_WALLET_WEBHOOK_SECRET_ARN']));
     expect(variables).not.toEqual(expect.arrayContaining(['LEDGER_TABLE', 'STRIPE_SECRET_KEY_ARN']));
     expect(fn.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs24.x' });
 
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-    const policy = JSON.stringify(Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId)));
-    const secrets = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret').map(([id]) => id);
+    const policy = JSON.stringify(
+      Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId)),
+    );
+    const secrets = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
+      .map(([id]) => id);
     expect(secrets.filter((id) => policy.includes(`"Ref":"${id}"`))).toEqual([expect.stringMatching(/^JustWalletWebhookSecret/)]);
     expect(fnId).toMatch(/^JustWallet/);
   });

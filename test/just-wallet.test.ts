@@ -15,7 +15,15 @@ const withStatus = (event: ReturnType<typeof payout>, status: string) => ({ ...e
 
 describe('every Just Wallet event type', () => {
   test('has a fixture under test/events/just-wallet', () => {
-    expect(fixtureNames('just-wallet')).toEqual(['collection', 'funding', 'payout', 'quote_creation.failed', 'quote_creation.success', 'quote_funding.failed', 'quote_funding.success']);
+    expect(fixtureNames('just-wallet')).toEqual([
+      'collection',
+      'funding',
+      'payout',
+      'quote_creation.failed',
+      'quote_creation.success',
+      'quote_funding.failed',
+      'quote_funding.success',
+    ]);
   });
 
   test('a payout is recorded by its id with its status, exact amount and charge, and the raw event kept', async () => {
@@ -23,13 +31,41 @@ describe('every Just Wallet event type', () => {
     const id = String(event.data.id);
     const response = await h.send(event);
 
-    expect(response).toEqual({ statusCode: 200, body: { received: true, eventKey: `just-wallet:payout:${id}:pending`, outcome: 'applied' } });
+    expect(response).toEqual({
+      statusCode: 200,
+      body: { received: true, eventKey: `just-wallet:payout:${id}:pending`, outcome: 'applied' },
+    });
     const record = await h.record('just_wallet_payout', id);
-    expect(record).toMatchObject({ id, kind: 'just_wallet_payout', status: 'pending', amount: '250.00', charge: '1.50', currency: 'USD', rail: 'ACH', recipient_id: event.data.recipient_id, bank_id: event.data.bank_id });
+    expect(record).toMatchObject({
+      id,
+      kind: 'just_wallet_payout',
+      status: 'pending',
+      amount: '250.00',
+      charge: '1.50',
+      currency: 'USD',
+      rail: 'ACH',
+      recipient_id: event.data.recipient_id,
+      bank_id: event.data.bank_id,
+    });
     expect(record?.completed_at).toBeUndefined();
-    expect(record?.history).toEqual([expect.objectContaining({ status: 'pending', eventKey: `just-wallet:payout:${id}:pending`, statusChanged: true, created_at: event.data.created_at })]);
+    expect(record?.history).toEqual([
+      expect.objectContaining({
+        status: 'pending',
+        eventKey: `just-wallet:payout:${id}:pending`,
+        statusChanged: true,
+        created_at: event.data.created_at,
+      }),
+    ]);
     const stored = await h.event(`just-wallet:payout:${id}:pending`);
-    expect(stored).toMatchObject({ provider: 'just-wallet', type: 'payout', objectId: id, kind: 'just_wallet_payout', status: 'pending', payload: JSON.stringify(event), outcome: 'applied' });
+    expect(stored).toMatchObject({
+      provider: 'just-wallet',
+      type: 'payout',
+      objectId: id,
+      kind: 'just_wallet_payout',
+      status: 'pending',
+      payload: JSON.stringify(event),
+      outcome: 'applied',
+    });
     expect(stored?.appliedAt).toEqual(expect.any(String));
     // Kept in its record's history (one write), as long as the record: not in the events table.
     expect(stored?.record).toEqual({ id, kind: 'just_wallet_payout' });
@@ -41,7 +77,13 @@ describe('every Just Wallet event type', () => {
     const response = await h.send(event);
 
     expect(response.statusCode).toBe(200);
-    expect(await h.record('just_wallet_funding', String(event.data.id))).toMatchObject({ status: event.data.status, amount: event.data.amount, charge: event.data.charge, currency: 'USD', updated_at: event.data.updated_at });
+    expect(await h.record('just_wallet_funding', String(event.data.id))).toMatchObject({
+      status: event.data.status,
+      amount: event.data.amount,
+      charge: event.data.charge,
+      currency: 'USD',
+      updated_at: event.data.updated_at,
+    });
   });
 
   test('a created quote keeps its per-currency quote, the ids it covers and its mode', async () => {
@@ -55,7 +97,10 @@ describe('every Just Wallet event type', () => {
       funded: false,
       mode: 'wallet',
       meta: event.meta,
-      quote: { USD: { amount: '250.00', charge: '1.50', total: '251.50' }, NGN: { amount: '150000.00', charge: '750.00', total: '150750.00' } },
+      quote: {
+        USD: { amount: '250.00', charge: '1.50', total: '251.50' },
+        NGN: { amount: '150000.00', charge: '750.00', total: '150750.00' },
+      },
     });
   });
 
@@ -69,7 +114,12 @@ describe('every Just Wallet event type', () => {
     expect(await h.record('just_wallet_quote', id)).toMatchObject({
       status: 'quote_creation.failed',
       creation: 'failed',
-      creation_errors: { '2d4f6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a55': ["The recipient's bank account is not verified.", "The amount is below the rail's minimum."] },
+      creation_errors: {
+        '2d4f6a8c-0e2a-4c6e-8a0c-2e4a6c8e0a55': [
+          "The recipient's bank account is not verified.",
+          "The amount is below the rail's minimum.",
+        ],
+      },
     });
   });
 
@@ -80,8 +130,18 @@ describe('every Just Wallet event type', () => {
       expect((await h.send(event)).body.outcome).toBe('applied');
     }
     const quote = await h.record('just_wallet_quote', String(id));
-    expect(quote).toMatchObject({ status: 'quote_funding.success', creation: 'success', funding: 'success', funded: true, funding_errors: 'Insufficient wallet balance to fund this quote.' });
-    expect(quote?.history.map((entry) => entry.status)).toEqual(['quote_creation.success', 'quote_funding.failed', 'quote_funding.success']);
+    expect(quote).toMatchObject({
+      status: 'quote_funding.success',
+      creation: 'success',
+      funding: 'success',
+      funded: true,
+      funding_errors: 'Insufficient wallet balance to fund this quote.',
+    });
+    expect(quote?.history.map((entry) => entry.status)).toEqual([
+      'quote_creation.success',
+      'quote_funding.failed',
+      'quote_funding.success',
+    ]);
   });
 
   test('a quote funded before its creation event arrives stays funded, and gains the quote details late', async () => {
@@ -91,14 +151,21 @@ describe('every Just Wallet event type', () => {
     const late = await h.send(created);
 
     expect(late).toMatchObject({ statusCode: 200, body: { outcome: 'outdated' } });
-    expect(await h.record('just_wallet_quote', String(id))).toMatchObject({ status: 'quote_funding.success', funded: true, creation: 'success', quote: { USD: { total: '251.50' } } });
+    expect(await h.record('just_wallet_quote', String(id))).toMatchObject({
+      status: 'quote_funding.success',
+      funded: true,
+      creation: 'success',
+      quote: { USD: { total: '251.50' } },
+    });
   });
 });
 
 describe('amounts', () => {
   test('sent as JSON numbers are kept as the exact decimal text, never a float', async () => {
     const event = payout('pending');
-    const body = JSON.stringify(event).replace('"amount":"250.00"', '"amount":1000000000000000.10').replace('"charge":"1.50"', '"charge":0.30');
+    const body = JSON.stringify(event)
+      .replace('"amount":"250.00"', '"amount":1000000000000000.10')
+      .replace('"charge":"1.50"', '"charge":0.30');
     expect(body).toContain('1000000000000000.10');
 
     expect((await h.send(body)).statusCode).toBe(200);
@@ -125,12 +192,28 @@ describe('a signed but malformed body', () => {
   test.each([
     ['not JSON', '{"event.type": "payout", "data": {', 'malformed_json'],
     ['a JSON array', '[1, 2]', 'malformed_payload'],
-    ['without "event.type"', JSON.stringify({ type: 'payout', data: loadFixture<{ data: unknown }>('just-wallet', 'payout').data }), 'malformed_payload'],
-    ['with the type nested instead of a dotted key', JSON.stringify({ event: { type: 'payout' }, data: loadFixture<{ data: unknown }>('just-wallet', 'payout').data }), 'malformed_payload'],
+    [
+      'without "event.type"',
+      JSON.stringify({ type: 'payout', data: loadFixture<{ data: unknown }>('just-wallet', 'payout').data }),
+      'malformed_payload',
+    ],
+    [
+      'with the type nested instead of a dotted key',
+      JSON.stringify({ event: { type: 'payout' }, data: loadFixture<{ data: unknown }>('just-wallet', 'payout').data }),
+      'malformed_payload',
+    ],
     ['a payout without an id', JSON.stringify(payout('pending', { id: undefined })), 'malformed_payload'],
-    ['a quote without its per-currency quote', JSON.stringify(justWalletEvent('quote_creation.success', { quote: undefined })), 'malformed_payload'],
+    [
+      'a quote without its per-currency quote',
+      JSON.stringify(justWalletEvent('quote_creation.success', { quote: undefined })),
+      'malformed_payload',
+    ],
     ['a key given twice', '{"event.type":"payout","event.type":"funding","data":{}}', 'malformed_json'],
-    ['a refused quote whose errors have an empty id', JSON.stringify(justWalletEvent('quote_creation.failed', { errors: { '': ['x'] } })), 'malformed_payload'],
+    [
+      'a refused quote whose errors have an empty id',
+      JSON.stringify(justWalletEvent('quote_creation.failed', { errors: { '': ['x'] } })),
+      'malformed_payload',
+    ],
   ])('(%s) is answered 400 with the reason, and nothing is stored', async (_, body, reason) => {
     const before = await h.itemCount();
     const response = await h.send(body);
@@ -152,7 +235,11 @@ describe('extra fields in a quote', () => {
 
     expect(response.statusCode).toBe(200);
     const record = await h.record('just_wallet_quote', String(event.data.id));
-    expect(Object.keys((record?.quote as Record<string, Record<string, unknown>>)[currency]!).sort()).toEqual(['amount', 'charge', 'total']);
+    expect(Object.keys((record?.quote as Record<string, Record<string, unknown>>)[currency]!).sort()).toEqual([
+      'amount',
+      'charge',
+      'total',
+    ]);
   });
 });
 
@@ -163,9 +250,17 @@ describe('an unknown event type', () => {
     const response = await h.send(event);
 
     expect(response.statusCode).toBe(200);
-    expect(response.body).toMatchObject({ outcome: 'ignored_type', eventKey: expect.stringMatching(/^just-wallet:wallet\.frozen:sha256-[0-9a-f]{64}$/) });
+    expect(response.body).toMatchObject({
+      outcome: 'ignored_type',
+      eventKey: expect.stringMatching(/^just-wallet:wallet\.frozen:sha256-[0-9a-f]{64}$/),
+    });
     const stored = await h.event(String(response.body.eventKey));
-    expect(stored).toMatchObject({ type: 'wallet.frozen', payload: JSON.stringify(event), outcome: 'ignored_type', appliedAt: expect.any(String) });
+    expect(stored).toMatchObject({
+      type: 'wallet.frozen',
+      payload: JSON.stringify(event),
+      outcome: 'ignored_type',
+      appliedAt: expect.any(String),
+    });
     // An event that changes no record is kept in the events table for the retention period.
     const retention = (stored!.expiresAt! - Date.now() / 1000) / 86_400;
     expect(retention).toBeGreaterThan(29.9);
@@ -180,7 +275,11 @@ describe('an unknown event type', () => {
     const response = await h.send(withStatus(event, 'on_hold'));
 
     expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'ignored_status' } });
-    expect(await h.event(`just-wallet:payout:${event.data.id}:on_hold`)).toMatchObject({ objectId: event.data.id, status: 'on_hold', outcome: 'ignored_status' });
+    expect(await h.event(`just-wallet:payout:${event.data.id}:on_hold`)).toMatchObject({
+      objectId: event.data.id,
+      status: 'on_hold',
+      outcome: 'ignored_status',
+    });
     expect((await h.record('just_wallet_payout', String(event.data.id)))?.status).toBe('processing');
   });
 });
@@ -230,22 +329,25 @@ describe('a payout status', () => {
     expect((await h.record('just_wallet_payout', String(event.data.id)))?.status).toBe('failed');
   });
 
-  test.each(['failed', 'refunded', 'reversed'])('a completed payout then %s (the bank returned it) moves to that status, flagged as returned after completion', async (returned) => {
-    const event = payout('completed');
-    const id = String(event.data.id);
-    await h.send(event);
-    const response = await h.send(withStatus(event, returned));
+  test.each(['failed', 'refunded', 'reversed'])(
+    'a completed payout then %s (the bank returned it) moves to that status, flagged as returned after completion',
+    async (returned) => {
+      const event = payout('completed');
+      const id = String(event.data.id);
+      await h.send(event);
+      const response = await h.send(withStatus(event, returned));
 
-    expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
-    const record = await h.record('just_wallet_payout', id);
-    expect(record).toMatchObject({ status: returned, terminal: true, returnedAfterCompletion: true });
-    expect(record?.history.map((entry) => [entry.status, entry.statusChanged])).toEqual([
-      ['completed', true],
-      [returned, true],
-    ]);
-    expect(await h.event(`just-wallet:payout:${id}:${returned}`)).toMatchObject({ outcome: 'applied' });
-    expect(h.outcomes.at(-2)).toBe('returned_after_completion');
-  });
+      expect(response).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
+      const record = await h.record('just_wallet_payout', id);
+      expect(record).toMatchObject({ status: returned, terminal: true, returnedAfterCompletion: true });
+      expect(record?.history.map((entry) => [entry.status, entry.statusChanged])).toEqual([
+        ['completed', true],
+        [returned, true],
+      ]);
+      expect(await h.event(`just-wallet:payout:${id}:${returned}`)).toMatchObject({ outcome: 'applied' });
+      expect(h.outcomes.at(-2)).toBe('returned_after_completion');
+    },
+  );
 
   test('a returned payout never moves back: a redelivered completed, or a late processing, changes only the history', async () => {
     const event = payout('completed');
@@ -335,7 +437,14 @@ describe('the same event delivered twice', () => {
   test('is applied when its first delivery was stored but stopped before being applied', async () => {
     const event = payout('initiated');
     const eventKey = `just-wallet:payout:${event.data.id}:initiated`;
-    await h.deps.events.claim({ eventKey, provider: 'just-wallet', type: 'payout', receivedAt: new Date().toISOString(), payload: JSON.stringify(event), expiresAt: Math.floor(Date.now() / 1000) + 60 });
+    await h.deps.events.claim({
+      eventKey,
+      provider: 'just-wallet',
+      type: 'payout',
+      receivedAt: new Date().toISOString(),
+      payload: JSON.stringify(event),
+      expiresAt: Math.floor(Date.now() / 1000) + 60,
+    });
     const response = await h.send(event);
 
     expect(response.body.outcome).toBe('applied');
@@ -349,7 +458,9 @@ describe('the same event delivered twice', () => {
     const eventKey = `just-wallet:payout:${id}:initiated`;
     await h.send(event);
     // As if the process had stopped after the record update: the event is not marked applied.
-    await h.tables.db.send(new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey }, UpdateExpression: 'REMOVE appliedAt, outcome' }));
+    await h.tables.db.send(
+      new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey }, UpdateExpression: 'REMOVE appliedAt, outcome' }),
+    );
     const response = await h.send(event);
 
     expect(response.body.outcome).toBe('duplicate');
@@ -361,7 +472,9 @@ describe('the same event delivered twice', () => {
 describe('concurrent deliveries', () => {
   test.each([1, 2, 3, 4, 5])('of every status of one payout end at the highest, whatever the order (round %i)', async () => {
     const event = payout('pending');
-    const statuses = ['pending', 'initiated', 'processing', 'completed', 'processing', 'pending', 'initiated'].sort(() => Math.random() - 0.5);
+    const statuses = ['pending', 'initiated', 'processing', 'completed', 'processing', 'pending', 'initiated'].sort(
+      () => Math.random() - 0.5,
+    );
     const responses = await Promise.all(statuses.map((status) => h.send(withStatus(event, status))));
 
     expect(responses.every((response) => response.statusCode === 200)).toBe(true);

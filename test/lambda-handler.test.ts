@@ -8,14 +8,23 @@ import { apiGatewayEvent } from './support/events.js';
 import { capturingLogger } from './support/telemetry.js';
 
 const context = (awsRequestId: string): Context =>
-  ({ awsRequestId, functionName: 'gateway-fn', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:gateway-fn', memoryLimitInMB: '1024' }) as Context;
+  ({
+    awsRequestId,
+    functionName: 'gateway-fn',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:gateway-fn',
+    memoryLimitInMB: '1024',
+  }) as Context;
 
 /**
  * The Just Wallet route as its index.ts builds it (middy, Powertools' middlewares, the error
  * middleware), with only what is read before the signature check: a refused or failed request
  * never reaches the tables.
  */
-function justWalletRoute(logger: Logger, options: { secret?: SecretSource; outcomes?: string[]; metrics?: ReturnType<typeof makeMetrics> } = {}) {
+function justWalletRoute(
+  logger: Logger,
+  options: { secret?: SecretSource; outcomes?: string[]; metrics?: ReturnType<typeof makeMetrics> } = {},
+) {
   const deps = {
     logger,
     webhookSecret: options.secret ?? staticSecret('right-secret', 'JUST_WALLET_WEBHOOK_SECRET'),
@@ -26,9 +35,12 @@ function justWalletRoute(logger: Logger, options: { secret?: SecretSource; outco
   return makeJustWalletHandler(deps, { metrics: options.metrics });
 }
 
-const wronglySigned = (requestId: string) => ({ ...apiGatewayEvent('/webhooks/just-wallet', '{"id":"x"}', { 'content-type': 'application/json', signature: 'wrong-secret' }), requestContext: { requestId } as never });
+const wronglySigned = (requestId: string) => ({
+  ...apiGatewayEvent('/webhooks/just-wallet', '{"id":"x"}', { 'content-type': 'application/json', signature: 'wrong-secret' }),
+  requestContext: { requestId } as never,
+});
 
-describe('a route as Lambda runs it: middy with Powertools\' middlewares and one error middleware', () => {
+describe("a route as Lambda runs it: middy with Powertools' middlewares and one error middleware", () => {
   it('puts the Lambda context on every log line of the invocation, and drops its temporary keys after it', async () => {
     const { logger, lines } = capturingLogger();
     const handler = justWalletRoute(logger);
@@ -52,7 +64,9 @@ describe('a route as Lambda runs it: middy with Powertools\' middlewares and one
     const response = await justWalletRoute(logger, { outcomes })(wronglySigned('c1'), context('req-1'));
     expect(response.statusCode).toBe(401);
     expect(JSON.parse(response.body)).toMatchObject({ error: expect.any(String) });
-    expect(lines.filter((line) => line.level === 'WARN').map((line) => [line.message, line.statusCode])).toEqual([['Just Wallet event refused', 401]]);
+    expect(lines.filter((line) => line.level === 'WARN').map((line) => [line.message, line.statusCode])).toEqual([
+      ['Just Wallet event refused', 401],
+    ]);
     expect(lines.filter((line) => line.level === 'ERROR')).toEqual([]);
     expect(outcomes).toEqual(['http_401']);
   });
@@ -80,7 +94,10 @@ describe('a route as Lambda runs it: middy with Powertools\' middlewares and one
     // ...and a thrown one on a job with two metrics instances (a refused catch-up request).
     const [first, second] = [makeMetrics('one'), makeMetrics('two')];
     const published = [jest.spyOn(first, 'publishStoredMetrics'), jest.spyOn(second, 'publishStoredMetrics')];
-    const job = makeCatchUpHandler({ logger, clock: { now: () => Date.now() }, windowHours: 72 } as Partial<CatchUpHandlerDeps> as CatchUpHandlerDeps, { metrics: [first, second] });
+    const job = makeCatchUpHandler(
+      { logger, clock: { now: () => Date.now() }, windowHours: 72 } as Partial<CatchUpHandlerDeps> as CatchUpHandlerDeps,
+      { metrics: [first, second] },
+    );
     first.addMetric('Seen', MetricUnit.Count, 1);
     await expect(job({ since: 'yesterday' }, context('req-2'))).rejects.toThrow(/since/);
     await expect(job({ since: 'last week' }, context('req-3'))).rejects.toThrow(/since/);

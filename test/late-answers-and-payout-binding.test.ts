@@ -20,7 +20,8 @@ import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, type VillageHar
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A fault's hold: it does not keep jest alive once the test has its answer. */
 const held = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
-const payoutsFor = (h: VillageHarness, cashOutId: unknown) => [...h.stripe.payouts.values()].filter((p) => (p.metadata as Record<string, string>).cash_out_id === cashOutId);
+const payoutsFor = (h: VillageHarness, cashOutId: unknown) =>
+  [...h.stripe.payouts.values()].filter((p) => (p.metadata as Record<string, string>).cash_out_id === cashOutId);
 
 type Matcher = (command: string, input: Record<string, unknown>) => boolean;
 
@@ -42,14 +43,20 @@ function faultyClient(endpoint: string, faults: Fault[]): DynamoDBDocumentClient
   const left = faults.map((fault) => fault.times ?? 1);
   db.middlewareStack.add(
     (next, context) => async (args) => {
-      const index = faults.findIndex((fault, i) => left[i]! > 0 && fault.when(String(context.commandName), args.input as Record<string, unknown>));
+      const index = faults.findIndex(
+        (fault, i) => left[i]! > 0 && fault.when(String(context.commandName), args.input as Record<string, unknown>),
+      );
       const fault = index >= 0 ? faults[index] : undefined;
       if (!fault) return next(args);
       left[index]! -= 1;
       if (fault.holdBeforeMs) await held(fault.holdBeforeMs);
       const result = await next(args);
       if (fault.holdAfterMs) await held(fault.holdAfterMs);
-      if (fault.failAfter) throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), { name: 'NetworkingError', $metadata: {} });
+      if (fault.failAfter)
+        throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), {
+          name: 'NetworkingError',
+          $metadata: {},
+        });
       return result;
     },
     { step: 'initialize', name: 'adversarialFaults' },
@@ -59,11 +66,15 @@ function faultyClient(endpoint: string, faults: Fault[]): DynamoDBDocumentClient
 
 const input = (i: Record<string, unknown>) => JSON.stringify(i);
 /** The write recording the 200 (cash-out.ts finishPaid, first writeAnswer). */
-const the200Write: Matcher = (command, i) => command.startsWith('Update') && input(i).includes('"statusCode":200') && String(i.ConditionExpression).includes('attribute_not_exists(answer)');
+const the200Write: Matcher = (command, i) =>
+  command.startsWith('Update') &&
+  input(i).includes('"statusCode":200') &&
+  String(i.ConditionExpression).includes('attribute_not_exists(answer)');
 /** The superseding write recording answered_after_deadline. */
 const theSupersede: Matcher = (command, i) => command.startsWith('Update') && i.ConditionExpression === 'attemptId = :attempt';
 /** LedgerStore.adoptAnswer. */
-const theAdoption: Matcher = (command, i) => command.startsWith('Update') && String(i.ConditionExpression).includes('answer.statusCode = :ok');
+const theAdoption: Matcher = (command, i) =>
+  command.startsWith('Update') && String(i.ConditionExpression).includes('answer.statusCode = :ok');
 
 /** A handler over the harness's tables and Stripe, with its own ledger client. */
 function deliveryWith(h: VillageHarness, db: DynamoDBDocumentClient, overrides: Partial<VillageHandlerDeps> = {}) {
@@ -100,11 +111,18 @@ describe('late 200s and the duplicate/adopt path', () => {
     const cashOutId = String(request.cash_out_id);
     // First delivery: the 200 write lands, its answer comes back only after the deadline; the
     // superseding write is throttled a second (so it reaches DynamoDB after the adoption below).
-    const firstDb = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000 }, { when: theSupersede, holdBeforeMs: 1000 }]);
+    const firstDb = faultyClient(h.tables.endpoint, [
+      { when: the200Write, holdAfterMs: 6000 },
+      { when: theSupersede, holdBeforeMs: 1000 },
+    ]);
     // Duplicate: its adoption lands, its answer comes back only after the duplicate's deadline.
     const dupDb = faultyClient(h.tables.endpoint, [{ when: theAdoption, holdAfterMs: 6000 }]);
     const first = deliveryWith(h, firstDb)(request);
-    await until(() => h.ledger.get(cashOutId), (item) => item?.answer?.statusCode === 200, 'the 200 to land');
+    await until(
+      () => h.ledger.get(cashOutId),
+      (item) => item?.answer?.statusCode === 200,
+      'the 200 to land',
+    );
     const duplicate = await deliveryWith(h, dupDb)(request);
     const firstAnswer = await first;
 
@@ -113,10 +131,22 @@ describe('late 200s and the duplicate/adopt path', () => {
     expect(duplicate.statusCode).toBe(409);
     const item = (await h.ledger.get(cashOutId)) as ReconciledItem;
     const { result } = await jobFor(h).run();
-    const outcome = { firstAnswer: firstAnswer.statusCode, ledgerAnswer: item.answer?.statusCode, needsCompensation: item.needsCompensation ?? false, reconciliation: result(cashOutId)?.outcome ?? 'not selected', payout: payoutsFor(h, cashOutId)[0]?.status };
+    const outcome = {
+      firstAnswer: firstAnswer.statusCode,
+      ledgerAnswer: item.answer?.statusCode,
+      needsCompensation: item.needsCompensation ?? false,
+      reconciliation: result(cashOutId)?.outcome ?? 'not selected',
+      payout: payoutsFor(h, cashOutId)[0]?.status,
+    };
     // Never a 200 after the deadline; and money Village was not told of in time is taken back.
     // The ledger's answer is the duplicate's refusal (409): the answer Village acted on.
-    expect(outcome).toEqual({ firstAnswer: 500, ledgerAnswer: 409, needsCompensation: true, reconciliation: 'compensated', payout: 'canceled' });
+    expect(outcome).toEqual({
+      firstAnswer: 500,
+      ledgerAnswer: 409,
+      needsCompensation: true,
+      reconciliation: 'compensated',
+      payout: 'canceled',
+    });
     firstDb.destroy();
     dupDb.destroy();
   }, 30_000);
@@ -126,7 +156,10 @@ describe('late 200s and the duplicate/adopt path', () => {
     const cashOutId = String(request.cash_out_id);
     // The 200 write lands and its answer comes back after the deadline; the supersede lands,
     // its answer is lost (10 ms later), and writeAnswer tries again.
-    const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000 }, { when: theSupersede, holdAfterMs: 10, failAfter: true }]);
+    const db = faultyClient(h.tables.endpoint, [
+      { when: the200Write, holdAfterMs: 6000 },
+      { when: theSupersede, holdAfterMs: 10, failAfter: true },
+    ]);
     const answer = await deliveryWith(h, db)(request);
     const item = (await h.ledger.get(cashOutId)) as ReconciledItem;
     expect(item).toMatchObject({ answer: { statusCode: 500, body: { error: 'answered_after_deadline' } }, needsCompensation: true });
@@ -152,13 +185,21 @@ describe('Stripe events against the late supersede', () => {
     await h.stop();
   });
 
-  test('F4 older state over newer: payout.failed applied while the 200 write is in flight is undone by the superseding write (status back to pending, lastEventCreated back to the payout\'s creation)', async () => {
+  test("F4 older state over newer: payout.failed applied while the 200 write is in flight is undone by the superseding write (status back to pending, lastEventCreated back to the payout's creation)", async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000 }]);
     const first = deliveryWith(h, db)(request);
-    const landed = await until(() => h.ledger.get(cashOutId), (item) => item?.answer?.statusCode === 200, 'the 200 to land');
-    const failed = stripeEvent('payout.failed', { id: landed!.stripeObjectId, amount: 2015, currency: 'usd', failure_code: 'account_closed', metadata: { cash_out_id: cashOutId } }, { account: 'acct_1Ada', created: Math.floor(Date.now() / 1000) + 1 });
+    const landed = await until(
+      () => h.ledger.get(cashOutId),
+      (item) => item?.answer?.statusCode === 200,
+      'the 200 to land',
+    );
+    const failed = stripeEvent(
+      'payout.failed',
+      { id: landed!.stripeObjectId, amount: 2015, currency: 'usd', failure_code: 'account_closed', metadata: { cash_out_id: cashOutId } },
+      { account: 'acct_1Ada', created: Math.floor(Date.now() / 1000) + 1 },
+    );
     expect(await s.send(failed)).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed' });
     const answer = await first;
@@ -183,13 +224,36 @@ describe('reconciliation fairness', () => {
     const cashOutId = String(request.cash_out_id);
     const now = new Date();
     await h.ledger.claim({
-      cashOutId, mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015, fingerprint: 'f',
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: `a-${cashOutId}`, leaseExpiresAt: now.getTime() - 1, createdAt: now.toISOString(), payload: '{}',
+      cashOutId,
+      mode: 'payout',
+      destinationEmail: 'ada@example.com',
+      amount: '20.15',
+      currency: 'USD',
+      amountMinor: 2015,
+      fingerprint: 'f',
+      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+      attemptId: `a-${cashOutId}`,
+      leaseExpiresAt: now.getTime() - 1,
+      createdAt: now.toISOString(),
+      payload: '{}',
     });
-    await h.ledger.update(cashOutId, `a-${cashOutId}`, { status: 'unknown', accountId: 'acct_1Ada', stripeRequestSentAt: now.toISOString(), answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } } }, now);
+    await h.ledger.update(
+      cashOutId,
+      `a-${cashOutId}`,
+      {
+        status: 'unknown',
+        accountId: 'acct_1Ada',
+        stripeRequestSentAt: now.toISOString(),
+        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+      },
+      now,
+    );
     if (withPayout) {
       const stripe = await h.deps.stripe();
-      await stripe.payouts.create({ amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } }, { stripeAccount: 'acct_1Ada', idempotencyKey: `village-cash-out:${cashOutId}` });
+      await stripe.payouts.create(
+        { amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } },
+        { stripeAccount: 'acct_1Ada', idempotencyKey: `village-cash-out:${cashOutId}` },
+      );
     }
     await sleep(3); // distinct updatedAt
     return cashOutId;
@@ -218,7 +282,11 @@ describe('a payout event that does not match the cash-out', () => {
   test('F6 a payout of another amount carrying the cash-out id (a Standard account can set metadata on its own payouts) is bound to an `unknown` cash-out: the ledger takes its id, so the real payout becomes an "anomaly" and reconciliation compares against the wrong one', async () => {
     const cashOutId = uniqueId('co');
     await seedCashOut(s.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
-    const foreign = stripeEvent('payout.paid', { id: uniqueId('po'), amount: 1, currency: 'usd', metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    const foreign = stripeEvent(
+      'payout.paid',
+      { id: uniqueId('po'), amount: 1, currency: 'usd', metadata: { cash_out_id: cashOutId } },
+      { account: 'acct_1LocalSampleAda' },
+    );
     const response = await s.send(foreign);
     expect(response.body.outcome).toBe('anomaly');
     expect(await s.ledger.get(cashOutId)).toMatchObject({ status: 'unknown' });

@@ -16,7 +16,18 @@ describe('the local gateway', () => {
       finish = resolve;
     });
     gateway = await startLocalGateway(
-      [{ method: 'POST', path: '/slow', functionName: 'slow', timeoutSeconds: 0.3, handler: async () => { await slow; return { statusCode: 200, body: 'late' }; } }],
+      [
+        {
+          method: 'POST',
+          path: '/slow',
+          functionName: 'slow',
+          timeoutSeconds: 0.3,
+          handler: async () => {
+            await slow;
+            return { statusCode: 200, body: 'late' };
+          },
+        },
+      ],
       { port: 0 },
     );
     const started = Date.now();
@@ -38,7 +49,13 @@ describe('the local gateway', () => {
     gateway = await startLocalGateway(
       [
         { method: 'POST', path: '/late', functionName: 'late', timeoutSeconds: 0.2, handler: async () => late },
-        { method: 'POST', path: '/quick', functionName: 'quick', timeoutSeconds: 5, handler: async () => ({ statusCode: 200, body: '{}' }) },
+        {
+          method: 'POST',
+          path: '/quick',
+          functionName: 'quick',
+          timeoutSeconds: 5,
+          handler: async () => ({ statusCode: 200, body: '{}' }),
+        },
       ],
       { port: 0 },
     );
@@ -51,7 +68,18 @@ describe('the local gateway', () => {
   });
 
   test('answers what a handler answers within its timeout', async () => {
-    gateway = await startLocalGateway([{ method: 'POST', path: '/quick', functionName: 'quick', timeoutSeconds: 5, handler: async () => ({ statusCode: 201, body: '{"ok":true}' }) }], { port: 0 });
+    gateway = await startLocalGateway(
+      [
+        {
+          method: 'POST',
+          path: '/quick',
+          functionName: 'quick',
+          timeoutSeconds: 5,
+          handler: async () => ({ statusCode: 201, body: '{"ok":true}' }),
+        },
+      ],
+      { port: 0 },
+    );
 
     const response = await fetch(`${gateway.url}/quick`, { method: 'POST', body: '{}' });
 

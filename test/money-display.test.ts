@@ -36,7 +36,9 @@ describe('amounts are shown with their thousands grouped, exactly', () => {
         for (const group of groups.slice(1)) expect(group).toHaveLength(3);
       }),
     );
-    expect(groupDigits('123456789012345678901234567890.000000000000000001')).toBe('123,456,789,012,345,678,901,234,567,890.000000000000000001');
+    expect(groupDigits('123456789012345678901234567890.000000000000000001')).toBe(
+      '123,456,789,012,345,678,901,234,567,890.000000000000000001',
+    );
   });
 
   test('a longer fraction than the currency has is shown as written, never rounded', () => {

@@ -47,14 +47,27 @@ describe('a new Stripe payment event', () => {
     expect(stripeCalls.calls).toEqual([{ command: 'UpdateItem', table: 'records' }]);
     const record = await transaction(id);
     expect(record?.eventKeys).toEqual(new Set([`stripe:${event.id}`]));
-    expect(recordedEvents(record!)).toEqual([expect.objectContaining({ eventKey: `stripe:${event.id}`, type: 'payment_intent.succeeded', status: 'capture_succeeded', created: T, statusChanged: true })]);
+    expect(recordedEvents(record!)).toEqual([
+      expect.objectContaining({
+        eventKey: `stripe:${event.id}`,
+        type: 'payment_intent.succeeded',
+        status: 'capture_succeeded',
+        created: T,
+        statusChanged: true,
+      }),
+    ]);
     // What the body says (its id, type, `created`) is not stored beside it again.
     expect(Object.keys(record!.history![0]!).sort()).toEqual(['body', 'receivedAt', 'status']);
     expect(record).not.toHaveProperty('lastEventId');
     expect(unpackBody(record!.history![0]!.body)).toBe(JSON.stringify(event));
     expect(record!.history![0]!.body.length).toBeLessThan(JSON.stringify(event).length / 3);
     expect(await stripe.events.get(event.id)).toBeUndefined();
-    expect(await stripe.kept(event)).toMatchObject({ eventKey: `stripe:${event.id}`, payload: JSON.stringify(event), outcome: 'applied', record: { id, kind: 'transaction' } });
+    expect(await stripe.kept(event)).toMatchObject({
+      eventKey: `stripe:${event.id}`,
+      payload: JSON.stringify(event),
+      outcome: 'applied',
+      record: { id, kind: 'transaction' },
+    });
   });
 
   test('delivered again is answered from that one call as a duplicate, and changes nothing', async () => {
@@ -93,7 +106,15 @@ describe('a new Stripe payment event', () => {
   test('whose write landed but whose answer was lost: the redelivery is recognised, and the event applied once', async () => {
     const id = uniqueId('pi');
     const event = payment('payment_intent.succeeded', id, T);
-    const lossy = await stripeHarness({ records: new StripeRecordStore(answerLostClient(stripe.tables.endpoint, (command) => command.startsWith('Update')), stripe.tables.names.records) }, stripe.tables);
+    const lossy = await stripeHarness(
+      {
+        records: new StripeRecordStore(
+          answerLostClient(stripe.tables.endpoint, (command) => command.startsWith('Update')),
+          stripe.tables.names.records,
+        ),
+      },
+      stripe.tables,
+    );
 
     expect((await lossy.send(event)).statusCode).toBe(500);
     expect(await transaction(id)).toMatchObject({ status: 'capture_succeeded' });
@@ -108,7 +129,14 @@ describe('a new Stripe payment event', () => {
     const body = packBody(JSON.stringify(event), 'stripe-v1');
     const stamp = { eventKey: `stripe:${event.id}`, receivedAt: new Date().toISOString(), body };
     const store = stripe.records.stamped(stamp);
-    const change = { id, kind: 'transaction' as const, status: 'processing' as const, lifecycle: TRANSACTION, event: { id: event.id, type: event.type, created: T }, fields: {} };
+    const change = {
+      id,
+      kind: 'transaction' as const,
+      status: 'processing' as const,
+      lifecycle: TRANSACTION,
+      event: { id: event.id, type: event.type, created: T },
+      fields: {},
+    };
 
     expect(await store.apply(change, new Date())).toMatchObject({ applied: true });
     expect(await store.apply(change, new Date())).toMatchObject({ applied: false, duplicate: true, firstOutcome: 'applied' });
@@ -140,11 +168,21 @@ describe('a new Stripe payment event', () => {
     }
 
     expect(overflow).toBeDefined();
-    expect(stripeCalls.calls.map((call) => `${call.command} ${call.table}`)).toEqual(['UpdateItem records', 'PutItem events', 'UpdateItem records', 'UpdateItem events']);
+    expect(stripeCalls.calls.map((call) => `${call.command} ${call.table}`)).toEqual([
+      'UpdateItem records',
+      'PutItem events',
+      'UpdateItem records',
+      'UpdateItem events',
+    ]);
     // Full: past the room, having taken one body more while it had room (never more than that).
     expect(before?.bodyBytes).toBeGreaterThan(RECORD_BODY_ROOM);
     expect(before!.bodyBytes! - before!.history!.at(-1)!.body.length).toBeLessThanOrEqual(RECORD_BODY_ROOM);
-    expect(await transaction(id)).toMatchObject({ status: 'capture_succeeded', lastEventCreated: overflow!.created, bodyBytes: before?.bodyBytes, history: before?.history });
+    expect(await transaction(id)).toMatchObject({
+      status: 'capture_succeeded',
+      lastEventCreated: overflow!.created,
+      bodyBytes: before?.bodyBytes,
+      history: before?.history,
+    });
     expect(await stripe.events.get(overflow!.id)).toMatchObject({ outcome: 'applied', payload: JSON.stringify(overflow) });
     expect(await stripe.send(overflow!)).toMatchObject({ statusCode: 200, body: { duplicate: true } });
   });
@@ -159,7 +197,14 @@ describe('a new Stripe payment event', () => {
     const [big, small] = [packBody(first, 'stripe-v1', 'tail').length, packBody(later, 'stripe-v1', 'tail').length];
     expect(small).toBeLessThan(big);
     // The record holds so much already that, counted with the body, the first would not fit and the later one would.
-    await stripe.tables.db.send(new UpdateCommand({ TableName: stripe.tables.names.records, Key: { id, kind: 'transaction' }, UpdateExpression: 'SET bodyBytes = :held', ExpressionAttributeValues: { ':held': RECORD_BODY_ROOM + 1 - big + Math.floor((big - small) / 2) } }));
+    await stripe.tables.db.send(
+      new UpdateCommand({
+        TableName: stripe.tables.names.records,
+        Key: { id, kind: 'transaction' },
+        UpdateExpression: 'SET bodyBytes = :held',
+        ExpressionAttributeValues: { ':held': RECORD_BODY_ROOM + 1 - big + Math.floor((big - small) / 2) },
+      }),
+    );
 
     expect(await stripe.send(first)).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
     expect(await stripe.send(later)).toMatchObject({ statusCode: 200, body: { duplicate: true } });
@@ -171,13 +216,21 @@ describe('a new Stripe payment event', () => {
 
 describe('what a new payment event costs', () => {
   /** An id as long as Stripe's (`pi_` and 24 characters). */
-  const stripeLength = (prefix: string) => `${prefix}_${uniqueId('').replace(/[^A-Za-z0-9]/g, '').padEnd(24, 'x').slice(-24)}`;
+  const stripeLength = (prefix: string) =>
+    `${prefix}_${uniqueId('')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .padEnd(24, 'x')
+      .slice(-24)}`;
 
   test.each(['payment_intent.created', 'payment_intent.succeeded', 'charge.succeeded', 'charge.updated', 'charge.failed'])(
     '%s about a new payment, as Stripe sends it (pretty-printed, Stripe-length ids), is one write unit on its record and one on the index',
     async (type) => {
       const [intent, charge] = [stripeLength('pi'), stripeLength('ch')];
-      const event = stripeEvent(type, type.startsWith('charge.') ? { id: charge, payment_intent: intent } : { id: intent, latest_charge: charge }, { id: stripeLength('evt') });
+      const event = stripeEvent(
+        type,
+        type.startsWith('charge.') ? { id: charge, payment_intent: intent } : { id: intent, latest_charge: charge },
+        { id: stripeLength('evt') },
+      );
       const body = JSON.stringify(event, null, 2);
 
       const response = await stripeCalls.during(() => stripe.send(body));
@@ -221,7 +274,12 @@ describe('a new Just Wallet change', () => {
   test('whose write landed but whose answer was lost: the redelivery is a duplicate, the history has it once', async () => {
     const event = justWalletEvent('payout', { status: 'completed' });
     // Its records store writes these records, its answers lost on the way back.
-    const lossy = await justWalletHarness({ records: new JustWalletRecordStore(answerLostClient(wallet.tables.endpoint, (command) => command.startsWith('Update')), wallet.tables.names.records) });
+    const lossy = await justWalletHarness({
+      records: new JustWalletRecordStore(
+        answerLostClient(wallet.tables.endpoint, (command) => command.startsWith('Update')),
+        wallet.tables.names.records,
+      ),
+    });
     try {
       expect((await lossy.send(event)).statusCode).toBe(500);
     } finally {

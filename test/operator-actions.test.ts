@@ -14,17 +14,34 @@ import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';
 import { statusFields } from '../functions/shared/status-index.js';
 
 /** Written with the status, as every ledger writer does (the index by status is sharded). */
-const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({ ...item, ...statusFields(item.cashOutId, item.status) });
+const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({
+  ...item,
+  ...statusFields(item.cashOutId, item.status),
+});
 
 const MINUTE = 60_000;
 let h: ConsoleHarness;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId, status: 'in_transit', mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
-  fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
-  createdAt: iso(Date.now() - 10 * MINUTE), updatedAt: iso(Date.now() - 5 * MINUTE), payload: '{}', accountId: 'acct_1Ada',
-  answer: { statusCode: 200, body: { cashOutId } }, ...fields,
+  cashOutId,
+  status: 'in_transit',
+  mode: 'payout',
+  destinationEmail: 'ada@example.com',
+  amount: '20.15',
+  currency: 'USD',
+  amountMinor: 2015,
+  fingerprint: 'f',
+  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+  attemptId: 'a',
+  attempts: 1,
+  leaseExpiresAt: 0,
+  createdAt: iso(Date.now() - 10 * MINUTE),
+  updatedAt: iso(Date.now() - 5 * MINUTE),
+  payload: '{}',
+  accountId: 'acct_1Ada',
+  answer: { statusCode: 200, body: { cashOutId } },
+  ...fields,
 });
 const put = (item: OperatorCashOut) => h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(item) }));
 const ledger = (cashOutId: string) => h.deps.cashOuts.get(cashOutId);
@@ -38,13 +55,22 @@ async function cashOutInFlight(): Promise<{ cashOutId: string; payoutId: string;
     cashOutId,
     payoutId,
     async finish() {
-      await h.stripe.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } }, new Date());
+      await h.stripe.ledger.update(
+        cashOutId,
+        `attempt-${cashOutId}`,
+        { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
+        new Date(),
+      );
     },
   };
 }
 
 async function deferredPayoutEvent(flight: { cashOutId: string; payoutId: string }): Promise<string> {
-  const event = stripeEvent('payout.paid', { id: flight.payoutId, metadata: { cash_out_id: flight.cashOutId } }, { account: 'acct_1LocalSampleAda' });
+  const event = stripeEvent(
+    'payout.paid',
+    { id: flight.payoutId, metadata: { cash_out_id: flight.cashOutId } },
+    { account: 'acct_1LocalSampleAda' },
+  );
   const answer = await h.stripe.send(event);
   expect(answer).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
   return eventKey(event.id);
@@ -57,15 +83,30 @@ afterAll(() => h.stop());
 
 describe('acknowledging a cash-out that needs an operator', () => {
   test('records who, when and the note in the history table and on the item, and takes it out of the attention queue', async () => {
-    await put(ledgerItem('co_ack', { needsOperator: true, operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: {} } }));
+    await put(
+      ledgerItem('co_ack', {
+        needsOperator: true,
+        operatorReason: 'payout_in_transit_cannot_be_canceled',
+        answer: { statusCode: 500, body: {} },
+      }),
+    );
     const before = (await ledger('co_ack'))!;
     const started = Date.now();
-    const response = await h.post('/cash-outs/co_ack/acknowledge', { seen: before.updatedAt, note: 'Called Ada; the payout lands Friday. Told Village support.' });
+    const response = await h.post('/cash-outs/co_ack/acknowledge', {
+      seen: before.updatedAt,
+      note: 'Called Ada; the payout lands Friday. Told Village support.',
+    });
     expect(response.status).toBe(303);
     expect(response.headers.location).toBe('/cash-outs/co_ack?acknowledged=1');
 
     const [entry] = await h.deps.history.list(cashOutSubject('co_ack'));
-    expect(entry).toMatchObject({ who: OPERATOR_ARN, action: 'acknowledge', note: 'Called Ada; the payout lands Friday. Told Village support.', cashOutId: 'co_ack', outcome: 'acknowledged' });
+    expect(entry).toMatchObject({
+      who: OPERATOR_ARN,
+      action: 'acknowledge',
+      note: 'Called Ada; the payout lands Friday. Told Village support.',
+      cashOutId: 'co_ack',
+      outcome: 'acknowledged',
+    });
     expect(Date.parse(entry!.at)).toBeGreaterThanOrEqual(started - 1000);
     const after = (await ledger('co_ack'))!;
     expect(after.acknowledged).toMatchObject({ by: OPERATOR_ARN, reasons: ['needs_operator'], note: entry!.note });
@@ -99,7 +140,14 @@ describe('acknowledging a cash-out that needs an operator', () => {
     await acknowledge('co_twice', 'looking into it', h.deps);
     let queue = await h.deps.cashOuts.attention(Date.now(), 86_400_000);
     expect(queue.open.map((item) => item.cashOutId)).not.toContain('co_twice');
-    await h.tables.db.send(new UpdateCommand({ TableName: h.tables.names.ledger, Key: { cashOutId: 'co_twice' }, UpdateExpression: 'SET needsCompensation = :t, updatedAt = :now', ExpressionAttributeValues: { ':t': true, ':now': iso(Date.now()) } }));
+    await h.tables.db.send(
+      new UpdateCommand({
+        TableName: h.tables.names.ledger,
+        Key: { cashOutId: 'co_twice' },
+        UpdateExpression: 'SET needsCompensation = :t, updatedAt = :now',
+        ExpressionAttributeValues: { ':t': true, ':now': iso(Date.now()) },
+      }),
+    );
     queue = await h.deps.cashOuts.attention(Date.now(), 86_400_000);
     expect(queue.open.map((item) => item.cashOutId)).toContain('co_twice');
   });
@@ -107,14 +155,23 @@ describe('acknowledging a cash-out that needs an operator', () => {
   test('refuses, writing nothing, when the cash-out changed after the operator looked', async () => {
     await put(ledgerItem('co_moving', { status: 'unknown', answer: { statusCode: 500, body: {} } }));
     const seen = (await ledger('co_moving'))!;
-    await h.tables.db.send(new UpdateCommand({ TableName: h.tables.names.ledger, Key: { cashOutId: 'co_moving' }, UpdateExpression: 'SET updatedAt = :now', ExpressionAttributeValues: { ':now': iso(Date.now()) } }));
+    await h.tables.db.send(
+      new UpdateCommand({
+        TableName: h.tables.names.ledger,
+        Key: { cashOutId: 'co_moving' },
+        UpdateExpression: 'SET updatedAt = :now',
+        ExpressionAttributeValues: { ':now': iso(Date.now()) },
+      }),
+    );
     class StaleReads extends CashOutReads {
       override async get(): Promise<OperatorCashOut> {
         return seen;
       }
     }
     const before = await h.snapshot();
-    await expect(acknowledge('co_moving', 'x', { ...h.deps, cashOuts: new StaleReads(h.tables.db, h.tables.names.ledger) })).rejects.toMatchObject({ statusCode: 409, reason: 'cash_out_changed' });
+    await expect(
+      acknowledge('co_moving', 'x', { ...h.deps, cashOuts: new StaleReads(h.tables.db, h.tables.names.ledger) }),
+    ).rejects.toMatchObject({ statusCode: 409, reason: 'cash_out_changed' });
     expect(await h.snapshot()).toEqual(before);
   });
 });
@@ -134,10 +191,16 @@ describe('replaying an event', () => {
     const replay = await h.post(`/events/${encodeURIComponent(key)}/replay`, { dryRun: '0', note: 'after the fix' });
     expect(text(replay.body)).toContain(`applied changed ledger ${flight.cashOutId}: pending → paid`);
     // The route's own writes: status, and which event set it.
-    expect(await ledger(flight.cashOutId)).toMatchObject({ status: 'paid', lastEventId: key.slice('stripe:'.length), lastEventType: 'payout.paid' });
+    expect(await ledger(flight.cashOutId)).toMatchObject({
+      status: 'paid',
+      lastEventId: key.slice('stripe:'.length),
+      lastEventType: 'payout.paid',
+    });
     expect(await h.deps.events.get(key)).toMatchObject({ outcome: 'applied', replays: 1, replayOutcome: 'applied' });
     expect((await h.deps.events.get(key))!.appliedAt).toBeDefined();
-    expect(await h.deps.history.list(eventSubject(key))).toEqual([expect.objectContaining({ who: OPERATOR_ARN, action: 'replay', outcome: 'applied', note: 'after the fix' })]);
+    expect(await h.deps.history.list(eventSubject(key))).toEqual([
+      expect.objectContaining({ who: OPERATOR_ARN, action: 'replay', outcome: 'applied', note: 'after the fix' }),
+    ]);
 
     // Again: the ordering rules make it a no-op, and say so.
     const again = await replayEvent(key, h.deps.replay, { dryRun: false });
@@ -150,10 +213,23 @@ describe('replaying an event', () => {
     const payload = JSON.stringify(body);
     const key = `just-wallet:payout:${body.data.id as string}:processing`;
     // Stored by the delivery's first write; it stopped before the record.
-    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({ eventKey: key, provider: 'just-wallet', type: 'payout', objectId: body.data.id as string, kind: 'just_wallet_payout', status: 'processing', receivedAt: iso(Date.now()), payload, expiresAt: 0 });
+    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({
+      eventKey: key,
+      provider: 'just-wallet',
+      type: 'payout',
+      objectId: body.data.id as string,
+      kind: 'just_wallet_payout',
+      status: 'processing',
+      receivedAt: iso(Date.now()),
+      payload,
+      expiresAt: 0,
+    });
     const result = await replayEvent(key, h.deps.replay, { dryRun: false });
     expect(result).toMatchObject({ outcome: 'applied', changed: true });
-    expect(await h.deps.records.get(body.data.id as string, 'just_wallet_payout')).toMatchObject({ status: 'processing', amount: '250.00' });
+    expect(await h.deps.records.get(body.data.id as string, 'just_wallet_payout')).toMatchObject({
+      status: 'processing',
+      amount: '250.00',
+    });
     expect(await h.deps.events.get(key)).toMatchObject({ outcome: 'applied', replays: 1 });
     expect((await replayEvent(key, h.deps.replay, { dryRun: false })).outcome).toBe('duplicate');
   });
@@ -176,21 +252,29 @@ describe('replaying an event', () => {
 
     // The form on the preview carries the same filter and a fixed window.
     const form = preview.body.slice(preview.body.indexOf('id="bulk-apply"'));
-    const fields = Object.fromEntries([...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1]!, match[2]!]));
+    const fields = Object.fromEntries(
+      [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1]!, match[2]!]),
+    );
     expect(fields).toMatchObject({ provider: 'stripe', outcome: 'unapplied', type: 'payout.', dryRun: '0' });
     expect(fields.to).toMatch(/^\d{4}-/);
     const done = await h.post('/events/replay', { ...fields, note: 'recovering the window' });
     expect(text(done.body)).toContain('3 events replayed, oldest first; 3 changed something');
     for (const flight of flights) expect((await ledger(flight.cashOutId))!.status).toBe('paid');
-    for (const key of keys) expect((await h.deps.history.list(eventSubject(key)))[0]).toMatchObject({ note: 'recovering the window', who: OPERATOR_ARN });
+    for (const key of keys)
+      expect((await h.deps.history.list(eventSubject(key)))[0]).toMatchObject({ note: 'recovering the window', who: OPERATOR_ARN });
   });
 
   test('in bulk needs a window, and refuses more events than its limit (a dry run shows the first ones)', async () => {
-    await expect(replayMatching({ provider: 'stripe' }, h.deps.replay, { dryRun: true, limit: 10 })).rejects.toMatchObject({ reason: 'window_required' });
+    await expect(replayMatching({ provider: 'stripe' }, h.deps.replay, { dryRun: true, limit: 10 })).rejects.toMatchObject({
+      reason: 'window_required',
+    });
     const filter = { provider: 'stripe' as const, type: 'customer.created', from: iso(Date.now() - 3_600_000) };
     for (let index = 0; index < 3; index += 1) await h.stripe.send(stripeEvent('customer.created'));
     const before = await h.snapshot();
-    await expect(replayMatching(filter, h.deps.replay, { dryRun: false, limit: 2 })).rejects.toMatchObject({ statusCode: 409, reason: 'too_many_events' });
+    await expect(replayMatching(filter, h.deps.replay, { dryRun: false, limit: 2 })).rejects.toMatchObject({
+      statusCode: 409,
+      reason: 'too_many_events',
+    });
     const dry = await replayMatching(filter, h.deps.replay, { dryRun: true, limit: 2 });
     expect(dry).toMatchObject({ tooMany: true });
     expect(dry.results).toHaveLength(2);
@@ -202,9 +286,18 @@ describe('reconciling one cash-out now', () => {
   test('shows the decision first, doing nothing at Stripe or in the ledger; acts on it only when confirmed, and records it', async () => {
     const cashOutId = uniqueId('co');
     const stripe = makeStripe('sk_test_console_harness', h.standIn.url);
-    const payout = await stripe.payouts.create({ amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } }, { stripeAccount: 'acct_1Ada' });
+    const payout = await stripe.payouts.create(
+      { amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } },
+      { stripeAccount: 'acct_1Ada' },
+    );
     // Village was told it failed (the Stripe answer never came), yet the payout exists: it must be taken back.
-    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: iso(Date.now() - 9 * MINUTE) }));
+    await put(
+      ledgerItem(cashOutId, {
+        status: 'unknown',
+        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+        stripeRequestSentAt: iso(Date.now() - 9 * MINUTE),
+      }),
+    );
 
     const before = await h.snapshot();
     const preview = await h.post(`/cash-outs/${cashOutId}/reconcile`, { step: 'preview' });
@@ -220,14 +313,25 @@ describe('reconciling one cash-out now', () => {
     expect(await ledger(cashOutId)).toMatchObject({ status: 'canceled', compensation: 'payout_canceled' });
     expect((await stripe.payouts.retrieve(payout.id, {}, { stripeAccount: 'acct_1Ada' })).status).toBe('canceled');
     expect(await h.deps.history.list(cashOutSubject(cashOutId))).toEqual([
-      expect.objectContaining({ who: OPERATOR_ARN, action: 'reconcile', outcome: 'compensated', note: 'Village says the user was refunded' }),
+      expect.objectContaining({
+        who: OPERATOR_ARN,
+        action: 'reconcile',
+        outcome: 'compensated',
+        note: 'Village says the user was refunded',
+      }),
     ]);
     expect(text((await h.get(`/cash-outs/${cashOutId}`)).body)).toContain('Village says the user was refunded');
   });
 
   test('does nothing when the decision is no longer the one shown', async () => {
     const cashOutId = uniqueId('co');
-    await put(ledgerItem(cashOutId, { status: 'unknown', answer: { statusCode: 500, body: {} }, stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000) }));
+    await put(
+      ledgerItem(cashOutId, {
+        status: 'unknown',
+        answer: { statusCode: 500, body: {} },
+        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
+      }),
+    );
     const before = await h.snapshot();
     const stale = await h.post(`/cash-outs/${cashOutId}/reconcile`, { step: 'apply', expected: 'planned|operator:something_else||' });
     expect(stale.status).toBe(409);

@@ -11,7 +11,10 @@ import { stripeEvent } from './support/stripe-events.js';
 import { statusFields } from '../functions/shared/status-index.js';
 
 /** Written with the status, as every ledger writer does (the index by status is sharded). */
-const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({ ...item, ...statusFields(item.cashOutId, item.status) });
+const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({
+  ...item,
+  ...statusFields(item.cashOutId, item.status),
+});
 
 const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 let h: ConsoleHarness;
@@ -30,10 +33,25 @@ function run(script: string, ...args: string[]): Promise<{ code: number; stdout:
 }
 
 const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId, status: 'unknown', mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
-  fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0,
-  createdAt: new Date(Date.now() - 26 * 3_600_000).toISOString(), updatedAt: new Date(Date.now() - 60_000).toISOString(), payload: '{}', accountId: 'acct_1Ada',
-  answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, stripeRequestSentAt: new Date(Date.now() - 25 * 3_600_000).toISOString(), ...fields,
+  cashOutId,
+  status: 'unknown',
+  mode: 'payout',
+  destinationEmail: 'ada@example.com',
+  amount: '20.15',
+  currency: 'USD',
+  amountMinor: 2015,
+  fingerprint: 'f',
+  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+  attemptId: 'a',
+  attempts: 1,
+  leaseExpiresAt: 0,
+  createdAt: new Date(Date.now() - 26 * 3_600_000).toISOString(),
+  updatedAt: new Date(Date.now() - 60_000).toISOString(),
+  payload: '{}',
+  accountId: 'acct_1Ada',
+  answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+  stripeRequestSentAt: new Date(Date.now() - 25 * 3_600_000).toISOString(),
+  ...fields,
 });
 
 let ignoredEvent: string;
@@ -53,7 +71,9 @@ describe('the operator commands', () => {
     const { code, stdout } = await run('payouts', 'ack', 'co_cli', '--note', 'Stripe support ticket 123');
     expect(code).toBe(0);
     expect(stdout).toContain('Acknowledged cash-out co_cli (unknown) as local');
-    expect(await h.deps.history.list(cashOutSubject('co_cli'))).toEqual([expect.objectContaining({ who: 'local', action: 'acknowledge', note: 'Stripe support ticket 123' })]);
+    expect(await h.deps.history.list(cashOutSubject('co_cli'))).toEqual([
+      expect.objectContaining({ who: 'local', action: 'acknowledge', note: 'Stripe support ticket 123' }),
+    ]);
   });
 
   test('npm run payouts -- ack without a note, or with a mistyped option, is refused with the usage (exit 2)', async () => {
@@ -74,7 +94,9 @@ describe('the operator commands', () => {
     const one = await run('replay', ignoredEvent, '--note', 'checking');
     expect(one.code).toBe(0);
     expect(one.stdout).toContain(`stripe:${ignoredEvent}\tcustomer.created\tignored (changed nothing)`);
-    expect(await h.deps.history.list(eventSubject(eventKey(ignoredEvent)))).toEqual([expect.objectContaining({ who: 'local', note: 'checking', outcome: 'ignored' })]);
+    expect(await h.deps.history.list(eventSubject(eventKey(ignoredEvent)))).toEqual([
+      expect.objectContaining({ who: 'local', note: 'checking', outcome: 'ignored' }),
+    ]);
   });
 
   test('npm run replay refuses a bulk replay without --since, an unknown outcome, or an unknown option (exit 2)', async () => {

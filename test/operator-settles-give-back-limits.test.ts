@@ -21,7 +21,11 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 const ACCOUNT = 'acct_1LocalSampleAda';
-const reserve = (cashOutId: string) => usage.reserve({ cashOutId, accountId: ACCOUNT, currency: 'USD', amountMinor: 2015, perRecipientDay: 2_500_000, perDay: 25_000_000 }, Date.now() + 5_000);
+const reserve = (cashOutId: string) =>
+  usage.reserve(
+    { cashOutId, accountId: ACCOUNT, currency: 'USD', amountMinor: 2015, perRecipientDay: 2_500_000, perDay: 25_000_000 },
+    Date.now() + 5_000,
+  );
 
 describe('an operator settling a cash-out as not paid', () => {
   test("replaying a payout.failed that was deferred while the cash-out was paid gives back the cash-out's limits", async () => {
@@ -29,9 +33,18 @@ describe('an operator settling a cash-out as not paid', () => {
     const payoutId = uniqueId('po');
     await seedCashOut(h.stripe.ledger, { cashOutId, status: 'processing', accountId: ACCOUNT });
     await reserve(cashOutId);
-    const event = stripeEvent('payout.failed', { id: payoutId, status: 'failed', amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } }, { account: ACCOUNT });
+    const event = stripeEvent(
+      'payout.failed',
+      { id: payoutId, status: 'failed', amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId } },
+      { account: ACCOUNT },
+    );
     expect(await h.stripe.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
-    await h.stripe.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } }, new Date());
+    await h.stripe.ledger.update(
+      cashOutId,
+      `attempt-${cashOutId}`,
+      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
+      new Date(),
+    );
 
     await replayEvent(eventKey(event.id), h.deps.replay, { dryRun: false });
 
@@ -44,7 +57,12 @@ describe('an operator settling a cash-out as not paid', () => {
     await seedCashOut(h.stripe.ledger, { cashOutId, status: 'processing', accountId: ACCOUNT });
     await reserve(cashOutId);
     // Its invocation died after taking the limits, before marking the Stripe call: lease run out, old enough.
-    await h.stripe.ledger.update(cashOutId, `attempt-${cashOutId}`, { leaseExpiresAt: Date.now() - 1, updatedAt: new Date(Date.now() - 3_600_000).toISOString() }, new Date(Date.now() - 3_600_000));
+    await h.stripe.ledger.update(
+      cashOutId,
+      `attempt-${cashOutId}`,
+      { leaseExpiresAt: Date.now() - 1, updatedAt: new Date(Date.now() - 3_600_000).toISOString() },
+      new Date(Date.now() - 3_600_000),
+    );
 
     const result = await reconcileOne(cashOutId, h.deps.reconcile!);
 

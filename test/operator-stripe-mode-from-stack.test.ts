@@ -24,7 +24,13 @@ beforeAll(async () => {
   gateway = await stripeHarness({}, tables);
   // What connectOperator passes for `--stack <name>`: the stack's tables, a region, no endpoint, no stripeMode
   // (the test's own client stands in for the AWS one).
-  operator = operatorDeps({ tables: tables.names, region: 'eu-west-1', who: 'arn:aws:sts::1:assumed-role/Operator/jane', logger: silentLogger(), db: tables.db });
+  operator = operatorDeps({
+    tables: tables.names,
+    region: 'eu-west-1',
+    who: 'arn:aws:sts::1:assumed-role/Operator/jane',
+    logger: silentLogger(),
+    db: tables.db,
+  });
 });
 afterAll(async () => {
   operator?.close();
@@ -33,34 +39,64 @@ afterAll(async () => {
 });
 
 describe('replaying a deferred event from the console of a test-mode stack', () => {
-  test('applies it to the ledger, or at least leaves it for Stripe\'s redelivery', async () => {
+  test("applies it to the ledger, or at least leaves it for Stripe's redelivery", async () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     await seedCashOut(gateway.ledger, { cashOutId, status: 'processing' });
     const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
     expect(await gateway.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
-    await gateway.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } }, new Date());
+    await gateway.ledger.update(
+      cashOutId,
+      `attempt-${cashOutId}`,
+      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
+      new Date(),
+    );
 
     const replay = await replayEvent(eventKey(event.id), operator.replay, { dryRun: false });
     const redelivery = await gateway.send(event);
     const item = await gateway.ledger.get(cashOutId);
-    console.log(JSON.stringify({ replay, redelivery: redelivery.body, ledger: item?.status, stored: await gateway.events.get(event.id).then((e) => ({ appliedAt: e?.appliedAt, outcome: e?.outcome })) }));
+    console.log(
+      JSON.stringify({
+        replay,
+        redelivery: redelivery.body,
+        ledger: item?.status,
+        stored: await gateway.events.get(event.id).then((e) => ({ appliedAt: e?.appliedAt, outcome: e?.outcome })),
+      }),
+    );
 
     expect(item?.status).toBe('paid');
   });
 });
 
-describe("the console of a test-mode stack, with the mode the stack states", () => {
+describe('the console of a test-mode stack, with the mode the stack states', () => {
   test('replays a deferred event into the ledger at once', async () => {
-    const outputs = { ...Object.fromEntries(TABLES.map((table) => [tableOutputName(table.id), tables.names[table.id]])), StripeMode: 'test' };
-    const target = await resolveTarget({ stack: 'Gateway', region: 'eu-west-1', env: {} }, { stackOutputs: async () => outputs, callerArn: async () => 'arn:aws:sts::1:assumed-role/Operator/jane' });
-    const fromStack = operatorDeps({ tables: target.tables, region: target.region, who: target.who, stripeMode: target.stripeMode, logger: silentLogger(), db: tables.db });
+    const outputs = {
+      ...Object.fromEntries(TABLES.map((table) => [tableOutputName(table.id), tables.names[table.id]])),
+      StripeMode: 'test',
+    };
+    const target = await resolveTarget(
+      { stack: 'Gateway', region: 'eu-west-1', env: {} },
+      { stackOutputs: async () => outputs, callerArn: async () => 'arn:aws:sts::1:assumed-role/Operator/jane' },
+    );
+    const fromStack = operatorDeps({
+      tables: target.tables,
+      region: target.region,
+      who: target.who,
+      stripeMode: target.stripeMode,
+      logger: silentLogger(),
+      db: tables.db,
+    });
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     await seedCashOut(gateway.ledger, { cashOutId, status: 'processing' });
     const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
     expect(await gateway.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
-    await gateway.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } }, new Date());
+    await gateway.ledger.update(
+      cashOutId,
+      `attempt-${cashOutId}`,
+      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
+      new Date(),
+    );
 
     expect(await replayEvent(eventKey(event.id), fromStack.replay, { dryRun: false })).toMatchObject({ outcome: 'applied', changed: true });
     expect((await gateway.ledger.get(cashOutId))?.status).toBe('paid');
@@ -77,7 +113,10 @@ describe('a replay that does not apply a never-applied event', () => {
     expect(await gateway.send(event)).toMatchObject({ statusCode: 503 });
 
     // The live-mode client (no mode stated) cannot apply a test-mode event.
-    expect(await replayEvent(eventKey(event.id), operator.replay, { dryRun: false })).toMatchObject({ outcome: 'other_mode', changed: false });
+    expect(await replayEvent(eventKey(event.id), operator.replay, { dryRun: false })).toMatchObject({
+      outcome: 'other_mode',
+      changed: false,
+    });
     const stored = await gateway.events.get(event.id);
     expect(stored).toMatchObject({ replays: 1, replayOutcome: 'other_mode', lastRefusal: 'other_mode' });
     expect(stored?.appliedAt).toBeUndefined();

@@ -26,9 +26,23 @@ function payouts(...args: string[]): Promise<{ code: number; stdout: string; std
 const item = (cashOutId: string, fields: Partial<ReconciledItem>): ReconciledItem => {
   const at = new Date(Date.now() - (fields.updatedAt ? 0 : 60_000)).toISOString();
   return {
-    cashOutId, status: 'pending', mode: 'payout', destinationEmail: 'ada.lovelace@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
-    fingerprint: 'f', stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'a', attempts: 1, leaseExpiresAt: 0, createdAt: at, updatedAt: at,
-    payload: '{}', accountId: 'acct_1Ada', ...fields,
+    cashOutId,
+    status: 'pending',
+    mode: 'payout',
+    destinationEmail: 'ada.lovelace@example.com',
+    amount: '20.15',
+    currency: 'USD',
+    amountMinor: 2015,
+    fingerprint: 'f',
+    stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+    attemptId: 'a',
+    attempts: 1,
+    leaseExpiresAt: 0,
+    createdAt: at,
+    updatedAt: at,
+    payload: '{}',
+    accountId: 'acct_1Ada',
+    ...fields,
   };
 };
 
@@ -36,16 +50,40 @@ beforeAll(async () => {
   tables = await createTestTables();
   const now = Date.now();
   const items = [
-    item('co_paid', { status: 'paid', stripeObjectId: 'po_paid', stripeObjectType: 'payout', answer: { statusCode: 200, body: {} }, updatedAt: new Date(now - 2 * HOUR).toISOString() }),
-    item('co_unknown_old', { status: 'unknown', stripeRequestSentAt: new Date(now - 3 * HOUR).toISOString(), answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, updatedAt: new Date(now - 3 * HOUR).toISOString() }),
-    item('co_unknown_new', { status: 'unknown', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, updatedAt: new Date(now - 10 * 60_000).toISOString() }),
+    item('co_paid', {
+      status: 'paid',
+      stripeObjectId: 'po_paid',
+      stripeObjectType: 'payout',
+      answer: { statusCode: 200, body: {} },
+      updatedAt: new Date(now - 2 * HOUR).toISOString(),
+    }),
+    item('co_unknown_old', {
+      status: 'unknown',
+      stripeRequestSentAt: new Date(now - 3 * HOUR).toISOString(),
+      answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+      updatedAt: new Date(now - 3 * HOUR).toISOString(),
+    }),
+    item('co_unknown_new', {
+      status: 'unknown',
+      answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+      updatedAt: new Date(now - 10 * 60_000).toISOString(),
+    }),
     item('co_stuck', {
-      status: 'in_transit', stripeObjectId: 'po_stuck', stripeObjectType: 'payout', needsOperator: true, needsCompensation: true,
-      operatorReason: 'payout_in_transit_cannot_be_canceled', answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } }, updatedAt: new Date(now - 5 * 60_000).toISOString(),
+      status: 'in_transit',
+      stripeObjectId: 'po_stuck',
+      stripeObjectType: 'payout',
+      needsOperator: true,
+      needsCompensation: true,
+      operatorReason: 'payout_in_transit_cannot_be_canceled',
+      answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
+      updatedAt: new Date(now - 5 * 60_000).toISOString(),
     }),
   ];
   // Stored as the ledger's writers store them: with the status's shard key.
-  for (const each of items) await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: { ...each, ...statusFields(each.cashOutId, each.status) } }));
+  for (const each of items)
+    await tables.db.send(
+      new PutCommand({ TableName: tables.names.ledger, Item: { ...each, ...statusFields(each.cashOutId, each.status) } }),
+    );
 });
 afterAll(() => tables.db.destroy());
 
@@ -66,7 +104,13 @@ describe('npm run payouts -- show', () => {
   test('--json prints the ledger item as stored, for scripts', async () => {
     const { code, stdout } = await payouts('show', 'co_paid', '--json');
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ cashOutId: 'co_paid', status: 'paid', stripeObjectId: 'po_paid', amount: '20.15', answer: { statusCode: 200 } });
+    expect(JSON.parse(stdout)).toMatchObject({
+      cashOutId: 'co_paid',
+      status: 'paid',
+      stripeObjectId: 'po_paid',
+      amount: '20.15',
+      answer: { statusCode: 200 },
+    });
   });
 
   test('an unknown cash-out id is an error naming the id and the table', async () => {
@@ -77,7 +121,11 @@ describe('npm run payouts -- show', () => {
 });
 
 describe('npm run payouts -- list', () => {
-  const ids = (stdout: string) => stdout.trim().split('\n').map((line) => line.split('\t')[1]);
+  const ids = (stdout: string) =>
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t')[1]);
 
   test('--status lists that status, newest first, one line per cash-out', async () => {
     const { code, stdout } = await payouts('list', '--status', 'unknown');

@@ -42,11 +42,22 @@ function recorder(db: DynamoDBDocumentClient, ...tableSets: TableNames[]) {
       if (recording && String(context.commandName) === 'TransactWriteItemsCommand') {
         // A transaction is authorised item by item, as the calls it is made of.
         const items = (args.input as { TransactItems?: Record<string, { TableName?: string }>[] }).TransactItems ?? [];
-        const action: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
-        for (const item of items) for (const [kind, input] of Object.entries(item)) calls.push({ command: action[kind] ?? kind, table: tableIds.get(input.TableName ?? '') ?? `unknown table ${input.TableName}` });
+        const action: Record<string, string> = {
+          Put: 'PutItem',
+          Update: 'UpdateItem',
+          Delete: 'DeleteItem',
+          ConditionCheck: 'ConditionCheckItem',
+        };
+        for (const item of items)
+          for (const [kind, input] of Object.entries(item))
+            calls.push({ command: action[kind] ?? kind, table: tableIds.get(input.TableName ?? '') ?? `unknown table ${input.TableName}` });
       } else if (recording) {
         const input = args.input as { TableName?: string; IndexName?: string };
-        calls.push({ command: String(context.commandName).replace(/Command$/, ''), table: tableIds.get(input.TableName ?? '') ?? `unknown table ${input.TableName}`, index: input.IndexName });
+        calls.push({
+          command: String(context.commandName).replace(/Command$/, ''),
+          table: tableIds.get(input.TableName ?? '') ?? `unknown table ${input.TableName}`,
+          index: input.IndexName,
+        });
       }
       return next(args);
     },
@@ -73,7 +84,9 @@ function notGranted(calls: Call[], grants: Partial<Record<string, TableAccess>>)
     if (call.index) return call.command === 'Query' && (access.queries ?? []).includes(call.index);
     return (access.items as readonly string[]).includes(call.command);
   };
-  return [...new Set(calls.filter((call) => !allowed(call)).map((call) => `${call.command} ${call.table}${call.index ? `/${call.index}` : ''}`))];
+  return [
+    ...new Set(calls.filter((call) => !allowed(call)).map((call) => `${call.command} ${call.table}${call.index ? `/${call.index}` : ''}`)),
+  ];
 }
 
 let village: VillageHarness;
@@ -116,8 +129,20 @@ describe('the calls each function makes are all granted to it', () => {
     const created = Math.floor(Date.now() / 1000);
     const [byId, byPayout] = [uniqueId('co'), uniqueId('co')];
     const [payoutA, payoutB] = [uniqueId('po'), uniqueId('po')];
-    await seedCashOut(stripe.ledger, { cashOutId: byId, status: 'pending', answerStatusCode: 200, stripeObjectId: payoutA, accountId: 'acct_1Ada' });
-    await seedCashOut(stripe.ledger, { cashOutId: byPayout, status: 'pending', answerStatusCode: 200, stripeObjectId: payoutB, accountId: 'acct_1Ada' });
+    await seedCashOut(stripe.ledger, {
+      cashOutId: byId,
+      status: 'pending',
+      answerStatusCode: 200,
+      stripeObjectId: payoutA,
+      accountId: 'acct_1Ada',
+    });
+    await seedCashOut(stripe.ledger, {
+      cashOutId: byPayout,
+      status: 'pending',
+      answerStatusCode: 200,
+      stripeObjectId: payoutB,
+      accountId: 'acct_1Ada',
+    });
     const paid = stripeEvent('payout.paid', { id: payoutA, metadata: { cash_out_id: byId } }, { created, account: 'acct_1Ada' });
     await calls.during(async () => {
       for (const event of [
@@ -140,7 +165,16 @@ describe('the calls each function makes are all granted to it', () => {
     const payout = justWalletEvent('payout', { status: 'processing' });
     const status = (value: string) => ({ ...payout, data: { ...payout.data, status: value } });
     await walletCalls.during(async () => {
-      for (const event of [payout, status('completed'), status('failed'), status('pending'), status('failed'), justWalletEvent('funding'), justWalletEvent('quote_creation.success'), { 'event.type': 'something_new', data: {} }]) {
+      for (const event of [
+        payout,
+        status('completed'),
+        status('failed'),
+        status('pending'),
+        status('failed'),
+        justWalletEvent('funding'),
+        justWalletEvent('quote_creation.success'),
+        { 'event.type': 'something_new', data: {} },
+      ]) {
         expect((await wallet.send(event)).statusCode).toBe(200);
       }
     });
@@ -159,7 +193,14 @@ describe('the calls each function makes are all granted to it', () => {
         stripe: stripeMoney(stripeFromSecret(staticSecret('sk_test_permissions', 'STRIPE_SECRET_KEY'), village.stripe.url), 5000),
         clock: { now: () => Date.now() + 60_000 },
         logger: silentLogger(),
-        selection: { minAgeMs: 0, staleMs: 0, recheckMs: 0, notFoundAfterMs: 86_400_000, lookbackMs: 86_400_000, unansweredMoneyMoved: 'operator' },
+        selection: {
+          minAgeMs: 0,
+          staleMs: 0,
+          recheckMs: 0,
+          notFoundAfterMs: 86_400_000,
+          lookbackMs: 86_400_000,
+          unansweredMoneyMoved: 'operator',
+        },
         maxItems: 50,
       }),
     );
@@ -171,7 +212,9 @@ describe('the calls each function makes are all granted to it', () => {
   test('the catch-up job: the connected accounts with cash-outs, read through every shard of the index by status', async () => {
     expect((await village.send(cashOut())).statusCode).toBe(200);
     calls.calls.length = 0;
-    const accounts = await calls.during(() => connectedAccountsWithCashOuts(village.tables.db, village.tables.names.ledger, Math.floor(Date.now() / 1000) - 3600));
+    const accounts = await calls.during(() =>
+      connectedAccountsWithCashOuts(village.tables.db, village.tables.names.ledger, Math.floor(Date.now() / 1000) - 3600),
+    );
     expect(accounts).toContain('acct_1Ada');
     expect(calls.calls.filter((call) => call.index === STATUS_INDEX).length).toBeGreaterThanOrEqual(STATUS_SHARDS);
     expect(notGranted(calls.calls, CATCH_UP_TABLE_ACCESS)).toEqual([]);
@@ -187,7 +230,8 @@ describe('the calls each function makes are all granted to it', () => {
         sources: async () => ['platform'],
         request: { store, stripeFor: async () => makeStripe('sk_test_grants', standIn.url), clock: systemClock, requestedBy: 'test' },
         fetch: { store, apiKeyFor: async () => 'sk_test_grants', clock: systemClock },
-        close: (day: string, sourceId: string) => closeOf({ db: village.tables.db, ledgerTable: village.tables.names.ledger, reports: store }, day, sourceId),
+        close: (day: string, sourceId: string) =>
+          closeOf({ db: village.tables.db, ledgerTable: village.tables.names.ledger, reports: store }, day, sourceId),
         clock: { now: () => Date.now() + 86_400_000 },
       };
       calls.calls.length = 0;
@@ -206,6 +250,14 @@ describe('the calls each function makes are all granted to it', () => {
   });
 
   test('a call outside the grants is reported', () => {
-    expect(notGranted([{ command: 'PutItem', table: 'recipients' }, { command: 'Query', table: 'ledger' }], route('stripe-events').tables)).toEqual(['PutItem recipients', 'Query ledger']);
+    expect(
+      notGranted(
+        [
+          { command: 'PutItem', table: 'recipients' },
+          { command: 'Query', table: 'ledger' },
+        ],
+        route('stripe-events').tables,
+      ),
+    ).toEqual(['PutItem recipients', 'Query ledger']);
   });
 });

@@ -5,7 +5,8 @@ import { refusal, runScript } from './support/commands.js';
 
 /** `npm run recipients` against this file's own tables in the run's DynamoDB Local. */
 let tables: TestTables;
-const recipients = (...args: string[]) => runScript('bin/recipients.ts', args, { DYNAMODB_ENDPOINT: tables.endpoint, RECIPIENTS_TABLE: tables.names.recipients });
+const recipients = (...args: string[]) =>
+  runScript('bin/recipients.ts', args, { DYNAMODB_ENDPOINT: tables.endpoint, RECIPIENTS_TABLE: tables.names.recipients });
 const stored = async () => (await tables.db.send(new ScanCommand({ TableName: tables.names.recipients }))).Items ?? [];
 
 beforeAll(async () => {
@@ -52,14 +53,24 @@ describe('npm run recipients prints JSON', () => {
     await recipients('set', 'grace@example.com', 'acct_1Grace');
     const again = await recipients('set', 'grace@example.com', 'acct_2Grace');
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ email: 'grace@example.com', accountId: 'acct_2Grace', replaced: { accountId: 'acct_1Grace' } });
-    expect(again.stderr).toMatch(/^Replaced: grace@example\.com was mapped to acct_1Grace \(since \d{4}-.*\); cash-outs now pay acct_2Grace\.$/m);
+    expect(JSON.parse(again.stdout)).toMatchObject({
+      email: 'grace@example.com',
+      accountId: 'acct_2Grace',
+      replaced: { accountId: 'acct_1Grace' },
+    });
+    expect(again.stderr).toMatch(
+      /^Replaced: grace@example\.com was mapped to acct_1Grace \(since \d{4}-.*\); cash-outs now pay acct_2Grace\.$/m,
+    );
     const same = await recipients('set', 'grace@example.com', 'acct_2Grace');
     expect(same.stderr).toContain('Unchanged: grace@example.com was already mapped to acct_2Grace.');
     await recipients('delete', 'grace@example.com');
   });
 
   test('an unknown recipient is a failure: exit 1 and one line', async () => {
-    expect(refusal(await recipients('get', 'nobody@example.com'))).toEqual({ code: 1, firstLine: `No recipient nobody@example.com in ${tables.names.recipients}.`, stackTrace: false });
+    expect(refusal(await recipients('get', 'nobody@example.com'))).toEqual({
+      code: 1,
+      firstLine: `No recipient nobody@example.com in ${tables.names.recipients}.`,
+      stackTrace: false,
+    });
   });
 });

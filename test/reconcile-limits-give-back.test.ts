@@ -21,7 +21,11 @@ describe('reconciliation gives back the limits of a cash-out it settles as not p
     // Unknown: the amount stays taken (it may have been paid) until reconciliation settles it.
     expect(await usage.reservation(cashOutId)).toMatchObject({ amountMinor: 500_000 });
     expect((await usage.reservation(cashOutId))!.releasedAt).toBeUndefined();
-    expect((await h.send(cashOut({ amount: '0.01', currency: 'DKK', destination_email: email }))).body).toMatchObject({ error: 'limit_exceeded', limit: 'per_recipient_day', left: '0.00' });
+    expect((await h.send(cashOut({ amount: '0.01', currency: 'DKK', destination_email: email }))).body).toMatchObject({
+      error: 'limit_exceeded',
+      limit: 'per_recipient_day',
+      left: '0.00',
+    });
 
     const job = jobFor(h, { limits: usage });
     const first = await job.run();
@@ -34,6 +38,9 @@ describe('reconciliation gives back the limits of a cash-out it settles as not p
 
     // Given back once: the recipient has exactly 5,000.00 DKK again, not 10,000.00.
     expect((await h.send(cashOut({ amount: '5000', currency: 'DKK', destination_email: email }))).statusCode).toBe(200);
-    expect((await h.send(cashOut({ amount: '0.01', currency: 'DKK', destination_email: email }))).body).toMatchObject({ limit: 'per_recipient_day', left: '0.00' });
+    expect((await h.send(cashOut({ amount: '0.01', currency: 'DKK', destination_email: email }))).body).toMatchObject({
+      limit: 'per_recipient_day',
+      left: '0.00',
+    });
   });
 });

@@ -32,7 +32,8 @@ beforeAll(async () => {
 afterAll(async () => h.tables.db.destroy());
 
 const record = async (id: string, kind = 'transaction') =>
-  (await h.tables.db.send(new GetCommand({ TableName: h.tables.names.records, Key: { id, kind }, ConsistentRead: true }))).Item as RecordWithEvents | undefined;
+  (await h.tables.db.send(new GetCommand({ TableName: h.tables.names.records, Key: { id, kind }, ConsistentRead: true }))).Item as
+    RecordWithEvents | undefined;
 
 describe('a record written before entries dropped what their body says', () => {
   test('mixes with new entries: old events are still duplicates, found, listed; the first new write drops lastEventId', async () => {
@@ -40,17 +41,37 @@ describe('a record written before entries dropped what their body says', () => {
     const old = stripeEvent('payment_intent.processing', { id }, { created: T });
     const oldLate = stripeEvent('payment_intent.created', { id }, { created: T - 5 });
     const entry = (event: typeof old, status: string, statusChanged: boolean) => ({
-      eventKey: `stripe:${event.id}`, type: event.type, status, created: event.created, receivedAt: new Date((T + 1) * 1000).toISOString(), statusChanged, body: deflateRawSync(Buffer.from(JSON.stringify(event))),
+      eventKey: `stripe:${event.id}`,
+      type: event.type,
+      status,
+      created: event.created,
+      receivedAt: new Date((T + 1) * 1000).toISOString(),
+      statusChanged,
+      body: deflateRawSync(Buffer.from(JSON.stringify(event))),
     });
     const history = [entry(old, 'processing', true), entry(oldLate, 'buyer_approval_pending', false)];
-    await h.tables.db.send(new PutCommand({
-      TableName: h.tables.names.records,
-      Item: {
-        id, kind: 'transaction', status: 'processing', provider: 'stripe', sourceId: 'platform', stripeId: id, paymentIntentId: id,
-        lastEventCreated: T, lastEventId: old.id, lastEventType: old.type, firstSeenAt: history[0]!.receivedAt, updatedAt: history[1]!.receivedAt,
-        eventKeys: new Set(history.map((each) => each.eventKey)), bodyBytes: history.reduce((sum, each) => sum + each.body.length, 0), history,
-      },
-    }));
+    await h.tables.db.send(
+      new PutCommand({
+        TableName: h.tables.names.records,
+        Item: {
+          id,
+          kind: 'transaction',
+          status: 'processing',
+          provider: 'stripe',
+          sourceId: 'platform',
+          stripeId: id,
+          paymentIntentId: id,
+          lastEventCreated: T,
+          lastEventId: old.id,
+          lastEventType: old.type,
+          firstSeenAt: history[0]!.receivedAt,
+          updatedAt: history[1]!.receivedAt,
+          eventKeys: new Set(history.map((each) => each.eventKey)),
+          bodyBytes: history.reduce((sum, each) => sum + each.body.length, 0),
+          history,
+        },
+      }),
+    );
 
     expect(await h.send(old)).toMatchObject({ statusCode: 200, body: { duplicate: true, outcome: 'applied' } });
     expect(await h.send(oldLate)).toMatchObject({ statusCode: 200, body: { duplicate: true, outcome: 'stale' } });
@@ -67,7 +88,8 @@ describe('a record written before entries dropped what their body says', () => {
       [`stripe:${oldLate.id}`, oldLate.type, T - 5, false],
       [`stripe:${next.id}`, next.type, T + 10, true],
     ]);
-    for (const event of [old, oldLate, next]) expect(await h.kept(event)).toMatchObject({ eventId: event.id, type: event.type, payload: JSON.stringify(event), objectId: id });
+    for (const event of [old, oldLate, next])
+      expect(await h.kept(event)).toMatchObject({ eventId: event.id, type: event.type, payload: JSON.stringify(event), objectId: id });
   });
 });
 
@@ -88,9 +110,16 @@ describe("a merchant source's record", () => {
 
     const kept = await record(`${ACME.sourceId}/${id}`);
     expect(recordedEvents(kept!).map((each) => each.eventKey)).toEqual([`stripe:acme-eu:${newer.id}`, `stripe:acme-eu:${older.id}`]);
-    expect(await h.kept(older, ACME.sourceId)).toMatchObject({ eventKey: `stripe:acme-eu:${older.id}`, sourceId: ACME.sourceId, outcome: 'stale', objectId: id });
+    expect(await h.kept(older, ACME.sourceId)).toMatchObject({
+      eventKey: `stripe:acme-eu:${older.id}`,
+      sourceId: ACME.sourceId,
+      outcome: 'stale',
+      objectId: id,
+    });
     expect(await h.kept(older)).toBeUndefined();
-    expect(await wasApplied({ events: h.events.forSource(ACME.sourceId), records: h.records.forSource(ACME.sourceId) }, parseStripeEvent(older))).toBe(true);
+    expect(
+      await wasApplied({ events: h.events.forSource(ACME.sourceId), records: h.records.forSource(ACME.sourceId) }, parseStripeEvent(older)),
+    ).toBe(true);
     expect(await wasApplied({ events: h.events, records: h.records }, parseStripeEvent(older))).toBe(false);
   });
 });
@@ -102,12 +131,14 @@ describe('a record one of whose bodies cannot be read', () => {
    * their event, reading another entry must not depend on it.
    */
   const unreadable = (entryIndex: number, id: string) =>
-    h.tables.db.send(new UpdateCommand({
-      TableName: h.tables.names.records,
-      Key: { id, kind: 'transaction' },
-      UpdateExpression: `SET history[${entryIndex}].body = :body`,
-      ExpressionAttributeValues: { ':body': Uint8Array.from([0xdf, ...packBody('{"id":"evt_x"}').subarray(0, 8)]) },
-    }));
+    h.tables.db.send(
+      new UpdateCommand({
+        TableName: h.tables.names.records,
+        Key: { id, kind: 'transaction' },
+        UpdateExpression: `SET history[${entryIndex}].body = :body`,
+        ExpressionAttributeValues: { ':body': Uint8Array.from([0xdf, ...packBody('{"id":"evt_x"}').subarray(0, 8)]) },
+      }),
+    );
 
   test('still answers a redelivery of another event 200 duplicate (not 500 on every retry), and that event is still found', async () => {
     const id = uniqueId('pi');

@@ -23,12 +23,23 @@ beforeAll(async () => {
   tables = await createTestTables();
   platform = new StripeRecordStore(tables.db, tables.names.records);
   for (const [n, id] of payments.entries()) {
-    await platform.apply({ id, kind: 'transaction', status: 'processing', lifecycle: TRANSACTION, event: { id: `evt_${n}`, type: 'payment_intent.processing', created: 1000 + n }, fields: { amount: 100 + n, currency: 'usd' } }, at(n));
+    await platform.apply(
+      {
+        id,
+        kind: 'transaction',
+        status: 'processing',
+        lifecycle: TRANSACTION,
+        event: { id: `evt_${n}`, type: 'payment_intent.processing', created: 1000 + n },
+        fields: { amount: 100 + n, currency: 'usd' },
+      },
+      at(n),
+    );
   }
 });
 afterAll(() => tables.db.destroy());
 
-const get = async (id: string, kind: string) => (await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: { id, kind } }))).Item;
+const get = async (id: string, kind: string) =>
+  (await tables.db.send(new GetCommand({ TableName: tables.names.records, Key: { id, kind } }))).Item;
 
 describe('the records index by kind, sharded', () => {
   test('every payment is written under its kind and shard, and the payments land on every shard', async () => {
@@ -43,25 +54,50 @@ describe('the records index by kind, sharded', () => {
 
   test('a Just Wallet record is written under its kind and shard too, with the time of its last event', async () => {
     const store = new JustWalletRecordStore(tables.db, tables.names.records);
-    await store.apply({ lifecycle: PAYOUT, id: 'jw-shard-1', status: 'pending', fields: {}, timestamps: {} }, { eventKey: 'just-wallet:payout:jw-shard-1:pending', type: 'payout', receivedAt: at(100).toISOString() });
+    await store.apply(
+      { lifecycle: PAYOUT, id: 'jw-shard-1', status: 'pending', fields: {}, timestamps: {} },
+      { eventKey: 'just-wallet:payout:jw-shard-1:pending', type: 'payout', receivedAt: at(100).toISOString() },
+    );
     const item = await get('jw-shard-1', 'just_wallet_payout');
     expect(item).toMatchObject({ kindShard: kindShard('just_wallet_payout', 'jw-shard-1'), updatedAt: at(100).toISOString() });
   });
 
   test('reading a kind sees every record of every shard, newest change first, and a range on updatedAt applies on every shard', async () => {
     const all: string[] = [];
-    for await (const item of recordsByKind<{ id: string; updatedAt: string }>(tables.db, { tableName: tables.names.records, value: 'transaction' })) all.push(item.id);
+    for await (const item of recordsByKind<{ id: string; updatedAt: string }>(tables.db, {
+      tableName: tables.names.records,
+      value: 'transaction',
+    }))
+      all.push(item.id);
     expect(all).toEqual([...payments].reverse());
     const recent: string[] = [];
     const range = { expression: 'updatedAt >= :since', values: { ':since': at(30).toISOString() } };
-    for await (const item of recordsByKind<{ id: string; updatedAt: string }>(tables.db, { tableName: tables.names.records, value: 'transaction', range })) recent.push(item.id);
+    for await (const item of recordsByKind<{ id: string; updatedAt: string }>(tables.db, {
+      tableName: tables.names.records,
+      value: 'transaction',
+      range,
+    }))
+      recent.push(item.id);
     expect(recent).toEqual(payments.slice(30).reverse());
   });
 
   test('a change moves a record to the front: its sort key is its last write', async () => {
     const [first] = payments;
-    await platform.apply({ id: first!, kind: 'transaction', status: 'capture_succeeded', lifecycle: TRANSACTION, event: { id: 'evt_later', type: 'payment_intent.succeeded', created: 5000 }, fields: {} }, at(500));
-    const newest = await recordsByKind<{ id: string; status: string; updatedAt: string }>(tables.db, { tableName: tables.names.records, value: 'transaction' }).next();
+    await platform.apply(
+      {
+        id: first!,
+        kind: 'transaction',
+        status: 'capture_succeeded',
+        lifecycle: TRANSACTION,
+        event: { id: 'evt_later', type: 'payment_intent.succeeded', created: 5000 },
+        fields: {},
+      },
+      at(500),
+    );
+    const newest = await recordsByKind<{ id: string; status: string; updatedAt: string }>(tables.db, {
+      tableName: tables.names.records,
+      value: 'transaction',
+    }).next();
     expect(newest.value).toMatchObject({ id: first, status: 'capture_succeeded' });
   });
 
@@ -84,13 +120,35 @@ describe('the records index by kind, sharded', () => {
   test("a merchant source's payouts are listed from every shard, by status and since a time, as whole records", async () => {
     const acme = platform.forSource('acme-eu');
     for (let n = 0; n < 20; n += 1) {
-      await acme.apply({ id: `po_acme_${n}`, kind: 'payout', status: n % 2 ? 'paid' : 'pending', lifecycle: MONEY_MOVEMENT, event: { id: `evt_po_${n}`, type: 'payout.updated', created: 2000 + n }, fields: { amount: 500, currency: 'eur' } }, at(600 + n));
+      await acme.apply(
+        {
+          id: `po_acme_${n}`,
+          kind: 'payout',
+          status: n % 2 ? 'paid' : 'pending',
+          lifecycle: MONEY_MOVEMENT,
+          event: { id: `evt_po_${n}`, type: 'payout.updated', created: 2000 + n },
+          fields: { amount: 500, currency: 'eur' },
+        },
+        at(600 + n),
+      );
     }
-    await platform.apply({ id: 'po_platform', kind: 'payout', status: 'paid', lifecycle: MONEY_MOVEMENT, event: { id: 'evt_po_platform', type: 'payout.paid', created: 3000 }, fields: {} }, at(700));
+    await platform.apply(
+      {
+        id: 'po_platform',
+        kind: 'payout',
+        status: 'paid',
+        lifecycle: MONEY_MOVEMENT,
+        event: { id: 'evt_po_platform', type: 'payout.paid', created: 3000 },
+        fields: {},
+      },
+      at(700),
+    );
     const paid = await acme.list('payout', ['paid'], { limit: 100 });
     expect(paid.map((record) => record.stripeId)).toEqual(Array.from({ length: 10 }, (_, k) => `po_acme_${19 - 2 * k}`));
     expect(paid[0]).toMatchObject({ lastEventCreated: 2019, amount: 500 });
-    expect((await acme.list('payout', ['paid', 'pending'], { since: at(615).toISOString(), limit: 100 })).map((record) => record.stripeId)).toEqual(['po_acme_19', 'po_acme_18', 'po_acme_17', 'po_acme_16', 'po_acme_15']);
+    expect(
+      (await acme.list('payout', ['paid', 'pending'], { since: at(615).toISOString(), limit: 100 })).map((record) => record.stripeId),
+    ).toEqual(['po_acme_19', 'po_acme_18', 'po_acme_17', 'po_acme_16', 'po_acme_15']);
     expect(await acme.list('payout', ['paid', 'pending'], { limit: 3 })).toHaveLength(3);
   });
 });

@@ -25,15 +25,29 @@ describe('replaying a platform event stored before sources existed (no sourceId 
     expect(await h.stripe.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
     const key = eventKey(event.id);
     // As the item was written before 2026-11-23 (01e3dd3): no sourceId.
-    await h.tables.db.send(new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, UpdateExpression: 'REMOVE sourceId' }));
+    await h.tables.db.send(
+      new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, UpdateExpression: 'REMOVE sourceId' }),
+    );
     // The cash-out is answered 200 with its payout.
-    await h.stripe.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } }, new Date());
+    await h.stripe.ledger.update(
+      cashOutId,
+      `attempt-${cashOutId}`,
+      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
+      new Date(),
+    );
 
     const result = await replayEvent(key, h.deps.replay, { dryRun: false });
     const redelivered = await h.stripe.send(event);
     const item = await h.deps.cashOuts.get(cashOutId);
     const stray = await h.stripe.records.get(payoutId, 'payout');
-    console.log(JSON.stringify({ replay: result, redelivered: redelivered.body, ledger: item?.status, strayPayoutRecord: stray ? { id: stray.id, status: stray.status, sourceId: stray.sourceId ?? null } : null }));
+    console.log(
+      JSON.stringify({
+        replay: result,
+        redelivered: redelivered.body,
+        ledger: item?.status,
+        strayPayoutRecord: stray ? { id: stray.id, status: stray.status, sourceId: stray.sourceId ?? null } : null,
+      }),
+    );
 
     expect(item?.status).toBe('paid');
   });

@@ -26,7 +26,16 @@ beforeEach(async () => {
   h = await stripeHarness();
   store = new ReportStore(h.tables.db, h.tables.names.records);
   // The webhook's dependencies, as the wiring builds them: the platform's key reads the files.
-  Object.assign(h.deps, { reports: { store, apiKeyFor: async () => KEY, clock: systemClock, onMetric: (name: string) => h.metrics.push(name), attempts: 3, attemptTimeoutMs: 1000 } });
+  Object.assign(h.deps, {
+    reports: {
+      store,
+      apiKeyFor: async () => KEY,
+      clock: systemClock,
+      onMetric: (name: string) => h.metrics.push(name),
+      attempts: 3,
+      attemptTimeoutMs: 1000,
+    },
+  });
   h = await stripeHarness(h.deps, h.tables);
 });
 afterEach(async () => {
@@ -37,7 +46,10 @@ afterEach(async () => {
 /** Asks for today's run of a type, as the command does, and returns the event the stand-in made for it. */
 async function runToday(reportType: ReportType): Promise<{ runId: string; event: StripeEventJson }> {
   const start = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), new Date().getUTCDate()) / 1000;
-  const outcome = await requestRun({ sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 }, { store, stripeFor: async () => stripe(), clock: systemClock, requestedBy: 'test' });
+  const outcome = await requestRun(
+    { sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 },
+    { store, stripeFor: async () => stripe(), clock: systemClock, requestedBy: 'test' },
+  );
   if (outcome.kind !== 'requested') throw new Error('data not available');
   for (let i = 0; i < 100; i += 1) {
     const held = standIn.events.find((candidate) => (candidate.event.data as { object: { id: string } }).object.id === outcome.runId);
@@ -77,8 +89,16 @@ describe('Stripe reports', () => {
 
     expect((await h.send(event)).statusCode).toBe(200);
 
-    expect(await store.getRun('platform', runId)).toMatchObject({ status: 'succeeded', fetch: 'fetched', rowCount: 1, requestedBy: 'test', reportType: 'balance_change_from_activity.itemized.3' });
-    expect(await store.rows('platform', runId)).toEqual([expect.objectContaining({ source_id: transferId, reporting_category: 'transfer', gross: '-20.15', currency: 'usd' })]);
+    expect(await store.getRun('platform', runId)).toMatchObject({
+      status: 'succeeded',
+      fetch: 'fetched',
+      rowCount: 1,
+      requestedBy: 'test',
+      reportType: 'balance_change_from_activity.itemized.3',
+    });
+    expect(await store.rows('platform', runId)).toEqual([
+      expect.objectContaining({ source_id: transferId, reporting_category: 'transfer', gross: '-20.15', currency: 'usd' }),
+    ]);
     expect(gunzipSync(await store.file('platform', runId)).toString()).toMatch(/^balance_transaction_id,created_utc,/);
   });
 
@@ -112,7 +132,7 @@ describe('Stripe reports', () => {
 });
 
 describe('the daily close', () => {
-  test('a day whose every payout and transfer is in Stripe\'s reports closes', async () => {
+  test("a day whose every payout and transfer is in Stripe's reports closes", async () => {
     const { cashOutId } = await paidByPayout();
     await paidByTransfer();
     await keepCloseReports();
@@ -129,15 +149,18 @@ describe('the daily close', () => {
     expect(await close()).toMatchObject({ state: 'waiting', waitingFor: ['connected_account_payouts.itemized.3'] });
   });
 
-  test('a payout made at Stripe behind the gateway\'s back keeps the day open, named', async () => {
+  test("a payout made at Stripe behind the gateway's back keeps the day open, named", async () => {
     await paidByPayout();
     const rogue = await stripe().payouts.create({ amount: 777, currency: 'usd' }, { stripeAccount: ACCOUNT });
     await keepCloseReports();
 
-    expect(await close()).toMatchObject({ state: 'open', differences: [{ kind: 'unknown_to_ledger', objectId: rogue.id, stripe: { amountMinor: 777, currency: 'usd', account: ACCOUNT } }] });
+    expect(await close()).toMatchObject({
+      state: 'open',
+      differences: [{ kind: 'unknown_to_ledger', objectId: rogue.id, stripe: { amountMinor: 777, currency: 'usd', account: ACCOUNT } }],
+    });
   });
 
-  test('a ledger item with no movement in Stripe\'s books keeps the day open', async () => {
+  test("a ledger item with no movement in Stripe's books keeps the day open", async () => {
     const cashOutId = uniqueId('co');
     await seedCashOut(h.ledger, { cashOutId, status: 'pending', stripeObjectId: uniqueId('po'), accountId: ACCOUNT });
     await keepCloseReports();
@@ -149,12 +172,21 @@ describe('the daily close', () => {
     const { cashOutId, payoutId } = await paidByPayout(2016);
     await keepCloseReports();
 
-    expect(await close()).toMatchObject({ state: 'open', differences: [{ kind: 'amount_differs', objectId: payoutId, ledger: { amountMinor: 2015, cashOutId }, stripe: { amountMinor: 2016 } }] });
+    expect(await close()).toMatchObject({
+      state: 'open',
+      differences: [
+        { kind: 'amount_differs', objectId: payoutId, ledger: { amountMinor: 2015, cashOutId }, stripe: { amountMinor: 2016 } },
+      ],
+    });
   });
 
-  test('a day\'s date is checked: tomorrow has no reports', async () => {
-    expect(await closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, addDays(today(), 1), 'platform')).toMatchObject({ state: 'waiting' });
-    await expect(closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, '2026-02-30', 'platform')).rejects.toThrow('YYYY-MM-DD');
+  test("a day's date is checked: tomorrow has no reports", async () => {
+    expect(
+      await closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, addDays(today(), 1), 'platform'),
+    ).toMatchObject({ state: 'waiting' });
+    await expect(
+      closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, '2026-02-30', 'platform'),
+    ).rejects.toThrow('YYYY-MM-DD');
   });
 });
 
@@ -178,7 +210,8 @@ describe('the reports job', () => {
       sources: async () => ['platform'],
       request: { store, stripeFor: async () => stripe(), clock: systemClock, requestedBy: 'reports job' },
       fetch: fetchDeps,
-      close: (day: string, sourceId: string) => closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, day, sourceId),
+      close: (day: string, sourceId: string) =>
+        closeOf({ db: h.tables.db, ledgerTable: h.tables.names.ledger, reports: store }, day, sourceId),
       clock: tomorrow,
       onMetric: (name: string) => metrics.push(name),
     };

@@ -27,8 +27,20 @@ afterAll(async () => h.stop());
 function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const tables = Object.fromEntries(TABLES.map((table) => [table.env, h.tables.names[table.id]]));
   return new Promise((resolve) => {
-    execFile(TSX, [`bin/${script}.ts`, ...args], { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', NODE_OPTIONS: '' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    execFile(
+      TSX,
+      [`bin/${script}.ts`, ...args],
+      {
+        env: {
+          ...process.env,
+          ...tables,
+          DYNAMODB_ENDPOINT: h.tables.endpoint,
+          STRIPE_API_BASE: h.standIn.url,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          NODE_OPTIONS: '',
+        },
+      },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );
   });
 }
@@ -36,10 +48,19 @@ function run(script: string, ...args: string[]): Promise<{ code: number; stdout:
 async function keepTodaysReports(): Promise<void> {
   const start = Math.floor(Date.now() / 86_400_000) * 86_400;
   for (const reportType of ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'] as const) {
-    const outcome = await requestRun({ sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 }, { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' });
+    const outcome = await requestRun(
+      { sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 },
+      { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' },
+    );
     if (outcome.kind !== 'requested') throw new Error('not available');
-    for (let i = 0; i < 100 && h.standIn.reports.runs.get(outcome.runId)!.status === 'pending'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-    await store.updateRun('platform', outcome.runId, { status: 'succeeded', fileUrl: (h.standIn.reports.runs.get(outcome.runId)!.result as { url: string }).url }, new Date());
+    for (let i = 0; i < 100 && h.standIn.reports.runs.get(outcome.runId)!.status === 'pending'; i += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    await store.updateRun(
+      'platform',
+      outcome.runId,
+      { status: 'succeeded', fileUrl: (h.standIn.reports.runs.get(outcome.runId)!.result as { url: string }).url },
+      new Date(),
+    );
     await fetchReport((await store.getRun('platform', outcome.runId))!, { store, apiKeyFor: async () => KEY, clock: systemClock });
   }
 }
@@ -49,27 +70,54 @@ describe('npm run reports and npm run close', () => {
     const before = h.standIn.requests.length;
     expect(await run('close', '--dat', '2026-12-03')).toMatchObject({ code: 2, stderr: expect.stringContaining('did you mean --date?') });
     expect(await run('close', '--date', '2026-02-30')).toMatchObject({ code: 2 });
-    expect(await run('reports', 'run', '--type', 'balance_change_from_activity.itemized.3', '--from', '2026-12-04', '--to', '2026-12-03')).toMatchObject({ code: 2 });
-    expect(await run('reports', 'run', '--type', 'payout.itemized.3', '--from', '2026-12-03', '--to', '2026-12-04')).toMatchObject({ code: 2 });
+    expect(
+      await run('reports', 'run', '--type', 'balance_change_from_activity.itemized.3', '--from', '2026-12-04', '--to', '2026-12-03'),
+    ).toMatchObject({ code: 2 });
+    expect(await run('reports', 'run', '--type', 'payout.itemized.3', '--from', '2026-12-03', '--to', '2026-12-04')).toMatchObject({
+      code: 2,
+    });
     expect(h.standIn.requests.length).toBe(before);
   });
 
-  test('a run asked for by hand is recorded; a day past Stripe\'s data is refused with exit 1', async () => {
+  test("a run asked for by hand is recorded; a day past Stripe's data is refused with exit 1", async () => {
     const today = dayOf(Math.floor(Date.now() / 1000));
-    const asked = await run('reports', 'run', '--type', 'payouts.itemized.3', '--from', today, '--to', dayOf(Math.floor(Date.now() / 1000) + 86_400), '--wait', '0');
+    const asked = await run(
+      'reports',
+      'run',
+      '--type',
+      'payouts.itemized.3',
+      '--from',
+      today,
+      '--to',
+      dayOf(Math.floor(Date.now() / 1000) + 86_400),
+      '--wait',
+      '0',
+    );
     expect(asked).toMatchObject({ code: 0, stdout: expect.stringContaining('report run frr_') });
-    const late = await run('reports', 'run', '--type', 'payouts.itemized.3', '--from', today, '--to', dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400));
+    const late = await run(
+      'reports',
+      'run',
+      '--type',
+      'payouts.itemized.3',
+      '--from',
+      today,
+      '--to',
+      dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400),
+    );
     expect(late).toMatchObject({ code: 1, stderr: expect.stringContaining('Nothing was requested') });
   });
 
-  test('the close prints the counts, exits 0 when the day closes and 1, naming the payout, when one was made behind the gateway\'s back', async () => {
+  test("the close prints the counts, exits 0 when the day closes and 1, naming the payout, when one was made behind the gateway's back", async () => {
     const stripe = makeStripe(KEY, h.standIn.url);
     const paid = await stripe.payouts.create({ amount: 2015, currency: 'usd' }, { stripeAccount: ACCOUNT });
     await seedCashOut(h.stripe.ledger, { cashOutId: uniqueId('co'), status: 'pending', stripeObjectId: paid.id, accountId: ACCOUNT });
     await keepTodaysReports();
     const today = dayOf(Math.floor(Date.now() / 1000));
 
-    expect(await run('close', '--date', today, '--source', 'platform')).toMatchObject({ code: 0, stdout: expect.stringContaining('CLOSED') });
+    expect(await run('close', '--date', today, '--source', 'platform')).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('CLOSED'),
+    });
 
     const rogue = await stripe.payouts.create({ amount: 777, currency: 'usd' }, { stripeAccount: ACCOUNT });
     await keepTodaysReports();

@@ -33,18 +33,32 @@ describe('a retried payment', () => {
     // 3. Later, something about the OLD declined charge changes (e.g. Radar fraud details): charge.updated for it.
     const oldUpdated = stripeEvent(
       'charge.updated',
-      { id: declined, payment_intent: intent, created: T, status: 'failed', captured: false, paid: false, failure_code: 'card_declined', outcome: { type: 'issuer_declined', network_status: 'declined_by_network', reason: 'insufficient_funds' } },
+      {
+        id: declined,
+        payment_intent: intent,
+        created: T,
+        status: 'failed',
+        captured: false,
+        paid: false,
+        failure_code: 'card_declined',
+        outcome: { type: 'issuer_declined', network_status: 'declined_by_network', reason: 'insufficient_funds' },
+      },
       { created: T + 40 },
     );
     const answer = await s.send(oldUpdated);
     const record = await s.records.get(intent, 'transaction');
-    console.log(JSON.stringify({ answer: answer.body, record: { status: record?.status, latestChargeId: record?.latestChargeId, latestChargeCreated: record?.latestChargeCreated } }));
+    console.log(
+      JSON.stringify({
+        answer: answer.body,
+        record: { status: record?.status, latestChargeId: record?.latestChargeId, latestChargeCreated: record?.latestChargeCreated },
+      }),
+    );
 
     // The payment is still processing its retry; the old charge must not speak for it.
     expect(record).toMatchObject({ status: 'processing', latestChargeId: retry });
   });
 
-  test('the retry\'s own events, and a charge made after the PaymentIntent named the retry, still apply', async () => {
+  test("the retry's own events, and a charge made after the PaymentIntent named the retry, still apply", async () => {
     const intent = uniqueId('pi');
     const declined = uniqueId('ch');
     const retry = uniqueId('ch');
@@ -55,10 +69,18 @@ describe('a retried payment', () => {
     // The retry itself, created before the PaymentIntent event that named it.
     const retryFailed = stripeEvent('charge.failed', { id: retry, payment_intent: intent, created: T + 15 }, { created: T + 30 });
     expect((await s.send(retryFailed)).body).toMatchObject({ outcome: 'applied' });
-    expect(await s.records.get(intent, 'transaction')).toMatchObject({ status: 'authorization_declined', latestChargeId: retry, latestChargeCreated: T + 15 });
+    expect(await s.records.get(intent, 'transaction')).toMatchObject({
+      status: 'authorization_declined',
+      latestChargeId: retry,
+      latestChargeCreated: T + 15,
+    });
     // A third attempt, made after: its charge is the latest now, and its success applies.
     const thirdSucceeded = stripeEvent('charge.succeeded', { id: third, payment_intent: intent, created: T + 40 }, { created: T + 41 });
     expect((await s.send(thirdSucceeded)).body).toMatchObject({ outcome: 'applied' });
-    expect(await s.records.get(intent, 'transaction')).toMatchObject({ status: 'capture_succeeded', latestChargeId: third, latestChargeCreated: T + 40 });
+    expect(await s.records.get(intent, 'transaction')).toMatchObject({
+      status: 'capture_succeeded',
+      latestChargeId: third,
+      latestChargeCreated: T + 40,
+    });
   });
 });

@@ -58,7 +58,13 @@ describe('a secret from Secrets Manager', () => {
   test('is fetched again after a verification failure, but not more often than the floor', async () => {
     const console = new SecretsConsole('old');
     const clock = clockAt(0);
-    const source = secretsManagerSecret({ client: console.client(), secretId: 'arn:s', clock, ttlMs: 300_000, minRefreshIntervalMs: 10_000 });
+    const source = secretsManagerSecret({
+      client: console.client(),
+      secretId: 'arn:s',
+      clock,
+      ttlMs: 300_000,
+      minRefreshIntervalMs: 10_000,
+    });
     expect(await matchesAnySecret(source, (s) => s === 'old')).toBe(true);
     console.value = 'new';
     clock.t = 5_000;
@@ -84,7 +90,16 @@ describe('rotating the Village secret end to end', () => {
   let h: VillageHarness;
   const { logger, lines } = capturingLogger();
   beforeAll(async () => {
-    h = await villageHarness({ villageSecret: secretsManagerSecret({ client: console.client(), secretId: 'arn:village', clock, ttlMs: 300_000, minRefreshIntervalMs: 10_000 }), logger });
+    h = await villageHarness({
+      villageSecret: secretsManagerSecret({
+        client: console.client(),
+        secretId: 'arn:village',
+        clock,
+        ttlMs: 300_000,
+        minRefreshIntervalMs: 10_000,
+      }),
+      logger,
+    });
     await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
   });
   afterAll(async () => h.stop());
@@ -103,7 +118,10 @@ describe('rotating the Village secret end to end', () => {
     const broken = new SecretsConsole('unused');
     broken.value = Object.assign(new Error('Secrets Manager unreachable'), { name: 'ServiceUnavailable' });
     const { logger: brokenLogger, lines: brokenLines } = capturingLogger();
-    const cold = await villageHarness({ villageSecret: secretsManagerSecret({ client: broken.client(), secretId: 'arn:village', clock, ttlMs: 300_000 }), logger: brokenLogger });
+    const cold = await villageHarness({
+      villageSecret: secretsManagerSecret({ client: broken.client(), secretId: 'arn:village', clock, ttlMs: 300_000 }),
+      logger: brokenLogger,
+    });
     try {
       const request = cashOut();
       const response = await cold.send(request);

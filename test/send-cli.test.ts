@@ -8,14 +8,21 @@ import { createTestTables } from './support/dynamo.js';
  * is refused (exit 2, one line, the usage) and nothing is sent; what is sent is what was asked.
  */
 let server: Awaited<ReturnType<typeof recordingServer>>;
-const villageAnswer = { cashOutId: 'co_cli', status: 'pending', amount: '5', currency: 'USD', stripe: { object: 'payout', id: 'po_cli123' } };
+const villageAnswer = {
+  cashOutId: 'co_cli',
+  status: 'pending',
+  amount: '5',
+  currency: 'USD',
+  stripe: { object: 'payout', id: 'po_cli123' },
+};
 
 beforeAll(async () => {
   server = await recordingServer({ body: villageAnswer, headers: { 'x-idempotent-replayed': 'true' } });
 });
 afterAll(() => server.close());
 
-const send = (args: string[], env: Record<string, string | undefined> = {}) => runScript('bin/send.ts', args, { PORT: String(server.port), ...env });
+const send = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runScript('bin/send.ts', args, { PORT: String(server.port), ...env });
 
 describe('npm run send refuses a mistake before sending anything', () => {
   test.each([
@@ -66,8 +73,15 @@ describe('npm run send sends what was asked, and says what the next step needs',
 
   test('a replayed answer is followed by the ledger now: a cash-out since paid is not told to send payout.paid', async () => {
     const tables = await createTestTables();
-    await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: { cashOutId: 'co_cli_paid', status: 'paid', amount: '5', currency: 'USD' } }));
-    await tables.db.send(new PutCommand({ TableName: tables.names.ledger, Item: { cashOutId: 'co_cli_pending', status: 'pending', amount: '5', currency: 'USD' } }));
+    await tables.db.send(
+      new PutCommand({ TableName: tables.names.ledger, Item: { cashOutId: 'co_cli_paid', status: 'paid', amount: '5', currency: 'USD' } }),
+    );
+    await tables.db.send(
+      new PutCommand({
+        TableName: tables.names.ledger,
+        Item: { cashOutId: 'co_cli_pending', status: 'pending', amount: '5', currency: 'USD' },
+      }),
+    );
     const env = { LEDGER_TABLE: tables.names.ledger, DYNAMODB_ENDPOINT: tables.endpoint };
     const paid = await send(['village-cash-out', '--amount', '5', '--id', 'co_cli_paid'], env);
     expect(paid.code).toBe(0);
@@ -80,7 +94,10 @@ describe('npm run send sends what was asked, and says what the next step needs',
   });
 
   test('a cash-out refused before anything was stored (a bad signature: 401) is not sent to `payouts -- show`', async () => {
-    const refusing = await recordingServer({ status: 401, body: { error: 'invalid_signature', message: 'The signature does not match; nothing was done.' } });
+    const refusing = await recordingServer({
+      status: 401,
+      body: { error: 'invalid_signature', message: 'The signature does not match; nothing was done.' },
+    });
     try {
       const result = await send(['village-cash-out', '--id', 'co_cli_refused'], { PORT: String(refusing.port) });
       expect(result.code).toBe(1);
@@ -92,7 +109,10 @@ describe('npm run send sends what was asked, and says what the next step needs',
   });
 
   test('a cash-out refused after it was stored (its answer names it) points to `payouts -- show`', async () => {
-    const refusing = await recordingServer({ status: 400, body: { error: 'unknown_recipient', message: 'No recipient.', cashOutId: 'co_cli_unknown' } });
+    const refusing = await recordingServer({
+      status: 400,
+      body: { error: 'unknown_recipient', message: 'No recipient.', cashOutId: 'co_cli_unknown' },
+    });
     try {
       const result = await send(['village-cash-out', '--id', 'co_cli_unknown'], { PORT: String(refusing.port) });
       expect(result.stdout).toContain('npm run payouts -- show co_cli_unknown');
@@ -121,13 +141,25 @@ describe('npm run send sends what was asked, and says what the next step needs',
 describe('npm run send fails in one line when nothing answers', () => {
   test('no gateway on PORT: exit 1, "is `npm start` running?"', async () => {
     const result = await send(['village-cash-out'], { PORT: String(await closedPort()) });
-    expect(refusal(result)).toEqual({ code: 1, firstLine: expect.stringMatching(/^Could not reach http:\/\/127\.0\.0\.1:\d+\/webhooks\/village\/cash-out \(.*ECONNREFUSED.*\): is `npm start` running\?$/), stackTrace: false });
+    expect(refusal(result)).toEqual({
+      code: 1,
+      firstLine: expect.stringMatching(
+        /^Could not reach http:\/\/127\.0\.0\.1:\d+\/webhooks\/village\/cash-out \(.*ECONNREFUSED.*\): is `npm start` running\?$/,
+      ),
+      stackTrace: false,
+    });
   });
 
   test('a Stripe event for a cash-out whose ledger cannot be read is not sent with the sample payout', async () => {
     const before = server.requests.length;
-    const result = await send(['stripe', 'payout.paid', '--cash-out-id', 'co_cli'], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}` });
-    expect(refusal(result)).toEqual({ code: 1, firstLine: expect.stringMatching(/^Could not read the ledger: Cannot reach DynamoDB at .*: is `npm start` running\?/), stackTrace: false });
+    const result = await send(['stripe', 'payout.paid', '--cash-out-id', 'co_cli'], {
+      DYNAMODB_ENDPOINT: `http://127.0.0.1:${await closedPort()}`,
+    });
+    expect(refusal(result)).toEqual({
+      code: 1,
+      firstLine: expect.stringMatching(/^Could not read the ledger: Cannot reach DynamoDB at .*: is `npm start` running\?/),
+      stackTrace: false,
+    });
     expect(server.requests.length).toBe(before);
   });
 });

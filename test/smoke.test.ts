@@ -24,7 +24,8 @@ afterAll(async () => {
   await gateway?.stop();
 });
 
-const smoke = (extra: Record<string, string> = {}) => runScript('bin/smoke.ts', ['--local'], { PORT: env.PORT, STRIPE_STAND_IN_PORT: env.STRIPE_STAND_IN_PORT, ...extra });
+const smoke = (extra: Record<string, string> = {}) =>
+  runScript('bin/smoke.ts', ['--local'], { PORT: env.PORT, STRIPE_STAND_IN_PORT: env.STRIPE_STAND_IN_PORT, ...extra });
 const items = async (table: string) => {
   const db = makeDocumentClient({ endpoint: dynamo });
   try {
@@ -83,37 +84,75 @@ describe('npm run smoke against npm start', () => {
 
 describe('npm run smoke against a stack', () => {
   test('a stack without the outputs this version needs is refused, naming them', async () => {
-    const aws = { stackOutputs: async () => ({ VillageCashOutUrl: 'https://example.invalid/webhooks/village/cash-out' }), callerArn: async () => 'arn:aws:iam::1:user/op' };
-    await expect(stackSmokeTarget('Gateway', 'eu-west-1', aws)).rejects.toThrow(/^Stack Gateway has no output JustWalletUrl, StripeEventsUrl, VillageWebhookSecretName, .*StripeMode: deploy this version/);
+    const aws = {
+      stackOutputs: async () => ({ VillageCashOutUrl: 'https://example.invalid/webhooks/village/cash-out' }),
+      callerArn: async () => 'arn:aws:iam::1:user/op',
+    };
+    await expect(stackSmokeTarget('Gateway', 'eu-west-1', aws)).rejects.toThrow(
+      /^Stack Gateway has no output JustWalletUrl, StripeEventsUrl, VillageWebhookSecretName, .*StripeMode: deploy this version/,
+    );
   });
 
   // The stack's secrets in a local Secrets Manager (moto), its URLs those of the npm start above.
-  (rehearsalUnavailable() ? test.skip : test)('reads each secret by the name its output gives; an unset one fails, naming it; the optional Connect secret may stay unset', async () => {
-    const moto = await startMoto();
-    const saved = { endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER, key: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
-    Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
-    const client = new SecretsManagerClient({ region: 'eu-west-1' });
-    try {
-      const outputs: Record<string, string> = { StripeMode: 'test', VillageCashOutUrl: `http://127.0.0.1:${env.PORT}/webhooks/village/cash-out`, JustWalletUrl: `http://127.0.0.1:${env.PORT}/webhooks/just-wallet`, StripeEventsUrl: `http://127.0.0.1:${env.PORT}/webhooks/stripe` };
-      for (const secret of SECRETS) {
-        const name = `Gateway/${secret.id}`;
-        outputs[`${secret.id[0]!.toUpperCase()}${secret.id.slice(1)}Name`] = name;
-        const value = secret.id === 'stripeConnectWebhookSecret' || secret.id === 'stripeWebhookSecret' ? 'NOT_SET' : secret.localDefault;
-        await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+  (rehearsalUnavailable() ? test.skip : test)(
+    'reads each secret by the name its output gives; an unset one fails, naming it; the optional Connect secret may stay unset',
+    async () => {
+      const moto = await startMoto();
+      const saved = {
+        endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+        key: process.env.AWS_ACCESS_KEY_ID,
+        secret: process.env.AWS_SECRET_ACCESS_KEY,
+      };
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      });
+      const client = new SecretsManagerClient({ region: 'eu-west-1' });
+      try {
+        const outputs: Record<string, string> = {
+          StripeMode: 'test',
+          VillageCashOutUrl: `http://127.0.0.1:${env.PORT}/webhooks/village/cash-out`,
+          JustWalletUrl: `http://127.0.0.1:${env.PORT}/webhooks/just-wallet`,
+          StripeEventsUrl: `http://127.0.0.1:${env.PORT}/webhooks/stripe`,
+        };
+        for (const secret of SECRETS) {
+          const name = `Gateway/${secret.id}`;
+          outputs[`${secret.id[0]!.toUpperCase()}${secret.id.slice(1)}Name`] = name;
+          const value = secret.id === 'stripeConnectWebhookSecret' || secret.id === 'stripeWebhookSecret' ? 'NOT_SET' : secret.localDefault;
+          await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+        }
+        const aws = { stackOutputs: async () => outputs, callerArn: async () => 'arn:aws:iam::1:user/op' };
+        const target = await stackSmokeTarget('Gateway', 'eu-west-1', aws);
+        expect(target.description).toBe('stack Gateway in eu-west-1');
+        const checks = await runSmoke({ ...target, stripeApiBase: `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT}` });
+        const failed = checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
+        expect(failed).toEqual([
+          'secret STRIPE_WEBHOOK_SECRET: still NOT_SET: set it (docs/operations.md)',
+          'Stripe events URL, signed: no signing secret to sign with',
+        ]);
+        expect(checks.find((check) => check.name === 'secret STRIPE_CONNECT_WEBHOOK_SECRET')).toEqual({
+          name: 'secret STRIPE_CONNECT_WEBHOOK_SECRET',
+          ok: true,
+          detail: 'not set (optional: only for a Connect destination)',
+        });
+        expect(checks.find((check) => check.name === 'Village cash-out URL, signed')?.ok).toBe(true);
+      } finally {
+        client.destroy();
+        Object.assign(process.env, {
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: saved.endpoint,
+          AWS_ACCESS_KEY_ID: saved.key,
+          AWS_SECRET_ACCESS_KEY: saved.secret,
+        });
+        for (const [name, value] of Object.entries({
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: saved.endpoint,
+          AWS_ACCESS_KEY_ID: saved.key,
+          AWS_SECRET_ACCESS_KEY: saved.secret,
+        }))
+          if (value === undefined) delete process.env[name];
+        await moto.stop();
       }
-      const aws = { stackOutputs: async () => outputs, callerArn: async () => 'arn:aws:iam::1:user/op' };
-      const target = await stackSmokeTarget('Gateway', 'eu-west-1', aws);
-      expect(target.description).toBe('stack Gateway in eu-west-1');
-      const checks = await runSmoke({ ...target, stripeApiBase: `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT}` });
-      const failed = checks.filter((check) => !check.ok).map((check) => `${check.name}: ${check.detail}`);
-      expect(failed).toEqual(['secret STRIPE_WEBHOOK_SECRET: still NOT_SET: set it (docs/operations.md)', 'Stripe events URL, signed: no signing secret to sign with']);
-      expect(checks.find((check) => check.name === 'secret STRIPE_CONNECT_WEBHOOK_SECRET')).toEqual({ name: 'secret STRIPE_CONNECT_WEBHOOK_SECRET', ok: true, detail: 'not set (optional: only for a Connect destination)' });
-      expect(checks.find((check) => check.name === 'Village cash-out URL, signed')?.ok).toBe(true);
-    } finally {
-      client.destroy();
-      Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: saved.endpoint, AWS_ACCESS_KEY_ID: saved.key, AWS_SECRET_ACCESS_KEY: saved.secret });
-      for (const [name, value] of Object.entries({ AWS_ENDPOINT_URL_SECRETS_MANAGER: saved.endpoint, AWS_ACCESS_KEY_ID: saved.key, AWS_SECRET_ACCESS_KEY: saved.secret })) if (value === undefined) delete process.env[name];
-      await moto.stop();
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -29,7 +29,9 @@ afterAll(async () => {
 /** `npm run <script> -- <args>`: the same script, as an operator runs it. */
 function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, [`bin/${script}.ts`, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }));
+    execFile(TSX, [`bin/${script}.ts`, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
   });
 }
 
@@ -37,7 +39,15 @@ const db = () => client;
 
 describe('npm run sources', () => {
   test('adds a source, lists it without its secrets, rotates, disables, enables and removes it', async () => {
-    const added = await run('sources', 'add', 'cli-merchant', '--signing-secret', 'whsec_cli_first', '--api-key', 'rk_test_cli_reads_events');
+    const added = await run(
+      'sources',
+      'add',
+      'cli-merchant',
+      '--signing-secret',
+      'whsec_cli_first',
+      '--api-key',
+      'rk_test_cli_reads_events',
+    );
     expect(added.code).toBe(0);
     expect(added.stdout).toContain(`Stripe endpoint URL: ${local.gateway.url}/webhooks/stripe/cli-merchant`);
     expect(added.stdout).toContain('npm run catch-up -- --source cli-merchant --since 30d');
@@ -45,7 +55,10 @@ describe('npm run sources', () => {
     const listed = await run('sources', 'list');
     expect(listed.stdout).toMatch(/^cli-merchant\tenabled\tapi key\tcreated /m);
     expect((await run('sources', 'rotate', 'cli-merchant', '--signing-secret', 'whsec_cli_second')).stdout).toContain('--drop-previous');
-    const file = JSON.parse(await readFile(path.join(env.STRIPE_SOURCE_SECRETS_DIR!, 'cli-merchant.json'), 'utf8')) as Record<string, string>;
+    const file = JSON.parse(await readFile(path.join(env.STRIPE_SOURCE_SECRETS_DIR!, 'cli-merchant.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     expect(file).toEqual({ current: 'whsec_cli_second', previous: 'whsec_cli_first', apiKey: 'rk_test_cli_reads_events' });
 
     expect((await run('sources', 'disable', 'cli-merchant')).stdout).toContain('Disabled');
@@ -69,13 +82,17 @@ describe('npm run sources', () => {
     [['add', 'acme', '--signing-secret', 'whsec_x', '--api-key', 'sk_live_full_key'], /restricted key/],
     [['rotate', 'acme'], /Nothing to rotate/],
     [['forget', 'acme'], /Unknown command "forget"/],
-  ])('refuses %j with exit 2 and the usage, changing nothing', async (args, message) => {
-    const result = await run('sources', ...args);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).toContain('Usage: npm run sources');
-    expect((await run('sources', 'list', '--json')).stdout).not.toContain('"acme"');
-  }, 30_000);
+  ])(
+    'refuses %j with exit 2 and the usage, changing nothing',
+    async (args, message) => {
+      const result = await run('sources', ...args);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).toContain('Usage: npm run sources');
+      expect((await run('sources', 'list', '--json')).stdout).not.toContain('"acme"');
+    },
+    30_000,
+  );
 
   test('rotating a source that does not exist is an error (exit 1)', async () => {
     const result = await run('sources', 'rotate', 'nobody-here', '--signing-secret', 'whsec_x');
@@ -85,7 +102,7 @@ describe('npm run sources', () => {
 });
 
 describe('on a fresh clone: a merchant source, then catch-up', () => {
-  test('an event signed with the new source\'s secret to /webhooks/stripe/acme-eu is recorded under that source', async () => {
+  test("an event signed with the new source's secret to /webhooks/stripe/acme-eu is recorded under that source", async () => {
     expect((await run('sources', 'add', 'acme-eu', '--signing-secret', 'whsec_acme_eu_local')).code).toBe(0);
 
     const sent = await run('send', 'stripe', 'payment_intent.succeeded', '--source', 'acme-eu');
@@ -96,7 +113,9 @@ describe('on a fresh clone: a merchant source, then catch-up', () => {
     const events = new StripeEventStore(db(), process.env.EVENTS_TABLE!).forSource('acme-eu');
     const records = new StripeRecordStore(db(), process.env.RECORDS_TABLE!).forSource('acme-eu');
     // Kept in the record it moved, under the source's own key.
-    expect(await findStripeEvent({ events, records }, eventId, [{ id: 'acme-eu/pi_3SampleOrder0001', kind: 'transaction' }])).toMatchObject({ sourceId: 'acme-eu', eventKey: `stripe:acme-eu:${eventId}`, appliedAt: expect.any(String) });
+    expect(await findStripeEvent({ events, records }, eventId, [{ id: 'acme-eu/pi_3SampleOrder0001', kind: 'transaction' }])).toMatchObject(
+      { sourceId: 'acme-eu', eventKey: `stripe:acme-eu:${eventId}`, appliedAt: expect.any(String) },
+    );
     expect(await records.get('pi_3SampleOrder0001', 'transaction')).toMatchObject({ sourceId: 'acme-eu', status: 'capture_succeeded' });
   }, 60_000);
 
@@ -118,7 +137,10 @@ describe('on a fresh clone: a merchant source, then catch-up', () => {
 
   test('catch-up exits 1 when Stripe fails, says so, and a second run completes', async () => {
     await run('send', 'stripe', 'refund.created', '--object-id', 're_1AfterOutage', '--undelivered');
-    local.stripe.standIn!.failNext({ kind: 'error', status: 500, type: 'api_error' }, { method: 'GET', pathPrefix: '/v1/events', times: 10 });
+    local.stripe.standIn!.failNext(
+      { kind: 'error', status: 500, type: 'api_error' },
+      { method: 'GET', pathPrefix: '/v1/events', times: 10 },
+    );
 
     const failed = await run('catch-up', '--since', '1h', '--source', 'platform');
     local.stripe.standIn!.clearFaults();
@@ -131,7 +153,7 @@ describe('on a fresh clone: a merchant source, then catch-up', () => {
     expect(retried.stdout).toMatch(/applied 1 · failed 0/);
   }, 90_000);
 
-  test('states Stripe\'s 30-day limit when --since asks for more, and refuses what it cannot read', async () => {
+  test("states Stripe's 30-day limit when --since asks for more, and refuses what it cannot read", async () => {
     const long = await run('catch-up', '--since', '45d', '--source', 'platform');
     expect(long.stdout).toContain('Stripe keeps events for 30 days: --since 45d asks for more');
 
@@ -147,7 +169,7 @@ describe('on a fresh clone: a merchant source, then catch-up', () => {
 });
 
 describe('npm run payouts -- --source', () => {
-  test('a merchant source\'s payouts are its payout records; cash-outs stay the platform\'s', async () => {
+  test("a merchant source's payouts are its payout records; cash-outs stay the platform's", async () => {
     expect((await run('send', 'stripe', 'payout.paid', '--source', 'acme-eu', '--object-id', 'po_1AcmeOwnPayout')).code).toBe(0);
 
     const listed = await run('payouts', 'list', '--source', 'acme-eu');
@@ -158,7 +180,7 @@ describe('npm run payouts -- --source', () => {
     expect(listed.stdout).toMatch(/\tpo_1AcmeOwnPayout\tpaid\t/);
     expect(platform.stdout).not.toContain('po_1AcmeOwnPayout');
     expect(show.code).toBe(2);
-    expect(show.stderr).toContain('Cash-outs are the platform\'s own');
+    expect(show.stderr).toContain("Cash-outs are the platform's own");
     expect((await run('payouts', 'list', '--source', 'Not A Source')).code).toBe(2);
   }, 60_000);
 });

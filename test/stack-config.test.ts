@@ -20,8 +20,13 @@ function build(context: Record<string, unknown>) {
 }
 
 function environmentOf(stack: GatewayStack, service: string): Record<string, string> {
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: { Environment?: { Variables: Record<string, string> } } }>;
-  const fn = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables.POWERTOOLS_SERVICE_NAME === service);
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: { Environment?: { Variables: Record<string, string> } } }
+  >;
+  const fn = Object.values(resources).find(
+    (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Environment?.Variables.POWERTOOLS_SERVICE_NAME === service,
+  );
   return fn!.Properties.Environment!.Variables;
 }
 
@@ -86,7 +91,12 @@ describe('a deploy-time setting (-c name=value)', () => {
     const result = spawnSync(path.join(PROJECT_ROOT, 'node_modules/.bin/tsx'), ['bin/app.ts'], {
       cwd: PROJECT_ROOT,
       encoding: 'utf8',
-      env: { ...process.env, NODE_OPTIONS: '', CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'cdk-out-')), CDK_CONTEXT_JSON: JSON.stringify({ payoutMode: 'bogus', 'aws:cdk:bundling-stacks': [] }) },
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        CDK_OUTDIR: mkdtempSync(path.join(tmpdir(), 'cdk-out-')),
+        CDK_CONTEXT_JSON: JSON.stringify({ payoutMode: 'bogus', 'aws:cdk:bundling-stacks': [] }),
+      },
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toMatch(/payoutMode/);

@@ -45,7 +45,9 @@ const logicalIdOf = (construct: { node: { defaultChild?: unknown } }) => stack.g
 const topicRef = () => ({ Ref: ofType('AWS::SNS::Topic')[0]![0] });
 
 function functionIdOf(route: RouteDefinition): string {
-  const found = ofType('AWS::Lambda::Function').find(([, r]) => JSON.stringify(r.Properties.Environment ?? {}).includes(`"POWERTOOLS_SERVICE_NAME":"${route.id}"`));
+  const found = ofType('AWS::Lambda::Function').find(([, r]) =>
+    JSON.stringify(r.Properties.Environment ?? {}).includes(`"POWERTOOLS_SERVICE_NAME":"${route.id}"`),
+  );
   if (!found) throw new Error(`No function for route ${route.id}`);
   return found[0];
 }
@@ -60,7 +62,9 @@ function roleStatements(functionId: string): Statement[] {
 function alarmsOn(metricName: string): Resource[] {
   return ofType('AWS::CloudWatch::Alarm')
     .map(([, r]) => r)
-    .filter((r) => r.Properties.MetricName === metricName || JSON.stringify(r.Properties.Metrics ?? []).includes(`"MetricName":"${metricName}"`));
+    .filter(
+      (r) => r.Properties.MetricName === metricName || JSON.stringify(r.Properties.Metrics ?? []).includes(`"MetricName":"${metricName}"`),
+    );
 }
 
 describe('cdk-nag (AwsSolutions pack)', () => {
@@ -81,26 +85,41 @@ describe('cdk-nag (AwsSolutions pack)', () => {
   });
 
   test('a function on an older Node.js runtime than the newest is reported (the runtime finding is not acknowledged)', () => {
-    const older = synth({}, (s) => new LambdaFunction(s, 'OlderRuntimeJob', { runtime: Runtime.NODEJS_22_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') }));
+    const older = synth(
+      {},
+      (s) =>
+        new LambdaFunction(s, 'OlderRuntimeJob', {
+          runtime: Runtime.NODEJS_22_X,
+          handler: 'index.handler',
+          code: Code.fromInline('exports.handler = async () => {}'),
+        }),
+    );
     expect(nagFindings(older.stack)).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-L1 at .*OlderRuntimeJob/)]));
   });
 
-  test('a wildcard grant that is not X-Ray\'s is still reported, so acknowledgements do not hide new findings', () => {
-    const widened = synth({}, (s) => s.functions.get('village-cash-out')!.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] })));
-    expect(nagFindings(widened.stack)).toEqual([expect.stringMatching(/^error AwsSolutions-IAM5\[Resource::\*\] at .*VillageCashOutFunction/)]);
+  test("a wildcard grant that is not X-Ray's is still reported, so acknowledgements do not hide new findings", () => {
+    const widened = synth({}, (s) =>
+      s.functions.get('village-cash-out')!.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Scan'], resources: ['*'] })),
+    );
+    expect(nagFindings(widened.stack)).toEqual([
+      expect.stringMatching(/^error AwsSolutions-IAM5\[Resource::\*\] at .*VillageCashOutFunction/),
+    ]);
   });
 });
 
 describe('least privilege, route by route', () => {
   // Every action on every table, index and secret, per function: test/stack-permissions.test.ts.
-  test.each(ROUTES.map((route) => [route.id, route] as const))('%s names "*" only for X-Ray, and holds no other managed policy than basic logging', (_, route) => {
-    const fnId = functionIdOf(route);
-    const wildcard = roleStatements(fnId).filter((s) => JSON.stringify(s.Resource) === '"*"');
-    expect(wildcard.flatMap((s) => [s.Action].flat()).every((action) => action.startsWith('xray:'))).toBe(true);
-    const roleId = (resources[fnId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
-    const managed = JSON.stringify(resources[roleId]!.Properties.ManagedPolicyArns);
-    expect(managed.match(/policy\/[\w/-]+/g)).toEqual(['policy/service-role/AWSLambdaBasicExecutionRole']);
-  });
+  test.each(ROUTES.map((route) => [route.id, route] as const))(
+    '%s names "*" only for X-Ray, and holds no other managed policy than basic logging',
+    (_, route) => {
+      const fnId = functionIdOf(route);
+      const wildcard = roleStatements(fnId).filter((s) => JSON.stringify(s.Resource) === '"*"');
+      expect(wildcard.flatMap((s) => [s.Action].flat()).every((action) => action.startsWith('xray:'))).toBe(true);
+      const roleId = (resources[fnId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
+      const managed = JSON.stringify(resources[roleId]!.Properties.ManagedPolicyArns);
+      expect(managed.match(/policy\/[\w/-]+/g)).toEqual(['policy/service-role/AWSLambdaBasicExecutionRole']);
+    },
+  );
 });
 
 describe('the API stage', () => {
@@ -162,29 +181,53 @@ describe('alarms', () => {
     expect(functions.length).toBeGreaterThanOrEqual(ROUTES.length);
     for (const [fnId] of functions) {
       for (const metricName of ['Errors', 'Throttles']) {
-        const alarm = alarmsOn(metricName).find((a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]));
-        expect(alarm?.Properties).toMatchObject({ Namespace: 'AWS/Lambda', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+        const alarm = alarmsOn(metricName).find(
+          (a) => JSON.stringify(a.Properties.Dimensions) === JSON.stringify([{ Name: 'FunctionName', Value: { Ref: fnId } }]),
+        );
+        expect(alarm?.Properties).toMatchObject({
+          Namespace: 'AWS/Lambda',
+          Statistic: 'Sum',
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
       }
     }
   });
 
   test('a function added to the stack after the monitoring (such as a reconciliation job) is watched too', () => {
-    const late = synth({}, (s) => new LambdaFunction(s, 'LateReconcileJob', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') }));
-    const fnId = Object.entries(late.resources).find(([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('LateReconcileJob'))![0];
-    const errorAlarms = Object.values(late.resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'Errors');
+    const late = synth(
+      {},
+      (s) =>
+        new LambdaFunction(s, 'LateReconcileJob', {
+          runtime: Runtime.NODEJS_24_X,
+          handler: 'index.handler',
+          code: Code.fromInline('exports.handler = async () => {}'),
+        }),
+    );
+    const fnId = Object.entries(late.resources).find(
+      ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('LateReconcileJob'),
+    )![0];
+    const errorAlarms = Object.values(late.resources).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'Errors',
+    );
     expect(errorAlarms.some((a) => JSON.stringify(a.Properties.Dimensions).includes(`{"Ref":"${fnId}"}`))).toBe(true);
   });
 
   test.each(Object.entries(ALARMED_METRICS))('%s: one occurrence in five minutes raises an alarm', (_, metric) => {
     const [alarm, ...others] = alarmsOn(metric.metricName);
     expect(others).toEqual([]);
-    const stat = (alarm!.Properties.Metrics as { MetricStat: { Metric: Record<string, unknown>; Period: number; Stat: string } }[])[0]!.MetricStat;
+    const stat = (alarm!.Properties.Metrics as { MetricStat: { Metric: Record<string, unknown>; Period: number; Stat: string } }[])[0]!
+      .MetricStat;
     expect(stat).toEqual({
       Metric: { Namespace: METRIC_NAMESPACE, MetricName: metric.metricName, Dimensions: [{ Name: 'service', Value: metric.service }] },
       Period: 300,
       Stat: 'Sum',
     });
-    expect(alarm!.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    expect(alarm!.Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
   });
 
   test('payouts in unknown are alarmed on the very metric the cash-out route emits', () => {
@@ -199,7 +242,9 @@ describe('alarms', () => {
       const literal = metric.metricName.startsWith('CashOut_') ? 'CashOut_${outcome}' : `'${metric.metricName}'`;
       expect(sources.some((source) => source.includes(literal))).toBe(true);
     }
-    const lambdaNamespaces = ofType('AWS::Lambda::Function').map(([, r]) => (r.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_METRICS_NAMESPACE);
+    const lambdaNamespaces = ofType('AWS::Lambda::Function').map(
+      ([, r]) => (r.Properties.Environment as { Variables: Record<string, string> }).Variables.POWERTOOLS_METRICS_NAMESPACE,
+    );
     expect(new Set(lambdaNamespaces)).toEqual(new Set([METRIC_NAMESPACE]));
   });
 });
@@ -212,7 +257,7 @@ describe('the alarm topic', () => {
     expect(JSON.stringify(resources[keyId]!.Properties.KeyPolicy)).toContain('"Service":"cloudwatch.amazonaws.com"');
   });
 
-  test('refuses publishing over plain HTTP, and lets only this account\'s CloudWatch alarms publish', () => {
+  test("refuses publishing over plain HTTP, and lets only this account's CloudWatch alarms publish", () => {
     const policy = JSON.stringify(ofType('AWS::SNS::TopicPolicy')[0]![1].Properties.PolicyDocument);
     expect(policy).toContain('"Condition":{"Bool":{"aws:SecureTransport":"false"}},"Effect":"Deny"');
     expect(policy).toContain('"aws:SourceAccount":{"Ref":"AWS::AccountId"}');
@@ -240,7 +285,8 @@ describe('the operations dashboard', () => {
     const dashboards = ofType('AWS::CloudWatch::Dashboard');
     expect(dashboards).toHaveLength(1);
     const [, parts] = (dashboards[0]![1].Properties.DashboardBody as { 'Fn::Join': [string, (string | { Ref: string })[]] })['Fn::Join'];
-    return (JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `Ref:${part.Ref}`)).join('')) as { widgets: Widget[] }).widgets;
+    return (JSON.parse(parts.map((part) => (typeof part === 'string' ? part : `Ref:${part.Ref}`)).join('')) as { widgets: Widget[] })
+      .widgets;
   }
   const graph = (widgets: Widget[], title: string) => {
     const widget = widgets.find((w) => w.properties.title === title);
@@ -248,10 +294,13 @@ describe('the operations dashboard', () => {
     return (widget.properties.metrics ?? []).map((line) => line.filter((part) => typeof part === 'string').join(' '));
   };
 
-  test('shows each route\'s traffic, rejections and latency from its own API Gateway metrics', () => {
+  test("shows each route's traffic, rejections and latency from its own API Gateway metrics", () => {
     const widgets = dashboardWidgets();
     for (const route of ROUTES) {
-      const ofRoute = (metricName: string) => expect.stringMatching(new RegExp(`^AWS/ApiGateway ${metricName} ApiId Ref:\\S+ Route ${route.method} ${route.path} Stage \\$default$`));
+      const ofRoute = (metricName: string) =>
+        expect.stringMatching(
+          new RegExp(`^AWS/ApiGateway ${metricName} ApiId Ref:\\S+ Route ${route.method} ${route.path} Stage \\$default$`),
+        );
       expect(graph(widgets, `${route.path}: traffic`)).toEqual([ofRoute('Count')]);
       expect(graph(widgets, `${route.path}: rejections`)).toEqual([ofRoute('4xx'), ofRoute('5xx')]);
       expect(graph(widgets, `${route.path}: latency (ms)`)).toEqual(expect.arrayContaining([ofRoute('Latency')]));
@@ -260,26 +309,35 @@ describe('the operations dashboard', () => {
 
   test('shows the cash-outs by status, and the payouts needing attention', () => {
     const widgets = dashboardWidgets();
-    expect(graph(widgets, 'Cash-outs by status')).toEqual(CASH_OUT_STATUSES.map((status) => `${METRIC_NAMESPACE} ${cashOutMetric(status)} service village-cash-out`));
-    expect(graph(widgets, 'Payouts needing attention')).toEqual(Object.values(ALARMED_METRICS).map((m) => `${METRIC_NAMESPACE} ${m.metricName} service ${m.service}`));
+    expect(graph(widgets, 'Cash-outs by status')).toEqual(
+      CASH_OUT_STATUSES.map((status) => `${METRIC_NAMESPACE} ${cashOutMetric(status)} service village-cash-out`),
+    );
+    expect(graph(widgets, 'Payouts needing attention')).toEqual(
+      Object.values(ALARMED_METRICS).map((m) => `${METRIC_NAMESPACE} ${m.metricName} service ${m.service}`),
+    );
   });
 
-  test('shows each function\'s invocations, errors and throttles', () => {
+  test("shows each function's invocations, errors and throttles", () => {
     const widgets = dashboardWidgets();
     for (const [fnId] of ofType('AWS::Lambda::Function')) {
-      const widget = widgets.find((w) => w.properties.title?.endsWith('invocations, errors, throttles') && JSON.stringify(w).includes(`Ref:${fnId}`));
+      const widget = widgets.find(
+        (w) => w.properties.title?.endsWith('invocations, errors, throttles') && JSON.stringify(w).includes(`Ref:${fnId}`),
+      );
       expect(widget?.properties.metrics?.map((line) => line[1])).toEqual(['Invocations', 'Errors', 'Throttles']);
     }
   });
 });
 
 describe('tables holding money records', () => {
-  test.each(TABLES.filter((t) => t.moneyRecords).map((t) => [t.id, t] as const))('%s has point-in-time recovery and deletion protection, and outlives the stack', (id) => {
-    const table = resources[logicalIdOf(stack.tables.get(id)!)]!;
-    expect(JSON.stringify(table.Properties.Replicas)).toContain('"PointInTimeRecoveryEnabled":true');
-    expect(JSON.stringify(table.Properties.Replicas)).toContain('"DeletionProtectionEnabled":true');
-    expect(table.DeletionPolicy).toBe('Retain');
-  });
+  test.each(TABLES.filter((t) => t.moneyRecords).map((t) => [t.id, t] as const))(
+    '%s has point-in-time recovery and deletion protection, and outlives the stack',
+    (id) => {
+      const table = resources[logicalIdOf(stack.tables.get(id)!)]!;
+      expect(JSON.stringify(table.Properties.Replicas)).toContain('"PointInTimeRecoveryEnabled":true');
+      expect(JSON.stringify(table.Properties.Replicas)).toContain('"DeletionProtectionEnabled":true');
+      expect(table.DeletionPolicy).toBe('Retain');
+    },
+  );
 });
 
 function readSources(dir: string): string[] {

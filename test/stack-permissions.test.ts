@@ -122,7 +122,8 @@ function permissions({ stack, resources }: ReturnType<typeof synth>): Record<str
     };
     if (arnOf(resource)) return `table ${arnOf(resource)}`;
     const [separator, parts] = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'] ?? [];
-    const index = separator === '' && parts?.length === 2 && typeof parts[1] === 'string' ? /^\/index\/(\w+)$/.exec(parts[1])?.[1] : undefined;
+    const index =
+      separator === '' && parts?.length === 2 && typeof parts[1] === 'string' ? /^\/index\/(\w+)$/.exec(parts[1])?.[1] : undefined;
     if (index && arnOf(parts![0])) return `index ${arnOf(parts![0])}/${index}`;
     // The merchant sources' secrets, by the stack's name prefix (infra/stripe-sources.ts).
     const last = separator === '' ? parts?.at(-1) : undefined;
@@ -156,7 +157,7 @@ beforeAll(() => {
   deployed = synth();
 });
 
-describe('each function\'s role', () => {
+describe("each function's role", () => {
   test('grants exactly the actions its code uses, on exactly the tables, indexes and secrets it uses', () => {
     expect(permissions(deployed)).toEqual(EXPECTED);
   });
@@ -168,9 +169,26 @@ describe('each function\'s role', () => {
   });
 
   test.each([
-    ['a put on recipients for the Stripe events function', (s: GatewayStack) => s.tables.get('recipients')!.grant(s.functions.get('stripe-events')!, 'dynamodb:PutItem')],
-    ['a query on the ledger table itself for reconciliation', (s: GatewayStack) => s.reconciliation.fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [s.tables.get('ledger')!.tableArn] }))],
-    ['DescribeSecret for the cash-out function', (s: GatewayStack) => s.functions.get('village-cash-out')!.addToRolePolicy(new PolicyStatement({ actions: ['secretsmanager:DescribeSecret'], resources: [s.secrets.get('stripeSecretKey')!.secretArn] }))],
+    [
+      'a put on recipients for the Stripe events function',
+      (s: GatewayStack) => s.tables.get('recipients')!.grant(s.functions.get('stripe-events')!, 'dynamodb:PutItem'),
+    ],
+    [
+      'a query on the ledger table itself for reconciliation',
+      (s: GatewayStack) =>
+        s.reconciliation.fn.addToRolePolicy(
+          new PolicyStatement({ actions: ['dynamodb:Query'], resources: [s.tables.get('ledger')!.tableArn] }),
+        ),
+    ],
+    [
+      'DescribeSecret for the cash-out function',
+      (s: GatewayStack) =>
+        s.functions
+          .get('village-cash-out')!
+          .addToRolePolicy(
+            new PolicyStatement({ actions: ['secretsmanager:DescribeSecret'], resources: [s.secrets.get('stripeSecretKey')!.secretArn] }),
+          ),
+    ],
   ])('is checked in full: %s is noticed', (_, widen) => {
     expect(permissions(synth(widen))).not.toEqual(EXPECTED);
   });

@@ -22,10 +22,15 @@ const logicalId = (type: string, predicate: (r: Resource) => boolean): string =>
   return found[0];
 };
 const tableId = (partitionKey: string) =>
-  logicalId('AWS::DynamoDB::GlobalTable', (r) => JSON.stringify(r.Properties.KeySchema).includes(`"AttributeName":"${partitionKey}","KeyType":"HASH"`));
-const villageFunctionId = () => logicalId('AWS::Lambda::Function', (r) => JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"village-cash-out"'));
+  logicalId('AWS::DynamoDB::GlobalTable', (r) =>
+    JSON.stringify(r.Properties.KeySchema).includes(`"AttributeName":"${partitionKey}","KeyType":"HASH"`),
+  );
+const villageFunctionId = () =>
+  logicalId('AWS::Lambda::Function', (r) =>
+    JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"village-cash-out"'),
+  );
 const policyOf = (functionId: string) => {
-  const roleId = ((resources[functionId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'])[0]!;
+  const roleId = (resources[functionId]!.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]!;
   return Object.values(resources)
     .filter((r) => r.Type === 'AWS::IAM::Policy' && JSON.stringify(r.Properties.Roles).includes(roleId))
     .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
@@ -51,7 +56,9 @@ describe('the deployed stack', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const pinned = Template.fromStack(new GatewayStack(app, 'PinnedGateway', { justWalletSignatureMode: 'hmac' }));
     const wallet = Object.values(pinned.toJSON().Resources as Record<string, Resource>).find(
-      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"just-wallet"'),
+      (r) =>
+        r.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"just-wallet"'),
     );
     expect(JSON.stringify(wallet?.Properties.Environment)).toContain('"JUST_WALLET_SIGNATURE_MODE":"hmac"');
     expect(JSON.stringify(resources[villageFunctionId()]!.Properties.Environment)).toContain('"JUST_WALLET_SIGNATURE_MODE":"auto"');
@@ -95,14 +102,19 @@ describe('the deployed stack', () => {
       GenerateSecretString: Match.objectLike({ PasswordLength: 64, ExcludePunctuation: true }),
       Description: Match.stringLikeRegexp('Village'),
     });
-    template.hasResourceProperties('AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('Stripe secret'), SecretString: 'NOT_SET' });
+    template.hasResourceProperties('AWS::SecretsManager::Secret', {
+      Description: Match.stringLikeRegexp('Stripe secret'),
+      SecretString: 'NOT_SET',
+    });
   });
 
   test('grants the cash-out function only what it needs: its two secrets, the ledger and the recipients', () => {
     const fnId = villageFunctionId();
     const statements = policyOf(fnId);
     const text = JSON.stringify(statements);
-    const secretIds = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret').map(([id]) => id);
+    const secretIds = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::SecretsManager::Secret')
+      .map(([id]) => id);
     const readable = secretIds.filter((id) => text.includes(`"Ref":"${id}"`));
     expect(readable).toHaveLength(2);
     expect(readable.every((id) => /VillageWebhookSecret|StripeSecretKey/.test(id))).toBe(true);
@@ -132,9 +144,14 @@ describe('the deployed stack', () => {
     expect(outputs.StripeMode?.Value).toBe('live');
     expect(JSON.stringify(resources[villageFunctionId()]!.Properties.Environment)).toContain('"STRIPE_MODE":"live"');
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [], stripeMode: 'test' } });
-    const testMode = Template.fromStack(new GatewayStack(app, 'TestModeGateway')).toJSON() as { Outputs: Record<string, { Value: unknown }>; Resources: Record<string, Resource> };
+    const testMode = Template.fromStack(new GatewayStack(app, 'TestModeGateway')).toJSON() as {
+      Outputs: Record<string, { Value: unknown }>;
+      Resources: Record<string, Resource>;
+    };
     expect(testMode.Outputs.StripeMode?.Value).toBe('test');
-    const fns = Object.values(testMode.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('STRIPE_MODE'));
+    const fns = Object.values(testMode.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Environment ?? {}).includes('STRIPE_MODE'),
+    );
     expect(fns.length).toBeGreaterThan(0);
     for (const fn of fns) expect(JSON.stringify(fn.Properties.Environment)).toContain('"STRIPE_MODE":"test"');
   });

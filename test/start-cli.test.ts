@@ -27,19 +27,32 @@ afterAll(async () => {
   await new Promise<void>((resolve) => blocker.close(() => resolve()));
 });
 
-const ports = async () => ({ PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), STRIPE_STAND_IN_PORT: String(await freePort()) });
-const start = async (env: Record<string, string | undefined>) => runScript('bin/start.ts', [], { TABLE_PREFIX: `s${randomBytes(4).toString('hex')}`, ...(await ports()), ...env });
+const ports = async () => ({
+  PORT: String(await freePort()),
+  DYNAMODB_PORT: String(await freePort()),
+  STRIPE_STAND_IN_PORT: String(await freePort()),
+});
+const start = async (env: Record<string, string | undefined>) =>
+  runScript('bin/start.ts', [], { TABLE_PREFIX: `s${randomBytes(4).toString('hex')}`, ...(await ports()), ...env });
 
 describe('npm start fails in one line, naming what to change, and leaves nothing running', () => {
   test.each(['PORT', 'STRIPE_STAND_IN_PORT'])('%s taken: exit 1, the variable named', async (name) => {
     const result = await start({ DYNAMODB_ENDPOINT: jestDynamo, [name]: String(takenPort) });
-    expect(refusal(result)).toEqual({ code: 1, firstLine: `Port ${takenPort} is taken (${name}): stop what uses it, or choose another port, e.g. ${name}=${takenPort + 1} npm start.`, stackTrace: false });
+    expect(refusal(result)).toEqual({
+      code: 1,
+      firstLine: `Port ${takenPort} is taken (${name}): stop what uses it, or choose another port, e.g. ${name}=${takenPort + 1} npm start.`,
+      stackTrace: false,
+    });
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   test('DYNAMODB_PORT taken by something that is not DynamoDB: exit 1, DYNAMODB_PORT named, Java not started', async () => {
     const result = await start({ DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: String(takenPort) });
-    expect(refusal(result)).toEqual({ code: 1, firstLine: expect.stringMatching(new RegExp(`^Port ${takenPort} is taken \\(DYNAMODB_PORT\\)`)), stackTrace: false });
+    expect(refusal(result)).toEqual({
+      code: 1,
+      firstLine: expect.stringMatching(new RegExp(`^Port ${takenPort} is taken \\(DYNAMODB_PORT\\)`)),
+      stackTrace: false,
+    });
   });
 
   test.each([
@@ -55,7 +68,11 @@ describe('npm start fails in one line, naming what to change, and leaves nothing
   test('a setting a route refuses at cold start, after DynamoDB Local and the stand-in started: one line, and both are stopped', async () => {
     const env = await ports();
     const result = await runScript('bin/start.ts', [], { ...env, DYNAMODB_ENDPOINT: undefined, VILLAGE_DEADLINE_MS: 'soon' });
-    expect(refusal(result)).toEqual({ code: 2, firstLine: expect.stringMatching(/^village-cash-out: Invalid configuration: VILLAGE_DEADLINE_MS: /), stackTrace: false });
+    expect(refusal(result)).toEqual({
+      code: 2,
+      firstLine: expect.stringMatching(/^village-cash-out: Invalid configuration: VILLAGE_DEADLINE_MS: /),
+      stackTrace: false,
+    });
     expect(await portInUse(Number(env.DYNAMODB_PORT))).toBe(false);
     expect(await portInUse(Number(env.STRIPE_STAND_IN_PORT))).toBe(false);
   }, 90_000);
@@ -63,11 +80,18 @@ describe('npm start fails in one line, naming what to change, and leaves nothing
 
 describe('npm start, running', () => {
   test('warns of a DynamoDB Local it did not start, and prints one short line per answer', async () => {
-    const env = { ...(await ports()), DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: new URL(jestDynamo).port, TABLE_PREFIX: `s${randomBytes(4).toString('hex')}` };
+    const env = {
+      ...(await ports()),
+      DYNAMODB_ENDPOINT: undefined,
+      DYNAMODB_PORT: new URL(jestDynamo).port,
+      TABLE_PREFIX: `s${randomBytes(4).toString('hex')}`,
+    };
     const gateway = startScript('bin/start.ts', env);
     try {
       await gateway.waitFor(/Try: npm run send/);
-      expect(gateway.output().stderr).toContain(`A DynamoDB that this npm start did not start is already on port ${env.DYNAMODB_PORT} (DYNAMODB_PORT)`);
+      expect(gateway.output().stderr).toContain(
+        `A DynamoDB that this npm start did not start is already on port ${env.DYNAMODB_PORT} (DYNAMODB_PORT)`,
+      );
       expect(gateway.output().stderr).toContain('Its data may be stale');
 
       const sent = await runScript('bin/send.ts', ['village-cash-out', '--amount', '7.25'], { PORT: env.PORT });
@@ -76,7 +100,11 @@ describe('npm start, running', () => {
       const payoutId = /Stripe payout id: (po_\S+)/.exec(sent.stdout)![1]!;
       await gateway.waitFor(new RegExp(`200 cash-out ${cashOutId}: 7\\.25 USD paid by Stripe payout ${payoutId} \\(pending\\)`));
 
-      const event = await runScript('bin/send.ts', ['stripe', 'payout.paid', '--cash-out-id', cashOutId], { PORT: env.PORT, DYNAMODB_ENDPOINT: jestDynamo, LEDGER_TABLE: `${env.TABLE_PREFIX}-ledger` });
+      const event = await runScript('bin/send.ts', ['stripe', 'payout.paid', '--cash-out-id', cashOutId], {
+        PORT: env.PORT,
+        DYNAMODB_ENDPOINT: jestDynamo,
+        LEDGER_TABLE: `${env.TABLE_PREFIX}-ledger`,
+      });
       expect(event.code).toBe(0);
       await gateway.waitFor(new RegExp(`200 Stripe payout\\.paid evt_\\w+ applied: ledger ${cashOutId}: pending → paid`));
       // A refused cash-out logs a warning: in the human view it is one short line, not JSON.
@@ -84,8 +112,14 @@ describe('npm start, running', () => {
       expect(refused.code).toBe(1);
       await gateway.waitFor(/401 cash-out refused/);
       const waited = Date.now();
-      while (!/WARN village-cash-out: Cash-out request refused \(.*statusCode: 401/.test(gateway.output().stdout + gateway.output().stderr) && Date.now() - waited < 5000) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(gateway.output().stdout + gateway.output().stderr).toMatch(/\d\d:\d\d:\d\d WARN village-cash-out: Cash-out request refused \(.*statusCode: 401, reason: signature_mismatch\)$/m);
+      while (
+        !/WARN village-cash-out: Cash-out request refused \(.*statusCode: 401/.test(gateway.output().stdout + gateway.output().stderr) &&
+        Date.now() - waited < 5000
+      )
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(gateway.output().stdout + gateway.output().stderr).toMatch(
+        /\d\d:\d\d:\d\d WARN village-cash-out: Cash-out request refused \(.*statusCode: 401, reason: signature_mismatch\)$/m,
+      );
       // Nothing of the JSON log in the human view.
       expect(gateway.output().stdout + gateway.output().stderr).not.toContain('"level"');
     } finally {
@@ -93,9 +127,15 @@ describe('npm start, running', () => {
     }
   }, 90_000);
 
-  test('npm start -- --keep keeps DynamoDB Local\'s data on disk: a cash-out sent before a stop is there after a restart', async () => {
+  test("npm start -- --keep keeps DynamoDB Local's data on disk: a cash-out sent before a stop is there after a restart", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'keep-data-'));
-    const env = { ...(await ports()), DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: String(await closedPort()), LOCAL_DATA_DIR: dataDir, TABLE_PREFIX: 'kept' };
+    const env = {
+      ...(await ports()),
+      DYNAMODB_ENDPOINT: undefined,
+      DYNAMODB_PORT: String(await closedPort()),
+      LOCAL_DATA_DIR: dataDir,
+      TABLE_PREFIX: 'kept',
+    };
     let cashOutId: string | undefined;
     const first = startScript('bin/start.ts', env, ['--keep']);
     try {
@@ -112,7 +152,10 @@ describe('npm start, running', () => {
     const second = startScript('bin/start.ts', { ...env, KEEP_DATA: '1' });
     try {
       await second.waitFor(/Try: npm run send/);
-      const shown = await runScript('bin/payouts.ts', ['show', cashOutId!], { DYNAMODB_ENDPOINT: `http://127.0.0.1:${env.DYNAMODB_PORT}`, LEDGER_TABLE: 'kept-ledger' });
+      const shown = await runScript('bin/payouts.ts', ['show', cashOutId!], {
+        DYNAMODB_ENDPOINT: `http://127.0.0.1:${env.DYNAMODB_PORT}`,
+        LEDGER_TABLE: 'kept-ledger',
+      });
       expect(shown.stdout).toContain(`Cash-out ${cashOutId}`);
       expect(shown.stdout).toContain('3.50 USD');
     } finally {
@@ -122,7 +165,12 @@ describe('npm start, running', () => {
   }, 150_000);
 
   test('without --keep the banner says the data is in memory and lost on stop', async () => {
-    const env = { ...(await ports()), DYNAMODB_ENDPOINT: undefined, DYNAMODB_PORT: String(await closedPort()), TABLE_PREFIX: `s${randomBytes(4).toString('hex')}` };
+    const env = {
+      ...(await ports()),
+      DYNAMODB_ENDPOINT: undefined,
+      DYNAMODB_PORT: String(await closedPort()),
+      TABLE_PREFIX: `s${randomBytes(4).toString('hex')}`,
+    };
     const gateway = startScript('bin/start.ts', env);
     try {
       await gateway.waitFor(/Try: npm run send/);
@@ -134,7 +182,12 @@ describe('npm start, running', () => {
   }, 90_000);
 
   test('LOG_FORMAT=json gives the full JSON log instead of the short lines', async () => {
-    const env = { ...(await ports()), DYNAMODB_ENDPOINT: jestDynamo, LOG_FORMAT: 'json', TABLE_PREFIX: `s${randomBytes(4).toString('hex')}` };
+    const env = {
+      ...(await ports()),
+      DYNAMODB_ENDPOINT: jestDynamo,
+      LOG_FORMAT: 'json',
+      TABLE_PREFIX: `s${randomBytes(4).toString('hex')}`,
+    };
     const gateway = startScript('bin/start.ts', env);
     try {
       await gateway.waitFor(/Try: npm run send/);

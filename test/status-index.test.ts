@@ -13,8 +13,18 @@ const ids = Array.from({ length: 48 }, (_, n) => `co_shard_${n}`);
 /** A claim as the cash-out handler makes it, each a second after the one before. */
 async function claim(cashOutId: string, at: number): Promise<void> {
   const result = await ledger.claim({
-    cashOutId, mode: 'payout', destinationEmail: 'ada@example.com', amount: '1.00', currency: 'USD', amountMinor: 100, fingerprint: 'f',
-    stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: `attempt-${cashOutId}`, leaseExpiresAt: at + 60_000, createdAt: new Date(at).toISOString(), payload: '{}',
+    cashOutId,
+    mode: 'payout',
+    destinationEmail: 'ada@example.com',
+    amount: '1.00',
+    currency: 'USD',
+    amountMinor: 100,
+    fingerprint: 'f',
+    stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+    attemptId: `attempt-${cashOutId}`,
+    leaseExpiresAt: at + 60_000,
+    createdAt: new Date(at).toISOString(),
+    payload: '{}',
   });
   expect(result.claimed).toBe(true);
 }
@@ -53,13 +63,21 @@ describe('the ledger index by status, sharded', () => {
   test('a range on updatedAt and a filter apply on every shard', async () => {
     const middle = await all({ tableName: tables.names.ledger, status: 'processing', after: new Date(T0 + 40_000).toISOString() });
     expect(middle.map((item) => item.cashOutId)).toEqual(ids.slice(40));
-    const early = await all({ tableName: tables.names.ledger, status: 'processing', before: new Date(T0 + 5_000).toISOString(), filter: 'amountMinor = :amount', values: { ':amount': 100 } });
+    const early = await all({
+      tableName: tables.names.ledger,
+      status: 'processing',
+      before: new Date(T0 + 5_000).toISOString(),
+      filter: 'amountMinor = :amount',
+      values: { ':amount': 100 },
+    });
     expect(early.map((item) => item.cashOutId)).toEqual(ids.slice(0, 6));
   });
 
   test('a status change moves the item to the new status’s shard; the old status no longer lists it', async () => {
     const [moved] = ids;
-    expect(await ledger.update(moved!, `attempt-${moved}`, { status: 'pending', answer: { statusCode: 200, body: {} } }, new Date(T0 + 100_000))).toBe(true);
+    expect(
+      await ledger.update(moved!, `attempt-${moved}`, { status: 'pending', answer: { statusCode: 200, body: {} } }, new Date(T0 + 100_000)),
+    ).toBe(true);
     const { Item } = await tables.db.send(new GetCommand({ TableName: tables.names.ledger, Key: { cashOutId: moved } }));
     expect(Item?.statusShard).toBe(statusShard(moved!, 'pending'));
     expect((await all({ tableName: tables.names.ledger, status: 'pending' })).map((item) => item.cashOutId)).toEqual([moved]);

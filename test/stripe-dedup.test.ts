@@ -26,7 +26,11 @@ const failedEvent = (payoutId: string, cashOutId: string) =>
 describe('deduplication by event id', () => {
   test('a redelivered event is answered 200 and changes nothing', async () => {
     const { cashOutId, payoutId } = await pendingCashOut();
-    const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: T + 100, account: ACCOUNT });
+    const event = stripeEvent(
+      'payout.paid',
+      { id: payoutId, metadata: { cash_out_id: cashOutId } },
+      { created: T + 100, account: ACCOUNT },
+    );
     await h.send(event, connect);
     const afterFirst = await h.ledger.get(cashOutId);
     const storedFirst = await h.events.get(event.id);
@@ -57,9 +61,15 @@ describe('deduplication by event id', () => {
 
     const responses = await Promise.all(Array.from({ length: 20 }, () => h.send(body, connect)));
 
-    const applied = responses.filter((response) => response.statusCode === 200 && response.body.outcome === 'applied' && !response.body.duplicate);
+    const applied = responses.filter(
+      (response) => response.statusCode === 200 && response.body.outcome === 'applied' && !response.body.duplicate,
+    );
     expect(applied).toHaveLength(1);
-    expect(responses.every((response) => response.statusCode === 200 || (response.statusCode === 409 && response.body.error === 'event_in_flight'))).toBe(true);
+    expect(
+      responses.every(
+        (response) => response.statusCode === 200 || (response.statusCode === 409 && response.body.error === 'event_in_flight'),
+      ),
+    ).toBe(true);
     expect(h.metrics.filter((name) => name === 'PayoutFailedAfterPaid')).toHaveLength(alertsBefore + 1);
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed', failedAfterPaid: true, lastEventId: event.id });
     expect(await h.events.get(event.id)).toMatchObject({ appliedAt: expect.any(String), outcome: 'applied' });
@@ -69,7 +79,17 @@ describe('deduplication by event id', () => {
     const { cashOutId, payoutId } = await pendingCashOut();
     const event = failedEvent(payoutId, cashOutId);
     await h.events.claim(
-      { provider: 'stripe', eventId: event.id, type: event.type, livemode: false, created: event.created, objectId: payoutId, receivedAt: new Date().toISOString(), payload: JSON.stringify(event), expiresAt: 0 },
+      {
+        provider: 'stripe',
+        eventId: event.id,
+        type: event.type,
+        livemode: false,
+        created: event.created,
+        objectId: payoutId,
+        receivedAt: new Date().toISOString(),
+        payload: JSON.stringify(event),
+        expiresAt: 0,
+      },
       'another-delivery',
       Date.now(),
       30_000,
@@ -87,7 +107,17 @@ describe('deduplication by event id', () => {
     const event = failedEvent(payoutId, cashOutId);
     // The crashed delivery stored and claimed the event; its lease has run out.
     await h.events.claim(
-      { provider: 'stripe', eventId: event.id, type: event.type, livemode: false, created: event.created, objectId: payoutId, receivedAt: new Date().toISOString(), payload: JSON.stringify(event), expiresAt: 0 },
+      {
+        provider: 'stripe',
+        eventId: event.id,
+        type: event.type,
+        livemode: false,
+        created: event.created,
+        objectId: payoutId,
+        receivedAt: new Date().toISOString(),
+        payload: JSON.stringify(event),
+        expiresAt: 0,
+      },
       'crashed-delivery',
       Date.now() - 60_000,
       30_000,
@@ -104,7 +134,10 @@ describe('deduplication by event id', () => {
   test('an unexpected failure while applying answers 500 and leaves the event for the redelivery', async () => {
     let failures = 1;
     const flaky = new StripeRecordStore(
-      faultyDocumentClient(h.tables.endpoint, (command, input) => command.startsWith('Update') && input.TableName === h.tables.names.records && failures-- > 0),
+      faultyDocumentClient(
+        h.tables.endpoint,
+        (command, input) => command.startsWith('Update') && input.TableName === h.tables.names.records && failures-- > 0,
+      ),
       h.tables.names.records,
     );
     const flakyHarness = await stripeHarness({ records: flaky }, h.tables);

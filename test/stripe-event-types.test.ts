@@ -29,7 +29,12 @@ const EXPECTED: Record<string, [RecordKind, string, string, Record<string, unkno
   'payout.created': ['payout', 'po_1SampleAdaPayout0001', 'pending', { amount: 2015, currency: 'usd', account: 'acct_1LocalSampleAda' }],
   'payout.updated': ['payout', 'po_1SampleAdaPayout0001', 'in_transit'],
   'payout.paid': ['payout', 'po_1SampleAdaPayout0001', 'paid'],
-  'payout.failed': ['payout', 'po_1SampleAdaPayout0001', 'failed', { failureCode: 'account_closed', failureMessage: 'The bank account has been closed.' }],
+  'payout.failed': [
+    'payout',
+    'po_1SampleAdaPayout0001',
+    'failed',
+    { failureCode: 'account_closed', failureMessage: 'The bank account has been closed.' },
+  ],
   'payout.canceled': ['payout', 'po_1SampleAdaPayout0001', 'canceled'],
   'payout.reconciliation_completed': ['payout', 'po_1SampleAdaPayout0001', 'paid', { reconciliationStatus: 'completed' }],
   'transfer.created': ['transfer', 'tr_1SampleAdaTransfer001', 'paid', { account: 'acct_1LocalSampleAda', cashOutId: 'co_sample_0002' }],
@@ -40,7 +45,12 @@ const EXPECTED: Record<string, [RecordKind, string, string, Record<string, unkno
   'payment_intent.processing': ['transaction', 'pi_3SampleOrder0001', 'processing'],
   'payment_intent.amount_capturable_updated': ['transaction', 'pi_3SampleOrder0001', 'authorization_succeeded', { amountCapturable: 4999 }],
   'payment_intent.partially_funded': ['transaction', 'pi_3SampleOrder0001', 'buyer_approval_pending'],
-  'payment_intent.payment_failed': ['transaction', 'pi_3SampleOrder0001', 'authorization_declined', { failureCode: 'card_declined', declineCode: 'insufficient_funds' }],
+  'payment_intent.payment_failed': [
+    'transaction',
+    'pi_3SampleOrder0001',
+    'authorization_declined',
+    { failureCode: 'card_declined', declineCode: 'insufficient_funds' },
+  ],
   'payment_intent.succeeded': ['transaction', 'pi_3SampleOrder0001', 'capture_succeeded', { amountReceived: 4999 }],
   'payment_intent.canceled': ['transaction', 'pi_3SampleOrder0001', 'authorization_voided', { cancellationReason: 'abandoned' }],
   'charge.succeeded': ['transaction', 'pi_3SampleOrder0001', 'capture_succeeded', { latestChargeId: 'ch_3SampleOrder0001' }],
@@ -50,20 +60,45 @@ const EXPECTED: Record<string, [RecordKind, string, string, Record<string, unkno
   'charge.expired': ['transaction', 'pi_3SampleOrder0001', 'authorization_voided'],
   'charge.refunded': ['transaction', 'pi_3SampleOrder0001', 'capture_succeeded', { amountRefunded: 4999 }],
   'charge.updated': ['transaction', 'pi_3SampleOrder0001', 'capture_succeeded'],
-  'charge.refund.updated': ['refund', 're_3SampleOrder0001', 'succeeded', { transactionId: 'pi_3SampleOrder0001', chargeId: 'ch_3SampleOrder0001' }],
+  'charge.refund.updated': [
+    'refund',
+    're_3SampleOrder0001',
+    'succeeded',
+    { transactionId: 'pi_3SampleOrder0001', chargeId: 'ch_3SampleOrder0001' },
+  ],
   'refund.created': ['refund', 're_3SampleOrder0001', 'pending', { amount: 4999, reason: 'requested_by_customer' }],
   'refund.updated': ['refund', 're_3SampleOrder0001', 'succeeded'],
   'refund.failed': ['refund', 're_3SampleOrder0001', 'failed', { failureReason: 'expired_or_canceled_card' }],
-  'charge.dispute.created': ['dispute', 'dp_1SampleOrder0001', 'needs_response', { transactionId: 'pi_3SampleOrder0001', reason: 'fraudulent' }],
+  'charge.dispute.created': [
+    'dispute',
+    'dp_1SampleOrder0001',
+    'needs_response',
+    { transactionId: 'pi_3SampleOrder0001', reason: 'fraudulent' },
+  ],
   'charge.dispute.funds_withdrawn': ['dispute', 'dp_1SampleOrder0001', 'needs_response', { funds: 'withdrawn' }],
   'charge.dispute.updated': ['dispute', 'dp_1SampleOrder0001', 'under_review'],
   'charge.dispute.closed': ['dispute', 'dp_1SampleOrder0001', 'won'],
   'charge.dispute.funds_reinstated': ['dispute', 'dp_1SampleOrder0001', 'won', { funds: 'reinstated' }],
-  'radar.early_fraud_warning.created': ['early_fraud_warning', 'issfr_1SampleOrder0001', 'actionable', { fraudType: 'made_with_stolen_card', transactionId: 'pi_3SampleOrder0001' }],
+  'radar.early_fraud_warning.created': [
+    'early_fraud_warning',
+    'issfr_1SampleOrder0001',
+    'actionable',
+    { fraudType: 'made_with_stolen_card', transactionId: 'pi_3SampleOrder0001' },
+  ],
   'radar.early_fraud_warning.updated': ['early_fraud_warning', 'issfr_1SampleOrder0001', 'not_actionable'],
-  'checkout.session.async_payment_succeeded': ['checkout_session', 'cs_test_a1SampleCheckout0001', 'paid', { transactionId: 'pi_3SampleCheckout0001' }],
+  'checkout.session.async_payment_succeeded': [
+    'checkout_session',
+    'cs_test_a1SampleCheckout0001',
+    'paid',
+    { transactionId: 'pi_3SampleCheckout0001' },
+  ],
   'file.created': ['file', 'file_1SampleReport0001', 'available', { purpose: 'finance_report_run', size: 8842 }],
-  'reporting.report_run.succeeded': ['report_run', 'frr_1SampleReport0001', 'succeeded', { reportType: 'payouts.itemized.3', resultFileId: 'file_1SampleReport0001' }],
+  'reporting.report_run.succeeded': [
+    'report_run',
+    'frr_1SampleReport0001',
+    'succeeded',
+    { reportType: 'payouts.itemized.3', resultFileId: 'file_1SampleReport0001' },
+  ],
   'reporting.report_run.failed': ['report_run', 'frr_1SampleReport0002', 'failed'],
   'reporting.report_type.updated': ['report_type', 'payouts.itemized.3', 'available', { dataAvailableEnd: 1795213600 }],
 };
@@ -74,7 +109,14 @@ describe('the event types DESIGN.md lists', () => {
     for (const type of Object.keys(HANDLED_EVENT_TYPES)) {
       expect(names).toContain(type);
       const event = JSON.parse(fixture('stripe', type)) as StripeEventJson;
-      expect(event).toMatchObject({ id: expect.stringMatching(/^evt_/), object: 'event', type, api_version: expect.any(String), livemode: false, created: expect.any(Number) });
+      expect(event).toMatchObject({
+        id: expect.stringMatching(/^evt_/),
+        object: 'event',
+        type,
+        api_version: expect.any(String),
+        livemode: false,
+        created: expect.any(Number),
+      });
     }
   });
 
@@ -84,7 +126,13 @@ describe('the event types DESIGN.md lists', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatchObject({ received: true, eventId: event.id, outcome: 'applied' });
-    expect(await h.kept(event)).toMatchObject({ type, created: event.created, payload: JSON.stringify(event), appliedAt: expect.any(String), outcome: 'applied' });
+    expect(await h.kept(event)).toMatchObject({
+      type,
+      created: event.created,
+      payload: JSON.stringify(event),
+      appliedAt: expect.any(String),
+      outcome: 'applied',
+    });
     const record = await h.records.get(id(tag, sampleId), kind);
     const expectedFields = JSON.parse(JSON.stringify(fields ?? {}).replaceAll('Sample', tag)) as Record<string, unknown>;
     expect(record).toMatchObject({ status, lastEventCreated: event.created, ...expectedFields });
@@ -94,7 +142,10 @@ describe('the event types DESIGN.md lists', () => {
     const { event, tag } = isolated('checkout.session.async_payment_succeeded');
     await h.send(event);
 
-    expect(await h.records.get(id(tag, 'pi_3SampleCheckout0001'), 'transaction')).toMatchObject({ status: 'capture_succeeded', checkoutSessionId: id(tag, 'cs_test_a1SampleCheckout0001') });
+    expect(await h.records.get(id(tag, 'pi_3SampleCheckout0001'), 'transaction')).toMatchObject({
+      status: 'capture_succeeded',
+      checkoutSessionId: id(tag, 'cs_test_a1SampleCheckout0001'),
+    });
   });
 
   test('account.updated records whether the recipient’s account can receive payouts', async () => {
@@ -105,11 +156,19 @@ describe('the event types DESIGN.md lists', () => {
     const response = await h.send(event, { secrets: [STRIPE_CONNECT_SECRET] });
 
     expect(response.body).toMatchObject({ outcome: 'applied' });
-    expect(await h.recipients.get('ada.account@example.com')).toMatchObject({ accountId, payoutsEnabled: false, accountEventCreated: event.created });
+    expect(await h.recipients.get('ada.account@example.com')).toMatchObject({
+      accountId,
+      payoutsEnabled: false,
+      accountEventCreated: event.created,
+    });
   });
 
   test('every listed type is covered above', () => {
-    expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(HANDLED_EVENT_TYPES).filter((type) => type !== 'account.updated').sort());
+    expect(Object.keys(EXPECTED).sort()).toEqual(
+      Object.keys(HANDLED_EVENT_TYPES)
+        .filter((type) => type !== 'account.updated')
+        .sort(),
+    );
   });
 });
 

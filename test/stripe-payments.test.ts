@@ -35,7 +35,13 @@ describe('a payment transaction (one per PaymentIntent)', () => {
       await deliver(pi, [[type, created]]);
       seen.push((await transaction(pi))!.status as string);
     }
-    expect(seen).toEqual(['buyer_approval_pending', 'buyer_approval_pending', 'processing', 'authorization_succeeded', 'capture_succeeded']);
+    expect(seen).toEqual([
+      'buyer_approval_pending',
+      'buyer_approval_pending',
+      'processing',
+      'authorization_succeeded',
+      'capture_succeeded',
+    ]);
   });
 
   test('older events delivered after payment_intent.succeeded leave it capture_succeeded', async () => {
@@ -93,7 +99,13 @@ describe('a payment transaction (one per PaymentIntent)', () => {
 
   test('a failure that is not the card’s is authorization_failed', async () => {
     const pi = uniqueId('pi');
-    await deliver(pi, [['payment_intent.payment_failed', T, { last_payment_error: { type: 'api_error', code: 'processing_error', message: 'An error occurred while processing.' } }]]);
+    await deliver(pi, [
+      [
+        'payment_intent.payment_failed',
+        T,
+        { last_payment_error: { type: 'api_error', code: 'processing_error', message: 'An error occurred while processing.' } },
+      ],
+    ]);
 
     expect(await transaction(pi)).toMatchObject({ status: 'authorization_failed', failureCode: 'processing_error' });
   });
@@ -127,7 +139,9 @@ describe('a payment transaction (one per PaymentIntent)', () => {
 
   test('a payment on a connected account keeps the account', async () => {
     const pi = uniqueId('pi');
-    await h.send(stripeEvent('payment_intent.succeeded', { id: pi }, { created: T, account: 'acct_1SampleShop' }), { secrets: [STRIPE_CONNECT_SECRET] });
+    await h.send(stripeEvent('payment_intent.succeeded', { id: pi }, { created: T, account: 'acct_1SampleShop' }), {
+      secrets: [STRIPE_CONNECT_SECRET],
+    });
 
     expect(await transaction(pi)).toMatchObject({ status: 'capture_succeeded', account: 'acct_1SampleShop' });
   });
@@ -137,7 +151,8 @@ describe('refunds and disputes, kept beside the transaction', () => {
   test('a refund follows its own lifecycle and names its transaction; an older refund.created does not undo it', async () => {
     const pi = uniqueId('pi');
     const re = uniqueId('re');
-    const refund = (type: string, created: number, status: string) => h.send(stripeEvent(type, { id: re, payment_intent: pi, status }, { created }));
+    const refund = (type: string, created: number, status: string) =>
+      h.send(stripeEvent(type, { id: re, payment_intent: pi, status }, { created }));
     await refund('refund.updated', T + 60, 'succeeded');
     await refund('refund.created', T, 'pending');
 
@@ -167,7 +182,8 @@ describe('refunds and disputes, kept beside the transaction', () => {
   test('a dispute moves from needs_response to under_review to won, and an older update does not reopen it', async () => {
     const dp = uniqueId('dp');
     const pi = uniqueId('pi');
-    const dispute = (type: string, created: number, status: string) => h.send(stripeEvent(type, { id: dp, payment_intent: pi, status }, { created }));
+    const dispute = (type: string, created: number, status: string) =>
+      h.send(stripeEvent(type, { id: dp, payment_intent: pi, status }, { created }));
     await dispute('charge.dispute.created', T, 'needs_response');
     await dispute('charge.dispute.closed', T + 40 * 86_400, 'won');
     await dispute('charge.dispute.updated', T + 2 * 86_400, 'under_review');
@@ -178,7 +194,9 @@ describe('refunds and disputes, kept beside the transaction', () => {
   test('an early fraud warning is recorded against the transaction, newest event winning', async () => {
     const warning = uniqueId('issfr');
     const pi = uniqueId('pi');
-    await h.send(stripeEvent('radar.early_fraud_warning.updated', { id: warning, payment_intent: pi, actionable: false }, { created: T + 10 }));
+    await h.send(
+      stripeEvent('radar.early_fraud_warning.updated', { id: warning, payment_intent: pi, actionable: false }, { created: T + 10 }),
+    );
     await h.send(stripeEvent('radar.early_fraud_warning.created', { id: warning, payment_intent: pi, actionable: true }, { created: T }));
 
     expect(await h.records.get(warning, 'early_fraud_warning')).toMatchObject({ status: 'not_actionable', transactionId: pi });
@@ -190,7 +208,9 @@ describe('account.updated', () => {
     const accountId = `acct_1${uniqueId('x').replace('_', '')}`;
     await h.recipients.put('grace@example.com', accountId, new Date());
     const update = (created: number, payoutsEnabled: boolean) =>
-      h.send(stripeEvent('account.updated', { id: accountId, payouts_enabled: payoutsEnabled }, { created, account: accountId }), { secrets: [STRIPE_CONNECT_SECRET] });
+      h.send(stripeEvent('account.updated', { id: accountId, payouts_enabled: payoutsEnabled }, { created, account: accountId }), {
+        secrets: [STRIPE_CONNECT_SECRET],
+      });
 
     await update(T + 100, true);
     const late = await update(T + 50, false);

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { LedgerItem } from '../functions/shared/ledger.js';
 import { itemsByStatus } from '../functions/shared/status-index.js';
-import { STRIPE_CONNECT_SECRET, seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeEventJson, type StripeHarness } from './support/stripe-events.js';
+import {
+  STRIPE_CONNECT_SECRET,
+  seedCashOut,
+  stripeEvent,
+  stripeHarness,
+  uniqueId,
+  type StripeEventJson,
+  type StripeHarness,
+} from './support/stripe-events.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
 const ACCOUNT = 'acct_1LocalSampleAda';
@@ -14,8 +22,18 @@ beforeAll(async () => {
 afterAll(async () => h.stop());
 
 /** A payout event for one cash-out, as Stripe sends it from the connected account. */
-function payoutEvent(type: string, payoutId: string, cashOutId: string | undefined, created: number, object: Record<string, unknown> = {}): StripeEventJson {
-  return stripeEvent(type, { id: payoutId, metadata: cashOutId ? { cash_out_id: cashOutId } : {}, ...object }, { created, account: ACCOUNT });
+function payoutEvent(
+  type: string,
+  payoutId: string,
+  cashOutId: string | undefined,
+  created: number,
+  object: Record<string, unknown> = {},
+): StripeEventJson {
+  return stripeEvent(
+    type,
+    { id: payoutId, metadata: cashOutId ? { cash_out_id: cashOutId } : {}, ...object },
+    { created, account: ACCOUNT },
+  );
 }
 
 const connect = { secrets: [STRIPE_CONNECT_SECRET] };
@@ -23,7 +41,14 @@ const connect = { secrets: [STRIPE_CONNECT_SECRET] };
 async function paidCashOut(overrides: Partial<Parameters<typeof seedCashOut>[1]> = {}) {
   const cashOutId = uniqueId('co');
   const payoutId = uniqueId('po');
-  await seedCashOut(h.ledger, { cashOutId, status: 'pending', answerStatusCode: 200, stripeObjectId: payoutId, lastEventCreated: T, ...overrides });
+  await seedCashOut(h.ledger, {
+    cashOutId,
+    status: 'pending',
+    answerStatusCode: 200,
+    stripeObjectId: payoutId,
+    lastEventCreated: T,
+    ...overrides,
+  });
   return { cashOutId, payoutId };
 }
 
@@ -36,7 +61,13 @@ describe('payout events move the cash-out ledger', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatchObject({ outcome: 'applied', detail: `ledger ${cashOutId}: pending → paid` });
-    expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'paid', lastEventCreated: T + 86_400, lastEventId: event.id, lastEventType: 'payout.paid', stripeObjectId: payoutId });
+    expect(await h.ledger.get(cashOutId)).toMatchObject({
+      status: 'paid',
+      lastEventCreated: T + 86_400,
+      lastEventId: event.id,
+      lastEventType: 'payout.paid',
+      stripeObjectId: payoutId,
+    });
   });
 
   test('a payout without the cash-out id in its metadata is matched by its payout id', async () => {
@@ -68,7 +99,14 @@ describe('payout events move the cash-out ledger', () => {
   test('failed is final: a later payout.paid does not revive it', async () => {
     // Answered 500 after Stripe's answer to the create call came (too late): the item is bound to its payout.
     const { cashOutId, payoutId } = await paidCashOut({ answerStatusCode: 500, status: 'unknown', lastEventCreated: undefined });
-    await h.send(payoutEvent('payout.failed', payoutId, cashOutId, T + 100, { status: 'failed', failure_code: 'no_account', failure_message: 'The bank account details on file are probably incorrect.' }), connect);
+    await h.send(
+      payoutEvent('payout.failed', payoutId, cashOutId, T + 100, {
+        status: 'failed',
+        failure_code: 'no_account',
+        failure_message: 'The bank account details on file are probably incorrect.',
+      }),
+      connect,
+    );
     await h.send(payoutEvent('payout.paid', payoutId, cashOutId, T + 200), connect);
 
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed', failureCode: 'no_account' });
@@ -84,7 +122,13 @@ describe('payout events move the cash-out ledger', () => {
 
   test('payout.reconciliation_completed keeps the cash-out paid and records the reconciliation', async () => {
     const { cashOutId, payoutId } = await paidCashOut({ status: 'paid' });
-    await h.send(payoutEvent('payout.reconciliation_completed', payoutId, cashOutId, T + 90_000, { status: 'paid', reconciliation_status: 'completed' }), connect);
+    await h.send(
+      payoutEvent('payout.reconciliation_completed', payoutId, cashOutId, T + 90_000, {
+        status: 'paid',
+        reconciliation_status: 'completed',
+      }),
+      connect,
+    );
 
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'paid', reconciliationStatus: 'completed' });
   });
@@ -108,10 +152,17 @@ describe('a payout that fails after Village was told 200', () => {
     const payoutId = (paid.body.stripe as { id: string }).id;
     const now = Math.floor(Date.now() / 1000);
 
-    const failed = payoutEvent('payout.failed', payoutId, cashOutId, now + 5, { status: 'failed', failure_code: 'account_closed', failure_message: 'The bank account has been closed.' });
+    const failed = payoutEvent('payout.failed', payoutId, cashOutId, now + 5, {
+      status: 'failed',
+      failure_code: 'account_closed',
+      failure_message: 'The bank account has been closed.',
+    });
     const response = await stripe.send(failed, connect);
     // Stripe may send the same news again in a payout.updated.
-    await stripe.send(payoutEvent('payout.updated', payoutId, cashOutId, now + 6, { status: 'failed', failure_code: 'account_closed' }), connect);
+    await stripe.send(
+      payoutEvent('payout.updated', payoutId, cashOutId, now + 6, { status: 'failed', failure_code: 'account_closed' }),
+      connect,
+    );
 
     expect(response.body).toMatchObject({ outcome: 'applied', detail: `ledger ${cashOutId}: pending → failed` });
     expect(await village.ledger.get(cashOutId)).toMatchObject({
@@ -127,7 +178,8 @@ describe('a payout that fails after Village was told 200', () => {
     expect(JSON.stringify(stripe.logs)).not.toContain('ada@example.com');
 
     const failedCashOuts: string[] = [];
-    for await (const item of itemsByStatus<LedgerItem>(village.tables.db, { tableName: village.tables.names.ledger, status: 'failed' })) failedCashOuts.push(item.cashOutId);
+    for await (const item of itemsByStatus<LedgerItem>(village.tables.db, { tableName: village.tables.names.ledger, status: 'failed' }))
+      failedCashOuts.push(item.cashOutId);
     expect(failedCashOuts).toContain(cashOutId);
   });
 });
@@ -148,7 +200,18 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     expect((await h.events.get(event.id))?.appliedAt).toBeUndefined();
 
     // The cash-out handler finishes: Village is answered 200.
-    await h.ledger.update(cashOutId, `attempt-${cashOutId}`, { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', lastEventCreated: T, answer: { statusCode: 200, body: {} } }, new Date());
+    await h.ledger.update(
+      cashOutId,
+      `attempt-${cashOutId}`,
+      {
+        status: 'pending',
+        stripeObjectId: payoutId,
+        stripeObjectType: 'payout',
+        lastEventCreated: T,
+        answer: { statusCode: 200, body: {} },
+      },
+      new Date(),
+    );
     const redelivered = await h.send(event, connect);
 
     expect(redelivered.statusCode).toBe(200);
@@ -156,7 +219,7 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     expect(await h.events.get(event.id)).toMatchObject({ appliedAt: expect.any(String), deliveries: 2 });
   });
 
-  test('Village was told the cash-out failed, yet Stripe shows the gateway\'s payout: the item takes the status and needs compensation', async () => {
+  test("Village was told the cash-out failed, yet Stripe shows the gateway's payout: the item takes the status and needs compensation", async () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     // Stripe's answer to the create call came too late for Village: the item is bound to that payout.
@@ -174,7 +237,11 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     const payoutId = uniqueId('po');
     await seedCashOut(h.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
 
-    for (const [type, status, at] of [['payout.created', 'pending', T + 1], ['payout.canceled', 'canceled', T + 2], ['payout.paid', 'paid', T + 3]] as const) {
+    for (const [type, status, at] of [
+      ['payout.created', 'pending', T + 1],
+      ['payout.canceled', 'canceled', T + 2],
+      ['payout.paid', 'paid', T + 3],
+    ] as const) {
       const response = await h.send(payoutEvent(type, payoutId, cashOutId, at, { status }), connect);
       expect(response.body).toMatchObject({ outcome: 'anomaly', detail: expect.stringContaining('not confirmed') });
     }
@@ -183,7 +250,11 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     expect(item).toMatchObject({ status: 'unknown', answer: { statusCode: 500 } });
     expect(item?.stripeObjectId).toBeUndefined();
     expect(item?.lastEventCreated).toBeUndefined();
-    expect(await h.records.get(payoutId, 'payout')).toMatchObject({ status: 'canceled', cashOutId, anomaly: expect.stringContaining('not confirmed') });
+    expect(await h.records.get(payoutId, 'payout')).toMatchObject({
+      status: 'canceled',
+      cashOutId,
+      anomaly: expect.stringContaining('not confirmed'),
+    });
   });
 
   test('a payout bound to one cash-out moves it even when its metadata is changed to name another', async () => {
@@ -191,7 +262,10 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     const other = uniqueId('co');
     await seedCashOut(h.ledger, { cashOutId: other, status: 'unknown', answerStatusCode: 500 });
 
-    const failed = await h.send(payoutEvent('payout.failed', payoutId, other, T + 100, { status: 'failed', failure_code: 'account_closed' }), connect);
+    const failed = await h.send(
+      payoutEvent('payout.failed', payoutId, other, T + 100, { status: 'failed', failure_code: 'account_closed' }),
+      connect,
+    );
 
     expect(failed.body).toMatchObject({ outcome: 'applied' });
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed', failedAfterPaid: true, stripeObjectId: payoutId });
@@ -208,7 +282,11 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     expect(response.statusCode).toBe(200);
     expect(response.body.outcome).toBe('anomaly');
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'rejected' });
-    expect(await h.records.get(payoutId, 'payout')).toMatchObject({ status: 'paid', cashOutId, anomaly: expect.stringContaining('rejected') });
+    expect(await h.records.get(payoutId, 'payout')).toMatchObject({
+      status: 'paid',
+      cashOutId,
+      anomaly: expect.stringContaining('rejected'),
+    });
     expect(h.metrics).toContain('LedgerAnomaly');
   });
 
@@ -226,7 +304,14 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
   test('a payout on another connected account does not move the recipient’s cash-out', async () => {
     const { cashOutId, payoutId } = await paidCashOut();
 
-    const response = await h.send(stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { created: T + 100, account: 'acct_1SomeoneElse' }), connect);
+    const response = await h.send(
+      stripeEvent(
+        'payout.paid',
+        { id: payoutId, metadata: { cash_out_id: cashOutId } },
+        { created: T + 100, account: 'acct_1SomeoneElse' },
+      ),
+      connect,
+    );
 
     expect(response.body.outcome).toBe('anomaly');
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'pending' });
@@ -238,7 +323,12 @@ describe('cash-outs the ledger is not done with, or that do not fit', () => {
     await h.send(payoutEvent('payout.paid', payoutId, undefined, T + 300), connect);
     await h.send(payoutEvent('payout.updated', payoutId, undefined, T + 200, { status: 'in_transit' }), connect);
 
-    expect(await h.records.get(payoutId, 'payout')).toMatchObject({ status: 'paid', account: ACCOUNT, amount: 2015, lastEventCreated: T + 300 });
+    expect(await h.records.get(payoutId, 'payout')).toMatchObject({
+      status: 'paid',
+      account: ACCOUNT,
+      amount: 2015,
+      lastEventCreated: T + 300,
+    });
   });
 });
 
@@ -246,7 +336,14 @@ describe('transfer mode', () => {
   async function transferCashOut() {
     const cashOutId = uniqueId('co');
     const transferId = uniqueId('tr');
-    await seedCashOut(h.ledger, { cashOutId, mode: 'transfer', status: 'paid', answerStatusCode: 200, stripeObjectId: transferId, lastEventCreated: T });
+    await seedCashOut(h.ledger, {
+      cashOutId,
+      mode: 'transfer',
+      status: 'paid',
+      answerStatusCode: 200,
+      stripeObjectId: transferId,
+      lastEventCreated: T,
+    });
     return { cashOutId, transferId };
   }
   const transferEvent = (type: string, transferId: string, cashOutId: string, created: number, object: Record<string, unknown> = {}) =>

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { staticSecret } from '../functions/shared/secrets.js';
-import { STRIPE_CONNECT_SECRET, STRIPE_SECRET, stripeEvent, stripeHarness, stripeSignature, type StripeHarness } from './support/stripe-events.js';
+import {
+  STRIPE_CONNECT_SECRET,
+  STRIPE_SECRET,
+  stripeEvent,
+  stripeHarness,
+  stripeSignature,
+  type StripeHarness,
+} from './support/stripe-events.js';
 
 let h: StripeHarness;
 beforeAll(async () => {
@@ -21,7 +28,12 @@ describe('Stripe-Signature verification', () => {
 
     expect(response.statusCode).toBe(200);
     expect(response.body).toMatchObject({ received: true, eventId: event.id });
-    expect(await h.events.get(event.id)).toMatchObject({ eventKey: `stripe:${event.id}`, provider: 'stripe', type: 'customer.created', appliedAt: expect.any(String) });
+    expect(await h.events.get(event.id)).toMatchObject({
+      eventKey: `stripe:${event.id}`,
+      provider: 'stripe',
+      type: 'customer.created',
+      appliedAt: expect.any(String),
+    });
   });
 
   test('a missing signature is refused with 400 and nothing is stored', async () => {
@@ -106,7 +118,14 @@ describe('Stripe-Signature verification', () => {
 
 describe('endpoint secret rotation', () => {
   test('both the current and the previous secret are accepted while the secret holds {"current","previous"}', async () => {
-    const rotating = await stripeHarness({ webhookSecrets: [staticSecret(JSON.stringify({ current: 'whsec_new_secret', previous: 'whsec_old_secret' }), 'STRIPE_WEBHOOK_SECRET')] }, h.tables);
+    const rotating = await stripeHarness(
+      {
+        webhookSecrets: [
+          staticSecret(JSON.stringify({ current: 'whsec_new_secret', previous: 'whsec_old_secret' }), 'STRIPE_WEBHOOK_SECRET'),
+        ],
+      },
+      h.tables,
+    );
 
     expect((await rotating.send(stripeEvent('customer.created'), { secrets: ['whsec_new_secret'] })).statusCode).toBe(200);
     expect((await rotating.send(stripeEvent('customer.created'), { secrets: ['whsec_old_secret'] })).statusCode).toBe(200);

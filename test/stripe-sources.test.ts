@@ -22,12 +22,14 @@ afterAll(async () => h.tables.db.destroy());
 
 const storedKeys = async (eventId: string) => {
   const keys = [`stripe:${eventId}`, `stripe:${ACME.sourceId}:${eventId}`, `stripe:${GLOBEX.sourceId}:${eventId}`];
-  const found = await Promise.all(keys.map((key) => h.tables.db.send(new GetCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, ConsistentRead: true }))));
+  const found = await Promise.all(
+    keys.map((key) => h.tables.db.send(new GetCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, ConsistentRead: true }))),
+  );
   return keys.filter((_, index) => found[index]!.Item !== undefined);
 };
 
 describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
-  test('two sources with different secrets: each event is verified with its own source\'s secret and recorded under that source', async () => {
+  test("two sources with different secrets: each event is verified with its own source's secret and recorded under that source", async () => {
     const event = stripeEvent('customer.created');
 
     const acme = await h.send(event, { sourceId: ACME.sourceId, secrets: [ACME.secret] });
@@ -36,8 +38,15 @@ describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
     expect(acme).toMatchObject({ statusCode: 200, body: { received: true, eventId: event.id } });
     expect(globex.statusCode).toBe(200);
     expect(globex.body.duplicate).toBeUndefined();
-    expect(await h.events.forSource(ACME.sourceId).get(event.id)).toMatchObject({ eventKey: `stripe:acme-eu:${event.id}`, sourceId: 'acme-eu', appliedAt: expect.any(String) });
-    expect(await h.events.forSource(GLOBEX.sourceId).get(event.id)).toMatchObject({ eventKey: `stripe:globex:${event.id}`, sourceId: 'globex' });
+    expect(await h.events.forSource(ACME.sourceId).get(event.id)).toMatchObject({
+      eventKey: `stripe:acme-eu:${event.id}`,
+      sourceId: 'acme-eu',
+      appliedAt: expect.any(String),
+    });
+    expect(await h.events.forSource(GLOBEX.sourceId).get(event.id)).toMatchObject({
+      eventKey: `stripe:globex:${event.id}`,
+      sourceId: 'globex',
+    });
     expect(await storedKeys(event.id)).toEqual([`stripe:acme-eu:${event.id}`, `stripe:globex:${event.id}`]);
   });
 
@@ -47,7 +56,7 @@ describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
     expect(await h.events.get(event.id)).toMatchObject({ eventKey: `stripe:${event.id}`, sourceId: 'platform' });
   });
 
-  test('an event signed with another source\'s secret (or the platform\'s) is refused with 400 and nothing is stored', async () => {
+  test("an event signed with another source's secret (or the platform's) is refused with 400 and nothing is stored", async () => {
     const event = stripeEvent('payment_intent.succeeded');
 
     for (const secret of [GLOBEX.secret, STRIPE_SECRET]) {
@@ -121,21 +130,34 @@ describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
     expect((await h.send(stripeEvent('customer.created'), { sourceId, secrets: ['whsec_first_life'] })).statusCode).toBe(400);
   });
 
-  test('one merchant\'s records never mix with another\'s, even for the same Stripe object', async () => {
+  test("one merchant's records never mix with another's, even for the same Stripe object", async () => {
     const paymentIntentId = uniqueId('pi');
     const at = (sourceId: string, secret: string, amount: number) =>
-      h.send(stripeEvent('payment_intent.succeeded', { id: paymentIntentId, amount, amount_received: amount }), { sourceId, secrets: [secret] });
+      h.send(stripeEvent('payment_intent.succeeded', { id: paymentIntentId, amount, amount_received: amount }), {
+        sourceId,
+        secrets: [secret],
+      });
 
     expect((await at(ACME.sourceId, ACME.secret, 1000)).statusCode).toBe(200);
     expect((await at(GLOBEX.sourceId, GLOBEX.secret, 2500)).statusCode).toBe(200);
 
     const records = new StripeRecordStore(h.tables.db, h.tables.names.records);
-    expect(await records.forSource(ACME.sourceId).get(paymentIntentId, 'transaction')).toMatchObject({ id: `acme-eu/${paymentIntentId}`, stripeId: paymentIntentId, sourceId: 'acme-eu', amount: 1000, status: 'capture_succeeded' });
-    expect(await records.forSource(GLOBEX.sourceId).get(paymentIntentId, 'transaction')).toMatchObject({ id: `globex/${paymentIntentId}`, sourceId: 'globex', amount: 2500 });
+    expect(await records.forSource(ACME.sourceId).get(paymentIntentId, 'transaction')).toMatchObject({
+      id: `acme-eu/${paymentIntentId}`,
+      stripeId: paymentIntentId,
+      sourceId: 'acme-eu',
+      amount: 1000,
+      status: 'capture_succeeded',
+    });
+    expect(await records.forSource(GLOBEX.sourceId).get(paymentIntentId, 'transaction')).toMatchObject({
+      id: `globex/${paymentIntentId}`,
+      sourceId: 'globex',
+      amount: 2500,
+    });
     expect(await records.get(paymentIntentId, 'transaction')).toBeUndefined();
   });
 
-  test('a merchant\'s payout never moves the platform\'s cash-out ledger, even naming one of its cash-outs: it is kept as that source\'s payout record', async () => {
+  test("a merchant's payout never moves the platform's cash-out ledger, even naming one of its cash-outs: it is kept as that source's payout record", async () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
     await seedCashOut(h.ledger, { cashOutId, status: 'pending', answerStatusCode: 200, stripeObjectId: payoutId });
@@ -150,7 +172,7 @@ describe('merchant sources at POST /webhooks/stripe/{sourceId}', () => {
     expect(h.metrics).not.toContain('PayoutFailedAfterPaid');
   });
 
-  test('a merchant\'s account.updated does not change the platform\'s recipients', async () => {
+  test("a merchant's account.updated does not change the platform's recipients", async () => {
     await h.recipients.put('merchant-check@example.com', 'acct_1MerchantCheck', new Date());
     const event = stripeEvent('account.updated', { id: 'acct_1MerchantCheck', payouts_enabled: false });
 

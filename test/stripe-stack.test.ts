@@ -22,7 +22,9 @@ const ids = (type: string, predicate: (resource: Resource) => boolean = () => tr
 describe('the Stripe events route in the stack', () => {
   test('POST /webhooks/stripe is served by its own Lambda, short timeout, with the URL in the outputs', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/stripe' });
-    const [fnId] = ids('AWS::Lambda::Function', (r) => JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"stripe-events"'));
+    const [fnId] = ids('AWS::Lambda::Function', (r) =>
+      JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"stripe-events"'),
+    );
     expect(fnId).toBeDefined();
     expect(resources[fnId!]!.Properties).toMatchObject({ Timeout: 10, MemorySize: 512, Runtime: 'nodejs24.x' });
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
@@ -32,9 +34,18 @@ describe('the Stripe events route in the stack', () => {
   });
 
   test('reads the platform and Connect webhook secrets, never the Stripe API key, and reaches the four tables', () => {
-    const [fnId] = ids('AWS::Lambda::Function', (r) => JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"stripe-events"'));
+    const [fnId] = ids('AWS::Lambda::Function', (r) =>
+      JSON.stringify(r.Properties.Environment ?? {}).includes('"POWERTOOLS_SERVICE_NAME":"stripe-events"'),
+    );
     const env = JSON.stringify(resources[fnId!]!.Properties.Environment);
-    for (const name of ['STRIPE_WEBHOOK_SECRET_ARN', 'STRIPE_CONNECT_WEBHOOK_SECRET_ARN', 'LEDGER_TABLE', 'RECIPIENTS_TABLE', 'EVENTS_TABLE', 'RECORDS_TABLE']) {
+    for (const name of [
+      'STRIPE_WEBHOOK_SECRET_ARN',
+      'STRIPE_CONNECT_WEBHOOK_SECRET_ARN',
+      'LEDGER_TABLE',
+      'RECIPIENTS_TABLE',
+      'EVENTS_TABLE',
+      'RECORDS_TABLE',
+    ]) {
       expect(env).toContain(`"${name}"`);
     }
     expect(env).not.toContain('STRIPE_SECRET_KEY');

@@ -10,7 +10,8 @@ import { cashOut, VILLAGE_SECRET, villageHarness, type VillageHarness } from './
 let h: VillageHarness;
 /** Currencies beside the five with default limits are paid once an operator sets theirs. */
 async function allowCurrencies(harness: VillageHarness, ...currencies: string[]) {
-  for (const currency of currencies) await harness.limits.set(currency, { perCashOut: '1000000', perRecipientDay: '1000000', perDay: '1000000' }, 'test');
+  for (const currency of currencies)
+    await harness.limits.set(currency, { perCashOut: '1000000', perRecipientDay: '1000000', perDay: '1000000' }, 'test');
 }
 
 beforeAll(async () => {
@@ -25,7 +26,9 @@ beforeEach(() => h.stripe.clearFaults());
 const creationsFor = (cashOutId: unknown) =>
   h.stripe.requests.filter((r) => r.created && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId);
 const requestsFor = (cashOutId: unknown) =>
-  h.stripe.requests.filter((r) => r.method === 'POST' && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId);
+  h.stripe.requests.filter(
+    (r) => r.method === 'POST' && (r.params.metadata as Record<string, string> | undefined)?.cash_out_id === cashOutId,
+  );
 
 describe('a Village cash-out', () => {
   test('is paid once through a Stripe payout on the connected account, and answered 200', async () => {
@@ -36,13 +39,25 @@ describe('a Village cash-out', () => {
     expect(response.body).toMatchObject({ cashOutId: request.cash_out_id, status: 'pending', amount: '20.15', currency: 'USD' });
     const creations = creationsFor(request.cash_out_id);
     expect(creations).toHaveLength(1);
-    expect(creations[0]).toMatchObject({ path: '/v1/payouts', stripeAccount: 'acct_1Ada', idempotencyKey: `village-cash-out:${request.cash_out_id}`, params: { amount: '2015', currency: 'usd' } });
+    expect(creations[0]).toMatchObject({
+      path: '/v1/payouts',
+      stripeAccount: 'acct_1Ada',
+      idempotencyKey: `village-cash-out:${request.cash_out_id}`,
+      params: { amount: '2015', currency: 'usd' },
+    });
     const item = await h.ledger.get(String(request.cash_out_id));
-    expect(item).toMatchObject({ status: 'pending', stripeObjectId: (response.body.stripe as { id: string }).id, stripeObjectType: 'payout', amountMinor: 2015, accountId: 'acct_1Ada', answer: { statusCode: 200 } });
+    expect(item).toMatchObject({
+      status: 'pending',
+      stripeObjectId: (response.body.stripe as { id: string }).id,
+      stripeObjectType: 'payout',
+      amountMinor: 2015,
+      accountId: 'acct_1Ada',
+      answer: { statusCode: 200 },
+    });
   });
 
   test('keeps the payload as received, unknown fields included', async () => {
-    const request = cashOut({ award_id: 'award_99', extra: { nested: [1, 2.50] } });
+    const request = cashOut({ award_id: 'award_99', extra: { nested: [1, 2.5] } });
     const body = JSON.stringify(request);
     await h.send(body);
     expect((await h.ledger.get(String(request.cash_out_id)))?.payload).toBe(body);
@@ -117,7 +132,7 @@ describe('a Village cash-out', () => {
 });
 
 describe('a cold start', () => {
-  test('a cash-out is paid without formatting a single stack trace (under --enable-source-maps the first one parses the whole bundle\'s source map)', async () => {
+  test("a cash-out is paid without formatting a single stack trace (under --enable-source-maps the first one parses the whole bundle's source map)", async () => {
     const formatted: number[] = [];
     const original = Error.prepareStackTrace;
     Error.prepareStackTrace = (error, frames) => {
@@ -139,7 +154,9 @@ describe('a cold start', () => {
     await new Promise<void>((resolve) => resetting.listen(0, '127.0.0.1', resolve));
     try {
       const stripe = makeStripe('sk_test_reset', `http://127.0.0.1:${(resetting.address() as AddressInfo).port}`);
-      const error = await boundedStripeCall(2000, 'Reading the account', () => stripe.accounts.retrieve('acct_1Ada')).catch((caught: unknown) => caught);
+      const error = await boundedStripeCall(2000, 'Reading the account', () => stripe.accounts.retrieve('acct_1Ada')).catch(
+        (caught: unknown) => caught,
+      );
       expect(describeStripeError(error)).toMatchObject({ type: 'StripeConnectionError' });
       expect(isRetryable(describeStripeError(error)!)).toBe(true);
       expect((error as Error).stack).toMatch(/\n\s+at /);
@@ -169,9 +186,19 @@ describe('transfer mode', () => {
     expect(created[0]).toMatchObject({
       path: '/v1/transfers',
       stripeAccount: undefined,
-      params: { amount: '10050', currency: 'huf', destination: 'acct_1Ada', transfer_group: request.cash_out_id, metadata: { cash_out_id: request.cash_out_id } },
+      params: {
+        amount: '10050',
+        currency: 'huf',
+        destination: 'acct_1Ada',
+        transfer_group: request.cash_out_id,
+        metadata: { cash_out_id: request.cash_out_id },
+      },
     });
-    expect(await t.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'paid', mode: 'transfer', stripeObjectType: 'transfer' });
+    expect(await t.ledger.get(String(request.cash_out_id))).toMatchObject({
+      status: 'paid',
+      mode: 'transfer',
+      stripeObjectType: 'transfer',
+    });
   });
 });
 
@@ -206,7 +233,11 @@ describe('duplicates', () => {
 });
 
 describe('signatures', () => {
-  const refusedAndUntouched = async (request: Record<string, unknown>, response: { statusCode: number; body: Record<string, unknown> }, reason: string) => {
+  const refusedAndUntouched = async (
+    request: Record<string, unknown>,
+    response: { statusCode: number; body: Record<string, unknown> },
+    reason: string,
+  ) => {
     expect(response.statusCode).toBe(401);
     expect(response.body.error).toBe(reason);
     expect(await h.ledger.get(String(request.cash_out_id))).toBeUndefined();
@@ -232,7 +263,11 @@ describe('signatures', () => {
   test('a signature over a re-serialised body does not verify the bytes sent', async () => {
     const request = cashOut();
     const sent = JSON.stringify(request, null, 2);
-    await refusedAndUntouched(request, await h.send(sent, { signature: villageSignature(VILLAGE_SECRET, JSON.stringify(request)) }), 'signature_mismatch');
+    await refusedAndUntouched(
+      request,
+      await h.send(sent, { signature: villageSignature(VILLAGE_SECRET, JSON.stringify(request)) }),
+      'signature_mismatch',
+    );
   });
 
   test('a valid signature for a tampered amount is refused', async () => {
@@ -249,7 +284,9 @@ describe('signatures', () => {
   });
 
   test('during rotation the previous secret is still accepted', async () => {
-    const rotating = await villageHarness({ villageSecret: staticSecret(JSON.stringify({ current: 'new-secret', previous: VILLAGE_SECRET }), 'VILLAGE_WEBHOOK_SECRET') });
+    const rotating = await villageHarness({
+      villageSecret: staticSecret(JSON.stringify({ current: 'new-secret', previous: VILLAGE_SECRET }), 'VILLAGE_WEBHOOK_SECRET'),
+    });
     await rotating.recipients.put('ada@example.com', 'acct_1Ada', new Date());
     try {
       expect((await rotating.send(cashOut())).statusCode).toBe(200);
@@ -266,10 +303,26 @@ describe('malformed and unpayable cash-outs', () => {
     ['not JSON', '{"cash_out_id": "co_x", ', 'malformed_json'],
     ['an array', '[1,2]', 'malformed_payload'],
     ['no destination_email', JSON.stringify({ cash_out_id: 'co_missing_email', amount: '1.00', currency: 'USD' }), 'malformed_payload'],
-    ['no amount', JSON.stringify({ cash_out_id: 'co_missing_amount', destination_email: 'ada@example.com', currency: 'USD' }), 'malformed_payload'],
-    ['an invalid email', JSON.stringify({ cash_out_id: 'co_bad_email', destination_email: 'not-an-email', amount: '1.00', currency: 'USD' }), 'malformed_payload'],
-    ['a boolean amount', JSON.stringify({ cash_out_id: 'co_bool', destination_email: 'ada@example.com', amount: true, currency: 'USD' }), 'malformed_payload'],
-    ['a key given twice', '{"cash_out_id":"co_dup_key","destination_email":"ada@example.com","amount":"1.00","amount":"900.00","currency":"USD"}', 'malformed_json'],
+    [
+      'no amount',
+      JSON.stringify({ cash_out_id: 'co_missing_amount', destination_email: 'ada@example.com', currency: 'USD' }),
+      'malformed_payload',
+    ],
+    [
+      'an invalid email',
+      JSON.stringify({ cash_out_id: 'co_bad_email', destination_email: 'not-an-email', amount: '1.00', currency: 'USD' }),
+      'malformed_payload',
+    ],
+    [
+      'a boolean amount',
+      JSON.stringify({ cash_out_id: 'co_bool', destination_email: 'ada@example.com', amount: true, currency: 'USD' }),
+      'malformed_payload',
+    ],
+    [
+      'a key given twice',
+      '{"cash_out_id":"co_dup_key","destination_email":"ada@example.com","amount":"1.00","amount":"900.00","currency":"USD"}',
+      'malformed_json',
+    ],
   ])('%s → 400, nothing stored or paid', async (_, body, reason) => {
     const before = h.stripe.requests.length;
     const response = await h.send(body);
@@ -296,7 +349,11 @@ describe('malformed and unpayable cash-outs', () => {
       const response = await quiet.send(request);
       expect(response.statusCode).toBe(400);
       expect(response.body.error).toBe('unknown_recipient');
-      expect(await quiet.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'rejected', reason: 'unknown_recipient', answer: { statusCode: 400 } });
+      expect(await quiet.ledger.get(String(request.cash_out_id))).toMatchObject({
+        status: 'rejected',
+        reason: 'unknown_recipient',
+        answer: { statusCode: 400 },
+      });
       expect(quiet.stripe.requests).toHaveLength(0);
       const logged = JSON.stringify(lines);
       expect(logged).toContain('n***@example.org');
@@ -332,7 +389,11 @@ describe('when Stripe misbehaves', () => {
     expect(response.statusCode).toBe(500);
     expect(response.body.error).toBe('stripe_refused');
     expect(creationsFor(request.cash_out_id)).toHaveLength(0);
-    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ status: 'failed', failureCode: fault.code, answer: { statusCode: 500 } });
+    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({
+      status: 'failed',
+      failureCode: fault.code,
+      answer: { statusCode: 500 },
+    });
   });
 
   test('an idempotency error (the key was used with other parameters) is treated as a possible payment: unknown, never failed', async () => {
@@ -414,14 +475,26 @@ describe('claims left by crashed invocations', () => {
     const createdAt = new Date(Date.now() - 60_000).toISOString();
     // What an invocation leaves when it dies after marking the Stripe call and (maybe) making it.
     await h.ledger.claim({
-      cashOutId, mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
+      cashOutId,
+      mode: 'payout',
+      destinationEmail: 'ada@example.com',
+      amount: '20.15',
+      currency: 'USD',
+      amountMinor: 2015,
       fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-      stripeIdempotencyKey: key, attemptId: 'dead-attempt', leaseExpiresAt: Date.now() - 1000, createdAt, payload: JSON.stringify(request),
+      stripeIdempotencyKey: key,
+      attemptId: 'dead-attempt',
+      leaseExpiresAt: Date.now() - 1000,
+      createdAt,
+      payload: JSON.stringify(request),
     });
     await h.ledger.update(cashOutId, 'dead-attempt', { accountId: 'acct_1Ada', stripeRequestSentAt: createdAt }, new Date());
     if (stripeCalled) {
       const stripe = await h.deps.stripe();
-      await stripe.payouts.create({ amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId }, description: `Village cash-out ${cashOutId}` }, { stripeAccount: 'acct_1Ada', idempotencyKey: key });
+      await stripe.payouts.create(
+        { amount: 2015, currency: 'usd', metadata: { cash_out_id: cashOutId }, description: `Village cash-out ${cashOutId}` },
+        { stripeAccount: 'acct_1Ada', idempotencyKey: key },
+      );
     }
   };
 
@@ -451,9 +524,18 @@ describe('claims left by crashed invocations', () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     await h.ledger.claim({
-      cashOutId, mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
+      cashOutId,
+      mode: 'payout',
+      destinationEmail: 'ada@example.com',
+      amount: '20.15',
+      currency: 'USD',
+      amountMinor: 2015,
       fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'live-attempt', leaseExpiresAt: Date.now() + 60_000, createdAt: new Date().toISOString(), payload: '{}',
+      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+      attemptId: 'live-attempt',
+      leaseExpiresAt: Date.now() + 60_000,
+      createdAt: new Date().toISOString(),
+      payload: '{}',
     });
     const response = await h.send(request);
     expect(response.statusCode).toBe(409);
@@ -468,11 +550,25 @@ describe('claims left by crashed invocations', () => {
       const request = cashOut();
       const cashOutId = String(request.cash_out_id);
       await old.ledger.claim({
-        cashOutId, mode: 'payout', destinationEmail: 'ada@example.com', amount: '20.15', currency: 'USD', amountMinor: 2015,
+        cashOutId,
+        mode: 'payout',
+        destinationEmail: 'ada@example.com',
+        amount: '20.15',
+        currency: 'USD',
+        amountMinor: 2015,
         fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-        stripeIdempotencyKey: `village-cash-out:${cashOutId}`, attemptId: 'ancient', leaseExpiresAt: Date.now() - 1000, createdAt: new Date(Date.now() - 60_000).toISOString(), payload: '{}',
+        stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
+        attemptId: 'ancient',
+        leaseExpiresAt: Date.now() - 1000,
+        createdAt: new Date(Date.now() - 60_000).toISOString(),
+        payload: '{}',
       });
-      await old.ledger.update(cashOutId, 'ancient', { accountId: 'acct_1Ada', stripeRequestSentAt: new Date(Date.now() - 60_000).toISOString() }, new Date());
+      await old.ledger.update(
+        cashOutId,
+        'ancient',
+        { accountId: 'acct_1Ada', stripeRequestSentAt: new Date(Date.now() - 60_000).toISOString() },
+        new Date(),
+      );
       const response = await old.send(request);
       expect(response.statusCode).toBe(500);
       expect(response.body.error).toBe('needs_reconciliation');

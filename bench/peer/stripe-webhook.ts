@@ -51,7 +51,11 @@ type Result = APIGatewayProxyStructuredResultV2;
 /** Stripe retries an undelivered event for up to three days; a day more for the clock's sake. */
 const IDEMPOTENCY_SECONDS = 4 * 24 * 3600;
 
-const answer = (statusCode: number, body: object): Result => ({ statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const answer = (statusCode: number, body: object): Result => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 export function makePeerHandler(options: PeerOptions) {
   const logger = options.logger ?? new Logger({ serviceName: 'stripe-webhook' });
@@ -59,7 +63,11 @@ export function makePeerHandler(options: PeerOptions) {
   const stripe = new Stripe(options.stripeSecretKey);
   const documents = DynamoDBDocumentClient.from(options.client);
   const persistenceStore = new DynamoDBPersistenceLayer({ tableName: options.idempotencyTable, awsSdkV3Client: options.client });
-  const config = new IdempotencyConfig({ eventKeyJmesPath: 'powertools_json(body).id', throwOnNoIdempotencyKey: true, expiresAfterSeconds: IDEMPOTENCY_SECONDS });
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'powertools_json(body).id',
+    throwOnNoIdempotencyKey: true,
+    expiresAfterSeconds: IDEMPOTENCY_SECONDS,
+  });
 
   // Before idempotency: an unverified request must not store a response under an event id.
   const verifySignature: middy.MiddlewareObj<APIGatewayProxyEventV2, Result, Error, PeerContext> = {
@@ -78,8 +86,20 @@ export function makePeerHandler(options: PeerOptions) {
 
   const handler = async (_event: APIGatewayProxyEventV2, context: PeerContext): Promise<Result> => {
     const event = context.stripeEvent!;
-    const object = event.data.object as { id: string; object: string; status?: string; payment_intent?: string | null; amount?: number; currency?: string };
-    const paymentIntentId = object.object === 'payment_intent' ? object.id : object.object === 'charge' && typeof object.payment_intent === 'string' ? object.payment_intent : undefined;
+    const object = event.data.object as {
+      id: string;
+      object: string;
+      status?: string;
+      payment_intent?: string | null;
+      amount?: number;
+      currency?: string;
+    };
+    const paymentIntentId =
+      object.object === 'payment_intent'
+        ? object.id
+        : object.object === 'charge' && typeof object.payment_intent === 'string'
+          ? object.payment_intent
+          : undefined;
     if (!paymentIntentId) return answer(200, { received: true });
     const charge = object.object === 'charge';
     await documents.send(
@@ -88,7 +108,15 @@ export function makePeerHandler(options: PeerOptions) {
         Key: { paymentIntentId },
         UpdateExpression: `SET #status = :status, amount = :amount, currency = :currency, updatedAt = :now, eventIds = list_append(if_not_exists(eventIds, :none), :eventId)${charge ? ', chargeId = :chargeId' : ''}`,
         ExpressionAttributeNames: { '#status': charge ? 'chargeStatus' : 'status' },
-        ExpressionAttributeValues: { ':status': object.status ?? event.type, ':amount': object.amount ?? null, ':currency': object.currency ?? null, ':now': new Date().toISOString(), ':none': [], ':eventId': [event.id], ...(charge ? { ':chargeId': object.id } : {}) },
+        ExpressionAttributeValues: {
+          ':status': object.status ?? event.type,
+          ':amount': object.amount ?? null,
+          ':currency': object.currency ?? null,
+          ':now': new Date().toISOString(),
+          ':none': [],
+          ':eventId': [event.id],
+          ...(charge ? { ':chargeId': object.id } : {}),
+        },
       }),
     );
     logger.info('Stripe event applied', { eventId: event.id, type: event.type, paymentIntentId });
@@ -117,7 +145,9 @@ export function peerFromEnv(env: Record<string, string | undefined>) {
     return value;
   };
   const endpoint = env.DYNAMODB_ENDPOINT;
-  const client = new DynamoDBClient(endpoint ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
+  const client = new DynamoDBClient(
+    endpoint ? { endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {},
+  );
   return makePeerHandler({
     idempotencyTable: required('IDEMPOTENCY_TABLE'),
     paymentsTable: required('PAYMENTS_TABLE'),

@@ -11,7 +11,14 @@ interface Data {
 
 const data = JSON.parse(document.getElementById('bench-data')!.textContent ?? '{}') as Data;
 /** One colour per target in every chart; the floors grey, the peer red. */
-const BY_ID: Record<string, string> = { floor: '#555', 'village floor': '#aaa', 'village-cash-out': '#9467bd', 'just-wallet': '#1f77b4', 'stripe-events': '#2ca02c', peer: '#d62728' };
+const BY_ID: Record<string, string> = {
+  floor: '#555',
+  'village floor': '#aaa',
+  'village-cash-out': '#9467bd',
+  'just-wallet': '#1f77b4',
+  'stripe-events': '#2ca02c',
+  peer: '#d62728',
+};
 const OTHERS = ['#8c564b', '#e377c2', '#ff7f0e', '#17becf'];
 const colour = (id: string, index: number) => BY_ID[id] ?? OTHERS[index % OTHERS.length]!;
 
@@ -21,20 +28,58 @@ Chart.defaults.animation = false;
 const percentiles = data.warm[0]?.distribution.map((point) => `p${point.p}`) ?? [];
 new Chart(document.getElementById('latency') as HTMLCanvasElement, {
   type: 'line',
-  data: { labels: percentiles, datasets: data.warm.map((target, index) => ({ label: target.id, data: target.distribution.map((point) => point.ms), borderColor: colour(target.id, index), backgroundColor: colour(target.id, index), borderDash: target.id.includes('floor') ? [6, 4] : [] })) },
-  options: { maintainAspectRatio: false, scales: { y: { type: 'logarithmic', title: { display: true, text: 'ms (log scale)' } }, x: { title: { display: true, text: 'percentile' } } }, plugins: { title: { display: true, text: 'Warm latency distribution, new events' } } },
+  data: {
+    labels: percentiles,
+    datasets: data.warm.map((target, index) => ({
+      label: target.id,
+      data: target.distribution.map((point) => point.ms),
+      borderColor: colour(target.id, index),
+      backgroundColor: colour(target.id, index),
+      borderDash: target.id.includes('floor') ? [6, 4] : [],
+    })),
+  },
+  options: {
+    maintainAspectRatio: false,
+    scales: {
+      y: { type: 'logarithmic', title: { display: true, text: 'ms (log scale)' } },
+      x: { title: { display: true, text: 'percentile' } },
+    },
+    plugins: { title: { display: true, text: 'Warm latency distribution, new events' } },
+  },
 });
 
 const senders = [...new Set(data.load.flatMap((target) => target.levels.map((level) => level.concurrency)))].sort((a, b) => a - b);
 const series = (pick: (level: Data['load'][number]['levels'][number]) => number) =>
-  data.load.map((target, index) => ({ label: target.id, data: senders.map((n) => { const level = target.levels.find((l) => l.concurrency === n); return level ? pick(level) : null; }), borderColor: colour(target.id, index), backgroundColor: colour(target.id, index) }));
+  data.load.map((target, index) => ({
+    label: target.id,
+    data: senders.map((n) => {
+      const level = target.levels.find((l) => l.concurrency === n);
+      return level ? pick(level) : null;
+    }),
+    borderColor: colour(target.id, index),
+    backgroundColor: colour(target.id, index),
+  }));
 new Chart(document.getElementById('throughput') as HTMLCanvasElement, {
   type: 'line',
   data: { labels: senders.map(String), datasets: series((level) => level.requestsPerSecond) },
-  options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true, title: { display: true, text: 'events/s' } }, x: { title: { display: true, text: 'concurrent senders' } } }, plugins: { title: { display: true, text: 'Throughput through the local gateway' } } },
+  options: {
+    maintainAspectRatio: false,
+    scales: {
+      y: { beginAtZero: true, title: { display: true, text: 'events/s' } },
+      x: { title: { display: true, text: 'concurrent senders' } },
+    },
+    plugins: { title: { display: true, text: 'Throughput through the local gateway' } },
+  },
 });
 new Chart(document.getElementById('load-p99') as HTMLCanvasElement, {
   type: 'line',
   data: { labels: senders.map(String), datasets: series((level) => level.latency.p99) },
-  options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true, title: { display: true, text: 'p99 ms' } }, x: { title: { display: true, text: 'concurrent senders' } } }, plugins: { title: { display: true, text: 'p99 latency under load' } } },
+  options: {
+    maintainAspectRatio: false,
+    scales: {
+      y: { beginAtZero: true, title: { display: true, text: 'p99 ms' } },
+      x: { title: { display: true, text: 'concurrent senders' } },
+    },
+    plugins: { title: { display: true, text: 'p99 latency under load' } },
+  },
 });

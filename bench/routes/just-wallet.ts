@@ -28,7 +28,9 @@ export const justWalletAdapter: RouteAdapter = {
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds, on the counted client.
-    const handler = makeJustWalletHandler(justWalletDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), { metrics }) as unknown as BenchHandler;
+    const handler = makeJustWalletHandler(justWalletDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), {
+      metrics,
+    }) as unknown as BenchHandler;
     return {
       route,
       handler,
@@ -39,12 +41,18 @@ export const justWalletAdapter: RouteAdapter = {
         const id = `00000000-0000-4000-9000-${n.toString(16).padStart(12, '0')}`;
         return LIFECYCLE.map((status) => {
           const body = JSON.stringify({ ...payout, data: { ...payout.data, id, status } });
-          return { event: `payout ${status}`, request: { body, headers: { 'content-type': 'application/json', signature: justWalletSignature(secret, body, 'hmac') } } };
+          return {
+            event: `payout ${status}`,
+            request: { body, headers: { 'content-type': 'application/json', signature: justWalletSignature(secret, body, 'hmac') } },
+          };
         });
       },
       request(n) {
         const sample = samples[n % samples.length]!;
-        const body = JSON.stringify({ ...sample, data: { ...sample.data, id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}` } });
+        const body = JSON.stringify({
+          ...sample,
+          data: { ...sample.data, id: `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}` },
+        });
         return { body, headers: { 'content-type': 'application/json', signature: justWalletSignature(secret, body, 'hmac') } };
       },
       // The record keeps every event applied to it in its history, under the key the route gives the event.
@@ -52,7 +60,9 @@ export const justWalletAdapter: RouteAdapter = {
         eventKeyOf: (body) => parseJustWalletEvent(body, Buffer.from(body)).eventKey,
         async applied() {
           const items = (await scanAll(db, config.RECORDS_TABLE, 'history')) as { history?: HistoryEntry[] }[];
-          return items.flatMap((item) => (item.history ?? []).map((entry) => entry.eventKey)).filter((key) => key?.startsWith('just-wallet:'));
+          return items
+            .flatMap((item) => (item.history ?? []).map((entry) => entry.eventKey))
+            .filter((key) => key?.startsWith('just-wallet:'));
         },
       },
       notes: [`events in turn: ${SAMPLES.join(', ')}; Signature = HMAC-SHA256 of the body (mode ${config.JUST_WALLET_SIGNATURE_MODE})`],

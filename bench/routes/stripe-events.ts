@@ -25,7 +25,13 @@ export function stripeBenchEvents(secret: string) {
   const samples = SAMPLES.map((type) => JSON.parse(fixture('stripe', type)) as StripeEventJson);
   const signed = (body: string): SignedRequest => {
     const timestamp = Math.floor(Date.now() / 1000);
-    return { body, headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${timestamp},v1=${hmacSha256Hex(secret, `${timestamp}.${body}`)}` } };
+    return {
+      body,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'stripe-signature': `t=${timestamp},v1=${hmacSha256Hex(secret, `${timestamp}.${body}`)}`,
+      },
+    };
   };
   return {
     /** A new event about a new object, the same for the same `n` (so sending it again is a duplicate). */
@@ -34,7 +40,13 @@ export function stripeBenchEvents(secret: string) {
       const objectId = String(sample.data.object.id).replace(/_.*/, `_bench${n}`);
       // A charge names its PaymentIntent: a new one too, so each event is about a new payment (the fixture's would make every charge one payment's).
       const intent = typeof sample.data.object.payment_intent === 'string' ? { payment_intent: `pi_bench${n}` } : {};
-      return signed(JSON.stringify({ ...sample, id: `evt_bench${n}`, data: { ...sample.data, object: { ...sample.data.object, id: objectId, ...intent } } }, null, 2));
+      return signed(
+        JSON.stringify(
+          { ...sample, id: `evt_bench${n}`, data: { ...sample.data, object: { ...sample.data.object, id: objectId, ...intent } } },
+          null,
+          2,
+        ),
+      );
     },
     /** A payment's events, in order, about one PaymentIntent and its charge. */
     lifecycle(n: number): { event: string; request: SignedRequest }[] {
@@ -42,8 +54,18 @@ export function stripeBenchEvents(secret: string) {
       return samples.map((sample, k) => {
         const charge = sample.data.object.object === 'charge';
         // The charge names its PaymentIntent, and the PaymentIntent its latest charge, as Stripe's do.
-        const object = { ...sample.data.object, ...(charge ? { id: `ch_life${n}`, payment_intent: `pi_life${n}` } : { id: `pi_life${n}`, ...(sample.data.object.latest_charge ? { latest_charge: `ch_life${n}` } : {}) }) };
-        return { event: SAMPLES[k]!, request: signed(JSON.stringify({ ...sample, id: `evt_life${n}x${k}`, created: created + k, data: { ...sample.data, object } }, null, 2)) };
+        const object = {
+          ...sample.data.object,
+          ...(charge
+            ? { id: `ch_life${n}`, payment_intent: `pi_life${n}` }
+            : { id: `pi_life${n}`, ...(sample.data.object.latest_charge ? { latest_charge: `ch_life${n}` } : {}) }),
+        };
+        return {
+          event: SAMPLES[k]!,
+          request: signed(
+            JSON.stringify({ ...sample, id: `evt_life${n}x${k}`, created: created + k, data: { ...sample.data, object } }, null, 2),
+          ),
+        };
       });
     },
     eventIdOf: (body: string): string => (JSON.parse(body) as { id: string }).id,
@@ -55,7 +77,11 @@ function appliedStripeEvents(db: DynamoDBDocumentClient, recordsTable: string, e
   return {
     eventKeyOf: (body) => eventKey(eventIdOf(body)),
     async applied() {
-      const items = (await scanAll(db, recordsTable, 'provider, sourceId, history')) as { provider?: string; sourceId?: string; history?: StoredEntry[] }[];
+      const items = (await scanAll(db, recordsTable, 'provider, sourceId, history')) as {
+        provider?: string;
+        sourceId?: string;
+        history?: StoredEntry[];
+      }[];
       return items.filter((item) => item.provider === 'stripe').flatMap((item) => recordedEvents(item).map((event) => event.eventKey));
     },
   };
@@ -71,7 +97,9 @@ export const stripeEventsAdapter: RouteAdapter = {
     const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
     const metrics = makeMetrics(route.id);
     // As index.ts composes it, with the dependencies its wiring builds (a Connect secret too), on the counted client.
-    const handler = makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), { metrics }) as unknown as BenchHandler;
+    const handler = makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), {
+      metrics,
+    }) as unknown as BenchHandler;
     return {
       route,
       handler,

@@ -48,13 +48,22 @@ export class BundleRunner {
     writeFileSync(this.runner, RUNNER);
   }
 
-  invoke(bundleDir: string, functionName: string, timeoutSeconds: number, env: Record<string, string>, event: unknown): Promise<Invocation> {
+  invoke(
+    bundleDir: string,
+    functionName: string,
+    timeoutSeconds: number,
+    env: Record<string, string>,
+    event: unknown,
+  ): Promise<Invocation> {
     const id = randomUUID();
     const eventFile = path.join(this.dir, `${id}.event.json`);
     const resultFile = path.join(this.dir, `${id}.result.json`);
     writeFileSync(eventFile, JSON.stringify(event));
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [this.runner, bundleDir, eventFile, resultFile, functionName, String(timeoutSeconds)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [this.runner, bundleDir, eventFile, resultFile, functionName, String(timeoutSeconds)], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -47,7 +47,9 @@ const pascal = (id: string) => id.replace(/(^|[-_])([a-z])/g, (_, __, letter: st
 
 /** Why the rehearsal cannot run here, if it cannot (a one-line notice); undefined when it can. */
 export function rehearsalUnavailable(): string | undefined {
-  return commandAvailable('moto_server') ? undefined : 'moto_server is not installed (pip install "moto[server]"): the bundles were not rehearsed.';
+  return commandAvailable('moto_server')
+    ? undefined
+    : 'moto_server is not installed (pip install "moto[server]"): the bundles were not rehearsed.';
 }
 
 /** `cdk synth` into a fresh folder, as `cdk deploy` synthesizes, in test mode (the key is a test key). */
@@ -55,8 +57,12 @@ export async function synthesize(outdir: string): Promise<Template> {
   const cdk = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'cdk');
   const env = { ...process.env, NODE_OPTIONS: '' };
   await new Promise<void>((resolve, reject) => {
-    execFile(cdk, ['synth', '--quiet', '--output', outdir, '-c', 'stripeMode=test'], { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`cdk synth failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`)) : resolve(),
+    execFile(
+      cdk,
+      ['synth', '--quiet', '--output', outdir, '-c', 'stripeMode=test'],
+      { cwd: PROJECT_ROOT, env, maxBuffer: 64 * 1024 * 1024, timeout: 600_000 },
+      (error, _stdout, stderr) =>
+        error ? reject(new Error(`cdk synth failed: ${stderr.trim().split('\n').slice(-3).join(' ')}`)) : resolve(),
     );
   });
   const file = readdirSync(outdir).find((name) => name.endsWith('.template.json'));
@@ -89,14 +95,24 @@ export async function startMoto(): Promise<{ endpoint: string; stop: () => Promi
 }
 
 /** An API Gateway HTTP API (payload format 2.0) event, as it reaches the function. */
-export function httpApiEvent(routeKeyPath: string, rawPath: string, body: string, headers: Record<string, string>, pathParameters?: Record<string, string>) {
+export function httpApiEvent(
+  routeKeyPath: string,
+  rawPath: string,
+  body: string,
+  headers: Record<string, string>,
+  pathParameters?: Record<string, string>,
+) {
   const now = Date.now();
   return {
     version: '2.0',
     routeKey: `POST ${routeKeyPath}`,
     rawPath,
     rawQueryString: '',
-    headers: Object.fromEntries(Object.entries({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers }).map(([name, value]) => [name.toLowerCase(), value])),
+    headers: Object.fromEntries(
+      Object.entries({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers }).map(
+        ([name, value]) => [name.toLowerCase(), value],
+      ),
+    ),
     requestContext: {
       accountId: ACCOUNT,
       apiId: 'rehearsal',
@@ -132,7 +148,9 @@ export function scheduledEvent(ruleName: string) {
 
 /** The value `npm start` uses for the secret a template Secret stands for (its logical id begins with the secret's construct id). */
 function localSecretValue(logicalId: string): string {
-  const matches = SECRETS.filter((secret) => logicalId.startsWith(pascal(secret.id))).sort((a, b) => pascal(b.id).length - pascal(a.id).length);
+  const matches = SECRETS.filter((secret) => logicalId.startsWith(pascal(secret.id))).sort(
+    (a, b) => pascal(b.id).length - pascal(a.id).length,
+  );
   if (!matches[0]) throw new Error(`No local value for the template's secret ${logicalId}`);
   return matches[0].localDefault;
 }
@@ -174,7 +192,13 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     note(`DynamoDB at ${dynamoEndpoint}, Secrets Manager (moto) at ${moto.endpoint}, Stripe stand-in at ${stripeApiBase}`);
 
     const prefix = `rh${randomBytes(4).toString('hex')}`;
-    const refs: Record<string, string> = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': 'PaymentsWebhookGateway' };
+    const refs: Record<string, string> = {
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+      'AWS::StackName': 'PaymentsWebhookGateway',
+    };
     const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => dynamo.destroy());
     for (const logicalId of resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')) {
@@ -186,7 +210,9 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => secrets.destroy());
     for (const logicalId of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
-      const created = await secrets.send(new CreateSecretCommand({ Name: `${prefix}/${logicalId}`, SecretString: localSecretValue(logicalId) }));
+      const created = await secrets.send(
+        new CreateSecretCommand({ Name: `${prefix}/${logicalId}`, SecretString: localSecretValue(logicalId) }),
+      );
       refs[logicalId] = created.ARN!;
     }
 
@@ -224,7 +250,11 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     const db = makeDocumentClient({ endpoint: dynamoEndpoint, region: REGION });
     stops.push(async () => db.destroy());
     await new RecipientStore(db, envOf(fnOf('village-cash-out')).RECIPIENTS_TABLE!).put(RECIPIENT.email, RECIPIENT.accountId, new Date());
-    await new SourceAdmin(new SourceStore(db, envOfStripe.SOURCES_TABLE!), new SecretsManagerSourceSecrets(secrets, envOfStripe.STRIPE_SOURCE_SECRET_PREFIX!), { now: () => Date.now() }).add(SOURCE.id, { signingSecret: SOURCE.signingSecret });
+    await new SourceAdmin(
+      new SourceStore(db, envOfStripe.SOURCES_TABLE!),
+      new SecretsManagerSourceSecrets(secrets, envOfStripe.STRIPE_SOURCE_SECRET_PREFIX!),
+      { now: () => Date.now() },
+    ).add(SOURCE.id, { signingSecret: SOURCE.signingSecret });
     const ledger = new LedgerStore(db, envOfStripe.LEDGER_TABLE!);
 
     const answerOf = (invocation: Invocation): { status?: number; body: Record<string, unknown>; problem?: string } => {
@@ -246,50 +276,109 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     const expectStatus = (invocation: Invocation, status: number) => {
       const answer = answerOf(invocation);
       if (answer.problem) throw new Error(`${answer.problem}${lastLogLine(invocation.output)}`);
-      if (answer.status !== status) throw new Error(`answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}, expected ${status}${lastLogLine(invocation.output)}`);
+      if (answer.status !== status)
+        throw new Error(
+          `answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}, expected ${status}${lastLogLine(invocation.output)}`,
+        );
       return answer.body;
     };
 
     // A signed cash-out: paid, as under npm start.
     const cashOutId = `rh_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const cashOut = { ...(JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>), cash_out_id: cashOutId, destination_email: RECIPIENT.email, amount: '12.34', currency: 'USD' };
+    const cashOut = {
+      ...(JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>),
+      cash_out_id: cashOutId,
+      destination_email: RECIPIENT.email,
+      amount: '12.34',
+      currency: 'USD',
+    };
     const cashOutBody = JSON.stringify(cashOut);
     const villageSecret = SECRETS.find((secret) => secret.id === 'villageWebhookSecret')!.localDefault;
     let payoutId = '';
     await check('village-cash-out: a signed cash-out is paid', async () => {
-      const body = expectStatus(await invoke('village-cash-out', httpApiEvent('/webhooks/village/cash-out', '/webhooks/village/cash-out', cashOutBody, { 'x-village-signature-256': villageSignature(villageSecret, cashOutBody) })), 200);
+      const body = expectStatus(
+        await invoke(
+          'village-cash-out',
+          httpApiEvent('/webhooks/village/cash-out', '/webhooks/village/cash-out', cashOutBody, {
+            'x-village-signature-256': villageSignature(villageSecret, cashOutBody),
+          }),
+        ),
+        200,
+      );
       payoutId = String((body.stripe as { id?: string } | undefined)?.id ?? '');
       if (!payoutId.startsWith('po_')) throw new Error(`answered 200 without a payout id: ${JSON.stringify(body).slice(0, 200)}`);
       return `200, ${cashOutId} 12.34 USD paid by Stripe payout ${payoutId}`;
     });
     await check('village-cash-out: a bad signature is refused', async () => {
-      expectStatus(await invoke('village-cash-out', httpApiEvent('/webhooks/village/cash-out', '/webhooks/village/cash-out', cashOutBody, { 'x-village-signature-256': villageSignature('not-the-secret', cashOutBody) })), 401);
+      expectStatus(
+        await invoke(
+          'village-cash-out',
+          httpApiEvent('/webhooks/village/cash-out', '/webhooks/village/cash-out', cashOutBody, {
+            'x-village-signature-256': villageSignature('not-the-secret', cashOutBody),
+          }),
+        ),
+        401,
+      );
       return '401';
     });
 
     // The payout's payout.paid from Stripe: the cash-out becomes paid.
     const stripeSecret = SECRETS.find((secret) => secret.id === 'stripeWebhookSecret')!.localDefault;
-    const paid = JSON.parse(fixture('stripe', 'payout.paid')) as { id: string; created: number; account?: string; livemode: boolean; data: { object: Record<string, unknown> } };
+    const paid = JSON.parse(fixture('stripe', 'payout.paid')) as {
+      id: string;
+      created: number;
+      account?: string;
+      livemode: boolean;
+      data: { object: Record<string, unknown> };
+    };
     paid.id = `evt_${randomBytes(12).toString('hex')}`;
     paid.created = Math.floor(Date.now() / 1000);
     paid.account = RECIPIENT.accountId;
     paid.livemode = false;
-    Object.assign(paid.data.object, { id: payoutId || 'po_missing', amount: 1234, currency: 'usd', livemode: false, metadata: { cash_out_id: cashOutId } });
+    Object.assign(paid.data.object, {
+      id: payoutId || 'po_missing',
+      amount: 1234,
+      currency: 'usd',
+      livemode: false,
+      metadata: { cash_out_id: cashOutId },
+    });
     const paidBody = JSON.stringify(paid, null, 2);
     await check('stripe-events: payout.paid is applied', async () => {
-      const body = expectStatus(await invoke('stripe-events', httpApiEvent('/webhooks/stripe', '/webhooks/stripe', paidBody, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paidBody, secret: stripeSecret }) })), 200);
+      const body = expectStatus(
+        await invoke(
+          'stripe-events',
+          httpApiEvent('/webhooks/stripe', '/webhooks/stripe', paidBody, {
+            'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paidBody, secret: stripeSecret }),
+          }),
+        ),
+        200,
+      );
       if (body.outcome !== 'applied') throw new Error(`answered 200 ${JSON.stringify(body).slice(0, 200)}, expected outcome applied`);
       const item = await ledger.get(cashOutId);
       if (item?.status !== 'paid') throw new Error(`the ledger says ${item?.status ?? 'nothing'} for ${cashOutId}, expected paid`);
       return `200 applied, ledger ${cashOutId}: paid`;
     });
     await check('stripe-events: a bad signature is refused', async () => {
-      expectStatus(await invoke('stripe-events', httpApiEvent('/webhooks/stripe', '/webhooks/stripe', paidBody, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paidBody, secret: 'whsec_not_the_secret' }) })), 400);
+      expectStatus(
+        await invoke(
+          'stripe-events',
+          httpApiEvent('/webhooks/stripe', '/webhooks/stripe', paidBody, {
+            'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paidBody, secret: 'whsec_not_the_secret' }),
+          }),
+        ),
+        400,
+      );
       return '400 signature_mismatch';
     });
 
     // A merchant source's event, at its own path, signed with its own secret.
-    const payment = JSON.parse(fixture('stripe', 'payment_intent.succeeded')) as { id: string; created: number; livemode: boolean; account?: string; data: { object: Record<string, unknown> } };
+    const payment = JSON.parse(fixture('stripe', 'payment_intent.succeeded')) as {
+      id: string;
+      created: number;
+      livemode: boolean;
+      account?: string;
+      data: { object: Record<string, unknown> };
+    };
     payment.id = `evt_${randomBytes(12).toString('hex')}`;
     payment.created = Math.floor(Date.now() / 1000);
     payment.livemode = false;
@@ -298,7 +387,13 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     const paymentBody = JSON.stringify(payment, null, 2);
     const sourcePath = `/webhooks/stripe/${SOURCE.id}`;
     await check(`stripe-events: a merchant source's event is applied`, async () => {
-      const event = httpApiEvent('/webhooks/stripe/{sourceId}', sourcePath, paymentBody, { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paymentBody, secret: SOURCE.signingSecret }) }, { sourceId: SOURCE.id });
+      const event = httpApiEvent(
+        '/webhooks/stripe/{sourceId}',
+        sourcePath,
+        paymentBody,
+        { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paymentBody, secret: SOURCE.signingSecret }) },
+        { sourceId: SOURCE.id },
+      );
       const body = expectStatus(await invoke('stripe-events', event), 200);
       if (body.outcome !== 'applied') throw new Error(`answered 200 ${JSON.stringify(body).slice(0, 200)}, expected outcome applied`);
       return `200 applied (source ${SOURCE.id}, payment_intent.succeeded)`;
@@ -310,17 +405,37 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
     walletEvent.data.id = randomUUID();
     const walletBody = JSON.stringify(walletEvent);
     await check('just-wallet: a payout event is applied', async () => {
-      const body = expectStatus(await invoke('just-wallet', httpApiEvent('/webhooks/just-wallet', '/webhooks/just-wallet', walletBody, { Signature: justWalletSignature(justWalletSecret, walletBody, 'hmac') })), 200);
+      const body = expectStatus(
+        await invoke(
+          'just-wallet',
+          httpApiEvent('/webhooks/just-wallet', '/webhooks/just-wallet', walletBody, {
+            Signature: justWalletSignature(justWalletSecret, walletBody, 'hmac'),
+          }),
+        ),
+        200,
+      );
       if (!/applied/.test(JSON.stringify(body))) throw new Error(`answered 200 ${JSON.stringify(body).slice(0, 200)}, expected it applied`);
       return `200 ${String(body.outcome ?? 'applied')}`;
     });
     await check('just-wallet: a bad signature is refused', async () => {
-      expectStatus(await invoke('just-wallet', httpApiEvent('/webhooks/just-wallet', '/webhooks/just-wallet', walletBody, { Signature: justWalletSignature('not-the-secret', walletBody, 'hmac') })), 401);
+      expectStatus(
+        await invoke(
+          'just-wallet',
+          httpApiEvent('/webhooks/just-wallet', '/webhooks/just-wallet', walletBody, {
+            Signature: justWalletSignature('not-the-secret', walletBody, 'hmac'),
+          }),
+        ),
+        401,
+      );
       return '401';
     });
 
     // The schedules: each rule's event, once.
-    for (const [service, rule] of [['reconcile', 'ReconciliationSchedule'], ['catch-up', 'CatchUpSchedule'], ['reports', 'ReportsSchedule']] as const) {
+    for (const [service, rule] of [
+      ['reconcile', 'ReconciliationSchedule'],
+      ['catch-up', 'CatchUpSchedule'],
+      ['reports', 'ReportsSchedule'],
+    ] as const) {
       await check(`${service}: the schedule's run ends without error`, async () => {
         const invocation = await invoke(service, scheduledEvent(rule));
         if (!invocation.ok) throw new Error(`threw: ${invocation.error?.split('\n')[0]}`);
@@ -335,6 +450,9 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
 
 /** The last error line a function logged, to say why a check failed. */
 function lastLogLine(output: string): string {
-  const line = output.split('\n').reverse().find((candidate) => /"level":"(ERROR|WARN)"|Error/.test(candidate));
+  const line = output
+    .split('\n')
+    .reverse()
+    .find((candidate) => /"level":"(ERROR|WARN)"|Error/.test(candidate));
   return line ? ` (its log: ${line.slice(0, 300)})` : '';
 }

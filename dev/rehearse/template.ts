@@ -19,17 +19,25 @@ export function templateFunctions(template: Template): TemplateFunction[] {
   const functions: TemplateFunction[] = [];
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
     if (resource.Type !== 'AWS::Lambda::Function') continue;
-    const environment = ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+    const environment = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
     const assetPath = resource.Metadata?.['aws:asset:path'];
     if (typeof environment.POWERTOOLS_SERVICE_NAME !== 'string' || typeof assetPath !== 'string') continue;
-    functions.push({ logicalId, service: environment.POWERTOOLS_SERVICE_NAME, assetPath, environment, timeoutSeconds: Number(resource.Properties?.Timeout ?? 3) });
+    functions.push({
+      logicalId,
+      service: environment.POWERTOOLS_SERVICE_NAME,
+      assetPath,
+      environment,
+      timeoutSeconds: Number(resource.Properties?.Timeout ?? 3),
+    });
   }
   return functions;
 }
 
 /** Logical ids of the resources of one type. */
 export function resourcesOfType(template: Template, type: string): string[] {
-  return Object.entries(template.Resources).filter(([, resource]) => resource.Type === type).map(([id]) => id);
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id]) => id);
 }
 
 /**
@@ -87,16 +95,24 @@ export async function createTemplateTable(client: DynamoDBClient, template: Temp
     GlobalSecondaryIndexes?: { IndexName: string; KeySchema: unknown; Projection: unknown }[];
     TimeToLiveSpecification?: { AttributeName?: string; Enabled?: boolean };
   };
-  const indexes = properties.GlobalSecondaryIndexes?.map((index) => ({ IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection })) as CreateTableCommandInput['GlobalSecondaryIndexes'];
-  await client.send(new CreateTableCommand({
-    TableName: tableName,
-    BillingMode: 'PAY_PER_REQUEST',
-    KeySchema: properties.KeySchema,
-    AttributeDefinitions: properties.AttributeDefinitions,
-    ...(indexes && indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
-  }));
+  const indexes = properties.GlobalSecondaryIndexes?.map((index) => ({
+    IndexName: index.IndexName,
+    KeySchema: index.KeySchema,
+    Projection: index.Projection,
+  })) as CreateTableCommandInput['GlobalSecondaryIndexes'];
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: properties.KeySchema,
+      AttributeDefinitions: properties.AttributeDefinitions,
+      ...(indexes && indexes.length > 0 ? { GlobalSecondaryIndexes: indexes } : {}),
+    }),
+  );
   const ttl = properties.TimeToLiveSpecification;
   if (ttl?.Enabled && ttl.AttributeName) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }),
+    );
   }
 }

@@ -12,7 +12,13 @@ import { fixture, fixtureNames } from './fixtures.js';
 import type { SampleSender } from './types.js';
 
 type StripeObject = Record<string, unknown> & { id: string; object: string; metadata?: Record<string, string> | null };
-type StripeEventSample = Record<string, unknown> & { id: string; type: string; created: number; account?: string; data: { object: StripeObject } };
+type StripeEventSample = Record<string, unknown> & {
+  id: string;
+  type: string;
+  created: number;
+  account?: string;
+  data: { object: StripeObject };
+};
 
 /**
  * A sample Stripe event of any type, from test/events/stripe, with a fresh event id and
@@ -47,12 +53,17 @@ export const stripeSender: SampleSender = {
   async secretFor(options) {
     if (options.source === undefined) return undefined;
     const secret = await sourceSecret(options.source);
-    if (!secret) throw new UsageError(`No secret for source ${options.source} here (${sourceSecrets().locationOf(options.source)}): add it with npm run sources -- add ${options.source} --signing-secret whsec_…, or pass --secret.`);
+    if (!secret)
+      throw new UsageError(
+        `No secret for source ${options.source} here (${sourceSecrets().locationOf(options.source)}): add it with npm run sources -- add ${options.source} --signing-secret whsec_…, or pass --secret.`,
+      );
     return secret.signing.current;
   },
   async build({ type = 'payout.paid', secret, options }) {
-    if (options.created !== undefined && !/^\d+$/.test(options.created)) throw new UsageError(`--created must be a time in whole Unix seconds, not "${options.created}".`);
-    if (options.account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.account)) throw new UsageError(`--account must be a Stripe account id (acct_…), not "${options.account}".`);
+    if (options.created !== undefined && !/^\d+$/.test(options.created))
+      throw new UsageError(`--created must be a time in whole Unix seconds, not "${options.created}".`);
+    if (options.account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.account))
+      throw new UsageError(`--account must be a Stripe account id (acct_…), not "${options.account}".`);
     const problem = options.source === undefined ? undefined : sourceIdProblem(options.source);
     if (problem) throw new UsageError(`--source: ${problem}`);
     const sample = sampleEvent(type);
@@ -69,9 +80,15 @@ export const stripeSender: SampleSender = {
       if (object.object === 'transfer') object.transfer_group = cashOutId;
       if (!objectId) {
         const item = await ledgerItem(cashOutId, options);
-        if (!item) throw new Error(`No cash-out ${cashOutId} in the ledger; pass --payout po_… (or --object-id) to name the Stripe object.`);
-        if (!item.stripeObjectId) throw new Error(`Cash-out ${cashOutId} has no Stripe object in the ledger (status ${item.status}); pass --payout po_… (or --object-id) to name one.`);
-        console.log(`Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`);
+        if (!item)
+          throw new Error(`No cash-out ${cashOutId} in the ledger; pass --payout po_… (or --object-id) to name the Stripe object.`);
+        if (!item.stripeObjectId)
+          throw new Error(
+            `Cash-out ${cashOutId} has no Stripe object in the ledger (status ${item.status}); pass --payout po_… (or --object-id) to name one.`,
+          );
+        console.log(
+          `Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`,
+        );
         objectId = item.stripeObjectId;
         accountId ??= item.accountId;
         // The gateway checks that a payout matches its cash-out: the sample says what the ledger holds.
@@ -97,7 +114,11 @@ export const stripeSender: SampleSender = {
     return {
       ids: { eventId: sample.id, [`${object.object} id`]: object.id, ...(cashOutId ? { cashOutId } : {}) },
       body,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)', 'stripe-signature': signature },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+        'stripe-signature': signature,
+      },
       ...(options.source ? { path: `/webhooks/stripe/${options.source}` } : {}),
       ...(options.undelivered ? { undelivered: true } : {}),
     };
@@ -110,12 +131,23 @@ export const stripeSender: SampleSender = {
     const event = JSON.parse(request.body) as StripeEventSample;
     let response: Response;
     try {
-      response = await fetch(`${standIn}${STAND_IN_EVENTS_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ event, apiKey, delivered }) });
+      response = await fetch(`${standIn}${STAND_IN_EVENTS_PATH}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ event, apiKey, delivered }),
+      });
     } catch (error) {
-      throw new Error(`Could not give ${event.id} to the Stripe stand-in at ${standIn} (${(error as Error).message}); catch-up cannot find it there. Is npm start running with the stand-in?`, { cause: error });
+      throw new Error(
+        `Could not give ${event.id} to the Stripe stand-in at ${standIn} (${(error as Error).message}); catch-up cannot find it there. Is npm start running with the stand-in?`,
+        { cause: error },
+      );
     }
     if (!response.ok) throw new Error(`The Stripe stand-in at ${standIn} refused ${event.id}: ${response.status}.`);
-    const whose = options.source ? `source ${options.source}${apiKey?.startsWith('unlisted:') ? ' (it has no API key: catch-up cannot list it)' : ''}` : event.account ? `connected account ${event.account}` : 'the platform';
+    const whose = options.source
+      ? `source ${options.source}${apiKey?.startsWith('unlisted:') ? ' (it has no API key: catch-up cannot list it)' : ''}`
+      : event.account
+        ? `connected account ${event.account}`
+        : 'the platform';
     return delivered
       ? `The Stripe stand-in holds ${event.id} too (${whose}).`
       : `Not delivered: the Stripe stand-in holds ${event.id} (${event.type}, ${whose}) for catch-up to find: npm run catch-up -- --since 1h${options.source ? ` --source ${options.source}` : ''}`;
@@ -134,7 +166,17 @@ async function sourceSecret(sourceId: string) {
 
 function sampleEvent(type: string): StripeEventSample {
   if (fixtureNames('stripe').includes(type)) return JSON.parse(fixture('stripe', type)) as StripeEventSample;
-  return { id: '', object: 'event', api_version: null, created: 0, livemode: false, pending_webhooks: 1, request: { id: null, idempotency_key: null }, type, data: { object: { id: 'obj_sample', object: type.split('.')[0] ?? 'unknown' } } };
+  return {
+    id: '',
+    object: 'event',
+    api_version: null,
+    created: 0,
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object: { id: 'obj_sample', object: type.split('.')[0] ?? 'unknown' } },
+  };
 }
 
 /** The cash-out as the ledger holds it now (local DynamoDB, or `--ledger-table` in AWS); a failure to read it is one line. */
@@ -145,7 +187,10 @@ export async function ledgerItem(cashOutId: string, options: Record<string, stri
   try {
     return await new LedgerStore(db, table ?? process.env.LEDGER_TABLE ?? 'local-ledger').get(cashOutId);
   } catch (error) {
-    throw new Error(`Could not read the ledger: ${failureMessage(error, { dynamoEndpoint: endpoint })} Or pass --payout po_… to name the payout.`, { cause: error });
+    throw new Error(
+      `Could not read the ledger: ${failureMessage(error, { dynamoEndpoint: endpoint })} Or pass --payout po_… to name the payout.`,
+      { cause: error },
+    );
   } finally {
     db.destroy();
   }

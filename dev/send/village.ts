@@ -18,7 +18,11 @@ export const villageSender: SampleSender = {
     if (options.amount) sample.amount = options.amount;
     if (options.currency) sample.currency = options.currency;
     const body = JSON.stringify(sample);
-    return { body, headers: { 'content-type': 'application/json', 'x-village-signature-256': villageSignature(secret, body) }, ids: { cashOutId } };
+    return {
+      body,
+      headers: { 'content-type': 'application/json', 'x-village-signature-256': villageSignature(secret, body) },
+      ids: { cashOutId },
+    };
   },
   async current({ ids }) {
     const item = await ledgerItem(ids?.cashOutId ?? '', {}).catch(() => undefined);
@@ -38,8 +42,13 @@ export const villageSender: SampleSender = {
     const event = `npm run send -- stripe ${object === 'transfer' ? 'transfer.updated' : 'payout.paid'} --cash-out-id ${cashOutId}`;
     if (!replayed) return { ids: found, next: [event, show] };
     // A replayed answer shows the status the cash-out had when first answered; what follows depends on the ledger now.
-    if (currentStatus === undefined) return { ids: found, next: [`${show}   (its status now; the answer above is from the first request)`, `${event}   (if it is still pending)`] };
-    if (['pending', 'in_transit', 'processing'].includes(currentStatus)) return { ids: found, next: [`${event}   (the ledger says ${currentStatus} now)`, show] };
+    if (currentStatus === undefined)
+      return {
+        ids: found,
+        next: [`${show}   (its status now; the answer above is from the first request)`, `${event}   (if it is still pending)`],
+      };
+    if (['pending', 'in_transit', 'processing'].includes(currentStatus))
+      return { ids: found, next: [`${event}   (the ledger says ${currentStatus} now)`, show] };
     return { ids: found, next: [`${show}   (the ledger says ${currentStatus} now: nothing more to send for it)`] };
   },
 };

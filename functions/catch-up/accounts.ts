@@ -14,7 +14,11 @@ export const SETTLED_MARGIN_SECONDS = 7 * 86_400;
  * a margin). Through the ledger's index by status (itemsByStatus), no scan. (Transfers are the platform's own
  * events, listed without `Stripe-Account`.)
  */
-export async function connectedAccountsWithCashOuts(db: DynamoDBDocumentClient, ledgerTable: string, sinceSeconds: number): Promise<string[]> {
+export async function connectedAccountsWithCashOuts(
+  db: DynamoDBDocumentClient,
+  ledgerTable: string,
+  sinceSeconds: number,
+): Promise<string[]> {
   const updatedSince = new Date((sinceSeconds - SETTLED_MARGIN_SECONDS) * 1000).toISOString();
   const accounts = new Set<string>();
   for (const status of [...OPEN, ...TERMINAL_LEDGER_STATUSES]) {

@@ -122,21 +122,52 @@ export async function catchUp(deps: CatchUpDeps, options: CatchUpOptions): Promi
       }
     }
     for (const account of accounts) {
-      lists.push(await catchUpList(scoped, source.lister, { createdGte, ...(createdLt === undefined ? {} : { createdLt }), stripeAccount: account }, failures, options.deadlineAt));
+      lists.push(
+        await catchUpList(
+          scoped,
+          source.lister,
+          { createdGte, ...(createdLt === undefined ? {} : { createdLt }), stripeAccount: account },
+          failures,
+          options.deadlineAt,
+        ),
+      );
     }
   }
 
   const totals = zero();
   for (const list of lists) for (const key of Object.keys(totals) as (keyof Counts)[]) totals[key] += list[key];
-  return { since: new Date(since).toISOString(), ...(options.until === undefined ? {} : { until: new Date(options.until).toISOString() }), ...(options.since < oldest ? { requestedSince: new Date(options.since).toISOString() } : {}), lists, totals, failures };
+  return {
+    since: new Date(since).toISOString(),
+    ...(options.until === undefined ? {} : { until: new Date(options.until).toISOString() }),
+    ...(options.since < oldest ? { requestedSince: new Date(options.since).toISOString() } : {}),
+    lists,
+    totals,
+    failures,
+  };
 }
 
-async function catchUpList(deps: CatchUpDeps, lister: EventLister, query: Omit<EventQuery, 'types'>, failures: Failure[], deadlineAt: number | undefined): Promise<ListSummary> {
+async function catchUpList(
+  deps: CatchUpDeps,
+  lister: EventLister,
+  query: Omit<EventQuery, 'types'>,
+  failures: Failure[],
+  deadlineAt: number | undefined,
+): Promise<ListSummary> {
   const summary: ListSummary = { sourceId: deps.sourceId, ...(query.stripeAccount ? { account: query.stripeAccount } : {}), ...zero() };
   const fail = (reason: string, eventId?: string) => {
     summary.failed += 1;
-    failures.push({ sourceId: deps.sourceId, ...(query.stripeAccount ? { account: query.stripeAccount } : {}), ...(eventId ? { eventId } : {}), reason });
-    deps.logger.error('Catch-up could not apply', { sourceId: deps.sourceId, stripeAccount: query.stripeAccount, stripeEventId: eventId, reason });
+    failures.push({
+      sourceId: deps.sourceId,
+      ...(query.stripeAccount ? { account: query.stripeAccount } : {}),
+      ...(eventId ? { eventId } : {}),
+      reason,
+    });
+    deps.logger.error('Catch-up could not apply', {
+      sourceId: deps.sourceId,
+      stripeAccount: query.stripeAccount,
+      stripeEventId: eventId,
+      reason,
+    });
   };
   const outOfTime = () => deadlineAt !== undefined && deps.clock.now() >= deadlineAt;
   if (outOfTime()) {

@@ -41,16 +41,35 @@ function catchUpRun(deps: CatchUpHandlerDeps) {
   return async (event?: CatchUpRequest, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<CatchUpSummary> => {
     deps.logger.appendKeys({ correlationId: event?.id });
     const now = deps.clock.now();
-    const since = event?.since === undefined ? now - deps.windowHours * 3_600_000 : typeof event.since === 'string' ? parseSince(event.since, now) : undefined;
+    const since =
+      event?.since === undefined
+        ? now - deps.windowHours * 3_600_000
+        : typeof event.since === 'string'
+          ? parseSince(event.since, now)
+          : undefined;
     if (since === undefined) throw new ValidationError('bad_since', `"since" must be ${SINCE_FORMAT}.`);
     const until = event?.until === undefined ? undefined : typeof event.until === 'string' ? parseSince(event.until, now) : undefined;
-    if (event?.until !== undefined && (until === undefined || until <= since)) throw new ValidationError('bad_until', `"until" must be ${SINCE_FORMAT}, after "since".`);
-    if (event?.sourceId !== undefined && (typeof event.sourceId !== 'string' || !isSourceId(event.sourceId))) throw new ValidationError('bad_source', '"sourceId" must be a source id.');
+    if (event?.until !== undefined && (until === undefined || until <= since))
+      throw new ValidationError('bad_until', `"until" must be ${SINCE_FORMAT}, after "since".`);
+    if (event?.sourceId !== undefined && (typeof event.sourceId !== 'string' || !isSourceId(event.sourceId)))
+      throw new ValidationError('bad_source', '"sourceId" must be a source id.');
     const remaining = context?.getRemainingTimeInMillis?.();
-    const summary = await catchUp(deps, { since, until, sourceId: event?.sourceId as string | undefined, deadlineAt: remaining === undefined ? undefined : now + remaining - SAFETY_MARGIN_MS });
+    const summary = await catchUp(deps, {
+      since,
+      until,
+      sourceId: event?.sourceId as string | undefined,
+      deadlineAt: remaining === undefined ? undefined : now + remaining - SAFETY_MARGIN_MS,
+    });
     deps.onSummary?.(summary);
     const log = summary.totals.failed > 0 ? deps.logger.error.bind(deps.logger) : deps.logger.info.bind(deps.logger);
-    log('Catch-up finished', { since: summary.since, until: summary.until, requestedSince: summary.requestedSince, totals: summary.totals, lists: summary.lists, failures: summary.failures });
+    log('Catch-up finished', {
+      since: summary.since,
+      until: summary.until,
+      requestedSince: summary.requestedSince,
+      totals: summary.totals,
+      lists: summary.lists,
+      failures: summary.failures,
+    });
     return summary;
   };
 }

@@ -8,4 +8,6 @@ const metrics = makeMetrics('catch-up');
 const eventMetrics = makeStripeEventsMetrics();
 
 /** Configuration is read once, at cold start: a missing setting fails here, naming it. The handler is middy's (handler.ts). */
-export const handler = makeCatchUpHandler(catchUpDepsFromEnv(process.env, { logger, metrics, eventMetrics }), { metrics: [metrics, eventMetrics] });
+export const handler = makeCatchUpHandler(catchUpDepsFromEnv(process.env, { logger, metrics, eventMetrics }), {
+  metrics: [metrics, eventMetrics],
+});

@@ -24,7 +24,8 @@ export interface SourceListers {
 export async function catchUpSources(deps: SourceListers, only?: string): Promise<CatchUpSource[]> {
   const platform: CatchUpSource = { sourceId: PLATFORM_SOURCE_ID, lister: deps.platform, connectedAccounts: true };
   if (only === PLATFORM_SOURCE_ID) return [platform];
-  const merchants = only === undefined ? await deps.sources.list() : [await deps.sources.get(only)].filter((source) => source !== undefined);
+  const merchants =
+    only === undefined ? await deps.sources.list() : [await deps.sources.get(only)].filter((source) => source !== undefined);
   if (only !== undefined && merchants.length === 0) throw new CatchUpSourceError(`No source ${only} (npm run sources -- list).`);
   const result: CatchUpSource[] = only === undefined ? [platform] : [];
   for (const source of merchants) {
@@ -39,6 +40,7 @@ export async function catchUpSources(deps: SourceListers, only?: string): Promis
     }
     result.push({ sourceId: source.sourceId, lister: deps.withKey(secret.apiKey) });
   }
-  if (only !== undefined && result.every((source) => !source.lister)) throw new CatchUpSourceError(`Source ${only} cannot be caught up: ${result[0]?.skipped}.`);
+  if (only !== undefined && result.every((source) => !source.lister))
+    throw new CatchUpSourceError(`Source ${only} cannot be caught up: ${result[0]?.skipped}.`);
   return result;
 }

@@ -44,9 +44,16 @@ export function catchUpDepsFromEnv(
   const config = catchUpConfig(env);
   const stripeOptions = { maxNetworkRetries: config.CATCH_UP_STRIPE_RETRIES, timeoutMs: config.STRIPE_TIMEOUT_MS };
   const platformKey = secretFromEnv(env, 'STRIPE_SECRET_KEY', clock);
-  const platform = stripeEventLister(stripeFromSecret(platformKey, config.STRIPE_API_BASE, { ...stripeOptions, expectedMode: config.STRIPE_MODE }));
+  const platform = stripeEventLister(
+    stripeFromSecret(platformKey, config.STRIPE_API_BASE, { ...stripeOptions, expectedMode: config.STRIPE_MODE }),
+  );
   const eventTelemetry = { logger: telemetry.logger, metrics: telemetry.eventMetrics };
-  const listers = { sources: new SourceStore(db, config.SOURCES_TABLE), secrets: sourceSecretStore(config), platform, withKey: (apiKey: string) => stripeEventLister(async () => makeStripe(apiKey, config.STRIPE_API_BASE, stripeOptions)) };
+  const listers = {
+    sources: new SourceStore(db, config.SOURCES_TABLE),
+    secrets: sourceSecretStore(config),
+    platform,
+    withKey: (apiKey: string) => stripeEventLister(async () => makeStripe(apiKey, config.STRIPE_API_BASE, stripeOptions)),
+  };
   return {
     // A report event found by catch-up fetches its file as the webhook would have.
     ...processDeps(config, db, eventTelemetry, clock, reportFetchDeps(config, db, platformKey, eventTelemetry, clock)),
@@ -55,7 +62,8 @@ export function catchUpDepsFromEnv(
     connectedAccounts: (sinceSeconds) => connectedAccountsWithCashOuts(db, config.LEDGER_TABLE, sinceSeconds),
     windowHours: config.CATCH_UP_WINDOW_HOURS,
     onSummary: (summary: CatchUpSummary) => {
-      for (const [count, value] of Object.entries(summary.totals)) telemetry.metrics?.addMetric(METRIC_NAMES[count as keyof Counts], MetricUnit.Count, value);
+      for (const [count, value] of Object.entries(summary.totals))
+        telemetry.metrics?.addMetric(METRIC_NAMES[count as keyof Counts], MetricUnit.Count, value);
     },
   };
 }

@@ -6,7 +6,17 @@ import type { ReportStore } from '../reports/report-store.js';
 import { closeDay, EDGE_SECONDS, type CloseOutcome } from './close.js';
 
 /** Every ledger status: a cash-out's movement is on Stripe's books whatever became of it since. */
-const STATUSES: readonly LedgerStatus[] = ['processing', 'unknown', 'pending', 'in_transit', 'paid', 'failed', 'canceled', 'rejected', 'reversed'];
+const STATUSES: readonly LedgerStatus[] = [
+  'processing',
+  'unknown',
+  'pending',
+  'in_transit',
+  'paid',
+  'failed',
+  'canceled',
+  'rejected',
+  'reversed',
+];
 
 export interface CloseReads {
   db: DynamoDBDocumentClient;
@@ -23,7 +33,13 @@ export async function cashOutsCreated(deps: CloseReads, from: number, to: number
   const before = new Date(to * 1000).toISOString();
   const items: LedgerItem[] = [];
   for (const status of STATUSES) {
-    for await (const item of itemsByStatus<LedgerItem>(deps.db, { tableName: deps.ledgerTable, status, after, filter: 'attribute_exists(stripeObjectId) AND createdAt < :before', values: { ':before': before } })) {
+    for await (const item of itemsByStatus<LedgerItem>(deps.db, {
+      tableName: deps.ledgerTable,
+      status,
+      after,
+      filter: 'attribute_exists(stripeObjectId) AND createdAt < :before',
+      values: { ':before': before },
+    })) {
       if (item.createdAt >= after) items.push(item);
     }
   }
@@ -43,5 +59,13 @@ export async function closeOfDays(deps: CloseReads, days: string[], sourceId: st
   if (days.length === 0) return [];
   const starts = days.map(dayStart);
   const ledger = await cashOutsCreated(deps, Math.min(...starts) - EDGE_SECONDS, Math.max(...starts) + DAY_SECONDS + EDGE_SECONDS);
-  return Promise.all(days.map(async (day) => closeDay(day, sourceId, { runs: await deps.reports.runsOfDay(sourceId, day), ledger, rows: (run) => deps.reports.rows(run.sourceId, run.runId) })));
+  return Promise.all(
+    days.map(async (day) =>
+      closeDay(day, sourceId, {
+        runs: await deps.reports.runsOfDay(sourceId, day),
+        ledger,
+        rows: (run) => deps.reports.rows(run.sourceId, run.runId),
+      }),
+    ),
+  );
 }

@@ -69,8 +69,12 @@ export async function closeDay(day: string, sourceId: string, inputs: CloseInput
   if (waitingFor.length > 0) return outcome;
   if (!platform) return { ...outcome, state: 'closed' };
   const inDay = (utc: string) => utc.slice(0, 10) === day;
-  const transfers = (await inputs.rows(kept.get(TRANSFERS_REPORT)!)).filter((row) => row.reporting_category === 'transfer' && inDay(row.created_utc ?? day)).map((row) => fromRow(row, 'transfer', row.source_id));
-  const payouts = (await inputs.rows(kept.get(CONNECTED_PAYOUTS_REPORT)!)).filter((row) => inDay(row.effective_at_utc ?? day)).map((row) => fromRow(row, 'payout', row.payout_id));
+  const transfers = (await inputs.rows(kept.get(TRANSFERS_REPORT)!))
+    .filter((row) => row.reporting_category === 'transfer' && inDay(row.created_utc ?? day))
+    .map((row) => fromRow(row, 'transfer', row.source_id));
+  const payouts = (await inputs.rows(kept.get(CONNECTED_PAYOUTS_REPORT)!))
+    .filter((row) => inDay(row.effective_at_utc ?? day))
+    .map((row) => fromRow(row, 'payout', row.payout_id));
   return { ...outcome, ...tie([...transfers, ...payouts], inputs.ledger, start) };
 }
 
@@ -88,7 +92,8 @@ export function tie(stripe: Movement[], ledger: LedgerItem[], start: number): Pi
       continue;
     }
     const own = fromLedger(item);
-    if (own.amountMinor !== movement.amountMinor || own.currency !== movement.currency) differences.push({ kind: 'amount_differs', objectId: movement.objectId, ledger: own, stripe: movement });
+    if (own.amountMinor !== movement.amountMinor || own.currency !== movement.currency)
+      differences.push({ kind: 'amount_differs', objectId: movement.objectId, ledger: own, stripe: movement });
     else matched.push({ ...movement, cashOutId: item.cashOutId });
   }
   for (const item of byObject.values()) {
@@ -108,5 +113,12 @@ function fromRow(row: ReportRow, kind: Movement['kind'], objectId: string | unde
 }
 
 function fromLedger(item: LedgerItem): Movement {
-  return { objectId: item.stripeObjectId!, kind: item.stripeObjectType ?? item.mode, amountMinor: item.amountMinor, currency: item.currency.toLowerCase(), account: item.accountId, cashOutId: item.cashOutId };
+  return {
+    objectId: item.stripeObjectId!,
+    kind: item.stripeObjectType ?? item.mode,
+    amountMinor: item.amountMinor,
+    currency: item.currency.toLowerCase(),
+    account: item.accountId,
+    cashOutId: item.cashOutId,
+  };
 }

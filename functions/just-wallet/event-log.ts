@@ -58,11 +58,15 @@ export function eventOfRecord(record: Pick<JustWalletRecord, 'id' | 'kind'>, ent
 }
 
 /** A Just Wallet event by its key, wherever it is kept. */
-export async function findJustWalletEvent(stores: { db: DynamoDBDocumentClient; events: JustWalletEventStore; recordsTable: string }, eventKey: string): Promise<KeptJustWalletEvent | undefined> {
+export async function findJustWalletEvent(
+  stores: { db: DynamoDBDocumentClient; events: JustWalletEventStore; recordsTable: string },
+  eventKey: string,
+): Promise<KeptJustWalletEvent | undefined> {
   const own = await stores.events.get(eventKey);
   const ref = recordOfEventKey(eventKey);
   if (!ref) return own;
-  const record = (await stores.db.send(new GetCommand({ TableName: stores.recordsTable, Key: ref, ConsistentRead: true }))).Item as JustWalletRecord | undefined;
+  const record = (await stores.db.send(new GetCommand({ TableName: stores.recordsTable, Key: ref, ConsistentRead: true }))).Item as
+    JustWalletRecord | undefined;
   const entry = record?.history?.find((each) => each.eventKey === eventKey);
   // The record's entry says what applying did; an item of its own is the older way of keeping it.
   if (record && entry && (!own || entry.body)) return eventOfRecord(record, entry);

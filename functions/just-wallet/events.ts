@@ -51,7 +51,12 @@ export class JustWalletEventStore {
   async claim(item: JustWalletEventItem): Promise<EventClaim> {
     try {
       await this.db.send(
-        new PutCommand({ TableName: this.tableName, Item: { ...item, providerShard: providerShard('just-wallet', item.eventKey) }, ConditionExpression: 'attribute_not_exists(eventKey)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }),
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...item, providerShard: providerShard('just-wallet', item.eventKey) },
+          ConditionExpression: 'attribute_not_exists(eventKey)',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
       );
       return { isNew: true };
     } catch (error) {
@@ -64,18 +69,20 @@ export class JustWalletEventStore {
 
   /** The event has had its effect: a redelivery from now on is a duplicate. */
   async markApplied(eventKey: string, outcome: EventOutcome, appliedAt: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { eventKey },
-        UpdateExpression: 'SET appliedAt = :appliedAt, outcome = :outcome',
-        ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt)',
-        ExpressionAttributeValues: { ':appliedAt': appliedAt, ':outcome': outcome },
-      }),
-    ).catch((error: unknown) => {
-      // Another delivery of the same event marked it first: same effect.
-      if (!isConditionalCheckFailed(error)) throw error;
-    });
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { eventKey },
+          UpdateExpression: 'SET appliedAt = :appliedAt, outcome = :outcome',
+          ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt)',
+          ExpressionAttributeValues: { ':appliedAt': appliedAt, ':outcome': outcome },
+        }),
+      )
+      .catch((error: unknown) => {
+        // Another delivery of the same event marked it first: same effect.
+        if (!isConditionalCheckFailed(error)) throw error;
+      });
   }
 
   /** Notes an operator's replay on the event. */

@@ -8,7 +8,15 @@ import { FUNDING, PAYOUT, QUOTE, rankOf, type Lifecycle } from './lifecycle.js';
 export const TYPE_KEY = 'event.type';
 
 /** The types Just Wallet sends; `funding` is what its sample calls `collection`. */
-export const EVENT_TYPES = ['payout', 'collection', 'funding', 'quote_creation.success', 'quote_creation.failed', 'quote_funding.success', 'quote_funding.failed'] as const;
+export const EVENT_TYPES = [
+  'payout',
+  'collection',
+  'funding',
+  'quote_creation.success',
+  'quote_creation.failed',
+  'quote_funding.success',
+  'quote_funding.failed',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** A change to one record, as an event asks for it. */
@@ -87,9 +95,7 @@ const FundingEvent = z.looseObject({
 // Keys must be non-empty: DynamoDB refuses an empty map key, which would turn a signed but odd
 // body into a 500 (and an endless redelivery) instead of a 400.
 const errorKey = z.string().min(1).max(200);
-const creationErrors = z
-  .union([z.record(errorKey, z.array(z.string())), z.array(z.never()).transform(() => ({}))])
-  .nullish();
+const creationErrors = z.union([z.record(errorKey, z.array(z.string())), z.array(z.never()).transform(() => ({}))]).nullish();
 
 const QuoteCreationSuccessEvent = z.looseObject({
   meta: z.array(id).nullish(),
@@ -141,19 +147,47 @@ export function parseJustWalletEvent(text: string, bodyBytes: Buffer): JustWalle
   switch (type) {
     case 'payout': {
       const { data } = validate(PayoutEvent, json, type);
-      const fields = present({ recipient_id: data.recipient_id, bank_id: data.bank_id, rail: data.rail, currency: data.currency, amount: data.amount, charge: data.charge, created_at: data.created_at, completed_at: data.completed_at });
-      return lifecycleEvent(type, 'payout', PAYOUT, data.id, data.status, fields, { created_at: data.created_at, completed_at: data.completed_at });
+      const fields = present({
+        recipient_id: data.recipient_id,
+        bank_id: data.bank_id,
+        rail: data.rail,
+        currency: data.currency,
+        amount: data.amount,
+        charge: data.charge,
+        created_at: data.created_at,
+        completed_at: data.completed_at,
+      });
+      return lifecycleEvent(type, 'payout', PAYOUT, data.id, data.status, fields, {
+        created_at: data.created_at,
+        completed_at: data.completed_at,
+      });
     }
     case 'collection':
     case 'funding': {
       const { data } = validate(FundingEvent, json, type);
-      const fields = present({ currency: data.currency, amount: data.amount, charge: data.charge, created_at: data.created_at, updated_at: data.updated_at });
+      const fields = present({
+        currency: data.currency,
+        amount: data.amount,
+        charge: data.charge,
+        created_at: data.created_at,
+        updated_at: data.updated_at,
+      });
       // One name in the key for both spellings, so a redelivery under the other is still a duplicate.
-      return lifecycleEvent(type, 'collection', FUNDING, data.id, data.status, fields, { created_at: data.created_at, updated_at: data.updated_at });
+      return lifecycleEvent(type, 'collection', FUNDING, data.id, data.status, fields, {
+        created_at: data.created_at,
+        updated_at: data.updated_at,
+      });
     }
     case 'quote_creation.success': {
       const { meta, data } = validate(QuoteCreationSuccessEvent, json, type);
-      const fields = present({ creation: 'success', meta, funded: data.funded, mode: data.mode, quote: data.quote as Record<string, JsonValue>, creation_errors: data.errors });
+      const fields = present({
+        creation: 'success',
+        meta,
+        funded: data.funded,
+        mode: data.mode,
+        quote: data.quote as Record<string, JsonValue>,
+        creation_errors: data.errors,
+      });
       return quoteEvent(type, data.id, fields);
     }
     case 'quote_creation.failed': {
@@ -165,7 +199,12 @@ export function parseJustWalletEvent(text: string, bodyBytes: Buffer): JustWalle
     case 'quote_funding.success':
     case 'quote_funding.failed': {
       const { data } = validate(QuoteFundingEvent, json, type);
-      const fields = present({ funding: type === 'quote_funding.success' ? 'success' : 'failed', funded: data.funded, mode: data.mode, funding_errors: data.errors });
+      const fields = present({
+        funding: type === 'quote_funding.success' ? 'success' : 'failed',
+        funded: data.funded,
+        mode: data.mode,
+        funding_errors: data.errors,
+      });
       return quoteEvent(type, data.id, fields);
     }
     default:
@@ -173,15 +212,33 @@ export function parseJustWalletEvent(text: string, bodyBytes: Buffer): JustWalle
   }
 }
 
-function lifecycleEvent(type: EventType, keyType: string, lifecycle: Lifecycle, objectId: string, objectStatus: string, fields: Record<string, JsonValue>, timestamps: Record<string, string | null | undefined>): JustWalletEvent {
+function lifecycleEvent(
+  type: EventType,
+  keyType: string,
+  lifecycle: Lifecycle,
+  objectId: string,
+  objectStatus: string,
+  fields: Record<string, JsonValue>,
+  timestamps: Record<string, string | null | undefined>,
+): JustWalletEvent {
   const eventKey = `just-wallet:${keyType}:${objectId}:${objectStatus}`;
   if (rankOf(lifecycle, objectStatus) === undefined) return { kind: 'unknown_status', type, eventKey, objectId, status: objectStatus };
-  return { kind: 'change', type, eventKey, change: { lifecycle, id: objectId, status: objectStatus, fields, timestamps: present(timestamps) as Record<string, string> } };
+  return {
+    kind: 'change',
+    type,
+    eventKey,
+    change: { lifecycle, id: objectId, status: objectStatus, fields, timestamps: present(timestamps) as Record<string, string> },
+  };
 }
 
 /** A quote's status is the event's type, so the type and the quote id identify the event. */
 function quoteEvent(type: EventType, quoteId: string, fields: Record<string, JsonValue>): JustWalletEvent {
-  return { kind: 'change', type, eventKey: `just-wallet:${type}:${quoteId}`, change: { lifecycle: QUOTE, id: quoteId, status: type, fields: bounded(fields), timestamps: {} } };
+  return {
+    kind: 'change',
+    type,
+    eventKey: `just-wallet:${type}:${quoteId}`,
+    change: { lifecycle: QUOTE, id: quoteId, status: type, fields: bounded(fields), timestamps: {} },
+  };
 }
 
 /**
@@ -211,5 +268,8 @@ function validate<T extends z.ZodType>(schema: T, json: JsonValue, type: string)
 
 /** Drops absent and null fields, so a record never has an attribute the provider did not send. */
 function present(fields: Record<string, JsonValue | undefined>): Record<string, JsonValue> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null)) as Record<string, JsonValue>;
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined && value !== null)) as Record<
+    string,
+    JsonValue
+  >;
 }

@@ -30,13 +30,17 @@ export async function recordJustWalletEvent(event: JustWalletEvent, payload: str
   const receivedAt = new Date(now).toISOString();
   if (event.kind === 'change') {
     const body = packBody(payload);
-    if (body.length <= RECORD_BODY_ROOM) return done(deps, event, await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt, body }, deps));
+    if (body.length <= RECORD_BODY_ROOM)
+      return done(deps, event, await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt, body }, deps));
     // Too large to keep in the record (its history would outgrow DynamoDB's 400 KB item, and
     // every later write to it would fail): the record notes the event without its body, and
     // the body is kept as the event's own item, as before records kept bodies.
     const outcome = await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt }, deps);
     await deps.events.claim(ownItem(event, payload, now, deps, outcome === 'duplicate' ? 'applied' : outcome));
-    deps.logger.info('Just Wallet event body kept in the events table: too large for its record', { eventKey: event.eventKey, packedBytes: body.length });
+    deps.logger.info('Just Wallet event body kept in the events table: too large for its record', {
+      eventKey: event.eventKey,
+      packedBytes: body.length,
+    });
     return done(deps, event, outcome);
   }
   const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
@@ -56,7 +60,13 @@ export async function recordJustWalletEvent(event: JustWalletEvent, payload: str
 export const RECORD_BODY_ROOM = 8 * 1024;
 
 /** An event as its own item of the events table, applied (or ignored) with `outcome`. */
-function ownItem(event: JustWalletEvent, payload: string, now: number, deps: Pick<RecordEventDeps, 'eventRetentionSeconds'>, outcome: EventOutcome): JustWalletEventItem {
+function ownItem(
+  event: JustWalletEvent,
+  payload: string,
+  now: number,
+  deps: Pick<RecordEventDeps, 'eventRetentionSeconds'>,
+  outcome: EventOutcome,
+): JustWalletEventItem {
   const receivedAt = new Date(now).toISOString();
   const about =
     event.kind === 'unknown_status'
@@ -64,7 +74,17 @@ function ownItem(event: JustWalletEvent, payload: string, now: number, deps: Pic
       : event.kind === 'change'
         ? { objectId: event.change.id, kind: event.change.lifecycle.kind, status: event.change.status }
         : {};
-  return { eventKey: event.eventKey, provider: 'just-wallet', type: event.type, ...about, receivedAt, payload, expiresAt: Math.floor(now / 1000) + deps.eventRetentionSeconds, appliedAt: receivedAt, outcome };
+  return {
+    eventKey: event.eventKey,
+    provider: 'just-wallet',
+    type: event.type,
+    ...about,
+    receivedAt,
+    payload,
+    expiresAt: Math.floor(now / 1000) + deps.eventRetentionSeconds,
+    appliedAt: receivedAt,
+    outcome,
+  };
 }
 
 /**
@@ -72,7 +92,11 @@ function ownItem(event: JustWalletEvent, payload: string, now: number, deps: Pic
  * and never applies one event twice); an event that changes no record is marked applied in the
  * events table, where it is kept. Deliveries and operator replays both come here.
  */
-export async function applyJustWalletEvent(event: JustWalletEvent, times: { receivedAt: string; now: string }, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'onOutcome'>): Promise<EventOutcome> {
+export async function applyJustWalletEvent(
+  event: JustWalletEvent,
+  times: { receivedAt: string; now: string },
+  deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'onOutcome'>,
+): Promise<EventOutcome> {
   if (event.kind !== 'change') {
     const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
     deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
@@ -82,11 +106,20 @@ export async function applyJustWalletEvent(event: JustWalletEvent, times: { rece
   return applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt: times.receivedAt }, deps);
 }
 
-async function applyChange(event: Extract<JustWalletEvent, { kind: 'change' }>, applied: AppliedEvent, deps: Pick<RecordEventDeps, 'records' | 'logger' | 'onOutcome'>): Promise<EventOutcome> {
+async function applyChange(
+  event: Extract<JustWalletEvent, { kind: 'change' }>,
+  applied: AppliedEvent,
+  deps: Pick<RecordEventDeps, 'records' | 'logger' | 'onOutcome'>,
+): Promise<EventOutcome> {
   const { result, returnedAfterCompletion } = await deps.records.apply(event.change, applied);
   if (returnedAfterCompletion) {
     // Money that had arrived came back (a bank return): the operator must see it.
-    deps.logger.warn('Just Wallet money returned after completion', { eventKey: event.eventKey, kind: event.change.lifecycle.kind, objectId: event.change.id, status: event.change.status });
+    deps.logger.warn('Just Wallet money returned after completion', {
+      eventKey: event.eventKey,
+      kind: event.change.lifecycle.kind,
+      objectId: event.change.id,
+      status: event.change.status,
+    });
     deps.onOutcome?.('returned_after_completion');
   }
   return result === 'already_applied' ? 'duplicate' : result;
@@ -95,7 +128,8 @@ async function applyChange(event: Extract<JustWalletEvent, { kind: 'change' }>, 
 /** A stored event as it was verified on arrival, parsed again by the route's own parser. */
 export function parseStoredJustWalletEvent(stored: Pick<JustWalletEventItem, 'eventKey' | 'payload'>): JustWalletEvent {
   const event = parseJustWalletEvent(stored.payload, Buffer.from(stored.payload, 'utf8'));
-  if (event.eventKey !== stored.eventKey) throw new Error(`The stored body is event ${event.eventKey}, not ${stored.eventKey}; not replayed.`);
+  if (event.eventKey !== stored.eventKey)
+    throw new Error(`The stored body is event ${event.eventKey}, not ${stored.eventKey}; not replayed.`);
   return event;
 }
 
@@ -105,7 +139,10 @@ export function parseStoredJustWalletEvent(stored: Pick<JustWalletEventItem, 'ev
  * delivery stopped before applying it is applied now. An event kept in the events table notes
  * the replay there (and is marked applied); a record's event is noted in the history table only.
  */
-export async function replayJustWalletEvent(stored: KeptJustWalletEvent, deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>): Promise<EventOutcome> {
+export async function replayJustWalletEvent(
+  stored: KeptJustWalletEvent,
+  deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>,
+): Promise<EventOutcome> {
   const event = parseStoredJustWalletEvent(stored);
   const now = new Date(deps.clock.now()).toISOString();
   const outcome = await applyJustWalletEvent(event, { receivedAt: stored.receivedAt, now }, deps);

@@ -125,17 +125,28 @@ export class JustWalletRecordStore {
       await updateItem(this.db, {
         TableName: this.tableName,
         Key: { id: change.id, kind: change.lifecycle.kind },
-        UpdateExpression: [
-          'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
-          '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
-          '#history = list_append(if_not_exists(#history, :empty), :entry)',
-          ...fields.sets.map(([name, value]) => `${name} = ${value}`),
-          ...(guard?.sets ?? []),
-        ].join(', ') + ' ADD #eventKeys :eventKeys',
+        UpdateExpression:
+          [
+            'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
+            '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
+            '#history = list_append(if_not_exists(#history, :empty), :entry)',
+            ...fields.sets.map(([name, value]) => `${name} = ${value}`),
+            ...(guard?.sets ?? []),
+          ].join(', ') + ' ADD #eventKeys :eventKeys',
         ConditionExpression: guard
           ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey) AND ${guard.condition})`
           : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey))',
-        ExpressionAttributeNames: { ...COMMON_NAMES, '#status': 'status', '#rank': 'statusRank', '#terminal': 'terminal', '#changedAt': 'statusChangedAt', '#firstAt': 'firstReceivedAt', '#kindShard': 'kindShard', ...fields.names, ...guard?.names },
+        ExpressionAttributeNames: {
+          ...COMMON_NAMES,
+          '#status': 'status',
+          '#rank': 'statusRank',
+          '#terminal': 'terminal',
+          '#changedAt': 'statusChangedAt',
+          '#firstAt': 'firstReceivedAt',
+          '#kindShard': 'kindShard',
+          ...fields.names,
+          ...guard?.names,
+        },
         ExpressionAttributeValues: {
           ':status': change.status,
           ':rank': rank,
@@ -170,14 +181,22 @@ export class JustWalletRecordStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { id: change.id, kind: change.lifecycle.kind },
-          UpdateExpression: [
-            'SET #history = list_append(#history, :entry), #updatedAt = :receivedAt',
-            ...fields.sets.map(([name, value]) => `${name} = if_not_exists(${name}, ${value})`),
-            ...(guard?.sets ?? []),
-          ].join(', ') + ' ADD #eventKeys :eventKeys',
+          UpdateExpression:
+            [
+              'SET #history = list_append(#history, :entry), #updatedAt = :receivedAt',
+              ...fields.sets.map(([name, value]) => `${name} = if_not_exists(${name}, ${value})`),
+              ...(guard?.sets ?? []),
+            ].join(', ') + ' ADD #eventKeys :eventKeys',
           ConditionExpression: `attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)${guard ? ` AND ${guard.condition}` : ''}`,
           ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names, ...guard?.names },
-          ExpressionAttributeValues: { ':entry': [historyEntry(change, event, false)], ':eventKeys': new Set([event.eventKey]), ':eventKey': event.eventKey, ':receivedAt': event.receivedAt, ...fields.values, ...guard?.values },
+          ExpressionAttributeValues: {
+            ':entry': [historyEntry(change, event, false)],
+            ':eventKeys': new Set([event.eventKey]),
+            ':eventKey': event.eventKey,
+            ':receivedAt': event.receivedAt,
+            ...fields.values,
+            ...guard?.values,
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -192,21 +211,44 @@ export class JustWalletRecordStore {
 const RETURNED = { '#returned': 'returnedAfterCompletion', '#status': 'status' };
 
 /** A return status reaching a record that never settled: an ordinary failure. */
-const notSettled = (settled: string): Guard => ({ condition: '#status <> :settled', names: { '#status': 'status' }, values: { ':settled': settled }, sets: [] });
+const notSettled = (settled: string): Guard => ({
+  condition: '#status <> :settled',
+  names: { '#status': 'status' },
+  values: { ':settled': settled },
+  sets: [],
+});
 
 /** A return status reaching a settled record: the money came back. */
-const fromSettled = (settled: string): Guard => ({ condition: '#status = :settled', names: RETURNED, values: { ':settled': settled, ':returned': true }, sets: ['#returned = :returned'] });
+const fromSettled = (settled: string): Guard => ({
+  condition: '#status = :settled',
+  names: RETURNED,
+  values: { ':settled': settled, ':returned': true },
+  sets: ['#returned = :returned'],
+});
 
 /** The settled status arriving after a return: it had come back. */
 function afterReturn(returns: ReadonlySet<string>): Guard {
   const statuses = Object.fromEntries([...returns].map((status, index) => [`:return${index}`, status]));
-  return { condition: `#status IN (${Object.keys(statuses).join(', ')})`, names: RETURNED, values: { ...statuses, ':returned': true }, sets: ['#returned = :returned'] };
+  return {
+    condition: `#status IN (${Object.keys(statuses).join(', ')})`,
+    names: RETURNED,
+    values: { ...statuses, ':returned': true },
+    sets: ['#returned = :returned'],
+  };
 }
 
 const COMMON_NAMES = { '#id': 'id', '#history': 'history', '#eventKeys': 'eventKeys', '#updatedAt': 'updatedAt' };
 
 function historyEntry(change: RecordChange, event: AppliedEvent, statusChanged: boolean): HistoryEntry {
-  return { eventKey: event.eventKey, type: event.type, status: change.status, receivedAt: event.receivedAt, statusChanged, ...change.timestamps, ...(event.body ? { body: event.body } : {}) };
+  return {
+    eventKey: event.eventKey,
+    type: event.type,
+    status: change.status,
+    receivedAt: event.receivedAt,
+    statusChanged,
+    ...change.timestamps,
+    ...(event.body ? { body: event.body } : {}),
+  };
 }
 
 /** Placeholders for the provider's fields: their names are the provider's, so never in the expression itself. */

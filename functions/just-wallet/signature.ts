@@ -59,7 +59,11 @@ export async function verifyJustWalletSignature(
     return reserialised !== null && reserialised !== body.text && constantTimeEqual(hmacSha256Hex(candidate, reserialised), hex);
   };
   if (!(await matchesAnySecret(secret, matches))) {
-    const expected = { secret: 'is not the webhook secret', hmac: 'is not an HMAC-SHA256 of the body', auto: 'is neither the webhook secret nor an HMAC-SHA256 of the body' }[mode];
+    const expected = {
+      secret: 'is not the webhook secret',
+      hmac: 'is not an HMAC-SHA256 of the body',
+      auto: 'is neither the webhook secret nor an HMAC-SHA256 of the body',
+    }[mode];
     throw new SignatureError('signature_mismatch', `The ${SIGNATURE_HEADER} header ${expected} (signature mode ${mode}).`);
   }
 }

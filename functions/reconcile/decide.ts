@@ -76,7 +76,8 @@ const age = (iso: string | undefined, now: number) => (iso === undefined ? Infin
  * of it was answered otherwise since (`needsCompensation`: Village returns the balance on any
  * non-200).
  */
-export const villageWasPaid = (item: Pick<LedgerItem, 'answer' | 'needsCompensation'>): boolean => item.answer?.statusCode === 200 && !item.needsCompensation;
+export const villageWasPaid = (item: Pick<LedgerItem, 'answer' | 'needsCompensation'>): boolean =>
+  item.answer?.statusCode === 200 && !item.needsCompensation;
 
 /** Whether this run should look at the item at all (the selection, restated per item). */
 function isDue(item: ReconciledItem, now: number, settings: ReconcileSettings): Decision | undefined {
@@ -109,15 +110,21 @@ export function decide(item: ReconciledItem, now: number, settings: ReconcileSet
   if (item.stripeRequestSentAt === undefined && item.stripeObjectId === undefined) {
     // No Stripe create call was ever made, so nothing can have moved.
     if (paid) return { action: 'operator', status: item.status, reason: 'answered_200_without_stripe_request' };
-    return { action: 'record', status: 'rejected', reason: item.answer ? (item.reason ?? 'no_payment_attempted') : 'abandoned_before_payment' };
+    return {
+      action: 'record',
+      status: 'rejected',
+      reason: item.answer ? (item.reason ?? 'no_payment_attempted') : 'abandoned_before_payment',
+    };
   }
   if (!finding) return { action: 'ask_stripe' };
 
-  if (finding.found === 'several') return { action: 'operator', status: item.status, reason: `several_stripe_objects:${finding.ids.join(',')}` };
+  if (finding.found === 'several')
+    return { action: 'operator', status: item.status, reason: `several_stripe_objects:${finding.ids.join(',')}` };
   if (finding.found === 'none') {
     if (paid || item.stripeObjectId !== undefined) return { action: 'operator', status: item.status, reason: 'stripe_object_missing' };
     const sentAt = item.stripeRequestSentAt === undefined ? undefined : Date.parse(item.stripeRequestSentAt);
-    if (sentAt !== undefined && now - sentAt >= settings.notFoundAfterMs) return { action: 'record', status: 'rejected', reason: 'no_payout_found' };
+    if (sentAt !== undefined && now - sentAt >= settings.notFoundAfterMs)
+      return { action: 'record', status: 'rejected', reason: 'no_payout_found' };
     return { action: 'wait', reason: 'not_found_yet' };
   }
 
@@ -132,7 +139,13 @@ export function decide(item: ReconciledItem, now: number, settings: ReconcileSet
 
   if (paid) {
     if (stripeStatus === item.status) return { action: 'unchanged', object };
-    return { action: 'record', status: stripeStatus, reason: 'stripe_status', object, failedAfterPaid: NOTHING_MOVED.includes(stripeStatus) };
+    return {
+      action: 'record',
+      status: stripeStatus,
+      reason: 'stripe_status',
+      object,
+      failedAfterPaid: NOTHING_MOVED.includes(stripeStatus),
+    };
   }
   // Village treats this cash-out as failed: no money may stay moved.
   if (NOTHING_MOVED.includes(stripeStatus)) return { action: 'record', status: stripeStatus, reason: 'nothing_moved', object };

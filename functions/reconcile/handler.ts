@@ -17,7 +17,10 @@ export function makeReconcileHandler(deps: ReconcileDeps, telemetry: { metrics?:
 
 /** The scheduled event in, one reconciliation run, its summary out (counts only: the items are in the logs). */
 function reconcileRun(deps: ReconcileDeps) {
-  return async (event?: Partial<ScheduledEvent>, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<Omit<ReconcileSummary, 'items'>> => {
+  return async (
+    event?: Partial<ScheduledEvent>,
+    context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>,
+  ): Promise<Omit<ReconcileSummary, 'items'>> => {
     deps.logger.appendKeys({ correlationId: event?.id });
     const remaining = context?.getRemainingTimeInMillis?.();
     const deadlineAt = remaining === undefined ? undefined : deps.clock.now() + remaining - SAFETY_MARGIN_MS;

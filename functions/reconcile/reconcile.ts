@@ -28,9 +28,20 @@ export interface ReconcileDeps {
 
 const NOT_PAID: readonly string[] = ['failed', 'canceled', 'reversed', 'rejected'];
 
-export type Outcome = 'resolved' | 'compensated' | 'needs_operator' | 'waiting' | 'unchanged' | 'skipped' | 'conflict' | 'error' | 'planned';
+export type Outcome =
+  'resolved' | 'compensated' | 'needs_operator' | 'waiting' | 'unchanged' | 'skipped' | 'conflict' | 'error' | 'planned';
 
-export const OUTCOMES: readonly Outcome[] = ['resolved', 'compensated', 'needs_operator', 'waiting', 'unchanged', 'skipped', 'conflict', 'error', 'planned'];
+export const OUTCOMES: readonly Outcome[] = [
+  'resolved',
+  'compensated',
+  'needs_operator',
+  'waiting',
+  'unchanged',
+  'skipped',
+  'conflict',
+  'error',
+  'planned',
+];
 
 export interface ItemResult {
   cashOutId: string;
@@ -108,16 +119,30 @@ function plannedText(item: ItemResult, object: string): string {
 }
 
 /** Writes a decision into the cash-out's history; a failure is logged and changes nothing else. */
-export async function noteDecision(result: ItemResult, deps: Pick<ReconcileDeps, 'history' | 'clock' | 'logger'>, by: { who: string; note?: string }): Promise<void> {
+export async function noteDecision(
+  result: ItemResult,
+  deps: Pick<ReconcileDeps, 'history' | 'clock' | 'logger'>,
+  by: { who: string; note?: string },
+): Promise<void> {
   if (!deps.history) return;
   try {
     await deps.history.append(
       cashOutSubject(result.cashOutId),
-      { who: by.who, action: 'reconcile', outcome: result.outcome, result: describeResult(result), cashOutId: result.cashOutId, ...(by.note ? { note: by.note } : {}) },
+      {
+        who: by.who,
+        action: 'reconcile',
+        outcome: result.outcome,
+        result: describeResult(result),
+        cashOutId: result.cashOutId,
+        ...(by.note ? { note: by.note } : {}),
+      },
       new Date(deps.clock.now()),
     );
   } catch (error) {
-    deps.logger.warn('Could not write a reconciliation decision to the history table', { cashOutId: result.cashOutId, error: error as Error });
+    deps.logger.warn('Could not write a reconciliation decision to the history table', {
+      cashOutId: result.cashOutId,
+      error: error as Error,
+    });
   }
 }
 
@@ -143,10 +168,19 @@ export async function reconcile(deps: ReconcileDeps, options: { deadlineAt?: num
     items.push(result);
     if (!deps.dryRun && WRITTEN.includes(result.outcome)) await noteDecision(result, deps, { who: 'reconciliation job' });
   }
-  const counts = Object.fromEntries(OUTCOMES.map((outcome) => [outcome, items.filter((item) => item.outcome === outcome).length])) as Record<Outcome, number>;
+  const counts = Object.fromEntries(
+    OUTCOMES.map((outcome) => [outcome, items.filter((item) => item.outcome === outcome).length]),
+  ) as Record<Outcome, number>;
   deps.onCounts?.(counts);
   deps.logger.info('Reconciliation run finished', { counts, deferred, dryRun: deps.dryRun ?? false });
-  return { startedAt: new Date(startedAt).toISOString(), table: deps.store.tableName, dryRun: deps.dryRun ?? false, counts, items, deferred };
+  return {
+    startedAt: new Date(startedAt).toISOString(),
+    table: deps.store.tableName,
+    dryRun: deps.dryRun ?? false,
+    counts,
+    items,
+    deferred,
+  };
 }
 
 /**
@@ -155,16 +189,25 @@ export async function reconcile(deps: ReconcileDeps, options: { deadlineAt?: num
  * confirmation of the decision shown); otherwise returns that decision, `withheld`, having
  * written nothing and changed nothing at Stripe.
  */
-export async function reconcileOne(cashOutId: string, deps: ReconcileDeps, options: { onlyIf?: (decision: ItemResult) => boolean } = {}): Promise<ItemResult> {
+export async function reconcileOne(
+  cashOutId: string,
+  deps: ReconcileDeps,
+  options: { onlyIf?: (decision: ItemResult) => boolean } = {},
+): Promise<ItemResult> {
   const item = await deps.store.get(cashOutId);
   if (!item) return { cashOutId, from: 'unknown', outcome: 'skipped', reason: 'gone' };
   try {
     const result = await act(item, deps, options.onlyIf);
     // Settled as not paid (taken back, failed, canceled or never made): the limits it took go back, once.
-    if (['resolved', 'compensated'].includes(result.outcome) && NOT_PAID.includes(result.to ?? 'processing')) await deps.limits?.release(cashOutId);
+    if (['resolved', 'compensated'].includes(result.outcome) && NOT_PAID.includes(result.to ?? 'processing'))
+      await deps.limits?.release(cashOutId);
     return result;
   } catch (error) {
-    deps.logger.error('Could not reconcile a cash-out; the next run tries again', { cashOutId, status: item.status, error: error as Error });
+    deps.logger.error('Could not reconcile a cash-out; the next run tries again', {
+      cashOutId,
+      status: item.status,
+      error: error as Error,
+    });
     return { cashOutId, from: item.status, outcome: 'error', reason: describeStripeError(error)?.type ?? (error as Error).name };
   }
 }
@@ -173,7 +216,14 @@ async function act(item: ReconciledItem, deps: ReconcileDeps, onlyIf?: (decision
   const now = deps.clock.now();
   let decision = decide(item, now, deps.selection);
   if (decision.action === 'ask_stripe') decision = decide(item, now, deps.selection, await deps.stripe.find(item));
-  const result = (outcome: Outcome, reason: string, to?: ReconciledStatus, object?: MoneyObject): ItemResult => ({ cashOutId: item.cashOutId, from: item.status, outcome, reason, to, stripeObjectId: object?.id ?? item.stripeObjectId });
+  const result = (outcome: Outcome, reason: string, to?: ReconciledStatus, object?: MoneyObject): ItemResult => ({
+    cashOutId: item.cashOutId,
+    from: item.status,
+    outcome,
+    reason,
+    to,
+    stripeObjectId: object?.id ?? item.stripeObjectId,
+  });
   if (deps.dryRun) return planned(decision, result);
   // The decision acted on is this one, from this read of the item and of Stripe: never one decided earlier.
   if (onlyIf && !onlyIf(planned(decision, result))) return { ...planned(decision, result), withheld: true };
@@ -190,7 +240,12 @@ async function act(item: ReconciledItem, deps: ReconcileDeps, onlyIf?: (decision
       return result('waiting', decision.reason);
     case 'unchanged': {
       const written = await deps.store.resolve(item, {}, at, { touch: false });
-      if (written) deps.logger.warn('Payout still open at Stripe long after it was made', { cashOutId: item.cashOutId, status: item.status, stripeObjectId: decision.object.id });
+      if (written)
+        deps.logger.warn('Payout still open at Stripe long after it was made', {
+          cashOutId: item.cashOutId,
+          status: item.status,
+          stripeObjectId: decision.object.id,
+        });
       return result(written ? 'unchanged' : 'conflict', 'still_open_at_stripe', item.status, decision.object);
     }
     case 'record': {
@@ -203,12 +258,30 @@ async function act(item: ReconciledItem, deps: ReconcileDeps, onlyIf?: (decision
         ...(item.answer ? {} : { answer: notPaidAnswer(item.cashOutId, decision.reason) }),
       };
       const written = await deps.store.resolve(item, fields, at);
-      if (written) deps.logger.info('Reconciled a cash-out', { cashOutId: item.cashOutId, from: item.status, to: decision.status, reason: decision.reason });
-      if (written && decision.failedAfterPaid) deps.logger.warn('A cash-out Village was told was paid did not reach the recipient', { cashOutId: item.cashOutId, to: decision.status });
+      if (written)
+        deps.logger.info('Reconciled a cash-out', {
+          cashOutId: item.cashOutId,
+          from: item.status,
+          to: decision.status,
+          reason: decision.reason,
+        });
+      if (written && decision.failedAfterPaid)
+        deps.logger.warn('A cash-out Village was told was paid did not reach the recipient', {
+          cashOutId: item.cashOutId,
+          to: decision.status,
+        });
       return result(written ? 'resolved' : 'conflict', decision.reason, decision.status, decision.object);
     }
     case 'operator':
-      return raiseToOperator(item, deps, decision.status, decision.reason, decision.object, (at) => deps.store.resolve(item, operatorFields(item, decision.status, decision.reason, decision.object), at), result);
+      return raiseToOperator(
+        item,
+        deps,
+        decision.status,
+        decision.reason,
+        decision.object,
+        (at) => deps.store.resolve(item, operatorFields(item, decision.status, decision.reason, decision.object), at),
+        result,
+      );
     case 'compensate':
       return compensate(item, deps, decision, result);
   }
@@ -217,35 +290,76 @@ async function act(item: ReconciledItem, deps: ReconcileDeps, onlyIf?: (decision
 type ResultOf = (outcome: Outcome, reason: string, to?: ReconciledStatus, object?: MoneyObject) => ItemResult;
 
 /** Takes the money back: claim the item first, so no Village retry can answer 200 for money being taken back. */
-async function compensate(item: ReconciledItem, deps: ReconcileDeps, decision: Extract<Decision, { action: 'compensate' }>, result: ResultOf): Promise<ItemResult> {
+async function compensate(
+  item: ReconciledItem,
+  deps: ReconcileDeps,
+  decision: Extract<Decision, { action: 'compensate' }>,
+  result: ResultOf,
+): Promise<ItemResult> {
   const { object } = decision;
   const attemptId = `reconcile:${randomUUID()}`;
   const claimedAt = new Date(deps.clock.now());
-  const claimed = await deps.store.claim(item, attemptId, claimedAt.getTime() + COMPENSATION_LEASE_MS, notPaidAnswer(item.cashOutId, 'compensated'), claimedAt);
+  const claimed = await deps.store.claim(
+    item,
+    attemptId,
+    claimedAt.getTime() + COMPENSATION_LEASE_MS,
+    notPaidAnswer(item.cashOutId, 'compensated'),
+    claimedAt,
+  );
   if (!claimed) return result('conflict', 'changed_before_compensation');
   const held: ReconciledItem = { ...item, attemptId };
 
   let after: MoneyObject;
   try {
-    after = decision.how === 'cancel_payout' ? await deps.stripe.cancelPayout(item, object.id) : await deps.stripe.reverseTransfer(item, object.id);
+    after =
+      decision.how === 'cancel_payout'
+        ? await deps.stripe.cancelPayout(item, object.id)
+        : await deps.stripe.reverseTransfer(item, object.id);
   } catch (error) {
     const failure = describeStripeError(error);
     if (!failure || isRetryable(failure)) throw error; // The lease runs out and the next run tries again.
     const reason = `${decision.how === 'cancel_payout' ? 'cancel' : 'reversal'}_refused:${failure.code ?? failure.type}`;
     const status = object.status as ReconciledStatus;
-    return raiseToOperator(item, deps, status, reason, object, (at) => deps.store.finish(held, attemptId, operatorFields(item, status, reason, object), at), result);
+    return raiseToOperator(
+      item,
+      deps,
+      status,
+      reason,
+      object,
+      (at) => deps.store.finish(held, attemptId, operatorFields(item, status, reason, object), at),
+      result,
+    );
   }
 
   const status = after.status as ReconciledStatus;
   if (!['canceled', 'reversed'].includes(status)) {
     const reason = `compensation_not_confirmed:${after.status}`;
-    return raiseToOperator(item, deps, status, reason, after, (at) => deps.store.finish(held, attemptId, operatorFields(item, status, reason, after), at), result);
+    return raiseToOperator(
+      item,
+      deps,
+      status,
+      reason,
+      after,
+      (at) => deps.store.finish(held, attemptId, operatorFields(item, status, reason, after), at),
+      result,
+    );
   }
   const at = new Date(deps.clock.now());
   const compensation = decision.how === 'cancel_payout' ? 'payout_canceled' : 'transfer_reversed';
-  const written = await deps.store.finish(held, attemptId, { status, reason: compensation, compensation, compensatedAt: at.toISOString(), needsCompensation: null, ...objectFields(after) }, at);
-  deps.logger.warn('Took back money for a cash-out Village was not told was paid', { cashOutId: item.cashOutId, compensation, stripeObjectId: after.id, recorded: written });
-  if (!written) deps.logger.error('Compensated at Stripe but could not record it; the next run records it from Stripe', { cashOutId: item.cashOutId });
+  const written = await deps.store.finish(
+    held,
+    attemptId,
+    { status, reason: compensation, compensation, compensatedAt: at.toISOString(), needsCompensation: null, ...objectFields(after) },
+    at,
+  );
+  deps.logger.warn('Took back money for a cash-out Village was not told was paid', {
+    cashOutId: item.cashOutId,
+    compensation,
+    stripeObjectId: after.id,
+    recorded: written,
+  });
+  if (!written)
+    deps.logger.error('Compensated at Stripe but could not record it; the next run records it from Stripe', { cashOutId: item.cashOutId });
   return result(written ? 'compensated' : 'conflict', compensation, status, after);
 }
 
@@ -261,7 +375,13 @@ async function raiseToOperator(
   const written = await write(new Date(deps.clock.now()));
   if (!written) return result('conflict', reason);
   // An operator alarm watches the ReconcileNeedsOperator metric this becomes.
-  deps.logger.error('Cash-out needs an operator', { cashOutId: item.cashOutId, status, reason, stripeObjectId: object?.id ?? item.stripeObjectId, villageAnswer: item.answer?.statusCode });
+  deps.logger.error('Cash-out needs an operator', {
+    cashOutId: item.cashOutId,
+    status,
+    reason,
+    stripeObjectId: object?.id ?? item.stripeObjectId,
+    villageAnswer: item.answer?.statusCode,
+  });
   return result('needs_operator', reason, status, object);
 }
 
@@ -283,7 +403,9 @@ function planned(decision: Decision, result: ResultOf): ItemResult {
   }
 }
 
-function objectFields(object: MoneyObject | undefined): Partial<Pick<ReconciledItem, 'stripeObjectId' | 'stripeObjectType' | 'failureCode' | 'failureMessage' | 'amountReversed'>> {
+function objectFields(
+  object: MoneyObject | undefined,
+): Partial<Pick<ReconciledItem, 'stripeObjectId' | 'stripeObjectType' | 'failureCode' | 'failureMessage' | 'amountReversed'>> {
   if (!object) return {};
   return {
     stripeObjectId: object.id,
@@ -293,7 +415,12 @@ function objectFields(object: MoneyObject | undefined): Partial<Pick<ReconciledI
   };
 }
 
-function operatorFields(item: ReconciledItem, status: ReconciledStatus, reason: string, object: MoneyObject | undefined): ReconcileFields & { status: ReconciledStatus } {
+function operatorFields(
+  item: ReconciledItem,
+  status: ReconciledStatus,
+  reason: string,
+  object: MoneyObject | undefined,
+): ReconcileFields & { status: ReconciledStatus } {
   return {
     status,
     needsOperator: true,
@@ -311,6 +438,10 @@ function operatorFields(item: ReconciledItem, status: ReconciledStatus, reason: 
 function notPaidAnswer(cashOutId: string, reason: string): StoredAnswer {
   return {
     statusCode: 500,
-    body: { error: 'cash_out_not_completed', message: `An earlier attempt at this cash-out did not finish; reconciliation settled it as not paid (${reason}).`, cashOutId },
+    body: {
+      error: 'cash_out_not_completed',
+      message: `An earlier attempt at this cash-out did not finish; reconciliation settled it as not paid (${reason}).`,
+      cashOutId,
+    },
   };
 }

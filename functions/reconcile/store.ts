@@ -11,7 +11,17 @@ import type { ReconciledItem, ReconciledStatus, ReconcileSettings } from './deci
 const MAX_GROUP_READ = 5000;
 
 /** Every status a ledger item can have, for listing without a scan. */
-export const ALL_STATUSES: readonly ReconciledStatus[] = ['processing', 'unknown', 'pending', 'in_transit', 'paid', 'failed', 'canceled', 'rejected', 'reversed'];
+export const ALL_STATUSES: readonly ReconciledStatus[] = [
+  'processing',
+  'unknown',
+  'pending',
+  'in_transit',
+  'paid',
+  'failed',
+  'canceled',
+  'rejected',
+  'reversed',
+];
 
 /** The fields reconciliation writes; `undefined` leaves a field alone, `null` removes it. */
 export type ReconcileFields = { [K in keyof ReconciledItem]?: ReconciledItem[K] | null };
@@ -67,7 +77,13 @@ export class ReconcileStore {
         }),
       ),
       [this.byStatus('unknown', { filter: notWithOperator })],
-      [this.byStatus('processing', { before: iso(now - selection.minAgeMs), filter: `leaseExpiresAt < :now AND ${notWithOperator}`, values: { ':now': now } })],
+      [
+        this.byStatus('processing', {
+          before: iso(now - selection.minAgeMs),
+          filter: `leaseExpiresAt < :now AND ${notWithOperator}`,
+          values: { ':now': now },
+        }),
+      ],
       (['pending', 'in_transit'] as const).map((status) =>
         this.byStatus(status, {
           before: iso(now - selection.staleMs),
@@ -124,9 +140,18 @@ export class ReconcileStore {
    * last Stripe event) and no invocation holds it: never over a newer state, never under a
    * running cash-out. A Village answer is stored only where none was.
    */
-  async resolve(seen: ReconciledItem, fields: ReconcileFields, now: Date, options: { touch?: boolean } = { touch: true }): Promise<boolean> {
+  async resolve(
+    seen: ReconciledItem,
+    fields: ReconcileFields,
+    now: Date,
+    options: { touch?: boolean } = { touch: true },
+  ): Promise<boolean> {
     const guard = this.unchangedSince(seen, now);
-    return this.write(seen.cashOutId, { ...fields, ...(options.touch === false ? {} : { updatedAt: now.toISOString() }), reconciledAt: now.toISOString() }, guard);
+    return this.write(
+      seen.cashOutId,
+      { ...fields, ...(options.touch === false ? {} : { updatedAt: now.toISOString() }), reconciledAt: now.toISOString() },
+      guard,
+    );
   }
 
   /**
@@ -135,20 +160,38 @@ export class ReconcileStore {
    */
   async claim(seen: ReconciledItem, attemptId: string, leaseExpiresAt: number, answer: StoredAnswer, now: Date): Promise<boolean> {
     const guard = this.unchangedSince(seen, now);
-    return this.write(seen.cashOutId, { attemptId, leaseExpiresAt, updatedAt: now.toISOString(), ...(seen.answer ? {} : { answer, answeredAt: now.toISOString() }) }, guard);
+    return this.write(
+      seen.cashOutId,
+      { attemptId, leaseExpiresAt, updatedAt: now.toISOString(), ...(seen.answer ? {} : { answer, answeredAt: now.toISOString() }) },
+      guard,
+    );
   }
 
   /** Records the outcome of a compensation, fenced by the claim's attemptId; the status may only be the one claimed from or the one being written. */
-  async finish(seen: ReconciledItem, attemptId: string, fields: ReconcileFields & { status: ReconciledStatus }, now: Date): Promise<boolean> {
+  async finish(
+    seen: ReconciledItem,
+    attemptId: string,
+    fields: ReconcileFields & { status: ReconciledStatus },
+    now: Date,
+  ): Promise<boolean> {
     return this.write(
       seen.cashOutId,
       { ...fields, leaseExpiresAt: now.getTime(), updatedAt: now.toISOString(), reconciledAt: now.toISOString() },
-      { expression: 'attemptId = :g_attempt AND #g_status IN (:g_from, :g_to)', names: { '#g_status': 'status' }, values: { ':g_attempt': attemptId, ':g_from': seen.status, ':g_to': fields.status } },
+      {
+        expression: 'attemptId = :g_attempt AND #g_status IN (:g_from, :g_to)',
+        names: { '#g_status': 'status' },
+        values: { ':g_attempt': attemptId, ':g_from': seen.status, ':g_to': fields.status },
+      },
     );
   }
 
   private unchangedSince(seen: ReconciledItem, now: Date): Guard {
-    const values: Record<string, unknown> = { ':g_status': seen.status, ':g_updated': seen.updatedAt, ':g_attempt': seen.attemptId, ':g_now': now.getTime() };
+    const values: Record<string, unknown> = {
+      ':g_status': seen.status,
+      ':g_updated': seen.updatedAt,
+      ':g_attempt': seen.attemptId,
+      ':g_now': now.getTime(),
+    };
     const parts = ['#g_status = :g_status', 'updatedAt = :g_updated', 'attemptId = :g_attempt', 'leaseExpiresAt < :g_now'];
     if (seen.lastEventCreated === undefined) parts.push('attribute_not_exists(lastEventCreated)');
     else {
@@ -160,7 +203,9 @@ export class ReconcileStore {
   }
 
   private async write(cashOutId: string, fields: ReconcileFields, guard: Guard): Promise<boolean> {
-    const entries = Object.entries({ ...fields, ...(fields.status ? statusFields(cashOutId, fields.status) : {}) }).filter(([, value]) => value !== undefined);
+    const entries = Object.entries({ ...fields, ...(fields.status ? statusFields(cashOutId, fields.status) : {}) }).filter(
+      ([, value]) => value !== undefined,
+    );
     const names: Record<string, string> = { ...guard.names };
     const values: Record<string, unknown> = { ...guard.values };
     const sets: string[] = [];
@@ -173,7 +218,9 @@ export class ReconcileStore {
         sets.push(`#f${index} = :f${index}`);
       }
     });
-    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : ''].filter(Boolean).join(' ');
+    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
+      .filter(Boolean)
+      .join(' ');
     try {
       await this.db.send(
         new UpdateCommand({
@@ -192,7 +239,10 @@ export class ReconcileStore {
     }
   }
 
-  private byStatus(status: ReconciledStatus, range: { before?: string; after?: string; filter?: string; values?: Record<string, unknown> }): StatusQuery {
+  private byStatus(
+    status: ReconciledStatus,
+    range: { before?: string; after?: string; filter?: string; values?: Record<string, unknown> },
+  ): StatusQuery {
     return { tableName: this.tableName, status, ...range };
   }
 }

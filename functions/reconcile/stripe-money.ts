@@ -35,7 +35,11 @@ export function stripeMoney(stripe: () => Promise<StripeClient>, timeoutMs: numb
     },
     async cancelPayout(item, payoutId) {
       const client = await stripe();
-      const payout = await client.payouts.cancel(payoutId, {}, { stripeAccount: item.accountId, idempotencyKey: `reconcile-cancel:${item.cashOutId}`, timeout: timeoutMs });
+      const payout = await client.payouts.cancel(
+        payoutId,
+        {},
+        { stripeAccount: item.accountId, idempotencyKey: `reconcile-cancel:${item.cashOutId}`, timeout: timeoutMs },
+      );
       return fromPayout(payout);
     },
     async reverseTransfer(item, transferId) {

@@ -37,7 +37,10 @@ export function reconcileDepsFromEnv(
   const hours = 3_600_000;
   return {
     store: new ReconcileStore(db, config.LEDGER_TABLE),
-    stripe: stripeMoney(stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { expectedMode: config.STRIPE_MODE }), config.STRIPE_TIMEOUT_MS),
+    stripe: stripeMoney(
+      stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { expectedMode: config.STRIPE_MODE }),
+      config.STRIPE_TIMEOUT_MS,
+    ),
     clock,
     logger: telemetry.logger,
     selection: {

@@ -15,7 +15,8 @@ export function apiKeys(platformKey: SecretSource, sourceSecrets: SourceSecretSt
   return async (sourceId) => {
     if (sourceId === PLATFORM_SOURCE_ID) return (await platformKey.get()).current;
     const secret = await sourceSecrets.read(sourceId);
-    if (!secret?.apiKey) throw new NoApiKeyError(`Source ${sourceId} has no API key (npm run sources -- rotate ${sourceId} --api-key rk_…).`);
+    if (!secret?.apiKey)
+      throw new NoApiKeyError(`Source ${sourceId} has no API key (npm run sources -- rotate ${sourceId} --api-key rk_…).`);
     return secret.apiKey;
   };
 }

@@ -27,7 +27,8 @@ export interface ReportFetchDeps {
   attemptTimeoutMs?: number;
 }
 
-export type FetchOutcome = { kind: 'fetched'; rows: number } | { kind: 'already' } | { kind: 'left_to_job' } | { kind: 'failed'; reason: string };
+export type FetchOutcome =
+  { kind: 'fetched'; rows: number } | { kind: 'already' } | { kind: 'left_to_job' } | { kind: 'failed'; reason: string };
 
 /** A download that another try may fix (the network, Stripe's 5xx or 429) or not (anything else). */
 class DownloadError extends Error {
@@ -52,7 +53,8 @@ export async function fetchReport(run: ReportRunItem, deps: ReportFetchDeps): Pr
   if (!run.fileUrl) return fail(run, deps, 'the run has no file url');
   const apiKeyFor = deps.apiKeyFor;
   if (!apiKeyFor) return { kind: 'left_to_job' };
-  if (!(await deps.store.claimFetch(run.sourceId, run.runId, deps.clock.now(), attempts * (attemptTimeoutMs + 1000)))) return { kind: 'already' };
+  if (!(await deps.store.claimFetch(run.sourceId, run.runId, deps.clock.now(), attempts * (attemptTimeoutMs + 1000))))
+    return { kind: 'already' };
   let lastError = '';
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
@@ -83,8 +85,18 @@ async function download(url: string, apiKey: string, timeoutMs: number, http: ty
 }
 
 async function fail(run: ReportRunItem, deps: ReportFetchDeps, reason: string): Promise<FetchOutcome> {
-  await deps.store.updateRun(run.sourceId, run.runId, { fetch: 'failed', fetchError: reason, fetchClaimedUntil: undefined }, new Date(deps.clock.now()));
+  await deps.store.updateRun(
+    run.sourceId,
+    run.runId,
+    { fetch: 'failed', fetchError: reason, fetchClaimedUntil: undefined },
+    new Date(deps.clock.now()),
+  );
   deps.onMetric?.(REPORT_FAILED_METRIC);
-  deps.logWarning?.('A Stripe report file could not be fetched', { sourceId: run.sourceId, reportRunId: run.runId, reportType: run.reportType, reason });
+  deps.logWarning?.('A Stripe report file could not be fetched', {
+    sourceId: run.sourceId,
+    reportRunId: run.runId,
+    reportType: run.reportType,
+    reason,
+  });
   return { kind: 'failed', reason };
 }

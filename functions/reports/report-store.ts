@@ -74,7 +74,10 @@ export class ReportStore {
     await this.set(runKey(run.sourceId, run.runId), { ...run, updatedAt: now.toISOString() });
     await Promise.all(
       daysOf(run.intervalStart, run.intervalEnd).map((day) =>
-        this.set({ id: dayId(run.sourceId, day), kind: `${run.reportType}#${run.runId}` }, { reportType: run.reportType, runId: run.runId, intervalStart: run.intervalStart, intervalEnd: run.intervalEnd }),
+        this.set(
+          { id: dayId(run.sourceId, day), kind: `${run.reportType}#${run.runId}` },
+          { reportType: run.reportType, runId: run.runId, intervalStart: run.intervalStart, intervalEnd: run.intervalEnd },
+        ),
       ),
     );
   }
@@ -94,7 +97,8 @@ export class ReportStore {
           TableName: this.tableName,
           Key: runKey(sourceId, runId),
           UpdateExpression: 'SET #fetch = :fetching, fetchClaimedUntil = :until ADD fetchAttempts :one',
-          ConditionExpression: 'attribute_exists(id) AND (attribute_not_exists(#fetch) OR (#fetch <> :fetched AND (attribute_not_exists(fetchClaimedUntil) OR fetchClaimedUntil < :now)))',
+          ConditionExpression:
+            'attribute_exists(id) AND (attribute_not_exists(#fetch) OR (#fetch <> :fetched AND (attribute_not_exists(fetchClaimedUntil) OR fetchClaimedUntil < :now)))',
           ExpressionAttributeNames: { '#fetch': 'fetch' },
           ExpressionAttributeValues: { ':fetching': 'fetching', ':fetched': 'fetched', ':until': nowMs + holdMs, ':now': nowMs, ':one': 1 },
         }),
@@ -110,13 +114,27 @@ export class ReportStore {
   async keepFile(sourceId: string, runId: string, compressed: Buffer, rows: ReportRow[], now: Date): Promise<void> {
     const { id } = runKey(sourceId, runId);
     const chunks: Buffer[] = [];
-    for (let at = 0; at < compressed.length || chunks.length === 0; at += MAX_CHUNK_BYTES) chunks.push(compressed.subarray(at, at + MAX_CHUNK_BYTES));
+    for (let at = 0; at < compressed.length || chunks.length === 0; at += MAX_CHUNK_BYTES)
+      chunks.push(compressed.subarray(at, at + MAX_CHUNK_BYTES));
     const writes = [
       ...chunks.map((data, index) => () => this.set({ id, kind: `file#${pad(index + 1, 4)}` }, { data })),
       ...rows.map((row, index) => () => this.set({ id, kind: `row#${pad(index + 1, 6)}` }, { row })),
     ];
-    for (let at = 0; at < writes.length; at += WRITE_CONCURRENCY) await Promise.all(writes.slice(at, at + WRITE_CONCURRENCY).map((write) => write()));
-    await this.updateRun(sourceId, runId, { fetch: 'fetched', fetchedAt: now.toISOString(), rowCount: rows.length, fileBytes: compressed.length, chunks: chunks.length, fetchError: undefined }, now);
+    for (let at = 0; at < writes.length; at += WRITE_CONCURRENCY)
+      await Promise.all(writes.slice(at, at + WRITE_CONCURRENCY).map((write) => write()));
+    await this.updateRun(
+      sourceId,
+      runId,
+      {
+        fetch: 'fetched',
+        fetchedAt: now.toISOString(),
+        rowCount: rows.length,
+        fileBytes: compressed.length,
+        chunks: chunks.length,
+        fetchError: undefined,
+      },
+      now,
+    );
   }
 
   async rows(sourceId: string, runId: string): Promise<ReportRow[]> {
@@ -165,7 +183,9 @@ export class ReportStore {
     const expression = [
       kept.length > 0 ? `SET ${kept.map(([name]) => `#f${position(name)} = :v${position(name)}`).join(', ')}` : '',
       removed.length > 0 ? `REMOVE ${removed.map(([name]) => `#f${position(name)}`).join(', ')}` : '',
-    ].filter(Boolean).join(' ');
+    ]
+      .filter(Boolean)
+      .join(' ');
     if (!expression) return;
     await this.db.send(
       new UpdateCommand({
@@ -173,7 +193,9 @@ export class ReportStore {
         Key: key,
         UpdateExpression: expression,
         ExpressionAttributeNames: names,
-        ...(kept.length > 0 ? { ExpressionAttributeValues: Object.fromEntries(kept.map(([name, value]) => [`:v${position(name)}`, value])) } : {}),
+        ...(kept.length > 0
+          ? { ExpressionAttributeValues: Object.fromEntries(kept.map(([name, value]) => [`:v${position(name)}`, value])) }
+          : {}),
       }),
     );
   }

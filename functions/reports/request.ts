@@ -35,13 +35,26 @@ export async function requestRun(request: RunRequest, deps: RequestDeps): Promis
   const stripe = await deps.stripeFor(request.sourceId);
   const type = await stripe.reporting.reportTypes.retrieve(request.reportType);
   if (type.data_available_end < request.intervalEnd) return { kind: 'not_available', dataAvailableEnd: type.data_available_end };
-  const parameters = { interval_start: request.intervalStart, interval_end: request.intervalEnd, ...(request.connectedAccount ? { connected_account: request.connectedAccount } : {}) };
+  const parameters = {
+    interval_start: request.intervalStart,
+    interval_end: request.intervalEnd,
+    ...(request.connectedAccount ? { connected_account: request.connectedAccount } : {}),
+  };
   // No idempotency key of our own: one naming the interval would give back the first run for a day asked again (today's, re-run later); the SDK keys its own retries.
   const run = await stripe.reporting.reportRuns.create({ report_type: request.reportType, parameters });
   // A run Stripe finished already (its event came first) keeps its state; a new one is pending.
   const known = await deps.store.getRun(request.sourceId, run.id);
   await deps.store.saveRun(
-    { sourceId: request.sourceId, runId: run.id, reportType: request.reportType, intervalStart: request.intervalStart, intervalEnd: request.intervalEnd, connectedAccount: request.connectedAccount, status: known?.status ?? 'pending', requestedBy: deps.requestedBy },
+    {
+      sourceId: request.sourceId,
+      runId: run.id,
+      reportType: request.reportType,
+      intervalStart: request.intervalStart,
+      intervalEnd: request.intervalEnd,
+      connectedAccount: request.connectedAccount,
+      status: known?.status ?? 'pending',
+      requestedBy: deps.requestedBy,
+    },
     new Date(deps.clock.now()),
   );
   return { kind: 'requested', runId: run.id };

@@ -16,7 +16,12 @@ import type { ReportsJobDeps } from './job.js';
 import { ReportStore } from './report-store.js';
 
 /** Real clients from the environment: the same in Lambda and on a laptop. */
-export function reportsJobDepsFromEnv(env: Env, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock = systemClock, db: DynamoDBDocumentClient = makeDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT })): ReportsJobDeps {
+export function reportsJobDepsFromEnv(
+  env: Env,
+  telemetry: { logger: Logger; metrics?: Metrics },
+  clock: Clock = systemClock,
+  db: DynamoDBDocumentClient = makeDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT }),
+): ReportsJobDeps {
   const config = reportsConfig(env);
   const platformKey = secretFromEnv(env, 'STRIPE_SECRET_KEY', clock);
   const secrets = sourceSecretStore(config);
@@ -27,12 +32,24 @@ export function reportsJobDepsFromEnv(env: Env, telemetry: { logger: Logger; met
     store,
     async sources() {
       const merchants = (await sourceStore.list()).filter((source) => source.status === 'enabled');
-      const withKeys = await Promise.all(merchants.map(async (source) => ((await secrets.read(source.sourceId))?.apiKey ? source.sourceId : undefined)));
+      const withKeys = await Promise.all(
+        merchants.map(async (source) => ((await secrets.read(source.sourceId))?.apiKey ? source.sourceId : undefined)),
+      );
       return [PLATFORM_SOURCE_ID, ...withKeys.filter((id): id is string => id !== undefined)];
     },
-    request: { store, stripeFor: async (sourceId) => makeStripe(await keyOf(sourceId), config.STRIPE_API_BASE, { maxNetworkRetries: 2, timeoutMs: config.STRIPE_TIMEOUT_MS }), clock, requestedBy: 'reports job' },
+    request: {
+      store,
+      stripeFor: async (sourceId) =>
+        makeStripe(await keyOf(sourceId), config.STRIPE_API_BASE, { maxNetworkRetries: 2, timeoutMs: config.STRIPE_TIMEOUT_MS }),
+      clock,
+      requestedBy: 'reports job',
+    },
     // The job's own name for a download it could not make, apart from the events route's ReportFailed.
-    fetch: { ...reportFetchDeps(config, db, platformKey, telemetry, clock), onMetric: (name) => telemetry.metrics?.addMetric(name === REPORT_FAILED_METRIC ? REPORT_FETCH_FAILED_METRIC : name, MetricUnit.Count, 1) },
+    fetch: {
+      ...reportFetchDeps(config, db, platformKey, telemetry, clock),
+      onMetric: (name) =>
+        telemetry.metrics?.addMetric(name === REPORT_FAILED_METRIC ? REPORT_FETCH_FAILED_METRIC : name, MetricUnit.Count, 1),
+    },
     close: (day, sourceId) => closeOf({ db, ledgerTable: config.LEDGER_TABLE, reports: store }, day, sourceId),
     clock,
     onMetric: (name) => telemetry.metrics?.addMetric(name, MetricUnit.Count, 1),

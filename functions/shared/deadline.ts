@@ -11,11 +11,14 @@ export async function within<T>(ms: number, what: string, work: (signal: AbortSi
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new TimeBoundExceeded(`${what} did not finish within ${Math.max(0, Math.round(ms))} ms`);
-      controller.abort(error);
-      reject(error);
-    }, Math.max(0, ms));
+    timer = setTimeout(
+      () => {
+        const error = new TimeBoundExceeded(`${what} did not finish within ${Math.max(0, Math.round(ms))} ms`);
+        controller.abort(error);
+        reject(error);
+      },
+      Math.max(0, ms),
+    );
   });
   try {
     const running = work(controller.signal);

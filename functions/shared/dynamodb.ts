@@ -15,7 +15,13 @@ export interface DynamoOptions {
 }
 
 /** The environment variables from which the SDK's usual chain takes credentials. */
-const CREDENTIAL_VARIABLES = ['AWS_ACCESS_KEY_ID', 'AWS_PROFILE', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'];
+const CREDENTIAL_VARIABLES = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_PROFILE',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+];
 
 /**
  * Bounds on every DynamoDB call: without a request timeout the SDK waits on a silent
@@ -39,7 +45,10 @@ export const DYNAMODB_LOCAL_DEFAULTS = { requestTimeoutMs: 5000, connectionTimeo
  * environment names a source. Placeholders only when it names none; the chain is not probed
  * for them, as its last link (the instance metadata service) stalls a start-up off EC2.
  */
-export function endpointClientSettings(env: Record<string, string | undefined> = process.env, region?: string): Pick<DynamoDBClientConfig, 'region' | 'credentials'> {
+export function endpointClientSettings(
+  env: Record<string, string | undefined> = process.env,
+  region?: string,
+): Pick<DynamoDBClientConfig, 'region' | 'credentials'> {
   const credentialsSet = CREDENTIAL_VARIABLES.some((name) => Boolean(env[name]));
   return {
     region: region ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || 'local'),
@@ -53,9 +62,17 @@ export function endpointClientSettings(env: Record<string, string | undefined> =
  * DYNAMODB_ENDPOINT, signed as endpointClientSettings says.
  */
 export function makeDocumentClient({ endpoint, region, ...bounds }: DynamoOptions = {}): DynamoDBDocumentClient {
-  const { requestTimeoutMs, connectionTimeoutMs, maxAttempts } = { ...(endpoint ? DYNAMODB_LOCAL_DEFAULTS : DYNAMODB_DEFAULTS), ...definedOnly(bounds) };
-  const common = { maxAttempts, requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs, throwOnRequestTimeout: true } };
-  const client = new DynamoDBClient(endpoint ? { ...common, endpoint, ...endpointClientSettings(process.env, region) } : { ...common, region });
+  const { requestTimeoutMs, connectionTimeoutMs, maxAttempts } = {
+    ...(endpoint ? DYNAMODB_LOCAL_DEFAULTS : DYNAMODB_DEFAULTS),
+    ...definedOnly(bounds),
+  };
+  const common = {
+    maxAttempts,
+    requestHandler: { requestTimeout: requestTimeoutMs, connectionTimeout: connectionTimeoutMs, throwOnRequestTimeout: true },
+  };
+  const client = new DynamoDBClient(
+    endpoint ? { ...common, endpoint, ...endpointClientSettings(process.env, region) } : { ...common, region },
+  );
   // The SDK's logger middleware masks every input and output for a log line; with no logger
   // configured (none is: failures surface as errors, logged by the handlers) the line goes
   // nowhere, yet the masking walks the whole command on every call (docs/performance.md).

@@ -60,7 +60,13 @@ export class HistoryStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'subject = :subject', ExpressionAttributeValues: { ':subject': subject }, ExclusiveStartKey: start, Limit: limit }),
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'subject = :subject',
+          ExpressionAttributeValues: { ':subject': subject },
+          ExclusiveStartKey: start,
+          Limit: limit,
+        }),
       );
       entries.push(...((page.Items ?? []) as HistoryEntry[]));
       start = page.LastEvaluatedKey;

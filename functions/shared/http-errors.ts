@@ -22,7 +22,11 @@ export function httpErrors(options: HttpErrorsOptions): MiddlewareObj<unknown, H
     onError: (request) => {
       const response = errorResponse(request.error);
       if (response.statusCode >= 500) options.logger.error(`${options.subject} failed`, { error: request.error as Error });
-      else options.logger.warn(`${options.subject} refused`, { statusCode: response.statusCode, reason: (JSON.parse(response.body) as { error?: string }).error });
+      else
+        options.logger.warn(`${options.subject} refused`, {
+          statusCode: response.statusCode,
+          reason: (JSON.parse(response.body) as { error?: string }).error,
+        });
       options.onStatus?.(response.statusCode);
       // Set, not returned: a returned value would stop the Powertools middlewares' onError
       // (key reset, metrics published) from running.

@@ -141,7 +141,14 @@ export class LedgerStore {
           UpdateExpression: 'SET attemptId = :new, leaseExpiresAt = :lease, updatedAt = :now ADD attempts :one',
           ConditionExpression: 'attemptId = :old AND #status = :processing AND attribute_not_exists(answer)',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':new': attemptId, ':lease': leaseExpiresAt, ':now': now.toISOString(), ':one': 1, ':old': existing.attemptId, ':processing': 'processing' },
+          ExpressionAttributeValues: {
+            ':new': attemptId,
+            ':lease': leaseExpiresAt,
+            ':now': now.toISOString(),
+            ':one': 1,
+            ':old': existing.attemptId,
+            ':processing': 'processing',
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -156,8 +163,21 @@ export class LedgerStore {
    * Writes fields of a claimed cash-out, fenced by `attemptId`: an invocation that lost its
    * claim cannot overwrite the new owner's work. Returns false when fenced out.
    */
-  async update(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date, options: UpdateOptions = {}): Promise<boolean> {
-    const result = await this.conditionalSet(cashOutId, fields, now, 'attemptId = :attempt AND attribute_not_exists(answer)', { ':attempt': attemptId }, options);
+  async update(
+    cashOutId: string,
+    attemptId: string,
+    fields: Partial<LedgerItem>,
+    now: Date,
+    options: UpdateOptions = {},
+  ): Promise<boolean> {
+    const result = await this.conditionalSet(
+      cashOutId,
+      fields,
+      now,
+      'attemptId = :attempt AND attribute_not_exists(answer)',
+      { ':attempt': attemptId },
+      options,
+    );
     // This very write may have landed on an earlier try (timed out on the way back, then
     // retried by the SDK): the item then carries its timestamp and attempt.
     return this.landedEarlier(result, now, attemptId);
@@ -171,11 +191,37 @@ export class LedgerStore {
    * `processing`: a Stripe event may have moved it on meanwhile, and that newer state stays.
    * True: written (now, or by an earlier try of this same call); false: fenced out.
    */
-  async supersede(cashOutId: string, attemptId: string, fenceAttemptId: string, answer: StoredAnswer, outcome: Partial<LedgerItem>, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
-    const marks: Partial<LedgerItem> = { answer, answeredAt: now.toISOString(), reason: String(answer.body.error ?? 'superseded'), needsCompensation: true, attemptId: fenceAttemptId };
-    const whileProcessing = await this.conditionalSet(cashOutId, { ...outcome, ...marks }, now, 'attemptId = :attempt AND #status = :processing', { ':attempt': attemptId, ':processing': 'processing' }, options);
-    if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId) return this.landedEarlier(whileProcessing, now, fenceAttemptId);
-    return this.landedEarlier(await this.conditionalSet(cashOutId, marks, now, 'attemptId = :attempt', { ':attempt': attemptId }, options), now, fenceAttemptId);
+  async supersede(
+    cashOutId: string,
+    attemptId: string,
+    fenceAttemptId: string,
+    answer: StoredAnswer,
+    outcome: Partial<LedgerItem>,
+    now: Date,
+    options: { timeoutMs?: number } = {},
+  ): Promise<boolean> {
+    const marks: Partial<LedgerItem> = {
+      answer,
+      answeredAt: now.toISOString(),
+      reason: String(answer.body.error ?? 'superseded'),
+      needsCompensation: true,
+      attemptId: fenceAttemptId,
+    };
+    const whileProcessing = await this.conditionalSet(
+      cashOutId,
+      { ...outcome, ...marks },
+      now,
+      'attemptId = :attempt AND #status = :processing',
+      { ':attempt': attemptId, ':processing': 'processing' },
+      options,
+    );
+    if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId)
+      return this.landedEarlier(whileProcessing, now, fenceAttemptId);
+    return this.landedEarlier(
+      await this.conditionalSet(cashOutId, marks, now, 'attemptId = :attempt', { ':attempt': attemptId }, options),
+      now,
+      fenceAttemptId,
+    );
   }
 
   /**
@@ -197,8 +243,23 @@ export class LedgerStore {
   }
 
   /** Writes the outcome of a payment whose answer another delivery has already given, while the item is still `processing`. */
-  async recordOutcomeFields(cashOutId: string, attemptId: string, outcome: Partial<LedgerItem>, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
-    return (await this.conditionalSet(cashOutId, outcome, now, 'attemptId = :attempt AND #status = :processing', { ':attempt': attemptId, ':processing': 'processing' }, options)).written;
+  async recordOutcomeFields(
+    cashOutId: string,
+    attemptId: string,
+    outcome: Partial<LedgerItem>,
+    now: Date,
+    options: { timeoutMs?: number } = {},
+  ): Promise<boolean> {
+    return (
+      await this.conditionalSet(
+        cashOutId,
+        outcome,
+        now,
+        'attemptId = :attempt AND #status = :processing',
+        { ':attempt': attemptId, ':processing': 'processing' },
+        options,
+      )
+    ).written;
   }
 
   private landedEarlier(result: { written: boolean; current?: LedgerItem }, now: Date, attemptId: string): boolean {
@@ -213,13 +274,20 @@ export class LedgerStore {
     conditionValues: Record<string, unknown>,
     options: { timeoutMs?: number },
   ): Promise<{ written: boolean; current?: LedgerItem }> {
-    const entries = Object.entries({ ...fields, ...(fields.status ? statusFields(cashOutId, fields.status) : {}), updatedAt: now.toISOString() }).filter(([, value]) => value !== undefined);
+    const entries = Object.entries({
+      ...fields,
+      ...(fields.status ? statusFields(cashOutId, fields.status) : {}),
+      updatedAt: now.toISOString(),
+    }).filter(([, value]) => value !== undefined);
     const command = new UpdateCommand({
       TableName: this.tableName,
       Key: { cashOutId },
       UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
       ConditionExpression: condition,
-      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key])), ...(condition.includes('#status') ? { '#status': 'status' } : {}) },
+      ExpressionAttributeNames: {
+        ...Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key])),
+        ...(condition.includes('#status') ? { '#status': 'status' } : {}),
+      },
       ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])), ...conditionValues },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
@@ -239,8 +307,21 @@ export class LedgerStore {
    * fenced by its attemptId). After this, only one of the two can win. False when the item no
    * longer holds that 200 for that attempt (read it again).
    */
-  async adoptAnswer(cashOutId: string, holder: string, attemptId: string, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
-    const result = await this.conditionalSet(cashOutId, { attemptId }, now, 'attemptId = :holder AND answer.statusCode = :ok', { ':holder': holder, ':ok': 200 }, options);
+  async adoptAnswer(
+    cashOutId: string,
+    holder: string,
+    attemptId: string,
+    now: Date,
+    options: { timeoutMs?: number } = {},
+  ): Promise<boolean> {
+    const result = await this.conditionalSet(
+      cashOutId,
+      { attemptId },
+      now,
+      'attemptId = :holder AND answer.statusCode = :ok',
+      { ':holder': holder, ':ok': 200 },
+      options,
+    );
     return this.landedEarlier(result, now, attemptId);
   }
 

@@ -35,32 +35,48 @@ export interface LimitRefusal {
 const DEFAULT = { perCashOut: '10000.00', perRecipientDay: '25000.00', perDay: '250000.00' };
 
 /** Out of the box: these five currencies, at these limits; any other is refused until an operator sets its limits. */
-export const DEFAULT_LIMITS: Readonly<Record<string, CurrencyLimits>> = Object.fromEntries(['USD', 'EUR', 'GBP', 'CAD', 'AUD'].map((currency) => [currency, DEFAULT]));
+export const DEFAULT_LIMITS: Readonly<Record<string, CurrencyLimits>> = Object.fromEntries(
+  ['USD', 'EUR', 'GBP', 'CAD', 'AUD'].map((currency) => [currency, DEFAULT]),
+);
 
 /** The one item of the limits table: each currency's limits in an attribute named by its code. */
 export const LIMITS_ITEM = { id: 'currencies' } as const;
 
 /** Major units to minor units, exactly (the limits are checked with the format `toMinorUnits` checks). */
-export const limitMinor = (amount: string, currency: string): number => new Decimal(amount).times(new Decimal(10).pow(currencyExponent(currency))).toNumber();
+export const limitMinor = (amount: string, currency: string): number =>
+  new Decimal(amount).times(new Decimal(10).pow(currencyExponent(currency))).toNumber();
 
 /** Minor units back to an exact major-unit text ("2500.00"). */
-export const majorText = (minor: number, currency: string): string => new Decimal(minor).dividedBy(new Decimal(10).pow(currencyExponent(currency))).toFixed(currencyExponent(currency));
+export const majorText = (minor: number, currency: string): string =>
+  new Decimal(minor).dividedBy(new Decimal(10).pow(currencyExponent(currency))).toFixed(currencyExponent(currency));
 
 /**
  * An operator's limits for a currency, checked: a currency Stripe supports, positive amounts
  * that fit it, and per cash-out ≤ per recipient a day ≤ per day. Written back exactly, with the
  * currency's decimal places.
  */
-export function checkedLimits(currencyText: string, limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>): { currency: string; limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'> } {
+export function checkedLimits(
+  currencyText: string,
+  limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>,
+): { currency: string; limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'> } {
   const currency = parseStripeCurrency(currencyText);
   const minor = {
     perCashOut: toMinorUnits(limits.perCashOut, currency, 'transfer'),
     perRecipientDay: toMinorUnits(limits.perRecipientDay, currency, 'transfer'),
     perDay: toMinorUnits(limits.perDay, currency, 'transfer'),
   };
-  if (minor.perCashOut > minor.perRecipientDay) throw new ValidationError('invalid_limits', 'The limit per cash-out cannot be above the limit per recipient a day.');
-  if (minor.perRecipientDay > minor.perDay) throw new ValidationError('invalid_limits', 'The limit per recipient a day cannot be above the limit per day.');
-  return { currency, limits: { perCashOut: majorText(minor.perCashOut, currency), perRecipientDay: majorText(minor.perRecipientDay, currency), perDay: majorText(minor.perDay, currency) } };
+  if (minor.perCashOut > minor.perRecipientDay)
+    throw new ValidationError('invalid_limits', 'The limit per cash-out cannot be above the limit per recipient a day.');
+  if (minor.perRecipientDay > minor.perDay)
+    throw new ValidationError('invalid_limits', 'The limit per recipient a day cannot be above the limit per day.');
+  return {
+    currency,
+    limits: {
+      perCashOut: majorText(minor.perCashOut, currency),
+      perRecipientDay: majorText(minor.perRecipientDay, currency),
+      perDay: majorText(minor.perDay, currency),
+    },
+  };
 }
 
 /**
@@ -82,7 +98,9 @@ export class LimitSettings {
     const now = this.options.clock.now();
     if (this.cached && now - this.cached.at < this.options.cacheMs) return this.cached.value;
     const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: LIMITS_ITEM, ConsistentRead: true }));
-    const set = Object.entries(result.Item ?? {}).filter(([key, value]) => /^[A-Z]{3}$/.test(key) && typeof value === 'object' && value !== null) as [string, CurrencyLimits][];
+    const set = Object.entries(result.Item ?? {}).filter(
+      ([key, value]) => /^[A-Z]{3}$/.test(key) && typeof value === 'object' && value !== null,
+    ) as [string, CurrencyLimits][];
     const value = { ...DEFAULT_LIMITS, ...Object.fromEntries(set) };
     this.cached = { at: now, value };
     return value;

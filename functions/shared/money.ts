@@ -2,7 +2,24 @@ import { Decimal } from 'decimal.js';
 import { ValidationError } from './errors.js';
 
 /** Stripe's zero-decimal currencies: the amount is already in the smallest unit. */
-const ZERO_DECIMAL = new Set(['BIF', 'CLP', 'DJF', 'GNF', 'JPY', 'KMF', 'KRW', 'MGA', 'PYG', 'RWF', 'UGX', 'VND', 'VUV', 'XAF', 'XOF', 'XPF']);
+const ZERO_DECIMAL = new Set([
+  'BIF',
+  'CLP',
+  'DJF',
+  'GNF',
+  'JPY',
+  'KMF',
+  'KRW',
+  'MGA',
+  'PYG',
+  'RWF',
+  'UGX',
+  'VND',
+  'VUV',
+  'XAF',
+  'XOF',
+  'XPF',
+]);
 /** Three-decimal currencies: Stripe wants the last digit of the minor amount to be 0. */
 const THREE_DECIMAL = new Set(['BHD', 'JOD', 'KWD', 'OMR', 'TND']);
 /** Two-decimal in the API, but only whole units can be paid: the minor amount must be divisible by 100. */
@@ -40,7 +57,10 @@ export const STRIPE_CURRENCIES: ReadonlySet<string> = new Set(
 export function parseStripeCurrency(value: string): string {
   const code = parseCurrency(value);
   if (!STRIPE_CURRENCIES.has(code)) {
-    throw new ValidationError('invalid_currency', `currency ${code} is not a currency Stripe supports (https://docs.stripe.com/currencies); nothing was stored.`);
+    throw new ValidationError(
+      'invalid_currency',
+      `currency ${code} is not a currency Stripe supports (https://docs.stripe.com/currencies); nothing was stored.`,
+    );
   }
   return code;
 }
@@ -68,7 +88,10 @@ export function toMinorUnits(amount: string, currencyCode: string, kind: MoveKin
   const currency = parseCurrency(currencyCode);
   const text = amount.trim();
   if (!DECIMAL_TEXT.test(text)) {
-    throw new ValidationError('invalid_amount', `amount must be a positive decimal number such as "100.00"; got ${JSON.stringify(amount)}.`);
+    throw new ValidationError(
+      'invalid_amount',
+      `amount must be a positive decimal number such as "100.00"; got ${JSON.stringify(amount)}.`,
+    );
   }
   const major = new Decimal(text);
   const exponent = currencyExponent(currency);

@@ -1,4 +1,12 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from './dynamodb.js';
 
 /** Who gets paid: a Village user's email mapped to their Stripe connected account. */
@@ -26,7 +34,9 @@ export class RecipientStore {
   ) {}
 
   async get(email: string): Promise<Recipient | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { email: normaliseEmail(email) }, ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { email: normaliseEmail(email) }, ConsistentRead: true }),
+    );
     return result.Item as Recipient | undefined;
   }
 
@@ -43,7 +53,9 @@ export class RecipientStore {
   }
 
   async delete(email: string): Promise<boolean> {
-    const result = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { email: normaliseEmail(email) }, ReturnValues: 'ALL_OLD' }));
+    const result = await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { email: normaliseEmail(email) }, ReturnValues: 'ALL_OLD' }),
+    );
     return result.Attributes !== undefined;
   }
 
@@ -66,7 +78,12 @@ export class RecipientStore {
    */
   async setPayoutsEnabled(accountId: string, payoutsEnabled: boolean, eventCreated: number, now: Date): Promise<number> {
     const found = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, IndexName: 'byAccountId', KeyConditionExpression: 'accountId = :account', ExpressionAttributeValues: { ':account': accountId } }),
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'byAccountId',
+        KeyConditionExpression: 'accountId = :account',
+        ExpressionAttributeValues: { ':account': accountId },
+      }),
     );
     const holders = (found.Items ?? []) as Recipient[];
     let updated = 0;
@@ -78,7 +95,12 @@ export class RecipientStore {
             Key: { email: recipient.email },
             UpdateExpression: 'SET payoutsEnabled = :enabled, accountEventCreated = :created, updatedAt = :now',
             ConditionExpression: 'accountId = :account AND (attribute_not_exists(accountEventCreated) OR accountEventCreated <= :created)',
-            ExpressionAttributeValues: { ':enabled': payoutsEnabled, ':created': eventCreated, ':now': now.toISOString(), ':account': accountId },
+            ExpressionAttributeValues: {
+              ':enabled': payoutsEnabled,
+              ':created': eventCreated,
+              ':now': now.toISOString(),
+              ':account': accountId,
+            },
           }),
         );
         updated += 1;

@@ -20,7 +20,18 @@ export const RECORD_SHARDS = 8;
  * Never a record's history (it holds raw bodies): an index write costs by the size of what it
  * copies.
  */
-export const RECORD_LISTING_FIELDS = ['status', 'provider', 'sourceId', 'amount', 'currency', 'anomaly', 'cashOutId', 'eventKeys', 'firstSeenAt', 'firstReceivedAt'];
+export const RECORD_LISTING_FIELDS = [
+  'status',
+  'provider',
+  'sourceId',
+  'amount',
+  'currency',
+  'anomaly',
+  'cashOutId',
+  'eventKeys',
+  'firstSeenAt',
+  'firstReceivedAt',
+];
 
 const INDEX: ShardedIndex = { indexName: RECORDS_INDEX, keyName: 'kindShard', shards: RECORD_SHARDS };
 

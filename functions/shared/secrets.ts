@@ -21,7 +21,9 @@ export function parseSecretString(raw: string, name: string): SecretValue {
     try {
       parsed = JSON.parse(trimmed);
     } catch {
-      throw new ConfigError(`Secret ${name} looks like JSON but does not parse; use a plain value or {"current": "...", "previous": "..."}.`);
+      throw new ConfigError(
+        `Secret ${name} looks like JSON but does not parse; use a plain value or {"current": "...", "previous": "..."}.`,
+      );
     }
     const { current, previous } = (parsed ?? {}) as Record<string, unknown>;
     if (typeof current !== 'string' || current === '') {
@@ -69,7 +71,10 @@ export interface CacheOptions {
 }
 
 /** Any secret fetch, cached with a TTL, refreshed on demand at most every `minRefreshIntervalMs`; failures are not cached. */
-export function cachedSecret(fetch: () => Promise<SecretValue>, { clock, ttlMs, minRefreshIntervalMs = 10_000 }: CacheOptions): SecretSource {
+export function cachedSecret(
+  fetch: () => Promise<SecretValue>,
+  { clock, ttlMs, minRefreshIntervalMs = 10_000 }: CacheOptions,
+): SecretSource {
   let cached: { value: SecretValue; fetchedAt: number } | undefined;
   let inFlight: Promise<SecretValue> | undefined;
   const load = async (): Promise<SecretValue> => {

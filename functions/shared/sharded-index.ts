@@ -50,7 +50,13 @@ export function shardQueries(index: ShardedIndex, query: ShardQuery): QueryComma
  * each query page by page only as the merge needs it: a caller that stops early reads little
  * more than it used.
  */
-export async function* mergeByTime<T>(db: DynamoDBDocumentClient, queries: QueryCommandInput[], sortOf: (item: T) => string, newestFirst = false, pageSize = 100): AsyncGenerator<T> {
+export async function* mergeByTime<T>(
+  db: DynamoDBDocumentClient,
+  queries: QueryCommandInput[],
+  sortOf: (item: T) => string,
+  newestFirst = false,
+  pageSize = 100,
+): AsyncGenerator<T> {
   // Pages of `pageSize`: a shard's first page is read before the merge knows it needs it (DynamoDB's own page is up to 1 MB).
   const streams = queries.map((input) => pages<T>(db, { Limit: pageSize, ...input, ScanIndexForward: !newestFirst }));
   const heads = await Promise.all(streams.map((stream) => stream.next()));

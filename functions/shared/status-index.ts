@@ -78,5 +78,10 @@ export async function* itemsByStatus<T extends { updatedAt: string }>(db: Dynamo
     values[':after'] = query.after;
   }
   const filter = query.filter ? { expression: query.filter, names: query.names, values: query.values } : undefined;
-  yield* mergeByTime<T>(db, statusShardQueries(query.tableName, query.status, { expression: range, values }, filter), (item) => item.updatedAt, query.newestFirst);
+  yield* mergeByTime<T>(
+    db,
+    statusShardQueries(query.tableName, query.status, { expression: range, values }, filter),
+    (item) => item.updatedAt,
+    query.newestFirst,
+  );
 }

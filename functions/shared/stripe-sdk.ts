@@ -7,7 +7,11 @@ import type { StripeClient, StripeOptions } from './stripe.js';
  * their own idempotency key and their own deadline. Its own module, imported when the first Stripe client is made
  * (wiring.ts), so that a cold start does not load the SDK before it is needed.
  */
-export function makeStripe(secretKey: string, apiBase?: string, options: StripeOptions & { httpClient?: Stripe.HttpClient } = {}): StripeClient {
+export function makeStripe(
+  secretKey: string,
+  apiBase?: string,
+  options: StripeOptions & { httpClient?: Stripe.HttpClient } = {},
+): StripeClient {
   const base = apiBase ? new URL(apiBase) : undefined;
   return new Stripe(secretKey, {
     maxNetworkRetries: options.maxNetworkRetries ?? 0,
@@ -15,7 +19,11 @@ export function makeStripe(secretKey: string, apiBase?: string, options: StripeO
     telemetry: false,
     ...(options.httpClient ? { httpClient: options.httpClient } : {}),
     ...(base
-      ? { host: base.hostname, port: base.port || (base.protocol === 'https:' ? 443 : 80), protocol: base.protocol === 'https:' ? 'https' : 'http' }
+      ? {
+          host: base.hostname,
+          port: base.port || (base.protocol === 'https:' ? 443 : 80),
+          protocol: base.protocol === 'https:' ? 'https' : 'http',
+        }
       : {}),
   });
 }

@@ -19,7 +19,8 @@ export interface StripeFailure {
 }
 
 export function describeStripeError(error: unknown): StripeFailure | undefined {
-  if (!(error instanceof Error) || !('type' in error) || typeof error.type !== 'string' || !error.type.startsWith('Stripe')) return undefined;
+  if (!(error instanceof Error) || !('type' in error) || typeof error.type !== 'string' || !error.type.startsWith('Stripe'))
+    return undefined;
   const fields = error as Error & { type: string; statusCode?: number; code?: string };
   return { type: fields.type, statusCode: fields.statusCode, code: fields.code, message: fields.message };
 }
@@ -47,7 +48,10 @@ export async function boundedStripeCall<T>(ms: number, what: string, call: () =>
     return await within(ms, what, () => withoutCallSiteStack(call));
   } catch (error) {
     if (error instanceof Error && error.name === 'TimeBoundExceeded') {
-      throw Object.assign(new Error(`No complete answer from Stripe: ${error.message}`), { name: 'StripeConnectionError', type: 'StripeConnectionError' });
+      throw Object.assign(new Error(`No complete answer from Stripe: ${error.message}`), {
+        name: 'StripeConnectionError',
+        type: 'StripeConnectionError',
+      });
     }
     throw error;
   }

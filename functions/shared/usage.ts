@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sleep, type Clock } from './clock.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
@@ -58,7 +64,9 @@ export interface ReserveRequest {
   perDay: number;
 }
 
-export type ReserveResult = { reserved: true; reservation: Reservation; earlier: boolean } | { reserved: false; limit: 'per_recipient_day' | 'per_day'; leftMinor: number };
+export type ReserveResult =
+  | { reserved: true; reservation: Reservation; earlier: boolean }
+  | { reserved: false; limit: 'per_recipient_day' | 'per_day'; leftMinor: number };
 
 type Counter = Record<string, unknown>;
 
@@ -90,11 +98,26 @@ function rolls(key: string, counter: Counter | undefined, hour: number): Omit<Up
     const at = counter?.[`h${slot}`];
     const base = { Key: { key }, ExpressionAttributeNames: { '#used': 'used', '#h': `h${slot}`, '#a': `a${slot}` } };
     if (slot === current && at === undefined) {
-      updates.push({ ...base, UpdateExpression: 'SET #h = :hour, #a = :zero, #used = if_not_exists(#used, :zero)', ConditionExpression: 'attribute_not_exists(#h)', ExpressionAttributeValues: { ':hour': hour, ':zero': 0 } });
+      updates.push({
+        ...base,
+        UpdateExpression: 'SET #h = :hour, #a = :zero, #used = if_not_exists(#used, :zero)',
+        ConditionExpression: 'attribute_not_exists(#h)',
+        ExpressionAttributeValues: { ':hour': hour, ':zero': 0 },
+      });
     } else if (slot === current && at !== hour && typeof at === 'number' && at < hour) {
-      updates.push({ ...base, UpdateExpression: 'SET #h = :hour, #a = :zero, #used = #used - #a', ConditionExpression: '#h = :old', ExpressionAttributeValues: { ':hour': hour, ':zero': 0, ':old': at } });
+      updates.push({
+        ...base,
+        UpdateExpression: 'SET #h = :hour, #a = :zero, #used = #used - #a',
+        ConditionExpression: '#h = :old',
+        ExpressionAttributeValues: { ':hour': hour, ':zero': 0, ':old': at },
+      });
     } else if (slot !== current && typeof at === 'number' && at <= hour - SLOTS) {
-      updates.push({ ...base, UpdateExpression: 'SET #used = #used - #a REMOVE #h, #a', ConditionExpression: '#h = :old', ExpressionAttributeValues: { ':old': at } });
+      updates.push({
+        ...base,
+        UpdateExpression: 'SET #used = #used - #a REMOVE #h, #a',
+        ConditionExpression: '#h = :old',
+        ExpressionAttributeValues: { ':old': at },
+      });
     }
   }
   return updates;
@@ -130,8 +153,12 @@ interface Cancelled {
 
 function cancellation(error: unknown): Cancelled | undefined {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: { Code?: string; Item?: Parameters<typeof unmarshall>[0] }[] }).CancellationReasons ?? [];
-  return { codes: reasons.map((reason) => reason.Code ?? 'None'), items: reasons.map((reason) => (reason.Item ? unmarshall(reason.Item) : undefined)) };
+  const reasons =
+    (error as { CancellationReasons?: { Code?: string; Item?: Parameters<typeof unmarshall>[0] }[] }).CancellationReasons ?? [];
+  return {
+    codes: reasons.map((reason) => reason.Code ?? 'None'),
+    items: reasons.map((reason) => (reason.Item ? unmarshall(reason.Item) : undefined)),
+  };
 }
 
 export class LimitUsage {
@@ -166,14 +193,42 @@ export class LimitUsage {
     for (let round = 1; round <= MAX_ROUNDS && this.clock.now() < deadlineAt; round += 1) {
       const now = new Date(this.clock.now());
       const expiresAt = Math.floor(now.getTime() / 1000) + KEEP_SECONDS;
-      const parts: Record<string, number> = { [recipient]: request.amountMinor, ...Object.fromEntries(Object.entries(platformParts).map(([shard, part]) => [shards[Number(shard)]!, part])) };
-      const reservation: Reservation = { key: reservationKey(request.cashOutId), cashOutId: request.cashOutId, currency: request.currency, amountMinor: request.amountMinor, accountId: request.accountId, hour, parts, reservedAt: now.toISOString(), expiresAt };
-      const counters: [string, number, number][] = [[recipient, request.amountMinor, request.perRecipientDay], ...Object.entries(platformParts).map(([shard, part]): [string, number, number] => [shards[Number(shard)]!, part, caps[Number(shard)]!])];
+      const parts: Record<string, number> = {
+        [recipient]: request.amountMinor,
+        ...Object.fromEntries(Object.entries(platformParts).map(([shard, part]) => [shards[Number(shard)]!, part])),
+      };
+      const reservation: Reservation = {
+        key: reservationKey(request.cashOutId),
+        cashOutId: request.cashOutId,
+        currency: request.currency,
+        amountMinor: request.amountMinor,
+        accountId: request.accountId,
+        hour,
+        parts,
+        reservedAt: now.toISOString(),
+        expiresAt,
+      };
+      const counters: [string, number, number][] = [
+        [recipient, request.amountMinor, request.perRecipientDay],
+        ...Object.entries(platformParts).map(([shard, part]): [string, number, number] => [
+          shards[Number(shard)]!,
+          part,
+          caps[Number(shard)]!,
+        ]),
+      ];
       try {
         await this.db.send(
           new TransactWriteCommand({
             TransactItems: [
-              { Put: { TableName: this.tableName, Item: reservation, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': 'key' }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } },
+              {
+                Put: {
+                  TableName: this.tableName,
+                  Item: reservation,
+                  ConditionExpression: 'attribute_not_exists(#key)',
+                  ExpressionAttributeNames: { '#key': 'key' },
+                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+                },
+              },
               ...counters.map(([key, part, cap]) => take(this.tableName, key, part, cap, hour, expiresAt)),
             ],
           }),
@@ -185,7 +240,10 @@ export class LimitUsage {
         if (cancelled.codes[0] === 'ConditionalCheckFailed') {
           const earlier = (cancelled.items[0] as Reservation | undefined) ?? (await this.reservation(request.cashOutId));
           if (!earlier) continue;
-          if (earlier.releasedAt) throw new Error(`The limits taken for cash-out ${request.cashOutId} were given back already; it cannot be paid now.`, { cause: error });
+          if (earlier.releasedAt)
+            throw new Error(`The limits taken for cash-out ${request.cashOutId} were given back already; it cannot be paid now.`, {
+              cause: error,
+            });
           return { reserved: true, reservation: earlier, earlier: true };
         }
         if (cancelled.codes.includes('TransactionConflict')) {
@@ -194,7 +252,12 @@ export class LimitUsage {
         }
         const refused = await this.settle(counters, cancelled.items.slice(1), cancelled.codes.slice(1), hour);
         if (refused === 'rolled') continue;
-        if (refused === recipient) return { reserved: false, limit: 'per_recipient_day', leftMinor: Math.max(0, request.perRecipientDay - usedInWindow(cancelled.items[1], hour)) };
+        if (refused === recipient)
+          return {
+            reserved: false,
+            limit: 'per_recipient_day',
+            leftMinor: Math.max(0, request.perRecipientDay - usedInWindow(cancelled.items[1], hour)),
+          };
         const split = await this.splitOverShards(shards, caps, request.amountMinor, hour);
         if (split === 'rolled') continue;
         if ('leftMinor' in split) return { reserved: false, limit: 'per_day', leftMinor: split.leftMinor };
@@ -205,7 +268,12 @@ export class LimitUsage {
   }
 
   /** After a refused take: rolls what had slots out of the window ('rolled'), else names the first counter out of room. */
-  private async settle(counters: [string, number, number][], items: (Counter | undefined)[], codes: string[], hour: number): Promise<'rolled' | string> {
+  private async settle(
+    counters: [string, number, number][],
+    items: (Counter | undefined)[],
+    codes: string[],
+    hour: number,
+  ): Promise<'rolled' | string> {
     let rolled = false;
     for (const [index, [key]] of counters.entries()) {
       if (codes[index] !== 'ConditionalCheckFailed') continue;
@@ -216,12 +284,19 @@ export class LimitUsage {
   }
 
   /** The platform's share split over the shards with room, biggest room first; or how much they have left together. */
-  private async splitOverShards(shards: string[], caps: number[], amount: number, hour: number): Promise<'rolled' | { parts: Record<number, number> } | { leftMinor: number }> {
+  private async splitOverShards(
+    shards: string[],
+    caps: number[],
+    amount: number,
+    hour: number,
+  ): Promise<'rolled' | { parts: Record<number, number> } | { leftMinor: number }> {
     const items = await Promise.all(shards.map((key) => this.get(key)));
     let rolled = false;
     for (const [index, key] of shards.entries()) rolled = (await this.roll(key, items[index], hour)) || rolled;
     if (rolled) return 'rolled';
-    const rooms = items.map((item, shard) => ({ shard, room: Math.max(0, caps[shard]! - usedInWindow(item, hour)) })).sort((a, b) => b.room - a.room);
+    const rooms = items
+      .map((item, shard) => ({ shard, room: Math.max(0, caps[shard]! - usedInWindow(item, hour)) }))
+      .sort((a, b) => b.room - a.room);
     const left = rooms.reduce((sum, { room }) => sum + room, 0);
     if (left < amount) return { leftMinor: left };
     const parts: Record<number, number> = {};

@@ -11,7 +11,11 @@ export { secretFromEnv } from './secret-from-env.js';
  * refused before any call: the Stripe-events route applies only events of that mode, so a
  * payout made with the other mode's key would never be followed.
  */
-export function stripeFromSecret(key: SecretSource, apiBase?: string, options: StripeOptions & { expectedMode?: StripeMode } = {}): () => Promise<StripeClient> {
+export function stripeFromSecret(
+  key: SecretSource,
+  apiBase?: string,
+  options: StripeOptions & { expectedMode?: StripeMode } = {},
+): () => Promise<StripeClient> {
   const { expectedMode, ...clientOptions } = options;
   let cached: { key: string; client: StripeClient } | undefined;
   return async () => {
@@ -21,7 +25,9 @@ export function stripeFromSecret(key: SecretSource, apiBase?: string, options: S
       throw new ConfigError('The Stripe secret key is not set: put the platform key (sk_… or rk_…) into the STRIPE_SECRET_KEY secret.');
     }
     if (expectedMode && mode !== expectedMode) {
-      throw new ConfigError(`The Stripe key is a ${mode}-mode key but STRIPE_MODE is ${expectedMode}: deploy with -c stripeMode=${mode}, or store a ${expectedMode}-mode key.`);
+      throw new ConfigError(
+        `The Stripe key is a ${mode}-mode key but STRIPE_MODE is ${expectedMode}: deploy with -c stripeMode=${mode}, or store a ${expectedMode}-mode key.`,
+      );
     }
     if (cached?.key !== current) {
       // The SDK is loaded here, on the first Stripe call, not when the function starts.

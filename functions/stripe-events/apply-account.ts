@@ -9,8 +9,17 @@ import type { Envelope, StripeObjects } from './schemas.js';
  */
 export async function applyAccount(envelope: Envelope, account: StripeObjects['account'], deps: ApplyDeps): Promise<ApplyOutcome> {
   // Recipients are the platform's connected accounts: a merchant source's account events do not speak for them.
-  if (deps.sourceId !== PLATFORM_SOURCE_ID) return { outcome: 'ignored', detail: `account ${account.id}: an account event from source ${deps.sourceId} does not change the platform's recipients; stored only` };
-  const updated = await deps.recipients.setPayoutsEnabled(account.id, account.payouts_enabled, envelope.created, new Date(deps.clock.now()));
+  if (deps.sourceId !== PLATFORM_SOURCE_ID)
+    return {
+      outcome: 'ignored',
+      detail: `account ${account.id}: an account event from source ${deps.sourceId} does not change the platform's recipients; stored only`,
+    };
+  const updated = await deps.recipients.setPayoutsEnabled(
+    account.id,
+    account.payouts_enabled,
+    envelope.created,
+    new Date(deps.clock.now()),
+  );
   if (updated === 0) {
     return { outcome: 'stale', detail: `account ${account.id}: no recipient changed (none uses it, or a newer event was applied)` };
   }

@@ -58,8 +58,16 @@ export const eventRef = (envelope: Envelope) => ({ id: envelope.id, type: envelo
 /** `applied` or `stale`, with the record's state either way; a duplicate says so. */
 export function recordOutcome(label: string, result: RecordResult, status: string): ApplyOutcome {
   if (result.applied) return { outcome: 'applied', detail: `${label}: ${result.previous?.status ?? '(new)'} → ${status}` };
-  if (result.duplicate) return { outcome: result.firstOutcome, duplicate: true, detail: `${label}: this event was recorded before (now ${result.current.status})` };
-  return { outcome: 'stale', detail: `${label}: stays ${result.current?.status ?? '?'} (event older than the state, or a move back from it)` };
+  if (result.duplicate)
+    return {
+      outcome: result.firstOutcome,
+      duplicate: true,
+      detail: `${label}: this event was recorded before (now ${result.current.status})`,
+    };
+  return {
+    outcome: 'stale',
+    detail: `${label}: stays ${result.current?.status ?? '?'} (event older than the state, or a move back from it)`,
+  };
 }
 
 /**
@@ -67,9 +75,13 @@ export function recordOutcome(label: string, result: RecordResult, status: strin
  * recorded it (a redelivery after a crash between two records applies the one that had not).
  */
 export function combine(outcomes: ApplyOutcome[]): ApplyOutcome {
-  const detail = outcomes.map((item) => item.detail).filter(Boolean).join('; ');
+  const detail = outcomes
+    .map((item) => item.detail)
+    .filter(Boolean)
+    .join('; ');
   const now = outcomes.filter((item) => !item.duplicate);
-  if (outcomes.length > 0 && now.length === 0) return { outcome: outcomes.some((item) => item.outcome === 'applied') ? 'applied' : outcomes[0]!.outcome, duplicate: true, detail };
+  if (outcomes.length > 0 && now.length === 0)
+    return { outcome: outcomes.some((item) => item.outcome === 'applied') ? 'applied' : outcomes[0]!.outcome, duplicate: true, detail };
   const applied = now.some((item) => item.outcome === 'applied');
   return { outcome: applied ? 'applied' : (now[0]?.outcome ?? 'ignored'), detail };
 }

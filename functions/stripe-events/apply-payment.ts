@@ -22,7 +22,9 @@ export function paymentIntentStatus(intent: PaymentIntent): TransactionStatus {
   switch (intent.status) {
     case 'requires_payment_method':
       // Back to the buyer; with an error, because the last attempt failed.
-      return intent.last_payment_error ? attemptFailure(intent.last_payment_error.type, Boolean(intent.last_payment_error.decline_code)) : 'buyer_approval_pending';
+      return intent.last_payment_error
+        ? attemptFailure(intent.last_payment_error.type, Boolean(intent.last_payment_error.decline_code))
+        : 'buyer_approval_pending';
     case 'requires_confirmation':
     case 'requires_action':
       return 'buyer_approval_pending';
@@ -84,19 +86,26 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Appl
       }
     : undefined;
   const outcomes = [
-    await transaction(envelope, transactionId, status, deps, {
-      latestChargeId: charge.id,
-      latestChargeCreated: charge.created,
-      chargeStatus: charge.status,
-      amount: charge.amount,
-      amountCaptured: charge.amount_captured ?? undefined,
-      amountRefunded: charge.amount_refunded ?? undefined,
-      currency: charge.currency,
-      customer: charge.customer,
-      failureCode: charge.failure_code,
-      failureMessage: charge.failure_message,
-      outcomeType: charge.outcome?.type,
-    }, latestChargeOnly),
+    await transaction(
+      envelope,
+      transactionId,
+      status,
+      deps,
+      {
+        latestChargeId: charge.id,
+        latestChargeCreated: charge.created,
+        chargeStatus: charge.status,
+        amount: charge.amount,
+        amountCaptured: charge.amount_captured ?? undefined,
+        amountRefunded: charge.amount_refunded ?? undefined,
+        currency: charge.currency,
+        customer: charge.customer,
+        failureCode: charge.failure_code,
+        failureMessage: charge.failure_message,
+        outcomeType: charge.outcome?.type,
+      },
+      latestChargeOnly,
+    ),
   ];
   // charge.refunded carries its refunds only in older API versions (or when expanded).
   for (const raw of charge.refunds?.data ?? []) {
@@ -115,7 +124,16 @@ export async function applyRefund(envelope: Envelope, refund: StripeObjects['ref
       status: refund.status,
       lifecycle: REFUND,
       event: eventRef(envelope),
-      fields: { ...common(envelope), transactionId, paymentIntentId: refund.payment_intent, chargeId: refund.charge, amount: refund.amount, currency: refund.currency, reason: refund.reason, failureReason: refund.failure_reason },
+      fields: {
+        ...common(envelope),
+        transactionId,
+        paymentIntentId: refund.payment_intent,
+        chargeId: refund.charge,
+        amount: refund.amount,
+        currency: refund.currency,
+        reason: refund.reason,
+        failureReason: refund.failure_reason,
+      },
     },
     now(deps),
   );
@@ -125,7 +143,10 @@ export async function applyRefund(envelope: Envelope, refund: StripeObjects['ref
   return recordOutcome(`refund ${refund.id}`, result, refund.status);
 }
 
-const DISPUTE_FUNDS: Readonly<Record<string, string>> = { 'charge.dispute.funds_withdrawn': 'withdrawn', 'charge.dispute.funds_reinstated': 'reinstated' };
+const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
+  'charge.dispute.funds_withdrawn': 'withdrawn',
+  'charge.dispute.funds_reinstated': 'reinstated',
+};
 
 export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: ApplyDeps): Promise<ApplyOutcome> {
   const transactionId = dispute.payment_intent ?? dispute.charge;
@@ -156,7 +177,11 @@ export async function applyDispute(envelope: Envelope, dispute: StripeObjects['d
   return recordOutcome(`dispute ${dispute.id}`, result, dispute.status);
 }
 
-export async function applyEarlyFraudWarning(envelope: Envelope, warning: StripeObjects['early_fraud_warning'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyEarlyFraudWarning(
+  envelope: Envelope,
+  warning: StripeObjects['early_fraud_warning'],
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
   const status = warning.actionable ? 'actionable' : 'not_actionable';
   const result = await deps.records.apply(
     {
@@ -165,7 +190,13 @@ export async function applyEarlyFraudWarning(envelope: Envelope, warning: Stripe
       status,
       lifecycle: EARLY_FRAUD_WARNING,
       event: eventRef(envelope),
-      fields: { ...common(envelope), transactionId: warning.payment_intent ?? warning.charge, paymentIntentId: warning.payment_intent, chargeId: warning.charge, fraudType: warning.fraud_type },
+      fields: {
+        ...common(envelope),
+        transactionId: warning.payment_intent ?? warning.charge,
+        paymentIntentId: warning.payment_intent,
+        chargeId: warning.charge,
+        fraudType: warning.fraud_type,
+      },
     },
     now(deps),
   );
@@ -173,7 +204,11 @@ export async function applyEarlyFraudWarning(envelope: Envelope, warning: Stripe
 }
 
 /** A delayed payment method (bank debit…) succeeded: the session is paid, and so is its PaymentIntent. */
-export async function applyCheckoutSession(envelope: Envelope, session: StripeObjects['checkout_session'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyCheckoutSession(
+  envelope: Envelope,
+  session: StripeObjects['checkout_session'],
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
   const outcomes: ApplyOutcome[] = [];
   const result = await deps.records.apply(
     {
@@ -182,7 +217,14 @@ export async function applyCheckoutSession(envelope: Envelope, session: StripeOb
       status: session.payment_status,
       lifecycle: CHECKOUT_SESSION,
       event: eventRef(envelope),
-      fields: { ...common(envelope), transactionId: session.payment_intent, paymentIntentId: session.payment_intent, amount: session.amount_total ?? undefined, currency: session.currency, sessionStatus: session.status },
+      fields: {
+        ...common(envelope),
+        transactionId: session.payment_intent,
+        paymentIntentId: session.payment_intent,
+        amount: session.amount_total ?? undefined,
+        currency: session.currency,
+        sessionStatus: session.status,
+      },
     },
     now(deps),
   );
@@ -199,8 +241,26 @@ export async function applyCheckoutSession(envelope: Envelope, session: StripeOb
   return combine(outcomes);
 }
 
-async function transaction(envelope: Envelope, id: string, status: TransactionStatus, deps: ApplyDeps, fields: RecordFields, guard?: RecordChange<TransactionStatus>['guard']): Promise<ApplyOutcome> {
-  const result = await deps.records.apply({ id, kind: 'transaction', status, lifecycle: TRANSACTION, event: eventRef(envelope), fields: { ...common(envelope), ...fields }, guard }, now(deps));
+async function transaction(
+  envelope: Envelope,
+  id: string,
+  status: TransactionStatus,
+  deps: ApplyDeps,
+  fields: RecordFields,
+  guard?: RecordChange<TransactionStatus>['guard'],
+): Promise<ApplyOutcome> {
+  const result = await deps.records.apply(
+    {
+      id,
+      kind: 'transaction',
+      status,
+      lifecycle: TRANSACTION,
+      event: eventRef(envelope),
+      fields: { ...common(envelope), ...fields },
+      guard,
+    },
+    now(deps),
+  );
   return recordOutcome(`transaction ${id}`, result, status);
 }
 

@@ -66,13 +66,19 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
   if (deps.sourceId !== PLATFORM_SOURCE_ID) return recordExternal(envelope, movement, deps);
   const item = await findLedgerItem(movement, deps);
   if (!item) {
-    if (movement.cashOutId) deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });
+    if (movement.cashOutId)
+      deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });
     return recordExternal(envelope, movement, deps);
   }
   const cashOutId = item.cashOutId;
   const anomaly = anomalyOf(item, movement);
   if (anomaly) {
-    deps.logger.error('Stripe event does not fit the cash-out it names; recorded, ledger unchanged', { cashOutId, stripeObjectId: movement.id, ledgerStatus: item.status, anomaly });
+    deps.logger.error('Stripe event does not fit the cash-out it names; recorded, ledger unchanged', {
+      cashOutId,
+      stripeObjectId: movement.id,
+      ledgerStatus: item.status,
+      anomaly,
+    });
     deps.onMetric?.('LedgerAnomaly');
     await recordExternal(envelope, movement, deps, { cashOutId, anomaly });
     return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${cashOutId})` };
@@ -80,7 +86,10 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
   if (item.status === 'processing') {
     return {
       outcome: 'stale',
-      retryLater: { reason: 'ledger_item_in_flight', message: `Cash-out ${cashOutId} is still being paid; this event is applied when Stripe delivers it again.` },
+      retryLater: {
+        reason: 'ledger_item_in_flight',
+        message: `Cash-out ${cashOutId} is still being paid; this event is applied when Stripe delivers it again.`,
+      },
     };
   }
   if (!item.stripeObjectId) return unconfirmed(envelope, movement, item, deps);
@@ -97,14 +106,22 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
       status: movement.status,
       stripeObjectId: movement.id,
       event: eventRef(envelope),
-      fields: { ...movement.fields, ...(failedAfterPaid ? { failedAfterPaid: true } : {}), ...(needsCompensation ? { needsCompensation: true } : {}) },
+      fields: {
+        ...movement.fields,
+        ...(failedAfterPaid ? { failedAfterPaid: true } : {}),
+        ...(needsCompensation ? { needsCompensation: true } : {}),
+      },
     },
     new Date(deps.clock.now()),
   );
   // Whether this event moved it or an earlier delivery did: a cash-out not paid gives back its limits, once.
-  if (NOT_PAID.includes(result.applied ? movement.status : (result.current?.status as MovementStatus))) await deps.limits?.release(cashOutId);
+  if (NOT_PAID.includes(result.applied ? movement.status : (result.current?.status as MovementStatus)))
+    await deps.limits?.release(cashOutId);
   if (!result.applied) {
-    return { outcome: 'stale', detail: `ledger ${cashOutId}: stays ${result.current?.status ?? '?'} (event older than the ledger, or a move back from it)` };
+    return {
+      outcome: 'stale',
+      detail: `ledger ${cashOutId}: stays ${result.current?.status ?? '?'} (event older than the ledger, or a move back from it)`,
+    };
   }
   const previous = result.previous;
   if (failedAfterPaid && !previous.failedAfterPaid) {
@@ -118,7 +135,12 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
     deps.onMetric?.('PayoutFailedAfterPaid');
   }
   if (needsCompensation && !previous.needsCompensation) {
-    deps.logger.error('Money moved for a cash-out Village was told had failed; needs compensation', { cashOutId, stripeObjectId: movement.id, status: movement.status, villageAnswer: item.answer?.statusCode });
+    deps.logger.error('Money moved for a cash-out Village was told had failed; needs compensation', {
+      cashOutId,
+      stripeObjectId: movement.id,
+      status: movement.status,
+      villageAnswer: item.answer?.statusCode,
+    });
     deps.onMetric?.('PayoutNeedsCompensation');
   }
   return { outcome: 'applied', detail: `ledger ${cashOutId}: ${previous.status} → ${movement.status}` };
@@ -144,7 +166,11 @@ async function findLedgerItem(movement: Movement, deps: ApplyDeps): Promise<Ledg
  */
 async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerItem, deps: ApplyDeps): Promise<ApplyOutcome> {
   const anomaly = `a ${movement.objectType} naming a cash-out whose own ${item.mode} is not confirmed yet (the ledger is ${item.status}): not applied, reconciliation identifies the gateway's own at Stripe`;
-  deps.logger.warn('Stripe event names a cash-out with no confirmed payout; recorded, ledger unchanged', { cashOutId: item.cashOutId, stripeObjectId: movement.id, ledgerStatus: item.status });
+  deps.logger.warn('Stripe event names a cash-out with no confirmed payout; recorded, ledger unchanged', {
+    cashOutId: item.cashOutId,
+    stripeObjectId: movement.id,
+    ledgerStatus: item.status,
+  });
   await recordExternal(envelope, movement, deps, { cashOutId: item.cashOutId, anomaly });
   return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${item.cashOutId})` };
 }
@@ -152,8 +178,10 @@ async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerI
 /** Why this event must not move this ledger item, if it must not. */
 function anomalyOf(item: LedgerItem, movement: Movement): string | undefined {
   if (item.mode !== movement.objectType) return `a ${movement.objectType} for a cash-out paid by ${item.mode}`;
-  if (item.stripeObjectId && item.stripeObjectId !== movement.id) return `a second ${movement.objectType} for one cash-out (the ledger has ${item.stripeObjectId})`;
-  if (item.accountId && movement.accountId && item.accountId !== movement.accountId) return `a ${movement.objectType} on ${movement.accountId}, not the recipient's ${item.accountId}`;
+  if (item.stripeObjectId && item.stripeObjectId !== movement.id)
+    return `a second ${movement.objectType} for one cash-out (the ledger has ${item.stripeObjectId})`;
+  if (item.accountId && movement.accountId && item.accountId !== movement.accountId)
+    return `a ${movement.objectType} on ${movement.accountId}, not the recipient's ${item.accountId}`;
   // Anyone able to set metadata (a Standard account, on its own payouts) can name a cash-out: the money must match too.
   if (movement.amount !== item.amountMinor || movement.currency.toLowerCase() !== item.currency.toLowerCase()) {
     return `a ${movement.objectType} of ${movement.amount} ${movement.currency}, not the cash-out's ${item.amountMinor} ${item.currency.toLowerCase()}`;
@@ -162,7 +190,12 @@ function anomalyOf(item: LedgerItem, movement: Movement): string | undefined {
   return undefined;
 }
 
-async function recordExternal(envelope: Envelope, movement: Movement, deps: ApplyDeps, extra: { cashOutId?: string; anomaly?: string } = {}): Promise<ApplyOutcome> {
+async function recordExternal(
+  envelope: Envelope,
+  movement: Movement,
+  deps: ApplyDeps,
+  extra: { cashOutId?: string; anomaly?: string } = {},
+): Promise<ApplyOutcome> {
   const result = await deps.records.apply(
     {
       id: movement.id,

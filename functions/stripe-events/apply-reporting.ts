@@ -12,7 +12,15 @@ export async function applyFile(envelope: Envelope, file: StripeObjects['file'],
       status: 'available',
       lifecycle: AVAILABLE,
       event: eventRef(envelope),
-      fields: { account: envelope.account, livemode: envelope.livemode, purpose: file.purpose, size: file.size, type: file.type, filename: file.filename, fileExpiresAt: file.expires_at ?? undefined },
+      fields: {
+        account: envelope.account,
+        livemode: envelope.livemode,
+        purpose: file.purpose,
+        size: file.size,
+        type: file.type,
+        filename: file.filename,
+        fileExpiresAt: file.expires_at ?? undefined,
+      },
     },
     new Date(deps.clock.now()),
   );
@@ -28,7 +36,13 @@ export async function applyReportRun(envelope: Envelope, run: StripeObjects['rep
       status: run.status,
       lifecycle: REPORT_RUN,
       event: eventRef(envelope),
-      fields: { account: envelope.account, livemode: envelope.livemode, reportType: run.report_type, resultFileId: run.result?.id, error: run.error },
+      fields: {
+        account: envelope.account,
+        livemode: envelope.livemode,
+        reportType: run.report_type,
+        resultFileId: run.result?.id,
+        error: run.error,
+      },
     },
     new Date(deps.clock.now()),
   );
@@ -45,7 +59,11 @@ export async function applyReportRun(envelope: Envelope, run: StripeObjects['rep
  * The run as the reports keep it, and, once it succeeded, its file fetched: a second delivery
  * of the event (or catch-up's) finds it fetched and fetches nothing.
  */
-async function keepReportRun(run: StripeObjects['report_run'], reports: NonNullable<ApplyDeps['reports']>, deps: ApplyDeps): Promise<string | undefined> {
+async function keepReportRun(
+  run: StripeObjects['report_run'],
+  reports: NonNullable<ApplyDeps['reports']>,
+  deps: ApplyDeps,
+): Promise<string | undefined> {
   if (run.status === 'pending') return undefined;
   const now = new Date(deps.clock.now());
   const known = await reports.store.getRun(deps.sourceId, run.id);
@@ -76,7 +94,11 @@ async function keepReportRun(run: StripeObjects['report_run'], reports: NonNulla
 }
 
 /** `reporting.report_type.updated`: newer data is available for a report type. */
-export async function applyReportType(envelope: Envelope, reportType: StripeObjects['report_type'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyReportType(
+  envelope: Envelope,
+  reportType: StripeObjects['report_type'],
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
   const result = await deps.records.apply(
     {
       id: reportType.id,
@@ -84,7 +106,13 @@ export async function applyReportType(envelope: Envelope, reportType: StripeObje
       status: 'available',
       lifecycle: AVAILABLE,
       event: eventRef(envelope),
-      fields: { livemode: envelope.livemode, name: reportType.name, dataAvailableStart: reportType.data_available_start, dataAvailableEnd: reportType.data_available_end, version: reportType.version ?? undefined },
+      fields: {
+        livemode: envelope.livemode,
+        name: reportType.name,
+        dataAvailableStart: reportType.data_available_start,
+        dataAvailableEnd: reportType.data_available_end,
+        version: reportType.version ?? undefined,
+      },
     },
     new Date(deps.clock.now()),
   );

@@ -40,7 +40,9 @@ export function stripeEventsConfig(env: Env) {
 /** One of the two places for the sources' secrets must be given. */
 export function withSourceSecrets<T extends { STRIPE_SOURCE_SECRET_PREFIX?: string; STRIPE_SOURCE_SECRETS_DIR?: string }>(config: T): T {
   if (!config.STRIPE_SOURCE_SECRET_PREFIX && !config.STRIPE_SOURCE_SECRETS_DIR) {
-    throw new ConfigError('Invalid configuration: set STRIPE_SOURCE_SECRET_PREFIX (Secrets Manager, in AWS) or STRIPE_SOURCE_SECRETS_DIR (a directory, locally): where the merchant sources\' secrets are.');
+    throw new ConfigError(
+      "Invalid configuration: set STRIPE_SOURCE_SECRET_PREFIX (Secrets Manager, in AWS) or STRIPE_SOURCE_SECRETS_DIR (a directory, locally): where the merchant sources' secrets are.",
+    );
   }
   return config;
 }

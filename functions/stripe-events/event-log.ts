@@ -1,6 +1,16 @@
 import { unpackBody } from '../shared/event-body.js';
 import { eventKey, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
-import { entryOf, recordedEvent, recordId, stripeIdOf, type RecordedEvent, type RecordKind, type StoredEntry, type StripeRecord, type StripeRecordStore } from './record-store.js';
+import {
+  entryOf,
+  recordedEvent,
+  recordId,
+  stripeIdOf,
+  type RecordedEvent,
+  type RecordKind,
+  type StoredEntry,
+  type StripeRecord,
+  type StripeRecordStore,
+} from './record-store.js';
 import { Refund, type StripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
@@ -11,7 +21,11 @@ export interface RecordRef {
 }
 
 /** An event kept in the history of a record it moved, as the events table would show it. */
-export type RecordedStripeEvent = Omit<StoredStripeEvent, 'deliveries' | 'expiresAt'> & { deliveries?: number; expiresAt?: number; record: RecordRef };
+export type RecordedStripeEvent = Omit<StoredStripeEvent, 'deliveries' | 'expiresAt'> & {
+  deliveries?: number;
+  expiresAt?: number;
+  record: RecordRef;
+};
 
 /** A Stripe event as kept: its own item in the events table, or an entry of a record's history. */
 export type KeptStripeEvent = (StoredStripeEvent & { record?: undefined }) | RecordedStripeEvent;
@@ -36,7 +50,12 @@ export function recordTargets({ envelope, parsed }: StripeEvent): { stripeId: st
     }
     case 'checkout_session': {
       const intent = parsed.object.payment_intent;
-      return [{ stripeId: parsed.object.id, kind: 'checkout_session' }, ...(intent && envelope.type === 'checkout.session.async_payment_succeeded' ? [{ stripeId: intent, kind: 'transaction' as const }] : [])];
+      return [
+        { stripeId: parsed.object.id, kind: 'checkout_session' },
+        ...(intent && envelope.type === 'checkout.session.async_payment_succeeded'
+          ? [{ stripeId: intent, kind: 'transaction' as const }]
+          : []),
+      ];
     }
     case 'refund':
     case 'dispute':
@@ -59,7 +78,10 @@ export function eventOfRecord(record: RecordWithEvents, entry: StoredEntry): Rec
 }
 
 /** The same without the body (nothing unpacked): what a listing shows. */
-export function recordedEventFields(record: RecordWithEvents, entry: RecordedEvent): Omit<RecordedStripeEvent, 'payload'> & { kind: string; status: string } {
+export function recordedEventFields(
+  record: RecordWithEvents,
+  entry: RecordedEvent,
+): Omit<RecordedStripeEvent, 'payload'> & { kind: string; status: string } {
   return {
     eventKey: entry.eventKey,
     provider: 'stripe',
@@ -75,7 +97,9 @@ export function recordedEventFields(record: RecordWithEvents, entry: RecordedEve
     receivedAt: entry.receivedAt,
     appliedAt: entry.receivedAt,
     outcome: entry.statusChanged ? 'applied' : 'stale',
-    detail: entry.statusChanged ? `${record.kind} ${stripeIdOf(record)} → ${entry.status}` : `${record.kind} ${stripeIdOf(record)}: ${entry.status} came late; the record kept its newer state`,
+    detail: entry.statusChanged
+      ? `${record.kind} ${stripeIdOf(record)} → ${entry.status}`
+      : `${record.kind} ${stripeIdOf(record)}: ${entry.status} came late; the record kept its newer state`,
     record: { id: record.id, kind: record.kind },
   };
 }
@@ -84,7 +108,11 @@ export function recordedEventFields(record: RecordWithEvents, entry: RecordedEve
  * A Stripe event of one source by its id, wherever it is kept: the events table, else the
  * records `where` names (recordTargets of the event, or a link's).
  */
-export async function findStripeEvent(stores: { events: StripeEventStore; records: StripeRecordStore }, eventId: string, where: RecordRef[] = []): Promise<KeptStripeEvent | undefined> {
+export async function findStripeEvent(
+  stores: { events: StripeEventStore; records: StripeRecordStore },
+  eventId: string,
+  where: RecordRef[] = [],
+): Promise<KeptStripeEvent | undefined> {
   const own = await stores.events.get(eventId);
   if (own) return own;
   const key = eventKey(eventId, stores.events.sourceId);

@@ -48,16 +48,34 @@ export interface StoredStripeEvent {
   replayDetail?: string;
 }
 
-export type NewStripeEvent = Omit<StoredStripeEvent, 'eventKey' | 'providerShard' | 'sourceId' | 'deliveries' | 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail' | 'lastRefusal' | 'replays' | 'replayedAt' | 'replayOutcome' | 'replayDetail'>;
+export type NewStripeEvent = Omit<
+  StoredStripeEvent,
+  | 'eventKey'
+  | 'providerShard'
+  | 'sourceId'
+  | 'deliveries'
+  | 'claimToken'
+  | 'claimedUntil'
+  | 'appliedAt'
+  | 'outcome'
+  | 'detail'
+  | 'lastRefusal'
+  | 'replays'
+  | 'replayedAt'
+  | 'replayOutcome'
+  | 'replayDetail'
+>;
 
-export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
+export type ClaimResult =
+  { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
 
 /**
  * `stripe:<evt id>` for the platform (as before sources existed), `stripe:<sourceId>:<evt id>`
  * for a merchant source: the same event id at two sources is two events, and the two shapes
  * cannot meet (a source id has no `_`, an event id always has).
  */
-export const eventKey = (eventId: string, sourceId: string = PLATFORM_SOURCE_ID) => (sourceId === PLATFORM_SOURCE_ID ? `stripe:${eventId}` : `stripe:${sourceId}:${eventId}`);
+export const eventKey = (eventId: string, sourceId: string = PLATFORM_SOURCE_ID) =>
+  sourceId === PLATFORM_SOURCE_ID ? `stripe:${eventId}` : `stripe:${sourceId}:${eventId}`;
 
 /** One source's events: every key it reads or writes is that source's. */
 export class StripeEventStore {
@@ -73,7 +91,9 @@ export class StripeEventStore {
   }
 
   async get(eventId: string): Promise<StoredStripeEvent | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ConsistentRead: true }),
+    );
     return result.Item as StoredStripeEvent | undefined;
   }
 
@@ -82,7 +102,9 @@ export class StripeEventStore {
    * skip what is done; the claim remains the guard for anything else.
    */
   async isApplied(eventId: string): Promise<boolean> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ProjectionExpression: 'appliedAt' }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ProjectionExpression: 'appliedAt' }),
+    );
     return typeof result.Item?.appliedAt === 'string';
   }
 
@@ -97,7 +119,15 @@ export class StripeEventStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...event, eventKey: key, providerShard: providerShard('stripe', key), sourceId: this.sourceId, deliveries: 1, claimToken: token, claimedUntil: nowMs + leaseMs } satisfies StoredStripeEvent,
+          Item: {
+            ...event,
+            eventKey: key,
+            providerShard: providerShard('stripe', key),
+            sourceId: this.sourceId,
+            deliveries: 1,
+            claimToken: token,
+            claimedUntil: nowMs + leaseMs,
+          } satisfies StoredStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -116,7 +146,8 @@ export class StripeEventStore {
           TableName: this.tableName,
           Key: { eventKey: key },
           UpdateExpression: 'SET claimToken = :token, claimedUntil = :until ADD deliveries :one',
-          ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
+          ConditionExpression:
+            'attribute_exists(eventKey) AND attribute_not_exists(appliedAt) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
           ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs, ':one': 1 },
         }),
       );
@@ -132,13 +163,26 @@ export class StripeEventStore {
    * An event that moves nothing, stored with its outcome in one conditional put; a redelivery
    * finds it there (`existing`).
    */
-  async storeApplied(event: NewStripeEvent, outcome: string, detail: string | undefined): Promise<{ stored: true } | { stored: false; existing: StoredStripeEvent }> {
+  async storeApplied(
+    event: NewStripeEvent,
+    outcome: string,
+    detail: string | undefined,
+  ): Promise<{ stored: true } | { stored: false; existing: StoredStripeEvent }> {
     const key = this.key(event.eventId);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...event, eventKey: key, providerShard: providerShard('stripe', key), sourceId: this.sourceId, deliveries: 1, appliedAt: event.receivedAt, outcome, ...(detail ? { detail } : {}) } satisfies StoredStripeEvent,
+          Item: {
+            ...event,
+            eventKey: key,
+            providerShard: providerShard('stripe', key),
+            sourceId: this.sourceId,
+            deliveries: 1,
+            appliedAt: event.receivedAt,
+            outcome,
+            ...(detail ? { detail } : {}),
+          } satisfies StoredStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -187,9 +231,16 @@ export class StripeEventStore {
    * from now on if the replay applied it (`applied`); if not, it stays unapplied, with the
    * replay's outcome as its last refusal, so Stripe's next delivery still applies it.
    */
-  async markReplayed(eventId: string, token: string, result: { outcome: string; detail?: string; applied: boolean }, now: Date): Promise<boolean> {
+  async markReplayed(
+    eventId: string,
+    token: string,
+    result: { outcome: string; detail?: string; applied: boolean },
+    now: Date,
+  ): Promise<boolean> {
     const { outcome, detail } = result;
-    const marks = result.applied ? 'appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)' : 'lastRefusal = :outcome';
+    const marks = result.applied
+      ? 'appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)'
+      : 'lastRefusal = :outcome';
     return this.fenced(eventId, token, {
       UpdateExpression:
         `SET replayedAt = :now, replayOutcome = :outcome, ${marks}` +
@@ -206,7 +257,11 @@ export class StripeEventStore {
     });
   }
 
-  private async fenced(eventId: string, token: string, update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> }): Promise<boolean> {
+  private async fenced(
+    eventId: string,
+    token: string,
+    update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({

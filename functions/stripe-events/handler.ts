@@ -44,16 +44,27 @@ function stripeEvent(deps: StripeHandlerDeps) {
     deps.logger.appendKeys({ correlationId: event.requestContext?.requestId });
     const body = readRawBody(event, deps.maxBodyBytes);
     const source = await findSource(event.pathParameters?.sourceId, deps);
-    const verified = await verifyStripeEvent(event.headers, body.text, { secrets: source.webhookSecrets, toleranceSeconds: deps.toleranceSeconds, clock: deps.clock });
+    const verified = await verifyStripeEvent(event.headers, body.text, {
+      secrets: source.webhookSecrets,
+      toleranceSeconds: deps.toleranceSeconds,
+      clock: deps.clock,
+    });
     const parsed = parseStripeEvent(verified);
-    deps.logger.appendKeys({ stripeEventId: parsed.envelope.id, stripeEventType: parsed.envelope.type, stripeAccount: parsed.envelope.account });
+    deps.logger.appendKeys({
+      stripeEventId: parsed.envelope.id,
+      stripeEventType: parsed.envelope.type,
+      stripeAccount: parsed.envelope.account,
+    });
     const answer = await processStripeEvent(parsed, body.text, forSource(deps, source.sourceId));
     return json(answer.statusCode, answer.body);
   };
 }
 
 /** The platform, or an enabled merchant source; anything else is 404 before the body is looked at. */
-async function findSource(sourceId: string | undefined, deps: StripeHandlerDeps): Promise<{ sourceId: string; webhookSecrets: SecretSource[] }> {
+async function findSource(
+  sourceId: string | undefined,
+  deps: StripeHandlerDeps,
+): Promise<{ sourceId: string; webhookSecrets: SecretSource[] }> {
   if (sourceId === undefined) {
     deps.logger.appendKeys({ sourceId: PLATFORM_SOURCE_ID });
     return { sourceId: PLATFORM_SOURCE_ID, webhookSecrets: deps.webhookSecrets };

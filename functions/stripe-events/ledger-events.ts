@@ -12,7 +12,10 @@ export interface LedgerChange {
   /** The payout or transfer the event is about: it must be the one the item is bound to. */
   stripeObjectId: string;
   event: { id: string; type: string; created: number };
-  fields: Partial<Pick<LedgerItem, 'failureCode' | 'failureMessage' | 'amountReversed' | 'failedAfterPaid' | 'needsCompensation'>> & { arrivalDate?: number; reconciliationStatus?: string };
+  fields: Partial<Pick<LedgerItem, 'failureCode' | 'failureMessage' | 'amountReversed' | 'failedAfterPaid' | 'needsCompensation'>> & {
+    arrivalDate?: number;
+    reconciliationStatus?: string;
+  };
 }
 
 export type LedgerChangeResult = { applied: true; previous: LedgerItem } | { applied: false; current?: LedgerItem };

@@ -55,8 +55,19 @@ export const REFUND: Lifecycle<'pending' | 'requires_action' | 'succeeded' | 'fa
 };
 
 /** Stripe dispute statuses; an inquiry (`warning_*`) can be escalated to a chargeback. */
-export const DISPUTE: Lifecycle<'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost' | 'prevented'> = {
-  rank: { warning_needs_response: 0, warning_under_review: 1, warning_closed: 2, needs_response: 3, under_review: 4, won: 5, lost: 5, prevented: 5 },
+export const DISPUTE: Lifecycle<
+  'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost' | 'prevented'
+> = {
+  rank: {
+    warning_needs_response: 0,
+    warning_under_review: 1,
+    warning_closed: 2,
+    needs_response: 3,
+    under_review: 4,
+    won: 5,
+    lost: 5,
+    prevented: 5,
+  },
   terminal: ['won', 'lost', 'prevented'],
   forwardOnly: false,
 };
@@ -94,7 +105,12 @@ export interface ConditionParts {
  * `created`, replace the stored status. `alsoFrom` are statuses outside the lifecycle the item may move from
  * (the ledger's `unknown`).
  */
-export function orderingCondition<S extends string>(lifecycle: Lifecycle<S>, target: S, created: number, alsoFrom: readonly string[] = []): ConditionParts {
+export function orderingCondition<S extends string>(
+  lifecycle: Lifecycle<S>,
+  target: S,
+  created: number,
+  alsoFrom: readonly string[] = [],
+): ConditionParts {
   const statuses = Object.keys(lifecycle.rank) as S[];
   const open = (status: S) => !lifecycle.terminal.includes(status);
   const upTo = (status: S) => open(status) && rank(lifecycle, status) <= rank(lifecycle, target);
@@ -119,7 +135,8 @@ export function orderingCondition<S extends string>(lifecycle: Lifecycle<S>, tar
   const of = (items: string[]) => items.map((status) => placeholder.get(status)!).join(', ');
   // Every status it may move from in a newer second it may move from in the same second: the
   // time check is `notOlder` alone (a payment's capture, say).
-  if (newer.every((status) => sameSecond.includes(status))) return { expression: `${notOlder} AND #status IN (${of(sameSecond)})`, names, values };
+  if (newer.every((status) => sameSecond.includes(status)))
+    return { expression: `${notOlder} AND #status IN (${of(sameSecond)})`, names, values };
   // A top-level AND, so callers can put it in one pair of parentheses (DynamoDB refuses redundant ones).
   const expression = `${notOlder} AND (#status IN (${of(sameSecond)}) OR ((attribute_not_exists(lastEventCreated) OR lastEventCreated < :created) AND #status IN (${of(newer)})))`;
   return { expression, names, values };

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { StoredAnswer } from '../shared/ledger.js';
 import { applyAccount } from './apply-account.js';
 import { appliedIt, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
-import { applyCharge, applyCheckoutSession, applyDispute, applyEarlyFraudWarning, applyPaymentIntent, applyRefund } from './apply-payment.js';
+import {
+  applyCharge,
+  applyCheckoutSession,
+  applyDispute,
+  applyEarlyFraudWarning,
+  applyPaymentIntent,
+  applyRefund,
+} from './apply-payment.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
 import { eventKey, type NewStripeEvent, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
@@ -75,7 +82,12 @@ export function routeOf({ envelope, parsed }: StripeEvent, deps: Pick<ApplyDeps,
 const PAYMENT_KINDS: ReadonlySet<StripeEvent['parsed']['kind']> = new Set(['payment_intent', 'charge']);
 
 /** The event written into the records it moves; undefined when one has no room for it (RecordFull). */
-async function applyRecorded(event: StripeEvent, rawBody: string, deps: ProcessDeps, receivedAt: string): Promise<StoredAnswer | undefined> {
+async function applyRecorded(
+  event: StripeEvent,
+  rawBody: string,
+  deps: ProcessDeps,
+  receivedAt: string,
+): Promise<StoredAnswer | undefined> {
   const { envelope } = event;
   const stamp: EventStamp = {
     eventKey: eventKey(envelope.id, deps.sourceId),
@@ -110,10 +122,19 @@ async function claimAndApply(event: StripeEvent, rawBody: string, deps: ProcessD
   if (claim.kind === 'applied') return duplicateAnswer(envelope.id, claim.existing.outcome, deps);
   if (claim.kind === 'in_flight') {
     deps.onMetric?.('StripeEvent_in_flight');
-    return { statusCode: 409, body: { error: 'event_in_flight', message: 'Another delivery of this event is being applied; Stripe will retry.', eventId: envelope.id } };
+    return {
+      statusCode: 409,
+      body: {
+        error: 'event_in_flight',
+        message: 'Another delivery of this event is being applied; Stripe will retry.',
+        eventId: envelope.id,
+      },
+    };
   }
 
-  const held = await applyHeld(event, token, deps, (result) => deps.events.markApplied(envelope.id, token, result.outcome, result.detail, new Date(deps.clock.now())));
+  const held = await applyHeld(event, token, deps, (result) =>
+    deps.events.markApplied(envelope.id, token, result.outcome, result.detail, new Date(deps.clock.now())),
+  );
   if (held.kind === 'deferred') {
     deps.onMetric?.(`StripeEvent_${held.reason}`);
     deps.logger.info('Stripe event deferred; Stripe will deliver it again', { reason: held.reason });
@@ -149,7 +170,16 @@ function duplicateAnswer(eventId: string, outcome: string | undefined, deps: Pro
 function appliedAnswer({ envelope }: StripeEvent, result: ApplyOutcome, kept: string, deps: ProcessDeps): StoredAnswer {
   deps.onMetric?.(`StripeEvent_${result.outcome}`);
   deps.logger.info('Stripe event processed', { outcome: result.outcome, detail: result.detail, kept });
-  return { statusCode: 200, body: { received: true, eventId: envelope.id, type: envelope.type, outcome: result.outcome, ...(result.detail ? { detail: result.detail } : {}) } };
+  return {
+    statusCode: 200,
+    body: {
+      received: true,
+      eventId: envelope.id,
+      type: envelope.type,
+      outcome: result.outcome,
+      ...(result.detail ? { detail: result.detail } : {}),
+    },
+  };
 }
 
 type Held = { kind: 'done'; result: ApplyOutcome; marked: boolean } | { kind: 'deferred'; reason: string; message: string };
@@ -158,7 +188,12 @@ type Held = { kind: 'done'; result: ApplyOutcome; marked: boolean } | { kind: 'd
  * Applies an event this caller holds (a delivery's claim or a replay's), then lets go of it:
  * marked done, or released unapplied so Stripe's next delivery applies it.
  */
-async function applyHeld(event: StripeEvent, token: string, deps: ReplayDeps, markDone: (result: ApplyOutcome) => Promise<boolean>): Promise<Held> {
+async function applyHeld(
+  event: StripeEvent,
+  token: string,
+  deps: ReplayDeps,
+  markDone: (result: ApplyOutcome) => Promise<boolean>,
+): Promise<Held> {
   const eventId = event.envelope.id;
   let result: ApplyOutcome;
   try {
@@ -186,7 +221,8 @@ export interface ReplayAnswer {
 /** A stored event as it was verified on arrival, parsed again by the route's own parser. */
 export function parseStoredStripeEvent(stored: Pick<StoredStripeEvent, 'eventId' | 'payload'>): StripeEvent {
   const event = parseStripeEvent(JSON.parse(stored.payload));
-  if (event.envelope.id !== stored.eventId) throw new Error(`The stored body is event ${event.envelope.id}, not ${stored.eventId}; not replayed.`);
+  if (event.envelope.id !== stored.eventId)
+    throw new Error(`The stored body is event ${event.envelope.id}, not ${stored.eventId}; not replayed.`);
   return event;
 }
 
@@ -204,13 +240,20 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
   if (stored.record) {
     const result = await applyEvent(event, deps);
     // The record had recorded this very event: its own duplicate check, and nothing changed.
-    return result.retryLater ? { outcome: result.retryLater.reason, detail: result.retryLater.message } : { outcome: result.duplicate ? 'duplicate' : result.outcome, detail: result.detail };
+    return result.retryLater
+      ? { outcome: result.retryLater.reason, detail: result.retryLater.message }
+      : { outcome: result.duplicate ? 'duplicate' : result.outcome, detail: result.detail };
   }
   const token = randomUUID();
   if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
-    return { outcome: 'in_flight', detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.' };
+    return {
+      outcome: 'in_flight',
+      detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.',
+    };
   }
-  const held = await applyHeld(event, token, deps, (result) => deps.events.markReplayed(stored.eventId, token, { ...result, applied: appliedIt(result) }, new Date(deps.clock.now())));
+  const held = await applyHeld(event, token, deps, (result) =>
+    deps.events.markReplayed(stored.eventId, token, { ...result, applied: appliedIt(result) }, new Date(deps.clock.now())),
+  );
   if (held.kind === 'deferred') return { outcome: held.reason, detail: held.message };
   return { outcome: held.result.outcome, detail: held.result.detail };
 }
@@ -222,7 +265,10 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
 export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
   if (envelope.livemode !== deps.livemode) {
     const mode = (live: boolean) => (live ? 'live' : 'test');
-    return Promise.resolve({ outcome: 'other_mode', detail: `a ${mode(envelope.livemode)}-mode event on a ${mode(deps.livemode)}-mode gateway; stored only` });
+    return Promise.resolve({
+      outcome: 'other_mode',
+      detail: `a ${mode(envelope.livemode)}-mode event on a ${mode(deps.livemode)}-mode gateway; stored only`,
+    });
   }
   switch (parsed.kind) {
     case 'payout':

@@ -7,7 +7,17 @@ import { eventKey } from './event-store.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /** Kinds of record the Stripe route keeps in the records table (partition key `id`, sort key `kind`). */
-export type RecordKind = 'transaction' | 'refund' | 'dispute' | 'early_fraud_warning' | 'checkout_session' | 'payout' | 'transfer' | 'file' | 'report_run' | 'report_type';
+export type RecordKind =
+  | 'transaction'
+  | 'refund'
+  | 'dispute'
+  | 'early_fraud_warning'
+  | 'checkout_session'
+  | 'payout'
+  | 'transfer'
+  | 'file'
+  | 'report_run'
+  | 'report_type';
 
 export type RecordFields = Record<string, string | number | boolean | undefined>;
 
@@ -99,7 +109,10 @@ export interface StoredEntry {
 
 /** A stored entry as the event it records; what the entry does not hold is read from its body. */
 export function recordedEvent(entry: StoredEntry, sourceId: string = PLATFORM_SOURCE_ID): RecordedEvent {
-  const own = entry.eventKey !== undefined && entry.type !== undefined && entry.created !== undefined ? { eventKey: entry.eventKey, type: entry.type, created: entry.created } : envelopeOf(entry.body, sourceId);
+  const own =
+    entry.eventKey !== undefined && entry.type !== undefined && entry.created !== undefined
+      ? { eventKey: entry.eventKey, type: entry.type, created: entry.created }
+      : envelopeOf(entry.body, sourceId);
   return { ...own, status: entry.status, receivedAt: entry.receivedAt, statusChanged: !isLate(entry), body: entry.body };
 }
 
@@ -128,7 +141,8 @@ export function entryOf<T extends StoredEntry>(record: { sourceId?: string; hist
 }
 
 /** A record's events, oldest first, as readers see them. */
-export const recordedEvents = (record: { sourceId?: string; history?: StoredEntry[] }): RecordedEvent[] => (record.history ?? []).map((entry) => recordedEvent(entry, record.sourceId));
+export const recordedEvents = (record: { sourceId?: string; history?: StoredEntry[] }): RecordedEvent[] =>
+  (record.history ?? []).map((entry) => recordedEvent(entry, record.sourceId));
 
 const isLate = (entry: StoredEntry) => entry.late === true || entry.statusChanged === false;
 
@@ -157,7 +171,23 @@ export class RecordFull extends Error {
 const FORMER = 'REMOVE lastEventId, lastEventType';
 
 /** Key attributes and the ordering attributes are never taken from an event's fields. */
-const RESERVED = new Set(['id', 'kind', 'status', 'provider', 'sourceId', 'stripeId', 'lastEventCreated', 'lastEventId', 'lastEventType', 'firstSeenAt', 'updatedAt', 'kindShard', 'history', 'eventKeys', 'bodyBytes']);
+const RESERVED = new Set([
+  'id',
+  'kind',
+  'status',
+  'provider',
+  'sourceId',
+  'stripeId',
+  'lastEventCreated',
+  'lastEventId',
+  'lastEventType',
+  'firstSeenAt',
+  'updatedAt',
+  'kindShard',
+  'history',
+  'eventKeys',
+  'bodyBytes',
+]);
 
 /**
  * One source's records. The platform's are keyed by the Stripe id itself; a merchant source's
@@ -189,7 +219,9 @@ export class StripeRecordStore {
 
   /** The record of a Stripe object, by its Stripe id. */
   async get(stripeId: string, kind: RecordKind): Promise<StripeRecord | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { id: recordId(stripeId, this.sourceId), kind }, ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { id: recordId(stripeId, this.sourceId), kind }, ConsistentRead: true }),
+    );
     return result.Item as StripeRecord | undefined;
   }
 
@@ -210,13 +242,21 @@ export class StripeRecordStore {
    * kind on the `byKindShard` index (recordsByKind), filtered by source and status, from
    * `since` when given; then the records themselves.
    */
-  async list(kind: RecordKind, statuses: readonly string[], { since, limit = 50 }: { since?: string; limit?: number } = {}): Promise<StripeRecord[]> {
+  async list(
+    kind: RecordKind,
+    statuses: readonly string[],
+    { since, limit = 50 }: { since?: string; limit?: number } = {},
+  ): Promise<StripeRecord[]> {
     const wanted = Object.fromEntries(statuses.map((status, index) => [`:status${index}`, status]));
     const listed = recordsByKind<{ id: string; kind: string; updatedAt: string }>(this.db, {
       tableName: this.tableName,
       value: kind,
       range: since ? { expression: 'updatedAt >= :since', values: { ':since': since } } : undefined,
-      filter: { expression: `sourceId = :source AND #status IN (${Object.keys(wanted).join(', ')})`, names: { '#status': 'status' }, values: { ':source': this.sourceId, ...wanted } },
+      filter: {
+        expression: `sourceId = :source AND #status IN (${Object.keys(wanted).join(', ')})`,
+        names: { '#status': 'status' },
+        values: { ':source': this.sourceId, ...wanted },
+      },
     });
     const keys: { id: string; kind: string }[] = [];
     for await (const item of listed) {
@@ -262,9 +302,25 @@ export class StripeRecordStore {
    * call); no room (RecordFull: the caller claims the event in the events table instead); else
    * the event is late, and a second update records it without taking its state — the rare path.
    */
-  private async applyStamped<S extends string>(change: RecordChange<S>, state: StateUpdate, stamp: EventStamp, now: Date): Promise<RecordResult> {
-    const entry = (statusChanged: boolean): StoredEntry => ({ status: change.status, receivedAt: stamp.receivedAt, body: stamp.body, ...(statusChanged ? {} : { late: true as const }) });
-    const stampValues = { ':key': stamp.eventKey, ':keys': new Set([stamp.eventKey]), ':bodyBytes': stamp.body.length, ':room': RECORD_BODY_ROOM, ':empty': [] };
+  private async applyStamped<S extends string>(
+    change: RecordChange<S>,
+    state: StateUpdate,
+    stamp: EventStamp,
+    now: Date,
+  ): Promise<RecordResult> {
+    const entry = (statusChanged: boolean): StoredEntry => ({
+      status: change.status,
+      receivedAt: stamp.receivedAt,
+      body: stamp.body,
+      ...(statusChanged ? {} : { late: true as const }),
+    });
+    const stampValues = {
+      ':key': stamp.eventKey,
+      ':keys': new Set([stamp.eventKey]),
+      ':bodyBytes': stamp.body.length,
+      ':room': RECORD_BODY_ROOM,
+      ':empty': [],
+    };
     const unseen = 'NOT contains(eventKeys, :key) AND (attribute_not_exists(bodyBytes) OR bodyBytes <= :room)';
     const record = 'history = list_append(if_not_exists(history, :empty), :entry)';
     let before: StoredRecord | undefined;
@@ -292,7 +348,12 @@ export class StripeRecordStore {
           ...state.key,
           UpdateExpression: `SET ${record}, updatedAt = :now, kindShard = :kindShard ADD eventKeys :keys, bodyBytes :bodyBytes`,
           ConditionExpression: `attribute_exists(id) AND ${unseen}`,
-          ExpressionAttributeValues: { ...stampValues, ':entry': [entry(false)], ':now': now.toISOString(), ':kindShard': state.values[':kindShard'] },
+          ExpressionAttributeValues: {
+            ...stampValues,
+            ':entry': [entry(false)],
+            ':now': now.toISOString(),
+            ':kindShard': state.values[':kindShard'],
+          },
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -319,7 +380,16 @@ export class StripeRecordStore {
       ...(this.sourceId === PLATFORM_SOURCE_ID ? {} : { ':stripeId': change.id }),
       ':kindShard': kindShard(change.kind, recordId(change.id, this.sourceId)),
     };
-    const sets = ['#status = :status', 'provider = :provider', 'sourceId = :source', ...(this.sourceId === PLATFORM_SOURCE_ID ? [] : ['stripeId = :stripeId']), 'lastEventCreated = :created', 'updatedAt = :now', 'firstSeenAt = if_not_exists(firstSeenAt, :now)', 'kindShard = :kindShard'];
+    const sets = [
+      '#status = :status',
+      'provider = :provider',
+      'sourceId = :source',
+      ...(this.sourceId === PLATFORM_SOURCE_ID ? [] : ['stripeId = :stripeId']),
+      'lastEventCreated = :created',
+      'updatedAt = :now',
+      'firstSeenAt = if_not_exists(firstSeenAt, :now)',
+      'kindShard = :kindShard',
+    ];
     fields.forEach(([key, value], index) => {
       names[`#f${index}`] = key;
       values[`:f${index}`] = value;
@@ -346,7 +416,8 @@ function refusal(old: StoredRecord | undefined, stamp: EventStamp): RecordResult
     const first = entryOf(old, stamp.eventKey);
     return { applied: false, duplicate: true, current: old, firstOutcome: first && isLate(first) ? 'stale' : 'applied' };
   }
-  if (old && (old.bodyBytes ?? 0) > RECORD_BODY_ROOM) throw new RecordFull(`record ${old.kind} ${old.id} has no room for another event's body`);
+  if (old && (old.bodyBytes ?? 0) > RECORD_BODY_ROOM)
+    throw new RecordFull(`record ${old.kind} ${old.id} has no room for another event's body`);
   return undefined;
 }
 
@@ -361,4 +432,5 @@ interface StateUpdate {
 /** A record's Stripe id: its own field on a merchant source's record, its key on the platform's. */
 export const stripeIdOf = (record: { id: string; stripeId?: string }): string => record.stripeId ?? record.id;
 
-export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) => (sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`);
+export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) =>
+  sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`;

@@ -12,8 +12,14 @@ const minor = z.number().int().safe();
 const unixSeconds = z.number().int().nonnegative();
 const metadata = z.record(z.string(), z.string()).nullish();
 /** An id, or the object when expanded. */
-const ref = z.union([z.string(), z.object({ id: z.string() })]).nullish().transform((value) => (value == null ? undefined : typeof value === 'string' ? value : value.id));
-const text = z.string().nullish().transform((value) => value ?? undefined);
+const ref = z
+  .union([z.string(), z.object({ id: z.string() })])
+  .nullish()
+  .transform((value) => (value == null ? undefined : typeof value === 'string' ? value : value.id));
+const text = z
+  .string()
+  .nullish()
+  .transform((value) => value ?? undefined);
 
 export const PAYOUT_STATUSES = ['pending', 'in_transit', 'paid', 'failed', 'canceled'] as const;
 
@@ -49,7 +55,15 @@ const PaymentError = z.object({ type: text, code: text, decline_code: text, mess
 export const PaymentIntent = z.object({
   id: z.string().startsWith('pi_'),
   object: z.literal('payment_intent'),
-  status: z.enum(['requires_payment_method', 'requires_confirmation', 'requires_action', 'processing', 'requires_capture', 'canceled', 'succeeded']),
+  status: z.enum([
+    'requires_payment_method',
+    'requires_confirmation',
+    'requires_action',
+    'processing',
+    'requires_capture',
+    'canceled',
+    'succeeded',
+  ]),
   amount: minor,
   amount_capturable: minor.nullish(),
   amount_received: minor.nullish(),
@@ -99,7 +113,16 @@ export const Refund = z.object({
   metadata,
 });
 
-export const DISPUTE_STATUSES = ['warning_needs_response', 'warning_under_review', 'warning_closed', 'needs_response', 'under_review', 'won', 'lost', 'prevented'] as const;
+export const DISPUTE_STATUSES = [
+  'warning_needs_response',
+  'warning_under_review',
+  'warning_closed',
+  'needs_response',
+  'under_review',
+  'won',
+  'lost',
+  'prevented',
+] as const;
 
 export const Dispute = z.object({
   id: z.string().regex(/^(dp|du)_/),
@@ -163,7 +186,9 @@ export const ReportRun = z.object({
   result: z
     .union([z.string(), z.object({ id: z.string(), url: z.string().url().nullish() })])
     .nullish()
-    .transform((value) => (value == null ? undefined : typeof value === 'string' ? { id: value, url: undefined } : { id: value.id, url: value.url ?? undefined })),
+    .transform((value) =>
+      value == null ? undefined : typeof value === 'string' ? { id: value, url: undefined } : { id: value.id, url: value.url ?? undefined },
+    ),
   parameters: z
     .object({ interval_start: unixSeconds.nullish(), interval_end: unixSeconds.nullish(), connected_account: z.string().nullish() })
     .nullish(),
@@ -298,7 +323,10 @@ export function parseStripeEvent(json: unknown): StripeEvent {
   if (!kind) return { envelope: envelope.data, parsed: { kind: 'unknown' } };
   const object = OBJECTS[kind].safeParse((json as { data: { object: unknown } }).data.object);
   if (!object.success) {
-    throw new ValidationError('malformed_event', `The ${envelope.data.type} event's data.object is not a valid ${kind}: ${describe(object.error)}.`);
+    throw new ValidationError(
+      'malformed_event',
+      `The ${envelope.data.type} event's data.object is not a valid ${kind}: ${describe(object.error)}.`,
+    );
   }
   return { envelope: envelope.data, parsed: { kind, object: object.data } as ParsedObject };
 }

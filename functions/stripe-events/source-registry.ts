@@ -5,7 +5,8 @@ import { isSourceId, PLATFORM_SOURCE_ID } from './source-id.js';
 import type { SourceSecretStore } from './source-secrets.js';
 import type { SourceStore } from './source-store.js';
 
-export type SourceLookup = { found: true; sourceId: string; webhookSecrets: SecretSource[] } | { found: false; why: 'invalid_id' | 'unknown' | 'disabled' };
+export type SourceLookup =
+  { found: true; sourceId: string; webhookSecrets: SecretSource[] } | { found: false; why: 'invalid_id' | 'unknown' | 'disabled' };
 
 /**
  * The merchant sources as the webhook sees them. Whether a source exists and is enabled is
@@ -40,7 +41,8 @@ export class SourceRegistry {
     const source = cachedSecret(async () => {
       const secret = await this.secretStore.read(sourceId);
       // The table names a source whose secret is missing: our set-up is at fault, so 500 and Stripe retries.
-      if (!secret) throw new ConfigError(`Stripe source ${sourceId} is enabled but has no secret (${this.secretStore.locationOf(sourceId)}).`);
+      if (!secret)
+        throw new ConfigError(`Stripe source ${sourceId} is enabled but has no secret (${this.secretStore.locationOf(sourceId)}).`);
       return secret.signing;
     }, this.cache);
     this.secrets.set(sourceId, { version, source });

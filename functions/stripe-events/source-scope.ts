@@ -11,5 +11,10 @@ import { PLATFORM_SOURCE_ID } from './source-id.js';
 export function forSource<D extends ApplyDeps & { events?: StripeEventStore }>(deps: D, source: string | undefined): D {
   const sourceId = source ?? PLATFORM_SOURCE_ID;
   if (deps.sourceId === sourceId) return deps;
-  return { ...deps, sourceId, records: deps.records.forSource(sourceId), ...(deps.events ? { events: deps.events.forSource(sourceId) } : {}) } as D;
+  return {
+    ...deps,
+    sourceId,
+    records: deps.records.forSource(sourceId),
+    ...(deps.events ? { events: deps.events.forSource(sourceId) } : {}),
+  } as D;
 }

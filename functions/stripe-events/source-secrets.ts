@@ -1,6 +1,12 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { CreateSecretCommand, DeleteSecretCommand, GetSecretValueCommand, PutSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { ConfigError } from '../shared/errors.js';
 import type { SecretValue } from '../shared/secrets.js';
@@ -35,7 +41,10 @@ export function parseSourceSecret(raw: string, sourceId: string): SourceSecret {
     throw new ConfigError(`The secret of Stripe source ${sourceId} is not JSON {"current": "whsec_…", "previous"?: …, "apiKey"?: "rk_…"}.`);
   }
   const parsed = Stored.safeParse(json);
-  if (!parsed.success) throw new ConfigError(`The secret of Stripe source ${sourceId} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}.`);
+  if (!parsed.success)
+    throw new ConfigError(
+      `The secret of Stripe source ${sourceId} is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`).join('; ')}.`,
+    );
   const { current, previous, apiKey } = parsed.data;
   return { signing: previous ? { current, previous } : { current }, ...(apiKey ? { apiKey } : {}) };
 }
@@ -83,7 +92,13 @@ export class SecretsManagerSourceSecrets implements SourceSecretStore {
   async write(sourceId: string, secret: SourceSecret): Promise<void> {
     const name = `${this.prefix}${sourceId}`;
     try {
-      await this.client.send(new CreateSecretCommand({ Name: name, SecretString: formatSourceSecret(secret), Description: `Stripe source ${sourceId}: webhook signing secret (current, previous) and optional restricted API key` }));
+      await this.client.send(
+        new CreateSecretCommand({
+          Name: name,
+          SecretString: formatSourceSecret(secret),
+          Description: `Stripe source ${sourceId}: webhook signing secret (current, previous) and optional restricted API key`,
+        }),
+      );
     } catch (error) {
       if (!(error instanceof Error) || error.name !== 'ResourceExistsException') throw error;
       await this.client.send(new PutSecretValueCommand({ SecretId: name, SecretString: formatSourceSecret(secret) }));

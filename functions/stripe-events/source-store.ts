@@ -28,7 +28,9 @@ export class SourceStore {
   ) {}
 
   async get(sourceId: string): Promise<StripeSource | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { provider: PROVIDER, sourceId }, ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { provider: PROVIDER, sourceId }, ConsistentRead: true }),
+    );
     return result.Item as StripeSource | undefined;
   }
 
@@ -38,7 +40,13 @@ export class SourceStore {
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
-        new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'provider = :provider', ExpressionAttributeValues: { ':provider': PROVIDER }, ExclusiveStartKey: start, ConsistentRead: true }),
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'provider = :provider',
+          ExpressionAttributeValues: { ':provider': PROVIDER },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
       );
       sources.push(...((page.Items ?? []) as StripeSource[]));
       start = page.LastEvaluatedKey;
@@ -48,9 +56,19 @@ export class SourceStore {
 
   /** A new, enabled source; undefined when the id is taken. */
   async create(sourceId: string, hasApiKey: boolean, now: Date): Promise<StripeSource | undefined> {
-    const source: StripeSource = { provider: PROVIDER, sourceId, status: 'enabled', hasApiKey, secretVersion: 1, createdAt: now.toISOString(), updatedAt: now.toISOString() };
+    const source: StripeSource = {
+      provider: PROVIDER,
+      sourceId,
+      status: 'enabled',
+      hasApiKey,
+      secretVersion: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: source, ConditionExpression: 'attribute_not_exists(sourceId)' }));
+      await this.db.send(
+        new PutCommand({ TableName: this.tableName, Item: source, ConditionExpression: 'attribute_not_exists(sourceId)' }),
+      );
       return source;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
@@ -60,17 +78,29 @@ export class SourceStore {
 
   /** Records that its secret was written again; undefined when there is no such source. */
   rotated(sourceId: string, hasApiKey: boolean, now: Date): Promise<StripeSource | undefined> {
-    return this.update(sourceId, 'SET hasApiKey = :key, rotatedAt = :now, updatedAt = :now ADD secretVersion :one', { ':key': hasApiKey, ':now': now.toISOString(), ':one': 1 });
+    return this.update(sourceId, 'SET hasApiKey = :key, rotatedAt = :now, updatedAt = :now ADD secretVersion :one', {
+      ':key': hasApiKey,
+      ':now': now.toISOString(),
+      ':one': 1,
+    });
   }
 
   setStatus(sourceId: string, status: StripeSource['status'], now: Date): Promise<StripeSource | undefined> {
     return status === 'disabled'
-      ? this.update(sourceId, 'SET #status = :status, disabledAt = :now, updatedAt = :now', { ':status': status, ':now': now.toISOString() })
-      : this.update(sourceId, 'SET #status = :status, updatedAt = :now REMOVE disabledAt', { ':status': status, ':now': now.toISOString() });
+      ? this.update(sourceId, 'SET #status = :status, disabledAt = :now, updatedAt = :now', {
+          ':status': status,
+          ':now': now.toISOString(),
+        })
+      : this.update(sourceId, 'SET #status = :status, updatedAt = :now REMOVE disabledAt', {
+          ':status': status,
+          ':now': now.toISOString(),
+        });
   }
 
   async delete(sourceId: string): Promise<boolean> {
-    const result = await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: { provider: PROVIDER, sourceId }, ReturnValues: 'ALL_OLD' }));
+    const result = await this.db.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { provider: PROVIDER, sourceId }, ReturnValues: 'ALL_OLD' }),
+    );
     return result.Attributes !== undefined;
   }
 

@@ -25,11 +25,19 @@ export interface VerifyOptions {
  * the SDK itself accepts any of several `v1` entries). Answers Stripe's way: 400 for a
  * missing, wrong or stale signature. Returns the event as JSON, not yet validated.
  */
-export async function verifyStripeEvent(headers: Record<string, string | undefined> | undefined, rawBody: string, options: VerifyOptions): Promise<unknown> {
+export async function verifyStripeEvent(
+  headers: Record<string, string | undefined> | undefined,
+  rawBody: string,
+  options: VerifyOptions,
+): Promise<unknown> {
   const signature = header(headers, STRIPE_SIGNATURE_HEADER)?.trim();
   if (!signature) throw new SignatureError('signature_missing', `No ${STRIPE_SIGNATURE_HEADER} header.`, 400);
   if (!/(^|,)t=\d+(,|$)/.test(signature) || !/(^|,)v1=[0-9a-f]+(,|$)/i.test(signature)) {
-    throw new SignatureError('signature_malformed', `The ${STRIPE_SIGNATURE_HEADER} header must be "t=<unix seconds>,v1=<hex>[,v1=<hex>…]".`, 400);
+    throw new SignatureError(
+      'signature_malformed',
+      `The ${STRIPE_SIGNATURE_HEADER} header must be "t=<unix seconds>,v1=<hex>[,v1=<hex>…]".`,
+      400,
+    );
   }
   if (!(await anySecretSet(options.secrets))) {
     // Our configuration, not the sender, is at fault: a 500 makes Stripe retry until it is fixed.
@@ -59,11 +67,19 @@ export async function verifyStripeEvent(headers: Record<string, string | undefin
     if (await matchesAnySecret(source, check)) break;
   }
   if (result.stale) {
-    throw new SignatureError('signature_expired', `The ${STRIPE_SIGNATURE_HEADER} timestamp is more than ${options.toleranceSeconds} s old; a replayed event is refused.`, 400);
+    throw new SignatureError(
+      'signature_expired',
+      `The ${STRIPE_SIGNATURE_HEADER} timestamp is more than ${options.toleranceSeconds} s old; a replayed event is refused.`,
+      400,
+    );
   }
   if (result.unparseable) throw new ValidationError('malformed_json', 'The signed body is not valid JSON.');
   if (result.event === undefined) {
-    throw new SignatureError('signature_mismatch', `No ${STRIPE_SIGNATURE_HEADER} v1 signature matches the body for any configured endpoint secret.`, 400);
+    throw new SignatureError(
+      'signature_mismatch',
+      `No ${STRIPE_SIGNATURE_HEADER} v1 signature matches the body for any configured endpoint secret.`,
+      400,
+    );
   }
   return result.event;
 }

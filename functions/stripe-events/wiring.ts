@@ -49,10 +49,26 @@ export function stripeEventsDepsFromEnv(
   };
 }
 
-type ProcessConfig = Pick<StripeEventsConfig, 'USAGE_TABLE' | 'LEDGER_TABLE' | 'RECORDS_TABLE' | 'RECIPIENTS_TABLE' | 'EVENTS_TABLE' | 'STRIPE_EVENT_RETENTION_DAYS' | 'STRIPE_EVENT_LEASE_SECONDS' | 'STRIPE_MODE'>;
+type ProcessConfig = Pick<
+  StripeEventsConfig,
+  | 'USAGE_TABLE'
+  | 'LEDGER_TABLE'
+  | 'RECORDS_TABLE'
+  | 'RECIPIENTS_TABLE'
+  | 'EVENTS_TABLE'
+  | 'STRIPE_EVENT_RETENTION_DAYS'
+  | 'STRIPE_EVENT_LEASE_SECONDS'
+  | 'STRIPE_MODE'
+>;
 
 /** The stores and settings that apply an event, as the platform's: the webhook and catch-up build them alike. */
-export function processDeps(config: ProcessConfig, db: DynamoDBDocumentClient, telemetry: { logger: Logger; metrics?: Metrics }, clock: Clock, reports?: ReportFetchDeps): ProcessDeps {
+export function processDeps(
+  config: ProcessConfig,
+  db: DynamoDBDocumentClient,
+  telemetry: { logger: Logger; metrics?: Metrics },
+  clock: Clock,
+  reports?: ReportFetchDeps,
+): ProcessDeps {
   return {
     reports,
     sourceId: PLATFORM_SOURCE_ID,
@@ -71,7 +87,9 @@ export function processDeps(config: ProcessConfig, db: DynamoDBDocumentClient, t
 }
 
 /** Secrets Manager by name prefix in AWS; a directory of files on a laptop. */
-export function sourceSecretStore(config: Pick<StripeEventsConfig, 'STRIPE_SOURCE_SECRET_PREFIX' | 'STRIPE_SOURCE_SECRETS_DIR'>): SourceSecretStore {
+export function sourceSecretStore(
+  config: Pick<StripeEventsConfig, 'STRIPE_SOURCE_SECRET_PREFIX' | 'STRIPE_SOURCE_SECRETS_DIR'>,
+): SourceSecretStore {
   return config.STRIPE_SOURCE_SECRET_PREFIX
     ? new SecretsManagerSourceSecrets(secretsManagerClient(), config.STRIPE_SOURCE_SECRET_PREFIX)
     : new DirectorySourceSecrets(config.STRIPE_SOURCE_SECRETS_DIR!);

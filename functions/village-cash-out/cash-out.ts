@@ -48,7 +48,8 @@ const IN_FLIGHT_POLL_MS = 100;
 export type CashOutAnswer = StoredAnswer & { replayed?: boolean };
 
 const answer = (statusCode: number, body: Record<string, unknown>): StoredAnswer => ({ statusCode, body });
-const refusal = (statusCode: number, reason: string, message: string, cashOutId: string) => answer(statusCode, { error: reason, message, cashOutId });
+const refusal = (statusCode: number, reason: string, message: string, cashOutId: string) =>
+  answer(statusCode, { error: reason, message, cashOutId });
 
 /**
  * A Village cash-out, exactly once: claim the cash-out id, find the recipient, check their
@@ -63,21 +64,24 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
   // Read beside the claim (one round trip fewer); it is only a read, used once the claim is ours.
   const recipientLookup = deps.recipients.get(request.destinationEmail);
   recipientLookup.catch(() => undefined);
-  const claim = await ledger.claim({
-    cashOutId: request.cashOutId,
-    mode: deps.mode,
-    destinationEmail: request.destinationEmail,
-    amount: request.amount,
-    currency: request.currency,
-    amountMinor: request.amountMinor,
-    fingerprint: request.fingerprint,
-    stripeIdempotencyKey: `village-cash-out:${request.cashOutId}`,
-    attemptId,
-    leaseExpiresAt: timing.leaseExpiresAt,
-    answerBy: timing.deadlineAt,
-    createdAt: now.toISOString(),
-    payload: request.payload,
-  }, { timeoutMs: timing.deadlineAt - clock.now() });
+  const claim = await ledger.claim(
+    {
+      cashOutId: request.cashOutId,
+      mode: deps.mode,
+      destinationEmail: request.destinationEmail,
+      amount: request.amount,
+      currency: request.currency,
+      amountMinor: request.amountMinor,
+      fingerprint: request.fingerprint,
+      stripeIdempotencyKey: `village-cash-out:${request.cashOutId}`,
+      attemptId,
+      leaseExpiresAt: timing.leaseExpiresAt,
+      answerBy: timing.deadlineAt,
+      createdAt: now.toISOString(),
+      payload: request.payload,
+    },
+    { timeoutMs: timing.deadlineAt - clock.now() },
+  );
 
   let item: LedgerItem;
   if (claim.claimed) {
@@ -86,7 +90,12 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
     const existing = claim.existing;
     if (existing.fingerprint !== request.fingerprint) {
       deps.onOutcome?.('id_reused');
-      return refusal(409, 'cash_out_id_reused', 'This cash-out id was already used for a different recipient, amount or currency; nothing was paid for this request.', request.cashOutId);
+      return refusal(
+        409,
+        'cash_out_id_reused',
+        'This cash-out id was already used for a different recipient, amount or currency; nothing was paid for this request.',
+        request.cashOutId,
+      );
     }
     if (existing.answer) return replay(deps, existing, attemptId, timing);
     if (existing.leaseExpiresAt > clock.now()) {
@@ -101,14 +110,36 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
       // Stripe may have forgotten the idempotency key: a new attempt could pay twice.
       const takenOver = await ledger.takeOver(existing, attemptId, timing.leaseExpiresAt, now);
       if (!takenOver) return refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request.', request.cashOutId);
-      return finish(deps, takenOver, attemptId, 'unknown', refusal(500, 'needs_reconciliation', 'An earlier attempt at this cash-out may have paid; it is left to reconciliation. Nothing was paid by this request.', request.cashOutId), { reason: 'stale_claim_outside_idempotency_window' }, timing);
+      return finish(
+        deps,
+        takenOver,
+        attemptId,
+        'unknown',
+        refusal(
+          500,
+          'needs_reconciliation',
+          'An earlier attempt at this cash-out may have paid; it is left to reconciliation. Nothing was paid by this request.',
+          request.cashOutId,
+        ),
+        { reason: 'stale_claim_outside_idempotency_window' },
+        timing,
+      );
     }
     const takenOver = await ledger.takeOver(existing, attemptId, timing.leaseExpiresAt, now);
     if (!takenOver) {
       deps.onOutcome?.('in_flight');
-      return refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request; ask again shortly.', request.cashOutId);
+      return refusal(
+        409,
+        'cash_out_in_flight',
+        'This cash-out is being processed by another request; ask again shortly.',
+        request.cashOutId,
+      );
     }
-    logger.warn('Took over a cash-out whose earlier attempt did not finish', { cashOutId: request.cashOutId, attempts: takenOver.attempts, stripeRequestSent: sentAt !== undefined });
+    logger.warn('Took over a cash-out whose earlier attempt did not finish', {
+      cashOutId: request.cashOutId,
+      attempts: takenOver.attempts,
+      stripeRequestSent: sentAt !== undefined,
+    });
     item = takenOver;
   }
 
@@ -124,7 +155,12 @@ export async function processCashOut(request: CashOutRequest, deps: CashOutDeps,
       item,
       attemptId,
       mayHavePaid ? 'unknown' : 'rejected',
-      refusal(500, mayHavePaid ? 'payout_outcome_unknown' : 'internal_error', mayHavePaid ? 'The payout outcome is not known yet; it will be reconciled.' : 'An unexpected error occurred; nothing was paid.', item.cashOutId),
+      refusal(
+        500,
+        mayHavePaid ? 'payout_outcome_unknown' : 'internal_error',
+        mayHavePaid ? 'The payout outcome is not known yet; it will be reconciled.' : 'An unexpected error occurred; nothing was paid.',
+        item.cashOutId,
+      ),
       { reason: 'unexpected_error' },
       timing,
     );
@@ -151,62 +187,165 @@ async function payClaimed(
     const recipient = await recipientLookup;
     if (!recipient) {
       logger.warn('Cash-out for an unknown recipient', { cashOutId, recipient: maskEmail(item.destinationEmail) });
-      return finish(deps, item, attemptId, 'rejected', refusal(400, 'unknown_recipient', 'No Stripe connected account is registered for destination_email; nothing was paid.', cashOutId), { reason: 'unknown_recipient' }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'rejected',
+        refusal(400, 'unknown_recipient', 'No Stripe connected account is registered for destination_email; nothing was paid.', cashOutId),
+        { reason: 'unknown_recipient' },
+        timing,
+      );
     }
     accountId = recipient.accountId;
     const stripe = await deps.stripe();
     const remaining = stripeDeadlineAt - clock.now();
     if (remaining < 2 * deps.minAttemptMs) {
-      return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', "Not enough time left before Village's deadline; nothing was paid.", cashOutId), { reason: 'deadline_exceeded', accountId }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'rejected',
+        refusal(500, 'deadline_exceeded', "Not enough time left before Village's deadline; nothing was paid.", cashOutId),
+        { reason: 'deadline_exceeded', accountId },
+        timing,
+      );
     }
     // Taken before the account check, and given back (finish) if nothing is paid after all.
     const overLimit = await reserveLimits(deps.limits, item, accountId, stripeDeadlineAt - 2 * deps.minAttemptMs);
     if (overLimit) {
       logger.warn('Cash-out refused by a limit', { cashOutId, limit: overLimit.limit, currency: overLimit.currency, left: overLimit.left });
-      return finish(deps, item, attemptId, 'rejected', limitAnswer(item, overLimit), { reason: 'limit_exceeded', limitRefusal: overLimit, accountId }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'rejected',
+        limitAnswer(item, overLimit),
+        { reason: 'limit_exceeded', limitRefusal: overLimit, accountId },
+        timing,
+      );
     }
-    const problem = await accountProblem(stripe, accountId, deps.mode, { clock, deadlineAt: stripeDeadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, reserveMs: 2 * deps.minAttemptMs });
+    const problem = await accountProblem(stripe, accountId, deps.mode, {
+      clock,
+      deadlineAt: stripeDeadlineAt,
+      attemptTimeoutMs: deps.stripeAttemptTimeoutMs,
+      reserveMs: 2 * deps.minAttemptMs,
+    });
     if (problem) {
       logger.warn('Cash-out to an account that cannot be paid', { cashOutId, accountId, reason: problem.reason });
-      return finish(deps, item, attemptId, 'rejected', refusal(problem.statusCode, problem.reason, problem.message, cashOutId), { reason: problem.reason, accountId }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'rejected',
+        refusal(problem.statusCode, problem.reason, problem.message, cashOutId),
+        { reason: problem.reason, accountId },
+        timing,
+      );
     }
     // From this write on, money may move: a crash after it leaves a claim whose retry reuses the key.
-    const marked = await deps.ledger.update(cashOutId, attemptId, { accountId, stripeRequestSentAt: new Date(clock.now()).toISOString() }, new Date(clock.now()), {
-      timeoutMs: stripeDeadlineAt - deps.minAttemptMs - clock.now(),
-    });
-    if (!marked) return refusal(409, 'cash_out_in_flight', 'This cash-out was taken over by another request; nothing was paid by this one.', cashOutId);
+    const marked = await deps.ledger.update(
+      cashOutId,
+      attemptId,
+      { accountId, stripeRequestSentAt: new Date(clock.now()).toISOString() },
+      new Date(clock.now()),
+      {
+        timeoutMs: stripeDeadlineAt - deps.minAttemptMs - clock.now(),
+      },
+    );
+    if (!marked)
+      return refusal(
+        409,
+        'cash_out_in_flight',
+        'This cash-out was taken over by another request; nothing was paid by this one.',
+        cashOutId,
+      );
   }
 
   const stripe = await deps.stripe();
   progress.mayHaveSent = true;
   const outcome = await moveMoney(
     stripe,
-    { mode: item.mode, cashOutId, accountId: accountId!, amountMinor: item.amountMinor, currency: item.currency.toLowerCase(), idempotencyKey: item.stripeIdempotencyKey },
+    {
+      mode: item.mode,
+      cashOutId,
+      accountId: accountId!,
+      amountMinor: item.amountMinor,
+      currency: item.currency.toLowerCase(),
+      idempotencyKey: item.stripeIdempotencyKey,
+    },
     { clock, deadlineAt: stripeDeadlineAt, attemptTimeoutMs: deps.stripeAttemptTimeoutMs, minAttemptMs: deps.minAttemptMs },
   );
   // A claim taken over after its Stripe call was marked may already have paid: running out
   // of time now proves nothing, so the outcome is unknown rather than "nothing sent".
-  return recordOutcome(deps, item, attemptId, alreadySent && outcome.kind === 'not_sent' ? { ...outcome, kind: 'unknown' } : outcome, timing);
+  return recordOutcome(
+    deps,
+    item,
+    attemptId,
+    alreadySent && outcome.kind === 'not_sent' ? { ...outcome, kind: 'unknown' } : outcome,
+    timing,
+  );
 }
 
-async function recordOutcome(deps: CashOutDeps, item: LedgerItem, attemptId: string, outcome: MoveOutcome, timing: CashOutTiming): Promise<CashOutAnswer> {
+async function recordOutcome(
+  deps: CashOutDeps,
+  item: LedgerItem,
+  attemptId: string,
+  outcome: MoveOutcome,
+  timing: CashOutTiming,
+): Promise<CashOutAnswer> {
   const cashOutId = item.cashOutId;
-  const stripeError = 'failure' in outcome && outcome.failure ? { failureCode: outcome.failure.code ?? outcome.failure.type, failureMessage: outcome.failure.message } : {};
+  const stripeError =
+    'failure' in outcome && outcome.failure
+      ? { failureCode: outcome.failure.code ?? outcome.failure.type, failureMessage: outcome.failure.message }
+      : {};
   switch (outcome.kind) {
     case 'created': {
       const { object } = outcome;
       const status = (['pending', 'in_transit', 'paid'].includes(object.status) ? object.status : 'pending') as LedgerStatus;
       const body = { cashOutId, status, amount: item.amount, currency: item.currency, stripe: { object: object.object, id: object.id } };
-      return finishPaid(deps, item, attemptId, status, answer(200, body), { stripeObjectId: object.id, stripeObjectType: object.object, lastEventCreated: object.created }, timing);
+      return finishPaid(
+        deps,
+        item,
+        attemptId,
+        status,
+        answer(200, body),
+        { stripeObjectId: object.id, stripeObjectType: object.object, lastEventCreated: object.created },
+        timing,
+      );
     }
     case 'refused':
       deps.logger.error('Stripe refused the cash-out', { cashOutId, stripeError: outcome.failure.type, code: outcome.failure.code });
-      return finish(deps, item, attemptId, 'failed', refusal(500, 'stripe_refused', `Stripe refused the ${item.mode}: ${outcome.failure.message} Nothing was paid.`, cashOutId), { reason: 'stripe_refused', ...stripeError }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'failed',
+        refusal(500, 'stripe_refused', `Stripe refused the ${item.mode}: ${outcome.failure.message} Nothing was paid.`, cashOutId),
+        { reason: 'stripe_refused', ...stripeError },
+        timing,
+      );
     case 'not_sent':
-      return finish(deps, item, attemptId, 'rejected', refusal(500, 'deadline_exceeded', `Stripe could not be reached before Village's deadline; nothing was paid.`, cashOutId), { reason: 'deadline_exceeded', ...stripeError }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'rejected',
+        refusal(500, 'deadline_exceeded', `Stripe could not be reached before Village's deadline; nothing was paid.`, cashOutId),
+        { reason: 'deadline_exceeded', ...stripeError },
+        timing,
+      );
     case 'unknown':
       deps.logger.error('Payout outcome unknown; left for reconciliation', { cashOutId, attempts: outcome.attempts });
-      return finish(deps, item, attemptId, 'unknown', refusal(500, 'payout_outcome_unknown', 'Stripe did not answer in time; the payout outcome will be reconciled.', cashOutId), { reason: 'stripe_timeout', ...stripeError }, timing);
+      return finish(
+        deps,
+        item,
+        attemptId,
+        'unknown',
+        refusal(500, 'payout_outcome_unknown', 'Stripe did not answer in time; the payout outcome will be reconciled.', cashOutId),
+        { reason: 'stripe_timeout', ...stripeError },
+        timing,
+      );
   }
 }
 
@@ -234,29 +373,53 @@ async function accountProblem(
       const timeout = Math.min(budget.attemptTimeoutMs, Math.floor(available / 2));
       const account = await boundedStripeCall(timeout, 'Reading the account', () => stripe.accounts.retrieve(accountId, {}, { timeout }));
       if (!account.payouts_enabled) {
-        return { statusCode: 400, reason: 'payouts_not_enabled', message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid." };
+        return {
+          statusCode: 400,
+          reason: 'payouts_not_enabled',
+          message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid.",
+        };
       }
       if (mode === 'transfer' && account.capabilities?.transfers !== 'active') {
-        return { statusCode: 400, reason: 'transfers_not_enabled', message: "The recipient's Stripe account cannot receive transfers; nothing was paid." };
+        return {
+          statusCode: 400,
+          reason: 'transfers_not_enabled',
+          message: "The recipient's Stripe account cannot receive transfers; nothing was paid.",
+        };
       }
       return undefined;
     } catch (error) {
       failure = describeStripeError(error);
       if (!failure) throw error;
       if (failure.statusCode === 404 || failure.code === 'resource_missing' || failure.statusCode === 403) {
-        return { statusCode: 400, reason: 'unknown_account', message: "The recipient's Stripe account does not exist or is not connected to this platform; nothing was paid." };
+        return {
+          statusCode: 400,
+          reason: 'unknown_account',
+          message: "The recipient's Stripe account does not exist or is not connected to this platform; nothing was paid.",
+        };
       }
       if (!isRetryable(failure)) break;
     }
   }
-  return { statusCode: 500, reason: 'stripe_unavailable', message: `Stripe could not be asked about the recipient's account (${failure?.type ?? 'no time left'}); nothing was paid.` };
+  return {
+    statusCode: 500,
+    reason: 'stripe_unavailable',
+    message: `Stripe could not be asked about the recipient's account (${failure?.type ?? 'no time left'}); nothing was paid.`,
+  };
 }
 
 /**
  * Records a non-200 outcome and its answer, then answers. What was not paid stays not paid
  * whatever the ledger write does, so a failed write never changes the answer.
  */
-async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, result: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
+async function finish(
+  deps: CashOutDeps,
+  item: LedgerItem,
+  attemptId: string,
+  status: LedgerStatus,
+  result: StoredAnswer,
+  fields: Partial<LedgerItem>,
+  timing: CashOutTiming,
+): Promise<CashOutAnswer> {
   deps.onOutcome?.(status);
   const written = await writeAnswer(deps, item.cashOutId, 'Recording the outcome', timing.hardStopAt, (now, timeoutMs) =>
     deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result, answeredAt: now.toISOString() }, now, { timeoutMs }),
@@ -278,10 +441,20 @@ async function finish(deps: CashOutDeps, item: LedgerItem, attemptId: string, st
  * that (superseding the 200, should its slow write still land) and reconciliation cancels the
  * payout or reverses the transfer.
  */
-async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string, status: LedgerStatus, paid: StoredAnswer, fields: Partial<LedgerItem>, timing: CashOutTiming): Promise<CashOutAnswer> {
+async function finishPaid(
+  deps: CashOutDeps,
+  item: LedgerItem,
+  attemptId: string,
+  status: LedgerStatus,
+  paid: StoredAnswer,
+  fields: Partial<LedgerItem>,
+  timing: CashOutTiming,
+): Promise<CashOutAnswer> {
   const { clock, logger } = deps;
   const cashOutId = item.cashOutId;
-  const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) => deps.ledger.update(cashOutId, attemptId, { ...fields, status, answer: paid, answeredAt: now.toISOString() }, now, { timeoutMs }));
+  const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) =>
+    deps.ledger.update(cashOutId, attemptId, { ...fields, status, answer: paid, answeredAt: now.toISOString() }, now, { timeoutMs }),
+  );
   const inTime = clock.now() <= timing.deadlineAt;
   if (written === true && inTime) {
     deps.onOutcome?.(status);
@@ -298,10 +471,20 @@ async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string
   if (written === false) {
     // Another delivery was answered first, and not with this 200 (a duplicate refused while
     // this one paid): that answer stands, so the money is due back. Keep the payout's facts.
-    const taken = refusal(500, 'answered_to_another_delivery', `Another delivery of this cash-out was answered first, not with 200: Village treats the cash-out as failed, so the ${item.mode} is taken back.`, cashOutId);
+    const taken = refusal(
+      500,
+      'answered_to_another_delivery',
+      `Another delivery of this cash-out was answered first, not with 200: Village treats the cash-out as failed, so the ${item.mode} is taken back.`,
+      cashOutId,
+    );
     deps.onOutcome?.('answered_to_another_delivery');
-    logger.error('Paid, but another delivery of the cash-out was refused first; the payout is due back', { cashOutId, stripeObjectId: fields.stripeObjectId });
-    await writeAnswer(deps, cashOutId, 'Recording the payout', timing.hardStopAt, (now, timeoutMs) => deps.ledger.recordOutcomeFields(cashOutId, attemptId, { ...fields, status }, now, { timeoutMs }));
+    logger.error('Paid, but another delivery of the cash-out was refused first; the payout is due back', {
+      cashOutId,
+      stripeObjectId: fields.stripeObjectId,
+    });
+    await writeAnswer(deps, cashOutId, 'Recording the payout', timing.hardStopAt, (now, timeoutMs) =>
+      deps.ledger.recordOutcomeFields(cashOutId, attemptId, { ...fields, status }, now, { timeoutMs }),
+    );
     return taken;
   }
 
@@ -313,7 +496,11 @@ async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string
     `Stripe accepted the ${item.mode}, but too late to answer before Village's deadline: Village treats the cash-out as failed, so reconciliation takes the money back.`,
     cashOutId,
   );
-  logger.error("Paid too late for Village's deadline; the payout is due back", { cashOutId, stripeObjectId: fields.stripeObjectId, ledgerWritten: written });
+  logger.error("Paid too late for Village's deadline; the payout is due back", {
+    cashOutId,
+    stripeObjectId: fields.stripeObjectId,
+    ledgerWritten: written,
+  });
   const superseded = await writeAnswer(
     deps,
     cashOutId,
@@ -328,7 +515,10 @@ async function finishPaid(deps: CashOutDeps, item: LedgerItem, attemptId: string
     logger.warn('A duplicate delivery settled the answer first; its answer stands', { cashOutId });
   }
   if (superseded === undefined) {
-    logger.error('OPERATOR: paid after the deadline and could not record it: cancel the payout (Village treats the cash-out as failed)', { cashOutId, stripeObjectId: fields.stripeObjectId });
+    logger.error('OPERATOR: paid after the deadline and could not record it: cancel the payout (Village treats the cash-out as failed)', {
+      cashOutId,
+      stripeObjectId: fields.stripeObjectId,
+    });
     deps.onOutcome?.('ledger_write_failed');
   }
   return late;
@@ -351,7 +541,14 @@ const LATE_WRITE_ATTEMPTS = 6;
  * so a retry recognises the same write landed by an earlier try. True: written; false: fenced
  * out (the condition failed); undefined: not known to be written.
  */
-async function writeAnswer(deps: CashOutDeps, cashOutId: string, what: string, until: number, write: (now: Date, timeoutMs: number) => Promise<boolean>, attempts = 3): Promise<boolean | undefined> {
+async function writeAnswer(
+  deps: CashOutDeps,
+  cashOutId: string,
+  what: string,
+  until: number,
+  write: (now: Date, timeoutMs: number) => Promise<boolean>,
+  attempts = 3,
+): Promise<boolean | undefined> {
   const now = new Date(deps.clock.now());
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     const timeoutMs = until - deps.clock.now();
@@ -374,14 +571,22 @@ async function writeAnswer(deps: CashOutDeps, cashOutId: string, what: string, u
  */
 async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
   const { clock, ledger } = deps;
-  const settled = (item: LedgerItem) => item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.attemptId.startsWith(ADOPTED));
+  const settled = (item: LedgerItem) =>
+    item.answer !== undefined &&
+    (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.attemptId.startsWith(ADOPTED));
   let answered: LedgerItem | undefined = existing;
   if (!settled(existing)) {
     const mine = `${ADOPTED}${attemptId}`;
-    const adopted = await writeAnswer(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) => ledger.adoptAnswer(existing.cashOutId, existing.attemptId, mine, now, { timeoutMs }));
+    const adopted = await writeAnswer(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) =>
+      ledger.adoptAnswer(existing.cashOutId, existing.attemptId, mine, now, { timeoutMs }),
+    );
     if (adopted !== true) {
-      answered = timing.deadlineAt > clock.now() ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined) : undefined;
-      const sure = answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === mine || settled(answered));
+      answered =
+        timing.deadlineAt > clock.now()
+          ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined)
+          : undefined;
+      const sure =
+        answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === mine || settled(answered));
       if (!sure) return refuseDuplicate(deps, existing.cashOutId, timing);
     }
   }
@@ -399,11 +604,26 @@ async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string
  * payout it made.
  */
 async function refuseDuplicate(deps: CashOutDeps, cashOutId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
-  const refused = refusal(409, 'cash_out_in_flight', 'This cash-out is being processed by another request and could not be confirmed in time; Village should treat it as failed. Any money it moved is taken back.', cashOutId);
+  const refused = refusal(
+    409,
+    'cash_out_in_flight',
+    'This cash-out is being processed by another request and could not be confirmed in time; Village should treat it as failed. Any money it moved is taken back.',
+    cashOutId,
+  );
   deps.onOutcome?.('in_flight');
-  const recorded = await writeAnswer(deps, cashOutId, 'Recording the refusal', timing.hardStopAt, (now, timeoutMs) => deps.ledger.refuseDuplicate(cashOutId, refused, now, { timeoutMs }), LATE_WRITE_ATTEMPTS);
+  const recorded = await writeAnswer(
+    deps,
+    cashOutId,
+    'Recording the refusal',
+    timing.hardStopAt,
+    (now, timeoutMs) => deps.ledger.refuseDuplicate(cashOutId, refused, now, { timeoutMs }),
+    LATE_WRITE_ATTEMPTS,
+  );
   if (!recorded) {
-    deps.logger.error('OPERATOR: a duplicate was refused and the refusal could not be recorded: if the cash-out was paid, cancel the payout', { cashOutId });
+    deps.logger.error(
+      'OPERATOR: a duplicate was refused and the refusal could not be recorded: if the cash-out was paid, cancel the payout',
+      { cashOutId },
+    );
     deps.onOutcome?.('ledger_write_failed');
   }
   return refused;

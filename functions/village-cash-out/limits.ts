@@ -18,15 +18,28 @@ export function limitAnswer(item: LedgerItem, refusal: LimitRefusal): StoredAnsw
     per_recipient_day: `${item.amount} ${item.currency} is above what this recipient may still be paid in 24 hours (${refusal.left} of ${refusal.limitAmount} ${item.currency}).`,
     per_day: `${item.amount} ${item.currency} is above what the platform may still pay in 24 hours (${refusal.left} of ${refusal.limitAmount} ${item.currency}).`,
   };
-  return { statusCode: LIMIT_STATUS_CODE, body: { error: 'limit_exceeded', message: `${messages[refusal.limit]} Nothing was paid.`, cashOutId: item.cashOutId, ...refusal } };
+  return {
+    statusCode: LIMIT_STATUS_CODE,
+    body: { error: 'limit_exceeded', message: `${messages[refusal.limit]} Nothing was paid.`, cashOutId: item.cashOutId, ...refusal },
+  };
 }
 
 /** The checks that need no write: a currency with limits, and the amount within the limit per cash-out. */
-export async function limitsFor(limits: CashOutLimits, item: LedgerItem): Promise<{ refusal: LimitRefusal } | { perRecipientDay: number; perDay: number; perRecipientDayText: string; perDayText: string }> {
+export async function limitsFor(
+  limits: CashOutLimits,
+  item: LedgerItem,
+): Promise<{ refusal: LimitRefusal } | { perRecipientDay: number; perDay: number; perRecipientDayText: string; perDayText: string }> {
   const set = await limits.settings.forCurrency(item.currency);
-  if (!set) return { refusal: { limit: 'currency_not_enabled', currency: item.currency, limitAmount: '', left: majorText(0, item.currency) } };
-  if (item.amountMinor > limitMinor(set.perCashOut, item.currency)) return { refusal: { limit: 'per_cash_out', currency: item.currency, limitAmount: set.perCashOut, left: set.perCashOut } };
-  return { perRecipientDay: limitMinor(set.perRecipientDay, item.currency), perDay: limitMinor(set.perDay, item.currency), perRecipientDayText: set.perRecipientDay, perDayText: set.perDay };
+  if (!set)
+    return { refusal: { limit: 'currency_not_enabled', currency: item.currency, limitAmount: '', left: majorText(0, item.currency) } };
+  if (item.amountMinor > limitMinor(set.perCashOut, item.currency))
+    return { refusal: { limit: 'per_cash_out', currency: item.currency, limitAmount: set.perCashOut, left: set.perCashOut } };
+  return {
+    perRecipientDay: limitMinor(set.perRecipientDay, item.currency),
+    perDay: limitMinor(set.perDay, item.currency),
+    perRecipientDayText: set.perRecipientDay,
+    perDayText: set.perDay,
+  };
 }
 
 /**
@@ -34,13 +47,30 @@ export async function limitsFor(limits: CashOutLimits, item: LedgerItem): Promis
  * the same cash-out finds its own reservation and takes nothing more). A refusal says which
  * limit and what it had left; nothing was taken then.
  */
-export async function reserveLimits(limits: CashOutLimits, item: LedgerItem, accountId: string, deadlineAt: number): Promise<LimitRefusal | undefined> {
+export async function reserveLimits(
+  limits: CashOutLimits,
+  item: LedgerItem,
+  accountId: string,
+  deadlineAt: number,
+): Promise<LimitRefusal | undefined> {
   const found = await limitsFor(limits, item);
   if ('refusal' in found) return found.refusal;
   const result = await limits.usage.reserve(
-    { cashOutId: item.cashOutId, accountId, currency: item.currency, amountMinor: item.amountMinor, perRecipientDay: found.perRecipientDay, perDay: found.perDay },
+    {
+      cashOutId: item.cashOutId,
+      accountId,
+      currency: item.currency,
+      amountMinor: item.amountMinor,
+      perRecipientDay: found.perRecipientDay,
+      perDay: found.perDay,
+    },
     deadlineAt,
   );
   if (result.reserved) return undefined;
-  return { limit: result.limit, currency: item.currency, limitAmount: result.limit === 'per_day' ? found.perDayText : found.perRecipientDayText, left: majorText(result.leftMinor, item.currency) };
+  return {
+    limit: result.limit,
+    currency: item.currency,
+    limitAmount: result.limit === 'per_day' ? found.perDayText : found.perRecipientDayText,
+    left: majorText(result.leftMinor, item.currency),
+  };
 }

@@ -84,7 +84,13 @@ async function create(stripe: StripeClient, movement: MoneyMovement, timeout: nu
     return { id: payout.id, object: 'payout', status: payout.status, created: payout.created };
   }
   const transfer = await stripe.transfers.create(
-    { amount: movement.amountMinor, currency: movement.currency, destination: movement.accountId, transfer_group: movement.cashOutId, metadata },
+    {
+      amount: movement.amountMinor,
+      currency: movement.currency,
+      destination: movement.accountId,
+      transfer_group: movement.cashOutId,
+      metadata,
+    },
     { idempotencyKey: movement.idempotencyKey, timeout },
   );
   return { id: transfer.id, object: 'transfer', status: 'paid', created: transfer.created };

@@ -37,7 +37,13 @@ export interface CashOutRequest {
  * byte-identical bodies are one cash-out, the second answered from the first. Where Village is
  * known to send an id, `requireId` refuses bodies without one instead.
  */
-export function parseCashOut(text: string, bodyBytes: Buffer, mode: MoveKind, idFields: readonly string[] = DEFAULT_ID_FIELDS, options: { requireId?: boolean } = {}): CashOutRequest {
+export function parseCashOut(
+  text: string,
+  bodyBytes: Buffer,
+  mode: MoveKind,
+  idFields: readonly string[] = DEFAULT_ID_FIELDS,
+  options: { requireId?: boolean } = {},
+): CashOutRequest {
   const json: JsonValue = parseJsonExact(text);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new ValidationError('malformed_payload', 'The body must be a JSON object.');
@@ -62,7 +68,10 @@ export function parseCashOut(text: string, bodyBytes: Buffer, mode: MoveKind, id
       throw new ValidationError('malformed_payload', `${idField} must be 1–200 letters, digits or _ . : @ -.`);
     }
   } else if (options.requireId) {
-    throw new ValidationError('missing_cash_out_id', `The cash-out has no id: one of ${idFields.join(', ')} is required (VILLAGE_REQUIRE_ID); nothing was paid.`);
+    throw new ValidationError(
+      'missing_cash_out_id',
+      `The cash-out has no id: one of ${idFields.join(', ')} is required (VILLAGE_REQUIRE_ID); nothing was paid.`,
+    );
   } else {
     cashOutId = `sha256-${sha256Hex(bodyBytes)}`;
   }

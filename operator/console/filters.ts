@@ -36,7 +36,12 @@ export function cashOutFilter(query: Query, nowMs: number): CashOutFilter {
 export function eventFilter(query: Query, nowMs: number): EventFilter {
   const type = blank(query.type);
   if (type && !/^[A-Za-z0-9_.*-]+$/.test(type)) throw new ValidationError('bad_filter', `"${type}" is not an event type.`);
-  return { provider: oneOf<Provider>(query.provider, PROVIDERS, 'Provider'), type, outcome: oneOf(query.outcome, EVENT_OUTCOMES, 'Outcome'), ...range(query, nowMs) };
+  return {
+    provider: oneOf<Provider>(query.provider, PROVIDERS, 'Provider'),
+    type,
+    outcome: oneOf(query.outcome, EVENT_OUTCOMES, 'Outcome'),
+    ...range(query, nowMs),
+  };
 }
 
 /** The records filter; without a kind, the page opens on the first kind that has records (`firstKindWithRecords`). */
@@ -45,7 +50,11 @@ export function recordFilter(query: Query): { kind?: RecordKindName; status?: st
 }
 
 /** The first kind, in the console's order, with any record; `transaction` when there are none at all. */
-export async function firstKindWithRecords(records: { list(filter: { kind: RecordKindName }, page: { limit: number }): Promise<{ items: unknown[] }> }): Promise<RecordKindName> {
-  const found = await Promise.all(RECORD_KINDS.map(async (kind) => ((await records.list({ kind }, { limit: 1 })).items.length > 0 ? kind : undefined)));
+export async function firstKindWithRecords(records: {
+  list(filter: { kind: RecordKindName }, page: { limit: number }): Promise<{ items: unknown[] }>;
+}): Promise<RecordKindName> {
+  const found = await Promise.all(
+    RECORD_KINDS.map(async (kind) => ((await records.list({ kind }, { limit: 1 })).items.length > 0 ? kind : undefined)),
+  );
   return found.find((kind) => kind !== undefined) ?? 'transaction';
 }

@@ -14,14 +14,16 @@ export function consoleGuard(options: { port: () => number; token: string }): Mi
     const port = options.port();
     const hosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
     const host = c.req.header('host')?.toLowerCase();
-    if (!host || !hosts.has(host)) return c.text(`Refused: this console answers only to http://127.0.0.1:${port} (Host was ${JSON.stringify(host ?? null)}).`, 403);
+    if (!host || !hosts.has(host))
+      return c.text(`Refused: this console answers only to http://127.0.0.1:${port} (Host was ${JSON.stringify(host ?? null)}).`, 403);
     const origin = c.req.header('origin')?.toLowerCase();
     if (origin !== undefined && !hosts.has(origin.replace(/^http:\/\//, ''))) return c.text('Refused: a request from another origin.', 403);
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next();
     if (c.req.method !== 'POST') return c.text('Refused: only GET and POST.', 405);
     const form = (c.req.header('content-type') ?? '').includes('form') ? await c.req.parseBody() : {};
     const presented = typeof form.token === 'string' ? form.token : (c.req.header('x-console-token') ?? '');
-    if (!sameToken(presented, options.token)) return c.text('Refused: an action needs the token from a page of this console (restarted? reload the page).', 403);
+    if (!sameToken(presented, options.token))
+      return c.text('Refused: an action needs the token from a page of this console (restarted? reload the page).', 403);
     return next();
   };
 }

@@ -60,7 +60,16 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
   app.use(
     '*',
     secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'", 'data:'], connectSrc: ["'self'"], formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"] },
+      contentSecurityPolicy: {
+        defaultSrc: ["'none'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
       // Same-origin: form posts carry their Origin (checked by the guard); nothing leaks to other sites.
       referrerPolicy: 'same-origin',
       crossOriginResourcePolicy: 'same-origin',
@@ -101,7 +110,15 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     const story = await cashOutStory(cashOutId, deps);
     if (!story) throw new HttpError(404, 'cash_out_not_found', `No cash-out ${cashOutId}.`);
     const notice = c.req.query('acknowledged') ? 'Acknowledged; the note is in the story below.' : undefined;
-    return c.html(cashOutPage(context, { story, nowMs: now(), defaultLivemode: settings.livemode, reconcileUnavailable: deps.reconcileUnavailable, notice }));
+    return c.html(
+      cashOutPage(context, {
+        story,
+        nowMs: now(),
+        defaultLivemode: settings.livemode,
+        reconcileUnavailable: deps.reconcileUnavailable,
+        notice,
+      }),
+    );
   });
 
   const closeReads = { db: deps.db, ledgerTable: deps.tables.ledger, reports: new ReportStore(deps.db, deps.tables.records) };
@@ -124,7 +141,14 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
   app.get('/close/:day', async (c) => {
     const outcome = await closeOf(closeReads, closeDay(c.req.param('day')), closeSource(c.req.query('source')));
     const notice = c.req.query('acknowledged') ? 'Acknowledged; the note is kept with the difference.' : undefined;
-    return c.html(closeDayPage(context, { outcome, differences: await withAcknowledgements(outcome, deps.history), livemode: settings.livemode, notice }));
+    return c.html(
+      closeDayPage(context, {
+        outcome,
+        differences: await withAcknowledgements(outcome, deps.history),
+        livemode: settings.livemode,
+        notice,
+      }),
+    );
   });
 
   app.post('/close/:day/acknowledge', async (c) => {
@@ -140,24 +164,41 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     const form = stringFields(await c.req.parseBody());
     // The state the page showed: what the operator acknowledges, and nothing raised since.
     checkNote(form.note, true);
-    if (!form.seen) throw new ValidationError('seen_required', 'Acknowledge from the cash-out\'s page: it says which state you saw.');
+    if (!form.seen) throw new ValidationError('seen_required', "Acknowledge from the cash-out's page: it says which state you saw.");
     await acknowledge(cashOutId, form.note, deps, { seen: form.seen });
     return c.redirect(`/cash-outs/${encodeURIComponent(cashOutId)}?acknowledged=1`, 303);
   });
 
   app.post('/cash-outs/:cashOutId/reconcile', async (c) => {
     const cashOutId = c.req.param('cashOutId');
-    if (!deps.reconcile) throw new HttpError(409, 'reconcile_unavailable', `Reconcile now is unavailable: ${deps.reconcileUnavailable ?? 'no Stripe configured'}`);
+    if (!deps.reconcile)
+      throw new HttpError(
+        409,
+        'reconcile_unavailable',
+        `Reconcile now is unavailable: ${deps.reconcileUnavailable ?? 'no Stripe configured'}`,
+      );
     const form = await c.req.parseBody();
-    const decisionView = (decision: Parameters<typeof describeResult>[0]) => ({ text: describeResult(decision), outcome: decision.outcome, key: decisionKey(decision), actionable: hasAction(decision) });
+    const decisionView = (decision: Parameters<typeof describeResult>[0]) => ({
+      text: describeResult(decision),
+      outcome: decision.outcome,
+      key: decisionKey(decision),
+      actionable: hasAction(decision),
+    });
     if (form.step !== 'apply') {
       const decision = await previewReconcile(cashOutId, deps.reconcile);
       return c.html(reconcilePage(context, { cashOutId, decision: decisionView(decision) }));
     }
     const note = checkNote(typeof form.note === 'string' ? form.note : undefined, false);
     const done = await reconcileNow(cashOutId, String(form.expected ?? ''), deps.reconcile, { who: deps.who, note });
-    if (!done.acted || !done.result) return c.html(reconcilePage(context, { cashOutId, decision: decisionView(done.decision), changed: true }), 409);
-    return c.html(reconcilePage(context, { cashOutId, decision: decisionView(done.decision), result: { text: describeResult(done.result), outcome: done.result.outcome } }));
+    if (!done.acted || !done.result)
+      return c.html(reconcilePage(context, { cashOutId, decision: decisionView(done.decision), changed: true }), 409);
+    return c.html(
+      reconcilePage(context, {
+        cashOutId,
+        decision: decisionView(done.decision),
+        result: { text: describeResult(done.result), outcome: done.result.outcome },
+      }),
+    );
   });
 
   app.get('/events', async (c) => {
@@ -166,7 +207,8 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     if (query.q?.trim()) {
       const items = await deps.events.search(query.q);
       // An exact event id goes straight to the event.
-      if (items.length === 1 && (items[0]!.eventKey === query.q.trim() || items[0]!.eventId === query.q.trim())) return c.redirect(`/events/${encodeURIComponent(items[0]!.eventKey)}`, 303);
+      if (items.length === 1 && (items[0]!.eventKey === query.q.trim() || items[0]!.eventId === query.q.trim()))
+        return c.redirect(`/events/${encodeURIComponent(items[0]!.eventKey)}`, 303);
       return c.html(eventsPage(context, { query: eventQuery, page: { items }, searched: true }));
     }
     const page = await deps.events.list(eventFilter(query, now()), { limit: PAGE_SIZE, cursor: query.cursor });
@@ -177,7 +219,10 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
     const eventKey = c.req.param('eventKey');
     const event = await deps.events.get(eventKey, recordParam(c.req.query('record')));
     if (!event) throw new HttpError(404, 'event_not_found', `No event ${eventKey} (events are kept for 30 days).`);
-    const [history, cashOutId] = await Promise.all([deps.history.list(eventSubject(eventKey)), event.objectId ? deps.cashOuts.cashOutIdOf(event.objectId) : undefined]);
+    const [history, cashOutId] = await Promise.all([
+      deps.history.list(eventSubject(eventKey)),
+      event.objectId ? deps.cashOuts.cashOutIdOf(event.objectId) : undefined,
+    ]);
     return c.html(eventPage(context, { event, history, cashOutId }));
   });
 
@@ -196,7 +241,11 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.post('/events/:eventKey/replay', async (c) => {
     const form = stringFields(await c.req.parseBody());
-    const result = await replayEvent(c.req.param('eventKey'), deps.replay, { dryRun: form.dryRun !== '0', note: checkNote(form.note, false), record: recordParam(c.req.query('record')) });
+    const result = await replayEvent(c.req.param('eventKey'), deps.replay, {
+      dryRun: form.dryRun !== '0',
+      note: checkNote(form.note, false),
+      record: recordParam(c.req.query('record')),
+    });
     return c.html(replayResultPage(context, result));
   });
 
@@ -221,15 +270,32 @@ export function consoleApp(settings: ConsoleSettings, security: { port: () => nu
 
   app.notFound((c) => c.html(messagePage(context, 404, 'Not found', `Nothing at ${c.req.path}.`), 404));
   app.onError((error, c: Context) => {
-    if (error instanceof HttpError) return c.html(messagePage(context, error.statusCode, error.statusCode === 404 ? 'Not found' : 'Refused', error.message), error.statusCode as 400);
+    if (error instanceof HttpError)
+      return c.html(
+        messagePage(context, error.statusCode, error.statusCode === 404 ? 'Not found' : 'Refused', error.message),
+        error.statusCode as 400,
+      );
     if (isUnreachable(error) || (error as { name?: string }).name === 'ResourceNotFoundException') {
       // Not a fault of the console: one line here and on the page, as the commands say it.
-      const message = settings.dynamoEndpoint ? failureMessage(error, { dynamoEndpoint: settings.dynamoEndpoint }) : `DynamoDB could not be read (${failureMessage(error)}): check the network, the region and your AWS credentials.`;
+      const message = settings.dynamoEndpoint
+        ? failureMessage(error, { dynamoEndpoint: settings.dynamoEndpoint })
+        : `DynamoDB could not be read (${failureMessage(error)}): check the network, the region and your AWS credentials.`;
       console.error(`Console: ${c.req.method} ${c.req.path} could not read its tables: ${message}`);
-      return c.html(messagePage(context, 503, 'The tables cannot be read', `${message} Nothing was done; reload the page once it answers.`), 503);
+      return c.html(
+        messagePage(context, 503, 'The tables cannot be read', `${message} Nothing was done; reload the page once it answers.`),
+        503,
+      );
     }
     console.error('Console request failed', error);
-    return c.html(messagePage(context, 500, 'Something went wrong', `${(error as Error).name}: ${(error as Error).message}. Nothing more was done; see the console's terminal.`), 500);
+    return c.html(
+      messagePage(
+        context,
+        500,
+        'Something went wrong',
+        `${(error as Error).name}: ${(error as Error).message}. Nothing more was done; see the console's terminal.`,
+      ),
+      500,
+    );
   });
   return app;
 }
@@ -292,6 +358,7 @@ export async function startConsole(settings: ConsoleSettings, options: { port: n
 function recordParam(value: string | undefined): { id: string; kind: string } | undefined {
   if (!value) return undefined;
   const slash = value.indexOf('/');
-  if (slash <= 0 || slash === value.length - 1) throw new HttpError(400, 'bad_record', 'The record must be given as <kind>/<id>, as the event lists link it.');
+  if (slash <= 0 || slash === value.length - 1)
+    throw new HttpError(400, 'bad_record', 'The record must be given as <kind>/<id>, as the event lists link it.');
   return { kind: value.slice(0, slash), id: value.slice(slash + 1) };
 }

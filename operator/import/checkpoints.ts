@@ -37,14 +37,21 @@ export class CheckpointStore {
   ) {}
 
   async read(sourceId: string): Promise<Record<string, Checkpoint>> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { provider: CHECKPOINT_PROVIDER, sourceId }, ConsistentRead: true }));
+    const result = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: { provider: CHECKPOINT_PROVIDER, sourceId }, ConsistentRead: true }),
+    );
     return (result.Item?.lists as Record<string, Checkpoint> | undefined) ?? {};
   }
 
   async save(sourceId: string, key: string, checkpoint: Checkpoint): Promise<void> {
     // The map must exist before one of its entries can be set (DynamoDB refuses both paths in one update).
     await this.db.send(
-      new UpdateCommand({ TableName: this.tableName, Key: { provider: CHECKPOINT_PROVIDER, sourceId }, UpdateExpression: 'SET lists = if_not_exists(lists, :empty)', ExpressionAttributeValues: { ':empty': {} } }),
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { provider: CHECKPOINT_PROVIDER, sourceId },
+        UpdateExpression: 'SET lists = if_not_exists(lists, :empty)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
     );
     await this.db.send(
       new UpdateCommand({

@@ -73,9 +73,20 @@ export class UnfinishedImportError extends Error {
  * list that fails (Stripe unreachable after its retries, DynamoDB) stops with the checkpoint
  * at the last object applied; the next run goes on from there.
  */
-export async function importList(deps: ImportDeps, target: ImportTarget, window: { since: number; until: number; restart: boolean }, problems: Problem[]): Promise<ListOutcome> {
+export async function importList(
+  deps: ImportDeps,
+  target: ImportTarget,
+  window: { since: number; until: number; restart: boolean },
+  problems: Problem[],
+): Promise<ListOutcome> {
   const key = listKey(target.list, target.account);
-  const outcome: ListOutcome = { sourceId: target.sourceId, list: target.list, ...(target.account ? { account: target.account } : {}), ...zeroCounts(), state: 'done' };
+  const outcome: ListOutcome = {
+    sourceId: target.sourceId,
+    list: target.list,
+    ...(target.account ? { account: target.account } : {}),
+    ...zeroCounts(),
+    state: 'done',
+  };
   const stored = window.restart ? undefined : (await deps.checkpoints.read(target.sourceId))[key];
   const checkpoint = startFrom(stored, window, new Date(deps.clock.now()).toISOString(), key, target.sourceId);
   if (checkpoint.done) return { ...outcome, state: 'done earlier' };
@@ -83,7 +94,13 @@ export async function importList(deps: ImportDeps, target: ImportTarget, window:
   const save = () => deps.checkpoints.save(target.sourceId, key, { ...checkpoint, updatedAt: new Date(deps.clock.now()).toISOString() });
   let sinceSave = 0;
   try {
-    const query: ListQuery = { list: target.list, createdGte: checkpoint.since, createdLt: checkpoint.until, ...(checkpoint.startingAfter ? { startingAfter: checkpoint.startingAfter } : {}), ...(target.account ? { stripeAccount: target.account } : {}) };
+    const query: ListQuery = {
+      list: target.list,
+      createdGte: checkpoint.since,
+      createdLt: checkpoint.until,
+      ...(checkpoint.startingAfter ? { startingAfter: checkpoint.startingAfter } : {}),
+      ...(target.account ? { stripeAccount: target.account } : {}),
+    };
     for await (const object of target.lister.list(query)) {
       outcome.listed += 1;
       const result = await applyObject(scoped, target, object);
@@ -108,18 +125,31 @@ export async function importList(deps: ImportDeps, target: ImportTarget, window:
 }
 
 /** Refuses, before anything is listed, an import whose `since` differs from one still unfinished. */
-export async function checkUnfinished(deps: ImportDeps, targets: readonly ImportTarget[], window: { since: number; until: number; restart: boolean }): Promise<void> {
+export async function checkUnfinished(
+  deps: ImportDeps,
+  targets: readonly ImportTarget[],
+  window: { since: number; until: number; restart: boolean },
+): Promise<void> {
   if (window.restart) return;
   for (const sourceId of new Set(targets.map((target) => target.sourceId))) {
     const stored = await deps.checkpoints.read(sourceId);
-    for (const target of targets.filter((candidate) => candidate.sourceId === sourceId)) startFrom(stored[listKey(target.list, target.account)], window, '', listKey(target.list, target.account), sourceId);
+    for (const target of targets.filter((candidate) => candidate.sourceId === sourceId))
+      startFrom(stored[listKey(target.list, target.account)], window, '', listKey(target.list, target.account), sourceId);
   }
 }
 
-function startFrom(stored: Checkpoint | undefined, window: { since: number; until: number }, now: string, key: string, sourceId: string): Checkpoint {
+function startFrom(
+  stored: Checkpoint | undefined,
+  window: { since: number; until: number },
+  now: string,
+  key: string,
+  sourceId: string,
+): Checkpoint {
   if (stored && stored.since === window.since) return { ...stored };
   if (stored && !stored.done) {
-    throw new UnfinishedImportError(`${sourceId}'s import of ${key} since ${new Date(stored.since * 1000).toISOString()} is unfinished: run it again with that --since to finish it, or --restart to begin again from ${new Date(window.since * 1000).toISOString()}.`);
+    throw new UnfinishedImportError(
+      `${sourceId}'s import of ${key} since ${new Date(stored.since * 1000).toISOString()} is unfinished: run it again with that --since to finish it, or --restart to begin again from ${new Date(window.since * 1000).toISOString()}.`,
+    );
   }
   return { since: window.since, until: window.until, done: false, applied: 0, startedAt: now, updatedAt: now };
 }
@@ -128,7 +158,12 @@ type Applied = { count: Exclude<keyof ImportCounts, 'listed'>; problem?: string 
 
 /** One object through the route's own parse and processing, as the event the webhook would have got. */
 async function applyObject(deps: ProcessDeps, target: ImportTarget, object: ListedObject): Promise<Applied> {
-  const json = syntheticEvent(target.list, object, { sourceId: target.sourceId, account: target.account, livemode: deps.livemode, listedAt: new Date(deps.clock.now()).toISOString() });
+  const json = syntheticEvent(target.list, object, {
+    sourceId: target.sourceId,
+    account: target.account,
+    livemode: deps.livemode,
+    listedAt: new Date(deps.clock.now()).toISOString(),
+  });
   let event;
   try {
     event = parseStripeEvent(json);
@@ -137,7 +172,11 @@ async function applyObject(deps: ProcessDeps, target: ImportTarget, object: List
     throw error;
   }
   const answer = await processStripeEvent(event, JSON.stringify(json), deps);
-  if (answer.statusCode === 409 || answer.statusCode === 503) return { count: 'skipped', problem: `not applied now (${String(answer.body.error)}): catch-up, reconciliation or the webhook follow it` };
+  if (answer.statusCode === 409 || answer.statusCode === 503)
+    return {
+      count: 'skipped',
+      problem: `not applied now (${String(answer.body.error)}): catch-up, reconciliation or the webhook follow it`,
+    };
   if (answer.statusCode !== 200) throw new Error(`answered ${answer.statusCode} ${String(answer.body.error ?? '')}`);
   if (answer.body.duplicate) return { count: 'unchanged' };
   const outcome = String(answer.body.outcome);

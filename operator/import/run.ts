@@ -1,5 +1,15 @@
 import { PLATFORM_SOURCE_ID } from '../../functions/stripe-events/source-id.js';
-import { checkUnfinished, importList, zeroCounts, type ImportCounts, type ImportDeps, type ImportTarget, type ListOutcome, type ObjectLister, type Problem } from './import.js';
+import {
+  checkUnfinished,
+  importList,
+  zeroCounts,
+  type ImportCounts,
+  type ImportDeps,
+  type ImportTarget,
+  type ListOutcome,
+  type ObjectLister,
+  type Problem,
+} from './import.js';
 import { IMPORT_LISTS, type ImportList } from './synthetic-event.js';
 
 /** Stripe keeps events for 30 days: what is younger, catch-up applies from the events themselves. */
@@ -45,8 +55,14 @@ export interface ImportSummary {
 /** The lists a source has: its own; the platform's transfers and its connected accounts' payouts too. */
 export function targetsOf(source: Required<Pick<ImportSource, 'sourceId' | 'lister'>>, accounts: readonly string[]): ImportTarget[] {
   const platform = source.sourceId === PLATFORM_SOURCE_ID;
-  const own = IMPORT_LISTS.filter((list) => platform || list !== 'transfers').map((list): ImportTarget => ({ sourceId: source.sourceId, list, lister: source.lister }));
-  const connected = platform ? accounts.map((account): ImportTarget => ({ sourceId: source.sourceId, list: 'payouts', account, lister: source.lister })) : [];
+  const own = IMPORT_LISTS.filter((list) => platform || list !== 'transfers').map((list): ImportTarget => ({
+    sourceId: source.sourceId,
+    list,
+    lister: source.lister,
+  }));
+  const connected = platform
+    ? accounts.map((account): ImportTarget => ({ sourceId: source.sourceId, list: 'payouts', account, lister: source.lister }))
+    : [];
   return [...own, ...connected];
 }
 
@@ -56,10 +72,22 @@ export function targetsOf(source: Required<Pick<ImportSource, 'sourceId' | 'list
  */
 export async function runImport(deps: RunDeps, options: RunOptions): Promise<ImportSummary> {
   const until = options.until ?? deps.clock.now() - CATCH_UP_DAYS * DAY_MS;
-  if (until <= options.since) throw new RangeError(`Nothing to import: --since ${new Date(options.since).toISOString()} is not before ${new Date(until).toISOString()} (the last ${CATCH_UP_DAYS} days are catch-up's; --until now imports them too).`);
+  if (until <= options.since)
+    throw new RangeError(
+      `Nothing to import: --since ${new Date(options.since).toISOString()} is not before ${new Date(until).toISOString()} (the last ${CATCH_UP_DAYS} days are catch-up's; --until now imports them too).`,
+    );
   // From the start of its UTC day: \`--since 365d\` typed again the same day resumes the same import.
   const window = { since: Math.floor(options.since / DAY_MS) * 86_400, until: Math.ceil(until / 1000), restart: options.restart ?? false };
-  const summary: ImportSummary = { since: new Date(window.since * 1000).toISOString(), until: new Date(window.until * 1000).toISOString(), lists: [], skippedSources: [], byList: {}, totals: zeroCounts(), problems: [], complete: true };
+  const summary: ImportSummary = {
+    since: new Date(window.since * 1000).toISOString(),
+    until: new Date(window.until * 1000).toISOString(),
+    lists: [],
+    skippedSources: [],
+    byList: {},
+    totals: zeroCounts(),
+    problems: [],
+    complete: true,
+  };
   const targets: ImportTarget[] = [];
   for (const source of await deps.sources(options.sourceId)) {
     if (!source.lister) {

@@ -46,7 +46,12 @@ export function rateLimitedHttpClient(limit: RateLimit, inner: Stripe.HttpClient
   };
 }
 
-type Listable = { list(params: Stripe.PaginationParams & { created?: Stripe.RangeQueryParam }, options?: Stripe.RequestOptions): AsyncIterable<ListedObject> };
+type Listable = {
+  list(
+    params: Stripe.PaginationParams & { created?: Stripe.RangeQueryParam },
+    options?: Stripe.RequestOptions,
+  ): AsyncIterable<ListedObject>;
+};
 
 const RESOURCES: Record<ImportList, (stripe: StripeClient) => Listable> = {
   payment_intents: (stripe) => stripe.paymentIntents as unknown as Listable,
@@ -65,7 +70,10 @@ export function stripeObjectLister(client: () => Promise<StripeClient>): ObjectL
   return {
     async *list({ list, createdGte, createdLt, startingAfter, stripeAccount }: ListQuery) {
       const resource = RESOURCES[list](await client());
-      yield* resource.list({ created: { gte: createdGte, lt: createdLt }, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) }, stripeAccount ? { stripeAccount } : undefined);
+      yield* resource.list(
+        { created: { gte: createdGte, lt: createdLt }, limit: 100, ...(startingAfter ? { starting_after: startingAfter } : {}) },
+        stripeAccount ? { stripeAccount } : undefined,
+      );
     },
   };
 }

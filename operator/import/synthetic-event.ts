@@ -13,19 +13,37 @@ export function syntheticType(list: ImportList, object: ListedObject): string {
   switch (list) {
     case 'payment_intents':
       return (
-        ({ succeeded: 'payment_intent.succeeded', canceled: 'payment_intent.canceled', processing: 'payment_intent.processing', requires_action: 'payment_intent.requires_action', requires_capture: 'payment_intent.amount_capturable_updated' } as Record<string, string>)[status] ??
-        (object.last_payment_error ? 'payment_intent.payment_failed' : 'payment_intent.created')
+        (
+          {
+            succeeded: 'payment_intent.succeeded',
+            canceled: 'payment_intent.canceled',
+            processing: 'payment_intent.processing',
+            requires_action: 'payment_intent.requires_action',
+            requires_capture: 'payment_intent.amount_capturable_updated',
+          } as Record<string, string>
+        )[status] ?? (object.last_payment_error ? 'payment_intent.payment_failed' : 'payment_intent.created')
       );
     case 'charges':
       if (status === 'failed') return 'charge.failed';
       if (status === 'pending') return 'charge.pending';
       return object.refunded === true ? 'charge.refunded' : 'charge.succeeded';
     case 'refunds':
-      return status === 'failed' ? 'refund.failed' : status === 'pending' || status === 'requires_action' ? 'refund.created' : 'refund.updated';
+      return status === 'failed'
+        ? 'refund.failed'
+        : status === 'pending' || status === 'requires_action'
+          ? 'refund.created'
+          : 'refund.updated';
     case 'disputes':
       return ['won', 'lost', 'prevented', 'warning_closed'].includes(status) ? 'charge.dispute.closed' : 'charge.dispute.updated';
     case 'payouts':
-      return ({ paid: 'payout.paid', failed: 'payout.failed', canceled: 'payout.canceled', in_transit: 'payout.updated' } as Record<string, string>)[status] ?? 'payout.created';
+      return (
+        (
+          { paid: 'payout.paid', failed: 'payout.failed', canceled: 'payout.canceled', in_transit: 'payout.updated' } as Record<
+            string,
+            string
+          >
+        )[status] ?? 'payout.created'
+      );
     case 'transfers':
       return object.reversed === true ? 'transfer.reversed' : 'transfer.created';
   }
@@ -46,8 +64,15 @@ export const IMPORT_EVENT_PREFIX = 'evt_import';
  * keep it from the ledger (a failure after paid that no event brought is then never seen, as
  * reconciliation leaves a paid cash-out alone), so its `created` is the time it was listed.
  */
-export function syntheticEvent(list: ImportList, object: ListedObject, context: { sourceId: string; account?: string; livemode: boolean; listedAt: string }): Record<string, unknown> {
-  const digest = createHash('sha256').update(JSON.stringify([context.sourceId, context.account ?? '', object])).digest('hex').slice(0, 24);
+export function syntheticEvent(
+  list: ImportList,
+  object: ListedObject,
+  context: { sourceId: string; account?: string; livemode: boolean; listedAt: string },
+): Record<string, unknown> {
+  const digest = createHash('sha256')
+    .update(JSON.stringify([context.sourceId, context.account ?? '', object]))
+    .digest('hex')
+    .slice(0, 24);
   return {
     id: `${IMPORT_EVENT_PREFIX}${digest}`,
     object: 'event',

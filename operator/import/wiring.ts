@@ -26,20 +26,31 @@ export class ImportSourceError extends Error {
 
 /** The import's settings: those of applying an event, and Stripe's. */
 export function importConfig(env: Env) {
-  return withSourceSecrets(readConfig(env, { ...PROCESS_SETTINGS, STRIPE_API_BASE: z.string().url().optional(), STRIPE_TIMEOUT_MS: int(30_000) }));
+  return withSourceSecrets(
+    readConfig(env, { ...PROCESS_SETTINGS, STRIPE_API_BASE: z.string().url().optional(), STRIPE_TIMEOUT_MS: int(30_000) }),
+  );
 }
 
 /** Real clients from the environment, as `npm run import` runs them. */
-export function importDepsFromEnv(env: Env, options: { logger: Logger; rate: RateLimit; db?: DynamoDBDocumentClient; clock?: Clock }): RunDeps {
+export function importDepsFromEnv(
+  env: Env,
+  options: { logger: Logger; rate: RateLimit; db?: DynamoDBDocumentClient; clock?: Clock },
+): RunDeps {
   const config = importConfig(env);
   const clock = options.clock ?? systemClock;
   const db = options.db ?? makeDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT });
   // Network failures are retried by the SDK; 429s by the rate-limited client, as Retry-After says.
   const stripeOptions = { maxNetworkRetries: 2, timeoutMs: config.STRIPE_TIMEOUT_MS, httpClient: rateLimitedHttpClient(options.rate) };
-  const platform = stripeObjectLister(stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { ...stripeOptions, expectedMode: config.STRIPE_MODE }));
+  const platform = stripeObjectLister(
+    stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, {
+      ...stripeOptions,
+      expectedMode: config.STRIPE_MODE,
+    }),
+  );
   const sources = new SourceStore(db, config.SOURCES_TABLE);
   const secrets = sourceSecretStore(config);
-  const withKey = (apiKey: string): ObjectLister => stripeObjectLister(async () => makeStripe(apiKey, config.STRIPE_API_BASE, stripeOptions));
+  const withKey = (apiKey: string): ObjectLister =>
+    stripeObjectLister(async () => makeStripe(apiKey, config.STRIPE_API_BASE, stripeOptions));
   return {
     ...processDeps(config, db, { logger: options.logger }, clock),
     checkpoints: new CheckpointStore(db, config.SOURCES_TABLE),
@@ -53,10 +64,18 @@ export function importDepsFromEnv(env: Env, options: { logger: Logger; rate: Rat
       for (const source of merchants) {
         const apiKey = source.status === 'enabled' ? (await secrets.read(source.sourceId))?.apiKey : undefined;
         const mode = apiKey ? stripeModeOfKey(apiKey) : undefined;
-        const skipped = source.status !== 'enabled' ? 'disabled' : !apiKey ? `no API key (npm run sources -- rotate ${source.sourceId} --api-key rk_…)` : mode !== config.STRIPE_MODE ? `its key is a ${mode ?? 'unknown'}-mode key on a ${config.STRIPE_MODE}-mode gateway` : undefined;
+        const skipped =
+          source.status !== 'enabled'
+            ? 'disabled'
+            : !apiKey
+              ? `no API key (npm run sources -- rotate ${source.sourceId} --api-key rk_…)`
+              : mode !== config.STRIPE_MODE
+                ? `its key is a ${mode ?? 'unknown'}-mode key on a ${config.STRIPE_MODE}-mode gateway`
+                : undefined;
         result.push(skipped ? { sourceId: source.sourceId, skipped } : { sourceId: source.sourceId, lister: withKey(apiKey!) });
       }
-      if (only !== undefined && !result[0]?.lister) throw new ImportSourceError(`Source ${only} cannot be imported: ${result[0]?.skipped}.`);
+      if (only !== undefined && !result[0]?.lister)
+        throw new ImportSourceError(`Source ${only} cannot be imported: ${result[0]?.skipped}.`);
       return result;
     },
     async connectedAccounts(sinceSeconds) {

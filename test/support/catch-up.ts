@@ -6,7 +6,13 @@ import type { CatchUpHandlerDeps } from '../../functions/catch-up/handler.js';
 import { catchUpDepsFromEnv } from '../../functions/catch-up/wiring.js';
 import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
 import { StripeEventStore, type StoredStripeEvent } from '../../functions/stripe-events/event-store.js';
-import { eventOfRecord, findStripeEvent, recordRefs, type KeptStripeEvent, type RecordWithEvents } from '../../functions/stripe-events/event-log.js';
+import {
+  eventOfRecord,
+  findStripeEvent,
+  recordRefs,
+  type KeptStripeEvent,
+  type RecordWithEvents,
+} from '../../functions/stripe-events/event-log.js';
 import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
 import { StripeStandIn } from '../../dev/stripe-stand-in.js';
 import { TABLES } from '../../infra/tables.js';
@@ -57,7 +63,10 @@ export async function catchUpHarness(): Promise<CatchUpHarness> {
     CATCH_UP_STRIPE_RETRIES: '0',
   };
   const metrics: string[] = [];
-  const deps = { ...catchUpDepsFromEnv(env, { logger: silentLogger() }, systemClock, tables.db), onMetric: (name: string) => metrics.push(name) };
+  const deps = {
+    ...catchUpDepsFromEnv(env, { logger: silentLogger() }, systemClock, tables.db),
+    onMetric: (name: string) => metrics.push(name),
+  };
   return {
     tables,
     stripe,
@@ -72,12 +81,18 @@ export async function catchUpHarness(): Promise<CatchUpHarness> {
     async storedEvents() {
       const own = await tables.db.send(new ScanCommand({ TableName: tables.names.events, ConsistentRead: true }));
       const records = await tables.db.send(new ScanCommand({ TableName: tables.names.records, ConsistentRead: true }));
-      const inRecords = ((records.Items ?? []) as RecordWithEvents[]).flatMap((record) => (record.history ?? []).map((entry) => eventOfRecord(record, entry)));
+      const inRecords = ((records.Items ?? []) as RecordWithEvents[]).flatMap((record) =>
+        (record.history ?? []).map((entry) => eventOfRecord(record, entry)),
+      );
       return [...((own.Items ?? []) as StoredStripeEvent[]), ...inRecords];
     },
     kept(event, sourceId = 'platform') {
       const records = new StripeRecordStore(tables.db, tables.names.records);
-      return findStripeEvent({ events: new StripeEventStore(tables.db, tables.names.events, sourceId), records }, event.id, recordRefs(parseStripeEvent(event), sourceId));
+      return findStripeEvent(
+        { events: new StripeEventStore(tables.db, tables.names.events, sourceId), records },
+        event.id,
+        recordRefs(parseStripeEvent(event), sourceId),
+      );
     },
     async stop() {
       await stripe.stop();

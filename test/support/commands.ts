@@ -83,5 +83,9 @@ export async function recordingServer(answer: { status?: number; body?: unknown;
 
 /** A refusal as every command gives it: the exit code, a first line saying what was wrong, and no stack trace. */
 export function refusal(result: CommandResult): { code: number; firstLine: string; stackTrace: boolean } {
-  return { code: result.code, firstLine: result.stderr.trim().split('\n')[0] ?? '', stackTrace: /\n\s+at .+:\d+/.test(result.stderr) || /^\w*Error\b/m.test(result.stderr) };
+  return {
+    code: result.code,
+    firstLine: result.stderr.trim().split('\n')[0] ?? '',
+    stackTrace: /\n\s+at .+:\d+/.test(result.stderr) || /^\w*Error\b/m.test(result.stderr),
+  };
 }

@@ -26,7 +26,11 @@ export interface ConsoleHarness {
   stripe: StripeHarness;
   get(path: string, headers?: Record<string, string>): Promise<Response>;
   /** A form POST carrying the console's token unless told otherwise. */
-  post(path: string, form: Record<string, string>, options?: { headers?: Record<string, string>; token?: string | null }): Promise<Response>;
+  post(
+    path: string,
+    form: Record<string, string>,
+    options?: { headers?: Record<string, string>; token?: string | null },
+  ): Promise<Response>;
   /** Every item of every table, to show that something wrote nothing. */
   snapshot(): Promise<Record<string, unknown[]>>;
   stop(): Promise<void>;
@@ -35,7 +39,9 @@ export interface ConsoleHarness {
 let assets: Promise<ConsoleAssets> | undefined;
 
 /** The console on its own tables in the run's DynamoDB Local, a Stripe stand-in for reconciliation, on a free port. */
-export async function consoleHarness(options: { who?: string; clock?: Clock; bulkLimit?: number; tables?: TestTables } = {}): Promise<ConsoleHarness> {
+export async function consoleHarness(
+  options: { who?: string; clock?: Clock; bulkLimit?: number; tables?: TestTables } = {},
+): Promise<ConsoleHarness> {
   const tables = options.tables ?? (await createTestTables());
   const standIn = new StripeStandIn();
   await standIn.start();
@@ -49,17 +55,29 @@ export async function consoleHarness(options: { who?: string; clock?: Clock; bul
     stripeEnv: { STRIPE_API_BASE: standIn.url, STRIPE_SECRET_KEY: 'sk_test_console_harness' },
   });
   assets ??= bundleAssets();
-  const running = await startConsole({ deps, assets: await assets, where: 'test tables', livemode: false, bulkLimit: options.bulkLimit }, { port: 0 });
+  const running = await startConsole(
+    { deps, assets: await assets, where: 'test tables', livemode: false, bulkLimit: options.bulkLimit },
+    { port: 0 },
+  );
   const stripe = await stripeHarness({}, tables);
   const send = (method: string, path: string, headers: Record<string, string>, body?: string) =>
     new Promise<Response>((resolve, reject) => {
       const target = new URL(path, running.url);
-      const req = request({ host: '127.0.0.1', port: target.port, path: `${target.pathname}${target.search}`, method, headers: { host: target.host, ...headers } }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-        res.on('error', reject);
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: target.port,
+          path: `${target.pathname}${target.search}`,
+          method,
+          headers: { host: target.host, ...headers },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+          res.on('error', reject);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -79,7 +97,9 @@ export async function consoleHarness(options: { who?: string; clock?: Clock; bul
       const all: Record<string, unknown[]> = {};
       for (const [id, table] of Object.entries(tables.names)) {
         const items = (await tables.db.send(new ScanCommand({ TableName: table, ConsistentRead: true }))).Items ?? [];
-        all[id] = items.map((item) => JSON.stringify(item, (_key, value: unknown) => (value instanceof Set ? [...value].sort() : value))).sort();
+        all[id] = items
+          .map((item) => JSON.stringify(item, (_key, value: unknown) => (value instanceof Set ? [...value].sort() : value)))
+          .sort();
       }
       return all;
     },
@@ -92,4 +112,13 @@ export async function consoleHarness(options: { who?: string; clock?: Clock; bul
 }
 
 /** The text of a page without its tags, whitespace folded: for "the page says …". */
-export const text = (html: string) => html.replace(/<script[\s\S]*?<\/script>/g, ' ').replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+export const text = (html: string) =>
+  html
+    .replace(/<script[\s\S]*?<\/script>/g, ' ')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');

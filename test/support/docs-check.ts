@@ -47,7 +47,9 @@ function walk(dir: string, keep: (file: string) => boolean): string[] {
 
 export function loadProject(root: string): Project {
   const read = (file: string) => readFileSync(file, 'utf8');
-  const sources = ['bin', 'infra', 'dev', 'operator', 'functions', 'bench'].flatMap((dir) => walk(path.join(root, dir), (file) => /\.(ts|mjs)$/.test(file)));
+  const sources = ['bin', 'infra', 'dev', 'operator', 'functions', 'bench'].flatMap((dir) =>
+    walk(path.join(root, dir), (file) => /\.(ts|mjs)$/.test(file)),
+  );
   const packageJson = read(path.join(root, 'package.json'));
   return {
     root,
@@ -59,7 +61,10 @@ export function loadProject(root: string): Project {
 
 export function loadPages(root: string): Page[] {
   const docs = walk(path.join(root, 'docs'), (file) => file.endsWith('.md'));
-  return [path.join(root, 'README.md'), ...docs].map((full) => ({ file: path.relative(root, full).split(path.sep).join('/'), text: readFileSync(full, 'utf8') }));
+  return [path.join(root, 'README.md'), ...docs].map((full) => ({
+    file: path.relative(root, full).split(path.sep).join('/'),
+    text: readFileSync(full, 'utf8'),
+  }));
 }
 
 /** Every `npm run <script>` (and `npm start`, `npm test`) names a script in package.json. */
@@ -80,7 +85,8 @@ export function checkContextKeys(pages: Page[], project: Project): string[] {
   for (const page of pages) {
     for (const [, key] of page.text.matchAll(/(?:^|[\s`(])-c\s+([A-Za-z][\w]*)/g)) {
       // Read as a quoted name (tryGetContext('…')), or declared as a deploy setting (infra/deploy-settings.ts: `name: { env: … }`).
-      if (!new RegExp(`['"\`]${key}['"\`]|\\b${key}: \\{ env:`).test(project.cdkCode)) problems.push(`${page.file}: -c ${key} is not a context key the CDK app reads`);
+      if (!new RegExp(`['"\`]${key}['"\`]|\\b${key}: \\{ env:`).test(project.cdkCode))
+        problems.push(`${page.file}: -c ${key} is not a context key the CDK app reads`);
     }
   }
   return problems;

@@ -20,7 +20,12 @@ export function callRecorder(db: DynamoDBDocumentClient, tableNames: Record<stri
   db.middlewareStack.add(
     (next, context) => async (args) => {
       if (!recording) return next(args);
-      const input = args.input as { TableName?: string; IndexName?: string; RequestItems?: Record<string, unknown>; ReturnConsumedCapacity?: string };
+      const input = args.input as {
+        TableName?: string;
+        IndexName?: string;
+        RequestItems?: Record<string, unknown>;
+        ReturnConsumedCapacity?: string;
+      };
       const table = input.TableName ?? Object.keys(input.RequestItems ?? {})[0] ?? '';
       const command = String(context.commandName).replace(/Command$/, '');
       calls.push({ command, table: ids.get(table) ?? `unknown table ${table}`, ...(input.IndexName ? { index: input.IndexName } : {}) });
@@ -29,7 +34,10 @@ export function callRecorder(db: DynamoDBDocumentClient, tableNames: Record<stri
       const result = await next(args);
       type Consumed = { Table?: { CapacityUnits?: number }; GlobalSecondaryIndexes?: Record<string, { CapacityUnits?: number }> };
       const consumed = (result.output as { ConsumedCapacity?: Consumed }).ConsumedCapacity;
-      writeUnits.push({ table: consumed?.Table?.CapacityUnits ?? 0, indexes: Object.values(consumed?.GlobalSecondaryIndexes ?? {}).reduce((sum, index) => sum + (index.CapacityUnits ?? 0), 0) });
+      writeUnits.push({
+        table: consumed?.Table?.CapacityUnits ?? 0,
+        indexes: Object.values(consumed?.GlobalSecondaryIndexes ?? {}).reduce((sum, index) => sum + (index.CapacityUnits ?? 0), 0),
+      });
       return result;
     },
     { step: 'initialize', name: 'recordCalls' },
@@ -55,13 +63,19 @@ export function callRecorder(db: DynamoDBDocumentClient, tableNames: Record<stri
  * whose answer is lost on the way back (a timeout or a reset after the write): the caller
  * sees a network error for a write that happened.
  */
-export function answerLostClient(endpoint: string, when: (command: string, input: Record<string, unknown>) => boolean): DynamoDBDocumentClient {
+export function answerLostClient(
+  endpoint: string,
+  when: (command: string, input: Record<string, unknown>) => boolean,
+): DynamoDBDocumentClient {
   const db = makeDocumentClient({ endpoint });
   db.middlewareStack.add(
     (next, context) => async (args) => {
       const result = await next(args);
       if (when(String(context.commandName), args.input as Record<string, unknown>)) {
-        throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), { name: 'TimeoutError', $metadata: {} });
+        throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), {
+          name: 'TimeoutError',
+          $metadata: {},
+        });
       }
       return result;
     },

@@ -10,7 +10,12 @@ export function loadFixture<T = Record<string, unknown>>(provider: string, name:
 }
 
 /** The API Gateway v2 event the HTTP API delivers for a POST with this body and these headers. */
-export function apiGatewayEvent(routePath: string, body: string, headers: Record<string, string>, options: { base64?: boolean } = {}): APIGatewayProxyEventV2 {
+export function apiGatewayEvent(
+  routePath: string,
+  body: string,
+  headers: Record<string, string>,
+  options: { base64?: boolean } = {},
+): APIGatewayProxyEventV2 {
   const now = Date.now();
   return {
     version: '2.0',

@@ -10,7 +10,10 @@ export default async function globalSetup(): Promise<void> {
   console.log(`\nTests run on Node ${process.version}`);
   const { tsImport } = await import('tsx/esm/api');
   const launcher = path.join(process.cwd(), 'dev/dynamodb-local.ts');
-  const { startDynamoDbLocal } = (await tsImport(launcher, path.join(process.cwd(), 'jest.config.js'))) as typeof import('../../dev/dynamodb-local.js');
+  const { startDynamoDbLocal } = (await tsImport(
+    launcher,
+    path.join(process.cwd(), 'jest.config.js'),
+  )) as typeof import('../../dev/dynamodb-local.js');
   const dynamo = await startDynamoDbLocal();
   process.env.DYNAMODB_ENDPOINT = dynamo.endpoint;
   (globalThis as { __dynamo?: RunningDynamoDb }).__dynamo = dynamo;

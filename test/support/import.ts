@@ -21,9 +21,17 @@ const FIXTURES: Record<ListName, { type: string; prefix: string; fields?: Record
  * `n` objects of a list, as Stripe would have them from before the gateway ran (from the fixture
  * of its kind, each with its own id, created a second apart from `start`), seeded into the stand-in.
  */
-export function seedHistory(stripe: StripeStandIn, list: ListName, n: number, options: { start: number; account?: string; fields?: Record<string, unknown> }): Record<string, unknown>[] {
+export function seedHistory(
+  stripe: StripeStandIn,
+  list: ListName,
+  n: number,
+  options: { start: number; account?: string; fields?: Record<string, unknown> },
+): Record<string, unknown>[] {
   const { type, prefix, fields } = FIXTURES[list];
-  const objects = Array.from({ length: n }, (_, index) => stripeEvent(type, { id: uniqueId(prefix), created: options.start + index, ...fields, ...options.fields }).data.object);
+  const objects = Array.from(
+    { length: n },
+    (_, index) => stripeEvent(type, { id: uniqueId(prefix), created: options.start + index, ...fields, ...options.fields }).data.object,
+  );
   stripe.lists.seed(list, objects, { account: options.account });
   return objects;
 }
@@ -38,6 +46,10 @@ export interface ImportHarness extends CatchUpHarness {
 export async function importHarness(): Promise<ImportHarness> {
   const h = await catchUpHarness();
   const backOffs: number[] = [];
-  const importDeps = importDepsFromEnv(h.env, { logger: silentLogger(), db: h.tables.db, rate: { perSecond: 50, retries429: 3, onBackOff: (ms) => backOffs.push(ms) } });
+  const importDeps = importDepsFromEnv(h.env, {
+    logger: silentLogger(),
+    db: h.tables.db,
+    rate: { perSecond: 50, retries429: 3, onBackOff: (ms) => backOffs.push(ms) },
+  });
   return { ...h, importDeps, backOffs, runImport: (options) => runImport(importDeps, options) };
 }

@@ -68,15 +68,22 @@ export async function justWalletHarness(overrides: Partial<JustWalletHandlerDeps
     ...overrides,
   };
   const handler = makeJustWalletHandler(deps);
-  const count = async (table: string) => (await tables.db.send(new ScanCommand({ TableName: table, Select: 'COUNT', ConsistentRead: true }))).Count ?? 0;
+  const count = async (table: string) =>
+    (await tables.db.send(new ScanCommand({ TableName: table, Select: 'COUNT', ConsistentRead: true }))).Count ?? 0;
   return {
     tables,
     deps,
     outcomes,
     async send(payload, options = {}) {
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-      const signature = options.signature === undefined ? justWalletSignature(options.secret ?? JUST_WALLET_SECRET, body, options.mode ?? 'secret') : options.signature;
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...(signature === null ? {} : { [options.headerName ?? 'signature']: signature }) };
+      const signature =
+        options.signature === undefined
+          ? justWalletSignature(options.secret ?? JUST_WALLET_SECRET, body, options.mode ?? 'secret')
+          : options.signature;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...(signature === null ? {} : { [options.headerName ?? 'signature']: signature }),
+      };
       const response = await handler(apiGatewayEvent(JUST_WALLET_PATH, body, headers, { base64: options.base64 }), directInvocation);
       return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
     },

@@ -13,7 +13,9 @@ import { TABLES } from '../../infra/tables.js';
  * The whole local gateway (`npm start`'s code) on a free port, against the run's DynamoDB
  * Local with tables of its own and the Stripe stand-in: for tests over real HTTP.
  */
-export async function startTestGateway(): Promise<LocalEnvironment & { secret(env: string): string; itemCounts(): Promise<Record<string, number>> }> {
+export async function startTestGateway(): Promise<
+  LocalEnvironment & { secret(env: string): string; itemCounts(): Promise<Record<string, number>> }
+> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
   for (const secret of SECRETS) delete process.env[secret.env];
   delete process.env.STRIPE_API_BASE;
@@ -56,12 +58,21 @@ export function post(url: string, body: Buffer | string, rawHeaders: [string, st
       const existing = headers[name];
       headers[name] = existing === undefined ? value : [existing, value].flat();
     }
-    const req = httpRequest({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

@@ -17,7 +17,17 @@ export const SETTINGS: ReconcileSettings = { minAgeMs: 10 * MINUTE, staleMs: 72 
  * A reconciliation job over a Village harness's ledger and Stripe stand-in, on a clock `offsetMs`
  * ahead (by default a minute: the next scheduled run, after the handler's lease has run out).
  */
-export function jobFor(h: VillageHarness, options: { offsetMs?: number; dryRun?: boolean; stripe?: ReconcileDeps['stripe']; settings?: Partial<ReconcileSettings>; maxItems?: number; limits?: ReconcileDeps['limits'] } = {}) {
+export function jobFor(
+  h: VillageHarness,
+  options: {
+    offsetMs?: number;
+    dryRun?: boolean;
+    stripe?: ReconcileDeps['stripe'];
+    settings?: Partial<ReconcileSettings>;
+    maxItems?: number;
+    limits?: ReconcileDeps['limits'];
+  } = {},
+) {
   const { logger, lines } = capturingLogger();
   const counts: Record<string, number>[] = [];
   const deps: ReconcileDeps = {
@@ -60,24 +70,39 @@ export async function answeredUnknownButPaid(h: VillageHarness, overrides: Recor
 }
 
 /** What an invocation leaves when it dies mid-way: a claim with an expired lease, maybe a Stripe call marked and made. */
-export async function crashedClaim(h: VillageHarness, { stripeCalled, stripeMarked = stripeCalled }: { stripeCalled: boolean; stripeMarked?: boolean }) {
+export async function crashedClaim(
+  h: VillageHarness,
+  { stripeCalled, stripeMarked = stripeCalled }: { stripeCalled: boolean; stripeMarked?: boolean },
+) {
   const body = JSON.stringify(cashOut());
   const request = parseCashOut(body, Buffer.from(body), h.deps.mode);
   const now = new Date();
   const key = `village-cash-out:${request.cashOutId}`;
   await h.ledger.claim({
-    cashOutId: request.cashOutId, mode: h.deps.mode, destinationEmail: request.destinationEmail, amount: request.amount, currency: request.currency,
-    amountMinor: request.amountMinor, fingerprint: request.fingerprint, stripeIdempotencyKey: key, attemptId: 'dead-attempt',
-    leaseExpiresAt: now.getTime() + 1000, createdAt: now.toISOString(), payload: body,
+    cashOutId: request.cashOutId,
+    mode: h.deps.mode,
+    destinationEmail: request.destinationEmail,
+    amount: request.amount,
+    currency: request.currency,
+    amountMinor: request.amountMinor,
+    fingerprint: request.fingerprint,
+    stripeIdempotencyKey: key,
+    attemptId: 'dead-attempt',
+    leaseExpiresAt: now.getTime() + 1000,
+    createdAt: now.toISOString(),
+    payload: body,
   });
-  if (stripeMarked) await h.ledger.update(request.cashOutId, 'dead-attempt', { accountId: 'acct_1Ada', stripeRequestSentAt: now.toISOString() }, now);
+  if (stripeMarked)
+    await h.ledger.update(request.cashOutId, 'dead-attempt', { accountId: 'acct_1Ada', stripeRequestSentAt: now.toISOString() }, now);
   if (stripeCalled) {
     const stripe = await h.deps.stripe();
-    await stripe.payouts.create({ amount: request.amountMinor, currency: 'usd', metadata: { cash_out_id: request.cashOutId } }, { stripeAccount: 'acct_1Ada', idempotencyKey: key });
+    await stripe.payouts.create(
+      { amount: request.amountMinor, currency: 'usd', metadata: { cash_out_id: request.cashOutId } },
+      { stripeAccount: 'acct_1Ada', idempotencyKey: key },
+    );
   }
   return { cashOutId: request.cashOutId, body };
 }
-
 
 /**
  * Waits until the Stripe stand-in has had no request for a moment. An attempt cut off at its

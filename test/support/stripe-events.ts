@@ -19,17 +19,33 @@ export const STRIPE_SECRET = 'whsec_test_platform_endpoint_secret';
 export const STRIPE_CONNECT_SECRET = 'whsec_test_connect_endpoint_secret';
 export const STRIPE_PATH = '/webhooks/stripe';
 
-export type StripeEventJson = Record<string, unknown> & { id: string; type: string; created: number; account?: string; data: { object: Record<string, unknown> } };
+export type StripeEventJson = Record<string, unknown> & {
+  id: string;
+  type: string;
+  created: number;
+  account?: string;
+  data: { object: Record<string, unknown> };
+};
 
 /** A fixture from test/events/stripe with a fresh event id (Stripe gives every event its own). */
 export function stripeEvent(type: string, object: Record<string, unknown> = {}, envelope: Partial<StripeEventJson> = {}): StripeEventJson {
   const fixture = loadFixture<StripeEventJson>('stripe', type);
-  return { ...fixture, id: `evt_${randomBytes(12).toString('hex')}`, ...envelope, data: { ...fixture.data, object: { ...fixture.data.object, ...object } } };
+  return {
+    ...fixture,
+    id: `evt_${randomBytes(12).toString('hex')}`,
+    ...envelope,
+    data: { ...fixture.data, object: { ...fixture.data.object, ...object } },
+  };
 }
 
 /** `Stripe-Signature` as Stripe sends it: one `v1` per secret (several while a secret is rolled), all for one timestamp. */
 export function stripeSignature(body: string, secrets: string[], timestamp = Math.floor(Date.now() / 1000)): string {
-  const v1s = secrets.map((secret) => Stripe.webhooks.generateTestHeaderString({ payload: body, secret, timestamp }).split(',').find((part) => part.startsWith('v1='))!);
+  const v1s = secrets.map((secret) =>
+    Stripe.webhooks
+      .generateTestHeaderString({ payload: body, secret, timestamp })
+      .split(',')
+      .find((part) => part.startsWith('v1='))!,
+  );
   return [`t=${timestamp}`, ...v1s].join(',');
 }
 
@@ -78,7 +94,10 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
     records,
     recipients,
     events,
-    webhookSecrets: [staticSecret(STRIPE_SECRET, 'STRIPE_WEBHOOK_SECRET'), staticSecret(STRIPE_CONNECT_SECRET, 'STRIPE_CONNECT_WEBHOOK_SECRET')],
+    webhookSecrets: [
+      staticSecret(STRIPE_SECRET, 'STRIPE_WEBHOOK_SECRET'),
+      staticSecret(STRIPE_CONNECT_SECRET, 'STRIPE_CONNECT_WEBHOOK_SECRET'),
+    ],
     toleranceSeconds: 300,
     retentionSeconds: 30 * 86_400,
     leaseMs: 30_000,
@@ -101,12 +120,21 @@ export async function stripeHarness(overrides: Partial<StripeHandlerDeps> = {}, 
     logs: lines,
     async send(event, options = {}) {
       const body = typeof event === 'string' ? event : JSON.stringify(event);
-      const signature = options.signature === undefined ? stripeSignature(body, options.secrets ?? [STRIPE_SECRET], options.timestamp) : options.signature;
-      const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' };
+      const signature =
+        options.signature === undefined ? stripeSignature(body, options.secrets ?? [STRIPE_SECRET], options.timestamp) : options.signature;
+      const headers: Record<string, string> = {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      };
       if (signature !== null) headers['stripe-signature'] = signature;
-      const request = options.sourceId === undefined
-        ? apiGatewayEvent(STRIPE_PATH, body, headers, { base64: options.base64 })
-        : { ...apiGatewayEvent(`${STRIPE_PATH}/${options.sourceId}`, body, headers, { base64: options.base64 }), routeKey: `POST ${STRIPE_PATH}/{sourceId}`, pathParameters: { sourceId: options.sourceId } };
+      const request =
+        options.sourceId === undefined
+          ? apiGatewayEvent(STRIPE_PATH, body, headers, { base64: options.base64 })
+          : {
+              ...apiGatewayEvent(`${STRIPE_PATH}/${options.sourceId}`, body, headers, { base64: options.base64 }),
+              routeKey: `POST ${STRIPE_PATH}/{sourceId}`,
+              pathParameters: { sourceId: options.sourceId },
+            };
       const response = await handler(request, directInvocation);
       return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown> };
     },

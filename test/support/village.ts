@@ -26,7 +26,10 @@ export interface VillageHarness {
   limits: LimitsAdmin;
   deps: VillageHandlerDeps;
   /** Signs (unless told otherwise) and delivers a cash-out to the handler. */
-  send(payload: Record<string, unknown> | string, options?: SendOptions): Promise<{ statusCode: number; body: Record<string, unknown>; headers: Record<string, unknown> }>;
+  send(
+    payload: Record<string, unknown> | string,
+    options?: SendOptions,
+  ): Promise<{ statusCode: number; body: Record<string, unknown>; headers: Record<string, unknown> }>;
   stop(): Promise<void>;
 }
 
@@ -53,7 +56,10 @@ export async function villageHarness(overrides: Partial<VillageHandlerDeps> = {}
   const deps: VillageHandlerDeps = {
     ledger,
     recipients,
-    limits: { settings: new LimitSettings(tables.db, tables.names.limits, { clock: overrides.clock ?? systemClock, cacheMs: 0 }), usage: new LimitUsage(tables.db, tables.names.usage, overrides.clock ?? systemClock) },
+    limits: {
+      settings: new LimitSettings(tables.db, tables.names.limits, { clock: overrides.clock ?? systemClock, cacheMs: 0 }),
+      usage: new LimitUsage(tables.db, tables.names.usage, overrides.clock ?? systemClock),
+    },
     stripe: stripeFromSecret(staticSecret('sk_test_harness', 'STRIPE_SECRET_KEY'), stripe.url),
     villageSecret: staticSecret(VILLAGE_SECRET, 'VILLAGE_WEBHOOK_SECRET'),
     mode: 'payout',
@@ -76,14 +82,29 @@ export async function villageHarness(overrides: Partial<VillageHandlerDeps> = {}
     stripe,
     ledger,
     recipients,
-    limits: new LimitsAdmin(tables.db, { limits: tables.names.limits, usage: tables.names.usage, history: tables.names.history }, deps.clock),
+    limits: new LimitsAdmin(
+      tables.db,
+      { limits: tables.names.limits, usage: tables.names.usage, history: tables.names.history },
+      deps.clock,
+    ),
     deps,
     async send(payload, options = {}) {
       const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
       const signature = options.signature === undefined ? villageSignature(options.secret ?? VILLAGE_SECRET, body) : options.signature;
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...(signature === null ? {} : { 'x-village-signature-256': signature }), ...options.headers };
-      const response = await handler(apiGatewayEvent(CASH_OUT_PATH, body, headers, { base64: options.base64 }), lambdaContext(options.remainingMs));
-      return { statusCode: response.statusCode, body: JSON.parse(response.body) as Record<string, unknown>, headers: response.headers ?? {} };
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        ...(signature === null ? {} : { 'x-village-signature-256': signature }),
+        ...options.headers,
+      };
+      const response = await handler(
+        apiGatewayEvent(CASH_OUT_PATH, body, headers, { base64: options.base64 }),
+        lambdaContext(options.remainingMs),
+      );
+      return {
+        statusCode: response.statusCode,
+        body: JSON.parse(response.body) as Record<string, unknown>,
+        headers: response.headers ?? {},
+      };
     },
     async stop() {
       await stripe.stop();

@@ -34,13 +34,20 @@ function drawChart(): void {
     type: 'bar',
     data: {
       labels: counts.hours.map((hour) => `${hour.slice(11, 13)}:00`),
-      datasets: Object.entries(counts.byStatus).map(([status, values]) => ({ label: status, data: values, backgroundColor: COLOURS[status] ?? '#757575' })),
+      datasets: Object.entries(counts.byStatus).map(([status, values]) => ({
+        label: status,
+        data: values,
+        backgroundColor: COLOURS[status] ?? '#757575',
+      })),
     },
     options: {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      scales: { x: { stacked: true, title: { display: true, text: 'hour received (UTC)' } }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } },
+      scales: {
+        x: { stacked: true, title: { display: true, text: 'hour received (UTC)' } },
+        y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } },
+      },
       plugins: { legend: { position: 'bottom' } },
     },
   });

@@ -26,7 +26,13 @@ function cashOutTable(items: OperatorCashOut[], nowMs: number, options: { empty:
 
 export function homePage(
   context: PageContext,
-  view: { queue: AttentionQueue; counts: { day: Record<ReconciledStatus, number>; week: Record<ReconciledStatus, number> }; hourly: HourlyCounts; latest: OperatorCashOut[]; nowMs: number },
+  view: {
+    queue: AttentionQueue;
+    counts: { day: Record<ReconciledStatus, number>; week: Record<ReconciledStatus, number> };
+    hourly: HourlyCounts;
+    latest: OperatorCashOut[];
+    nowMs: number;
+  },
 ): Html {
   const { queue, counts, hourly, latest, nowMs } = view;
   const statuses = (Object.keys(counts.week) as ReconciledStatus[]).filter((status) => counts.week[status] > 0 || counts.day[status] > 0);
@@ -49,7 +55,16 @@ ${queue.acknowledged.length ? html`<details><summary>Acknowledged (${queue.ackno
   ]);
 }
 
-export function cashOutsPage(context: PageContext, view: { filter: CashOutFilter; query: Record<string, string | undefined>; page: Page<OperatorCashOut>; statuses: readonly string[]; nowMs: number }): Html {
+export function cashOutsPage(
+  context: PageContext,
+  view: {
+    filter: CashOutFilter;
+    query: Record<string, string | undefined>;
+    page: Page<OperatorCashOut>;
+    statuses: readonly string[];
+    nowMs: number;
+  },
+): Html {
   const { query, page } = view;
   return layout(context, { title: 'Cash-outs', section: 'cash-outs' }, [
     html`<h1>Cash-outs</h1>
@@ -67,14 +82,26 @@ export function cashOutsPage(context: PageContext, view: { filter: CashOutFilter
   ]);
 }
 
-const STORY_ICONS: Record<StoryEntry['kind'], string> = { received: 'Village', stripe_request: 'Stripe', answer: 'Village', stripe_event: 'Stripe event', reconciliation: 'Reconciliation', operator: 'Operator' };
+const STORY_ICONS: Record<StoryEntry['kind'], string> = {
+  received: 'Village',
+  stripe_request: 'Stripe',
+  answer: 'Village',
+  stripe_event: 'Stripe event',
+  reconciliation: 'Reconciliation',
+  operator: 'Operator',
+};
 
-export function cashOutPage(context: PageContext, view: { story: CashOutStory; nowMs: number; defaultLivemode: boolean; reconcileUnavailable?: string; notice?: string }): Html {
+export function cashOutPage(
+  context: PageContext,
+  view: { story: CashOutStory; nowMs: number; defaultLivemode: boolean; reconcileUnavailable?: string; notice?: string },
+): Html {
   const { item, entries, events } = view.story;
   const reasons = attentionReasons(item, view.nowMs);
   const open = openReasons(item, view.nowMs);
   const livemode = view.story.livemode ?? view.defaultLivemode;
-  const dashboard = item.stripeObjectId ? stripeDashboardUrl({ id: item.stripeObjectId, type: item.stripeObjectType ?? item.mode, accountId: item.accountId, livemode }) : undefined;
+  const dashboard = item.stripeObjectId
+    ? stripeDashboardUrl({ id: item.stripeObjectId, type: item.stripeObjectType ?? item.mode, accountId: item.accountId, livemode })
+    : undefined;
   return layout(context, { title: `Cash-out ${item.cashOutId}`, section: 'cash-outs' }, [
     view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : '',
     html`<hgroup><h1>Cash-out <code>${item.cashOutId}</code> ${badge(item.status)}</h1><p>${reasonBadges(open)}${item.acknowledged ? html`<span class="badge good">acknowledged</span>` : ''}</p></hgroup>
@@ -95,35 +122,57 @@ ${item.reconciledAt ? html`<dt>Reconciled</dt><dd>${time(item.reconciledAt)}</dd
 </div>`,
     html`<section id="story"><h2>Story</h2><table class="story"><thead><tr><th>When</th><th>Who</th><th>What</th></tr></thead><tbody>
 ${entries.map(
-  (entry) => html`<tr class="story-${entry.kind}"><td>${time(entry.at)}</td><td>${STORY_ICONS[entry.kind]}${entry.who ? html`<br><small>${entry.who}</small>` : ''}</td>
+  (
+    entry,
+  ) => html`<tr class="story-${entry.kind}"><td>${time(entry.at)}</td><td>${STORY_ICONS[entry.kind]}${entry.who ? html`<br><small>${entry.who}</small>` : ''}</td>
 <td><strong>${entry.eventKey && entry.kind === 'stripe_event' ? eventLink(entry.eventKey, entry.title) : entry.title}</strong>${entry.detail ? html`<br>${entry.detail}` : ''}${entry.note ? html`<blockquote class="note">${entry.note}</blockquote>` : ''}</td></tr>`,
 )}</tbody></table></section>`,
     html`<section id="stripe-events"><h2>Stripe events about ${item.stripeObjectId ?? 'its payout'}</h2>
-${events.length === 0 ? html`<p class="empty">None stored (Stripe events are kept for 30 days).</p>` : html`<table><thead><tr><th>Received</th><th>Type</th><th>Created</th><th>Outcome</th><th>Deliveries</th><th>Replay</th></tr></thead><tbody>
+${
+  events.length === 0
+    ? html`<p class="empty">None stored (Stripe events are kept for 30 days).</p>`
+    : html`<table><thead><tr><th>Received</th><th>Type</th><th>Created</th><th>Outcome</th><th>Deliveries</th><th>Replay</th></tr></thead><tbody>
 ${events.map(
-  (event) => html`<tr data-event="${event.eventKey}"><td>${time(event.receivedAt)}</td><td>${eventLink(event.eventKey, event.type)}</td><td>${unixTime(event.created)}</td>
+  (
+    event,
+  ) => html`<tr data-event="${event.eventKey}"><td>${time(event.receivedAt)}</td><td>${eventLink(event.eventKey, event.type)}</td><td>${unixTime(event.created)}</td>
 <td>${badge(event.outcome ?? 'unapplied')}${event.replayOutcome ? html` <small>replayed: ${event.replayOutcome}</small>` : ''}</td><td>${event.deliveries ?? '—'}</td>
 <td>${replayForm(context, event.eventKey)}</td></tr>`,
-)}</tbody></table>`}</section>`,
+)}</tbody></table>`
+}</section>`,
     html`<section id="payload"><h2>Village payload, as received</h2><pre><code>${readableJson(item.payload)}</code></pre>
 ${item.answer ? html`<h3>Answer Village got</h3><pre><code>${JSON.stringify({ statusCode: item.answer.statusCode, body: item.answer.body }, null, 2)}</code></pre>` : ''}</section>`,
   ]);
 }
 
-function actions(context: PageContext, cashOutId: string, view: { reasons: string[]; open: string[]; seen: string; acknowledgedNote?: OperatorCashOut['acknowledged']; reconcileUnavailable?: string }): Html {
+function actions(
+  context: PageContext,
+  cashOutId: string,
+  view: {
+    reasons: string[];
+    open: string[];
+    seen: string;
+    acknowledgedNote?: OperatorCashOut['acknowledged'];
+    reconcileUnavailable?: string;
+  },
+): Html {
   const id = encodeURIComponent(cashOutId);
   return html`<h2>Actions</h2>
 ${view.acknowledgedNote ? html`<p class="acknowledged">Acknowledged by <strong>${view.acknowledgedNote.by}</strong> at ${time(view.acknowledgedNote.at)}: “${view.acknowledgedNote.note}” (${view.acknowledgedNote.reasons.map((reason) => ATTENTION_LABELS[reason]).join(', ')})</p>` : ''}
-${view.reasons.length
-  ? html`<form method="post" action="/cash-outs/${id}/acknowledge" id="acknowledge">${tokenField(context)}<input type="hidden" name="seen" value="${view.seen}">
+${
+  view.reasons.length
+    ? html`<form method="post" action="/cash-outs/${id}/acknowledge" id="acknowledge">${tokenField(context)}<input type="hidden" name="seen" value="${view.seen}">
 <label for="note">Acknowledge ${view.open.length ? '' : 'again '}with a note</label>
 <textarea id="note" name="note" required maxlength="2000" placeholder="What you found, and what you did or will do"></textarea>
 <button type="submit">Acknowledge</button></form>`
-  : html`<p>Nothing needs acknowledging.</p>`}
-${view.reconcileUnavailable
-  ? html`<p><small>Reconcile now is unavailable: ${view.reconcileUnavailable}</small></p>`
-  : html`<form method="post" action="/cash-outs/${id}/reconcile" id="reconcile">${tokenField(context)}<input type="hidden" name="step" value="preview">
-<button type="submit" class="secondary">Reconcile now…</button><small> Shows the decision first; nothing is done until you confirm.</small></form>`}`;
+    : html`<p>Nothing needs acknowledging.</p>`
+}
+${
+  view.reconcileUnavailable
+    ? html`<p><small>Reconcile now is unavailable: ${view.reconcileUnavailable}</small></p>`
+    : html`<form method="post" action="/cash-outs/${id}/reconcile" id="reconcile">${tokenField(context)}<input type="hidden" name="step" value="preview">
+<button type="submit" class="secondary">Reconcile now…</button><small> Shows the decision first; nothing is done until you confirm.</small></form>`
+}`;
 }
 
 export function replayForm(context: PageContext, eventKey: string): Html {
@@ -134,20 +183,29 @@ export function replayForm(context: PageContext, eventKey: string): Html {
 
 export function reconcilePage(
   context: PageContext,
-  view: { cashOutId: string; decision: { text: string; outcome: string; key: string; actionable: boolean }; result?: { text: string; outcome: string }; changed?: boolean },
+  view: {
+    cashOutId: string;
+    decision: { text: string; outcome: string; key: string; actionable: boolean };
+    result?: { text: string; outcome: string };
+    changed?: boolean;
+  },
 ): Html {
   const id = encodeURIComponent(view.cashOutId);
   return layout(context, { title: `Reconcile ${view.cashOutId}`, section: 'cash-outs' }, [
     html`<h1>Reconcile ${cashOutLink(view.cashOutId)} now</h1>`,
-    view.changed ? html`<p class="notice" role="alert">The decision changed since you looked; nothing was done. Here is the new one.</p>` : '',
+    view.changed
+      ? html`<p class="notice" role="alert">The decision changed since you looked; nothing was done. Here is the new one.</p>`
+      : '',
     view.result
       ? html`<article id="reconcile-result"><h2>Done: ${badge(view.result.outcome)}</h2><p>${view.result.text}</p><p>Recorded as <strong>${context.who}</strong>.</p></article>`
       : html`<article id="reconcile-decision"><h2>Decision: ${badge(view.decision.outcome)}</h2><p data-decision>${view.decision.text}</p>
-${view.decision.actionable
-  ? html`<form method="post" action="/cash-outs/${id}/reconcile">${tokenField(context)}<input type="hidden" name="step" value="apply"><input type="hidden" name="expected" value="${view.decision.key}">
+${
+  view.decision.actionable
+    ? html`<form method="post" action="/cash-outs/${id}/reconcile">${tokenField(context)}<input type="hidden" name="step" value="apply"><input type="hidden" name="expected" value="${view.decision.key}">
 <label>Note (optional)<input name="note" maxlength="2000"></label>
 <button type="submit" data-confirm="Act on this decision? It may cancel a payout or reverse a transfer at Stripe.">Act on this decision</button></form>`
-  : html`<p>Nothing to do now.</p>`}</article>`,
+    : html`<p>Nothing to do now.</p>`
+}</article>`,
     html`<p><a href="/cash-outs/${id}">Back to the cash-out</a></p>`,
   ]);
 }

@@ -4,9 +4,14 @@ import type { AcknowledgedDifference } from '../../close-acknowledge.js';
 import { badge, cashOutLink, time, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 
-const KIND_WORDS: Record<AcknowledgedDifference['kind'], string> = { amount_differs: 'amount differs', unknown_to_ledger: 'in Stripe, unknown to the ledger', missing_from_stripe: 'in the ledger, absent from Stripe' };
+const KIND_WORDS: Record<AcknowledgedDifference['kind'], string> = {
+  amount_differs: 'amount differs',
+  unknown_to_ledger: 'in Stripe, unknown to the ledger',
+  missing_from_stripe: 'in the ledger, absent from Stripe',
+};
 
-const stateBadge = (state: CloseOutcome['state']) => badge(state === 'closed' ? 'closed' : state === 'open' ? 'not_closed' : 'waiting_for_reports');
+const stateBadge = (state: CloseOutcome['state']) =>
+  badge(state === 'closed' ? 'closed' : state === 'open' ? 'not_closed' : 'waiting_for_reports');
 
 /** The last days, newest first, with their state. */
 export function closeDaysPage(context: PageContext, view: { sourceId: string; outcomes: CloseOutcome[] }): Html {
@@ -14,14 +19,19 @@ export function closeDaysPage(context: PageContext, view: { sourceId: string; ou
     html`<hgroup><h1>Daily close</h1><p>${view.sourceId}: each UTC day's cash-outs tied to Stripe's reports by object id, amount and currency.</p></hgroup>
 <figure><table class="striped"><thead><tr><th>Day</th><th>State</th><th>Matched</th><th>Differences</th><th>Waiting for</th></tr></thead><tbody>
 ${view.outcomes.map(
-  (outcome) => html`<tr data-day="${outcome.day}" data-state="${outcome.state}"><td><a href="/close/${outcome.day}?source=${encodeURIComponent(view.sourceId)}">${outcome.day}</a></td>
+  (
+    outcome,
+  ) => html`<tr data-day="${outcome.day}" data-state="${outcome.state}"><td><a href="/close/${outcome.day}?source=${encodeURIComponent(view.sourceId)}">${outcome.day}</a></td>
 <td>${stateBadge(outcome.state)}</td><td>${outcome.matched.length}</td><td>${outcome.differences.length}</td><td>${outcome.waitingFor.join(', ') || '—'}</td></tr>`,
 )}</tbody></table></figure>`,
   ]);
 }
 
 /** One day: its counts and every difference, each linked to its cash-out or Stripe object, with a form to acknowledge it. */
-export function closeDayPage(context: PageContext, view: { outcome: CloseOutcome; differences: AcknowledgedDifference[]; livemode: boolean; notice?: string }): Html {
+export function closeDayPage(
+  context: PageContext,
+  view: { outcome: CloseOutcome; differences: AcknowledgedDifference[]; livemode: boolean; notice?: string },
+): Html {
   const { outcome } = view;
   return layout(context, { title: `Close ${outcome.day}`, section: 'close' }, [
     html`<hgroup><h1>Close of ${outcome.day}</h1><p>${outcome.sourceId} · ${stateBadge(outcome.state)} · matched ${outcome.matched.length} · differences ${outcome.differences.length}</p></hgroup>`,

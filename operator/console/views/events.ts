@@ -8,21 +8,24 @@ import { historyList, replayForm } from './cash-outs.js';
 import { badge, cashOutLink, eventLink, eventPath, nextLink, recordLink, time, unixTime, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 
-
 type EventQuery = Record<'q' | 'provider' | 'type' | 'outcome' | 'from' | 'to', string | undefined>;
 
 function eventTable(rows: EventRow[]): Html {
   if (rows.length === 0) return html`<p class="empty">No events match.</p>`;
   return html`<figure><table class="striped"><thead><tr><th>Received</th><th>Provider</th><th>Type</th><th>Object</th><th>Outcome</th><th>Deliveries</th><th>Event</th></tr></thead><tbody>
 ${rows.map(
-  (row) => html`<tr data-event="${row.eventKey}"><td>${time(row.receivedAt)}</td><td>${row.provider}</td><td>${row.type}</td><td>${row.objectId ?? '—'}</td>
+  (
+    row,
+  ) => html`<tr data-event="${row.eventKey}"><td>${time(row.receivedAt)}</td><td>${row.provider}</td><td>${row.type}</td><td>${row.objectId ?? '—'}</td>
 <td>${badge(row.outcome ?? UNAPPLIED)}${row.replayOutcome ? html` <small>replayed: ${row.replayOutcome}</small>` : ''}</td><td>${row.deliveries ?? '—'}</td>
 <td>${eventLink(row.eventKey, row.eventId ?? row.eventKey, row.record)}</td></tr>`,
 )}</tbody></table></figure>`;
 }
 
 const hiddenFilters = (query: EventQuery) =>
-  (['provider', 'type', 'outcome', 'from', 'to'] as const).map((name) => (query[name] ? html`<input type="hidden" name="${name}" value="${query[name]}">` : ''));
+  (['provider', 'type', 'outcome', 'from', 'to'] as const).map((name) =>
+    query[name] ? html`<input type="hidden" name="${name}" value="${query[name]}">` : '',
+  );
 
 export function eventsPage(context: PageContext, view: { query: EventQuery; page: Page<EventRow>; searched?: boolean }): Html {
   const { query, page } = view;
@@ -40,14 +43,21 @@ export function eventsPage(context: PageContext, view: { query: EventQuery; page
 </div><button type="submit">Filter</button> <a href="/events">Clear</a></form>`,
     view.searched ? html`<p>Search for <code>${query.q}</code>: ${page.items.length} found.</p>` : '',
     eventTable(page.items),
-    nextLink('/events', { provider: query.provider, type: query.type, outcome: query.outcome, from: query.from, to: query.to }, page.next, page.partial),
+    nextLink(
+      '/events',
+      { provider: query.provider, type: query.type, outcome: query.outcome, from: query.from, to: query.to },
+      page.next,
+      page.partial,
+    ),
     view.searched
       ? ''
       : html`<section id="bulk-replay"><h2>Replay the matching events</h2>
-${query.from
-  ? html`<form method="post" action="/events/replay">${tokenField(context)}${hiddenFilters(query)}<input type="hidden" name="dryRun" value="1">
+${
+  query.from
+    ? html`<form method="post" action="/events/replay">${tokenField(context)}${hiddenFilters(query)}<input type="hidden" name="dryRun" value="1">
 <button type="submit" class="secondary">Preview a replay of every matching event…</button> <small>A dry run: shows what would change, writes nothing.</small></form>`
-  : html`<p><small>Set "Received from" to replay a window of events in bulk.</small></p>`}</section>`,
+    : html`<p><small>Set "Received from" to replay a window of events in bulk.</small></p>`
+}</section>`,
   ]);
 }
 
@@ -87,7 +97,9 @@ ${event.replays ? html`<dt>Replays</dt><dd>${event.replays}, last ${time(event.r
 function resultsTable(results: ReplayResult[]): Html {
   return html`<table class="striped" id="replay-results"><thead><tr><th>Event</th><th>Type</th><th>Outcome</th><th>Change</th><th>Detail</th></tr></thead><tbody>
 ${results.map(
-  (result) => html`<tr data-event="${result.eventKey}"><td>${eventLink(result.eventKey)}</td><td>${result.type}</td><td>${badge(result.outcome)}</td>
+  (
+    result,
+  ) => html`<tr data-event="${result.eventKey}"><td>${eventLink(result.eventKey)}</td><td>${result.type}</td><td>${badge(result.outcome)}</td>
 <td>${result.changed ? (result.dryRun ? 'would change' : 'changed') : result.dryRun ? 'would change nothing' : 'nothing changed'}</td><td>${result.detail ?? ''}</td></tr>`,
 )}</tbody></table>`;
 }

@@ -50,5 +50,9 @@ ${body}
 export const tokenField = (context: PageContext) => html`<input type="hidden" name="token" value="${context.token}">`;
 
 export function messagePage(context: PageContext, status: number, title: string, message: string): Html {
-  return layout(context, { title }, html`<article class="message"><h1>${title}</h1><p>${message}</p><p><a href="/">Back to the attention queue</a></p><small>HTTP ${status}</small></article>`);
+  return layout(
+    context,
+    { title },
+    html`<article class="message"><h1>${title}</h1><p>${message}</p><p><a href="/">Back to the attention queue</a></p><small>HTTP ${status}</small></article>`,
+  );
 }

@@ -15,7 +15,9 @@ export function limitsPage(context: PageContext, view: { rows: LimitsRow[] }): H
       ? html`<p class="empty">No currency has limits: every cash-out is refused.</p>`
       : html`<figure><table class="striped" id="limits"><thead><tr><th>Currency</th><th>Per cash-out</th><th>Per recipient a day</th><th>Per day</th><th>Used today</th><th>Left today</th><th>Set</th></tr></thead><tbody>
 ${view.rows.map(
-  (row) => html`<tr data-currency="${row.currency}"><td>${row.currency}</td><td class="amount">${row.perCashOut}</td><td class="amount">${row.perRecipientDay}</td>
+  (
+    row,
+  ) => html`<tr data-currency="${row.currency}"><td>${row.currency}</td><td class="amount">${row.perCashOut}</td><td class="amount">${row.perRecipientDay}</td>
 <td class="amount">${row.perDay}</td><td class="amount" data-used>${row.usedToday}</td><td class="amount" data-left>${row.leftToday}</td>
 <td>${row.source === 'set' ? html`${row.updatedBy ?? '—'}, ${time(row.updatedAt)}` : 'default'}</td></tr>`,
 )}</tbody></table></figure>`,
