@@ -5,6 +5,7 @@ import { dayOf } from '../functions/reports/days.js';
 import { fetchReport } from '../functions/reports/fetch-report.js';
 import { ReportStore } from '../functions/reports/report-store.js';
 import { requestRun } from '../functions/reports/request.js';
+import type { ReportType } from '../functions/reports/report-types.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { TABLES } from '../infra/tables.js';
@@ -51,7 +52,7 @@ async function actAsGateway<T>(during: Promise<T>): Promise<T> {
   return result;
 }
 
-async function keepTodaysReports(types = ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'] as const): Promise<void> {
+async function keepTodaysReports(types: readonly ReportType[] = ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3']): Promise<void> {
   const start = Math.floor(Date.now() / 86_400_000) * 86_400;
   for (const reportType of types) {
     const outcome = await requestRun({ sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 }, { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' });
