@@ -1,8 +1,10 @@
 import { closeOf } from '../functions/close/close-reads.js';
 import type { CloseOutcome, Difference, Movement } from '../functions/close/close.js';
 import { addDays, dayStart } from '../functions/reports/days.js';
+import { isReportType } from '../functions/reports/report-types.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { commandLine, refuse, runCommand } from './cli.js';
+import { requestAndWait } from './report-run.js';
 import { reportsEnv } from '../operator/reports-target.js';
 
 /**
@@ -13,10 +15,17 @@ import { reportsEnv } from '../operator/reports-target.js';
 const usage = `Usage: npm run close -- --date <YYYY-MM-DD> [--source <sourceId>] [--json]
   Ties every cash-out's payout or transfer of that UTC day to Stripe's kept reports (balance_change_from_activity.itemized.3
   for transfers, connected_account_payouts.itemized.3 for payouts on connected accounts) by object id, amount and currency.
+  First asks Stripe for each report the close needs that is not kept yet for that day (and waits for the gateway to keep it),
+  unless --no-fetch; a day Stripe's data does not cover yet stays waiting.
   Exits 0 when the day closes, 1 when it does not (a difference, or a report not kept yet), 2 on a usage mistake.
   Where: DYNAMODB_ENDPOINT (http://127.0.0.1:8000) and the tables' variables (default local-…).`;
 
-const { values } = commandLine(usage, { date: { type: 'string' }, source: { type: 'string' }, json: { type: 'boolean' } });
+const { values } = commandLine(usage, {
+  date: { type: 'string' },
+  source: { type: 'string' },
+  json: { type: 'boolean' },
+  'no-fetch': { type: 'boolean' },
+});
 if (!values.date) refuse(usage, '--date is required.');
 try {
   dayStart(values.date);
@@ -35,17 +44,43 @@ await runCommand(
           PLATFORM_SOURCE_ID,
           ...(await target.sources.list()).filter((source) => source.status === 'enabled').map((source) => source.sourceId),
         ];
-    const outcomes = await Promise.all(
-      sourceIds.map((sourceId) =>
-        closeOf({ db: target.db, ledgerTable: target.ledgerTable, reports: target.reports }, values.date!, sourceId),
-      ),
-    );
+    const closeAll = () =>
+      Promise.all(
+        sourceIds.map((sourceId) =>
+          closeOf({ db: target.db, ledgerTable: target.ledgerTable, reports: target.reports }, values.date!, sourceId),
+        ),
+      );
+    let outcomes = await closeAll();
+    if (!values['no-fetch'] && outcomes.some((outcome) => outcome.waitingFor.length > 0)) {
+      for (const outcome of outcomes) await fetchMissing(outcome);
+      outcomes = await closeAll();
+    }
     if (values.json) console.log(JSON.stringify(outcomes, null, 2));
     else outcomes.forEach(print);
     return outcomes.every((outcome) => outcome.state === 'closed') ? 0 : 1;
   },
   { usage, dynamoEndpoint: () => target.dynamoEndpoint },
 );
+
+/** Asks Stripe, one at a time, for each report the close of this day and source still waits for. */
+async function fetchMissing(outcome: CloseOutcome): Promise<void> {
+  const intervalStart = dayStart(outcome.day);
+  for (const reportType of outcome.waitingFor.filter(isReportType)) {
+    // No Stripe key for the source (or Stripe unreachable): the day stays waiting, as with --no-fetch.
+    const kept = await requestAndWait(
+      target,
+      { sourceId: outcome.sourceId, reportType, intervalStart, intervalEnd: intervalStart + 86_400 },
+      'npm run close',
+      60,
+    ).catch((error: unknown) => ({ kind: 'stopped', message: (error as Error).message }) as const);
+    if (kept.kind === 'kept')
+      console.log(`fetched ${reportType} for ${outcome.day}: ${kept.rowCount} row${kept.rowCount === 1 ? '' : 's'}`);
+    else
+      console.error(
+        `not fetched ${reportType} for ${outcome.day} (${outcome.sourceId}): ${kept.kind === 'stopped' ? kept.message : `report run ${kept.runId} not kept within 60 s`}`,
+      );
+  }
+}
 
 function print(outcome: CloseOutcome): void {
   const counts = (kind: Difference['kind']) => outcome.differences.filter((difference) => difference.kind === kind).length;

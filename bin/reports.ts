@@ -1,9 +1,9 @@
 import { gunzipSync } from 'node:zlib';
 import { dayStart } from '../functions/reports/days.js';
-import { requestRun } from '../functions/reports/request.js';
 import { isReportType, PLATFORM_REPORT_TYPES, reportTypesFor } from '../functions/reports/report-types.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { commandLine, refuse, runCommand } from './cli.js';
+import { requestAndWait } from './report-run.js';
 import { reportsEnv } from '../operator/reports-target.js';
 
 /**
@@ -64,37 +64,22 @@ async function run(): Promise<number> {
   if (!Number.isInteger(waitSeconds) || waitSeconds < 0 || waitSeconds > 600)
     refuse(usage, `--wait must be whole seconds from 0 to 600, not "${values.wait}".`);
 
-  const outcome = await requestRun(
+  const outcome = await requestAndWait(
+    target,
     { sourceId, reportType: type, intervalStart, intervalEnd, connectedAccount },
-    { store: target.reports, stripeFor: target.stripeFor, clock: { now: () => Date.now() }, requestedBy: 'npm run reports' },
+    'npm run reports',
+    waitSeconds,
+    (runId) => console.log(`Requested ${type} for ${sourceId}, ${values.from} to ${values.to} (exclusive): report run ${runId}.`),
   );
-  if (outcome.kind === 'not_available') {
-    console.error(
-      `Stripe's ${type} data reaches only ${new Date(outcome.dataAvailableEnd * 1000).toISOString()}: not to ${new Date(intervalEnd * 1000).toISOString()} yet. Nothing was requested; ask again later.`,
-    );
-    return 1;
+  if (outcome.kind === 'stopped') return fail(outcome.message);
+  if (outcome.kind === 'requested') {
+    console.log("Not kept yet: the gateway fetches the file when Stripe's reporting.report_run.succeeded arrives.");
+    return waitSeconds === 0 ? 0 : 1;
   }
-  console.log(`Requested ${type} for ${sourceId}, ${values.from} to ${values.to} (exclusive): report run ${outcome.runId}.`);
-  const until = Date.now() + waitSeconds * 1000;
-  for (;;) {
-    const kept = await target.reports.getRun(sourceId, outcome.runId);
-    if (kept?.status === 'failed') return fail(`Stripe says the run failed: ${kept.error ?? 'no reason given'}.`);
-    if (kept?.fetch === 'fetched') {
-      console.log(
-        `Kept: the file (${kept.fileBytes} bytes compressed, ${kept.chunks} chunk${kept.chunks === 1 ? '' : 's'}) and ${kept.rowCount} row${kept.rowCount === 1 ? '' : 's'}.`,
-      );
-      return 0;
-    }
-    if (kept?.fetch === 'failed')
-      return fail(`The file could not be fetched: ${kept.fetchError}. The reports job tries again; see docs/operations.md.`);
-    if (Date.now() > until) {
-      console.log(
-        `Not kept yet (status ${kept?.status ?? 'pending'}): the gateway fetches the file when Stripe's reporting.report_run.succeeded arrives.`,
-      );
-      return waitSeconds === 0 ? 0 : 1;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
+  console.log(
+    `Kept: the file (${outcome.fileBytes} bytes compressed, ${outcome.chunks} chunk${outcome.chunks === 1 ? '' : 's'}) and ${outcome.rowCount} row${outcome.rowCount === 1 ? '' : 's'}.`,
+  );
+  return 0;
 }
 
 async function show(runId: string): Promise<number> {

@@ -5,6 +5,7 @@ import { dayOf } from '../functions/reports/days.js';
 import { fetchReport } from '../functions/reports/fetch-report.js';
 import { ReportStore } from '../functions/reports/report-store.js';
 import { requestRun } from '../functions/reports/request.js';
+import type { ReportType } from '../functions/reports/report-types.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { TABLES } from '../infra/tables.js';
@@ -45,9 +46,29 @@ function run(script: string, ...args: string[]): Promise<{ code: number; stdout:
   });
 }
 
-async function keepTodaysReports(): Promise<void> {
+/** Plays the gateway's part while `during` runs: keeps the file of each run the stand-in has finished. */
+async function actAsGateway<T>(during: Promise<T>): Promise<T> {
+  let done = false;
+  const result = during.finally(() => (done = true));
+  const handled = new Set<string>();
+  while (!done) {
+    for (const [runId, standInRun] of h.standIn.reports.runs) {
+      const kept = await store.getRun('platform', runId);
+      if (handled.has(runId) || standInRun.status !== 'succeeded' || !kept || kept.fetch === 'fetched') continue;
+      handled.add(runId);
+      await store.updateRun('platform', runId, { status: 'succeeded', fileUrl: (standInRun.result as { url: string }).url }, new Date());
+      await fetchReport((await store.getRun('platform', runId))!, { store, apiKeyFor: async () => KEY, clock: systemClock });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return result;
+}
+
+async function keepTodaysReports(
+  types: readonly ReportType[] = ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'],
+): Promise<void> {
   const start = Math.floor(Date.now() / 86_400_000) * 86_400;
-  for (const reportType of ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'] as const) {
+  for (const reportType of types) {
     const outcome = await requestRun(
       { sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 },
       { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' },
@@ -105,6 +126,23 @@ describe('npm run reports and npm run close', () => {
       dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400),
     );
     expect(late).toMatchObject({ code: 1, stderr: expect.stringContaining('Nothing was requested') });
+  });
+
+  test('the close asks Stripe for the payouts report the day still waits for, keeps it and closes; with --no-fetch it stays waiting', async () => {
+    const stripe = makeStripe(KEY, h.standIn.url);
+    const paid = await stripe.payouts.create({ amount: 2015, currency: 'usd' }, { stripeAccount: ACCOUNT });
+    await seedCashOut(h.stripe.ledger, { cashOutId: uniqueId('co'), status: 'pending', stripeObjectId: paid.id, accountId: ACCOUNT });
+    await keepTodaysReports(['balance_change_from_activity.itemized.3']);
+    const today = dayOf(Math.floor(Date.now() / 1000));
+
+    const waiting = await run('close', '--date', today, '--source', 'platform', '--no-fetch');
+    expect(waiting).toMatchObject({ code: 1, stdout: expect.stringContaining('waiting for connected_account_payouts.itemized.3') });
+
+    const closed = await actAsGateway(run('close', '--date', today, '--source', 'platform'));
+    expect(closed).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(new RegExp(`fetched connected_account_payouts.itemized.3 for ${today}: \\d+ rows?\n[^]*CLOSED`)),
+    });
   });
 
   test("the close prints the counts, exits 0 when the day closes and 1, naming the payout, when one was made behind the gateway's back", async () => {
