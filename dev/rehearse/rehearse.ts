@@ -1,32 +1,25 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import Stripe from 'stripe';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
 import { SourceAdmin } from '../../operator/sources.js';
 import { SecretsManagerSourceSecrets } from '../../functions/stripe-events/source-secrets.js';
 import { SourceStore } from '../../functions/stripe-events/source-store.js';
-import { justWalletSignature } from '../../functions/just-wallet/signature.js';
-import { villageSignature } from '../../functions/village-cash-out/signature.js';
 import { PROJECT_ROOT } from '../../infra/project-root.js';
 import { SECRETS } from '../../infra/secrets.js';
 import { freePort, startDynamoDbLocal } from '../dynamodb-local.js';
 import { StripeStandIn } from '../stripe-stand-in.js';
-import { fixture } from '../send/fixtures.js';
+import { runChecks, type RehearsalCheck } from './checks.js';
 import { BundleRunner, commandAvailable, type Invocation } from './invoke.js';
 import { createTemplateTable, resolveValue, resourcesOfType, templateFunctions, type Template, type TemplateFunction } from './template.js';
 
-export interface RehearsalCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+export type { RehearsalCheck };
 
 export interface RehearsalOptions {
   /** A DynamoDB to create the tables in; else DynamoDB Local is started and stopped again. */
@@ -94,58 +87,6 @@ export async function startMoto(): Promise<{ endpoint: string; stop: () => Promi
   throw new Error(`moto_server did not answer on port ${port} within 30 s`);
 }
 
-/** An API Gateway HTTP API (payload format 2.0) event, as it reaches the function. */
-export function httpApiEvent(
-  routeKeyPath: string,
-  rawPath: string,
-  body: string,
-  headers: Record<string, string>,
-  pathParameters?: Record<string, string>,
-) {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `POST ${routeKeyPath}`,
-    rawPath,
-    rawQueryString: '',
-    headers: Object.fromEntries(
-      Object.entries({ 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...headers }).map(
-        ([name, value]) => [name.toLowerCase(), value],
-      ),
-    ),
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: 'rehearsal',
-      domainName: 'rehearsal.execute-api.us-east-1.amazonaws.com',
-      domainPrefix: 'rehearsal',
-      http: { method: 'POST', path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'rehearsal' },
-      requestId: randomUUID(),
-      routeKey: `POST ${routeKeyPath}`,
-      stage: '$default',
-      time: new Date(now).toUTCString(),
-      timeEpoch: now,
-    },
-    ...(pathParameters ? { pathParameters } : {}),
-    body,
-    isBase64Encoded: false,
-  };
-}
-
-/** An EventBridge schedule's event, as the rules' targets (no Input) receive it. */
-export function scheduledEvent(ruleName: string) {
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.events',
-    account: ACCOUNT,
-    time: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    region: REGION,
-    resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/${ruleName}`],
-    detail: {},
-  };
-}
-
 /** The value `npm start` uses for the secret a template Secret stands for (its logical id begins with the secret's construct id). */
 function localSecretValue(logicalId: string): string {
   const matches = SECRETS.filter((secret) => logicalId.startsWith(pascal(secret.id))).sort(
@@ -155,7 +96,15 @@ function localSecretValue(logicalId: string): string {
   return matches[0].localDefault;
 }
 
-type Answer = { statusCode?: number; body?: string };
+/** The local services the bundles reach: DynamoDB, Secrets Manager (moto) and the Stripe stand-in. */
+interface LocalServices {
+  dynamoEndpoint: string;
+  secretsEndpoint: string;
+  stripeApiBase: string;
+}
+
+/** What stops a started service or closes a client, run in reverse order when the rehearsal ends. */
+type Stops = (() => Promise<void>)[];
 
 /**
  * The rehearsal: the stack synthesized, each function's bundle from the cloud assembly run on
@@ -166,293 +115,135 @@ type Answer = { statusCode?: number; body?: string };
 export async function rehearse(options: RehearsalOptions = {}): Promise<RehearsalCheck[]> {
   const note = options.onNote ?? (() => undefined);
   const checks: RehearsalCheck[] = [];
-  const record = (check: RehearsalCheck) => {
-    checks.push(check);
-    options.onCheck?.(check);
-  };
-  const stops: (() => Promise<void>)[] = [];
+  const stops: Stops = [];
   try {
     const outdir = mkdtempSync(path.join(tmpdir(), 'rehearse-cdk-out-'));
     note(`cdk synth into ${outdir}`);
     const template = await synthesize(outdir);
     const functions = templateFunctions(template);
     note(`${functions.length} functions: ${functions.map((fn) => fn.service).join(', ')}`);
-
-    let dynamoEndpoint = options.dynamoEndpoint;
-    if (!dynamoEndpoint) {
-      const dynamo = await startDynamoDbLocal();
-      stops.push(dynamo.stop);
-      dynamoEndpoint = dynamo.endpoint;
-    }
-    const moto = await startMoto();
-    stops.push(moto.stop);
-    const standIn = new StripeStandIn();
-    const stripeApiBase = await standIn.start(0);
-    stops.push(() => standIn.stop());
-    note(`DynamoDB at ${dynamoEndpoint}, Secrets Manager (moto) at ${moto.endpoint}, Stripe stand-in at ${stripeApiBase}`);
-
-    const prefix = `rh${randomBytes(4).toString('hex')}`;
-    const refs: Record<string, string> = {
-      'AWS::Region': REGION,
-      'AWS::AccountId': ACCOUNT,
-      'AWS::Partition': 'aws',
-      'AWS::URLSuffix': 'amazonaws.com',
-      'AWS::StackName': 'PaymentsWebhookGateway',
-    };
-    const dynamo = new DynamoDBClient({ endpoint: dynamoEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
-    stops.push(async () => dynamo.destroy());
-    for (const logicalId of resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')) {
-      const name = `${prefix}-${logicalId}`;
-      await createTemplateTable(dynamo, template, logicalId, name);
-      refs[logicalId] = name;
-      refs[`${logicalId}.Arn`] = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
-    }
-    const secrets = new SecretsManagerClient({ endpoint: moto.endpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
-    stops.push(async () => secrets.destroy());
-    for (const logicalId of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
-      const created = await secrets.send(
-        new CreateSecretCommand({ Name: `${prefix}/${logicalId}`, SecretString: localSecretValue(logicalId) }),
-      );
-      refs[logicalId] = created.ARN!;
-    }
-
-    const baseEnv: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      AWS_REGION: REGION,
-      AWS_DEFAULT_REGION: REGION,
-      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: moto.endpoint,
-      STRIPE_API_BASE: stripeApiBase,
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-      TZ: ':UTC',
-    };
-    const envOf = (fn: TemplateFunction): Record<string, string> => ({
-      ...baseEnv,
-      AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
-      ...Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolveValue(value, refs)])),
-    });
+    const services = await startServices(options.dynamoEndpoint, stops);
+    note(
+      `DynamoDB at ${services.dynamoEndpoint}, Secrets Manager (moto) at ${services.secretsEndpoint}, Stripe stand-in at ${services.stripeApiBase}`,
+    );
+    const refs = await createTemplateResources(template, services, stops);
+    const envOf = functionEnvironment(functions, refs, services);
     const runner = new BundleRunner();
-    const fnOf = (service: string) => {
-      const found = functions.find((fn) => fn.service === service);
-      if (!found) throw new Error(`The template has no function for ${service}`);
-      return found;
-    };
     const invoke = (service: string, event: unknown): Promise<Invocation> => {
-      const fn = fnOf(service);
-      return runner.invoke(path.join(outdir, fn.assetPath), fn.logicalId, fn.timeoutSeconds, envOf(fn), event);
+      const { fn, environment } = envOf(service);
+      return runner.invoke(path.join(outdir, fn.assetPath), fn.logicalId, fn.timeoutSeconds, environment, event);
     };
-
-    // What npm start seeds, and a merchant source, written as the operator's commands write them.
-    const envOfStripe = envOf(fnOf('stripe-events'));
-    const db = makeDocumentClient({ endpoint: dynamoEndpoint, region: REGION });
-    stops.push(async () => db.destroy());
-    await new RecipientStore(db, envOf(fnOf('village-cash-out')).RECIPIENTS_TABLE!).put(RECIPIENT.email, RECIPIENT.accountId, new Date());
-    await new SourceAdmin(
-      new SourceStore(db, envOfStripe.SOURCES_TABLE!),
-      new SecretsManagerSourceSecrets(secrets, envOfStripe.STRIPE_SOURCE_SECRET_PREFIX!),
-      { now: () => Date.now() },
-    ).add(SOURCE.id, { signingSecret: SOURCE.signingSecret });
-    const ledger = new LedgerStore(db, envOfStripe.LEDGER_TABLE!);
-
-    const answerOf = (invocation: Invocation): { status?: number; body: Record<string, unknown>; problem?: string } => {
-      if (!invocation.ok) return { body: {}, problem: `threw: ${invocation.error?.split('\n')[0]}` };
-      const answer = invocation.result as Answer;
-      try {
-        return { status: answer.statusCode, body: JSON.parse(answer.body ?? '{}') as Record<string, unknown> };
-      } catch {
-        return { status: answer.statusCode, body: { text: answer.body } };
-      }
-    };
+    const ledger = await seedOperatorData(envOf, services, stops);
     const check = async (name: string, run: () => Promise<string>) => {
-      try {
-        record({ name, ok: true, detail: await run() });
-      } catch (error) {
-        record({ name, ok: false, detail: (error as Error).message });
-      }
+      const outcome = await run().then(
+        (detail) => ({ name, ok: true, detail }),
+        (error: unknown) => ({ name, ok: false, detail: (error as Error).message }),
+      );
+      checks.push(outcome);
+      options.onCheck?.(outcome);
     };
-    const expectStatus = (invocation: Invocation, status: number) => {
-      const answer = answerOf(invocation);
-      if (answer.problem) throw new Error(`${answer.problem}${lastLogLine(invocation.output)}`);
-      if (answer.status !== status)
-        throw new Error(
-          `answered ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}, expected ${status}${lastLogLine(invocation.output)}`,
-        );
-      return answer.body;
-    };
-
-    // A signed cash-out: paid, as under npm start.
-    const cashOutId = `rh_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-    const cashOut = {
-      ...(JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>),
-      cash_out_id: cashOutId,
-      destination_email: RECIPIENT.email,
-      amount: '12.34',
-      currency: 'USD',
-    };
-    const cashOutBody = JSON.stringify(cashOut);
-    const villageSecret = SECRETS.find((secret) => secret.id === 'villageWebhookSecret')!.localDefault;
-    let payoutId = '';
-    await check('village-cash-out: a signed cash-out is paid', async () => {
-      const body = expectStatus(
-        await invoke(
-          'village-cash-out',
-          httpApiEvent('/webhooks/village/cash-out', '/webhooks/village/cash-out', cashOutBody, {
-            'x-village-signature-256': villageSignature(villageSecret, cashOutBody),
-          }),
-        ),
-        200,
-      );
-      payoutId = String((body.stripe as { id?: string } | undefined)?.id ?? '');
-      if (!payoutId.startsWith('po_')) throw new Error(`answered 200 without a payout id: ${JSON.stringify(body).slice(0, 200)}`);
-      return `200, ${cashOutId} 12.34 USD paid by Stripe payout ${payoutId}`;
-    });
-    await check('village-cash-out: a bad signature is refused', async () => {
-      expectStatus(
-        await invoke(
-          'village-cash-out',
-          httpApiEvent('/webhooks/village/cash-out', '/webhooks/village/cash-out', cashOutBody, {
-            'x-village-signature-256': villageSignature('not-the-secret', cashOutBody),
-          }),
-        ),
-        401,
-      );
-      return '401';
-    });
-
-    // The payout's payout.paid from Stripe: the cash-out becomes paid.
-    const stripeSecret = SECRETS.find((secret) => secret.id === 'stripeWebhookSecret')!.localDefault;
-    const paid = JSON.parse(fixture('stripe', 'payout.paid')) as {
-      id: string;
-      created: number;
-      account?: string;
-      livemode: boolean;
-      data: { object: Record<string, unknown> };
-    };
-    paid.id = `evt_${randomBytes(12).toString('hex')}`;
-    paid.created = Math.floor(Date.now() / 1000);
-    paid.account = RECIPIENT.accountId;
-    paid.livemode = false;
-    Object.assign(paid.data.object, {
-      id: payoutId || 'po_missing',
-      amount: 1234,
-      currency: 'usd',
-      livemode: false,
-      metadata: { cash_out_id: cashOutId },
-    });
-    const paidBody = JSON.stringify(paid, null, 2);
-    await check('stripe-events: payout.paid is applied', async () => {
-      const body = expectStatus(
-        await invoke(
-          'stripe-events',
-          httpApiEvent('/webhooks/stripe', '/webhooks/stripe', paidBody, {
-            'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paidBody, secret: stripeSecret }),
-          }),
-        ),
-        200,
-      );
-      if (body.outcome !== 'applied') throw new Error(`answered 200 ${JSON.stringify(body).slice(0, 200)}, expected outcome applied`);
-      const item = await ledger.get(cashOutId);
-      if (item?.status !== 'paid') throw new Error(`the ledger says ${item?.status ?? 'nothing'} for ${cashOutId}, expected paid`);
-      return `200 applied, ledger ${cashOutId}: paid`;
-    });
-    await check('stripe-events: a bad signature is refused', async () => {
-      expectStatus(
-        await invoke(
-          'stripe-events',
-          httpApiEvent('/webhooks/stripe', '/webhooks/stripe', paidBody, {
-            'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paidBody, secret: 'whsec_not_the_secret' }),
-          }),
-        ),
-        400,
-      );
-      return '400 signature_mismatch';
-    });
-
-    // A merchant source's event, at its own path, signed with its own secret.
-    const payment = JSON.parse(fixture('stripe', 'payment_intent.succeeded')) as {
-      id: string;
-      created: number;
-      livemode: boolean;
-      account?: string;
-      data: { object: Record<string, unknown> };
-    };
-    payment.id = `evt_${randomBytes(12).toString('hex')}`;
-    payment.created = Math.floor(Date.now() / 1000);
-    payment.livemode = false;
-    delete payment.account;
-    Object.assign(payment.data.object, { id: `pi_${randomBytes(10).toString('hex')}`, livemode: false });
-    const paymentBody = JSON.stringify(payment, null, 2);
-    const sourcePath = `/webhooks/stripe/${SOURCE.id}`;
-    await check(`stripe-events: a merchant source's event is applied`, async () => {
-      const event = httpApiEvent(
-        '/webhooks/stripe/{sourceId}',
-        sourcePath,
-        paymentBody,
-        { 'stripe-signature': Stripe.webhooks.generateTestHeaderString({ payload: paymentBody, secret: SOURCE.signingSecret }) },
-        { sourceId: SOURCE.id },
-      );
-      const body = expectStatus(await invoke('stripe-events', event), 200);
-      if (body.outcome !== 'applied') throw new Error(`answered 200 ${JSON.stringify(body).slice(0, 200)}, expected outcome applied`);
-      return `200 applied (source ${SOURCE.id}, payment_intent.succeeded)`;
-    });
-
-    // A Just Wallet payout event.
-    const justWalletSecret = SECRETS.find((secret) => secret.id === 'justWalletWebhookSecret')!.localDefault;
-    const walletEvent = JSON.parse(fixture('just-wallet', 'payout')) as { data: Record<string, unknown> };
-    walletEvent.data.id = randomUUID();
-    const walletBody = JSON.stringify(walletEvent);
-    await check('just-wallet: a payout event is applied', async () => {
-      const body = expectStatus(
-        await invoke(
-          'just-wallet',
-          httpApiEvent('/webhooks/just-wallet', '/webhooks/just-wallet', walletBody, {
-            Signature: justWalletSignature(justWalletSecret, walletBody, 'hmac'),
-          }),
-        ),
-        200,
-      );
-      if (!/applied/.test(JSON.stringify(body))) throw new Error(`answered 200 ${JSON.stringify(body).slice(0, 200)}, expected it applied`);
-      return `200 ${String(body.outcome ?? 'applied')}`;
-    });
-    await check('just-wallet: a bad signature is refused', async () => {
-      expectStatus(
-        await invoke(
-          'just-wallet',
-          httpApiEvent('/webhooks/just-wallet', '/webhooks/just-wallet', walletBody, {
-            Signature: justWalletSignature('not-the-secret', walletBody, 'hmac'),
-          }),
-        ),
-        401,
-      );
-      return '401';
-    });
-
-    // The schedules: each rule's event, once.
-    for (const [service, rule] of [
-      ['reconcile', 'ReconciliationSchedule'],
-      ['catch-up', 'CatchUpSchedule'],
-      ['reports', 'ReportsSchedule'],
-    ] as const) {
-      await check(`${service}: the schedule's run ends without error`, async () => {
-        const invocation = await invoke(service, scheduledEvent(rule));
-        if (!invocation.ok) throw new Error(`threw: ${invocation.error?.split('\n')[0]}`);
-        return `returned ${JSON.stringify(invocation.result).slice(0, 160)}`;
-      });
-    }
+    await runChecks({ invoke, ledger, recipient: RECIPIENT, source: SOURCE, where: { region: REGION, accountId: ACCOUNT }, check });
     return checks;
   } finally {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
 }
 
-/** The last error line a function logged, to say why a check failed. */
-function lastLogLine(output: string): string {
-  const line = output
-    .split('\n')
-    .reverse()
-    .find((candidate) => /"level":"(ERROR|WARN)"|Error/.test(candidate));
-  return line ? ` (its log: ${line.slice(0, 300)})` : '';
+/** DynamoDB Local (unless one is given), moto and the Stripe stand-in, each stopped at the end. */
+async function startServices(dynamoEndpoint: string | undefined, stops: Stops): Promise<LocalServices> {
+  if (!dynamoEndpoint) {
+    const dynamo = await startDynamoDbLocal();
+    stops.push(dynamo.stop);
+    dynamoEndpoint = dynamo.endpoint;
+  }
+  const moto = await startMoto();
+  stops.push(moto.stop);
+  const standIn = new StripeStandIn();
+  const stripeApiBase = await standIn.start(0);
+  stops.push(() => standIn.stop());
+  return { dynamoEndpoint, secretsEndpoint: moto.endpoint, stripeApiBase };
+}
+
+/**
+ * The template's tables and secrets, created under fresh names; answers what each logical id
+ * (and the pseudo parameters) resolves to, as CloudFormation would resolve them.
+ */
+async function createTemplateResources(template: Template, services: LocalServices, stops: Stops): Promise<Record<string, string>> {
+  const prefix = `rh${randomBytes(4).toString('hex')}`;
+  const refs: Record<string, string> = {
+    'AWS::Region': REGION,
+    'AWS::AccountId': ACCOUNT,
+    'AWS::Partition': 'aws',
+    'AWS::URLSuffix': 'amazonaws.com',
+    'AWS::StackName': 'PaymentsWebhookGateway',
+  };
+  const dynamo = new DynamoDBClient({ endpoint: services.dynamoEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+  stops.push(async () => dynamo.destroy());
+  for (const logicalId of resourcesOfType(template, 'AWS::DynamoDB::GlobalTable')) {
+    const name = `${prefix}-${logicalId}`;
+    await createTemplateTable(dynamo, template, logicalId, name);
+    refs[logicalId] = name;
+    refs[`${logicalId}.Arn`] = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${name}`;
+  }
+  const secrets = secretsClient(services, stops);
+  for (const logicalId of resourcesOfType(template, 'AWS::SecretsManager::Secret')) {
+    const created = await secrets.send(
+      new CreateSecretCommand({ Name: `${prefix}/${logicalId}`, SecretString: localSecretValue(logicalId) }),
+    );
+    refs[logicalId] = created.ARN!;
+  }
+  return refs;
+}
+
+function secretsClient(services: LocalServices, stops: Stops): SecretsManagerClient {
+  const secrets = new SecretsManagerClient({ endpoint: services.secretsEndpoint, region: REGION, credentials: LOCAL_CREDENTIALS });
+  stops.push(async () => secrets.destroy());
+  return secrets;
+}
+
+type EnvironmentOf = (service: string) => { fn: TemplateFunction; environment: Record<string, string> };
+
+/** A service's function in the template, and the environment Lambda would give it, pointed at the local services. */
+function functionEnvironment(functions: TemplateFunction[], refs: Record<string, string>, services: LocalServices): EnvironmentOf {
+  const baseEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: services.dynamoEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: services.secretsEndpoint,
+    STRIPE_API_BASE: services.stripeApiBase,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    TZ: ':UTC',
+  };
+  return (service) => {
+    const fn = functions.find((candidate) => candidate.service === service);
+    if (!fn) throw new Error(`The template has no function for ${service}`);
+    const environment = {
+      ...baseEnv,
+      AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '512',
+      ...Object.fromEntries(Object.entries(fn.environment).map(([name, value]) => [name, resolveValue(value, refs)])),
+    };
+    return { fn, environment };
+  };
+}
+
+/** What npm start seeds, and a merchant source, written as the operator's commands write them; answers the ledger. */
+async function seedOperatorData(envOf: EnvironmentOf, services: LocalServices, stops: Stops): Promise<LedgerStore> {
+  const stripeEnv = envOf('stripe-events').environment;
+  const db = makeDocumentClient({ endpoint: services.dynamoEndpoint, region: REGION });
+  stops.push(async () => db.destroy());
+  await new RecipientStore(db, envOf('village-cash-out').environment.RECIPIENTS_TABLE!).put(
+    RECIPIENT.email,
+    RECIPIENT.accountId,
+    new Date(),
+  );
+  await new SourceAdmin(
+    new SourceStore(db, stripeEnv.SOURCES_TABLE!),
+    new SecretsManagerSourceSecrets(secretsClient(services, stops), stripeEnv.STRIPE_SOURCE_SECRET_PREFIX!),
+    { now: () => Date.now() },
+  ).add(SOURCE.id, { signingSecret: SOURCE.signingSecret });
+  return new LedgerStore(db, stripeEnv.LEDGER_TABLE!);
 }

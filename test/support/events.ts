@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { EVENTS_DIR } from '../../dev/send/fixtures.js';
+import { httpApiEvent } from '../../dev/rehearse/events.js';
 
 /** A provider fixture from test/events, parsed afresh for each call (tests may change it). */
 export function loadFixture<T = Record<string, unknown>>(provider: string, name: string): T {
@@ -16,29 +16,10 @@ export function apiGatewayEvent(
   headers: Record<string, string>,
   options: { base64?: boolean } = {},
 ): APIGatewayProxyEventV2 {
-  const now = Date.now();
-  return {
-    version: '2.0',
-    routeKey: `POST ${routePath}`,
-    rawPath: routePath,
-    rawQueryString: '',
-    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
-    requestContext: {
-      accountId: 'test',
-      apiId: 'test',
-      domainName: 'test.local',
-      domainPrefix: 'test',
-      http: { method: 'POST', path: routePath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'jest' },
-      requestId: randomUUID(),
-      routeKey: `POST ${routePath}`,
-      stage: '$default',
-      time: new Date(now).toISOString(),
-      timeEpoch: now,
-    },
-    body: options.base64 ? Buffer.from(body, 'utf8').toString('base64') : body,
-    isBase64Encoded: options.base64 ?? false,
-  };
+  return httpApiEvent({ routeKeyPath: routePath, body, headers, base64: options.base64 }, JEST_CALLER);
 }
+
+const JEST_CALLER = { accountId: 'test', apiId: 'test', domainName: 'test.local', userAgent: 'jest' };
 
 /** A Lambda context good enough for handlers: only the remaining time matters to them. */
 /** An invocation without a Lambda context's clock, as a test or a container calls a handler. */
