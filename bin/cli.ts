@@ -208,3 +208,14 @@ export function portSetting(env: Record<string, string | undefined>, name: strin
   }
   return port;
 }
+
+/** Prints the one-line verdict of a list of checks (rehearsal, smoke) and gives the exit code: ok only when every check passed. */
+export function checksSummary(checks: readonly { ok: boolean; name: string }[]): number {
+  const failed = checks.filter((check) => !check.ok);
+  if (failed.length === 0) {
+    console.log(`All ${checks.length} checks passed.`);
+    return EXIT.ok;
+  }
+  console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
+  return EXIT.failure;
+}

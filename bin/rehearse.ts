@@ -1,4 +1,4 @@
-import { EXIT, commandLine, runCommand } from './cli.js';
+import { EXIT, checksSummary, commandLine, runCommand } from './cli.js';
 import { rehearsalUnavailable, rehearse } from '../dev/rehearse/rehearse.js';
 
 /**
@@ -27,13 +27,7 @@ await runCommand(
       onNote: (note) => console.log(`  ${note}`),
       onCheck: (check) => console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`),
     });
-    const failed = checks.filter((check) => !check.ok);
-    if (failed.length === 0) {
-      console.log(`All ${checks.length} checks passed.`);
-      return EXIT.ok;
-    }
-    console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
-    return EXIT.failure;
+    return checksSummary(checks);
   },
   { usage },
 );

@@ -1,4 +1,4 @@
-import { EXIT, commandLine, runCommand } from './cli.js';
+import { EXIT, checksSummary, commandLine, runCommand } from './cli.js';
 import { checkLine, localSmokeTarget, runSmoke, stackSmokeTarget } from '../operator/smoke.js';
 
 /**
@@ -31,13 +31,7 @@ await runCommand(
     console.log(`Smoke test of ${target.description} (Stripe mode ${target.stripeMode}):`);
     const checks = await runSmoke(target);
     for (const check of checks) console.log(checkLine(check));
-    const failed = checks.filter((check) => !check.ok);
-    if (failed.length === 0) {
-      console.log(`All ${checks.length} checks passed.`);
-      return EXIT.ok;
-    }
-    console.error(`${failed.length} of ${checks.length} checks failed: ${failed.map((check) => check.name).join('; ')}.`);
-    return EXIT.failure;
+    return checksSummary(checks);
   },
   { usage },
 );
