@@ -1,5 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { fieldUpdate, updateExpression } from '../shared/update-expression.js';
 import { daysOf } from './days.js';
 
 /**
@@ -175,27 +176,22 @@ export class ReportStore {
 
   /** An upsert of the given fields; `undefined` removes one. */
   private async set(key: { id: string; kind: string }, fields: Record<string, unknown>): Promise<void> {
-    const entries = Object.entries(fields).filter(([name]) => name !== 'id' && name !== 'kind');
-    const kept = entries.filter(([, value]) => value !== undefined);
-    const removed = entries.filter(([, value]) => value === undefined);
-    const names = Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name]));
-    const position = (name: string) => entries.findIndex(([other]) => other === name);
-    const expression = [
-      kept.length > 0 ? `SET ${kept.map(([name]) => `#f${position(name)} = :v${position(name)}`).join(', ')}` : '',
-      removed.length > 0 ? `REMOVE ${removed.map(([name]) => `#f${position(name)}`).join(', ')}` : '',
-    ]
-      .filter(Boolean)
-      .join(' ');
+    const update = fieldUpdate(
+      Object.fromEntries(
+        Object.entries(fields)
+          .filter(([name]) => name !== 'id' && name !== 'kind')
+          .map(([name, value]) => [name, value === undefined ? null : value]),
+      ),
+    );
+    const expression = updateExpression(update);
     if (!expression) return;
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: key,
         UpdateExpression: expression,
-        ExpressionAttributeNames: names,
-        ...(kept.length > 0
-          ? { ExpressionAttributeValues: Object.fromEntries(kept.map(([name, value]) => [`:v${position(name)}`, value])) }
-          : {}),
+        ExpressionAttributeNames: update.names,
+        ...(update.sets.length > 0 ? { ExpressionAttributeValues: update.values } : {}),
       }),
     );
   }
