@@ -1,24 +1,24 @@
-import { z } from 'zod';
+import { enum as oneOf, minLength, optional, string, url } from 'zod/mini';
 import { int, readConfig, type Env } from '../shared/config.js';
 import { ConfigError } from '../shared/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../shared/http.js';
 
 /** What applying a Stripe event needs, from the webhook or from catch-up: the tables and the dedup settings. */
 export const PROCESS_SETTINGS = {
-  LEDGER_TABLE: z.string().min(1),
+  LEDGER_TABLE: string().check(minLength(1)),
   /** The limits' usage: a cash-out that ends not paid gives back what it took (unset: nothing is given back). */
-  USAGE_TABLE: z.string().min(1).optional(),
-  RECIPIENTS_TABLE: z.string().min(1),
-  EVENTS_TABLE: z.string().min(1),
-  RECORDS_TABLE: z.string().min(1),
-  SOURCES_TABLE: z.string().min(1),
-  DYNAMODB_ENDPOINT: z.string().url().optional(),
+  USAGE_TABLE: optional(string().check(minLength(1))),
+  RECIPIENTS_TABLE: string().check(minLength(1)),
+  EVENTS_TABLE: string().check(minLength(1)),
+  RECORDS_TABLE: string().check(minLength(1)),
+  SOURCES_TABLE: string().check(minLength(1)),
+  DYNAMODB_ENDPOINT: optional(url()),
   /** `live` or `test`: the mode of the platform's Stripe key. Only events of this mode are applied. */
-  STRIPE_MODE: z.enum(['live', 'test']),
+  STRIPE_MODE: oneOf(['live', 'test']),
   /** In AWS: merchant sources' secrets are the Secrets Manager secrets named `<prefix><sourceId>`. */
-  STRIPE_SOURCE_SECRET_PREFIX: z.string().min(1).optional(),
+  STRIPE_SOURCE_SECRET_PREFIX: optional(string().check(minLength(1))),
   /** Locally: they are the files `<dir>/<sourceId>.json` (`npm start` and `npm run sources` set it). */
-  STRIPE_SOURCE_SECRETS_DIR: z.string().min(1).optional(),
+  STRIPE_SOURCE_SECRETS_DIR: optional(string().check(minLength(1))),
   /** How long an event id is remembered for deduplication (Stripe retries for up to 3 days, and keeps events 30). */
   STRIPE_EVENT_RETENTION_DAYS: int(30),
   /** A delivery that crashed mid-way may be re-applied by a redelivery after this long (above the Lambda timeout). */

@@ -7,7 +7,7 @@ import {
   PutSecretValueCommand,
   type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import { object, optional, regex, string } from 'zod/mini';
 import { ConfigError } from '../shared/errors.js';
 import type { SecretValue } from '../shared/secrets.js';
 import { isSourceId } from './source-id.js';
@@ -27,10 +27,11 @@ export const SIGNING_SECRET = /^whsec_\S+$/;
 /** A restricted key: a merchant should never hand over its full secret key. */
 export const SOURCE_API_KEY = /^rk_(test|live)_\S+$/;
 
-const Stored = z.object({
-  current: z.string().regex(SIGNING_SECRET, 'must be a Stripe signing secret (whsec_…)'),
-  previous: z.string().regex(SIGNING_SECRET, 'must be a Stripe signing secret (whsec_…)').optional(),
-  apiKey: z.string().regex(SOURCE_API_KEY, 'must be a restricted key (rk_test_… or rk_live_…)').optional(),
+const signingSecret = () => string().check(regex(SIGNING_SECRET, 'must be a Stripe signing secret (whsec_…)'));
+const Stored = object({
+  current: signingSecret(),
+  previous: optional(signingSecret()),
+  apiKey: optional(string().check(regex(SOURCE_API_KEY, 'must be a restricted key (rk_test_… or rk_live_…)'))),
 });
 
 export function parseSourceSecret(raw: string, sourceId: string): SourceSecret {
