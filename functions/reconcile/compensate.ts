@@ -10,10 +10,12 @@ const COMPENSATION_LEASE_MS = 5 * 60_000;
 type CompensateDeps = Pick<ReconcileDeps, 'store' | 'stripe' | 'clock' | 'logger'>;
 type Compensation = Extract<Decision, { action: 'compensate' }>;
 
-/** The item as this compensation holds it: every write after the claim is fenced by its attemptId. */
-interface Held {
+/** A compensation's hold on the item: every write after the claim is fenced by its attemptId. */
+interface Hold {
+  /** The item as read. */
   item: ReconciledItem;
-  held: ReconciledItem;
+  /** The item as claimed (this compensation's attemptId), which the fenced writes start from. */
+  claimed: ReconciledItem;
   attemptId: string;
   deps: CompensateDeps;
   result: ResultOf;
@@ -32,7 +34,7 @@ export async function compensate(
 ): Promise<ItemResult> {
   const attemptId = `reconcile:${randomUUID()}`;
   if (!(await claim(item, attemptId, deps))) return result('conflict', 'changed_before_compensation');
-  const hold: Held = { item, held: { ...item, attemptId }, attemptId, deps, result };
+  const hold: Hold = { item, claimed: { ...item, attemptId }, attemptId, deps, result };
 
   let after: MoneyObject;
   try {
@@ -65,7 +67,7 @@ function takeBack(item: ReconciledItem, decision: Compensation, deps: Compensate
 }
 
 /** Stripe refused the call for good: an operator takes it. A retryable failure is thrown: the lease runs out and the next run tries again. */
-function refused(hold: Held, decision: Compensation, error: unknown): Promise<ItemResult> {
+function refused(hold: Hold, decision: Compensation, error: unknown): Promise<ItemResult> {
   const failure = describeStripeError(error);
   if (!failure || isRetryable(failure)) throw error;
   const reason = `${decision.how === 'cancel_payout' ? 'cancel' : 'reversal'}_refused:${failure.code ?? failure.type}`;
@@ -73,27 +75,27 @@ function refused(hold: Held, decision: Compensation, error: unknown): Promise<It
 }
 
 /** Raises the held item to an operator, fenced by the claim. */
-function raise(hold: Held, status: ReconciledStatus, reason: string, object: MoneyObject): Promise<ItemResult> {
-  const { item, held, attemptId, deps, result } = hold;
+function raise(hold: Hold, status: ReconciledStatus, reason: string, object: MoneyObject): Promise<ItemResult> {
+  const { item, claimed, attemptId, deps, result } = hold;
   return raiseToOperator(
     item,
     deps,
     status,
     reason,
     object,
-    (at) => deps.store.finish(held, attemptId, operatorFields(item, status, reason, object), at),
+    (at) => deps.store.finish(claimed, attemptId, operatorFields(item, status, reason, object), at),
     result,
   );
 }
 
 /** Records the money taken back, as Stripe confirmed it, and releases the claim. */
-async function recordCompensation(hold: Held, decision: Compensation, after: MoneyObject): Promise<ItemResult> {
-  const { item, held, attemptId, deps, result } = hold;
+async function recordCompensation(hold: Hold, decision: Compensation, after: MoneyObject): Promise<ItemResult> {
+  const { item, claimed, attemptId, deps, result } = hold;
   const status = after.status as ReconciledStatus;
   const at = new Date(deps.clock.now());
   const compensation = decision.how === 'cancel_payout' ? 'payout_canceled' : 'transfer_reversed';
   const written = await deps.store.finish(
-    held,
+    claimed,
     attemptId,
     { status, reason: compensation, compensation, compensatedAt: at.toISOString(), needsCompensation: null, ...objectFields(after) },
     at,
