@@ -1,28 +1,16 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
-import { TABLES } from '../infra/tables.js';
+import { runScript, tablesEnv } from './support/commands.js';
 import { putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { stripeEvent } from './support/stripe-events.js';
 
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 let h: ConsoleHarness;
 
 /** Runs an operator command (the npm script's own file) against this file's tables, as `local`. */
-function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tables = Object.fromEntries(TABLES.map((table) => [table.env, h.tables.names[table.id]]));
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [`bin/${script}.ts`, ...args],
-      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, NODE_OPTIONS: '' } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (script: string, ...args: string[]) =>
+  runScript(`bin/${script}.ts`, args, { ...tablesEnv(h.tables), STRIPE_API_BASE: h.standIn.url });
 
 let ignoredEvent: string;
 
