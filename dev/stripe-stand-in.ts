@@ -309,32 +309,23 @@ export class StripeStandIn {
     if (listed) return listed;
     const [resource = '', id, action] = path.split('/').filter(Boolean).slice(1);
     const call: Call = { id: id ?? '', params, stripeAccount, recorded, now: Math.floor(Date.now() / 1000) };
-    switch (`${method} ${resource}${id ? '/:id' : ''}${action ? `/${action}` : ''}`) {
-      case 'GET balance':
-        return BALANCE;
-      case 'GET accounts/:id':
-        return this.readAccount(call);
-      case 'POST payouts':
-        return this.createPayout(call);
-      case 'GET payouts/:id':
-        return found('payout', call.id, this.payouts.get(call.id));
-      case 'POST payouts/:id':
-        return this.updatePayout(call);
-      case 'POST payouts/:id/cancel':
-        return this.cancelPayout(call);
-      case 'POST transfers':
-        return this.createTransfer(call);
-      case 'GET transfers/:id':
-        return found('transfer', call.id, this.transfers.get(call.id));
-      case 'POST transfers/:id/reversals':
-        return this.reverseTransfer(call);
-      default:
-        return {
-          status: 404,
-          body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } },
-        };
-    }
+    const answer = this.routes[`${method} ${resource}${id ? '/:id' : ''}${action ? `/${action}` : ''}`];
+    if (answer) return answer(call);
+    return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } } };
   }
+
+  /** The Stripe calls the stand-in answers, by method and path shape (`/v1/<resource>/<id>/<action>`). */
+  private readonly routes: Record<string, (call: Call) => Answer> = {
+    'GET balance': () => BALANCE,
+    'GET accounts/:id': (call) => this.readAccount(call),
+    'POST payouts': (call) => this.createPayout(call),
+    'GET payouts/:id': ({ id }) => found('payout', id, this.payouts.get(id)),
+    'POST payouts/:id': (call) => this.updatePayout(call),
+    'POST payouts/:id/cancel': (call) => this.cancelPayout(call),
+    'POST transfers': (call) => this.createTransfer(call),
+    'GET transfers/:id': ({ id }) => found('transfer', id, this.transfers.get(id)),
+    'POST transfers/:id/reversals': (call) => this.reverseTransfer(call),
+  };
 
   private readAccount({ id }: Call): Answer {
     const account = this.account(id);
