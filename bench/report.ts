@@ -8,6 +8,7 @@ import type { RealisticStripeResult } from './realistic-stripe.js';
 import type { Summary } from './stats.js';
 import type { Machine } from './machine.js';
 import type { LoadResult } from './load.js';
+import type { MiddyCost } from './middy-cost.js';
 import type { PeerComparison, VersusPeer } from './peer-comparison.js';
 import type { WarmResult } from './warm.js';
 import { WRITE_ALONE_SUFFIX } from './write-alone.js';
@@ -23,6 +24,7 @@ export interface Report {
   bundles: Omit<Bundle, 'file'>[];
   load: LoadResult[] | { skipped: string };
   peer?: PeerComparison;
+  middy?: MiddyCost;
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
   village?: VillageFigures;
@@ -144,6 +146,7 @@ export function printReport(report: Report): void {
 
   out.push('', ...loadLines(report.load));
   if (report.peer) out.push('', ...peerLines(report.peer));
+  if (report.middy) out.push('', middyLine(report.middy));
 
   const p = report.prices;
   out.push(
@@ -257,6 +260,15 @@ function loadLines(load: Report['load']): string[] {
       target.levels.filter((l) => l.firstError).map((l) => `  ${target.id} at ${l.concurrency}: first error: ${l.firstError}`),
     ),
   ];
+}
+
+function middyLine(m: MiddyCost): string {
+  return (
+    `The Stripe route's middy chain (the floor inside it, less the bare floor, same run): +${m.addedP50Ms.toFixed(3)} ms at p50 ` +
+    `(${(m.shareOfRouteP50 * 100).toFixed(1)}% of the route's p50), +${m.addedP99Ms.toFixed(3)} ms at p99, ` +
+    `+${m.addedOutsideDynamoP50Ms.toFixed(3)} ms at p50 outside DynamoDB calls; ` +
+    `${m.bundleBytes} bytes of its bundle (${(m.shareOfBundle * 100).toFixed(1)}%)`
+  );
 }
 
 function peerLines(c: PeerComparison): string[] {

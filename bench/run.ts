@@ -44,6 +44,7 @@ import { setupPeer, type PeerTarget } from './peer-target.js';
 import { writeHtmlReport } from './report-html.js';
 import { measureWarm, type WarmResult, type WarmTarget } from './warm.js';
 import { makeWriteAlone } from './write-alone.js';
+import { floorInRouteChain, middyCost } from './middy-cost.js';
 
 // Before any handler module builds its Metrics: nothing is published from a benchmark.
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
@@ -108,7 +109,15 @@ const SETTINGS = quick
     };
 const CONCURRENCY = [1, 8, 32];
 /** Request numbers per phase, so that no phase sends another's events. */
-const OFFSET = { warm: 0, cold: 10_000_000, load: 20_000_000, realistic: 30_000_000, lifecycle: 40_000_000, writeAlone: 50_000_000 };
+const OFFSET = {
+  warm: 0,
+  cold: 10_000_000,
+  load: 20_000_000,
+  realistic: 30_000_000,
+  lifecycle: 40_000_000,
+  writeAlone: 50_000_000,
+  middy: 60_000_000,
+};
 const TARGETS = { warmP50: 1.5, warmP99: 2, coldStart: 1.5, villageOwnTime: 2 };
 export const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
@@ -194,7 +203,7 @@ async function main(): Promise<void> {
 
     // 1 and 2: warm latency beside the floor, in one interleaved run.
     const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
-    const { warm, floorWarm, villageFloorWarm, villageFloorSteps } = await measureWarmGroup(context, benches, peer);
+    const { warm, floorWarm, villageFloorWarm, villageFloorSteps } = await measureWarmGroup(context, benches, peer, stripeBench?.route);
     // 1a: the same group again, every table swapped for a copy without its indexes (withoutIndexes in context.ts).
     const bareContext = await withoutIndexes(context);
     const bareBenches: RouteBench[] = [];
@@ -352,6 +361,15 @@ async function main(): Promise<void> {
       bundles: bundles.map(({ file, ...rest }) => ({ ...rest, file: path.relative(PROJECT_ROOT, file) })),
       load,
       ...(peerComparison ? { peer: peerComparison } : {}),
+      ...(stripeWarm
+        ? {
+            middy: middyCost(
+              warm,
+              stripeWarm.id,
+              bundles.find((bundle) => bundle.routeId === stripeWarm.id && !bundle.variant),
+            ),
+          }
+        : {}),
       prices: PRICES,
       costPerMillionEvents: costs,
       ...(village ? { village } : {}),
@@ -428,8 +446,10 @@ function withRatios(results: WarmResult[], floor: WarmResult) {
  * The floors, every route and each one-write route's write alone, interleaved request by
  * request in one run (measureWarm), on the context's tables.
  */
-async function measureWarmGroup(context: BenchContext, benches: RouteBench[], peer?: PeerTarget) {
+async function measureWarmGroup(context: BenchContext, benches: RouteBench[], peer?: PeerTarget, chainOf?: RouteDefinition) {
   const floor = makeFloor(context);
+  // The floor again inside the Stripe route's middy chain: what the chain adds (bench/middy-cost.ts).
+  const inChain = chainOf ? floorInRouteChain(context, chainOf, OFFSET.middy) : undefined;
   const villageBench = benches.find((bench) => bench.route.id === 'village-cash-out');
   // The Village route's own floor: HMAC and the three writes exactly-once requires.
   const villageFloor = villageBench ? makeFloor(context, 'village') : undefined;
@@ -450,6 +470,7 @@ async function measureWarmGroup(context: BenchContext, benches: RouteBench[], pe
       counter: f.counter,
       request: (n: number) => f.request(OFFSET.warm + n),
     })),
+    ...(inChain ? [inChain] : []),
     ...benches.map((bench) => ({
       id: bench.route.id,
       path: bench.route.path,
@@ -478,6 +499,7 @@ async function measureWarmGroup(context: BenchContext, benches: RouteBench[], pe
   );
   const warm = await measureWarm(warmTargets, SETTINGS);
   floor.client.destroy();
+  inChain?.destroy();
   villageFloor?.client.destroy();
   for (const alone of writesAlone) alone.client.destroy();
   return {
