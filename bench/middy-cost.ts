@@ -1,13 +1,12 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { systemClock } from '../functions/shared/clock.js';
-import { makeMetrics, MetricUnit } from '../functions/shared/telemetry.js';
+import { MetricUnit } from '../functions/shared/telemetry.js';
 import { makeStripeEventsHandler, type StripeWebhookEvent } from '../functions/stripe-events/handler.js';
 import { stripeEventsDepsFromEnv } from '../functions/stripe-events/wiring.js';
 import type { RouteDefinition } from '../infra/routes.js';
 import type { Bundle } from './cold-start.js';
 import type { BenchContext } from './context.js';
 import { makeFloor } from './floor.js';
+import { wireAsIndex } from './routes/as-index.js';
 import type { BenchHandler } from './routes/types.js';
 import { round } from './stats.js';
 import type { WarmResult, WarmTarget } from './warm.js';
@@ -24,10 +23,8 @@ export const FLOOR_IN_CHAIN_ID = 'floor in the middy chain';
  */
 export function floorInRouteChain(context: BenchContext, route: RouteDefinition, offset: number): WarmTarget & { destroy(): void } {
   const floor = makeFloor(context);
-  const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
-  const metrics = makeMetrics(route.id);
-  const { db } = context.countedClient();
-  const chain = makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), { metrics });
+  const { deps, metrics } = wireAsIndex(context, route.id, stripeEventsDepsFromEnv);
+  const chain = makeStripeEventsHandler(deps, { metrics });
   // One metric per request, as the route records one: logMetrics then publishes as it does for the route.
   chain.handler(async (event: StripeWebhookEvent, lambda: Context) => {
     metrics.addMetric('BenchFloor', MetricUnit.Count, 1);

@@ -338,20 +338,26 @@ function villageLines(v: VillageFigures): string[] {
 }
 
 function realisticLines(r: RealisticStripeResult, cost: CostPerMillion | undefined): string[] {
-  const headers = ['end to end p50', 'p99', 'max', 'deadline', 'p99 of deadline', 'inside Stripe (mean)', 'Stripe calls'];
-  const row = [ms(r.latency.p50), ms(r.latency.p99), ms(r.latency.max), r.deadlineMs, `${(r.p99OfDeadline * 100).toFixed(1)}%`];
-  row.push(
-    ms(r.stripeMsMean),
-    r.stripeCallsPerRequest,
-    ms(r.ownTime.p50),
-    ms(r.ownTime.p99),
-    ms(r.billedMsMean),
-    r.cpuMsPerRequest,
-    r.errors,
-  );
+  const cells: [string, string | number][] = [
+    ['end to end p50', ms(r.latency.p50)],
+    ['p99', ms(r.latency.p99)],
+    ['max', ms(r.latency.max)],
+    ['deadline', r.deadlineMs],
+    ['p99 of deadline', `${(r.p99OfDeadline * 100).toFixed(1)}%`],
+    ['inside Stripe (mean)', ms(r.stripeMsMean)],
+    ['Stripe calls', r.stripeCallsPerRequest],
+    ['own p50', ms(r.ownTime.p50)],
+    ['own p99', ms(r.ownTime.p99)],
+    ['billed ms', ms(r.billedMsMean)],
+    ['CPU ms', r.cpuMsPerRequest],
+    ['errors', r.errors],
+  ];
   return [
     `Village route with each Stripe call answered after ${r.stripeLatencyMs} ms (one cash-out at a time, ${r.requests} cash-outs)`,
-    table([...headers, 'own p50', 'own p99', 'billed ms', 'CPU ms', 'errors'], [row]),
+    table(
+      cells.map(([header]) => header),
+      [cells.map(([, value]) => value)],
+    ),
     ...(cost ? [`  cost per 1M cash-outs at this latency: $${dollars(cost.total)} at ${cost.memoryMb} MB (${costParts(cost)})`] : []),
   ];
 }
