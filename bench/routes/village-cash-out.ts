@@ -7,7 +7,15 @@ import { fixture } from '../../dev/send/fixtures.js';
 import { wireAsIndex } from './as-index.js';
 import type { BenchHandler, RouteAdapter, StripeTime } from './types.js';
 
-/** Cash-outs of the sample (test/events/village/cash-out.json), each with its own id, paid through the Stripe stand-in. */
+/**
+ * The recipients the cash-outs go to in turn, each with its own connected account: a run sends
+ * some 3,700 cash-outs of 20.15 USD, which to one recipient would pass the default limit per
+ * recipient and day (25,000 USD) after about 1,240 and be refused (422) from then on.
+ */
+const RECIPIENTS = 100;
+const recipientEmail = (k: number) => `bench-recipient-${k}@example.com`;
+
+/** Cash-outs of the sample (test/events/village/cash-out.json), each with its own id, to one of RECIPIENTS, paid through the Stripe stand-in. */
 export const villageAdapter: RouteAdapter = {
   routeId: 'village-cash-out',
   async setup(context, route) {
@@ -15,7 +23,7 @@ export const villageAdapter: RouteAdapter = {
     const { db, counter, deps, metrics } = wireAsIndex(context, route.id, villageDepsFromEnv);
     const recipients = new RecipientStore(db, config.RECIPIENTS_TABLE);
     const sample = JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>;
-    await recipients.put(String(sample.destination_email), 'acct_1BenchRecipient', new Date());
+    for (let k = 0; k < RECIPIENTS; k += 1) await recipients.put(recipientEmail(k), `acct_1BenchRecipient${k}`, new Date());
     const secret = context.secrets.VILLAGE_WEBHOOK_SECRET!;
     const stripeTime: StripeTime = { ms: 0, calls: 0 };
     const stripe = deps.stripe;
@@ -39,7 +47,7 @@ export const villageAdapter: RouteAdapter = {
       handler: makeVillageCashOutHandler(deps, { metrics }) as unknown as BenchHandler,
       counter,
       request(n) {
-        const body = JSON.stringify({ ...sample, cash_out_id: `co_bench_${n}` });
+        const body = JSON.stringify({ ...sample, destination_email: recipientEmail(n % RECIPIENTS), cash_out_id: `co_bench_${n}` });
         return { body, headers: { 'content-type': 'application/json', 'x-village-signature-256': villageSignature(secret, body) } };
       },
       notes: ['Stripe: the local stand-in (accounts.retrieve, then payouts.create) on loopback'],
