@@ -2,7 +2,8 @@ import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-
 import { systemClock, type Clock } from '../functions/shared/clock.js';
 import { historyEntry, HistoryStore, type HistoryEntry } from '../functions/shared/history.js';
 import { checkedLimits, limitMinor, LIMITS_ITEM, LimitSettings, majorText, type CurrencyLimits } from '../functions/shared/limits.js';
-import { LimitUsage, platformKeys, usedInWindow } from '../functions/shared/usage.js';
+import { LimitUsage } from '../functions/shared/usage.js';
+import { platformKeys, usedInWindow } from '../functions/shared/usage-counters.js';
 
 /** The history subject of a currency's limits: every change is an entry there. */
 export const limitsSubject = (currency: string) => `limits#${currency}`;
