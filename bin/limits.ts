@@ -2,7 +2,7 @@ import { LimitsAdmin } from '../operator/limits.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { HttpError } from '../functions/shared/errors.js';
 import type { CurrencyLimits } from '../functions/shared/limits.js';
-import { UsageError, commandLine, runCommand } from './cli.js';
+import { UsageError, commandLine, runCommand, valueOptions } from './cli.js';
 import { resolveTarget } from '../operator/target.js';
 
 /**
@@ -22,17 +22,9 @@ const usage = [
 type Amounts = Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>;
 type Request = { command: 'show' } | { command: 'set'; currency: string; amounts: Amounts };
 
-const { positionals, values } = commandLine(
-  usage,
-  {
-    stack: { type: 'string' },
-    region: { type: 'string' },
-    'per-cash-out': { type: 'string' },
-    'per-recipient-day': { type: 'string' },
-    'per-day': { type: 'string' },
-  },
-  { positionals: true },
-);
+const { positionals, values } = commandLine(usage, valueOptions('stack', 'region', 'per-cash-out', 'per-recipient-day', 'per-day'), {
+  positionals: true,
+});
 let endpoint: string | undefined;
 
 await runCommand(
