@@ -1,5 +1,5 @@
 import { acknowledge } from '../operator/acknowledge.js';
-import { parseTimeInput } from '../functions/shared/since.js';
+import { parseTimeInput } from '../operator/readable.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
