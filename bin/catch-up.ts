@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { catchUp, STRIPE_EVENT_DAYS, type CatchUpSummary, type Counts, type ListSummary } from '../functions/catch-up/catch-up.js';
 import { CatchUpSourceError } from '../functions/catch-up/sources.js';
@@ -6,6 +5,7 @@ import { catchUpDepsFromEnv } from '../functions/catch-up/wiring.js';
 import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 import { isSourceId } from '../functions/stripe-events/source-id.js';
 import { stripeJobEnv } from '../operator/target.js';
+import { commandLine, flagOptions, refuse as refuseWith, valueOptions } from './cli.js';
 
 /**
  * `npm run catch-up -- --since <duration|ISO time> [--source <id>]`: one run of the scheduled
@@ -23,26 +23,7 @@ const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--unti
   Against a deployed stack, invoke its function instead (docs/sources-and-catch-up.md), or set STRIPE_SOURCE_SECRET_PREFIX,
   the five tables' variables, STRIPE_SECRET_KEY and AWS_REGION from its outputs.`;
 
-let values: { since?: string; until?: string; source?: string; json?: boolean; verbose?: boolean; help?: boolean };
-try {
-  ({ values } = parseArgs({
-    strict: true,
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      source: { type: 'string' },
-      json: { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (error) {
-  refuse((error as Error).message);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { values } = commandLine(usage, { ...valueOptions('since', 'until', 'source'), ...flagOptions('json', 'verbose') });
 if (values.since === undefined) refuse('--since is required: how far back to look.');
 const since = parseSince(values.since, Date.now());
 if (since === undefined) refuse(`--since must be ${SINCE_FORMAT}, not "${values.since}".`);
@@ -67,8 +48,7 @@ try {
 }
 
 function refuse(message: string): never {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
+  return refuseWith(usage, message);
 }
 
 function print(summary: CatchUpSummary): void {
