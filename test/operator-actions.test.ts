@@ -4,12 +4,11 @@ import { acknowledge } from '../operator/acknowledge.js';
 import type { OperatorCashOut } from '../operator/attention.js';
 import { CashOutReads } from '../operator/cash-outs.js';
 import { replayEvent, replayMatching } from '../operator/replay.js';
-import { JustWalletEventStore } from '../functions/just-wallet/events.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
 import { ledgerItem, putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';
-import { cashOutInFlight, type CashOutInFlight } from './support/operator.js';
+import { cashOutInFlight, unappliedJustWalletPayout, type CashOutInFlight } from './support/operator.js';
 import { consoleHarness, OPERATOR_ARN, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { stripeEvent, uniqueId } from './support/stripe-events.js';
@@ -162,20 +161,8 @@ describe('replaying an event', () => {
 
   test('applies a Just Wallet event whose delivery stopped before applying it', async () => {
     const body = justWalletEvent('payout', { status: 'processing' });
-    const payload = JSON.stringify(body);
-    const key = `just-wallet:payout:${body.data.id as string}:processing`;
     // Stored by the delivery's first write; it stopped before the record.
-    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({
-      eventKey: key,
-      provider: 'just-wallet',
-      type: 'payout',
-      objectId: body.data.id as string,
-      kind: 'just_wallet_payout',
-      status: 'processing',
-      receivedAt: iso(Date.now()),
-      payload,
-      expiresAt: 0,
-    });
+    const key = await unappliedJustWalletPayout(h.tables, body);
     const result = await replayEvent(key, h.deps.replay, { dryRun: false });
     expect(result).toMatchObject({ outcome: 'applied', changed: true });
     expect(await h.deps.records.get(body.data.id as string, 'just_wallet_payout')).toMatchObject({

@@ -5,8 +5,31 @@ import { JustWalletRecordStore } from '../../functions/just-wallet/records.js';
 import { systemClock } from '../../functions/shared/clock.js';
 import type { LedgerStore } from '../../functions/shared/ledger.js';
 import type { TestTables } from './dynamo.js';
+import type { JustWalletBody } from './just-wallet.js';
 import { seedCashOut, stripeEvent, uniqueId, type StripeEventJson } from './stripe-events.js';
 import { silentLogger } from './telemetry.js';
+
+/**
+ * A Just Wallet payout event whose delivery stopped after its first write: the event is kept,
+ * never applied to its record. Returns its key.
+ */
+export async function unappliedJustWalletPayout(tables: TestTables, body: JustWalletBody): Promise<string> {
+  const objectId = body.data.id as string;
+  const status = body.data.status as string;
+  const key = `just-wallet:payout:${objectId}:${status}`;
+  await new JustWalletEventStore(tables.db, tables.names.events).claim({
+    eventKey: key,
+    provider: 'just-wallet',
+    type: 'payout',
+    objectId,
+    kind: 'just_wallet_payout',
+    status,
+    receivedAt: new Date().toISOString(),
+    payload: JSON.stringify(body),
+    expiresAt: 0,
+  });
+  return key;
+}
 
 /** A verified Just Wallet event recorded by the route's own code into these tables. */
 export async function deliverJustWallet(tables: TestTables, body: Record<string, unknown>): Promise<{ eventKey: string; outcome: string }> {
