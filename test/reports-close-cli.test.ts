@@ -85,29 +85,11 @@ describe('npm run reports and npm run close', () => {
 
   test("a run asked for by hand is recorded; a day past Stripe's data is refused with exit 1", async () => {
     const today = dayOf(Math.floor(Date.now() / 1000));
-    const asked = await run(
-      'reports',
-      'run',
-      '--type',
-      'payouts.itemized.3',
-      '--from',
-      today,
-      '--to',
-      dayOf(Math.floor(Date.now() / 1000) + 86_400),
-      '--wait',
-      '0',
-    );
+    const payoutsReport = (to: string, ...more: string[]) =>
+      run('reports', 'run', '--type', 'payouts.itemized.3', '--from', today, '--to', to, ...more);
+    const asked = await payoutsReport(dayOf(Math.floor(Date.now() / 1000) + 86_400), '--wait', '0');
     expect(asked).toMatchObject({ code: 0, stdout: expect.stringContaining('report run frr_') });
-    const late = await run(
-      'reports',
-      'run',
-      '--type',
-      'payouts.itemized.3',
-      '--from',
-      today,
-      '--to',
-      dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400),
-    );
+    const late = await payoutsReport(dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400));
     expect(late).toMatchObject({ code: 1, stderr: expect.stringContaining('Nothing was requested') });
   });
 
