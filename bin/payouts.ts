@@ -8,7 +8,8 @@ import { maskEmail } from '../functions/shared/redact.js';
 import { UsageError, commandLine, exitWith } from './cli.js';
 import { localDynamoEndpoint } from '../dev/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
-import { StripeRecordStore, stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
+import { stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
+import { sourceRecords } from '../operator/records.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { Logger } from '../functions/shared/telemetry.js';
 import { backfillShards } from '../operator/shard-backfill.js';
@@ -174,8 +175,11 @@ try {
       throw new UsageError(
         'With --table or --stack (a deployed stack) and --source, give --records-table too (the RecordsTableName output).',
       );
-    const records = new StripeRecordStore(makeDocumentClient({ endpoint, region: values.region }), recordsTable, source);
-    const payouts = await records.list('payout', status ? [status] : MERCHANT_PAYOUT_STATUSES, { since, limit });
+    const payouts = await sourceRecords(
+      makeDocumentClient({ endpoint, region: values.region }),
+      { tableName: recordsTable, sourceId: source, kind: 'payout', statuses: status ? [status] : MERCHANT_PAYOUT_STATUSES },
+      { since, limit },
+    );
     if (values.json) console.log(JSON.stringify(payouts, null, 2));
     else if (payouts.length === 0)
       console.log(

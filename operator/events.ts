@@ -13,7 +13,7 @@ import {
   type RecordRef,
   type RecordWithEvents,
 } from '../functions/stripe-events/event-log.js';
-import { entryOf, readableEvent, type StoredEntry } from '../functions/stripe-events/record-store.js';
+import { entryOf, readableEvent, type StoredEntry } from '../functions/stripe-events/record-entries.js';
 import { PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import {
   EXAMINE_BUDGET,

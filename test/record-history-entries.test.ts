@@ -7,7 +7,7 @@ import { EventReads } from '../operator/events.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { packBody } from '../functions/shared/event-body.js';
 import { wasApplied, type RecordWithEvents } from '../functions/stripe-events/event-log.js';
-import { recordedEvents } from '../functions/stripe-events/record-store.js';
+import { recordedEvents } from '../functions/stripe-events/record-entries.js';
 import { parseStripeEvent } from '../functions/stripe-events/schemas.js';
 import { PROJECT_ROOT } from '../infra/project-root.js';
 import { runScript } from './support/commands.js';

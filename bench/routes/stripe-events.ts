@@ -6,7 +6,7 @@ import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { stripeEventsConfig } from '../../functions/stripe-events/config.js';
 import { eventKey } from '../../functions/stripe-events/event-store.js';
 import { makeStripeEventsHandler } from '../../functions/stripe-events/handler.js';
-import { recordedEvents, type StoredEntry } from '../../functions/stripe-events/record-store.js';
+import { recordedEvents, type StoredEntry } from '../../functions/stripe-events/record-entries.js';
 import { stripeEventsDepsFromEnv } from '../../functions/stripe-events/wiring.js';
 import { fixture } from '../../dev/send/fixtures.js';
 import { scanAll, type AppliedReader } from '../applied.js';

@@ -1,16 +1,7 @@
 import { unpackBody } from '../shared/event-body.js';
 import { eventKey, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
-import {
-  entryOf,
-  recordedEvent,
-  recordId,
-  stripeIdOf,
-  type RecordedEvent,
-  type RecordKind,
-  type StoredEntry,
-  type StripeRecord,
-  type StripeRecordStore,
-} from './record-store.js';
+import { entryOf, recordedEvent, type RecordedEvent, type StoredEntry } from './record-entries.js';
+import { recordId, stripeIdOf, type RecordKind, type StripeRecord, type StripeRecordStore } from './record-store.js';
 import { Refund, type StripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 

@@ -14,7 +14,7 @@ import { applyMovement, payoutMovement, transferMovement } from './apply-payout.
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
 import { eventKey, type NewStripeEvent, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
 import type { KeptStripeEvent } from './event-log.js';
-import { RecordFull, type EventStamp } from './record-store.js';
+import { RecordFull, type EventStamp } from './record-entries.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import { packBody } from '../shared/event-body.js';
 import { parseStripeEvent, type StripeEvent } from './schemas.js';

@@ -1,0 +1,140 @@
+import { unpackBody } from '../shared/event-body.js';
+import { eventKey } from './event-store.js';
+import { PLATFORM_SOURCE_ID } from './source-id.js';
+
+/**
+ * The event a stamped store writes with each change (see StripeRecordStore.stamped): its key,
+ * kept in the record's `eventKeys` so no event is applied twice, and its raw body (packed),
+ * kept in the record's `history`, so the event needs no item of its own.
+ */
+export interface EventStamp {
+  eventKey: string;
+  receivedAt: string;
+  /** The raw body, packed (event-body.ts). */
+  body: Uint8Array;
+}
+
+/** One event of a record's `history`, as readers see it (recordedEvent). */
+export interface RecordedEvent {
+  eventKey: string;
+  type: string;
+  /** The status the event asked for. */
+  status: string;
+  created: number;
+  receivedAt: string;
+  /** False for a late event: recorded, its state not taken. */
+  statusChanged: boolean;
+  body: Uint8Array;
+}
+
+/**
+ * One event of a record's `history` as a stamped store writes it: what the body does not say
+ * (the status it asked for, when it came, whether it came late) and the packed body. Its id,
+ * type and `created` are the body's own, read from it (recordedEvent), so the record stays
+ * within one write unit (1 KB) for an event as large as a charge's; the record's `eventKeys`
+ * hold the keys for the condition that deduplicates. Entries written before 2026-11-23 carry
+ * `eventKey`, `type`, `created` and `statusChanged` themselves.
+ */
+export interface StoredEntry {
+  status: string;
+  receivedAt: string;
+  body: Uint8Array;
+  /** Present, and true, only for a late event. */
+  late?: true;
+  eventKey?: string;
+  type?: string;
+  created?: number;
+  statusChanged?: boolean;
+}
+
+/** A record as a stamped store leaves it: its events' keys, bodies' bytes and history. */
+export interface RecordEvents {
+  sourceId?: string;
+  eventKeys?: Set<string>;
+  bodyBytes?: number;
+  history?: StoredEntry[];
+}
+
+/** A stored entry as the event it records; what the entry does not hold is read from its body. */
+export function recordedEvent(entry: StoredEntry, sourceId: string = PLATFORM_SOURCE_ID): RecordedEvent {
+  const own =
+    entry.eventKey !== undefined && entry.type !== undefined && entry.created !== undefined
+      ? { eventKey: entry.eventKey, type: entry.type, created: entry.created }
+      : envelopeOf(entry.body, sourceId);
+  return { ...own, status: entry.status, receivedAt: entry.receivedAt, statusChanged: !isLate(entry), body: entry.body };
+}
+
+function envelopeOf(body: Uint8Array, sourceId: string): { eventKey: string; type: string; created: number } {
+  const parsed = JSON.parse(unpackBody(body)) as { id?: unknown; type?: unknown; created?: unknown };
+  return { eventKey: eventKey(String(parsed.id), sourceId), type: String(parsed.type), created: Number(parsed.created) };
+}
+
+/**
+ * The same, or undefined when the entry's body cannot be read (packed with a dictionary this
+ * code does not know, after a rollback, or damaged): an entry names its event only through its
+ * body, and one such entry must not make the record's other events unreadable, nor a
+ * redelivery to the record fail on every retry.
+ */
+export function readableEvent(entry: StoredEntry, sourceId?: string): RecordedEvent | undefined {
+  try {
+    return recordedEvent(entry, sourceId);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entry of a record's history that records this event key, if any (bodies unpacked until found; unreadable ones passed over). */
+export function entryOf<T extends StoredEntry>(record: { sourceId?: string; history?: T[] } | undefined, key: string): T | undefined {
+  return record?.history?.find((entry) => (entry.eventKey ?? readableEvent(entry, record.sourceId)?.eventKey) === key);
+}
+
+/** A record's events, oldest first, as readers see them. */
+export const recordedEvents = (record: { sourceId?: string; history?: StoredEntry[] }): RecordedEvent[] =>
+  (record.history ?? []).map((entry) => recordedEvent(entry, record.sourceId));
+
+export const isLate = (entry: StoredEntry) => entry.late === true || entry.statusChanged === false;
+
+/**
+ * A record takes another event's body while the packed bodies it holds (`bodyBytes`) come to
+ * at most this many bytes: seven to ten events of a payment (0.2–0.45 KB each with the
+ * dictionary), so it holds at most this and one more body. Past it, an event is stored as
+ * before the record kept events: its own item in the events table, claimed there (the caller
+ * catches RecordFull). Whether a record takes an event depends on the record alone, never on
+ * the size of this delivery's body: Stripe's body for one event can differ between deliveries
+ * (`pending_webhooks`; a deploy packing it otherwise), and a record that refused one delivery
+ * for room must refuse them all, or one event would be kept (and applied) in both places.
+ * `bodyBytes` only grows, so a record that is full stays full.
+ */
+export const RECORD_BODY_ROOM = 2560;
+
+/** This record has no room for the event's body: take the events table's claim instead. */
+export class RecordFull extends Error {
+  override readonly name = 'RecordFull';
+}
+
+/** The history entry a stamp writes: the status asked for, and whether it came late. */
+export const stampEntry = (stamp: EventStamp, status: string, late: boolean): StoredEntry => ({
+  status,
+  receivedAt: stamp.receivedAt,
+  body: stamp.body,
+  ...(late ? { late: true as const } : {}),
+});
+
+/**
+ * The condition and values that record a stamp in a record's update: its key not in the
+ * record yet, and room for another body (RECORD_BODY_ROOM).
+ */
+export function stampWrite(stamp: EventStamp) {
+  return {
+    unseen: 'NOT contains(eventKeys, :key) AND (attribute_not_exists(bodyBytes) OR bodyBytes <= :room)',
+    append: 'history = list_append(if_not_exists(history, :empty), :entry)',
+    add: 'ADD eventKeys :keys, bodyBytes :bodyBytes',
+    values: {
+      ':key': stamp.eventKey,
+      ':keys': new Set([stamp.eventKey]),
+      ':bodyBytes': stamp.body.length,
+      ':room': RECORD_BODY_ROOM,
+      ':empty': [],
+    },
+  };
+}
