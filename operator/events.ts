@@ -33,18 +33,8 @@ export type Provider = (typeof PROVIDERS)[number];
 /** `unapplied`: stored but never applied (deferred, or its delivery crashed). */
 export const UNAPPLIED = 'unapplied';
 
-/** Outcomes a filter may ask for: the two routes' words (Stripe's, then Just Wallet's), and events never applied. */
-export const EVENT_OUTCOMES = [
-  'applied',
-  'stale',
-  'ignored',
-  'anomaly',
-  'outdated',
-  'duplicate',
-  'ignored_type',
-  'ignored_status',
-  UNAPPLIED,
-] as const;
+/** Outcomes a filter may ask for: the two routes' words (shared first, then Stripe's, then Just Wallet's), and events never applied. */
+export const EVENT_OUTCOMES = ['applied', 'stale', 'ignored', 'anomaly', 'duplicate', 'ignored_type', 'ignored_status', UNAPPLIED] as const;
 
 /** The kinds of record each provider's events are kept in. */
 const RECORD_KINDS: Record<Provider, readonly string[]> = {
@@ -70,7 +60,7 @@ export interface EventFilter {
   provider?: Provider;
   /** A type, or a prefix ending in `.` or `*` (`payout.`, `quote_*`). */
   type?: string;
-  /** An outcome as stored (applied, stale, ignored, anomaly, outdated, duplicate, ignored_type…), or `unapplied`. */
+  /** An outcome as stored (applied, stale, ignored, anomaly, duplicate, ignored_type…), or `unapplied`. */
   outcome?: string;
   /** ISO times: received in this range. */
   from?: string;
@@ -223,8 +213,7 @@ export class EventReads {
    * next record changed before the oldest event the page needs.
    */
   private async recordEvents(filter: EventFilter, page: { limit: number; cursor?: string; budget?: number }): Promise<Page<EventRow>> {
-    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale', 'outdated'].includes(filter.outcome)))
-      return { items: [] };
+    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale'].includes(filter.outcome))) return { items: [] };
     const after = decodeCursor(page.cursor);
     const upper = after && filter.to ? (after.at < filter.to ? after.at : filter.to) : (after?.at ?? filter.to);
     if (filter.from && upper && upper < filter.from) return { items: [] };
@@ -338,7 +327,7 @@ function rowsOf(record: RecordItem): EventRow[] {
           objectId: record.id,
           kind: record.kind,
           status: entry.status,
-          outcome: entry.statusChanged ? 'applied' : 'outdated',
+          outcome: entry.statusChanged ? 'applied' : 'stale',
           appliedAt: entry.receivedAt,
           record: ref,
         },

@@ -21,7 +21,7 @@ export type KeptJustWalletEvent = Omit<JustWalletEventItem, 'expiresAt'> & { exp
 const KEY_TYPES: Readonly<Record<string, { kind: RecordKind; statusLast: boolean }>> = {
   payout: { kind: PAYOUT.kind, statusLast: true },
   collection: { kind: FUNDING.kind, statusLast: true },
-  ...Object.fromEntries(Object.keys(QUOTE.ranks).map((type) => [type, { kind: QUOTE.kind, statusLast: false }])),
+  ...Object.fromEntries(Object.keys(QUOTE.rank).map((type) => [type, { kind: QUOTE.kind, statusLast: false }])),
 };
 
 /**
@@ -40,7 +40,7 @@ export function recordOfEventKey(eventKey: string): RecordRef | undefined {
 
 /** An entry of a record's history as the event it records. */
 export function eventOfRecord(record: Pick<JustWalletRecord, 'id' | 'kind'>, entry: HistoryEntry): KeptJustWalletEvent {
-  const outcome: EventOutcome = entry.statusChanged ? 'applied' : 'outdated';
+  const outcome: EventOutcome = entry.statusChanged ? 'applied' : 'stale';
   return {
     eventKey: entry.eventKey,
     provider: 'just-wallet',

@@ -1,9 +1,10 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { providerShard } from '../shared/event-index.js';
+import type { RecordOutcome } from '../shared/lifecycle.js';
 
-/** What became of a verified event. */
-export type EventOutcome = 'applied' | 'outdated' | 'duplicate' | 'ignored_type' | 'ignored_status';
+/** What became of a verified event: what its record did with it, or why it moved no record. */
+export type EventOutcome = RecordOutcome | 'ignored_type' | 'ignored_status';
 
 /**
  * A verified Just Wallet event in the events table, keyed by `eventKey`, expiring at

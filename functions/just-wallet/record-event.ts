@@ -122,7 +122,7 @@ async function applyChange(
     });
     deps.onOutcome?.('returned_after_completion');
   }
-  return result === 'already_applied' ? 'duplicate' : result;
+  return result;
 }
 
 /** A stored event as it was verified on arrival, parsed again by the route's own parser. */

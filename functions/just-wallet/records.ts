@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dy
 import { isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
 import { fieldUpdate } from '../shared/update-expression.js';
-import { rankOf } from './lifecycle.js';
+import { isTerminal, rankOf, type RecordOutcome } from '../shared/lifecycle.js';
 import type { RecordChange } from './payload.js';
 
 /** One entry of a record's `history`: an event applied to it. */
@@ -44,16 +44,12 @@ export interface JustWalletRecord {
 }
 
 /**
- * - `applied`: the record was created or moved to the event's status;
- * - `outdated`: the record is already at this rank or beyond (or final): its status stays, the
- *   event is added to the history, and fields the record lacks are filled in;
- * - `already_applied`: this very event was applied before; nothing changed.
+ * What applying an event did (RecordOutcome): `stale` when the record is already at this rank
+ * or beyond (or final): its status stays, the event is added to the history, and fields the
+ * record lacks are filled in. `returnedAfterCompletion` when it showed that settled money came back.
  */
-export type ApplyResult = 'applied' | 'outdated' | 'already_applied';
-
-/** What applying an event did; `returnedAfterCompletion` when it showed that settled money came back. */
 export interface ApplyOutcome {
-  result: ApplyResult;
+  result: RecordOutcome;
   returnedAfterCompletion: boolean;
 }
 
@@ -94,8 +90,8 @@ export class JustWalletRecordStore {
    */
   async apply(change: RecordChange, event: AppliedEvent): Promise<ApplyOutcome> {
     const { settled, returns } = change.lifecycle;
-    const isReturn = settled !== undefined && returns?.has(change.status) === true;
-    const already = { result: 'already_applied', returnedAfterCompletion: false } as const;
+    const isReturn = settled !== undefined && returns?.includes(change.status) === true;
+    const already = { result: 'duplicate', returnedAfterCompletion: false } as const;
     // Every write is refused once the event's key is in the record: the record as it was says
     // so, and a redelivery is answered from its first write.
     const seen = (write: Written | Refused) => !write.written && write.old?.eventKeys?.has(event.eventKey) === true;
@@ -109,10 +105,10 @@ export class JustWalletRecordStore {
     }
     if (change.status === settled && returns) {
       const lateSettled = await this.noteLate(change, event, afterReturn(returns));
-      if (lateSettled.written) return { result: 'outdated', returnedAfterCompletion: true };
+      if (lateSettled.written) return { result: 'stale', returnedAfterCompletion: true };
       if (seen(lateSettled)) return already;
     }
-    if ((await this.noteLate(change, event)).written) return { result: 'outdated', returnedAfterCompletion: false };
+    if ((await this.noteLate(change, event)).written) return { result: 'stale', returnedAfterCompletion: false };
     return already;
   }
 
@@ -149,7 +145,7 @@ export class JustWalletRecordStore {
       ExpressionAttributeValues: {
         ':status': change.status,
         ':rank': rank,
-        ':terminal': change.lifecycle.terminal.has(change.status),
+        ':terminal': isTerminal(change.lifecycle, change.status),
         ':false': false,
         ':receivedAt': event.receivedAt,
         ':empty': [],
@@ -221,8 +217,8 @@ const fromSettled = (settled: string): Guard => ({
 });
 
 /** The settled status arriving after a return: it had come back. */
-function afterReturn(returns: ReadonlySet<string>): Guard {
-  const statuses = Object.fromEntries([...returns].map((status, index) => [`:return${index}`, status]));
+function afterReturn(returns: readonly string[]): Guard {
+  const statuses = Object.fromEntries(returns.map((status, index) => [`:return${index}`, status]));
   return {
     condition: `#status IN (${Object.keys(statuses).join(', ')})`,
     names: RETURNED,

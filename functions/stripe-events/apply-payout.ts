@@ -143,7 +143,8 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
     });
     deps.onMetric?.('PayoutNeedsCompensation');
   }
-  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${previous.status} → ${movement.status}` };
+  const move = { from: previous.status, to: movement.status };
+  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${move.from} → ${move.to}`, moves: [move] };
 }
 
 /**

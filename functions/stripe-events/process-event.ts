@@ -17,6 +17,7 @@ import type { KeptStripeEvent } from './event-log.js';
 import { RecordFull, type EventStamp } from './record-entries.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import { packBody } from '../shared/event-body.js';
+import type { Move } from '../shared/lifecycle.js';
 import { parseStripeEvent, type StripeEvent } from './schemas.js';
 import { forSource } from './source-scope.js';
 
@@ -216,6 +217,8 @@ export interface ReplayAnswer {
   /** What applying did (`applied`, `stale`, `ignored`, `anomaly`), or why it did not run (`in_flight`, a deferral reason). */
   outcome: string;
   detail?: string;
+  /** The status moves applying made (ApplyOutcome's). */
+  moves?: Move[];
 }
 
 /** A stored event as it was verified on arrival, parsed again by the route's own parser. */
@@ -242,7 +245,7 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
     // The record had recorded this very event: its own duplicate check, and nothing changed.
     return result.retryLater
       ? { outcome: result.retryLater.reason, detail: result.retryLater.message }
-      : { outcome: result.duplicate ? 'duplicate' : result.outcome, detail: result.detail };
+      : { outcome: result.duplicate ? 'duplicate' : result.outcome, detail: result.detail, moves: result.moves };
   }
   const token = randomUUID();
   if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
@@ -255,7 +258,7 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
     deps.events.markReplayed(stored.eventId, token, { ...result, applied: appliedIt(result) }, new Date(deps.clock.now())),
   );
   if (held.kind === 'deferred') return { outcome: held.reason, detail: held.message };
-  return { outcome: held.result.outcome, detail: held.result.detail };
+  return { outcome: held.result.outcome, detail: held.result.detail, moves: held.result.moves };
 }
 
 /**

@@ -2,7 +2,8 @@ import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk
 import { isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
 import { fieldUpdate } from '../shared/update-expression.js';
-import { orderingCondition, type Lifecycle } from './lifecycles.js';
+import type { Lifecycle } from '../shared/lifecycle.js';
+import { orderingCondition } from './lifecycles.js';
 import {
   entryOf,
   isLate,
