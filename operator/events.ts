@@ -14,7 +14,6 @@ import {
   type RecordWithEvents,
 } from '../functions/stripe-events/event-log.js';
 import { entryOf, readableEvent, type StoredEntry } from '../functions/stripe-events/record-entries.js';
-import { PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import {
   EXAMINE_BUDGET,
   decodeCursor,
@@ -114,19 +113,17 @@ export class EventReads {
 
   /** One event by its key; `record` (from a listing's link) says which record keeps it, else it is looked for. */
   async get(eventKey: string, record?: RecordRef): Promise<StoredEvent | undefined> {
-    const own = withSource(
-      (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as
-        StoredEvent | undefined,
-    );
+    const own = (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as
+      StoredEvent | undefined;
     const ref =
       record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
     if (!ref) return own;
     const kept = await this.recordItem(ref);
     const entry =
       kept && isJustWallet(kept)
-        ? kept.history?.find((each) => each.eventKey === eventKey)
+        ? (kept.history as JustWalletEntry[] | undefined)?.find((each) => each.eventKey === eventKey)
         : entryOf(kept as RecordWithEvents | undefined, eventKey);
-    // The record's entry says what applying did; an item of its own is the older way of keeping it (without a body in the entry).
+    // The record's entry says what applying did; an item of its own keeps the body a Just Wallet record had no room for.
     if (!kept || !entry || (own && !entry.body)) return own;
     return isJustWallet(kept) ? justWalletEventOf(kept as never, entry as JustWalletEntry) : stripeEventOf(kept, entry as StoredEntry);
   }
@@ -308,11 +305,7 @@ export class EventReads {
 
 const isJustWallet = (record: { kind: string }) => record.kind.startsWith('just_wallet_');
 
-/** A Stripe event stored before merchant sources existed has no `sourceId`: it is the platform's (as its key, `stripe:<evt id>`, says). */
-const withSource = (item: StoredEvent | undefined): StoredEvent | undefined =>
-  item?.provider === 'stripe' && !item.sourceId ? { ...item, sourceId: PLATFORM_SOURCE_ID } : item;
-
-/** A record's events as listed (a body is unpacked only to name an entry that does not name its event). */
+/** A record's events as listed (a Stripe entry's body is unpacked to name its event). */
 function rowsOf(record: RecordItem): EventRow[] {
   const ref = { id: record.id, kind: record.kind };
   return (record.history ?? []).flatMap((entry): EventRow[] => {
@@ -327,7 +320,7 @@ function rowsOf(record: RecordItem): EventRow[] {
           objectId: record.id,
           kind: record.kind,
           status: entry.status,
-          outcome: entry.statusChanged ? 'applied' : 'stale',
+          outcome: wallet.statusChanged ? 'applied' : 'stale',
           appliedAt: entry.receivedAt,
           record: ref,
         },

@@ -195,7 +195,7 @@ describe('a new Stripe payment event', () => {
     // Two deliveries of one event: Stripe's body can differ between them (`pending_webhooks`), and so its packed size.
     const first = JSON.stringify({ ...event, pending_webhooks: 31_415_926 }, null, 2);
     const later = JSON.stringify({ ...event, pending_webhooks: 1 }, null, 2);
-    const [big, small] = [packBody(first, 'stripe-v1', 'tail').length, packBody(later, 'stripe-v1', 'tail').length];
+    const [big, small] = [packBody(first, 'stripe-v1').length, packBody(later, 'stripe-v1').length];
     expect(small).toBeLessThan(big);
     // The record holds so much already that, counted with the body, the first would not fit and the later one would.
     await stripe.tables.db.send(

@@ -12,7 +12,7 @@ export interface RecordRef {
 
 /**
  * A Just Wallet event as kept: its own item in the events table (an event that changed no
- * record, or one kept before records kept their events), or an entry of the history of the
+ * record, or the body of one too large for its record), or an entry of the history of the
  * record it changed (`record`), its raw body unpacked.
  */
 export type KeptJustWalletEvent = Omit<JustWalletEventItem, 'expiresAt'> & { expiresAt?: number; record?: RecordRef };
@@ -49,7 +49,7 @@ export function eventOfRecord(record: Pick<JustWalletRecord, 'id' | 'kind'>, ent
     kind: record.kind,
     status: entry.status,
     receivedAt: entry.receivedAt,
-    // Entries written before records kept bodies have none.
+    // An event too large for its record has no body in its entry: its own item keeps it.
     payload: entry.body ? unpackBody(entry.body) : '',
     appliedAt: entry.receivedAt,
     outcome,
@@ -68,7 +68,7 @@ export async function findJustWalletEvent(
   const record = (await stores.db.send(new GetCommand({ TableName: stores.recordsTable, Key: ref, ConsistentRead: true }))).Item as
     JustWalletRecord | undefined;
   const entry = record?.history?.find((each) => each.eventKey === eventKey);
-  // The record's entry says what applying did; an item of its own is the older way of keeping it.
+  // The record's entry says what applying did; an item of its own keeps the body the record had no room for.
   if (record && entry && (!own || entry.body)) return eventOfRecord(record, entry);
   return own;
 }

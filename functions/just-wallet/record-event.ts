@@ -34,7 +34,7 @@ export async function recordJustWalletEvent(event: JustWalletEvent, payload: str
       return done(deps, event, await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt, body }, deps));
     // Too large to keep in the record (its history would outgrow DynamoDB's 400 KB item, and
     // every later write to it would fail): the record notes the event without its body, and
-    // the body is kept as the event's own item, as before records kept bodies.
+    // the body is kept as the event's own item.
     const outcome = await applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt }, deps);
     await deps.events.claim(ownItem(event, payload, now, deps, outcome === 'duplicate' ? 'applied' : outcome));
     deps.logger.info('Just Wallet event body kept in the events table: too large for its record', {

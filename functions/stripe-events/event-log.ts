@@ -3,7 +3,6 @@ import { eventKey, type StoredStripeEvent, type StripeEventStore } from './event
 import { entryOf, recordedEvent, type RecordedEvent, type StoredEntry } from './record-entries.js';
 import { recordId, stripeIdOf, type RecordKind, type StripeRecord, type StripeRecordStore } from './record-store.js';
 import { Refund, type StripeEvent } from './schemas.js';
-import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /** Where a record is: the records table's key (`id` includes a merchant source's prefix). */
 export interface RecordRef {
@@ -76,7 +75,7 @@ export function recordedEventFields(
   return {
     eventKey: entry.eventKey,
     provider: 'stripe',
-    sourceId: record.sourceId ?? PLATFORM_SOURCE_ID,
+    sourceId: record.sourceId,
     eventId: entry.eventKey.slice(entry.eventKey.lastIndexOf(':') + 1),
     type: entry.type,
     account: typeof record.account === 'string' ? record.account : undefined,

@@ -79,9 +79,6 @@ export function routeOf({ envelope, parsed }: StripeEvent, deps: Pick<ApplyDeps,
   }
 }
 
-/** The bulk of a platform's events, whose shapes are the end of the Stripe body dictionary (packBody's `tail`). */
-const PAYMENT_KINDS: ReadonlySet<StripeEvent['parsed']['kind']> = new Set(['payment_intent', 'charge']);
-
 /** The event written into the records it moves; undefined when one has no room for it (RecordFull). */
 async function applyRecorded(
   event: StripeEvent,
@@ -93,7 +90,7 @@ async function applyRecorded(
   const stamp: EventStamp = {
     eventKey: eventKey(envelope.id, deps.sourceId),
     receivedAt,
-    body: packBody(rawBody, 'stripe-v1', PAYMENT_KINDS.has(event.parsed.kind) ? 'tail' : 'whole'),
+    body: packBody(rawBody, 'stripe-v1'),
   };
   let result: ApplyOutcome;
   try {

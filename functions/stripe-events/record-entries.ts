@@ -32,8 +32,7 @@ export interface RecordedEvent {
  * (the status it asked for, when it came, whether it came late) and the packed body. Its id,
  * type and `created` are the body's own, read from it (recordedEvent), so the record stays
  * within one write unit (1 KB) for an event as large as a charge's; the record's `eventKeys`
- * hold the keys for the condition that deduplicates. Entries written before 2026-11-23 carry
- * `eventKey`, `type`, `created` and `statusChanged` themselves.
+ * hold the keys for the condition that deduplicates.
  */
 export interface StoredEntry {
   status: string;
@@ -41,10 +40,6 @@ export interface StoredEntry {
   body: Uint8Array;
   /** Present, and true, only for a late event. */
   late?: true;
-  eventKey?: string;
-  type?: string;
-  created?: number;
-  statusChanged?: boolean;
 }
 
 /** A record as a stamped store leaves it: its events' keys, bodies' bytes and history. */
@@ -55,12 +50,9 @@ export interface RecordEvents {
   history?: StoredEntry[];
 }
 
-/** A stored entry as the event it records; what the entry does not hold is read from its body. */
+/** A stored entry as the event it records; its id, type and `created` are read from its body. */
 export function recordedEvent(entry: StoredEntry, sourceId: string = PLATFORM_SOURCE_ID): RecordedEvent {
-  const own =
-    entry.eventKey !== undefined && entry.type !== undefined && entry.created !== undefined
-      ? { eventKey: entry.eventKey, type: entry.type, created: entry.created }
-      : envelopeOf(entry.body, sourceId);
+  const own = envelopeOf(entry.body, sourceId);
   return { ...own, status: entry.status, receivedAt: entry.receivedAt, statusChanged: !isLate(entry), body: entry.body };
 }
 
@@ -85,20 +77,20 @@ export function readableEvent(entry: StoredEntry, sourceId?: string): RecordedEv
 
 /** The entry of a record's history that records this event key, if any (bodies unpacked until found; unreadable ones passed over). */
 export function entryOf<T extends StoredEntry>(record: { sourceId?: string; history?: T[] } | undefined, key: string): T | undefined {
-  return record?.history?.find((entry) => (entry.eventKey ?? readableEvent(entry, record.sourceId)?.eventKey) === key);
+  return record?.history?.find((entry) => readableEvent(entry, record.sourceId)?.eventKey === key);
 }
 
 /** A record's events, oldest first, as readers see them. */
 export const recordedEvents = (record: { sourceId?: string; history?: StoredEntry[] }): RecordedEvent[] =>
   (record.history ?? []).map((entry) => recordedEvent(entry, record.sourceId));
 
-export const isLate = (entry: StoredEntry) => entry.late === true || entry.statusChanged === false;
+export const isLate = (entry: StoredEntry) => entry.late === true;
 
 /**
  * A record takes another event's body while the packed bodies it holds (`bodyBytes`) come to
  * at most this many bytes: seven to ten events of a payment (0.2–0.45 KB each with the
  * dictionary), so it holds at most this and one more body. Past it, an event is stored as
- * before the record kept events: its own item in the events table, claimed there (the caller
+ * its own item in the events table, claimed there (the caller
  * catches RecordFull). Whether a record takes an event depends on the record alone, never on
  * the size of this delivery's body: Stripe's body for one event can differ between deliveries
  * (`pending_webhooks`; a deploy packing it otherwise), and a record that refused one delivery

@@ -72,12 +72,6 @@ export type RecordResult =
   | { applied: false; current?: StripeRecord; duplicate?: undefined }
   | { applied: false; current: StripeRecord; duplicate: true; firstOutcome: 'applied' | 'stale' };
 
-/**
- * Records written before 2026-11-23 also named their last event (`lastEventId`,
- * `lastEventType`); the history says it now, and a write drops the stale copy.
- */
-const FORMER = 'REMOVE lastEventId, lastEventType';
-
 /** Key attributes and the ordering attributes are never taken from an event's fields. */
 const RESERVED = new Set([
   'id',
@@ -87,8 +81,6 @@ const RESERVED = new Set([
   'sourceId',
   'stripeId',
   'lastEventCreated',
-  'lastEventId',
-  'lastEventType',
   'firstSeenAt',
   'updatedAt',
   'kindShard',
@@ -158,7 +150,7 @@ export class StripeRecordStore {
       const result = await this.db.send(
         new UpdateCommand({
           ...state.key,
-          UpdateExpression: `SET ${state.sets.join(', ')} ${FORMER}`,
+          UpdateExpression: `SET ${state.sets.join(', ')}`,
           ConditionExpression: state.condition,
           ExpressionAttributeNames: state.names,
           ExpressionAttributeValues: state.values,
@@ -186,7 +178,7 @@ export class StripeRecordStore {
     try {
       const previous = await updateItem(this.db, {
         ...state.key,
-        UpdateExpression: `SET ${[...state.sets, write.append].join(', ')} ${FORMER} ${write.add}`,
+        UpdateExpression: `SET ${[...state.sets, write.append].join(', ')} ${write.add}`,
         ConditionExpression: `${write.unseen} AND (${state.condition})`,
         ExpressionAttributeNames: state.names,
         ExpressionAttributeValues: { ...state.values, ...write.values, ':entry': [stampEntry(stamp, change.status, false)] },
