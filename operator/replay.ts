@@ -1,9 +1,3 @@
-import {
-  applyJustWalletEvent,
-  parseStoredJustWalletEvent,
-  replayJustWalletEvent,
-  type RecordEventDeps,
-} from '../functions/just-wallet/record-event.js';
 import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
 import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
@@ -11,16 +5,19 @@ import { eventSubject, type HistoryStore } from '../functions/shared/history.js'
 import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
 import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-log.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
+import { applyEvent } from '../functions/stripe-events/process-event.js';
 import {
-  applyEvent,
+  applyJustWalletEvent,
+  parseStoredJustWalletEvent,
   parseStoredStripeEvent,
+  replayAnswer,
+  replayJustWalletEvent,
   replayStripeEvent,
+  type JustWalletReplayDeps,
   type ReplayAnswer,
   type ReplayDeps,
-} from '../functions/stripe-events/process-event.js';
+} from './replay-events.js';
 import type { EventFilter, EventReads, EventRow } from './events.js';
-
-type JustWalletReplayDeps = Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>;
 
 export interface ReplayTools {
   events: EventReads;
@@ -150,9 +147,7 @@ export function describeReplay(result: ReplayResult): string {
 
 async function replayStripe(stored: KeptStripeEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
   if (!dryRun) return replayStripeEvent(stored, tools.stripe);
-  const outcome = await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId));
-  if (outcome.retryLater) return { outcome: outcome.retryLater.reason, detail: outcome.retryLater.message };
-  return { outcome: outcome.duplicate ? 'duplicate' : outcome.outcome, detail: outcome.detail, moves: outcome.moves };
+  return replayAnswer(await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId)));
 }
 
 async function replayJustWallet(stored: KeptJustWalletEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {

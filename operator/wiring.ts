@@ -93,6 +93,7 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
     logger,
   });
   const justWalletStores = (client: DynamoDBDocumentClient, logger: Logger) => ({
+    db: client,
     events: new JustWalletEventStore(client, tables.events),
     records: new JustWalletRecordStore(client, tables.records),
     clock,

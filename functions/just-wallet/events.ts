@@ -85,17 +85,4 @@ export class JustWalletEventStore {
         if (!isConditionalCheckFailed(error)) throw error;
       });
   }
-
-  /** Notes an operator's replay on the event. */
-  async noteReplay(eventKey: string, outcome: EventOutcome, at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { eventKey },
-        UpdateExpression: 'SET replayedAt = :at, replayOutcome = :outcome ADD replays :one',
-        ConditionExpression: 'attribute_exists(eventKey)',
-        ExpressionAttributeValues: { ':at': at, ':outcome': outcome, ':one': 1 },
-      }),
-    );
-  }
 }

@@ -1,10 +1,9 @@
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { EventOutcome, JustWalletEventItem, JustWalletEventStore } from './events.js';
-import { parseJustWalletEvent, type JustWalletEvent } from './payload.js';
+import type { JustWalletEvent } from './payload.js';
 import type { AppliedEvent, JustWalletRecordStore } from './records.js';
 import { packBody } from '../shared/event-body.js';
-import type { KeptJustWalletEvent } from './event-log.js';
 
 export interface RecordEventDeps {
   events: JustWalletEventStore;
@@ -87,26 +86,8 @@ function ownItem(
   };
 }
 
-/**
- * Applies an event to its record (a conditional update that never moves a status backwards
- * and never applies one event twice); an event that changes no record is marked applied in the
- * events table, where it is kept. Deliveries and operator replays both come here.
- */
-export async function applyJustWalletEvent(
-  event: JustWalletEvent,
-  times: { receivedAt: string; now: string },
-  deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'onOutcome'>,
-): Promise<EventOutcome> {
-  if (event.kind !== 'change') {
-    const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
-    deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
-    await deps.events.markApplied(event.eventKey, outcome, times.now);
-    return outcome;
-  }
-  return applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt: times.receivedAt }, deps);
-}
-
-async function applyChange(
+/** Applies a change to its record; a delivery's, or an operator's replay. */
+export async function applyChange(
   event: Extract<JustWalletEvent, { kind: 'change' }>,
   applied: AppliedEvent,
   deps: Pick<RecordEventDeps, 'records' | 'logger' | 'onOutcome'>,
@@ -123,34 +104,6 @@ async function applyChange(
     deps.onOutcome?.('returned_after_completion');
   }
   return result;
-}
-
-/** A stored event as it was verified on arrival, parsed again by the route's own parser. */
-export function parseStoredJustWalletEvent(stored: Pick<JustWalletEventItem, 'eventKey' | 'payload'>): JustWalletEvent {
-  const event = parseJustWalletEvent(stored.payload, Buffer.from(stored.payload, 'utf8'));
-  if (event.eventKey !== stored.eventKey)
-    throw new Error(`The stored body is event ${event.eventKey}, not ${stored.eventKey}; not replayed.`);
-  return event;
-}
-
-/**
- * An operator's replay of a kept event through the same apply code as a delivery. A record
- * never takes one event twice, so a replay of an applied event is a `duplicate`; one whose
- * delivery stopped before applying it is applied now. An event kept in the events table notes
- * the replay there (and is marked applied); a record's event is noted in the history table only.
- */
-export async function replayJustWalletEvent(
-  stored: KeptJustWalletEvent,
-  deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>,
-): Promise<EventOutcome> {
-  const event = parseStoredJustWalletEvent(stored);
-  const now = new Date(deps.clock.now()).toISOString();
-  const outcome = await applyJustWalletEvent(event, { receivedAt: stored.receivedAt, now }, deps);
-  if (!stored.record) {
-    if (event.kind === 'change') await deps.events.markApplied(stored.eventKey, outcome === 'duplicate' ? 'applied' : outcome, now);
-    await deps.events.noteReplay(stored.eventKey, outcome, now);
-  }
-  return outcome;
 }
 
 function done(deps: RecordEventDeps, event: JustWalletEvent, outcome: EventOutcome): EventOutcome {

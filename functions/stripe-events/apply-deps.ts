@@ -48,13 +48,6 @@ export interface ApplyOutcome {
   duplicate?: boolean;
 }
 
-/**
- * Whether applying acted on the event: every outcome but `other_mode` (stored only, as the
- * event is not of the gateway's mode). A replay marks an event never applied before as applied
- * only then, so one it did not apply is left for Stripe's redelivery.
- */
-export const appliedIt = (result: Pick<ApplyOutcome, 'outcome'>): boolean => result.outcome !== 'other_mode';
-
 /** The event fields every record keeps: which event last set it. */
 export const eventRef = (envelope: Envelope) => ({ id: envelope.id, type: envelope.type, created: envelope.created });
 

@@ -140,21 +140,7 @@ export class StripeEventStore {
       if (existing?.appliedAt) return { kind: 'applied', existing };
       if (existing?.claimedUntil !== undefined && existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
     }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventKey: key },
-          UpdateExpression: 'SET claimToken = :token, claimedUntil = :until ADD deliveries :one',
-          ConditionExpression:
-            'attribute_exists(eventKey) AND attribute_not_exists(appliedAt) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs, ':one': 1 },
-        }),
-      );
-      return { kind: 'claimed', redelivery: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    if (await this.hold(event.eventId, token, nowMs, leaseMs, { redelivery: true })) return { kind: 'claimed', redelivery: true };
     const existing = await this.get(event.eventId);
     return existing?.appliedAt ? { kind: 'applied', existing } : { kind: 'in_flight' };
   }
@@ -198,25 +184,26 @@ export class StripeEventStore {
 
   /** Fenced by the claim: a delivery that lost its lease does not overwrite the new holder's result. */
   async markApplied(eventId: string, token: string, outcome: string, detail: string | undefined, now: Date): Promise<boolean> {
-    return this.fenced(eventId, token, {
+    return this.settle(eventId, token, {
       UpdateExpression: `SET appliedAt = :now, outcome = :outcome${detail ? ', detail = :detail' : ''} REMOVE claimToken, claimedUntil, lastRefusal`,
       ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ...(detail ? { ':detail': detail } : {}) },
     });
   }
 
   /**
-   * An operator's replay holds the event as a delivery does, applied or not, unless a delivery
-   * holds it right now. False when one does.
+   * Holds the event for `leaseMs` unless a delivery holds it right now: a redelivery takes an
+   * unapplied event, and counts itself; an operator's replay takes it applied or not. False
+   * when it cannot.
    */
-  async holdForReplay(eventId: string, token: string, nowMs: number, leaseMs: number): Promise<boolean> {
+  async hold(eventId: string, token: string, nowMs: number, leaseMs: number, { redelivery }: { redelivery: boolean }): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { eventKey: this.key(eventId) },
-          UpdateExpression: 'SET claimToken = :token, claimedUntil = :until',
-          ConditionExpression: 'attribute_exists(eventKey) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs },
+          UpdateExpression: `SET claimToken = :token, claimedUntil = :until${redelivery ? ' ADD deliveries :one' : ''}`,
+          ConditionExpression: `attribute_exists(eventKey)${redelivery ? ' AND attribute_not_exists(appliedAt)' : ''} AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)`,
+          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs, ...(redelivery ? { ':one': 1 } : {}) },
         }),
       );
       return true;
@@ -226,38 +213,16 @@ export class StripeEventStore {
     }
   }
 
-  /**
-   * A replay's result, beside the first application's. An event never applied before is applied
-   * from now on if the replay applied it (`applied`); if not, it stays unapplied, with the
-   * replay's outcome as its last refusal, so Stripe's next delivery still applies it.
-   */
-  async markReplayed(
-    eventId: string,
-    token: string,
-    result: { outcome: string; detail?: string; applied: boolean },
-    now: Date,
-  ): Promise<boolean> {
-    const { outcome, detail } = result;
-    const marks = result.applied
-      ? 'appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)'
-      : 'lastRefusal = :outcome';
-    return this.fenced(eventId, token, {
-      UpdateExpression:
-        `SET replayedAt = :now, replayOutcome = :outcome, ${marks}` +
-        `${detail ? ', replayDetail = :detail' : ''} REMOVE claimToken, claimedUntil${result.applied ? ', lastRefusal' : ''}${detail ? '' : ', replayDetail'} ADD replays :one`,
-      ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ':one': 1, ...(detail ? { ':detail': detail } : {}) },
-    });
-  }
-
   /** Gives the event back unapplied, so Stripe's next delivery applies it. */
   async release(eventId: string, token: string, reason: string): Promise<boolean> {
-    return this.fenced(eventId, token, {
+    return this.settle(eventId, token, {
       UpdateExpression: 'SET lastRefusal = :reason REMOVE claimToken, claimedUntil',
       ExpressionAttributeValues: { ':reason': reason },
     });
   }
 
-  private async fenced(
+  /** An update of a held event, made only while `token` holds it (a delivery's or a replay's). */
+  async settle(
     eventId: string,
     token: string,
     update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },

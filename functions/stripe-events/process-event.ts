@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredAnswer } from '../shared/ledger.js';
 import { applyAccount } from './apply-account.js';
-import { appliedIt, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
 import {
   applyCharge,
   applyCheckoutSession,
@@ -12,14 +12,11 @@ import {
 } from './apply-payment.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
-import { eventKey, type NewStripeEvent, type StoredStripeEvent, type StripeEventStore } from './event-store.js';
-import type { KeptStripeEvent } from './event-log.js';
+import { eventKey, type NewStripeEvent, type StripeEventStore } from './event-store.js';
 import { RecordFull, type EventStamp } from './record-entries.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import { packBody } from '../shared/event-body.js';
-import type { Move } from '../shared/lifecycle.js';
-import { parseStripeEvent, type StripeEvent } from './schemas.js';
-import { forSource } from './source-scope.js';
+import type { StripeEvent } from './schemas.js';
 
 export interface ProcessDeps extends ApplyDeps {
   events: StripeEventStore;
@@ -180,16 +177,16 @@ function appliedAnswer({ envelope }: StripeEvent, result: ApplyOutcome, kept: st
   };
 }
 
-type Held = { kind: 'done'; result: ApplyOutcome; marked: boolean } | { kind: 'deferred'; reason: string; message: string };
+export type Held = { kind: 'done'; result: ApplyOutcome; marked: boolean } | { kind: 'deferred'; reason: string; message: string };
 
 /**
  * Applies an event this caller holds (a delivery's claim or a replay's), then lets go of it:
  * marked done, or released unapplied so Stripe's next delivery applies it.
  */
-async function applyHeld(
+export async function applyHeld(
   event: StripeEvent,
   token: string,
-  deps: ReplayDeps,
+  deps: ApplyDeps & Pick<ProcessDeps, 'events'>,
   markDone: (result: ApplyOutcome) => Promise<boolean>,
 ): Promise<Held> {
   const eventId = event.envelope.id;
@@ -205,57 +202,6 @@ async function applyHeld(
     return { kind: 'deferred', ...result.retryLater };
   }
   return { kind: 'done', result, marked: await markDone(result) };
-}
-
-/** What a replay needs: what applying needs, the events table, and the lease it holds the event for. */
-export type ReplayDeps = ApplyDeps & Pick<ProcessDeps, 'events' | 'leaseMs'>;
-
-export interface ReplayAnswer {
-  /** What applying did (`applied`, `stale`, `ignored`, `anomaly`), or why it did not run (`in_flight`, a deferral reason). */
-  outcome: string;
-  detail?: string;
-  /** The status moves applying made (ApplyOutcome's). */
-  moves?: Move[];
-}
-
-/** A stored event as it was verified on arrival, parsed again by the route's own parser. */
-export function parseStoredStripeEvent(stored: Pick<StoredStripeEvent, 'eventId' | 'payload'>): StripeEvent {
-  const event = parseStripeEvent(JSON.parse(stored.payload));
-  if (event.envelope.id !== stored.eventId)
-    throw new Error(`The stored body is event ${event.envelope.id}, not ${stored.eventId}; not replayed.`);
-  return event;
-}
-
-/**
- * An operator's replay of a kept event: its raw body (verified when it arrived) through the
- * same apply code as a delivery. The ordering rules decide as for a late redelivery: a replay
- * changes only what such a delivery could. An event kept in the events table is held as a
- * delivery would hold it, so none applies it meanwhile, and one never applied before (a
- * deferral, a crash) is applied now; an event kept in a record was applied, and is applied
- * again without a hold (no claim is left to hold; the ordering rules make it harmless).
- */
-export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: ReplayDeps): Promise<ReplayAnswer> {
-  const deps = forSource(platformDeps, stored.sourceId);
-  const event = parseStoredStripeEvent(stored);
-  if (stored.record) {
-    const result = await applyEvent(event, deps);
-    // The record had recorded this very event: its own duplicate check, and nothing changed.
-    return result.retryLater
-      ? { outcome: result.retryLater.reason, detail: result.retryLater.message }
-      : { outcome: result.duplicate ? 'duplicate' : result.outcome, detail: result.detail, moves: result.moves };
-  }
-  const token = randomUUID();
-  if (!(await deps.events.holdForReplay(stored.eventId, token, deps.clock.now(), deps.leaseMs))) {
-    return {
-      outcome: 'in_flight',
-      detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.',
-    };
-  }
-  const held = await applyHeld(event, token, deps, (result) =>
-    deps.events.markReplayed(stored.eventId, token, { ...result, applied: appliedIt(result) }, new Date(deps.clock.now())),
-  );
-  if (held.kind === 'deferred') return { outcome: held.reason, detail: held.message };
-  return { outcome: held.result.outcome, detail: held.result.detail, moves: held.result.moves };
 }
 
 /**
