@@ -8,7 +8,8 @@ import type { Move } from '../functions/shared/lifecycle.js';
 import type { ApplyDeps, ApplyOutcome } from '../functions/stripe-events/apply-deps.js';
 import type { StripeEventStore } from '../functions/stripe-events/event-store.js';
 import type { KeptStripeEvent } from '../functions/stripe-events/event-log.js';
-import { applyEvent, applyHeld } from '../functions/stripe-events/process-event.js';
+import { applyHeld } from '../functions/stripe-events/inbox.js';
+import { applyEvent } from '../functions/stripe-events/process-event.js';
 import { parseStripeEvent, type StripeEvent } from '../functions/stripe-events/schemas.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
 
@@ -60,7 +61,7 @@ export async function replayStripeEvent(stored: KeptStripeEvent, platformDeps: R
       detail: 'A delivery of this event is being applied right now; nothing was replayed. Try again shortly.',
     };
   }
-  const held = await applyHeld(event, token, deps, (result) =>
+  const held = await applyHeld(event, token, deps, applyEvent, (result) =>
     markReplayed(deps.events, stored.eventId, token, result, new Date(deps.clock.now())),
   );
   if (held.kind === 'deferred') return { outcome: held.reason, detail: held.message };
