@@ -6,14 +6,15 @@ import { eventShardQueries } from '../functions/shared/event-index.js';
 import { ValidationError } from '../functions/shared/errors.js';
 import { recordShardQueries } from '../functions/shared/record-index.js';
 import { mergeByTime } from '../functions/shared/sharded-index.js';
+import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-store.js';
 import {
+  entryOf,
   eventOfRecord as stripeEventOf,
+  readableEvent,
   recordedEventFields,
-  type KeptStripeEvent,
-  type RecordRef,
   type RecordWithEvents,
-} from '../functions/stripe-events/event-log.js';
-import { entryOf, readableEvent, type StoredEntry } from '../functions/stripe-events/record-entries.js';
+  type StoredEntry,
+} from '../functions/stripe-events/record-entries.js';
 import {
   EXAMINE_BUDGET,
   decodeCursor,

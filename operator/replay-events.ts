@@ -6,8 +6,7 @@ import { parseJustWalletEvent, type JustWalletEvent } from '../functions/just-wa
 import { applyChange, type RecordEventDeps } from '../functions/just-wallet/record-event.js';
 import type { Move } from '../functions/shared/lifecycle.js';
 import type { ApplyDeps, ApplyOutcome } from '../functions/stripe-events/apply-deps.js';
-import type { StripeEventStore } from '../functions/stripe-events/event-store.js';
-import type { KeptStripeEvent } from '../functions/stripe-events/event-log.js';
+import type { KeptStripeEvent, StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { applyHeld } from '../functions/stripe-events/inbox.js';
 import { applyEvent } from '../functions/stripe-events/process-event.js';
 import { parseStripeEvent, type StripeEvent } from '../functions/stripe-events/schemas.js';

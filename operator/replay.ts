@@ -3,7 +3,7 @@ import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
 import { eventSubject, type HistoryStore } from '../functions/shared/history.js';
 import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
-import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-log.js';
+import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-store.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
 import { applyEvent } from '../functions/stripe-events/process-event.js';
 import {

@@ -5,7 +5,7 @@ import { packBody, unpackBody } from '../functions/shared/event-body.js';
 import { TRANSACTION } from '../functions/stripe-events/lifecycles.js';
 import { RECORD_BODY_ROOM, recordedEvents } from '../functions/stripe-events/record-entries.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
-import type { RecordWithEvents } from '../functions/stripe-events/event-log.js';
+import type { RecordWithEvents } from '../functions/stripe-events/record-entries.js';
 import { answerLostClient, callRecorder } from './support/dynamo-calls.js';
 import { justWalletEvent, justWalletHarness, type JustWalletHarness } from './support/just-wallet.js';
 import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';

@@ -3,15 +3,23 @@ import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { providerShard } from '../shared/event-index.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
+/** Where a record is: the records table's key (`id` includes a merchant source's prefix). */
+export interface RecordRef {
+  id: string;
+  kind: string;
+}
+
 /**
- * The events table as the Stripe route uses it: one item per source and event id, holding the
- * raw body, and the deduplication state, for the events that move no record (stored with
- * their outcome) and those that move the ledger or the recipients (claimed for a short lease,
- * applied, then marked applied; a redelivery of an applied event changes nothing, and one
- * whose earlier delivery never finished applies it again). An event that moves records is kept
- * in them (record-store.ts, event-log.ts).
+ * A Stripe event as kept, wherever it is: its own item in the events table, or (`record`) an
+ * entry of the history of a record it moved, seen as such an item (record-entries.ts).
+ *
+ * The events table holds one item per source and event id, with the raw body and the
+ * deduplication state, for the events that move no record (stored with their outcome) and
+ * those that move the ledger or the recipients (claimed for a short lease, applied, then
+ * marked applied; a redelivery of an applied event changes nothing, and one whose earlier
+ * delivery never finished applies it again).
  */
-export interface StoredStripeEvent {
+export interface KeptStripeEvent {
   eventKey: string;
   provider: 'stripe';
   /** `stripe#<n>`: the events' index by provider (event-index.ts). */
@@ -29,9 +37,10 @@ export interface StoredStripeEvent {
   receivedAt: string;
   /** The raw body, exactly as signed. */
   payload: string;
-  /** TTL, unix seconds. */
-  expiresAt: number;
-  deliveries: number;
+  /** TTL, unix seconds (its own item only: a record's events live as long as it). */
+  expiresAt?: number;
+  /** How many deliveries claimed it (its own item only). */
+  deliveries?: number;
   claimToken?: string;
   /** Epoch ms until which the delivery holding `claimToken` owns the event. */
   claimedUntil?: number;
@@ -46,10 +55,13 @@ export interface StoredStripeEvent {
   replayedAt?: string;
   replayOutcome?: string;
   replayDetail?: string;
+  /** The record that keeps it, when a record does. */
+  record?: RecordRef;
 }
 
+/** What a delivery brings to the events table. */
 export type NewStripeEvent = Omit<
-  StoredStripeEvent,
+  KeptStripeEvent,
   | 'eventKey'
   | 'providerShard'
   | 'sourceId'
@@ -64,10 +76,10 @@ export type NewStripeEvent = Omit<
   | 'replayedAt'
   | 'replayOutcome'
   | 'replayDetail'
->;
+  | 'record'
+> & { expiresAt: number };
 
-export type ClaimResult =
-  { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
+export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: KeptStripeEvent } | { kind: 'in_flight' };
 
 /**
  * `stripe:<evt id>` for the platform (as before sources existed), `stripe:<sourceId>:<evt id>`
@@ -90,11 +102,11 @@ export class StripeEventStore {
     return sourceId === this.sourceId ? this : new StripeEventStore(this.db, this.tableName, sourceId);
   }
 
-  async get(eventId: string): Promise<StoredStripeEvent | undefined> {
+  async get(eventId: string): Promise<KeptStripeEvent | undefined> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ConsistentRead: true }),
     );
-    return result.Item as StoredStripeEvent | undefined;
+    return result.Item as KeptStripeEvent | undefined;
   }
 
   /**
@@ -127,7 +139,7 @@ export class StripeEventStore {
             deliveries: 1,
             claimToken: token,
             claimedUntil: nowMs + leaseMs,
-          } satisfies StoredStripeEvent,
+          } satisfies KeptStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -136,7 +148,7 @@ export class StripeEventStore {
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       // A redelivery of an applied event (the common case) is answered from this one round trip.
-      const existing = oldItemOf<StoredStripeEvent>(error);
+      const existing = oldItemOf<KeptStripeEvent>(error);
       if (existing?.appliedAt) return { kind: 'applied', existing };
       if (existing?.claimedUntil !== undefined && existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
     }
@@ -153,7 +165,7 @@ export class StripeEventStore {
     event: NewStripeEvent,
     outcome: string,
     detail: string | undefined,
-  ): Promise<{ stored: true } | { stored: false; existing: StoredStripeEvent }> {
+  ): Promise<{ stored: true } | { stored: false; existing: KeptStripeEvent }> {
     const key = this.key(event.eventId);
     try {
       await this.db.send(
@@ -168,7 +180,7 @@ export class StripeEventStore {
             appliedAt: event.receivedAt,
             outcome,
             ...(detail ? { detail } : {}),
-          } satisfies StoredStripeEvent,
+          } satisfies KeptStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -176,7 +188,7 @@ export class StripeEventStore {
       return { stored: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const existing = oldItemOf<StoredStripeEvent>(error) ?? (await this.get(event.eventId));
+      const existing = oldItemOf<KeptStripeEvent>(error) ?? (await this.get(event.eventId));
       if (!existing) throw error;
       return { stored: false, existing };
     }

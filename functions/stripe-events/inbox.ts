@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { packBody } from '../shared/event-body.js';
 import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
-import { eventKey, type NewStripeEvent } from './event-store.js';
+import { eventKey, type KeptStripeEvent, type NewStripeEvent, type RecordRef, type StripeEventStore } from './event-store.js';
 import type { ProcessDeps } from './process-event.js';
-import { RecordFull } from './record-entries.js';
+import { entryOf, eventOfRecord, RecordFull, recordRefs, type RecordWithEvents } from './record-entries.js';
+import type { StripeRecordStore } from './record-store.js';
 import type { StripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**
  * The Stripe route's inbox: where a verified event is kept, and how it is settled, exactly
- * once. It keeps an event in one of two places, and its finders (event-log.ts) read both:
+ * once. It keeps an event in one of two places, and finds it in either (findStripeEvent):
  *
  * - `record`: an event that moves records (payments, refunds, disputes, a merchant's payouts…)
  *   is kept in the records it moves: each record's one conditional update applies the change
@@ -150,4 +151,40 @@ export async function applyHeld(
     return { kind: 'deferred', ...result.retryLater };
   }
   return { kind: 'done', result, marked: await markDone(result) };
+}
+
+/**
+ * A Stripe event of one source by its id, wherever it is kept: the events table, else the
+ * records `where` names (recordTargets of the event, or a link's).
+ */
+export async function findStripeEvent(
+  stores: { events: StripeEventStore; records: StripeRecordStore },
+  eventId: string,
+  where: RecordRef[] = [],
+): Promise<KeptStripeEvent | undefined> {
+  const own = await stores.events.get(eventId);
+  if (own) return own;
+  const key = eventKey(eventId, stores.events.sourceId);
+  for (const ref of where) {
+    const record = (await stores.records.at(ref)) as RecordWithEvents | undefined;
+    const entry = entryOf(record, key);
+    if (record && entry) return eventOfRecord(record, entry);
+  }
+  return undefined;
+}
+
+/**
+ * Whether an event was applied, for catch-up (which has the event from Stripe's API): every
+ * record it moves has its key, or its own item in the events table is marked applied. Reads
+ * only, eventually consistent: the write that applies it stays the guard.
+ */
+export async function wasApplied(stores: { events: StripeEventStore; records: StripeRecordStore }, event: StripeEvent): Promise<boolean> {
+  if (await stores.events.isApplied(event.envelope.id)) return true;
+  const refs = recordRefs(event, stores.events.sourceId);
+  if (refs.length === 0) return false;
+  const key = eventKey(event.envelope.id, stores.events.sourceId);
+  for (const ref of refs) {
+    if (!(await stores.records.eventKeysAt(ref)).has(key)) return false;
+  }
+  return true;
 }

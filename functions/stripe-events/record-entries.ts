@@ -1,5 +1,7 @@
 import { unpackBody } from '../shared/event-body.js';
-import { eventKey } from './event-store.js';
+import { eventKey, type KeptStripeEvent, type RecordRef } from './event-store.js';
+import type { RecordKind, StripeRecord } from './record-store.js';
+import { Refund, type StripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**
@@ -43,12 +45,7 @@ export interface StoredEntry {
 }
 
 /** A record as a stamped store leaves it: its events' keys, bodies' bytes and history. */
-export interface RecordEvents {
-  sourceId?: string;
-  eventKeys?: Set<string>;
-  bodyBytes?: number;
-  history?: StoredEntry[];
-}
+export type RecordWithEvents = StripeRecord & { eventKeys?: Set<string>; bodyBytes?: number; history?: StoredEntry[] };
 
 /** A stored entry as the event it records; its id, type and `created` are read from its body. */
 export function recordedEvent(entry: StoredEntry, sourceId: string = PLATFORM_SOURCE_ID): RecordedEvent {
@@ -130,3 +127,85 @@ export function stampWrite(stamp: EventStamp) {
     },
   };
 }
+
+/**
+ * The records an event moves when it is kept in them (the inbox's `record` route):
+ * the same objects the apply functions write, by Stripe id and kind.
+ */
+export function recordTargets({ envelope, parsed }: StripeEvent): { stripeId: string; kind: RecordKind }[] {
+  switch (parsed.kind) {
+    case 'payment_intent':
+      return [{ stripeId: parsed.object.id, kind: 'transaction' }];
+    case 'charge': {
+      const refunds = (parsed.object.refunds?.data ?? []).flatMap((raw) => {
+        const refund = Refund.safeParse(raw);
+        return refund.success ? [{ stripeId: refund.data.id, kind: 'refund' as const }] : [];
+      });
+      return [{ stripeId: parsed.object.payment_intent ?? parsed.object.id, kind: 'transaction' }, ...refunds];
+    }
+    case 'checkout_session': {
+      const intent = parsed.object.payment_intent;
+      return [
+        { stripeId: parsed.object.id, kind: 'checkout_session' },
+        ...(intent && envelope.type === 'checkout.session.async_payment_succeeded'
+          ? [{ stripeId: intent, kind: 'transaction' as const }]
+          : []),
+      ];
+    }
+    case 'refund':
+    case 'dispute':
+    case 'early_fraud_warning':
+    case 'file':
+    case 'report_run':
+    case 'report_type':
+    case 'payout':
+    case 'transfer':
+      return [{ stripeId: parsed.object.id, kind: parsed.kind }];
+    case 'account':
+    case 'unknown':
+      return [];
+  }
+}
+
+/** The records an event of this source is kept in, as table keys. */
+export function recordRefs(event: StripeEvent, sourceId: string): RecordRef[] {
+  return recordTargets(event).map((target) => ({ id: recordId(target.stripeId, sourceId), kind: target.kind }));
+}
+
+/** An entry of a record's history as the event it records, its raw body unpacked. */
+export function eventOfRecord(record: RecordWithEvents, entry: StoredEntry): KeptStripeEvent {
+  return { ...recordedEventFields(record, recordedEvent(entry, record.sourceId)), payload: unpackBody(entry.body) };
+}
+
+/** The same without the body (nothing unpacked): what a listing shows. */
+export function recordedEventFields(
+  record: RecordWithEvents,
+  entry: RecordedEvent,
+): Omit<KeptStripeEvent, 'payload'> & { kind: string; status: string } {
+  return {
+    eventKey: entry.eventKey,
+    provider: 'stripe',
+    sourceId: record.sourceId,
+    eventId: entry.eventKey.slice(entry.eventKey.lastIndexOf(':') + 1),
+    type: entry.type,
+    account: typeof record.account === 'string' ? record.account : undefined,
+    livemode: record.livemode === true,
+    created: entry.created,
+    objectId: stripeIdOf(record),
+    kind: record.kind,
+    status: entry.status,
+    receivedAt: entry.receivedAt,
+    appliedAt: entry.receivedAt,
+    outcome: entry.statusChanged ? 'applied' : 'stale',
+    detail: entry.statusChanged
+      ? `${record.kind} ${stripeIdOf(record)} → ${entry.status}`
+      : `${record.kind} ${stripeIdOf(record)}: ${entry.status} came late; the record kept its newer state`,
+    record: { id: record.id, kind: record.kind },
+  };
+}
+
+/** A record's Stripe id: its own field on a merchant source's record, its key on the platform's. */
+export const stripeIdOf = (record: { id: string; stripeId?: string }): string => record.stripeId ?? record.id;
+
+export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) =>
+  sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`;

@@ -11,8 +11,9 @@ import {
   RecordFull,
   stampEntry,
   stampWrite,
+  recordId,
   type EventStamp,
-  type RecordEvents,
+  type RecordWithEvents,
 } from './record-entries.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
@@ -188,7 +189,7 @@ export class StripeRecordStore {
       return { applied: true, previous: previous as StripeRecord | undefined };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const before = oldItemOf<StoredRecord>(error);
+      const before = oldItemOf<RecordWithEvents>(error);
       return refusal(before, stamp) ?? this.recordLate(change, state, stamp, before);
     }
   }
@@ -198,7 +199,7 @@ export class StripeRecordStore {
     change: RecordChange<S>,
     state: StateUpdate,
     stamp: EventStamp,
-    before: StoredRecord | undefined,
+    before: RecordWithEvents | undefined,
   ): Promise<RecordResult> {
     const write = stampWrite(stamp);
     try {
@@ -219,7 +220,7 @@ export class StripeRecordStore {
       return { applied: false, current: before };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const refused = refusal(oldItemOf<StoredRecord>(error), stamp);
+      const refused = refusal(oldItemOf<RecordWithEvents>(error), stamp);
       if (refused) return refused;
       throw new Error(`Record ${change.kind} ${change.id} refused a late event for no reason it shows`, { cause: error });
     }
@@ -262,11 +263,8 @@ export class StripeRecordStore {
   }
 }
 
-/** A record as a stamped store leaves it. */
-type StoredRecord = StripeRecord & RecordEvents;
-
 /** A duplicate, or RecordFull, from the record as it was when it refused; undefined if neither (the event is late). */
-function refusal(old: StoredRecord | undefined, stamp: EventStamp): RecordResult | undefined {
+function refusal(old: RecordWithEvents | undefined, stamp: EventStamp): RecordResult | undefined {
   if (old?.eventKeys?.has(stamp.eventKey)) {
     const first = entryOf(old, stamp.eventKey);
     return { applied: false, duplicate: true, current: old, firstOutcome: first && isLate(first) ? 'stale' : 'applied' };
@@ -283,9 +281,3 @@ interface StateUpdate {
   values: Record<string, unknown>;
   condition: string;
 }
-
-/** A record's Stripe id: its own field on a merchant source's record, its key on the platform's. */
-export const stripeIdOf = (record: { id: string; stripeId?: string }): string => record.stripeId ?? record.id;
-
-export const recordId = (stripeId: string, sourceId: string = PLATFORM_SOURCE_ID) =>
-  sourceId === PLATFORM_SOURCE_ID ? stripeId : `${sourceId}/${stripeId}`;
