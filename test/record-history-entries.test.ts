@@ -14,8 +14,8 @@ import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './supp
 import { sourcesFixture } from './support/stripe-sources.js';
 
 /**
- * Stripe records within one write unit: bodies packed with a preset dictionary, history
- * entries that keep only what their body does not say.
+ * Stripe records within one write unit, at their edges: bodies packed with a preset dictionary,
+ * history entries that keep only what their body does not say.
  */
 const ACME = { sourceId: 'acme-eu', secret: 'whsec_acme_eu_endpoint_secret' };
 const T = Math.floor(Date.now() / 1000) - 7200;
