@@ -3,7 +3,7 @@ import type { RecipientStore } from '../shared/recipients.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { ReportFetchDeps } from '../reports/fetch-report.js';
 import type { LedgerEvents } from './ledger-events.js';
-import type { RecordResult, StripeRecordStore } from './record-store.js';
+import type { RecordChange, RecordResult, StripeRecordStore } from './record-store.js';
 import type { Envelope } from './schemas.js';
 import type { Move, RecordOutcome } from '../shared/lifecycle.js';
 
@@ -50,6 +50,10 @@ export interface ApplyOutcome {
 
 /** The event fields every record keeps: which event last set it. */
 export const eventRef = (envelope: Envelope) => ({ id: envelope.id, type: envelope.type, created: envelope.created });
+
+/** A record's change from this event, applied now (the event's ref filled in). */
+export const changeRecord = <S extends string>(envelope: Envelope, deps: ApplyDeps, change: Omit<RecordChange<S>, 'event'>) =>
+  deps.records.apply({ ...change, event: eventRef(envelope) }, new Date(deps.clock.now()));
 
 /** `applied` or `stale`, with the record's state either way; a duplicate says so. */
 export function recordOutcome(label: string, result: RecordResult, status: string): ApplyOutcome {

@@ -126,32 +126,11 @@ export class StripeEventStore {
 
   /** Exactly one delivery holds an unapplied event at a time; the others learn whether it is done. */
   async claim(event: NewStripeEvent, token: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
-    const key = this.key(event.eventId);
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...event,
-            eventKey: key,
-            providerShard: providerShard('stripe', key),
-            sourceId: this.sourceId,
-            deliveries: 1,
-            claimToken: token,
-            claimedUntil: nowMs + leaseMs,
-          } satisfies KeptStripeEvent,
-          ConditionExpression: 'attribute_not_exists(eventKey)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'claimed', redelivery: false };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // A redelivery of an applied event (the common case) is answered from this one round trip.
-      const existing = oldItemOf<KeptStripeEvent>(error);
-      if (existing?.appliedAt) return { kind: 'applied', existing };
-      if (existing?.claimedUntil !== undefined && existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
-    }
+    const first = await this.putNew(event, { claimToken: token, claimedUntil: nowMs + leaseMs });
+    if (first.put) return { kind: 'claimed', redelivery: false };
+    // A redelivery of an applied event (the common case) is answered from this one round trip.
+    if (first.existing?.appliedAt) return { kind: 'applied', existing: first.existing };
+    if (first.existing?.claimedUntil !== undefined && first.existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
     if (await this.hold(event.eventId, token, nowMs, leaseMs, { redelivery: true })) return { kind: 'claimed', redelivery: true };
     const existing = await this.get(event.eventId);
     return existing?.appliedAt ? { kind: 'applied', existing } : { kind: 'in_flight' };
@@ -166,6 +145,18 @@ export class StripeEventStore {
     outcome: string,
     detail: string | undefined,
   ): Promise<{ stored: true } | { stored: false; existing: KeptStripeEvent }> {
+    const first = await this.putNew(event, { appliedAt: event.receivedAt, outcome, ...(detail ? { detail } : {}) });
+    if (first.put) return { stored: true };
+    const existing = first.existing ?? (await this.get(event.eventId));
+    if (!existing) throw first.error;
+    return { stored: false, existing };
+  }
+
+  /** The event as its own item, with `state`, put only where there is none; refused, the item there. */
+  private async putNew(
+    event: NewStripeEvent,
+    state: Pick<KeptStripeEvent, 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail'>,
+  ): Promise<{ put: true } | { put: false; existing?: KeptStripeEvent; error: unknown }> {
     const key = this.key(event.eventId);
     try {
       await this.db.send(
@@ -177,20 +168,16 @@ export class StripeEventStore {
             providerShard: providerShard('stripe', key),
             sourceId: this.sourceId,
             deliveries: 1,
-            appliedAt: event.receivedAt,
-            outcome,
-            ...(detail ? { detail } : {}),
+            ...state,
           } satisfies KeptStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { stored: true };
+      return { put: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const existing = oldItemOf<KeptStripeEvent>(error) ?? (await this.get(event.eventId));
-      if (!existing) throw error;
-      return { stored: false, existing };
+      return { put: false, existing: oldItemOf<KeptStripeEvent>(error), error };
     }
   }
 
