@@ -17,7 +17,8 @@ import {
   type ReplayAnswer,
   type ReplayDeps,
 } from './replay-events.js';
-import type { EventFilter, EventReads, EventRow } from './events.js';
+import type { EventFilter, EventRow } from './event-rows.js';
+import type { EventReads } from './events.js';
 
 export interface ReplayTools {
   events: EventReads;
