@@ -1,4 +1,4 @@
-import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
+import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import type { HistoryEntry as JustWalletEntry } from '../functions/just-wallet/records.js';
 import { ValidationError } from '../functions/shared/errors.js';
 import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-store.js';

@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { eventOfRecord as justWalletEventOf, recordOfEventKey } from '../functions/just-wallet/event-log.js';
+import { eventOfRecord as justWalletEventOf, recordOfEventKey } from '../functions/just-wallet/inbox.js';
 import type { HistoryEntry as JustWalletEntry } from '../functions/just-wallet/records.js';
 import { getMany } from '../functions/shared/dynamodb.js';
 import { eventShardQueries } from '../functions/shared/event-index.js';

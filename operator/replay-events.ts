@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { EventOutcome, JustWalletEventItem } from '../functions/just-wallet/events.js';
-import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
+import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import { parseJustWalletEvent, type JustWalletEvent } from '../functions/just-wallet/payload.js';
-import { applyChange, type RecordEventDeps } from '../functions/just-wallet/record-event.js';
+import { applyChange, type RecordEventDeps } from '../functions/just-wallet/inbox.js';
 import type { Move } from '../functions/shared/lifecycle.js';
 import type { ApplyDeps, ApplyOutcome } from '../functions/stripe-events/apply-deps.js';
 import type { KeptStripeEvent, StripeEventStore } from '../functions/stripe-events/event-store.js';

@@ -1,4 +1,4 @@
-import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
+import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
 import { eventSubject, type HistoryStore } from '../functions/shared/history.js';

@@ -9,7 +9,7 @@ export type EventOutcome = RecordOutcome | 'ignored_type' | 'ignored_status';
 /**
  * A verified Just Wallet event in the events table, keyed by `eventKey`, expiring at
  * `expiresAt`: an event that changes no record (an unknown type or status), kept with its
- * outcome. An event that changes a record is kept in the record's history (event-log.ts).
+ * outcome. An event that changes a record is kept in the record's history (inbox.ts).
  */
 export interface JustWalletEventItem {
   eventKey: string;
