@@ -1,6 +1,7 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES } from '../functions/reconcile/store.js';
+import { queryKey } from '../functions/shared/dynamodb.js';
 import { LedgerStore } from '../functions/shared/ledger.js';
 import { normaliseEmail } from '../functions/shared/recipients.js';
 import { statusShardQueries } from '../functions/shared/status-index.js';
@@ -157,16 +158,13 @@ export class CashOutReads {
 
   /** The cash-out a Stripe payout or transfer belongs to, for links from its events. */
   async cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byStripeObjectId',
-        KeyConditionExpression: 'stripeObjectId = :id',
-        ExpressionAttributeValues: { ':id': stripeObjectId },
-        Limit: 1,
-      }),
+    const [found] = await queryKey<{ cashOutId: string }>(
+      this.db,
+      { tableName: this.tableName, indexName: 'byStripeObjectId', limit: 1 },
+      'stripeObjectId',
+      stripeObjectId,
     );
-    return (result.Items?.[0] as { cashOutId?: string } | undefined)?.cashOutId;
+    return found?.cashOutId;
   }
 
   /** One query per shard of the index by status (status-index.ts). */
