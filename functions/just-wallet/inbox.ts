@@ -52,9 +52,8 @@ export async function recordJustWalletEvent(event: JustWalletEvent, payload: str
   }
   const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
   const claim = await deps.events.claim(ownItem(event, payload, now, deps, outcome));
-  if (!claim.isNew && claim.existing.appliedAt !== undefined) return done(deps, event, 'duplicate');
-  // Kept by a delivery that stopped before it was marked (before events were kept with their outcome).
-  if (!claim.isNew) await deps.events.markApplied(event.eventKey, outcome, receivedAt);
+  // Its own item is put with its outcome: one that is there already is this event's, applied.
+  if (!claim.isNew) return done(deps, event, 'duplicate');
   deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
   return done(deps, event, outcome);
 }
