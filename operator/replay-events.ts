@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../functions/shared/dynamodb.js';
 import type { EventOutcome, JustWalletEventItem } from '../functions/just-wallet/events.js';
 import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import { parseJustWalletEvent, type JustWalletEvent } from '../functions/just-wallet/payload.js';
@@ -103,12 +104,12 @@ export function parseStoredJustWalletEvent(stored: Pick<JustWalletEventItem, 'ev
 export async function applyJustWalletEvent(
   event: JustWalletEvent,
   times: { receivedAt: string; now: string },
-  deps: Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'onOutcome'>,
+  deps: JustWalletReplayDeps & Pick<RecordEventDeps, 'onOutcome'>,
 ): Promise<EventOutcome> {
   if (event.kind !== 'change') {
     const outcome = event.kind === 'unknown_type' ? 'ignored_type' : 'ignored_status';
     deps.logger.warn('Just Wallet event kept but not applied', { eventKey: event.eventKey, type: event.type, outcome });
-    await deps.events.markApplied(event.eventKey, outcome, times.now);
+    await markApplied(deps, event.eventKey, outcome, times.now);
     return outcome;
   }
   return applyChange(event, { eventKey: event.eventKey, type: event.type, receivedAt: times.receivedAt }, deps);
@@ -126,7 +127,7 @@ export async function replayJustWalletEvent(stored: KeptJustWalletEvent, deps: J
   const now = new Date(deps.clock.now()).toISOString();
   const outcome = await applyJustWalletEvent(event, { receivedAt: stored.receivedAt, now }, deps);
   if (!stored.record) {
-    if (event.kind === 'change') await deps.events.markApplied(stored.eventKey, outcome === 'duplicate' ? 'applied' : outcome, now);
+    if (event.kind === 'change') await markApplied(deps, stored.eventKey, outcome === 'duplicate' ? 'applied' : outcome, now);
     await deps.db.send(
       new UpdateCommand({
         TableName: deps.events.tableName,
@@ -138,4 +139,22 @@ export async function replayJustWalletEvent(stored: KeptJustWalletEvent, deps: J
     );
   }
   return outcome;
+}
+
+/** A kept Just Wallet event has had its effect: a redelivery from now on is a duplicate (a mark already there stays). */
+async function markApplied(deps: JustWalletReplayDeps, eventKey: string, outcome: EventOutcome, appliedAt: string): Promise<void> {
+  await deps.db
+    .send(
+      new UpdateCommand({
+        TableName: deps.events.tableName,
+        Key: { eventKey },
+        UpdateExpression: 'SET appliedAt = :appliedAt, outcome = :outcome',
+        ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt)',
+        ExpressionAttributeValues: { ':appliedAt': appliedAt, ':outcome': outcome },
+      }),
+    )
+    .catch((error: unknown) => {
+      // Marked already (by its delivery, or another replay): same effect.
+      if (!isConditionalCheckFailed(error)) throw error;
+    });
 }

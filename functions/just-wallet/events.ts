@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { providerShard } from '../shared/event-index.js';
 import type { RecordOutcome } from '../shared/lifecycle.js';
@@ -66,23 +66,5 @@ export class JustWalletEventStore {
       if (!existing) throw error;
       return { isNew: false, existing };
     }
-  }
-
-  /** The event has had its effect: a redelivery from now on is a duplicate. */
-  async markApplied(eventKey: string, outcome: EventOutcome, appliedAt: string): Promise<void> {
-    await this.db
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventKey },
-          UpdateExpression: 'SET appliedAt = :appliedAt, outcome = :outcome',
-          ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt)',
-          ExpressionAttributeValues: { ':appliedAt': appliedAt, ':outcome': outcome },
-        }),
-      )
-      .catch((error: unknown) => {
-        // Another delivery of the same event marked it first: same effect.
-        if (!isConditionalCheckFailed(error)) throw error;
-      });
   }
 }
