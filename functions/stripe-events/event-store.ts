@@ -82,9 +82,9 @@ export type NewStripeEvent = Omit<
 export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: KeptStripeEvent } | { kind: 'in_flight' };
 
 /**
- * `stripe:<evt id>` for the platform (as before sources existed), `stripe:<sourceId>:<evt id>`
- * for a merchant source: the same event id at two sources is two events, and the two shapes
- * cannot meet (a source id has no `_`, an event id always has).
+ * `stripe:<evt id>` for the platform, `stripe:<sourceId>:<evt id>` for a merchant source: the
+ * same event id at two sources is two events, and the two shapes cannot meet (a source id has
+ * no `_`, an event id always has).
  */
 export const eventKey = (eventId: string, sourceId: string = PLATFORM_SOURCE_ID) =>
   sourceId === PLATFORM_SOURCE_ID ? `stripe:${eventId}` : `stripe:${sourceId}:${eventId}`;
