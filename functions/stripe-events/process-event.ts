@@ -13,7 +13,7 @@ import { applyMovement, payoutMovement, transferMovement } from './apply-payout.
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
 import type { StripeEventStore } from './event-store.js';
 import { takeStripeEvent } from './inbox.js';
-import type { StripeEvent } from './schemas.js';
+import type { Envelope, ObjectKind, StripeEvent, StripeObjects } from './schemas.js';
 
 export interface ProcessDeps extends ApplyDeps {
   events: StripeEventStore;
@@ -61,9 +61,25 @@ export async function processStripeEvent(event: StripeEvent, rawBody: string, de
   }
 }
 
+/** The function that applies each kind of object. */
+const APPLY: { [K in ObjectKind]: (envelope: Envelope, object: StripeObjects[K], deps: ApplyDeps) => Promise<ApplyOutcome> } = {
+  payout: (envelope, payout, deps) => applyMovement(envelope, payoutMovement(envelope, payout), deps),
+  transfer: (envelope, transfer, deps) => applyMovement(envelope, transferMovement(envelope, transfer), deps),
+  payment_intent: applyPaymentIntent,
+  charge: applyCharge,
+  refund: applyRefund,
+  dispute: applyDispute,
+  early_fraud_warning: applyEarlyFraudWarning,
+  checkout_session: applyCheckoutSession,
+  account: applyAccount,
+  file: applyFile,
+  report_run: applyReportRun,
+  report_type: applyReportType,
+};
+
 /**
- * Each kind of object to the function that applies it; any other type, and any event of the
- * other Stripe mode than the gateway's, is stored only.
+ * Each kind of object to the function that applies it (APPLY); any other type, and any event of
+ * the other Stripe mode than the gateway's, is stored only.
  */
 export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
   if (envelope.livemode !== deps.livemode) {
@@ -73,32 +89,9 @@ export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): 
       detail: `a ${mode(envelope.livemode)}-mode event on a ${mode(deps.livemode)}-mode gateway; stored only`,
     });
   }
-  switch (parsed.kind) {
-    case 'payout':
-      return applyMovement(envelope, payoutMovement(envelope, parsed.object), deps);
-    case 'transfer':
-      return applyMovement(envelope, transferMovement(envelope, parsed.object), deps);
-    case 'payment_intent':
-      return applyPaymentIntent(envelope, parsed.object, deps);
-    case 'charge':
-      return applyCharge(envelope, parsed.object, deps);
-    case 'refund':
-      return applyRefund(envelope, parsed.object, deps);
-    case 'dispute':
-      return applyDispute(envelope, parsed.object, deps);
-    case 'early_fraud_warning':
-      return applyEarlyFraudWarning(envelope, parsed.object, deps);
-    case 'checkout_session':
-      return applyCheckoutSession(envelope, parsed.object, deps);
-    case 'account':
-      return applyAccount(envelope, parsed.object, deps);
-    case 'file':
-      return applyFile(envelope, parsed.object, deps);
-    case 'report_run':
-      return applyReportRun(envelope, parsed.object, deps);
-    case 'report_type':
-      return applyReportType(envelope, parsed.object, deps);
-    case 'unknown':
-      return Promise.resolve({ outcome: 'ignored', detail: `${envelope.type} is not an event the gateway acts on; stored only` });
-  }
+  if (parsed.kind === 'unknown')
+    return Promise.resolve({ outcome: 'ignored', detail: `${envelope.type} is not an event the gateway acts on; stored only` });
+  // The kind and its object come as a pair (ParsedObject); TypeScript cannot follow the pair into the table.
+  const apply = APPLY[parsed.kind] as (envelope: Envelope, object: unknown, deps: ApplyDeps) => Promise<ApplyOutcome>;
+  return apply(envelope, parsed.object, deps);
 }
