@@ -8,7 +8,9 @@ import { maskEmail } from '../functions/shared/redact.js';
 import { UsageError, commandLine, exitWith, flagOptions, valueOptions } from './cli.js';
 import { localDynamoEndpoint } from '../dev/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
-import { StripeRecordStore, stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
+import { stripeIdOf } from '../functions/stripe-events/record-entries.js';
+import type { StripeRecord } from '../functions/stripe-events/record-store.js';
+import { sourceRecords } from '../operator/records.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { Logger } from '../functions/shared/telemetry.js';
 import { backfillShards } from '../operator/shard-backfill.js';
@@ -164,8 +166,11 @@ try {
       throw new UsageError(
         'With --table or --stack (a deployed stack) and --source, give --records-table too (the RecordsTableName output).',
       );
-    const records = new StripeRecordStore(makeDocumentClient({ endpoint, region: values.region }), recordsTable, source);
-    const payouts = await records.list('payout', status ? [status] : MERCHANT_PAYOUT_STATUSES, { since, limit });
+    const payouts = await sourceRecords(
+      makeDocumentClient({ endpoint, region: values.region }),
+      { tableName: recordsTable, sourceId: source, kind: 'payout', statuses: status ? [status] : MERCHANT_PAYOUT_STATUSES },
+      { since, limit },
+    );
     if (values.json) console.log(JSON.stringify(payouts, null, 2));
     else if (payouts.length === 0)
       console.log(

@@ -1,20 +1,17 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { eventOfRecord as justWalletEventOf, recordOfEventKey, type KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
+import { eventOfRecord as justWalletEventOf, recordOfEventKey } from '../functions/just-wallet/inbox.js';
 import type { HistoryEntry as JustWalletEntry } from '../functions/just-wallet/records.js';
 import { getMany } from '../functions/shared/dynamodb.js';
 import { eventShardQueries } from '../functions/shared/event-index.js';
-import { ValidationError } from '../functions/shared/errors.js';
 import { recordShardQueries } from '../functions/shared/record-index.js';
 import { mergeByTime } from '../functions/shared/sharded-index.js';
+import type { RecordRef } from '../functions/stripe-events/event-store.js';
 import {
+  entryOf,
   eventOfRecord as stripeEventOf,
-  recordedEventFields,
-  type KeptStripeEvent,
-  type RecordRef,
   type RecordWithEvents,
-} from '../functions/stripe-events/event-log.js';
-import { entryOf, readableEvent, type StoredEntry } from '../functions/stripe-events/record-store.js';
-import { PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
+  type StoredEntry,
+} from '../functions/stripe-events/record-entries.js';
 import {
   EXAMINE_BUDGET,
   decodeCursor,
@@ -26,87 +23,22 @@ import {
   type Ordering,
   type Page,
 } from './paging.js';
-
-export const PROVIDERS = ['stripe', 'just-wallet'] as const;
-export type Provider = (typeof PROVIDERS)[number];
-
-/** `unapplied`: stored but never applied (deferred, or its delivery crashed). */
-export const UNAPPLIED = 'unapplied';
-
-/** Outcomes a filter may ask for: the two routes' words (Stripe's, then Just Wallet's), and events never applied. */
-export const EVENT_OUTCOMES = [
-  'applied',
-  'stale',
-  'ignored',
-  'anomaly',
-  'outdated',
-  'duplicate',
-  'ignored_type',
-  'ignored_status',
+import {
+  eventFilterExpression,
+  isJustWallet,
+  listed,
+  PROVIDERS,
+  RECORD_KINDS,
+  rowsOf,
+  SEARCH_BUDGET,
   UNAPPLIED,
-] as const;
-
-/** The kinds of record each provider's events are kept in. */
-const RECORD_KINDS: Record<Provider, readonly string[]> = {
-  stripe: [
-    'transaction',
-    'refund',
-    'dispute',
-    'early_fraud_warning',
-    'checkout_session',
-    'payout',
-    'transfer',
-    'file',
-    'report_run',
-    'report_type',
-  ],
-  'just-wallet': ['just_wallet_payout', 'just_wallet_funding', 'just_wallet_quote'],
-};
-
-/** How many index entries a search by event id looks through, newest first, before it gives up. */
-export const SEARCH_BUDGET = 20_000;
-
-export interface EventFilter {
-  provider?: Provider;
-  /** A type, or a prefix ending in `.` or `*` (`payout.`, `quote_*`). */
-  type?: string;
-  /** An outcome as stored (applied, stale, ignored, anomaly, outdated, duplicate, ignored_type…), or `unapplied`. */
-  outcome?: string;
-  /** ISO times: received in this range. */
-  from?: string;
-  to?: string;
-}
-
-/** An event as listed: the index's fields, never the raw body. */
-export interface EventRow {
-  eventKey: string;
-  provider: Provider;
-  type: string;
-  receivedAt: string;
-  objectId?: string;
-  eventId?: string;
-  created?: number;
-  account?: string;
-  livemode?: boolean;
-  kind?: string;
-  status?: string;
-  outcome?: string;
-  detail?: string;
-  appliedAt?: string;
-  deliveries?: number;
-  lastRefusal?: string;
-  replays?: number;
-  replayedAt?: string;
-  replayOutcome?: string;
-  /** Kept in this record's history (one write per event); else its own item in the events table. */
-  record?: RecordRef;
-}
-
-/** An event as kept: an item of the events table, or an entry of a record's history. */
-export type StoredEvent = KeptStripeEvent | KeptJustWalletEvent;
+  type EventFilter,
+  type EventRow,
+  type RecordItem,
+  type StoredEvent,
+} from './event-rows.js';
 
 type IndexedRecord = RecordRef & { updatedAt: string };
-type RecordItem = RecordWithEvents & { history?: (StoredEntry | JustWalletEntry)[] };
 
 const ORDER: Ordering<EventRow> = { at: (row) => row.receivedAt, key: (row) => row.eventKey };
 
@@ -124,19 +56,17 @@ export class EventReads {
 
   /** One event by its key; `record` (from a listing's link) says which record keeps it, else it is looked for. */
   async get(eventKey: string, record?: RecordRef): Promise<StoredEvent | undefined> {
-    const own = withSource(
-      (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as
-        StoredEvent | undefined,
-    );
+    const own = (await this.db.send(new GetCommand({ TableName: this.tableName, Key: { eventKey }, ConsistentRead: true }))).Item as
+      StoredEvent | undefined;
     const ref =
       record ?? recordOfEventKey(eventKey) ?? (own || !eventKey.startsWith('stripe:') ? undefined : await this.recordKeeping(eventKey));
     if (!ref) return own;
     const kept = await this.recordItem(ref);
     const entry =
       kept && isJustWallet(kept)
-        ? kept.history?.find((each) => each.eventKey === eventKey)
+        ? (kept.history as JustWalletEntry[] | undefined)?.find((each) => each.eventKey === eventKey)
         : entryOf(kept as RecordWithEvents | undefined, eventKey);
-    // The record's entry says what applying did; an item of its own is the older way of keeping it (without a body in the entry).
+    // The record's entry says what applying did; an item of its own keeps the body a Just Wallet record had no room for.
     if (!kept || !entry || (own && !entry.body)) return own;
     return isJustWallet(kept) ? justWalletEventOf(kept as never, entry as JustWalletEntry) : stripeEventOf(kept, entry as StoredEntry);
   }
@@ -223,8 +153,7 @@ export class EventReads {
    * next record changed before the oldest event the page needs.
    */
   private async recordEvents(filter: EventFilter, page: { limit: number; cursor?: string; budget?: number }): Promise<Page<EventRow>> {
-    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale', 'outdated'].includes(filter.outcome)))
-      return { items: [] };
+    if (filter.outcome === UNAPPLIED || (filter.outcome && !['applied', 'stale'].includes(filter.outcome))) return { items: [] };
     const after = decodeCursor(page.cursor);
     const upper = after && filter.to ? (after.at < filter.to ? after.at : filter.to) : (after?.at ?? filter.to);
     if (filter.from && upper && upper < filter.from) return { items: [] };
@@ -315,69 +244,4 @@ export class EventReads {
     return (await this.db.send(new GetCommand({ TableName: this.recordsTable, Key: { id: ref.id, kind: ref.kind }, ConsistentRead: true })))
       .Item as RecordItem | undefined;
   }
-}
-
-const isJustWallet = (record: { kind: string }) => record.kind.startsWith('just_wallet_');
-
-/** A Stripe event stored before merchant sources existed has no `sourceId`: it is the platform's (as its key, `stripe:<evt id>`, says). */
-const withSource = (item: StoredEvent | undefined): StoredEvent | undefined =>
-  item?.provider === 'stripe' && !item.sourceId ? { ...item, sourceId: PLATFORM_SOURCE_ID } : item;
-
-/** A record's events as listed (a body is unpacked only to name an entry that does not name its event). */
-function rowsOf(record: RecordItem): EventRow[] {
-  const ref = { id: record.id, kind: record.kind };
-  return (record.history ?? []).flatMap((entry): EventRow[] => {
-    if (isJustWallet(record)) {
-      const wallet = entry as JustWalletEntry;
-      return [
-        {
-          eventKey: wallet.eventKey,
-          provider: 'just-wallet',
-          type: wallet.type,
-          receivedAt: entry.receivedAt,
-          objectId: record.id,
-          kind: record.kind,
-          status: entry.status,
-          outcome: entry.statusChanged ? 'applied' : 'outdated',
-          appliedAt: entry.receivedAt,
-          record: ref,
-        },
-      ];
-    }
-    // An entry whose body cannot be read does not say which event it is: the record's page shows it.
-    const event = readableEvent(entry as StoredEntry, record.sourceId);
-    return event ? [recordedEventFields(record, event)] : [];
-  });
-}
-
-/** One condition per filter field; a new filter (e.g. a merchant `sourceId`) is one more entry here. */
-function eventFilterExpression(filter: EventFilter): {
-  expression?: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
-} {
-  const parts: string[] = [];
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  if (filter.type) {
-    const prefix = /[.*]$/.test(filter.type);
-    names['#type'] = 'type';
-    values[':type'] = prefix ? filter.type.replace(/\*$/, '') : filter.type;
-    parts.push(prefix ? 'begins_with(#type, :type)' : '#type = :type');
-  }
-  if (filter.outcome === UNAPPLIED) parts.push('attribute_not_exists(appliedAt)');
-  else if (filter.outcome) {
-    if (!(EVENT_OUTCOMES as readonly string[]).includes(filter.outcome))
-      throw new ValidationError('bad_filter', `"${filter.outcome}" is not an outcome (${EVENT_OUTCOMES.join(', ')}).`);
-    values[':outcome'] = filter.outcome;
-    parts.push('outcome = :outcome');
-  }
-  return { expression: parts.length ? parts.join(' AND ') : undefined, names, values };
-}
-
-/** A stored event's listing fields (what the indexes hold): no body, no lease. */
-export function listed(event: StoredEvent): EventRow {
-  const row: Record<string, unknown> = { ...event };
-  for (const hidden of ['payload', 'expiresAt', 'claimToken', 'claimedUntil', 'providerShard']) delete row[hidden];
-  return row as unknown as EventRow;
 }

@@ -1,6 +1,8 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { recordShardQueries } from '../functions/shared/record-index.js';
-import { readableEvent, type StoredEntry } from '../functions/stripe-events/record-store.js';
+import { getMany } from '../functions/shared/dynamodb.js';
+import { recordsByKind, recordShardQueries } from '../functions/shared/record-index.js';
+import { readableEvent, type StoredEntry } from '../functions/stripe-events/record-entries.js';
+import type { RecordKind, StripeRecord } from '../functions/stripe-events/record-store.js';
 import { newestFirst, timeRange, type Page } from './paging.js';
 
 /** Every kind of record the Stripe and Just Wallet routes keep, in the order the console offers them. */
@@ -80,4 +82,33 @@ export function readableRecord(record: RecordItem): RecordItem {
     };
   });
   return { ...record, history };
+}
+
+/**
+ * One source's Stripe records of one kind in the given statuses, newest first: every shard of
+ * the kind on the `byKindShard` index (recordsByKind), filtered by source and status, from
+ * `since` when given; then the records themselves.
+ */
+export async function sourceRecords(
+  db: DynamoDBDocumentClient,
+  where: { tableName: string; sourceId: string; kind: RecordKind; statuses: readonly string[] },
+  { since, limit = 50 }: { since?: string; limit?: number } = {},
+): Promise<StripeRecord[]> {
+  const wanted = Object.fromEntries(where.statuses.map((status, index) => [`:status${index}`, status]));
+  const listed = recordsByKind<{ id: string; kind: string; updatedAt: string }>(db, {
+    tableName: where.tableName,
+    value: where.kind,
+    range: since ? { expression: 'updatedAt >= :since', values: { ':since': since } } : undefined,
+    filter: {
+      expression: `sourceId = :source AND #status IN (${Object.keys(wanted).join(', ')})`,
+      names: { '#status': 'status' },
+      values: { ':source': where.sourceId, ...wanted },
+    },
+  });
+  const keys: { id: string; kind: string }[] = [];
+  for await (const item of listed) {
+    keys.push({ id: item.id, kind: item.kind });
+    if (keys.length >= limit) break;
+  }
+  return (await getMany<StripeRecord>(db, where.tableName, keys)).sort((a, b) => b.updatedAt.localeCompare(a.updatedAt));
 }

@@ -1,26 +1,24 @@
-import {
-  applyJustWalletEvent,
-  parseStoredJustWalletEvent,
-  replayJustWalletEvent,
-  type RecordEventDeps,
-} from '../functions/just-wallet/record-event.js';
-import type { KeptJustWalletEvent } from '../functions/just-wallet/event-log.js';
+import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
 import { eventSubject, type HistoryStore } from '../functions/shared/history.js';
 import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
-import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-log.js';
+import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-store.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
+import { applyEvent } from '../functions/stripe-events/process-event.js';
 import {
-  applyEvent,
+  applyJustWalletEvent,
+  parseStoredJustWalletEvent,
   parseStoredStripeEvent,
+  replayAnswer,
+  replayJustWalletEvent,
   replayStripeEvent,
+  type JustWalletReplayDeps,
   type ReplayAnswer,
   type ReplayDeps,
-} from '../functions/stripe-events/process-event.js';
-import type { EventFilter, EventReads, EventRow } from './events.js';
-
-type JustWalletReplayDeps = Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'>;
+} from './replay-events.js';
+import type { EventFilter, EventRow } from './event-rows.js';
+import type { EventReads } from './events.js';
 
 export interface ReplayTools {
   events: EventReads;
@@ -38,7 +36,7 @@ export interface ReplayResult {
   eventKey: string;
   provider: string;
   type: string;
-  /** What applying did (or would do): applied, stale, ignored, anomaly, outdated, duplicate…; `error` if it could not run. */
+  /** What applying did (or would do): applied, stale, ignored, anomaly, duplicate…; `error` if it could not run. */
   outcome: string;
   detail?: string;
   /** Whether state moved (or would): a record or ledger item written. */
@@ -46,17 +44,18 @@ export interface ReplayResult {
   dryRun: boolean;
 }
 
-/** Outcomes that write: Stripe's applied / anomaly (a record kept), Just Wallet's applied / outdated (history added). */
-const CHANGES = new Set(['applied', 'anomaly', 'outdated']);
-
 /**
- * Whether state moved. The apply code reports each move as `<what>: <from> → <to>`; an event
- * applied again to the state it set (`paid → paid`) rewrites the same state, which is no change.
+ * Whether state moved. A Stripe event writes when applied, or when it records an anomaly; one
+ * applied again to the status it set (`paid → paid`) rewrites the same state, which is no
+ * change (its moves say so; an application without a status move, such as an account's
+ * recipients, is a change). A Just Wallet event writes its record when applied, or when it
+ * comes late (`stale`: kept in the record's history).
  */
-function changedState(answer: ReplayAnswer): boolean {
-  if (!CHANGES.has(answer.outcome)) return false;
-  const moves = [...(answer.detail ?? '').matchAll(/: (\S+) → (\S+?)(?=;|$)/g)];
-  return moves.length === 0 || moves.some(([, from, to]) => from !== to);
+function changedState(provider: string, answer: ReplayAnswer): boolean {
+  if (provider !== 'stripe') return answer.outcome === 'applied' || answer.outcome === 'stale';
+  if (answer.outcome !== 'applied' && answer.outcome !== 'anomaly') return false;
+  const moves = answer.moves ?? [];
+  return moves.length === 0 || moves.some((move) => move.from !== move.to);
 }
 
 /**
@@ -84,8 +83,9 @@ export async function replayEvent(
     eventKey,
     provider: stored.provider,
     type: stored.type,
-    ...answer,
-    changed: changedState(answer),
+    outcome: answer.outcome,
+    ...(answer.detail !== undefined && { detail: answer.detail }),
+    changed: changedState(stored.provider, answer),
     dryRun: options.dryRun,
   };
   if (!options.dryRun) {
@@ -148,9 +148,7 @@ export function describeReplay(result: ReplayResult): string {
 
 async function replayStripe(stored: KeptStripeEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {
   if (!dryRun) return replayStripeEvent(stored, tools.stripe);
-  const outcome = await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId));
-  if (outcome.retryLater) return { outcome: outcome.retryLater.reason, detail: outcome.retryLater.message };
-  return { outcome: outcome.duplicate ? 'duplicate' : outcome.outcome, detail: outcome.detail };
+  return replayAnswer(await applyEvent(parseStoredStripeEvent(stored), forSource(tools.preview.stripe, stored.sourceId)));
 }
 
 async function replayJustWallet(stored: KeptJustWalletEvent, tools: ReplayTools, dryRun: boolean): Promise<ReplayAnswer> {

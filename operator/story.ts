@@ -2,7 +2,8 @@ import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } fr
 import { formatAmount, groupDigits, readableTime } from './readable.js';
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';
-import type { EventReads, EventRow } from './events.js';
+import type { EventRow } from './event-rows.js';
+import type { EventReads } from './events.js';
 import { PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 
 export type StoryKind = 'received' | 'stripe_request' | 'answer' | 'stripe_event' | 'reconciliation' | 'operator';

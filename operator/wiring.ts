@@ -141,6 +141,7 @@ function stripeStores(setup: OperatorSetup, clock: Clock, client: DynamoDBDocume
 /** The Just Wallet route's stores over `client`. */
 function justWalletStores(tables: OperatorTables, clock: Clock, client: DynamoDBDocumentClient, logger: Logger) {
   return {
+    db: client,
     events: new JustWalletEventStore(client, tables.events),
     records: new JustWalletRecordStore(client, tables.records),
     clock,

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { replayMatching } from '../operator/replay.js';
-import { RECORD_BODY_ROOM } from '../functions/stripe-events/record-store.js';
+import { RECORD_BODY_ROOM } from '../functions/stripe-events/record-entries.js';
 import { kindShard } from '../functions/shared/record-index.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';

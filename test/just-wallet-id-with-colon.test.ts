@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { recordOfEventKey } from '../functions/just-wallet/event-log.js';
+import { recordOfEventKey } from '../functions/just-wallet/inbox.js';
 import { replayEvent } from '../operator/replay.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';

@@ -150,7 +150,7 @@ describe('every Just Wallet event type', () => {
     await h.send(justWalletEvent('quote_funding.success', { id }));
     const late = await h.send(created);
 
-    expect(late).toMatchObject({ statusCode: 200, body: { outcome: 'outdated' } });
+    expect(late).toMatchObject({ statusCode: 200, body: { outcome: 'stale' } });
     expect(await h.record('just_wallet_quote', String(id))).toMatchObject({
       status: 'quote_funding.success',
       funded: true,
@@ -310,14 +310,14 @@ describe('a payout status', () => {
     await h.send(withStatus({ ...event, data: { ...event.data, completed_at: '2025-03-05T08:00:00.000000Z' } }, 'completed'));
     const late = await h.send(event);
 
-    expect(late).toMatchObject({ statusCode: 200, body: { outcome: 'outdated' } });
+    expect(late).toMatchObject({ statusCode: 200, body: { outcome: 'stale' } });
     const record = await h.record('just_wallet_payout', id);
     expect(record).toMatchObject({ status: 'completed', completed_at: '2025-03-05T08:00:00.000000Z' });
     expect(record?.history.map((entry) => [entry.status, entry.statusChanged])).toEqual([
       ['completed', true],
       ['pending', false],
     ]);
-    expect(await h.event(`just-wallet:payout:${id}:pending`)).toMatchObject({ outcome: 'outdated' });
+    expect(await h.event(`just-wallet:payout:${id}:pending`)).toMatchObject({ outcome: 'stale' });
   });
 
   test('a failed payout is final: a completed or refunded event after it changes nothing', async () => {
@@ -355,7 +355,7 @@ describe('a payout status', () => {
     await h.send(event);
     await h.send(withStatus(event, 'failed'));
     expect((await h.send(event)).body.outcome).toBe('duplicate');
-    expect((await h.send(withStatus(event, 'processing'))).body.outcome).toBe('outdated');
+    expect((await h.send(withStatus(event, 'processing'))).body.outcome).toBe('stale');
 
     expect(await h.record('just_wallet_payout', id)).toMatchObject({ status: 'failed', returnedAfterCompletion: true });
   });
@@ -367,7 +367,7 @@ describe('a payout status', () => {
     await h.send(withStatus(event, 'failed'));
     const late = await h.send(withStatus(event, 'completed'));
 
-    expect(late.body.outcome).toBe('outdated');
+    expect(late.body.outcome).toBe('stale');
     const record = await h.record('just_wallet_payout', id);
     expect(record).toMatchObject({ status: 'failed', returnedAfterCompletion: true });
     expect(record?.history.map((entry) => [entry.status, entry.statusChanged])).toEqual([

@@ -3,8 +3,9 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { JustWalletRecordStore } from '../functions/just-wallet/records.js';
 import { packBody, unpackBody } from '../functions/shared/event-body.js';
 import { TRANSACTION } from '../functions/stripe-events/lifecycles.js';
-import { RECORD_BODY_ROOM, recordedEvents, StripeRecordStore } from '../functions/stripe-events/record-store.js';
-import type { RecordWithEvents } from '../functions/stripe-events/event-log.js';
+import { RECORD_BODY_ROOM, recordedEvents } from '../functions/stripe-events/record-entries.js';
+import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
+import type { RecordWithEvents } from '../functions/stripe-events/record-entries.js';
 import { answerLostClient, callRecorder } from './support/dynamo-calls.js';
 import { justWalletEvent, justWalletHarness, type JustWalletHarness } from './support/just-wallet.js';
 import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
@@ -194,7 +195,7 @@ describe('a new Stripe payment event', () => {
     // Two deliveries of one event: Stripe's body can differ between them (`pending_webhooks`), and so its packed size.
     const first = JSON.stringify({ ...event, pending_webhooks: 31_415_926 }, null, 2);
     const later = JSON.stringify({ ...event, pending_webhooks: 1 }, null, 2);
-    const [big, small] = [packBody(first, 'stripe-v1', 'tail').length, packBody(later, 'stripe-v1', 'tail').length];
+    const [big, small] = [packBody(first, 'stripe-v1').length, packBody(later, 'stripe-v1').length];
     expect(small).toBeLessThan(big);
     // The record holds so much already that, counted with the body, the first would not fit and the later one would.
     await stripe.tables.db.send(

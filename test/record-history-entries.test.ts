@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EventReads } from '../operator/events.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { packBody } from '../functions/shared/event-body.js';
-import { wasApplied, type RecordWithEvents } from '../functions/stripe-events/event-log.js';
-import { recordedEvents } from '../functions/stripe-events/record-store.js';
+import { wasApplied } from '../functions/stripe-events/inbox.js';
+import { recordedEvents, type RecordWithEvents } from '../functions/stripe-events/record-entries.js';
 import { parseStripeEvent } from '../functions/stripe-events/schemas.js';
 import { PROJECT_ROOT } from '../infra/project-root.js';
 import { runScript } from './support/commands.js';
@@ -16,8 +15,7 @@ import { sourcesFixture } from './support/stripe-sources.js';
 
 /**
  * Stripe records within one write unit, at their edges: bodies packed with a preset dictionary,
- * history entries that keep only what their body does not say, records without lastEventId /
- * the platform's stripeId.
+ * history entries that keep only what their body does not say.
  */
 const ACME = { sourceId: 'acme-eu', secret: 'whsec_acme_eu_endpoint_secret' };
 const T = Math.floor(Date.now() / 1000) - 7200;
@@ -34,64 +32,6 @@ afterAll(async () => h.tables.db.destroy());
 const record = async (id: string, kind = 'transaction') =>
   (await h.tables.db.send(new GetCommand({ TableName: h.tables.names.records, Key: { id, kind }, ConsistentRead: true }))).Item as
     RecordWithEvents | undefined;
-
-describe('a record written before entries dropped what their body says', () => {
-  test('mixes with new entries: old events are still duplicates, found, listed; the first new write drops lastEventId', async () => {
-    const id = uniqueId('pi');
-    const old = stripeEvent('payment_intent.processing', { id }, { created: T });
-    const oldLate = stripeEvent('payment_intent.created', { id }, { created: T - 5 });
-    const entry = (event: typeof old, status: string, statusChanged: boolean) => ({
-      eventKey: `stripe:${event.id}`,
-      type: event.type,
-      status,
-      created: event.created,
-      receivedAt: new Date((T + 1) * 1000).toISOString(),
-      statusChanged,
-      body: deflateRawSync(Buffer.from(JSON.stringify(event))),
-    });
-    const history = [entry(old, 'processing', true), entry(oldLate, 'buyer_approval_pending', false)];
-    await h.tables.db.send(
-      new PutCommand({
-        TableName: h.tables.names.records,
-        Item: {
-          id,
-          kind: 'transaction',
-          status: 'processing',
-          provider: 'stripe',
-          sourceId: 'platform',
-          stripeId: id,
-          paymentIntentId: id,
-          lastEventCreated: T,
-          lastEventId: old.id,
-          lastEventType: old.type,
-          firstSeenAt: history[0]!.receivedAt,
-          updatedAt: history[1]!.receivedAt,
-          eventKeys: new Set(history.map((each) => each.eventKey)),
-          bodyBytes: history.reduce((sum, each) => sum + each.body.length, 0),
-          history,
-        },
-      }),
-    );
-
-    expect(await h.send(old)).toMatchObject({ statusCode: 200, body: { duplicate: true, outcome: 'applied' } });
-    expect(await h.send(oldLate)).toMatchObject({ statusCode: 200, body: { duplicate: true, outcome: 'stale' } });
-    const next = stripeEvent('payment_intent.succeeded', { id }, { created: T + 10 });
-    expect(await h.send(next)).toMatchObject({ statusCode: 200, body: { outcome: 'applied' } });
-    expect(await h.send(next)).toMatchObject({ statusCode: 200, body: { duplicate: true, outcome: 'applied' } });
-
-    const kept = await record(id);
-    expect(kept).toMatchObject({ status: 'capture_succeeded', lastEventCreated: T + 10, stripeId: id });
-    expect(kept).not.toHaveProperty('lastEventId');
-    expect(kept).not.toHaveProperty('lastEventType');
-    expect(recordedEvents(kept!).map((each) => [each.eventKey, each.type, each.created, each.statusChanged])).toEqual([
-      [`stripe:${old.id}`, old.type, T, true],
-      [`stripe:${oldLate.id}`, oldLate.type, T - 5, false],
-      [`stripe:${next.id}`, next.type, T + 10, true],
-    ]);
-    for (const event of [old, oldLate, next])
-      expect(await h.kept(event)).toMatchObject({ eventId: event.id, type: event.type, payload: JSON.stringify(event), objectId: id });
-  });
-});
 
 describe("a merchant source's record", () => {
   test('derives its entries’ keys with its own source: duplicates, late events and finding work as for the platform, and never meet the platform’s', async () => {

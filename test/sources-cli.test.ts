@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { StripeEventStore } from '../functions/stripe-events/event-store.js';
-import { findStripeEvent } from '../functions/stripe-events/event-log.js';
+import { findStripeEvent } from '../functions/stripe-events/inbox.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
 import type { LocalEnvironment } from '../dev/environment.js';
 import { runScript } from './support/commands.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { STRIPE_CONNECT_SECRET, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
-import { recordedEvents, type StoredEntry } from '../functions/stripe-events/record-store.js';
+import { recordedEvents, type StoredEntry } from '../functions/stripe-events/record-entries.js';
 
 const T = 1_795_000_000;
 

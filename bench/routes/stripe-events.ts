@@ -3,7 +3,7 @@ import { hmacSha256Hex } from '../../functions/shared/hmac.js';
 import { stripeEventsConfig } from '../../functions/stripe-events/config.js';
 import { eventKey } from '../../functions/stripe-events/event-store.js';
 import { makeStripeEventsHandler } from '../../functions/stripe-events/handler.js';
-import { recordedEvents, type StoredEntry } from '../../functions/stripe-events/record-store.js';
+import { recordedEvents, type StoredEntry } from '../../functions/stripe-events/record-entries.js';
 import { stripeEventsDepsFromEnv } from '../../functions/stripe-events/wiring.js';
 import { fixture } from '../../dev/send/fixtures.js';
 import { scanAll, type AppliedReader } from '../applied.js';

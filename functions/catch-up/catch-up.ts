@@ -1,4 +1,4 @@
-import { wasApplied } from '../stripe-events/event-log.js';
+import { wasApplied } from '../stripe-events/inbox.js';
 import { processStripeEvent, type ProcessDeps } from '../stripe-events/process-event.js';
 import { parseStripeEvent, type StripeEvent } from '../stripe-events/schemas.js';
 import { forSource } from '../stripe-events/source-scope.js';

@@ -1,14 +1,15 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { providerShard } from '../shared/event-index.js';
+import type { RecordOutcome } from '../shared/lifecycle.js';
 
-/** What became of a verified event. */
-export type EventOutcome = 'applied' | 'outdated' | 'duplicate' | 'ignored_type' | 'ignored_status';
+/** What became of a verified event: what its record did with it, or why it moved no record. */
+export type EventOutcome = RecordOutcome | 'ignored_type' | 'ignored_status';
 
 /**
  * A verified Just Wallet event in the events table, keyed by `eventKey`, expiring at
  * `expiresAt`: an event that changes no record (an unknown type or status), kept with its
- * outcome. An event that changes a record is kept in the record's history (event-log.ts).
+ * outcome. An event that changes a record is kept in the record's history (inbox.ts).
  */
 export interface JustWalletEventItem {
   eventKey: string;
@@ -65,36 +66,5 @@ export class JustWalletEventStore {
       if (!existing) throw error;
       return { isNew: false, existing };
     }
-  }
-
-  /** The event has had its effect: a redelivery from now on is a duplicate. */
-  async markApplied(eventKey: string, outcome: EventOutcome, appliedAt: string): Promise<void> {
-    await this.db
-      .send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventKey },
-          UpdateExpression: 'SET appliedAt = :appliedAt, outcome = :outcome',
-          ConditionExpression: 'attribute_exists(eventKey) AND attribute_not_exists(appliedAt)',
-          ExpressionAttributeValues: { ':appliedAt': appliedAt, ':outcome': outcome },
-        }),
-      )
-      .catch((error: unknown) => {
-        // Another delivery of the same event marked it first: same effect.
-        if (!isConditionalCheckFailed(error)) throw error;
-      });
-  }
-
-  /** Notes an operator's replay on the event. */
-  async noteReplay(eventKey: string, outcome: EventOutcome, at: string): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { eventKey },
-        UpdateExpression: 'SET replayedAt = :at, replayOutcome = :outcome ADD replays :one',
-        ConditionExpression: 'attribute_exists(eventKey)',
-        ExpressionAttributeValues: { ':at': at, ':outcome': outcome, ':one': 1 },
-      }),
-    );
   }
 }

@@ -4,7 +4,7 @@ import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
 import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
 import { parseJustWalletEvent } from './payload.js';
-import { recordJustWalletEvent, type RecordEventDeps } from './record-event.js';
+import { recordJustWalletEvent, type RecordEventDeps } from './inbox.js';
 import { verifyJustWalletSignature, type SignatureMode } from './signature.js';
 
 export interface JustWalletHandlerDeps extends RecordEventDeps {

@@ -1,8 +1,8 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
-import type { JsonValue } from '../shared/json.js';
-import { rankOf } from './lifecycle.js';
+import { fieldUpdate } from '../shared/update-expression.js';
+import { isTerminal, rankOf, type RecordOutcome } from '../shared/lifecycle.js';
 import type { RecordChange } from './payload.js';
 
 /** One entry of a record's `history`: an event applied to it. */
@@ -44,16 +44,12 @@ export interface JustWalletRecord {
 }
 
 /**
- * - `applied`: the record was created or moved to the event's status;
- * - `outdated`: the record is already at this rank or beyond (or final): its status stays, the
- *   event is added to the history, and fields the record lacks are filled in;
- * - `already_applied`: this very event was applied before; nothing changed.
+ * What applying an event did (RecordOutcome): `stale` when the record is already at this rank
+ * or beyond (or final): its status stays, the event is added to the history, and fields the
+ * record lacks are filled in. `returnedAfterCompletion` when it showed that settled money came back.
  */
-export type ApplyResult = 'applied' | 'outdated' | 'already_applied';
-
-/** What applying an event did; `returnedAfterCompletion` when it showed that settled money came back. */
 export interface ApplyOutcome {
-  result: ApplyResult;
+  result: RecordOutcome;
   returnedAfterCompletion: boolean;
 }
 
@@ -94,8 +90,8 @@ export class JustWalletRecordStore {
    */
   async apply(change: RecordChange, event: AppliedEvent): Promise<ApplyOutcome> {
     const { settled, returns } = change.lifecycle;
-    const isReturn = settled !== undefined && returns?.has(change.status) === true;
-    const already = { result: 'already_applied', returnedAfterCompletion: false } as const;
+    const isReturn = settled !== undefined && returns?.includes(change.status) === true;
+    const already = { result: 'duplicate', returnedAfterCompletion: false } as const;
     // Every write is refused once the event's key is in the record: the record as it was says
     // so, and a redelivery is answered from its first write.
     const seen = (write: Written | Refused) => !write.written && write.old?.eventKeys?.has(event.eventKey) === true;
@@ -109,10 +105,10 @@ export class JustWalletRecordStore {
     }
     if (change.status === settled && returns) {
       const lateSettled = await this.noteLate(change, event, afterReturn(returns));
-      if (lateSettled.written) return { result: 'outdated', returnedAfterCompletion: true };
+      if (lateSettled.written) return { result: 'stale', returnedAfterCompletion: true };
       if (seen(lateSettled)) return already;
     }
-    if ((await this.noteLate(change, event)).written) return { result: 'outdated', returnedAfterCompletion: false };
+    if ((await this.noteLate(change, event)).written) return { result: 'stale', returnedAfterCompletion: false };
     return already;
   }
 
@@ -120,54 +116,47 @@ export class JustWalletRecordStore {
   private async advance(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<Written | Refused> {
     const rank = rankOf(change.lifecycle, change.status);
     if (rank === undefined) throw new Error(`${change.status} is not a ${change.lifecycle.kind} status`);
-    const fields = aliases(change.fields);
-    try {
-      await updateItem(this.db, {
-        TableName: this.tableName,
-        Key: { id: change.id, kind: change.lifecycle.kind },
-        UpdateExpression:
-          [
-            'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
-            '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
-            '#history = list_append(if_not_exists(#history, :empty), :entry)',
-            ...fields.sets.map(([name, value]) => `${name} = ${value}`),
-            ...(guard?.sets ?? []),
-          ].join(', ') + ' ADD #eventKeys :eventKeys',
-        ConditionExpression: guard
-          ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey) AND ${guard.condition})`
-          : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey))',
-        ExpressionAttributeNames: {
-          ...COMMON_NAMES,
-          '#status': 'status',
-          '#rank': 'statusRank',
-          '#terminal': 'terminal',
-          '#changedAt': 'statusChangedAt',
-          '#firstAt': 'firstReceivedAt',
-          '#kindShard': 'kindShard',
-          ...fields.names,
-          ...guard?.names,
-        },
-        ExpressionAttributeValues: {
-          ':status': change.status,
-          ':rank': rank,
-          ':terminal': change.lifecycle.terminal.has(change.status),
-          ':false': false,
-          ':receivedAt': event.receivedAt,
-          ':empty': [],
-          ':entry': [historyEntry(change, event, true)],
-          ':eventKeys': new Set([event.eventKey]),
-          ':eventKey': event.eventKey,
-          ':kindShard': kindShard(change.lifecycle.kind, change.id),
-          ...fields.values,
-          ...guard?.values,
-        },
-        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-      });
-      return { written: true };
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return { written: false, old: oldItemOf<JustWalletRecord>(error) };
-      throw error;
-    }
+    const fields = fieldUpdate(change.fields, 'f');
+    return this.write({
+      TableName: this.tableName,
+      Key: { id: change.id, kind: change.lifecycle.kind },
+      UpdateExpression:
+        [
+          'SET #status = :status, #rank = :rank, #terminal = :terminal, #changedAt = :receivedAt',
+          '#firstAt = if_not_exists(#firstAt, :receivedAt), #updatedAt = :receivedAt, #kindShard = :kindShard',
+          '#history = list_append(if_not_exists(#history, :empty), :entry)',
+          ...fields.sets,
+          ...(guard?.sets ?? []),
+        ].join(', ') + ' ADD #eventKeys :eventKeys',
+      ConditionExpression: guard
+        ? `attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey) AND ${guard.condition})`
+        : 'attribute_not_exists(#id) OR (#rank < :rank AND #terminal = :false AND NOT contains(#eventKeys, :eventKey))',
+      ExpressionAttributeNames: {
+        ...COMMON_NAMES,
+        '#status': 'status',
+        '#rank': 'statusRank',
+        '#terminal': 'terminal',
+        '#changedAt': 'statusChangedAt',
+        '#firstAt': 'firstReceivedAt',
+        '#kindShard': 'kindShard',
+        ...fields.names,
+        ...guard?.names,
+      },
+      ExpressionAttributeValues: {
+        ':status': change.status,
+        ':rank': rank,
+        ':terminal': isTerminal(change.lifecycle, change.status),
+        ':false': false,
+        ':receivedAt': event.receivedAt,
+        ':empty': [],
+        ':entry': [historyEntry(change, event, true)],
+        ':eventKeys': new Set([event.eventKey]),
+        ':eventKey': event.eventKey,
+        ':kindShard': kindShard(change.lifecycle.kind, change.id),
+        ...fields.values,
+        ...guard?.values,
+      },
+    });
   }
 
   /**
@@ -175,31 +164,32 @@ export class JustWalletRecordStore {
    * only what the record lacks (a quote's creation details arriving after its funding).
    */
   private async noteLate(change: RecordChange, event: AppliedEvent, guard?: Guard): Promise<Written | Refused> {
-    const fields = aliases(change.fields);
+    const fields = fieldUpdate(change.fields, 'f');
+    // Each provider field only where the record lacks it: `#f0 = if_not_exists(#f0, :f0)`.
+    const fills = Object.keys(fields.names).map((name) => `${name} = if_not_exists(${name}, :${name.slice(1)})`);
+    return this.write({
+      TableName: this.tableName,
+      Key: { id: change.id, kind: change.lifecycle.kind },
+      UpdateExpression:
+        ['SET #history = list_append(#history, :entry), #updatedAt = :receivedAt', ...fills, ...(guard?.sets ?? [])].join(', ') +
+        ' ADD #eventKeys :eventKeys',
+      ConditionExpression: `attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)${guard ? ` AND ${guard.condition}` : ''}`,
+      ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names, ...guard?.names },
+      ExpressionAttributeValues: {
+        ':entry': [historyEntry(change, event, false)],
+        ':eventKeys': new Set([event.eventKey]),
+        ':eventKey': event.eventKey,
+        ':receivedAt': event.receivedAt,
+        ...fields.values,
+        ...guard?.values,
+      },
+    });
+  }
+
+  /** One conditional update; refused, the record as it was. */
+  private async write(update: Omit<UpdateCommandInput, 'ReturnValuesOnConditionCheckFailure'>): Promise<Written | Refused> {
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { id: change.id, kind: change.lifecycle.kind },
-          UpdateExpression:
-            [
-              'SET #history = list_append(#history, :entry), #updatedAt = :receivedAt',
-              ...fields.sets.map(([name, value]) => `${name} = if_not_exists(${name}, ${value})`),
-              ...(guard?.sets ?? []),
-            ].join(', ') + ' ADD #eventKeys :eventKeys',
-          ConditionExpression: `attribute_exists(#id) AND NOT contains(#eventKeys, :eventKey)${guard ? ` AND ${guard.condition}` : ''}`,
-          ExpressionAttributeNames: { ...COMMON_NAMES, ...fields.names, ...guard?.names },
-          ExpressionAttributeValues: {
-            ':entry': [historyEntry(change, event, false)],
-            ':eventKeys': new Set([event.eventKey]),
-            ':eventKey': event.eventKey,
-            ':receivedAt': event.receivedAt,
-            ...fields.values,
-            ...guard?.values,
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
+      await updateItem(this.db, { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' });
       return { written: true };
     } catch (error) {
       if (isConditionalCheckFailed(error)) return { written: false, old: oldItemOf<JustWalletRecord>(error) };
@@ -227,8 +217,8 @@ const fromSettled = (settled: string): Guard => ({
 });
 
 /** The settled status arriving after a return: it had come back. */
-function afterReturn(returns: ReadonlySet<string>): Guard {
-  const statuses = Object.fromEntries([...returns].map((status, index) => [`:return${index}`, status]));
+function afterReturn(returns: readonly string[]): Guard {
+  const statuses = Object.fromEntries(returns.map((status, index) => [`:return${index}`, status]));
   return {
     condition: `#status IN (${Object.keys(statuses).join(', ')})`,
     names: RETURNED,
@@ -248,15 +238,5 @@ function historyEntry(change: RecordChange, event: AppliedEvent, statusChanged: 
     statusChanged,
     ...change.timestamps,
     ...(event.body ? { body: event.body } : {}),
-  };
-}
-
-/** Placeholders for the provider's fields: their names are the provider's, so never in the expression itself. */
-function aliases(fields: Record<string, JsonValue>) {
-  const entries = Object.entries(fields);
-  return {
-    sets: entries.map((_, index) => [`#f${index}`, `:f${index}`] as const),
-    names: Object.fromEntries(entries.map(([name], index) => [`#f${index}`, name])),
-    values: Object.fromEntries(entries.map(([, value], index) => [`:f${index}`, value])),
   };
 }

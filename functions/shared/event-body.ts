@@ -9,8 +9,8 @@ import { STRIPE_BODY_DICTIONARY_V1 } from './stripe-body-dictionary-v1.js';
  * enum values, no ids, amounts or names; bin/stripe-body-dictionary.ts), and marked by a first
  * byte naming it: a payment event's 1.8–2.5 KB of pretty-printed JSON becomes 0.2–0.35 KB
  * (0.6–0.85 KB without it). A raw DEFLATE stream never starts with a byte whose bits 1–2 are
- * both set (block type 3 is reserved), so a marked body is never read as a plain one, and
- * bodies packed before the dictionary (no marker) still unpack. A dictionary, once used, is
+ * both set (block type 3 is reserved), so a marked body is never read as a plain one (a Just
+ * Wallet body, packed without a dictionary). A dictionary, once used, is
  * kept forever; a better one would be a new marker beside it.
  */
 export type BodyDictionary = 'stripe-v1';
@@ -29,23 +29,13 @@ const BY_MARKER = new Map(Object.values(DICTIONARIES).map((entry) => [entry.mark
  */
 const PLAIN = { windowBits: 12, memLevel: 4 } as const;
 const WITH_DICTIONARY = { windowBits: 14, memLevel: 5 } as const;
-const TAIL = { ...WITH_DICTIONARY, windowBits: 13 } as const;
 
-/**
- * How much of the dictionary a body is packed against. `whole`: all of it. `tail`: its last
- * 8 KB only (an 8 KB window), where a dictionary keeps its commonest shapes (the Stripe one:
- * payments'). zlib hashes the whole dictionary into every call, so for the bodies the tail
- * covers this takes the time to pack from about 0.046 to 0.028 ms (a payment event, in a tight
- * loop here) for 0–20 bytes; for others it costs 30–260 bytes, so they take the whole. Either
- * unpacks the same way (inflate keeps the whole dictionary in its window).
- */
-export type DictionaryReach = 'whole' | 'tail';
-
-export function packBody(raw: string, dictionary?: BodyDictionary, reach: DictionaryReach = 'whole'): Uint8Array {
+/** A raw body packed: against the whole dictionary when one is named, plain otherwise (a Just Wallet body). */
+export function packBody(raw: string, dictionary?: BodyDictionary): Uint8Array {
   const body = Buffer.from(raw, 'utf8');
   if (!dictionary) return deflateRawSync(body, PLAIN);
   const { marker, bytes } = DICTIONARIES[dictionary];
-  const packed = deflateRawSync(body, { ...(reach === 'tail' ? TAIL : WITH_DICTIONARY), dictionary: bytes });
+  const packed = deflateRawSync(body, { ...WITH_DICTIONARY, dictionary: bytes });
   const marked = new Uint8Array(packed.length + 1);
   marked[0] = marker;
   marked.set(packed, 1);

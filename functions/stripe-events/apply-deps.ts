@@ -3,8 +3,9 @@ import type { RecipientStore } from '../shared/recipients.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { ReportFetchDeps } from '../reports/fetch-report.js';
 import type { LedgerEvents } from './ledger-events.js';
-import type { RecordResult, StripeRecordStore } from './record-store.js';
+import type { RecordChange, RecordResult, StripeRecordStore } from './record-store.js';
 import type { Envelope } from './schemas.js';
+import type { Move, RecordOutcome } from '../shared/lifecycle.js';
 
 /** What applying an event needs: the stores it writes, a clock, and telemetry. */
 export interface ApplyDeps {
@@ -38,26 +39,28 @@ export interface ApplyDeps {
  * stored only. `retryLater`: not applied now, answered 5xx so Stripe redelivers.
  */
 export interface ApplyOutcome {
-  outcome: 'applied' | 'stale' | 'ignored' | 'anomaly' | 'other_mode';
+  outcome: Exclude<RecordOutcome, 'duplicate'> | 'ignored' | 'anomaly' | 'other_mode';
   detail?: string;
+  /** The status moves it made (a record's, a ledger item's), as data: `detail` says them in words. */
+  moves?: Move[];
   retryLater?: { reason: string; message: string };
   /** This very event was recorded before (a stamped store): `outcome` is what it did then, and nothing changed now. */
   duplicate?: boolean;
 }
 
-/**
- * Whether applying acted on the event: every outcome but `other_mode` (stored only, as the
- * event is not of the gateway's mode). A replay marks an event never applied before as applied
- * only then, so one it did not apply is left for Stripe's redelivery.
- */
-export const appliedIt = (result: Pick<ApplyOutcome, 'outcome'>): boolean => result.outcome !== 'other_mode';
-
 /** The event fields every record keeps: which event last set it. */
 export const eventRef = (envelope: Envelope) => ({ id: envelope.id, type: envelope.type, created: envelope.created });
 
+/** A record's change from this event, applied now (the event's ref filled in). */
+export const changeRecord = <S extends string>(envelope: Envelope, deps: ApplyDeps, change: Omit<RecordChange<S>, 'event'>) =>
+  deps.records.apply({ ...change, event: eventRef(envelope) }, new Date(deps.clock.now()));
+
 /** `applied` or `stale`, with the record's state either way; a duplicate says so. */
 export function recordOutcome(label: string, result: RecordResult, status: string): ApplyOutcome {
-  if (result.applied) return { outcome: 'applied', detail: `${label}: ${result.previous?.status ?? '(new)'} → ${status}` };
+  if (result.applied) {
+    const from = result.previous?.status;
+    return { outcome: 'applied', detail: `${label}: ${from ?? '(new)'} → ${status}`, moves: [{ from, to: status }] };
+  }
   if (result.duplicate)
     return {
       outcome: result.firstOutcome,
@@ -79,9 +82,16 @@ export function combine(outcomes: ApplyOutcome[]): ApplyOutcome {
     .map((item) => item.detail)
     .filter(Boolean)
     .join('; ');
+  const all = outcomes.flatMap((item) => item.moves ?? []);
+  const moves = all.length > 0 ? all : undefined;
   const now = outcomes.filter((item) => !item.duplicate);
   if (outcomes.length > 0 && now.length === 0)
-    return { outcome: outcomes.some((item) => item.outcome === 'applied') ? 'applied' : outcomes[0]!.outcome, duplicate: true, detail };
+    return {
+      outcome: outcomes.some((item) => item.outcome === 'applied') ? 'applied' : outcomes[0]!.outcome,
+      duplicate: true,
+      detail,
+      ...(moves && { moves }),
+    };
   const applied = now.some((item) => item.outcome === 'applied');
-  return { outcome: applied ? 'applied' : (now[0]?.outcome ?? 'ignored'), detail };
+  return { outcome: applied ? 'applied' : (now[0]?.outcome ?? 'ignored'), detail, ...(moves && { moves }) };
 }

@@ -1,4 +1,4 @@
-import { combine, eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { changeRecord, combine, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import { CHECKOUT_SESSION, DISPUTE, EARLY_FRAUD_WARNING, REFUND, TRANSACTION, type TransactionStatus } from './lifecycles.js';
 import type { RecordChange, RecordFields } from './record-store.js';
 import { Refund, type Envelope, type StripeObjects } from './schemas.js';
@@ -117,26 +117,22 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Appl
 
 export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: ApplyDeps): Promise<ApplyOutcome> {
   const transactionId = refund.payment_intent ?? refund.charge;
-  const result = await deps.records.apply(
-    {
-      id: refund.id,
-      kind: 'refund',
-      status: refund.status,
-      lifecycle: REFUND,
-      event: eventRef(envelope),
-      fields: {
-        ...common(envelope),
-        transactionId,
-        paymentIntentId: refund.payment_intent,
-        chargeId: refund.charge,
-        amount: refund.amount,
-        currency: refund.currency,
-        reason: refund.reason,
-        failureReason: refund.failure_reason,
-      },
+  const result = await changeRecord(envelope, deps, {
+    id: refund.id,
+    kind: 'refund',
+    status: refund.status,
+    lifecycle: REFUND,
+    fields: {
+      ...common(envelope),
+      transactionId,
+      paymentIntentId: refund.payment_intent,
+      chargeId: refund.charge,
+      amount: refund.amount,
+      currency: refund.currency,
+      reason: refund.reason,
+      failureReason: refund.failure_reason,
     },
-    now(deps),
-  );
+  });
   if (result.applied && refund.status === 'failed' && result.previous?.status !== 'failed') {
     deps.logger.warn('A refund failed', { refundId: refund.id, transactionId, failureReason: refund.failure_reason });
   }
@@ -150,27 +146,23 @@ const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
 
 export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: ApplyDeps): Promise<ApplyOutcome> {
   const transactionId = dispute.payment_intent ?? dispute.charge;
-  const result = await deps.records.apply(
-    {
-      id: dispute.id,
-      kind: 'dispute',
-      status: dispute.status,
-      lifecycle: DISPUTE,
-      event: eventRef(envelope),
-      fields: {
-        ...common(envelope),
-        transactionId,
-        paymentIntentId: dispute.payment_intent,
-        chargeId: dispute.charge,
-        amount: dispute.amount,
-        currency: dispute.currency,
-        reason: dispute.reason,
-        evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
-        funds: DISPUTE_FUNDS[envelope.type],
-      },
+  const result = await changeRecord(envelope, deps, {
+    id: dispute.id,
+    kind: 'dispute',
+    status: dispute.status,
+    lifecycle: DISPUTE,
+    fields: {
+      ...common(envelope),
+      transactionId,
+      paymentIntentId: dispute.payment_intent,
+      chargeId: dispute.charge,
+      amount: dispute.amount,
+      currency: dispute.currency,
+      reason: dispute.reason,
+      evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
+      funds: DISPUTE_FUNDS[envelope.type],
     },
-    now(deps),
-  );
+  });
   if (result.applied && envelope.type === 'charge.dispute.created') {
     deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId, reason: dispute.reason });
   }
@@ -183,23 +175,19 @@ export async function applyEarlyFraudWarning(
   deps: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const status = warning.actionable ? 'actionable' : 'not_actionable';
-  const result = await deps.records.apply(
-    {
-      id: warning.id,
-      kind: 'early_fraud_warning',
-      status,
-      lifecycle: EARLY_FRAUD_WARNING,
-      event: eventRef(envelope),
-      fields: {
-        ...common(envelope),
-        transactionId: warning.payment_intent ?? warning.charge,
-        paymentIntentId: warning.payment_intent,
-        chargeId: warning.charge,
-        fraudType: warning.fraud_type,
-      },
+  const result = await changeRecord(envelope, deps, {
+    id: warning.id,
+    kind: 'early_fraud_warning',
+    status,
+    lifecycle: EARLY_FRAUD_WARNING,
+    fields: {
+      ...common(envelope),
+      transactionId: warning.payment_intent ?? warning.charge,
+      paymentIntentId: warning.payment_intent,
+      chargeId: warning.charge,
+      fraudType: warning.fraud_type,
     },
-    now(deps),
-  );
+  });
   return recordOutcome(`early fraud warning ${warning.id}`, result, status);
 }
 
@@ -210,24 +198,20 @@ export async function applyCheckoutSession(
   deps: ApplyDeps,
 ): Promise<ApplyOutcome> {
   const outcomes: ApplyOutcome[] = [];
-  const result = await deps.records.apply(
-    {
-      id: session.id,
-      kind: 'checkout_session',
-      status: session.payment_status,
-      lifecycle: CHECKOUT_SESSION,
-      event: eventRef(envelope),
-      fields: {
-        ...common(envelope),
-        transactionId: session.payment_intent,
-        paymentIntentId: session.payment_intent,
-        amount: session.amount_total ?? undefined,
-        currency: session.currency,
-        sessionStatus: session.status,
-      },
+  const result = await changeRecord(envelope, deps, {
+    id: session.id,
+    kind: 'checkout_session',
+    status: session.payment_status,
+    lifecycle: CHECKOUT_SESSION,
+    fields: {
+      ...common(envelope),
+      transactionId: session.payment_intent,
+      paymentIntentId: session.payment_intent,
+      amount: session.amount_total ?? undefined,
+      currency: session.currency,
+      sessionStatus: session.status,
     },
-    now(deps),
-  );
+  });
   outcomes.push(recordOutcome(`checkout session ${session.id}`, result, session.payment_status));
   if (session.payment_intent && envelope.type === 'checkout.session.async_payment_succeeded') {
     outcomes.push(
@@ -249,20 +233,15 @@ async function transaction(
   fields: RecordFields,
   guard?: RecordChange<TransactionStatus>['guard'],
 ): Promise<ApplyOutcome> {
-  const result = await deps.records.apply(
-    {
-      id,
-      kind: 'transaction',
-      status,
-      lifecycle: TRANSACTION,
-      event: eventRef(envelope),
-      fields: { ...common(envelope), ...fields },
-      guard,
-    },
-    now(deps),
-  );
+  const result = await changeRecord(envelope, deps, {
+    id,
+    kind: 'transaction',
+    status,
+    lifecycle: TRANSACTION,
+    fields: { ...common(envelope), ...fields },
+    guard,
+  });
   return recordOutcome(`transaction ${id}`, result, status);
 }
 
 const common = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });
-const now = (deps: ApplyDeps) => new Date(deps.clock.now());

@@ -183,7 +183,8 @@ async function moveLedger(envelope: Envelope, movement: Movement, item: LedgerIt
     };
   }
   alertNewFlags(item, movement, flags, result.previous, deps);
-  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${result.previous.status} → ${movement.status}` };
+  const move = { from: result.previous.status, to: movement.status };
+  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${move.from} → ${move.to}`, moves: [move] };
 }
 
 /** What an operator must act on, from what Village was told and where the money is. */

@@ -3,15 +3,23 @@ import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { providerShard } from '../shared/event-index.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
+/** Where a record is: the records table's key (`id` includes a merchant source's prefix). */
+export interface RecordRef {
+  id: string;
+  kind: string;
+}
+
 /**
- * The events table as the Stripe route uses it: one item per source and event id, holding the
- * raw body, and the deduplication state, for the events that move no record (stored with
- * their outcome) and those that move the ledger or the recipients (claimed for a short lease,
- * applied, then marked applied; a redelivery of an applied event changes nothing, and one
- * whose earlier delivery never finished applies it again). An event that moves records is kept
- * in them (record-store.ts, event-log.ts).
+ * A Stripe event as kept, wherever it is: its own item in the events table, or (`record`) an
+ * entry of the history of a record it moved, seen as such an item (record-entries.ts).
+ *
+ * The events table holds one item per source and event id, with the raw body and the
+ * deduplication state, for the events that move no record (stored with their outcome) and
+ * those that move the ledger or the recipients (claimed for a short lease, applied, then
+ * marked applied; a redelivery of an applied event changes nothing, and one whose earlier
+ * delivery never finished applies it again).
  */
-export interface StoredStripeEvent {
+export interface KeptStripeEvent {
   eventKey: string;
   provider: 'stripe';
   /** `stripe#<n>`: the events' index by provider (event-index.ts). */
@@ -29,9 +37,10 @@ export interface StoredStripeEvent {
   receivedAt: string;
   /** The raw body, exactly as signed. */
   payload: string;
-  /** TTL, unix seconds. */
-  expiresAt: number;
-  deliveries: number;
+  /** TTL, unix seconds (its own item only: a record's events live as long as it). */
+  expiresAt?: number;
+  /** How many deliveries claimed it (its own item only). */
+  deliveries?: number;
   claimToken?: string;
   /** Epoch ms until which the delivery holding `claimToken` owns the event. */
   claimedUntil?: number;
@@ -46,10 +55,13 @@ export interface StoredStripeEvent {
   replayedAt?: string;
   replayOutcome?: string;
   replayDetail?: string;
+  /** The record that keeps it, when a record does. */
+  record?: RecordRef;
 }
 
+/** What a delivery brings to the events table. */
 export type NewStripeEvent = Omit<
-  StoredStripeEvent,
+  KeptStripeEvent,
   | 'eventKey'
   | 'providerShard'
   | 'sourceId'
@@ -64,15 +76,15 @@ export type NewStripeEvent = Omit<
   | 'replayedAt'
   | 'replayOutcome'
   | 'replayDetail'
->;
+  | 'record'
+> & { expiresAt: number };
 
-export type ClaimResult =
-  { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: StoredStripeEvent } | { kind: 'in_flight' };
+export type ClaimResult = { kind: 'claimed'; redelivery: boolean } | { kind: 'applied'; existing: KeptStripeEvent } | { kind: 'in_flight' };
 
 /**
- * `stripe:<evt id>` for the platform (as before sources existed), `stripe:<sourceId>:<evt id>`
- * for a merchant source: the same event id at two sources is two events, and the two shapes
- * cannot meet (a source id has no `_`, an event id always has).
+ * `stripe:<evt id>` for the platform, `stripe:<sourceId>:<evt id>` for a merchant source: the
+ * same event id at two sources is two events, and the two shapes cannot meet (a source id has
+ * no `_`, an event id always has).
  */
 export const eventKey = (eventId: string, sourceId: string = PLATFORM_SOURCE_ID) =>
   sourceId === PLATFORM_SOURCE_ID ? `stripe:${eventId}` : `stripe:${sourceId}:${eventId}`;
@@ -90,11 +102,11 @@ export class StripeEventStore {
     return sourceId === this.sourceId ? this : new StripeEventStore(this.db, this.tableName, sourceId);
   }
 
-  async get(eventId: string): Promise<StoredStripeEvent | undefined> {
+  async get(eventId: string): Promise<KeptStripeEvent | undefined> {
     const result = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { eventKey: this.key(eventId) }, ConsistentRead: true }),
     );
-    return result.Item as StoredStripeEvent | undefined;
+    return result.Item as KeptStripeEvent | undefined;
   }
 
   /**
@@ -114,47 +126,12 @@ export class StripeEventStore {
 
   /** Exactly one delivery holds an unapplied event at a time; the others learn whether it is done. */
   async claim(event: NewStripeEvent, token: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
-    const key = this.key(event.eventId);
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...event,
-            eventKey: key,
-            providerShard: providerShard('stripe', key),
-            sourceId: this.sourceId,
-            deliveries: 1,
-            claimToken: token,
-            claimedUntil: nowMs + leaseMs,
-          } satisfies StoredStripeEvent,
-          ConditionExpression: 'attribute_not_exists(eventKey)',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { kind: 'claimed', redelivery: false };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      // A redelivery of an applied event (the common case) is answered from this one round trip.
-      const existing = oldItemOf<StoredStripeEvent>(error);
-      if (existing?.appliedAt) return { kind: 'applied', existing };
-      if (existing?.claimedUntil !== undefined && existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
-    }
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { eventKey: key },
-          UpdateExpression: 'SET claimToken = :token, claimedUntil = :until ADD deliveries :one',
-          ConditionExpression:
-            'attribute_exists(eventKey) AND attribute_not_exists(appliedAt) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs, ':one': 1 },
-        }),
-      );
-      return { kind: 'claimed', redelivery: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+    const first = await this.putNew(event, { claimToken: token, claimedUntil: nowMs + leaseMs });
+    if (first.put) return { kind: 'claimed', redelivery: false };
+    // A redelivery of an applied event (the common case) is answered from this one round trip.
+    if (first.existing?.appliedAt) return { kind: 'applied', existing: first.existing };
+    if (first.existing?.claimedUntil !== undefined && first.existing.claimedUntil >= nowMs) return { kind: 'in_flight' };
+    if (await this.hold(event.eventId, token, nowMs, leaseMs, { redelivery: true })) return { kind: 'claimed', redelivery: true };
     const existing = await this.get(event.eventId);
     return existing?.appliedAt ? { kind: 'applied', existing } : { kind: 'in_flight' };
   }
@@ -167,7 +144,19 @@ export class StripeEventStore {
     event: NewStripeEvent,
     outcome: string,
     detail: string | undefined,
-  ): Promise<{ stored: true } | { stored: false; existing: StoredStripeEvent }> {
+  ): Promise<{ stored: true } | { stored: false; existing: KeptStripeEvent }> {
+    const first = await this.putNew(event, { appliedAt: event.receivedAt, outcome, ...(detail ? { detail } : {}) });
+    if (first.put) return { stored: true };
+    const existing = first.existing ?? (await this.get(event.eventId));
+    if (!existing) throw first.error;
+    return { stored: false, existing };
+  }
+
+  /** The event as its own item, with `state`, put only where there is none; refused, the item there. */
+  private async putNew(
+    event: NewStripeEvent,
+    state: Pick<KeptStripeEvent, 'claimToken' | 'claimedUntil' | 'appliedAt' | 'outcome' | 'detail'>,
+  ): Promise<{ put: true } | { put: false; existing?: KeptStripeEvent; error: unknown }> {
     const key = this.key(event.eventId);
     try {
       await this.db.send(
@@ -179,44 +168,41 @@ export class StripeEventStore {
             providerShard: providerShard('stripe', key),
             sourceId: this.sourceId,
             deliveries: 1,
-            appliedAt: event.receivedAt,
-            outcome,
-            ...(detail ? { detail } : {}),
-          } satisfies StoredStripeEvent,
+            ...state,
+          } satisfies KeptStripeEvent,
           ConditionExpression: 'attribute_not_exists(eventKey)',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { stored: true };
+      return { put: true };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const existing = oldItemOf<StoredStripeEvent>(error) ?? (await this.get(event.eventId));
-      if (!existing) throw error;
-      return { stored: false, existing };
+      return { put: false, existing: oldItemOf<KeptStripeEvent>(error), error };
     }
   }
 
   /** Fenced by the claim: a delivery that lost its lease does not overwrite the new holder's result. */
   async markApplied(eventId: string, token: string, outcome: string, detail: string | undefined, now: Date): Promise<boolean> {
-    return this.fenced(eventId, token, {
+    return this.settle(eventId, token, {
       UpdateExpression: `SET appliedAt = :now, outcome = :outcome${detail ? ', detail = :detail' : ''} REMOVE claimToken, claimedUntil, lastRefusal`,
       ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ...(detail ? { ':detail': detail } : {}) },
     });
   }
 
   /**
-   * An operator's replay holds the event as a delivery does, applied or not, unless a delivery
-   * holds it right now. False when one does.
+   * Holds the event for `leaseMs` unless a delivery holds it right now: a redelivery takes an
+   * unapplied event, and counts itself; an operator's replay takes it applied or not. False
+   * when it cannot.
    */
-  async holdForReplay(eventId: string, token: string, nowMs: number, leaseMs: number): Promise<boolean> {
+  async hold(eventId: string, token: string, nowMs: number, leaseMs: number, { redelivery }: { redelivery: boolean }): Promise<boolean> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { eventKey: this.key(eventId) },
-          UpdateExpression: 'SET claimToken = :token, claimedUntil = :until',
-          ConditionExpression: 'attribute_exists(eventKey) AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)',
-          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs },
+          UpdateExpression: `SET claimToken = :token, claimedUntil = :until${redelivery ? ' ADD deliveries :one' : ''}`,
+          ConditionExpression: `attribute_exists(eventKey)${redelivery ? ' AND attribute_not_exists(appliedAt)' : ''} AND (attribute_not_exists(claimedUntil) OR claimedUntil < :now)`,
+          ExpressionAttributeValues: { ':token': token, ':until': nowMs + leaseMs, ':now': nowMs, ...(redelivery ? { ':one': 1 } : {}) },
         }),
       );
       return true;
@@ -226,38 +212,16 @@ export class StripeEventStore {
     }
   }
 
-  /**
-   * A replay's result, beside the first application's. An event never applied before is applied
-   * from now on if the replay applied it (`applied`); if not, it stays unapplied, with the
-   * replay's outcome as its last refusal, so Stripe's next delivery still applies it.
-   */
-  async markReplayed(
-    eventId: string,
-    token: string,
-    result: { outcome: string; detail?: string; applied: boolean },
-    now: Date,
-  ): Promise<boolean> {
-    const { outcome, detail } = result;
-    const marks = result.applied
-      ? 'appliedAt = if_not_exists(appliedAt, :now), outcome = if_not_exists(outcome, :outcome)'
-      : 'lastRefusal = :outcome';
-    return this.fenced(eventId, token, {
-      UpdateExpression:
-        `SET replayedAt = :now, replayOutcome = :outcome, ${marks}` +
-        `${detail ? ', replayDetail = :detail' : ''} REMOVE claimToken, claimedUntil${result.applied ? ', lastRefusal' : ''}${detail ? '' : ', replayDetail'} ADD replays :one`,
-      ExpressionAttributeValues: { ':now': now.toISOString(), ':outcome': outcome, ':one': 1, ...(detail ? { ':detail': detail } : {}) },
-    });
-  }
-
   /** Gives the event back unapplied, so Stripe's next delivery applies it. */
   async release(eventId: string, token: string, reason: string): Promise<boolean> {
-    return this.fenced(eventId, token, {
+    return this.settle(eventId, token, {
       UpdateExpression: 'SET lastRefusal = :reason REMOVE claimToken, claimedUntil',
       ExpressionAttributeValues: { ':reason': reason },
     });
   }
 
-  private async fenced(
+  /** An update of a held event, made only while `token` holds it (a delivery's or a replay's). */
+  async settle(
     eventId: string,
     token: string,
     update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },

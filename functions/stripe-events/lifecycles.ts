@@ -1,18 +1,12 @@
+import { isTerminal, rankOf, type Lifecycle } from '../shared/lifecycle.js';
+
 /**
- * How each kind of record's `status` may move, so that an older or redelivered event never
- * overwrites newer state. Enforced in DynamoDB by `orderingCondition`, never by reading first.
- *
- * - An event applies only if its `created` is not older than the last one applied
- *   (`lastEventCreated`), and a terminal status never changes.
- * - `forwardOnly` lifecycles (money movements) only move up in rank.
- * - Others may move anywhere on a newer event (a declined payment may be retried), and
- *   only up in rank between events created in the same second.
+ * Each kind of Stripe record's lifecycle (shared/lifecycle.ts), enforced in DynamoDB by
+ * `orderingCondition`, never by reading first: an event applies only if its `created` is not
+ * older than the last one applied (`lastEventCreated`), a terminal status never changes,
+ * `forwardOnly` lifecycles (money movements) only move up in rank, and others may move
+ * anywhere on a newer event and only up in rank between events created in the same second.
  */
-export interface Lifecycle<S extends string = string> {
-  rank: Readonly<Record<S, number>>;
-  terminal: readonly S[];
-  forwardOnly: boolean;
-}
 
 /** Payouts and transfers: Stripe's payout lifecycle, plus `reversed` for transfers. A paid payout can still fail. */
 export const MONEY_MOVEMENT: Lifecycle<'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'reversed'> = {
@@ -112,7 +106,7 @@ export function orderingCondition<S extends string>(
   alsoFrom: readonly string[] = [],
 ): ConditionParts {
   const statuses = Object.keys(lifecycle.rank) as S[];
-  const open = (status: S) => !lifecycle.terminal.includes(status);
+  const open = (status: S) => !isTerminal(lifecycle, status);
   const upTo = (status: S) => open(status) && rank(lifecycle, status) <= rank(lifecycle, target);
   const newer = unique([...statuses.filter(lifecycle.forwardOnly ? upTo : open), target, ...alsoFrom]);
   const sameSecond = unique([...statuses.filter(upTo), target, ...alsoFrom]);
@@ -142,9 +136,7 @@ export function orderingCondition<S extends string>(
   return { expression, names, values };
 }
 
-function rank<S extends string>(lifecycle: Lifecycle<S>, status: S): number {
-  return lifecycle.rank[status] ?? 0;
-}
+const rank = <S extends string>(lifecycle: Lifecycle<S>, status: S): number => rankOf(lifecycle, status) ?? 0;
 
 function unique(items: string[]): string[] {
   return [...new Set(items)];

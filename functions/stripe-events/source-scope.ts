@@ -1,15 +1,12 @@
 import type { ApplyDeps } from './apply-deps.js';
 import type { StripeEventStore } from './event-store.js';
-import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**
  * The same dependencies, for one source: its id, and the event and record stores keyed by it.
  * Built in one place so the three can never disagree about whose event is being applied (a
- * delivery, catch-up, or an operator's replay or its preview, which has no event store). No
- * source (an event stored before merchant sources existed) is the platform.
+ * delivery, catch-up, or an operator's replay or its preview, which has no event store).
  */
-export function forSource<D extends ApplyDeps & { events?: StripeEventStore }>(deps: D, source: string | undefined): D {
-  const sourceId = source ?? PLATFORM_SOURCE_ID;
+export function forSource<D extends ApplyDeps & { events?: StripeEventStore }>(deps: D, sourceId: string): D {
   if (deps.sourceId === sourceId) return deps;
   return {
     ...deps,

@@ -1,5 +1,5 @@
 import type { CashOutFilter } from '../cash-outs.js';
-import { EVENT_OUTCOMES, PROVIDERS, type EventFilter, type Provider } from '../events.js';
+import { EVENT_OUTCOMES, PROVIDERS, type EventFilter, type Provider } from '../event-rows.js';
 import { RECORD_KINDS, type RecordKindName } from '../records.js';
 import { parseTimeInput } from '../readable.js';
 import type { ReconciledStatus } from '../../functions/reconcile/decide.js';

@@ -5,14 +5,9 @@ import { catchUp, type CatchUpOptions, type CatchUpSummary } from '../../functio
 import type { CatchUpHandlerDeps } from '../../functions/catch-up/handler.js';
 import { catchUpDepsFromEnv } from '../../functions/catch-up/wiring.js';
 import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
-import { StripeEventStore, type StoredStripeEvent } from '../../functions/stripe-events/event-store.js';
-import {
-  eventOfRecord,
-  findStripeEvent,
-  recordRefs,
-  type KeptStripeEvent,
-  type RecordWithEvents,
-} from '../../functions/stripe-events/event-log.js';
+import { StripeEventStore, type KeptStripeEvent } from '../../functions/stripe-events/event-store.js';
+import { findStripeEvent } from '../../functions/stripe-events/inbox.js';
+import { eventOfRecord, recordRefs, type RecordWithEvents } from '../../functions/stripe-events/record-entries.js';
 import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
 import { StripeStandIn } from '../../dev/stripe-stand-in.js';
 import { TABLES } from '../../infra/tables.js';
@@ -84,7 +79,7 @@ export async function catchUpHarness(): Promise<CatchUpHarness> {
       const inRecords = ((records.Items ?? []) as RecordWithEvents[]).flatMap((record) =>
         (record.history ?? []).map((entry) => eventOfRecord(record, entry)),
       );
-      return [...((own.Items ?? []) as StoredStripeEvent[]), ...inRecords];
+      return [...((own.Items ?? []) as KeptStripeEvent[]), ...inRecords];
     },
     kept(event, sourceId = 'platform') {
       const records = new StripeRecordStore(tables.db, tables.names.records);

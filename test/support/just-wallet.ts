@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../../functions/shared/clock.js';
 import { staticSecret } from '../../functions/shared/secrets.js';
-import { findJustWalletEvent, type KeptJustWalletEvent } from '../../functions/just-wallet/event-log.js';
+import { findJustWalletEvent, type KeptJustWalletEvent } from '../../functions/just-wallet/inbox.js';
 import { JustWalletEventStore } from '../../functions/just-wallet/events.js';
 import { makeJustWalletHandler, type JustWalletHandlerDeps } from '../../functions/just-wallet/handler.js';
 import type { RecordKind } from '../../functions/just-wallet/lifecycle.js';

@@ -1,6 +1,6 @@
 import { JustWalletEventStore } from '../../functions/just-wallet/events.js';
 import { parseJustWalletEvent } from '../../functions/just-wallet/payload.js';
-import { recordJustWalletEvent } from '../../functions/just-wallet/record-event.js';
+import { recordJustWalletEvent } from '../../functions/just-wallet/inbox.js';
 import { JustWalletRecordStore } from '../../functions/just-wallet/records.js';
 import { systemClock } from '../../functions/shared/clock.js';
 import type { LedgerStore } from '../../functions/shared/ledger.js';

@@ -1,5 +1,5 @@
 import { html } from 'hono/html';
-import { EVENT_OUTCOMES, PROVIDERS, UNAPPLIED, type EventRow, type StoredEvent } from '../../events.js';
+import { EVENT_OUTCOMES, PROVIDERS, UNAPPLIED, type EventRow, type StoredEvent } from '../../event-rows.js';
 import { readableJson } from '../../json-view.js';
 import type { Page } from '../../paging.js';
 import type { BulkReplay, ReplayResult } from '../../replay.js';

@@ -41,7 +41,6 @@ const STATUS_TONE: Record<string, string> = {
   ignored_type: 'muted',
   ignored_status: 'muted',
   duplicate: 'muted',
-  outdated: 'muted',
   rejected: 'muted',
   waiting: 'muted',
   skipped: 'muted',
