@@ -67,9 +67,10 @@ export const ROUTES: RouteDefinition[] = [
     // DynamoDB only: a few conditional writes, answered in well under a second when warm.
     timeoutSeconds: 10,
     memoryMb: 512,
-    // JustWalletEventStore: claim (a conditional put; a get when the race is lost) and markApplied;
-    // JustWalletRecordStore: conditional updates only.
-    tables: { events: { items: ['GetItem', 'PutItem', 'UpdateItem'] }, records: { items: ['UpdateItem'] } },
+    // JustWalletEventStore: keep (a conditional put; a get when the race is lost), never an update
+    // (marking an event applied is the operator's replay). JustWalletRecordStore: conditional
+    // updates only.
+    tables: { events: { items: ['GetItem', 'PutItem'] }, records: { items: ['UpdateItem'] } },
     secrets: ['justWalletWebhookSecret'],
     readConfig: justWalletConfig,
   },

@@ -29,9 +29,9 @@ const EXPECTED: Record<string, Record<string, string[]>> = {
     'secret stripeSecretKey': READ_SECRET,
     '*': XRAY,
   },
-  // JustWalletEventStore: claim (conditional put, get on a lost race), markApplied; JustWalletRecordStore: conditional updates only.
+  // JustWalletEventStore: keep (conditional put, get on a lost race), never an update; JustWalletRecordStore: conditional updates only.
   'just-wallet': {
-    'table events': ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    'table events': ['dynamodb:GetItem', 'dynamodb:PutItem'],
     'table records': ['dynamodb:UpdateItem'],
     'secret justWalletWebhookSecret': READ_SECRET,
     '*': XRAY,
