@@ -65,7 +65,7 @@ function faultyClient(endpoint: string, faults: Fault[]): DynamoDBDocumentClient
 }
 
 const input = (i: Record<string, unknown>) => JSON.stringify(i);
-/** The write recording the 200 (cash-out.ts finishPaid, first writeAnswer). */
+/** The write recording the 200 (answer.ts finishPaid, first writeAnswer). */
 const the200Write: Matcher = (command, i) =>
   command.startsWith('Update') &&
   input(i).includes('"statusCode":200') &&

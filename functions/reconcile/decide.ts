@@ -47,7 +47,7 @@ export interface ReconcileSettings {
   notFoundAfterMs: number;
   /**
    * A crashed claim (no answer recorded) whose money moved: Village saw a timeout, or was
-   * answered 200 and only the ledger write failed (cash-out.ts `finish`). `operator` (the
+   * answered 200 and only the ledger write failed (answer.ts `finishPaid`). `operator` (the
    * default) raises it; `compensate` treats it as a timeout and takes the money back.
    */
   unansweredMoneyMoved?: 'operator' | 'compensate';
