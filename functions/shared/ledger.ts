@@ -5,6 +5,7 @@ import { isConditionalCheckFailed } from './dynamodb.js';
 import type { LimitRefusal } from './limits.js';
 import type { MoveKind } from './money.js';
 import { statusFields } from './status-index.js';
+import { fieldUpdate, updateExpression } from './update-expression.js';
 
 /**
  * The cash-out ledger: one item per Village cash-out, keyed by `cashOutId`, its state in
@@ -91,6 +92,16 @@ export interface UpdateOptions {
   timeoutMs?: number;
 }
 
+/** A write's condition, with the names and values it uses. */
+interface Guard {
+  expression: string;
+  names?: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** `status` is a reserved word in DynamoDB expressions. */
+const STATUS = { '#status': 'status' };
+
 export class LedgerStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -174,8 +185,7 @@ export class LedgerStore {
       cashOutId,
       fields,
       now,
-      'attemptId = :attempt AND attribute_not_exists(answer)',
-      { ':attempt': attemptId },
+      { expression: 'attemptId = :attempt AND attribute_not_exists(answer)', values: { ':attempt': attemptId } },
       options,
     );
     // This very write may have landed on an earlier try (timed out on the way back, then
@@ -211,14 +221,17 @@ export class LedgerStore {
       cashOutId,
       { ...outcome, ...marks },
       now,
-      'attemptId = :attempt AND #status = :processing',
-      { ':attempt': attemptId, ':processing': 'processing' },
+      {
+        expression: 'attemptId = :attempt AND #status = :processing',
+        names: STATUS,
+        values: { ':attempt': attemptId, ':processing': 'processing' },
+      },
       options,
     );
     if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId)
       return this.landedEarlier(whileProcessing, now, fenceAttemptId);
     return this.landedEarlier(
-      await this.conditionalSet(cashOutId, marks, now, 'attemptId = :attempt', { ':attempt': attemptId }, options),
+      await this.conditionalSet(cashOutId, marks, now, { expression: 'attemptId = :attempt', values: { ':attempt': attemptId } }, options),
       now,
       fenceAttemptId,
     );
@@ -235,8 +248,7 @@ export class LedgerStore {
       cashOutId,
       { answer: refusal, answeredAt: now.toISOString(), needsCompensation: true, refusedDuplicateAt: now.toISOString() },
       now,
-      'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)',
-      { ':ok': 200 },
+      { expression: 'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)', values: { ':ok': 200 } },
       options,
     );
     return result.written || (result.current?.answer !== undefined && result.current.answer.statusCode !== 200);
@@ -255,8 +267,11 @@ export class LedgerStore {
         cashOutId,
         outcome,
         now,
-        'attemptId = :attempt AND #status = :processing',
-        { ':attempt': attemptId, ':processing': 'processing' },
+        {
+          expression: 'attemptId = :attempt AND #status = :processing',
+          names: STATUS,
+          values: { ':attempt': attemptId, ':processing': 'processing' },
+        },
         options,
       )
     ).written;
@@ -266,29 +281,29 @@ export class LedgerStore {
     return result.written || (result.current?.attemptId === attemptId && result.current.updatedAt === now.toISOString());
   }
 
+  /**
+   * Sets `fields` (and `updatedAt`, and the status index's key with a status) if `guard` holds.
+   * Not written: the item as it was, when it exists, so a caller can tell its own earlier try.
+   */
   private async conditionalSet(
     cashOutId: string,
     fields: Partial<LedgerItem>,
     now: Date,
-    condition: string,
-    conditionValues: Record<string, unknown>,
+    guard: Guard,
     options: { timeoutMs?: number },
   ): Promise<{ written: boolean; current?: LedgerItem }> {
-    const entries = Object.entries({
+    const update = fieldUpdate({
       ...fields,
       ...(fields.status ? statusFields(cashOutId, fields.status) : {}),
       updatedAt: now.toISOString(),
-    }).filter(([, value]) => value !== undefined);
+    });
     const command = new UpdateCommand({
       TableName: this.tableName,
       Key: { cashOutId },
-      UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: {
-        ...Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key])),
-        ...(condition.includes('#status') ? { '#status': 'status' } : {}),
-      },
-      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])), ...conditionValues },
+      UpdateExpression: updateExpression(update),
+      ConditionExpression: guard.expression,
+      ExpressionAttributeNames: { ...update.names, ...guard.names },
+      ExpressionAttributeValues: { ...update.values, ...guard.values },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
     try {
@@ -318,8 +333,7 @@ export class LedgerStore {
       cashOutId,
       { attemptId },
       now,
-      'attemptId = :holder AND answer.statusCode = :ok',
-      { ':holder': holder, ':ok': 200 },
+      { expression: 'attemptId = :holder AND answer.statusCode = :ok', values: { ':holder': holder, ':ok': 200 } },
       options,
     );
     return this.landedEarlier(result, now, attemptId);

@@ -1,4 +1,4 @@
-import { sleep } from '../shared/clock.js';
+import { retryWithin } from '../shared/deadline.js';
 import type { LedgerItem, LedgerStatus, StoredAnswer } from '../shared/ledger.js';
 import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './cash-out.js';
 
@@ -162,11 +162,11 @@ async function giveBack(deps: CashOutDeps, cashOutId: string): Promise<void> {
 }
 
 /**
- * One logical write, retried while time remains before `until`. Its timestamp is chosen once,
- * so a retry recognises the same write landed by an earlier try. True: written; false: fenced
- * out (the condition failed); undefined: not known to be written.
+ * One logical write of the answer, retried while time remains before `until` (retryWithin).
+ * Its timestamp is chosen once, so a retry recognises the same write landed by an earlier try.
+ * True: written; false: fenced out (the condition failed); undefined: not known to be written.
  */
-async function writeAnswer(
+function writeAnswer(
   deps: CashOutDeps,
   cashOutId: string,
   what: string,
@@ -175,17 +175,11 @@ async function writeAnswer(
   attempts = 3,
 ): Promise<boolean | undefined> {
   const now = new Date(deps.clock.now());
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const timeoutMs = until - deps.clock.now();
-    if (timeoutMs <= 0) return undefined;
-    try {
-      return await write(now, timeoutMs);
-    } catch (error) {
-      deps.logger.warn(`${what} failed`, { cashOutId, attempt, error: (error as Error).name });
-      await sleep(Math.min(50 * 2 ** (attempt - 1), 800, Math.max(0, until - deps.clock.now())));
-    }
-  }
-  return undefined;
+  return retryWithin(until, (timeoutMs) => write(now, timeoutMs), {
+    clock: deps.clock,
+    attempts,
+    onFailure: (error, attempt) => deps.logger.warn(`${what} failed`, { cashOutId, attempt, error: (error as Error).name }),
+  });
 }
 
 /**
