@@ -162,7 +162,12 @@ export class ReconcileStore {
     const guard = this.unchangedSince(seen, now);
     return this.write(
       seen.cashOutId,
-      { attemptId, leaseExpiresAt, updatedAt: now.toISOString(), ...(seen.answer ? {} : { answer, answeredAt: now.toISOString() }) },
+      {
+        attemptId,
+        leaseExpiresAt,
+        updatedAt: now.toISOString(),
+        ...(seen.answer ? {} : { answer, answeredAt: now.toISOString(), answerState: 'reconciled' as const }),
+      },
       guard,
     );
   }

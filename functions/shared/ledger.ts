@@ -30,6 +30,20 @@ export interface StoredAnswer {
   body: Record<string, unknown>;
 }
 
+/**
+ * Whose the stored `answer` is, and whether it may still change:
+ * - `given`: recorded by the delivery holding the claim (`attemptId`); a 200 may yet be
+ *   withdrawn by that delivery if it was recorded too late.
+ * - `adopted`: a 200 a duplicate delivery repeated: the claim passed to that delivery
+ *   (`attemptId`), so the first delivery can no longer withdraw it.
+ * - `withdrawn`: a 200 recorded (or being recorded) too late, replaced by
+ *   `answered_after_deadline`: the money is due back, and the holder's writes are fenced out.
+ * - `refused_duplicate`: a duplicate delivery was refused while the cash-out was in flight or
+ *   just answered: the money is due back.
+ * - `reconciled`: recorded by reconciliation taking the money back where no delivery had answered.
+ */
+export type AnswerState = 'given' | 'adopted' | 'withdrawn' | 'refused_duplicate' | 'reconciled';
+
 export interface LedgerItem {
   cashOutId: string;
   status: LedgerStatus;
@@ -56,6 +70,8 @@ export interface LedgerItem {
   stripeObjectType?: 'payout' | 'transfer';
   /** The answer Village was given; a duplicate delivery gets the same one. */
   answer?: StoredAnswer;
+  /** Whose that answer is, and whether it may still change; written with every answer. */
+  answerState?: AnswerState;
   /** Epoch ms after which Village no longer waits for this cash-out's answer (its deadline less the margin). */
   answerBy?: number;
   /** When that answer was recorded (items from before this field have only `updatedAt`). */
@@ -101,6 +117,9 @@ interface Guard {
 
 /** `status` is a reserved word in DynamoDB expressions. */
 const STATUS = { '#status': 'status' };
+
+/** The delivery `:attempt` still holds the claim and has not withdrawn its answer (`:withdrawn`). */
+const HOLDER_NOT_WITHDRAWN = 'attemptId = :attempt AND (attribute_not_exists(answerState) OR answerState <> :withdrawn)';
 
 export class LedgerStore {
   constructor(
@@ -189,51 +208,75 @@ export class LedgerStore {
       options,
     );
     // This very write may have landed on an earlier try (timed out on the way back, then
-    // retried by the SDK): the item then carries its timestamp and attempt.
-    return this.landedEarlier(result, now, attemptId);
+    // retried by the SDK): the item then carries its timestamp, attempt and answer state.
+    return this.landedEarlier(result, now, attemptId, fields.answerState);
+  }
+
+  /** From this write on, money may move: a crash after it leaves a claim whose retry reuses the idempotency key. */
+  recordStripeRequest(cashOutId: string, attemptId: string, accountId: string, now: Date, options: UpdateOptions = {}): Promise<boolean> {
+    return this.update(cashOutId, attemptId, { accountId, stripeRequestSentAt: now.toISOString() }, now, options);
+  }
+
+  /**
+   * Records the answer of the delivery holding the claim, with its outcome's fields (status,
+   * reason, Stripe object), if no answer is there yet. False when fenced out.
+   */
+  answer(
+    cashOutId: string,
+    attemptId: string,
+    answer: StoredAnswer,
+    outcome: Partial<LedgerItem>,
+    now: Date,
+    options: UpdateOptions = {},
+  ): Promise<boolean> {
+    const fields: Partial<LedgerItem> = { ...outcome, answer, answeredAt: now.toISOString(), answerState: 'given' };
+    return this.update(cashOutId, attemptId, fields, now, options);
   }
 
   /**
    * Replaces the answer this attempt recorded, or was recording, with one that Village cannot
-   * have seen in time, marks the money due back, and fences the attempt out (`fenceAttemptId`):
-   * a write of this attempt still on its way fails its condition if it lands later. The
+   * have seen in time, marks the money due back, and fences the attempt out (`withdrawn`): a
+   * write of this attempt still on its way fails its condition if it lands later. The
    * outcome's fields (status, Stripe object) are written only while the item is still
    * `processing`: a Stripe event may have moved it on meanwhile, and that newer state stays.
-   * True: written (now, or by an earlier try of this same call); false: fenced out.
+   * True: written (now, or by an earlier try of this same call); false: fenced out (the claim
+   * passed to a duplicate that adopted the 200, or to another holder).
    */
-  async supersede(
+  async withdrawLate(
     cashOutId: string,
     attemptId: string,
-    fenceAttemptId: string,
-    answer: StoredAnswer,
+    late: StoredAnswer,
     outcome: Partial<LedgerItem>,
     now: Date,
     options: { timeoutMs?: number } = {},
   ): Promise<boolean> {
     const marks: Partial<LedgerItem> = {
-      answer,
+      answer: late,
       answeredAt: now.toISOString(),
-      reason: String(answer.body.error ?? 'superseded'),
+      reason: String(late.body.error ?? 'superseded'),
       needsCompensation: true,
-      attemptId: fenceAttemptId,
+      answerState: 'withdrawn',
     };
+    const notWithdrawn = { ':attempt': attemptId, ':withdrawn': 'withdrawn' };
     const whileProcessing = await this.conditionalSet(
       cashOutId,
       { ...outcome, ...marks },
       now,
       {
-        expression: 'attemptId = :attempt AND #status = :processing',
+        expression: `${HOLDER_NOT_WITHDRAWN} AND #status = :processing`,
         names: STATUS,
-        values: { ':attempt': attemptId, ':processing': 'processing' },
+        values: { ...notWithdrawn, ':processing': 'processing' },
       },
       options,
     );
-    if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId)
-      return this.landedEarlier(whileProcessing, now, fenceAttemptId);
+    const current = whileProcessing.current;
+    if (whileProcessing.written || current?.attemptId !== attemptId || current.answerState === 'withdrawn')
+      return this.landedEarlier(whileProcessing, now, attemptId, 'withdrawn');
     return this.landedEarlier(
-      await this.conditionalSet(cashOutId, marks, now, { expression: 'attemptId = :attempt', values: { ':attempt': attemptId } }, options),
+      await this.conditionalSet(cashOutId, marks, now, { expression: HOLDER_NOT_WITHDRAWN, values: notWithdrawn }, options),
       now,
-      fenceAttemptId,
+      attemptId,
+      'withdrawn',
     );
   }
 
@@ -246,7 +289,13 @@ export class LedgerStore {
   async refuseDuplicate(cashOutId: string, refusal: StoredAnswer, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
     const result = await this.conditionalSet(
       cashOutId,
-      { answer: refusal, answeredAt: now.toISOString(), needsCompensation: true, refusedDuplicateAt: now.toISOString() },
+      {
+        answer: refusal,
+        answeredAt: now.toISOString(),
+        answerState: 'refused_duplicate',
+        needsCompensation: true,
+        refusedDuplicateAt: now.toISOString(),
+      },
       now,
       { expression: 'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)', values: { ':ok': 200 } },
       options,
@@ -277,8 +326,17 @@ export class LedgerStore {
     ).written;
   }
 
-  private landedEarlier(result: { written: boolean; current?: LedgerItem }, now: Date, attemptId: string): boolean {
-    return result.written || (result.current?.attemptId === attemptId && result.current.updatedAt === now.toISOString());
+  /** Written now, or by an earlier try of the same write: the item carries its timestamp, attempt and answer state. */
+  private landedEarlier(
+    result: { written: boolean; current?: LedgerItem },
+    now: Date,
+    attemptId: string,
+    answerState?: AnswerState,
+  ): boolean {
+    const current = result.current;
+    return (
+      result.written || (current?.attemptId === attemptId && current.updatedAt === now.toISOString() && current.answerState === answerState)
+    );
   }
 
   /**
@@ -318,9 +376,10 @@ export class LedgerStore {
 
   /**
    * Makes a 200 that `holder` recorded this delivery's own before repeating it: the holder may
-   * still be running and, finding it recorded its 200 too late, withdraw it (`supersede`,
-   * fenced by its attemptId). After this, only one of the two can win. False when the item no
-   * longer holds that 200 for that attempt (read it again).
+   * still be running and, finding it recorded its 200 too late, withdraw it (`withdrawLate`,
+   * fenced by its attemptId). The claim passes to this delivery (`adopted`). After this, only
+   * one of the two can win. False when the item no longer holds that 200 for that attempt
+   * (read it again).
    */
   async adoptAnswer(
     cashOutId: string,
@@ -331,12 +390,12 @@ export class LedgerStore {
   ): Promise<boolean> {
     const result = await this.conditionalSet(
       cashOutId,
-      { attemptId },
+      { attemptId, answerState: 'adopted' },
       now,
       { expression: 'attemptId = :holder AND answer.statusCode = :ok', values: { ':holder': holder, ':ok': 200 } },
       options,
     );
-    return this.landedEarlier(result, now, attemptId);
+    return this.landedEarlier(result, now, attemptId, 'adopted');
   }
 
   private bounded<T>(timeoutMs: number | undefined, what: string, call: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {

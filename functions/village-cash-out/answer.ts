@@ -2,9 +2,6 @@ import { retryWithin } from '../shared/deadline.js';
 import type { LedgerItem, LedgerStatus, StoredAnswer } from '../shared/ledger.js';
 import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './cash-out.js';
 
-/** The attemptId of a 200 a duplicate delivery has adopted (see replay): its first delivery can no longer withdraw it. */
-const ADOPTED = 'adopted:';
-
 /** How often the write that withdraws a late 200 is tried (until the function's own time runs out). */
 const LATE_WRITE_ATTEMPTS = 6;
 
@@ -27,7 +24,7 @@ export async function finish(
 ): Promise<CashOutAnswer> {
   deps.onOutcome?.(status);
   const written = await writeAnswer(deps, item.cashOutId, 'Recording the outcome', timing.hardStopAt, (now, timeoutMs) =>
-    deps.ledger.update(item.cashOutId, attemptId, { ...fields, status, answer: result, answeredAt: now.toISOString() }, now, { timeoutMs }),
+    deps.ledger.answer(item.cashOutId, attemptId, result, { ...fields, status }, now, { timeoutMs }),
   );
   if (written === false) deps.logger.warn('Ledger item was taken over before this attempt finished', { cashOutId: item.cashOutId, status });
   // Nothing was paid, and this attempt's answer stands: what it took of the limits goes back.
@@ -58,7 +55,7 @@ export async function finishPaid(
   const { clock, logger } = deps;
   const cashOutId = item.cashOutId;
   const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) =>
-    deps.ledger.update(cashOutId, attemptId, { ...fields, status, answer: paid, answeredAt: now.toISOString() }, now, { timeoutMs }),
+    deps.ledger.answer(cashOutId, attemptId, paid, { ...fields, status }, now, { timeoutMs }),
   );
   const inTime = clock.now() <= timing.deadlineAt;
   if (written === true && inTime) {
@@ -134,7 +131,7 @@ async function withdrawLate(
     cashOutId,
     'Recording the late answer',
     timing.hardStopAt,
-    (now, timeoutMs) => deps.ledger.supersede(cashOutId, attemptId, `${attemptId}:late`, late, outcome, now, { timeoutMs }),
+    (now, timeoutMs) => deps.ledger.withdrawLate(cashOutId, attemptId, late, outcome, now, { timeoutMs }),
     LATE_WRITE_ATTEMPTS,
   );
   if (superseded === false) {
@@ -191,13 +188,11 @@ function writeAnswer(
 export async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
   const { clock, ledger } = deps;
   const settled = (item: LedgerItem) =>
-    item.answer !== undefined &&
-    (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.attemptId.startsWith(ADOPTED));
+    item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.answerState === 'adopted');
   let answered: LedgerItem | undefined = existing;
   if (!settled(existing)) {
-    const mine = `${ADOPTED}${attemptId}`;
     const adopted = await writeAnswer(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) =>
-      ledger.adoptAnswer(existing.cashOutId, existing.attemptId, mine, now, { timeoutMs }),
+      ledger.adoptAnswer(existing.cashOutId, existing.attemptId, attemptId, now, { timeoutMs }),
     );
     if (adopted !== true) {
       answered =
@@ -205,7 +200,7 @@ export async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId:
           ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined)
           : undefined;
       const sure =
-        answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === mine || settled(answered));
+        answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === attemptId || settled(answered));
       if (!sure) return refuseDuplicate(deps, existing.cashOutId, timing);
     }
   }

@@ -105,14 +105,9 @@ async function checkBeforePaying(
     logger.warn('Cash-out to an account that cannot be paid', { cashOutId, accountId, reason: problem.reason });
     return reject(refusal(problem.statusCode, problem.reason, problem.message, cashOutId), { reason: problem.reason, accountId });
   }
-  // From this write on, money may move: a crash after it leaves a claim whose retry reuses the key.
-  const marked = await deps.ledger.update(
-    cashOutId,
-    attemptId,
-    { accountId, stripeRequestSentAt: new Date(clock.now()).toISOString() },
-    new Date(clock.now()),
-    { timeoutMs: stripeDeadlineAt - deps.minAttemptMs - clock.now() },
-  );
+  const marked = await deps.ledger.recordStripeRequest(cashOutId, attemptId, accountId, new Date(clock.now()), {
+    timeoutMs: stripeDeadlineAt - deps.minAttemptMs - clock.now(),
+  });
   if (!marked) {
     const message = 'This cash-out was taken over by another request; nothing was paid by this one.';
     return { answer: refusal(409, 'cash_out_in_flight', message, cashOutId) };
