@@ -156,17 +156,8 @@ export class CashOutReads {
   }
 
   /** The cash-out a Stripe payout or transfer belongs to, for links from its events. */
-  async cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
-    const result = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byStripeObjectId',
-        KeyConditionExpression: 'stripeObjectId = :id',
-        ExpressionAttributeValues: { ':id': stripeObjectId },
-        Limit: 1,
-      }),
-    );
-    return (result.Items?.[0] as { cashOutId?: string } | undefined)?.cashOutId;
+  cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
+    return this.store.cashOutIdOf(stripeObjectId);
   }
 
   /** One query per shard of the index by status (status-index.ts). */

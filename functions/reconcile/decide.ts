@@ -1,23 +1,8 @@
 import type { LedgerItem, LedgerStatus } from '../shared/ledger.js';
 
-/** The ledger's statuses, plus `reversed` (a transfer taken back), which reconciliation also writes. */
-export type ReconciledStatus = LedgerStatus | 'reversed';
-
-/** What reconciliation adds to a ledger item. */
-export interface ReconciledItem extends Omit<LedgerItem, 'status'> {
-  status: ReconciledStatus;
-  /** Money moved that reconciliation could not take back, or Stripe and the ledger disagree: a person must look. */
-  needsOperator?: boolean;
-  operatorReason?: string;
-  /** How reconciliation took the money back, and when. */
-  compensation?: 'payout_canceled' | 'transfer_reversed';
-  compensatedAt?: string;
-  /** When reconciliation last looked at this item. */
-  reconciledAt?: string;
-  failedAfterPaid?: boolean;
-  needsCompensation?: boolean;
-  amountReversed?: number;
-}
+/** The ledger's statuses and item, as reconciliation reads and writes them (one type: ledger-item.ts). */
+export type ReconciledStatus = LedgerStatus;
+export type ReconciledItem = LedgerItem;
 
 /** A payout or transfer as Stripe reports it, reduced to what deciding needs. */
 export interface MoneyObject {

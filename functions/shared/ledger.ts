@@ -1,105 +1,22 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { within } from './deadline.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
-import type { LimitRefusal } from './limits.js';
-import type { MoveKind } from './money.js';
+import type { AnswerState, LedgerItem, NewLedgerItem, StoredAnswer } from './ledger-item.js';
+import { bounded, LedgerTable, STATUS_NAME, writeIf, type Guard, type WriteResult } from './ledger-write.js';
 import { statusFields } from './status-index.js';
-import { fieldUpdate, updateExpression } from './update-expression.js';
 
-/**
- * The cash-out ledger: one item per Village cash-out, keyed by `cashOutId`, its state in
- * `status`.
- *
- * - `processing`: claimed by an invocation (`attemptId`) until `leaseExpiresAt`.
- * - `pending`, `in_transit`, `paid`: Stripe accepted the money movement (Stripe's payout
- *   lifecycle; a transfer is `paid` once created), Village was answered 200.
- * - `failed`: Stripe refused it, nothing moved; or a payout failed later (see `failureCode`).
- * - `canceled`: the payout was canceled.
- * - `rejected`: the gateway refused before any money moved (unknown recipient, payouts not
- *   enabled, no time left).
- * - `unknown`: Stripe's answer never came; the reconciliation job resolves it.
- * - `reversed`: the transfer was reversed (Stripe `transfer.reversed`, transfer mode).
- */
-export type LedgerStatus = 'processing' | 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'rejected' | 'unknown' | 'reversed';
-
-export const TERMINAL_LEDGER_STATUSES: readonly LedgerStatus[] = ['paid', 'failed', 'canceled', 'rejected', 'reversed'];
-
-export interface StoredAnswer {
-  statusCode: number;
-  body: Record<string, unknown>;
-}
-
-/**
- * Whose the stored `answer` is, and whether it may still change:
- * - `given`: recorded by the delivery holding the claim (`attemptId`); a 200 may yet be
- *   withdrawn by that delivery if it was recorded too late.
- * - `adopted`: a 200 a duplicate delivery repeated: the claim passed to that delivery
- *   (`attemptId`), so the first delivery can no longer withdraw it.
- * - `withdrawn`: a 200 recorded (or being recorded) too late, replaced by
- *   `answered_after_deadline`: the money is due back, and the holder's writes are fenced out.
- * - `refused_duplicate`: a duplicate delivery was refused while the cash-out was in flight or
- *   just answered: the money is due back.
- * - `reconciled`: recorded by reconciliation taking the money back where no delivery had answered.
- */
-export type AnswerState = 'given' | 'adopted' | 'withdrawn' | 'refused_duplicate' | 'reconciled';
-
-export interface LedgerItem {
-  cashOutId: string;
-  status: LedgerStatus;
-  /** `<status>#<shard>`, written with every status: the partition key of the byStatusShard index (status-index.ts). */
-  statusShard?: string;
-  mode: MoveKind;
-  destinationEmail: string;
-  amount: string;
-  currency: string;
-  amountMinor: number;
-  fingerprint: string;
-  /** The Stripe idempotency key every attempt for this cash-out uses. */
-  stripeIdempotencyKey: string;
-  attemptId: string;
-  attempts: number;
-  leaseExpiresAt: number;
-  createdAt: string;
-  updatedAt: string;
-  payload: string;
-  accountId?: string;
-  /** Set just before the first Stripe create call: from here on, money may have moved. */
-  stripeRequestSentAt?: string;
-  stripeObjectId?: string;
-  stripeObjectType?: 'payout' | 'transfer';
-  /** The answer Village was given; a duplicate delivery gets the same one. */
-  answer?: StoredAnswer;
-  /** Whose that answer is, and whether it may still change; written with every answer. */
-  answerState?: AnswerState;
-  /** Epoch ms after which Village no longer waits for this cash-out's answer (its deadline less the margin). */
-  answerBy?: number;
-  /** When that answer was recorded (items from before this field have only `updatedAt`). */
-  answeredAt?: string;
-  reason?: string;
-  failureCode?: string;
-  failureMessage?: string;
-  /** `created` (unix seconds) of the newest Stripe event applied to this item. */
-  lastEventCreated?: number;
-  /** The id and type of that Stripe event. */
-  lastEventId?: string;
-  lastEventType?: string;
-  /** Village was answered 200, then the payout failed, was canceled, or the transfer was reversed: the user has not been paid. */
-  failedAfterPaid?: boolean;
-  /**
-   * Village was answered non-200 (by any delivery of this cash-out), yet money may move or has
-   * moved: reconciliation must cancel or reverse it. Overrides a stored 200.
-   */
-  needsCompensation?: boolean;
-  /** When a duplicate delivery was answered non-200 while this cash-out was in flight or just answered. */
-  refusedDuplicateAt?: string;
-  /** Transfers: how much of it was reversed (minor units). */
-  amountReversed?: number;
-  /** Refused by a limit (`rejected`, answered 422 `limit_exceeded`): which one, and what it had left. */
-  limitRefusal?: LimitRefusal;
-}
-
-export type NewLedgerItem = Omit<LedgerItem, 'status' | 'statusShard' | 'attempts' | 'updatedAt'>;
+export {
+  LEDGER_STATUSES,
+  TERMINAL_LEDGER_STATUSES,
+  type AnswerState,
+  type LedgerFields,
+  type LedgerItem,
+  type LedgerStatus,
+  type NewLedgerItem,
+  type StoredAnswer,
+} from './ledger-item.js';
+export { LedgerReconciliation } from './ledger-reconcile.js';
+export { LedgerSettlement, type EventSettlement, type SettleResult } from './ledger-settle.js';
 
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 
@@ -108,31 +25,10 @@ export interface UpdateOptions {
   timeoutMs?: number;
 }
 
-/** A write's condition, with the names and values it uses. */
-interface Guard {
-  expression: string;
-  names?: Record<string, string>;
-  values: Record<string, unknown>;
-}
-
-/** `status` is a reserved word in DynamoDB expressions. */
-const STATUS = { '#status': 'status' };
-
 /** The delivery `:attempt` still holds the claim and has not withdrawn its answer (`:withdrawn`). */
 const HOLDER_NOT_WITHDRAWN = 'attemptId = :attempt AND (attribute_not_exists(answerState) OR answerState <> :withdrawn)';
 
-export class LedgerStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    readonly tableName: string,
-  ) {}
-
-  async get(cashOutId: string, options: { timeoutMs?: number } = {}): Promise<LedgerItem | undefined> {
-    const command = new GetCommand({ TableName: this.tableName, Key: { cashOutId }, ConsistentRead: true });
-    const result = await this.bounded(options.timeoutMs, 'Reading the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
-    return result.Item as LedgerItem | undefined;
-  }
-
+export class LedgerStore extends LedgerTable {
   /** The idempotency claim: a conditional put, so exactly one invocation owns a cash-out. */
   async claim(fields: NewLedgerItem, options: { timeoutMs?: number } = {}): Promise<ClaimResult> {
     const item: LedgerItem = { ...fields, ...statusFields(fields.cashOutId, 'processing'), attempts: 1, updatedAt: fields.createdAt };
@@ -143,7 +39,7 @@ export class LedgerStore {
         ConditionExpression: 'attribute_not_exists(cashOutId)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      await this.bounded(options.timeoutMs, 'Claiming the cash-out', (abortSignal) => this.db.send(command, { abortSignal }));
+      await bounded(options.timeoutMs, 'Claiming the cash-out', (abortSignal) => this.db.send(command, { abortSignal }));
       return { claimed: true, item };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -264,7 +160,7 @@ export class LedgerStore {
       now,
       {
         expression: `${HOLDER_NOT_WITHDRAWN} AND #status = :processing`,
-        names: STATUS,
+        names: STATUS_NAME,
         values: { ...notWithdrawn, ':processing': 'processing' },
       },
       options,
@@ -318,7 +214,7 @@ export class LedgerStore {
         now,
         {
           expression: 'attemptId = :attempt AND #status = :processing',
-          names: STATUS,
+          names: STATUS_NAME,
           values: { ':attempt': attemptId, ':processing': 'processing' },
         },
         options,
@@ -339,39 +235,15 @@ export class LedgerStore {
     );
   }
 
-  /**
-   * Sets `fields` (and `updatedAt`, and the status index's key with a status) if `guard` holds.
-   * Not written: the item as it was, when it exists, so a caller can tell its own earlier try.
-   */
+  /** A fenced write of this ledger's table, stamped `updatedAt`. */
   private async conditionalSet(
     cashOutId: string,
     fields: Partial<LedgerItem>,
     now: Date,
     guard: Guard,
     options: { timeoutMs?: number },
-  ): Promise<{ written: boolean; current?: LedgerItem }> {
-    const update = fieldUpdate({
-      ...fields,
-      ...(fields.status ? statusFields(cashOutId, fields.status) : {}),
-      updatedAt: now.toISOString(),
-    });
-    const command = new UpdateCommand({
-      TableName: this.tableName,
-      Key: { cashOutId },
-      UpdateExpression: updateExpression(update),
-      ConditionExpression: guard.expression,
-      ExpressionAttributeNames: { ...update.names, ...guard.names },
-      ExpressionAttributeValues: { ...update.values, ...guard.values },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
-    try {
-      await this.bounded(options.timeoutMs, 'Writing the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
-      return { written: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const returned = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      return { written: false, current: returned ? (unmarshall(returned) as LedgerItem) : undefined };
-    }
+  ): Promise<WriteResult> {
+    return writeIf(this.db, this.tableName, cashOutId, { ...fields, updatedAt: now.toISOString() }, guard, options);
   }
 
   /**
@@ -396,9 +268,5 @@ export class LedgerStore {
       options,
     );
     return this.landedEarlier(result, now, attemptId, 'adopted');
-  }
-
-  private bounded<T>(timeoutMs: number | undefined, what: string, call: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    return timeoutMs === undefined ? call(undefined) : within(timeoutMs, what, call);
   }
 }

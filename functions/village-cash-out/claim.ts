@@ -37,18 +37,20 @@ export async function claimCashOut(request: CashOutRequest, deps: CashOutDeps, a
     { timeoutMs: timing.deadlineAt - clock.now() },
   );
   if (claim.claimed) return { item: claim.item };
-  return claimedBefore(request, deps, claim.existing, attemptId, timing, now);
+  return claimedBefore(request, claim.existing, { deps, attemptId, timing, now });
+}
+
+/** This delivery's attempt: who it is, what it may use, and when its claim was asked. */
+interface Attempt {
+  deps: CashOutDeps;
+  attemptId: string;
+  timing: CashOutTiming;
+  now: Date;
 }
 
 /** Another delivery claimed this cash-out id first. */
-async function claimedBefore(
-  request: CashOutRequest,
-  deps: CashOutDeps,
-  existing: LedgerItem,
-  attemptId: string,
-  timing: CashOutTiming,
-  now: Date,
-): Promise<Claimed> {
+async function claimedBefore(request: CashOutRequest, existing: LedgerItem, attempt: Attempt): Promise<Claimed> {
+  const { deps, attemptId, timing } = attempt;
   if (existing.fingerprint !== request.fingerprint) {
     deps.onOutcome?.('id_reused');
     const message = 'This cash-out id was already used for a different recipient, amount or currency; nothing was paid for this request.';
@@ -62,17 +64,12 @@ async function claimedBefore(
     if (settled?.answer) return { answer: await replay(deps, settled, attemptId, timing) };
     return { answer: await refuseDuplicate(deps, request.cashOutId, timing) };
   }
-  return takeOverStale(deps, existing, attemptId, timing, now);
+  return takeOverStale(existing, attempt);
 }
 
 /** The claim's holder died (its lease ran out) before answering: this delivery takes it over, unless another did first. */
-async function takeOverStale(
-  deps: CashOutDeps,
-  existing: LedgerItem,
-  attemptId: string,
-  timing: CashOutTiming,
-  now: Date,
-): Promise<Claimed> {
+async function takeOverStale(existing: LedgerItem, attempt: Attempt): Promise<Claimed> {
+  const { deps, attemptId, timing, now } = attempt;
   const { clock, ledger } = deps;
   const cashOutId = existing.cashOutId;
   const sentAt = existing.stripeRequestSentAt ? Date.parse(existing.stripeRequestSentAt) : undefined;
