@@ -96,16 +96,16 @@ export class LedgerStore extends LedgerTable {
     now: Date,
     options: UpdateOptions = {},
   ): Promise<boolean> {
-    const result = await this.conditionalSet(
-      cashOutId,
-      fields,
-      now,
-      { expression: 'attemptId = :attempt AND attribute_not_exists(answer)', values: { ':attempt': attemptId } },
-      options,
-    );
+    const result = await this.unansweredWrite(cashOutId, attemptId, fields, now, options);
     // This very write may have landed on an earlier try (timed out on the way back, then
     // retried by the SDK): the item then carries its timestamp, attempt and answer state.
     return this.landedEarlier(result, now, attemptId, fields.answerState);
+  }
+
+  /** A write of the delivery holding the claim, while no answer is recorded. */
+  private unansweredWrite(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date, options: UpdateOptions) {
+    const guard = { expression: 'attemptId = :attempt AND attribute_not_exists(answer)', values: { ':attempt': attemptId } };
+    return this.conditionalSet(cashOutId, fields, now, guard, options);
   }
 
   /** From this write on, money may move: a crash after it leaves a claim whose retry reuses the idempotency key. */
@@ -115,9 +115,12 @@ export class LedgerStore extends LedgerTable {
 
   /**
    * Records the answer of the delivery holding the claim, with its outcome's fields (status,
-   * reason, Stripe object), if no answer is there yet. False when fenced out.
+   * reason, Stripe object), if no answer is there yet. True also where an earlier try of this
+   * write landed and a duplicate delivery has since adopted it (the claim passed, the answer
+   * is still this one, recorded at this write's time): that answer stands, and was repeated.
+   * False when fenced out.
    */
-  answer(
+  async answer(
     cashOutId: string,
     attemptId: string,
     answer: StoredAnswer,
@@ -126,7 +129,11 @@ export class LedgerStore extends LedgerTable {
     options: UpdateOptions = {},
   ): Promise<boolean> {
     const fields: Partial<LedgerItem> = { ...outcome, answer, answeredAt: now.toISOString(), answerState: 'given' };
-    return this.update(cashOutId, attemptId, fields, now, options);
+    const result = await this.unansweredWrite(cashOutId, attemptId, fields, now, options);
+    const current = result.current;
+    const adoptedThisAnswer =
+      current?.answerState === 'adopted' && current.answeredAt === now.toISOString() && current.answer?.statusCode === answer.statusCode;
+    return this.landedEarlier(result, now, attemptId, 'given') || adoptedThisAnswer;
   }
 
   /**
