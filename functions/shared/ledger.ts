@@ -21,13 +21,22 @@ export { LedgerSettlement, type EventSettlement, type SettleResult } from './led
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 
 export interface UpdateOptions {
-  /** Give up after this long (the write may still land; `supersede` fences it out). */
+  /** Give up after this long (the write may still land: a retry recognises it, `withdrawLate` fences it out). */
   timeoutMs?: number;
 }
 
 /** The delivery `:attempt` still holds the claim and has not withdrawn its answer (`:withdrawn`). */
 const HOLDER_NOT_WITHDRAWN = 'attemptId = :attempt AND (attribute_not_exists(answerState) OR answerState <> :withdrawn)';
 
+/**
+ * The cash-out ledger's transitions for the Village route, each a conditional write fenced by
+ * the delivery holding the claim (`attemptId`): `claim` (or `takeOver` of a dead claim) →
+ * `recordStripeRequest` → `answer`, or `withdrawLate` for a 200 recorded too late; for a
+ * duplicate delivery, `adoptAnswer` or `refuseDuplicate`; `recordOutcomeFields` where another
+ * delivery's answer stands. Reconciliation's transitions are in ledger-reconcile.ts, a
+ * provider event's in ledger-settle.ts; all but the claim (a put) and `takeOver` (which counts
+ * attempts) go through `writeIf` (ledger-write.ts).
+ */
 export class LedgerStore extends LedgerTable {
   /** The idempotency claim: a conditional put, so exactly one invocation owns a cash-out. */
   async claim(fields: NewLedgerItem, options: { timeoutMs?: number } = {}): Promise<ClaimResult> {
