@@ -14,13 +14,19 @@ export class LedgerReconciliation extends LedgerTable {
   /**
    * Writes `fields` only if the item is still exactly as `seen` (status, updatedAt, attemptId,
    * last Stripe event) and no invocation holds it: never over a newer state, never under a
-   * running cash-out. A Village answer is stored only where none was.
+   * running cash-out. A Village answer is stored only where none was, as reconciliation's
+   * (`answerState` `reconciled`).
    */
   async resolve(seen: LedgerItem, fields: LedgerFields, now: Date, options: { touch?: boolean } = { touch: true }): Promise<boolean> {
     const guard = unchangedSince(seen, now);
     return this.write(
       seen.cashOutId,
-      { ...fields, ...(options.touch === false ? {} : { updatedAt: now.toISOString() }), reconciledAt: now.toISOString() },
+      {
+        ...fields,
+        ...(fields.answer ? { answerState: 'reconciled' as const } : {}),
+        ...(options.touch === false ? {} : { updatedAt: now.toISOString() }),
+        reconciledAt: now.toISOString(),
+      },
       guard,
     );
   }

@@ -21,13 +21,22 @@ export { LedgerSettlement, type EventSettlement, type SettleResult } from './led
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 
 export interface UpdateOptions {
-  /** Give up after this long (the write may still land; `supersede` fences it out). */
+  /** Give up after this long (the write may still land: a retry recognises it, `withdrawLate` fences it out). */
   timeoutMs?: number;
 }
 
 /** The delivery `:attempt` still holds the claim and has not withdrawn its answer (`:withdrawn`). */
 const HOLDER_NOT_WITHDRAWN = 'attemptId = :attempt AND (attribute_not_exists(answerState) OR answerState <> :withdrawn)';
 
+/**
+ * The cash-out ledger's transitions for the Village route, each a conditional write fenced by
+ * the delivery holding the claim (`attemptId`): `claim` (or `takeOver` of a dead claim) →
+ * `recordStripeRequest` → `answer`, or `withdrawLate` for a 200 recorded too late; for a
+ * duplicate delivery, `adoptAnswer` or `refuseDuplicate`; `recordOutcomeFields` where another
+ * delivery's answer stands. Reconciliation's transitions are in ledger-reconcile.ts, a
+ * provider event's in ledger-settle.ts; all but the claim (a put) and `takeOver` (which counts
+ * attempts) go through `writeIf` (ledger-write.ts).
+ */
 export class LedgerStore extends LedgerTable {
   /** The idempotency claim: a conditional put, so exactly one invocation owns a cash-out. */
   async claim(fields: NewLedgerItem, options: { timeoutMs?: number } = {}): Promise<ClaimResult> {
@@ -96,16 +105,16 @@ export class LedgerStore extends LedgerTable {
     now: Date,
     options: UpdateOptions = {},
   ): Promise<boolean> {
-    const result = await this.conditionalSet(
-      cashOutId,
-      fields,
-      now,
-      { expression: 'attemptId = :attempt AND attribute_not_exists(answer)', values: { ':attempt': attemptId } },
-      options,
-    );
+    const result = await this.unansweredWrite(cashOutId, attemptId, fields, now, options);
     // This very write may have landed on an earlier try (timed out on the way back, then
     // retried by the SDK): the item then carries its timestamp, attempt and answer state.
     return this.landedEarlier(result, now, attemptId, fields.answerState);
+  }
+
+  /** A write of the delivery holding the claim, while no answer is recorded. */
+  private unansweredWrite(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date, options: UpdateOptions) {
+    const guard = { expression: 'attemptId = :attempt AND attribute_not_exists(answer)', values: { ':attempt': attemptId } };
+    return this.conditionalSet(cashOutId, fields, now, guard, options);
   }
 
   /** From this write on, money may move: a crash after it leaves a claim whose retry reuses the idempotency key. */
@@ -115,9 +124,12 @@ export class LedgerStore extends LedgerTable {
 
   /**
    * Records the answer of the delivery holding the claim, with its outcome's fields (status,
-   * reason, Stripe object), if no answer is there yet. False when fenced out.
+   * reason, Stripe object), if no answer is there yet. True also where an earlier try of this
+   * write landed and a duplicate delivery has since adopted it (the claim passed, the answer
+   * is still this one, recorded at this write's time): that answer stands, and was repeated.
+   * False when fenced out.
    */
-  answer(
+  async answer(
     cashOutId: string,
     attemptId: string,
     answer: StoredAnswer,
@@ -126,7 +138,11 @@ export class LedgerStore extends LedgerTable {
     options: UpdateOptions = {},
   ): Promise<boolean> {
     const fields: Partial<LedgerItem> = { ...outcome, answer, answeredAt: now.toISOString(), answerState: 'given' };
-    return this.update(cashOutId, attemptId, fields, now, options);
+    const result = await this.unansweredWrite(cashOutId, attemptId, fields, now, options);
+    const current = result.current;
+    const adoptedThisAnswer =
+      current?.answerState === 'adopted' && current.answeredAt === now.toISOString() && current.answer?.statusCode === answer.statusCode;
+    return this.landedEarlier(result, now, attemptId, 'given') || adoptedThisAnswer;
   }
 
   /**

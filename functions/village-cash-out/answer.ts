@@ -126,7 +126,7 @@ async function withdrawLate(
     stripeObjectId: outcome.stripeObjectId,
     ledgerWritten: written,
   });
-  const superseded = await writeAnswer(
+  const withdrawn = await writeAnswer(
     deps,
     cashOutId,
     'Recording the late answer',
@@ -134,12 +134,12 @@ async function withdrawLate(
     (now, timeoutMs) => deps.ledger.withdrawLate(cashOutId, attemptId, late, outcome, now, { timeoutMs }),
     LATE_WRITE_ATTEMPTS,
   );
-  if (superseded === false) {
+  if (withdrawn === false) {
     // A duplicate adopted the 200 (and answered it, in its own time) or was refused: either
     // way the ledger holds the answer Village acts on.
     logger.warn('A duplicate delivery settled the answer first; its answer stands', { cashOutId });
   }
-  if (superseded === undefined) {
+  if (withdrawn === undefined) {
     logger.error('OPERATOR: paid after the deadline and could not record it: cancel the payout (Village treats the cash-out as failed)', {
       cashOutId,
       stripeObjectId: outcome.stripeObjectId,

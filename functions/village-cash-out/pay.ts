@@ -1,4 +1,5 @@
 import type { Clock } from '../shared/clock.js';
+import { retryWithin } from '../shared/deadline.js';
 import type { LedgerItem, LedgerStatus } from '../shared/ledger.js';
 import type { MoveKind } from '../shared/money.js';
 import type { Recipient } from '../shared/recipients.js';
@@ -160,9 +161,22 @@ interface AccountProblem {
   message: string;
 }
 
+const UNKNOWN_ACCOUNT: AccountProblem = {
+  statusCode: 400,
+  reason: 'unknown_account',
+  message: "The recipient's Stripe account does not exist or is not connected to this platform; nothing was paid.",
+};
+
+const unavailable = (failure: StripeFailure | undefined): AccountProblem => ({
+  statusCode: 500,
+  reason: 'stripe_unavailable',
+  message: `Stripe could not be asked about the recipient's account (${failure?.type ?? 'no time left'}); nothing was paid.`,
+});
+
 /**
  * Whether the account can be paid. A read, so transient failures (timeouts, resets, 5xx,
- * 429) are retried while time remains, keeping back what the payout call itself needs.
+ * 429) are tried again at once (retryWithin) while time remains, keeping back what the payout
+ * call itself needs: a try starts only with more than half the reserve to spare beyond it.
  */
 async function accountProblem(
   stripe: StripeClient,
@@ -171,43 +185,42 @@ async function accountProblem(
   budget: { clock: Clock; deadlineAt: number; attemptTimeoutMs: number; reserveMs: number },
 ): Promise<AccountProblem | undefined> {
   let failure: StripeFailure | undefined;
-  for (let attempt = 1; attempt <= 3; attempt += 1) {
-    const available = budget.deadlineAt - budget.clock.now() - budget.reserveMs;
-    if (available < budget.reserveMs / 2) break;
-    try {
-      const timeout = Math.min(budget.attemptTimeoutMs, Math.floor(available / 2));
-      const account = await boundedStripeCall(timeout, 'Reading the account', () => stripe.accounts.retrieve(accountId, {}, { timeout }));
-      if (!account.payouts_enabled) {
-        return {
-          statusCode: 400,
-          reason: 'payouts_not_enabled',
-          message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid.",
-        };
+  const checked = await retryWithin(
+    budget.deadlineAt - budget.reserveMs - budget.reserveMs / 2,
+    async (toSpare) => {
+      const timeout = Math.min(budget.attemptTimeoutMs, Math.floor((toSpare + budget.reserveMs / 2) / 2));
+      try {
+        const account = await boundedStripeCall(timeout, 'Reading the account', () => stripe.accounts.retrieve(accountId, {}, { timeout }));
+        return { problem: payable(account, mode) };
+      } catch (error) {
+        failure = describeStripeError(error);
+        if (!failure) throw error;
+        if (failure.statusCode === 404 || failure.code === 'resource_missing' || failure.statusCode === 403)
+          return { problem: UNKNOWN_ACCOUNT };
+        if (!isRetryable(failure)) return { problem: unavailable(failure) };
+        throw error;
       }
-      if (mode === 'transfer' && account.capabilities?.transfers !== 'active') {
-        return {
-          statusCode: 400,
-          reason: 'transfers_not_enabled',
-          message: "The recipient's Stripe account cannot receive transfers; nothing was paid.",
-        };
-      }
-      return undefined;
-    } catch (error) {
-      failure = describeStripeError(error);
-      if (!failure) throw error;
-      if (failure.statusCode === 404 || failure.code === 'resource_missing' || failure.statusCode === 403) {
-        return {
-          statusCode: 400,
-          reason: 'unknown_account',
-          message: "The recipient's Stripe account does not exist or is not connected to this platform; nothing was paid.",
-        };
-      }
-      if (!isRetryable(failure)) break;
-    }
+    },
+    { clock: budget.clock, attempts: 3, retryable: (error) => describeStripeError(error) !== undefined, waitMs: () => 0 },
+  );
+  return checked ? checked.problem : unavailable(failure);
+}
+
+/** What keeps a connected account from receiving this cash-out's money, if anything. */
+function payable(account: { payouts_enabled?: boolean | null; capabilities?: { transfers?: string } | null }, mode: MoveKind) {
+  if (!account.payouts_enabled) {
+    return {
+      statusCode: 400,
+      reason: 'payouts_not_enabled',
+      message: "The recipient's Stripe account cannot receive payouts yet; nothing was paid.",
+    };
   }
-  return {
-    statusCode: 500,
-    reason: 'stripe_unavailable',
-    message: `Stripe could not be asked about the recipient's account (${failure?.type ?? 'no time left'}); nothing was paid.`,
-  };
+  if (mode === 'transfer' && account.capabilities?.transfers !== 'active') {
+    return {
+      statusCode: 400,
+      reason: 'transfers_not_enabled',
+      message: "The recipient's Stripe account cannot receive transfers; nothing was paid.",
+    };
+  }
+  return undefined;
 }
