@@ -5,7 +5,7 @@
  * a model, from the write units the benchmark counted per event, index writes included.
  */
 
-import { PLATFORM_SHARDS } from '../functions/shared/usage.js';
+import { PLATFORM_SHARDS } from '../functions/shared/usage-counters.js';
 import type { TableDefinition } from '../infra/tables.js';
 
 /** The limits a route meets as it grows, with AWS's defaults (us-east-1; most can be raised on request). */

@@ -25,6 +25,8 @@ export interface Bundle {
   /** The packages that weigh most in the bundle (bytes of minified output). */
   heaviest: { name: string; bytes: number }[];
   includesStripeSdk: boolean;
+  /** Bytes of @middy/core and Powertools' middy adapters (the handler chain, not Logger or Metrics themselves). */
+  middyBytes: number;
 }
 
 /** A change to BUNDLING, measured beside the stack's own bundle: what a faster cold start would take. */
@@ -73,8 +75,11 @@ export async function bundleRoute(route: Pick<RouteDefinition, 'id' | 'entry'>, 
     sourceMapBytes: BUNDLING.sourceMap ? statSync(`${outfile}.map`).size : 0,
     heaviest: heaviestPackages(result.metafile),
     includesStripeSdk: inputs.some(([input]) => /node_modules\/stripe\//.test(input)),
+    middyBytes: inputs.filter(([input]) => MIDDY_CHAIN.test(input)).reduce((sum, [, { bytesInOutput }]) => sum + bytesInOutput, 0),
   };
 }
+
+const MIDDY_CHAIN = /node_modules\/(@middy\/|@aws-lambda-powertools\/[^/]+\/lib\/esm\/middleware\/)/;
 
 function heaviestPackages(metafile: Metafile): { name: string; bytes: number }[] {
   const byPackage = new Map<string, number>();

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, UpdateItemCommand, type UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
 import { endpointClientSettings } from '../functions/shared/dynamodb.js';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { fixture } from '../dev/send/fixtures.js';
@@ -49,7 +49,6 @@ export interface Floor {
 export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'event'): Floor {
   const client = new DynamoDBClient({ endpoint: context.dynamo.endpoint, ...endpointClientSettings() });
   const counter = countDynamoCalls(client);
-  const table = context.tables.events;
   const sample = JSON.parse(fixture('village', 'cash-out')) as Record<string, unknown>;
   const steps: Record<string, number[]> = kind === 'event' ? { put: [] } : { claim: [], mark: [], answer: [] };
   const timed = async <T>(step: string, call: () => Promise<T>): Promise<T> => {
@@ -58,62 +57,19 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
     steps[step]!.push(performance.now() - started);
     return result;
   };
+  const writes = floorWrites(client, context.tables.events, timed);
+  const prefix = kind === 'event' ? 'floor' : 'villagefloor';
 
   const handler = async (event: APIGatewayProxyEventV2) => {
     const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
     if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER]))
       return { statusCode: 401, body: '{"error":"signature_mismatch"}' };
     const text = body.toString('utf8');
-    const eventKey = `${kind === 'event' ? 'floor' : 'villagefloor'}:${/"cash_out_id":"([^"]+)"/.exec(text)?.[1] ?? floorSignature(text)}`;
+    const eventKey = `${prefix}:${/"cash_out_id":"([^"]+)"/.exec(text)?.[1] ?? floorSignature(text)}`;
     const attemptId = randomUUID();
-    try {
-      await timed(kind === 'event' ? 'put' : 'claim', () =>
-        client.send(
-          new PutItemCommand({
-            TableName: table,
-            Item: {
-              eventKey: { S: eventKey },
-              payload: { S: text },
-              ...(kind === 'village' ? { attemptId: { S: attemptId }, status: { S: 'processing' } } : {}),
-              expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
-            },
-            ConditionExpression: 'attribute_not_exists(eventKey)',
-          }),
-        ),
-      );
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException')
-        return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
-      throw error;
-    }
+    if (!(await writes.claim(kind, eventKey, text, attemptId))) return { statusCode: 200, body: '{"received":true,"duplicate":true}' };
     if (kind === 'event') return { statusCode: 200, body: '{"received":true}' };
-    const fenced = (step: string, update: string, values: Record<string, { S: string }>, condition: string) =>
-      timed(step, () =>
-        client.send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { eventKey: { S: eventKey } },
-            UpdateExpression: update,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':attempt': { S: attemptId }, ...values },
-          }),
-        ),
-      );
-    await fenced(
-      'mark',
-      'SET stripeRequestSentAt = :now',
-      { ':now': { S: new Date().toISOString() }, ':processing': { S: 'processing' } },
-      'attemptId = :attempt AND #status = :processing',
-    );
-    const answer = '{"status":"pending","stripe":{"object":"payout","id":"po_floor"}}';
-    await fenced(
-      'answer',
-      'SET #status = :paid, answer = :answer, stripeObjectId = :po',
-      { ':paid': { S: 'pending' }, ':answer': { S: answer }, ':po': { S: 'po_floor' } },
-      'attemptId = :attempt AND attribute_not_exists(answer)',
-    );
-    return { statusCode: 200, body: answer };
+    return { statusCode: 200, body: await writes.payAndAnswer(eventKey, attemptId) };
   };
   return {
     id: kind === 'event' ? 'floor' : 'village floor',
@@ -122,8 +78,60 @@ export function makeFloor(context: BenchContext, kind: 'event' | 'village' = 'ev
     client,
     steps,
     request(n) {
-      const body = JSON.stringify({ ...sample, cash_out_id: `${kind === 'event' ? 'floor' : 'villagefloor'}_${n}` });
+      const body = JSON.stringify({ ...sample, cash_out_id: `${prefix}_${n}` });
       return { body, headers: { 'content-type': 'application/json', [FLOOR_SIGNATURE_HEADER]: floorSignature(body) } };
+    },
+  };
+}
+
+type Timed = <T>(step: string, call: () => Promise<T>) => Promise<T>;
+
+/** The floors' writes, each timed as its step. */
+function floorWrites(client: DynamoDBClient, table: string, timed: Timed) {
+  const fenced = (step: string, eventKey: string, attemptId: string, update: Omit<UpdateItemCommandInput, 'TableName' | 'Key'>) =>
+    timed(step, () =>
+      client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key: { eventKey: { S: eventKey } },
+          ExpressionAttributeNames: { '#status': 'status' },
+          ...update,
+          ExpressionAttributeValues: { ':attempt': { S: attemptId }, ...update.ExpressionAttributeValues },
+        }),
+      ),
+    );
+  return {
+    /** The event's conditional put (the Village floor's claim); false when it was there already. */
+    async claim(kind: 'event' | 'village', eventKey: string, text: string, attemptId: string): Promise<boolean> {
+      const Item = {
+        eventKey: { S: eventKey },
+        payload: { S: text },
+        ...(kind === 'village' ? { attemptId: { S: attemptId }, status: { S: 'processing' } } : {}),
+        expiresAt: { N: String(Math.floor(Date.now() / 1000) + 86_400) },
+      };
+      try {
+        const put = new PutItemCommand({ TableName: table, Item, ConditionExpression: 'attribute_not_exists(eventKey)' });
+        await timed(kind === 'event' ? 'put' : 'claim', () => client.send(put));
+        return true;
+      } catch (error) {
+        if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+        throw error;
+      }
+    },
+    /** The Village floor's two fenced updates: "a Stripe request may be sent", then the outcome with the answer. */
+    async payAndAnswer(eventKey: string, attemptId: string): Promise<string> {
+      await fenced('mark', eventKey, attemptId, {
+        UpdateExpression: 'SET stripeRequestSentAt = :now',
+        ConditionExpression: 'attemptId = :attempt AND #status = :processing',
+        ExpressionAttributeValues: { ':now': { S: new Date().toISOString() }, ':processing': { S: 'processing' } },
+      });
+      const answer = '{"status":"pending","stripe":{"object":"payout","id":"po_floor"}}';
+      await fenced('answer', eventKey, attemptId, {
+        UpdateExpression: 'SET #status = :paid, answer = :answer, stripeObjectId = :po',
+        ConditionExpression: 'attemptId = :attempt AND attribute_not_exists(answer)',
+        ExpressionAttributeValues: { ':paid': { S: 'pending' }, ':answer': { S: answer }, ':po': { S: 'po_floor' } },
+      });
+      return answer;
     },
   };
 }

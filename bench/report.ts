@@ -8,6 +8,7 @@ import type { RealisticStripeResult } from './realistic-stripe.js';
 import type { Summary } from './stats.js';
 import type { Machine } from './machine.js';
 import type { LoadResult } from './load.js';
+import type { MiddyCost } from './middy-cost.js';
 import type { PeerComparison, VersusPeer } from './peer-comparison.js';
 import type { WarmResult } from './warm.js';
 import { WRITE_ALONE_SUFFIX } from './write-alone.js';
@@ -23,6 +24,7 @@ export interface Report {
   bundles: Omit<Bundle, 'file'>[];
   load: LoadResult[] | { skipped: string };
   peer?: PeerComparison;
+  middy?: MiddyCost;
   prices: typeof PRICES;
   costPerMillionEvents: CostPerMillion[];
   village?: VillageFigures;
@@ -60,150 +62,169 @@ interface Target {
 
 /** The figures as plain-text tables, for the terminal (and to paste into the README). */
 export function printReport(report: Report): void {
-  const out: string[] = [];
   const m = report.machine;
-  out.push(
+  const out = [
     `Benchmark (${report.mode}) on ${m.nproc} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node} (${m.platform}); load average ${m.loadAverageAtStart} → ${m.loadAverageAtEnd}`,
-  );
-  for (const skip of report.skipped) out.push(`Skipped ${skip.routeId}: ${skip.reason}`);
+    ...report.skipped.map((skip) => `Skipped ${skip.routeId}: ${skip.reason}`),
+    '',
+    ...warmLines(report.warm),
+    ...(report.warmWithoutIndexes ? ['', ...withoutIndexesLines(report.warmWithoutIndexes, report.warm)] : []),
+    '',
+    ...coldStartLines(report.coldStart, report.bundles),
+    '',
+    ...loadLines(report.load),
+    ...(report.peer ? ['', ...peerLines(report.peer)] : []),
+    ...(report.middy ? ['', middyLine(report.middy)] : []),
+    '',
+    ...costLines(report.prices, report.costPerMillionEvents),
+    ...(report.village ? ['', ...villageLines(report.village)] : []),
+    ...(report.lifecycles?.length ? ['', ...lifecycleLines(report.lifecycles)] : []),
+    ...(report.capacity ? ['', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES))] : []),
+    '',
+    ...targetLines(report.targets),
+  ];
+  process.stdout.write(`${out.join('\n')}\n`);
+}
 
-  out.push('', 'Warm latency, ms (in-process, new events; duplicates separately)');
-  out.push(
-    table(
-      ['target', 'n', 'p50', 'p99', 'max', 'p50 ×floor', 'p99 ×floor', 'dup p50', 'dup p99', 'DynamoDB per event', 'errors'],
-      report.warm.map((w) => [
-        w.id,
-        w.latency.count,
-        ms(w.latency.p50),
-        ms(w.latency.p99),
-        ms(w.latency.max),
-        w.ratioToFloor?.p50 ?? 1,
-        w.ratioToFloor?.p99 ?? 1,
-        ms(w.duplicates.p50),
-        ms(w.duplicates.p99),
-        usage(w.dynamoPerRequest),
-        w.errors,
-      ]),
-    ),
-  );
-  for (const alone of report.warm.filter((w) => w.id.endsWith(WRITE_ALONE_SUFFIX))) {
-    const routeId = alone.id.slice(0, -WRITE_ALONE_SUFFIX.length);
-    const route = report.warm.find((w) => w.id === routeId);
-    if (!route?.ratioToFloor || !alone.ratioToFloor) continue;
-    out.push(
-      `  ${routeId}: its one write alone (the floor's HMAC, then the write the route builds for the same event) is ${alone.ratioToFloor.p50}× the floor at p50; the route's own work takes it to ${route.ratioToFloor.p50}×`,
-    );
-  }
-  if (report.warmWithoutIndexes) {
-    out.push(
-      '',
-      'Warm latency, ms, the same again on copies of the tables without their indexes (DynamoDB Local updates indexes inside each write; DynamoDB after answering it)',
-    );
-    out.push(
-      table(
-        ['target', 'n', 'p50', 'p99', 'p50 ×floor', 'p99 ×floor', 'with indexes: p50 ×floor', 'DynamoDB per event', 'errors'],
-        report.warmWithoutIndexes.map((w) => [
-          w.id,
-          w.latency.count,
-          ms(w.latency.p50),
-          ms(w.latency.p99),
-          w.ratioToFloor?.p50 ?? 1,
-          w.ratioToFloor?.p99 ?? 1,
-          report.warm.find((indexed) => indexed.id === w.id)?.ratioToFloor?.p50 ?? 1,
-          usage(w.dynamoPerRequest),
-          w.errors,
-        ]),
-      ),
-    );
-  }
+type WarmRow = Report['warm'][number];
 
-  out.push('', 'Cold start, ms (fresh Node process: load, then one request; median)');
-  out.push(
+function warmLines(warm: WarmRow[]): string[] {
+  const rows = warm.map((w) => [
+    w.id,
+    w.latency.count,
+    ms(w.latency.p50),
+    ms(w.latency.p99),
+    ms(w.latency.max),
+    w.ratioToFloor?.p50 ?? 1,
+    w.ratioToFloor?.p99 ?? 1,
+    ms(w.duplicates.p50),
+    ms(w.duplicates.p99),
+    usage(w.dynamoPerRequest),
+    w.errors,
+  ]);
+  const alone = warm.filter((w) => w.id.endsWith(WRITE_ALONE_SUFFIX)).flatMap((w) => writeAloneLine(w, warm));
+  return [
+    'Warm latency, ms (in-process, new events; duplicates separately)',
+    table(['target', 'n', 'p50', 'p99', 'max', 'p50 ×floor', 'p99 ×floor', 'dup p50', 'dup p99', 'DynamoDB per event', 'errors'], rows),
+    ...alone,
+  ];
+}
+
+function writeAloneLine(alone: WarmRow, warm: WarmRow[]): string[] {
+  const routeId = alone.id.slice(0, -WRITE_ALONE_SUFFIX.length);
+  const route = warm.find((w) => w.id === routeId);
+  if (!route?.ratioToFloor || !alone.ratioToFloor) return [];
+  return [
+    `  ${routeId}: its one write alone (the floor's HMAC, then the write the route builds for the same event) is ${alone.ratioToFloor.p50}× the floor at p50; the route's own work takes it to ${route.ratioToFloor.p50}×`,
+  ];
+}
+
+function withoutIndexesLines(bare: WarmRow[], warm: WarmRow[]): string[] {
+  const rows = bare.map((w) => [
+    w.id,
+    w.latency.count,
+    ms(w.latency.p50),
+    ms(w.latency.p99),
+    w.ratioToFloor?.p50 ?? 1,
+    w.ratioToFloor?.p99 ?? 1,
+    warm.find((indexed) => indexed.id === w.id)?.ratioToFloor?.p50 ?? 1,
+    usage(w.dynamoPerRequest),
+    w.errors,
+  ]);
+  return [
+    'Warm latency, ms, the same again on copies of the tables without their indexes (DynamoDB Local updates indexes inside each write; DynamoDB after answering it)',
+    table(['target', 'n', 'p50', 'p99', 'p50 ×floor', 'p99 ×floor', 'with indexes: p50 ×floor', 'DynamoDB per event', 'errors'], rows),
+  ];
+}
+
+function coldStartLines(coldStart: ColdStartResult[], bundles: Report['bundles']): string[] {
+  const rows = coldStart.map((c) => {
+    const bundle = bundles.find((b) => bundleId(b) === c.id);
+    const sdk = bundle ? (bundle.includesStripeSdk ? 'yes' : 'no') : '';
+    return [
+      c.id,
+      c.runs,
+      c.wallMs,
+      c.ratioToFloor ?? 1,
+      c.bootMs,
+      c.loadMs,
+      c.firstRequestMs,
+      bundle?.bytes ?? '',
+      bundle?.sourceMapBytes ?? '',
+      sdk,
+      c.errors,
+    ];
+  });
+  return [
+    'Cold start, ms (fresh Node process: load, then one request; median)',
     table(
       ['function', 'runs', 'to answer', '×bare', 'node boot', 'load', 'first request', 'bundle bytes', 'map bytes', 'Stripe SDK', 'errors'],
-      report.coldStart.map((c) => {
-        const bundle = report.bundles.find((b) => bundleId(b) === c.id);
-        return [
-          c.id,
-          c.runs,
-          c.wallMs,
-          c.ratioToFloor ?? 1,
-          c.bootMs,
-          c.loadMs,
-          c.firstRequestMs,
-          bundle?.bytes ?? '',
-          bundle?.sourceMapBytes ?? '',
-          bundle ? (bundle.includesStripeSdk ? 'yes' : 'no') : '',
-          c.errors,
-        ];
-      }),
+      rows,
     ),
-  );
-  for (const bundle of report.bundles)
-    out.push(`  ${bundleId(bundle)}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`);
+    ...bundles.map((bundle) => `  ${bundleId(bundle)}: ${bundle.heaviest.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')}`),
+  ];
+}
 
-  out.push('', ...loadLines(report.load));
-  if (report.peer) out.push('', ...peerLines(report.peer));
-
-  const p = report.prices;
-  out.push(
-    '',
+function costLines(p: Report['prices'], costs: CostPerMillion[]): string[] {
+  const rows = costs.map((c) => [
+    c.routeId,
+    c.memoryMb,
+    ms(c.billedMs),
+    c.writeUnits,
+    c.readUnits,
+    dollars(c.lambdaCompute + c.lambdaRequests),
+    dollars(c.httpApi),
+    dollars(c.dynamoWrites + c.dynamoReads),
+    dollars(c.total),
+    dollars(c.duplicateTotal),
+  ]);
+  return [
     `Cost per million events, USD (${p.region}, ${p.asOf}: Lambda arm64 $${p.lambdaArmPerGbSecond}/GB-s + $${p.lambdaPerMillionRequests}/1M requests; HTTP API $${p.httpApiPerMillionRequests}/1M; DynamoDB on-demand $${p.dynamoPerMillionWriteUnits}/1M WRU, $${p.dynamoPerMillionReadUnits}/1M RRU)`,
-  );
-  out.push(
-    table(
-      ['route', 'memory MB', 'billed ms', 'WRU', 'RRU', 'Lambda', 'HTTP API', 'DynamoDB', 'total', 'duplicate'],
-      report.costPerMillionEvents.map((c) => [
-        c.routeId,
-        c.memoryMb,
-        ms(c.billedMs),
-        c.writeUnits,
-        c.readUnits,
-        (c.lambdaCompute + c.lambdaRequests).toFixed(2),
-        c.httpApi.toFixed(2),
-        (c.dynamoWrites + c.dynamoReads).toFixed(2),
-        c.total.toFixed(2),
-        c.duplicateTotal.toFixed(2),
-      ]),
-    ),
-  );
+    table(['route', 'memory MB', 'billed ms', 'WRU', 'RRU', 'Lambda', 'HTTP API', 'DynamoDB', 'total', 'duplicate'], rows),
+  ];
+}
 
-  if (report.village) out.push('', ...villageLines(report.village));
-  if (report.lifecycles?.length) {
-    out.push(
-      '',
-      'Events about one object, in order (each later one written to a record that holds the earlier ones): what real traffic costs',
-    );
-    const calls = (counts: Record<string, number>) =>
-      Object.entries(counts)
-        .map(([name, n]) => `${n === 1 ? '' : n}${name}`)
-        .join('+');
-    for (const life of report.lifecycles) {
-      out.push(
-        `  ${life.routeId} (${life.lifecycles} objects): ${life.writeUnitsPerEvent} WRU per event on average; $${life.cost.total.toFixed(2)} per million events in this mix (DynamoDB $${(life.cost.dynamoWrites + life.cost.dynamoReads).toFixed(2)}, Lambda $${(life.cost.lambdaCompute + life.cost.lambdaRequests).toFixed(2)}, HTTP API $${life.cost.httpApi.toFixed(2)})`,
-      );
-      out.push(
-        table(
-          ['event', 'p50', 'p99', 'DynamoDB calls', 'WRU', 'of which indexes'],
-          life.steps.map((step) => [
-            step.event,
-            ms(step.latency.p50),
-            ms(step.latency.p99),
-            calls(step.calls),
-            step.writeUnits,
-            step.indexWriteUnits,
-          ]),
-        ),
-      );
-    }
-  }
-  if (report.capacity) out.push('', ...capacityLines(report.capacity.loads, keyValuesOf(TABLES)));
+/** A cost's parts, in words: `DynamoDB $…, Lambda $…, HTTP API $…`. */
+const costParts = (c: CostPerMillion) =>
+  `DynamoDB $${dollars(c.dynamoWrites + c.dynamoReads)}, Lambda $${dollars(c.lambdaCompute + c.lambdaRequests)}, HTTP API $${dollars(c.httpApi)}`;
 
-  out.push(
-    '',
+function lifecycleLines(lifecycles: NonNullable<Report['lifecycles']>): string[] {
+  const calls = (counts: Record<string, number>) =>
+    Object.entries(counts)
+      .map(([name, n]) => `${n === 1 ? '' : n}${name}`)
+      .join('+');
+  return [
+    'Events about one object, in order (each later one written to a record that holds the earlier ones): what real traffic costs',
+    ...lifecycles.flatMap((life) => [
+      `  ${life.routeId} (${life.lifecycles} objects): ${life.writeUnitsPerEvent} WRU per event on average; $${dollars(life.cost.total)} per million events in this mix (${costParts(life.cost)})`,
+      table(
+        ['event', 'p50', 'p99', 'DynamoDB calls', 'WRU', 'of which indexes'],
+        life.steps.map((step) => [
+          step.event,
+          ms(step.latency.p50),
+          ms(step.latency.p99),
+          calls(step.calls),
+          step.writeUnits,
+          step.indexWriteUnits,
+        ]),
+      ),
+    ]),
+  ];
+}
+
+function targetLines(targets: Report['targets']): string[] {
+  const rows = targets.map((t) => [
+    t.routeId,
+    mark(t.warmP50),
+    mark(t.warmP99),
+    t.warmP50WithoutIndexes ? mark(t.warmP50WithoutIndexes) : '',
+    t.coldStart ? mark(t.coldStart) : 'n/a',
+    t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '',
+    t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '',
+    t.ownTimeOfVillageFloor ? mark(t.ownTimeOfVillageFloor) : '',
+  ]);
+  return [
     'Targets: warm p50 ≤ 1.5× floor (also shown on the tables without indexes, as DynamoDB would answer), p99 ≤ 2×; cold start ≤ 1.5× bare client; Just Wallet bundle without the Stripe SDK; Village own time (p50) ≤ 2× the Village floor',
-  );
-  out.push(
     table(
       [
         'route',
@@ -215,19 +236,9 @@ export function printReport(report: Report): void {
         'no Stripe SDK',
         'own time ×Village floor',
       ],
-      report.targets.map((t) => [
-        t.routeId,
-        mark(t.warmP50),
-        mark(t.warmP99),
-        t.warmP50WithoutIndexes ? mark(t.warmP50WithoutIndexes) : '',
-        t.coldStart ? mark(t.coldStart) : 'n/a',
-        t.coldStartWhatIf ? mark(t.coldStartWhatIf) : '',
-        t.bundleFreeOfStripeSdk ? (t.bundleFreeOfStripeSdk.met ? 'met' : 'MISSED') : '',
-        t.ownTimeOfVillageFloor ? mark(t.ownTimeOfVillageFloor) : '',
-      ]),
+      rows,
     ),
-  );
-  process.stdout.write(`${out.join('\n')}\n`);
+  ];
 }
 
 function loadLines(load: Report['load']): string[] {
@@ -257,6 +268,15 @@ function loadLines(load: Report['load']): string[] {
       target.levels.filter((l) => l.firstError).map((l) => `  ${target.id} at ${l.concurrency}: first error: ${l.firstError}`),
     ),
   ];
+}
+
+function middyLine(m: MiddyCost): string {
+  return (
+    `The Stripe route's middy chain (the floor inside it, less the bare floor, same run): +${m.addedP50Ms.toFixed(3)} ms at p50 ` +
+    `(${(m.shareOfRouteP50 * 100).toFixed(1)}% of the route's p50), +${m.addedP99Ms.toFixed(3)} ms at p99, ` +
+    `+${m.addedOutsideDynamoP50Ms.toFixed(3)} ms at p50 outside DynamoDB calls; ` +
+    `${m.bundleBytes} bytes of its bundle (${(m.shareOfBundle * 100).toFixed(1)}%)`
+  );
 }
 
 function peerLines(c: PeerComparison): string[] {
@@ -294,76 +314,57 @@ function peerLines(c: PeerComparison): string[] {
 }
 
 function villageLines(v: VillageFigures): string[] {
-  const out = [
-    `Village floor (HMAC + claim PutItem + "Stripe request sent" UpdateItem + answer UpdateItem, conditional, no indexes): p50 ${ms(v.floor.latency.p50)}, p99 ${ms(v.floor.latency.p99)} ms; each write's median: ${Object.entries(
-      v.floor.writesMedianMs,
-    )
-      .map(([step, value]) => `${step} ${value} ms`)
-      .join(', ')}`,
+  const writes = Object.entries(v.floor.writesMedianMs)
+    .map(([step, value]) => `${step} ${value} ms`)
+    .join(', ');
+  return [
+    `Village floor (HMAC + claim PutItem + "Stripe request sent" UpdateItem + answer UpdateItem, conditional, no indexes): p50 ${ms(v.floor.latency.p50)}, p99 ${ms(v.floor.latency.p99)} ms; each write's median: ${writes}`,
+    ...(v.ownTime
+      ? [
+          `Village route, Stripe on loopback: own time (latency less ${ms(v.stripeMsMean ?? 0)} ms inside Stripe) p50 ${ms(v.ownTime.p50)}, p99 ${ms(v.ownTime.p99)} ms = ${v.ownTimeP50OfFloor}× / ${v.ownTimeP99OfFloor}× the Village floor`,
+        ]
+      : []),
+    ...(v.realisticStripe ? ['', ...realisticLines(v.realisticStripe, v.realisticCost)] : []),
+    ...(v.memoryOptions
+      ? [
+          '  by memory size (modelled: the CPU time stretches by 1769 MB / memory, the waiting does not):',
+          table(
+            ['memory MB', 'duration ms', 'Lambda $/1M'],
+            v.memoryOptions.map((o) => [o.memoryMb, ms(o.durationMs), dollars(o.lambdaPerMillion)]),
+          ),
+        ]
+      : []),
   ];
-  if (v.ownTime)
-    out.push(
-      `Village route, Stripe on loopback: own time (latency less ${ms(v.stripeMsMean ?? 0)} ms inside Stripe) p50 ${ms(v.ownTime.p50)}, p99 ${ms(v.ownTime.p99)} ms = ${v.ownTimeP50OfFloor}× / ${v.ownTimeP99OfFloor}× the Village floor`,
-    );
-  const r = v.realisticStripe;
-  if (r) {
-    out.push(
-      '',
-      `Village route with each Stripe call answered after ${r.stripeLatencyMs} ms (one cash-out at a time, ${r.requests} cash-outs)`,
-    );
-    out.push(
-      table(
-        [
-          'end to end p50',
-          'p99',
-          'max',
-          'deadline',
-          'p99 of deadline',
-          'inside Stripe (mean)',
-          'Stripe calls',
-          'own p50',
-          'own p99',
-          'billed ms',
-          'CPU ms',
-          'errors',
-        ],
-        [
-          [
-            ms(r.latency.p50),
-            ms(r.latency.p99),
-            ms(r.latency.max),
-            r.deadlineMs,
-            `${(r.p99OfDeadline * 100).toFixed(1)}%`,
-            ms(r.stripeMsMean),
-            r.stripeCallsPerRequest,
-            ms(r.ownTime.p50),
-            ms(r.ownTime.p99),
-            ms(r.billedMsMean),
-            r.cpuMsPerRequest,
-            r.errors,
-          ],
-        ],
-      ),
-    );
-    if (v.realisticCost)
-      out.push(
-        `  cost per 1M cash-outs at this latency: $${v.realisticCost.total.toFixed(2)} at ${v.realisticCost.memoryMb} MB (Lambda $${(v.realisticCost.lambdaCompute + v.realisticCost.lambdaRequests).toFixed(2)}, HTTP API $${v.realisticCost.httpApi.toFixed(2)}, DynamoDB $${(v.realisticCost.dynamoWrites + v.realisticCost.dynamoReads).toFixed(2)})`,
-      );
-  }
-  if (v.memoryOptions) {
-    out.push('  by memory size (modelled: the CPU time stretches by 1769 MB / memory, the waiting does not):');
-    out.push(
-      table(
-        ['memory MB', 'duration ms', 'Lambda $/1M'],
-        v.memoryOptions.map((o) => [o.memoryMb, ms(o.durationMs), o.lambdaPerMillion.toFixed(2)]),
-      ),
-    );
-  }
-  return out;
+}
+
+function realisticLines(r: RealisticStripeResult, cost: CostPerMillion | undefined): string[] {
+  const cells: [string, string | number][] = [
+    ['end to end p50', ms(r.latency.p50)],
+    ['p99', ms(r.latency.p99)],
+    ['max', ms(r.latency.max)],
+    ['deadline', r.deadlineMs],
+    ['p99 of deadline', `${(r.p99OfDeadline * 100).toFixed(1)}%`],
+    ['inside Stripe (mean)', ms(r.stripeMsMean)],
+    ['Stripe calls', r.stripeCallsPerRequest],
+    ['own p50', ms(r.ownTime.p50)],
+    ['own p99', ms(r.ownTime.p99)],
+    ['billed ms', ms(r.billedMsMean)],
+    ['CPU ms', r.cpuMsPerRequest],
+    ['errors', r.errors],
+  ];
+  return [
+    `Village route with each Stripe call answered after ${r.stripeLatencyMs} ms (one cash-out at a time, ${r.requests} cash-outs)`,
+    table(
+      cells.map(([header]) => header),
+      [cells.map(([, value]) => value)],
+    ),
+    ...(cost ? [`  cost per 1M cash-outs at this latency: $${dollars(cost.total)} at ${cost.memoryMb} MB (${costParts(cost)})`] : []),
+  ];
 }
 
 const mark = (t: Target) => `${t.ratio}× ${t.met ? 'met' : 'MISSED'}`;
 const ms = (value: number) => value.toFixed(1);
+const dollars = (value: number) => value.toFixed(2);
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
 function usage(u: DynamoUsage): string {

@@ -50,37 +50,9 @@ export async function makeWriteAlone(
   adapter: RouteAdapter,
   requestNumbers: Iterable<number>,
 ): Promise<WarmTarget & { client: DynamoDBClient; writeFor(body: string): CapturedWrite | undefined }> {
-  let captured: CapturedWrite | undefined;
-  const capturing: BenchContext = {
-    ...context,
-    countedClient() {
-      const db = makeDocumentClient({ endpoint: context.dynamo.endpoint });
-      stopBeforeSending(db, (write) => {
-        captured ??= write;
-      });
-      return { db, counter: { usage: emptyUsage() } };
-    },
-  };
-  const source = await adapter.setup(capturing, route);
+  const { writes, requests } = await captureWrites(context, route, adapter, requestNumbers);
   const client = new DynamoDBClient({ endpoint: context.dynamo.endpoint, ...endpointClientSettings() });
   const counter = countDynamoCalls(client);
-  const requests = new Map<number, SignedRequest>();
-  const writes = new Map<string, CapturedWrite>();
-  for (const n of requestNumbers) {
-    const request = source.request(n);
-    captured = undefined;
-    const response = await source.handler(
-      apiGatewayEvent(route.path, request.body, request.headers),
-      lambdaContext(route.id, route.timeoutSeconds),
-    );
-    if (!captured) throw new Error(`${route.id}: the route answered ${response.statusCode} without a write to capture`);
-    writes.set(request.body, captured);
-    requests.set(n, {
-      body: request.body,
-      headers: { 'content-type': 'application/json', [FLOOR_SIGNATURE_HEADER]: floorSignature(request.body) },
-    });
-  }
-
   const handler = async (event: APIGatewayProxyEventV2) => {
     const body = event.body ?? '';
     if (!floorSignatureMatches(body, event.headers[FLOOR_SIGNATURE_HEADER]))
@@ -97,7 +69,6 @@ export async function makeWriteAlone(
     }
     return { statusCode: 200, body: '{"received":true}' };
   };
-
   return {
     id: `${route.id}${WRITE_ALONE_SUFFIX}`,
     path: route.path,
@@ -112,6 +83,42 @@ export async function makeWriteAlone(
       return request;
     },
   };
+}
+
+/**
+ * The route's first write for each request number, by body, from a second instance of the route
+ * whose client stops every call once serialised; and each body signed as the floor signs.
+ */
+async function captureWrites(context: BenchContext, route: RouteDefinition, adapter: RouteAdapter, requestNumbers: Iterable<number>) {
+  let captured: CapturedWrite | undefined;
+  const capturing: BenchContext = {
+    ...context,
+    countedClient() {
+      const db = makeDocumentClient({ endpoint: context.dynamo.endpoint });
+      stopBeforeSending(db, (write) => {
+        captured ??= write;
+      });
+      return { db, counter: { usage: emptyUsage() } };
+    },
+  };
+  const source = await adapter.setup(capturing, route);
+  const requests = new Map<number, SignedRequest>();
+  const writes = new Map<string, CapturedWrite>();
+  for (const n of requestNumbers) {
+    const request = source.request(n);
+    captured = undefined;
+    const response = await source.handler(
+      apiGatewayEvent(route.path, request.body, request.headers),
+      lambdaContext(route.id, route.timeoutSeconds),
+    );
+    if (!captured) throw new Error(`${route.id}: the route answered ${response.statusCode} without a write to capture`);
+    writes.set(request.body, captured);
+    requests.set(n, {
+      body: request.body,
+      headers: { 'content-type': 'application/json', [FLOOR_SIGNATURE_HEADER]: floorSignature(request.body) },
+    });
+  }
+  return { writes, requests };
 }
 
 /**

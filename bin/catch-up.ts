@@ -1,14 +1,11 @@
-import { parseArgs } from 'node:util';
-import { stripeModeOfKey } from '../functions/shared/stripe.js';
-import { localDynamoEndpoint } from '../dev/defaults.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { catchUp, STRIPE_EVENT_DAYS, type CatchUpSummary, type Counts, type ListSummary } from '../functions/catch-up/catch-up.js';
 import { CatchUpSourceError } from '../functions/catch-up/sources.js';
 import { catchUpDepsFromEnv } from '../functions/catch-up/wiring.js';
 import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 import { isSourceId } from '../functions/stripe-events/source-id.js';
-import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../dev/environment.js';
-import { TABLES } from '../infra/tables.js';
+import { stripeJobEnv } from '../operator/target.js';
+import { commandLine, flagOptions, refuse as refuseWith, valueOptions } from './cli.js';
 
 /**
  * `npm run catch-up -- --since <duration|ISO time> [--source <id>]`: one run of the scheduled
@@ -26,26 +23,7 @@ const usage = `Usage: npm run catch-up -- --since <90m|72h|30d|ISO time> [--unti
   Against a deployed stack, invoke its function instead (docs/sources-and-catch-up.md), or set STRIPE_SOURCE_SECRET_PREFIX,
   the five tables' variables, STRIPE_SECRET_KEY and AWS_REGION from its outputs.`;
 
-let values: { since?: string; until?: string; source?: string; json?: boolean; verbose?: boolean; help?: boolean };
-try {
-  ({ values } = parseArgs({
-    strict: true,
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      source: { type: 'string' },
-      json: { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }));
-} catch (error) {
-  refuse((error as Error).message);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { values } = commandLine(usage, { ...valueOptions('since', 'until', 'source'), ...flagOptions('json', 'verbose') });
 if (values.since === undefined) refuse('--since is required: how far back to look.');
 const since = parseSince(values.since, Date.now());
 if (since === undefined) refuse(`--since must be ${SINCE_FORMAT}, not "${values.since}".`);
@@ -55,19 +33,7 @@ if (values.until !== undefined && (until === undefined || until <= since))
 if (values.source !== undefined && !isSourceId(values.source))
   refuse(`--source must be a source id (npm run sources -- list), not "${values.source}".`);
 
-const env = { ...process.env };
-// STRIPE_SOURCE_SECRET_PREFIX means a deployed stack: nothing local is assumed, every setting must be given.
-if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
-  for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
-  env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
-  // The stand-in `npm start` runs when no Stripe is configured, on its default port.
-  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN)
-    env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
-  if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
-  env.DYNAMODB_ENDPOINT = localDynamoEndpoint(env);
-}
-// Only events of the gateway's mode are applied: the mode of its key, as `npm start` decides it.
-env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? (env.STRIPE_SOURCE_SECRET_PREFIX ? undefined : 'test');
+const env = stripeJobEnv();
 
 // What could not be applied is logged to stderr; --verbose adds every event applied.
 const logger = new Logger({ serviceName: 'catch-up', logLevel: values.verbose ? 'INFO' : 'ERROR' });
@@ -82,8 +48,7 @@ try {
 }
 
 function refuse(message: string): never {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
+  return refuseWith(usage, message);
 }
 
 function print(summary: CatchUpSummary): void {

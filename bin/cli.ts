@@ -34,6 +34,16 @@ export function parseCommandLine<T extends Options>(args: string[], options: T):
   return parsed;
 }
 
+/** Options that take a value (`--table NAME`), by name, for commandLine. */
+export function valueOptions<const N extends string>(...names: N[]): Record<N, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' }])) as Record<N, { type: 'string' }>;
+}
+
+/** Options that take no value (`--json`), by name, for commandLine. */
+export function flagOptions<const N extends string>(...names: N[]): Record<N, { type: 'boolean' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'boolean' }])) as Record<N, { type: 'boolean' }>;
+}
+
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 /**

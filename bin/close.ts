@@ -3,7 +3,7 @@ import type { CloseOutcome, Difference, Movement } from '../functions/close/clos
 import { addDays, dayStart } from '../functions/reports/days.js';
 import { isReportType } from '../functions/reports/report-types.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
-import { commandLine, refuse, runCommand } from './cli.js';
+import { commandLine, refuse, runCommand, valueOptions, flagOptions } from './cli.js';
 import { requestAndWait } from './report-run.js';
 import { reportsEnv } from '../operator/reports-target.js';
 
@@ -20,12 +20,7 @@ const usage = `Usage: npm run close -- --date <YYYY-MM-DD> [--source <sourceId>]
   Exits 0 when the day closes, 1 when it does not (a difference, or a report not kept yet), 2 on a usage mistake.
   Where: DYNAMODB_ENDPOINT (http://127.0.0.1:8000) and the tables' variables (default local-…).`;
 
-const { values } = commandLine(usage, {
-  date: { type: 'string' },
-  source: { type: 'string' },
-  json: { type: 'boolean' },
-  'no-fetch': { type: 'boolean' },
-});
+const { values } = commandLine(usage, { ...valueOptions('date', 'source'), ...flagOptions('json', 'no-fetch') });
 if (!values.date) refuse(usage, '--date is required.');
 try {
   dayStart(values.date);

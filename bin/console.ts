@@ -1,5 +1,5 @@
 import { bundleAssets } from '../operator/console/assets.js';
-import { commandLine, refuse } from './cli.js';
+import { commandLine, refuse, valueOptions } from './cli.js';
 import { startConsole } from '../operator/console/server.js';
 import { connectOperator } from '../operator/target.js';
 import { Logger } from '../functions/shared/telemetry.js';
@@ -14,7 +14,7 @@ const usage =
   '  Locally: the tables of a running `npm start` (DYNAMODB_ENDPOINT, default http://127.0.0.1:8000).\n' +
   "  --stack: a deployed stack's tables (from its outputs), with your AWS credentials; set STRIPE_SECRET_KEY to reconcile from the console.";
 
-const { values } = commandLine(usage, { stack: { type: 'string' }, region: { type: 'string' }, port: { type: 'string' } });
+const { values } = commandLine(usage, valueOptions('stack', 'region', 'port'));
 const port = Number(values.port ?? process.env.CONSOLE_PORT ?? 4000);
 if (!Number.isInteger(port) || port < 0 || port > 65535)
   refuse(usage, `--port (or CONSOLE_PORT) must be a port number, not "${values.port ?? process.env.CONSOLE_PORT}".`);

@@ -4,13 +4,10 @@ import { UnfinishedImportError } from '../operator/import/import.js';
 import { CATCH_UP_DAYS, runImport } from '../operator/import/run.js';
 import { ImportSourceError, importDepsFromEnv } from '../operator/import/wiring.js';
 import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
-import { stripeModeOfKey } from '../functions/shared/stripe.js';
 import { isSourceId } from '../functions/stripe-events/source-id.js';
-import { commandLine, exitWith, refuse as refuseWith, UsageError } from './cli.js';
+import { stripeJobEnv } from '../operator/target.js';
+import { commandLine, exitWith, refuse as refuseWith, UsageError, valueOptions, flagOptions } from './cli.js';
 import { formatImportSummary } from '../operator/import/summary.js';
-import { localDynamoEndpoint } from '../dev/defaults.js';
-import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../dev/environment.js';
-import { TABLES } from '../infra/tables.js';
 
 /**
  * `npm run import -- --since <date> [--source <id>]`: a source's history older than Stripe's 30
@@ -26,14 +23,7 @@ const usage = `Usage: npm run import -- --since <date|365d> [--until <date|30d|n
   Interrupted, the same command goes on where it stopped; --restart lists everything again (nothing is written twice).
   Where: DYNAMODB_ENDPOINT and the tables' variables as for npm run catch-up; Stripe: the local stand-in, STRIPE_API_BASE or STRIPE_SECRET_KEY.`;
 
-const { values } = commandLine(usage, {
-  since: { type: 'string' },
-  until: { type: 'string' },
-  source: { type: 'string' },
-  rate: { type: 'string' },
-  restart: { type: 'boolean' },
-  json: { type: 'boolean' },
-});
+const { values } = commandLine(usage, { ...valueOptions('since', 'until', 'source', 'rate'), ...flagOptions('restart', 'json') });
 const refuse = (message: string): never => refuseWith(usage, message);
 const now = Date.now();
 if (values.since === undefined) refuse('--since is required: how far back the history goes.');
@@ -50,17 +40,8 @@ const rate = values.rate === undefined ? 20 : Number(values.rate);
 if (!/^\d+$/.test(values.rate ?? '20') || rate < 1 || rate > 100)
   refuse(`--rate must be a whole number of requests a second from 1 to 100, not "${values.rate}".`);
 
-const env = { ...process.env };
-// As npm run catch-up: STRIPE_SOURCE_SECRET_PREFIX means a deployed stack, where every setting must be given.
-if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
-  for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
-  env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
-  if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN)
-    env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
-  if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
-  env.DYNAMODB_ENDPOINT = localDynamoEndpoint(env);
-}
-env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? (env.STRIPE_SOURCE_SECRET_PREFIX ? undefined : 'test');
+// As npm run catch-up: local defaults unless STRIPE_SOURCE_SECRET_PREFIX says a deployed stack.
+const env = stripeJobEnv();
 
 // The bar is drawn on a terminal only (stderr); what could not be applied is logged there too.
 const bar = new cliProgress.SingleBar(

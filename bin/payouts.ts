@@ -1,11 +1,11 @@
 import { acknowledge } from '../operator/acknowledge.js';
-import { parseTimeInput } from '../functions/shared/since.js';
+import { parseTimeInput } from '../operator/readable.js';
 import type { ReconciledItem, ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES, ReconcileStore } from '../functions/reconcile/store.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { maskEmail } from '../functions/shared/redact.js';
-import { UsageError, commandLine, exitWith } from './cli.js';
+import { UsageError, commandLine, exitWith, flagOptions, valueOptions } from './cli.js';
 import { localDynamoEndpoint } from '../dev/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
 import { StripeRecordStore, stripeIdOf, type StripeRecord } from '../functions/stripe-events/record-store.js';
@@ -37,18 +37,8 @@ function parse() {
   return commandLine(
     usage,
     {
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      json: { type: 'boolean' },
-      status: { type: 'string' },
-      since: { type: 'string' },
-      limit: { type: 'string' },
-      attention: { type: 'boolean' },
-      source: { type: 'string' },
-      'records-table': { type: 'string' },
-      note: { type: 'string' },
-      stack: { type: 'string' },
+      ...valueOptions('table', 'endpoint', 'region', 'status', 'since', 'limit', 'source', 'records-table', 'note', 'stack'),
+      ...flagOptions('json', 'attention'),
     },
     { positionals: true },
   );

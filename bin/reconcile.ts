@@ -5,7 +5,7 @@ import { checkNote } from '../operator/acknowledge.js';
 import { describeResult, reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { HttpError } from '../functions/shared/errors.js';
-import { commandLine, failureMessage, refuse as refuseWith } from './cli.js';
+import { commandLine, failureMessage, flagOptions, refuse as refuseWith, valueOptions } from './cli.js';
 import { connectOperator, stripeForReconcile } from '../operator/target.js';
 
 /**
@@ -22,15 +22,8 @@ const usage =
   '       npm run reconcile -- --cash-out <cashOutId> [--dry-run] [--note "…"] [--stack NAME --region R]\n' +
   '  Stripe: STRIPE_API_BASE=<URL> (the local stand-in npm start printed) or STRIPE_SECRET_KEY=sk_… / rk_…';
 const { values } = commandLine(usage, {
-  table: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  json: { type: 'boolean' },
-  'dry-run': { type: 'boolean' },
-  verbose: { type: 'boolean' },
-  'cash-out': { type: 'string' },
-  note: { type: 'string' },
-  stack: { type: 'string' },
+  ...valueOptions('table', 'endpoint', 'region', 'cash-out', 'note', 'stack'),
+  ...flagOptions('json', 'dry-run', 'verbose'),
 });
 const refuse = (message: string): never => refuseWith(usage, message);
 

@@ -3,7 +3,7 @@ import { checkNote } from '../operator/acknowledge.js';
 import { HttpError } from '../functions/shared/errors.js';
 import { Logger } from '../functions/shared/telemetry.js';
 import { eventFilter } from '../operator/console/filters.js';
-import { commandLine, refuse as refuseWith } from './cli.js';
+import { commandLine, refuse as refuseWith, valueOptions, flagOptions } from './cli.js';
 import { connectOperator } from '../operator/target.js';
 
 /**
@@ -20,17 +20,8 @@ const usage =
 const { positionals, values } = commandLine(
   usage,
   {
-    'dry-run': { type: 'boolean' },
-    note: { type: 'string' },
-    json: { type: 'boolean' },
-    since: { type: 'string' },
-    until: { type: 'string' },
-    provider: { type: 'string' },
-    type: { type: 'string' },
-    outcome: { type: 'string' },
-    limit: { type: 'string' },
-    stack: { type: 'string' },
-    region: { type: 'string' },
+    ...valueOptions('note', 'since', 'until', 'provider', 'type', 'outcome', 'limit', 'stack', 'region'),
+    ...flagOptions('dry-run', 'json'),
   },
   { positionals: true },
 );

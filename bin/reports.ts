@@ -2,7 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { dayStart } from '../functions/reports/days.js';
 import { isReportType, PLATFORM_REPORT_TYPES, reportTypesFor } from '../functions/reports/report-types.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
-import { commandLine, refuse, runCommand } from './cli.js';
+import { commandLine, flagOptions, refuse, runCommand, valueOptions } from './cli.js';
 import { requestAndWait } from './report-run.js';
 import { reportsEnv } from '../operator/reports-target.js';
 
@@ -22,15 +22,7 @@ const usage = `Usage: npm run reports -- run [--source <sourceId>] --type <repor
 
 const { values, positionals } = commandLine(
   usage,
-  {
-    source: { type: 'string' },
-    type: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
-    'connected-account': { type: 'string' },
-    wait: { type: 'string' },
-    csv: { type: 'boolean' },
-  },
+  { ...valueOptions('source', 'type', 'from', 'to', 'connected-account', 'wait'), ...flagOptions('csv') },
   { positionals: true },
 );
 const [command, runArg, ...extra] = positionals;

@@ -1,4 +1,4 @@
-import { EXIT, checksSummary, commandLine, runCommand } from './cli.js';
+import { EXIT, checksSummary, commandLine, runCommand, valueOptions, flagOptions } from './cli.js';
 import { checkLine, localSmokeTarget, runSmoke, stackSmokeTarget } from '../operator/smoke.js';
 
 /**
@@ -12,7 +12,7 @@ const usage = [
   "  Checks each secret (set, of the stack's Stripe mode, a key Stripe accepts) and each webhook URL",
   '  (a signed request answered as it should, moving no money; a wrongly signed one refused: 401, or 400 on the Stripe route).',
 ].join('\n');
-const { values } = commandLine(usage, { stack: { type: 'string' }, region: { type: 'string' }, local: { type: 'boolean' } });
+const { values } = commandLine(usage, { ...valueOptions('stack', 'region'), ...flagOptions('local') });
 if (values.local && values.stack !== undefined) {
   console.error(`--local and --stack name two targets: give one.\n${usage}`);
   process.exit(EXIT.usage);

@@ -1,5 +1,5 @@
 import { ROUTES, routePaths } from '../infra/routes.js';
-import { UsageError, commandLine, exitWith, guardCommand } from './cli.js';
+import { UsageError, commandLine, exitWith, guardCommand, flagOptions } from './cli.js';
 import { answerLine } from '../dev/answer-line.js';
 import { humanizeJsonLogs } from '../dev/human-log.js';
 import { LOCAL_PORTS } from '../dev/defaults.js';
@@ -24,7 +24,7 @@ const stop = async () => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-const { values } = commandLine(usage, { keep: { type: 'boolean' } });
+const { values } = commandLine(usage, flagOptions('keep'));
 
 try {
   const logFormat = process.env.LOG_FORMAT || 'human';

@@ -55,127 +55,147 @@ export interface LocalOptions {
  */
 export async function startLocalEnvironment(options: LocalOptions = {}): Promise<LocalEnvironment> {
   const env = options.env ?? process.env;
-  const notes: string[] = [];
   const warnings: string[] = [];
   await checkPorts(env, options, warnings);
-
+  const start: Start = { env, options, notes: [], started: [] };
   // Whatever has started is stopped again if a later step fails: a failed start leaves nothing running.
-  const started: (() => Promise<void>)[] = [];
   const stopAll = async () => {
-    for (const stop of started.splice(0).reverse()) await stop();
+    for (const stop of start.started.splice(0).reverse()) await stop();
   };
   try {
-    if (!env.DYNAMODB_ENDPOINT) {
-      const dataDir = keptDataDir(env, options.keepData);
-      if (dataDir) mkdirSync(dataDir, { recursive: true });
-      const dynamo = await startDynamoDbLocal({ port: env.DYNAMODB_PORT ? localPort(env, 'DYNAMODB_PORT') : undefined, dataDir });
-      started.push(dynamo.stop);
-      env.DYNAMODB_ENDPOINT = dynamo.endpoint;
-      notes.push(
-        dataDir
-          ? `DynamoDB Local at ${dynamo.endpoint}, its data kept in ${dataDir.startsWith(`${PROJECT_ROOT}${path.sep}`) ? path.relative(PROJECT_ROOT, dataDir) : dataDir} between runs (delete the folder to start afresh)`
-          : `DynamoDB Local (in memory) at ${dynamo.endpoint}: its data is lost when npm start stops; \`npm start -- --keep\` keeps it`,
-      );
-    } else {
-      notes.push(`DynamoDB at ${env.DYNAMODB_ENDPOINT} (not started by npm start: its tables keep what they hold)`);
-    }
-    const client = new DynamoDBClient({ endpoint: env.DYNAMODB_ENDPOINT, ...endpointClientSettings(env) });
-    const names = tableNames(options.tablePrefix ?? env.TABLE_PREFIX ?? 'local');
-    for (const table of TABLES) env[table.env] ??= names[table.id];
-    try {
-      await createTables(client, Object.fromEntries(TABLES.map((table) => [table.id, env[table.env]!])) as typeof names);
-    } catch (error) {
-      throw new Error(`Cannot use DynamoDB at ${env.DYNAMODB_ENDPOINT} (DYNAMODB_ENDPOINT): ${(error as Error).message}`, { cause: error });
-    } finally {
-      client.destroy();
-    }
-
-    let stripe: LocalEnvironment['stripe'];
-    if (env.STRIPE_API_BASE) {
-      stripe = { mode: 'custom-base', apiBase: env.STRIPE_API_BASE };
-      env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
-      notes.push(`Stripe API at ${env.STRIPE_API_BASE}`);
-    } else if (env.STRIPE_SECRET_KEY) {
-      stripe = { mode: 'real' };
-      notes.push('Stripe: the real API with STRIPE_SECRET_KEY (test mode keys recommended)');
-    } else {
-      const standIn = new StripeStandIn();
-      env.STRIPE_API_BASE = await onPort(
-        'STRIPE_STAND_IN_PORT',
-        env.STRIPE_STAND_IN_PORT ? localPort(env, 'STRIPE_STAND_IN_PORT') : 0,
-        (port) => standIn.start(port),
-      );
-      started.push(() => standIn.stop());
-      env.STRIPE_SECRET_KEY = 'sk_test_local_stand_in';
-      stripe = { mode: 'stand-in', standIn, apiBase: env.STRIPE_API_BASE };
-      notes.push(`Stripe: the LOCAL STAND-IN at ${env.STRIPE_API_BASE} (no real money; set STRIPE_SECRET_KEY for Stripe test mode)`);
-    }
-
-    // The gateway's Stripe mode follows its key, as in AWS (where -c stripeMode states it and the key is checked against it).
-    env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? 'test';
-    notes.push(`Stripe mode: ${env.STRIPE_MODE} (only ${env.STRIPE_MODE}-mode Stripe events are applied)`);
-
-    for (const secret of SECRETS) {
-      if (!env[secret.env]) {
-        env[secret.env] = secret.localDefault;
-        notes.push(`${secret.env} not set: using the development value "${secret.localDefault}"`);
-      }
-    }
-    if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
-      env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
-      notes.push(
-        `Stripe merchant sources: in table ${env.SOURCES_TABLE}, their secrets in ${env.STRIPE_SOURCE_SECRETS_DIR} (npm run sources -- add …)`,
-      );
-    }
-    env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-    // A limit an operator sets applies to the next cash-out (in AWS: within LIMITS_CACHE_SECONDS, at most a minute).
-    env.LIMITS_CACHE_SECONDS ??= '0';
-
-    if (options.seedSampleRecipient ?? true) {
-      const { RecipientStore } = await import('../functions/shared/recipients.js');
-      const { makeDocumentClient } = await import('../functions/shared/dynamodb.js');
-      const db = makeDocumentClient({ endpoint: env.DYNAMODB_ENDPOINT });
-      const recipients = new RecipientStore(db, env.RECIPIENTS_TABLE!);
-      if (!(await recipients.get(SAMPLE_RECIPIENT.email))) {
-        await recipients.put(SAMPLE_RECIPIENT.email, SAMPLE_RECIPIENT.accountId, new Date());
-        notes.push(`Seeded the sample recipient ${SAMPLE_RECIPIENT.email} → ${SAMPLE_RECIPIENT.accountId}`);
-      }
-      db.destroy();
-    }
-
-    const routes: LocalRoute[] = [];
-    for (const route of ROUTES) {
-      const module = await importRoute(route.id, route.entry);
-      for (const routePath of routePaths(route)) {
-        routes.push({
-          method: route.method,
-          path: routePath,
-          functionName: route.id,
-          timeoutSeconds: route.timeoutSeconds,
-          handler: module.handler,
-        });
-      }
-    }
-    const gateway = await onPort('PORT', options.port ?? localPort(env, 'PORT'), (port) =>
-      startLocalGateway(routes, { port, onAnswer: options.onAnswer }),
-    );
-    started.push(() => gateway.close());
+    const dynamoEndpoint = await useDynamoDb(start);
+    await createLocalTables(start, dynamoEndpoint);
+    const stripe = await chooseStripe(start);
+    fillSettings(start);
+    if (options.seedSampleRecipient ?? true) await seedSampleRecipient(start, dynamoEndpoint);
+    const gateway = await serveRoutes(start, await loadRoutes());
     // The stand-in sends its report events to the gateway, signed with the platform's webhook secret.
     stripe.standIn?.reports.webhooks.set('sk_', { url: `${gateway.url}/webhooks/stripe`, secret: env.STRIPE_WEBHOOK_SECRET! });
-
-    return {
-      gateway,
-      dynamoEndpoint: env.DYNAMODB_ENDPOINT,
-      stripe,
-      tables: Object.fromEntries(TABLES.map((table) => [table.id, env[table.env]!])),
-      notes,
-      warnings,
-      stop: stopAll,
-    };
+    const tables = Object.fromEntries(TABLES.map((table) => [table.id, env[table.env]!]));
+    return { gateway, dynamoEndpoint, stripe, tables, notes: start.notes, warnings, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** What the steps of a local start share: the environment they fill in, the banner's notes, and how to stop what started. */
+interface Start {
+  env: NodeJS.ProcessEnv;
+  options: LocalOptions;
+  notes: string[];
+  /** How to stop each thing started so far, in the order it started. */
+  started: (() => Promise<void>)[];
+}
+
+/** DYNAMODB_ENDPOINT if set; else DynamoDB Local, started here (in memory, or its data kept on disk). */
+async function useDynamoDb({ env, options, notes, started }: Start): Promise<string> {
+  if (env.DYNAMODB_ENDPOINT) {
+    notes.push(`DynamoDB at ${env.DYNAMODB_ENDPOINT} (not started by npm start: its tables keep what they hold)`);
+    return env.DYNAMODB_ENDPOINT;
+  }
+  const dataDir = keptDataDir(env, options.keepData);
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const dynamo = await startDynamoDbLocal({ port: env.DYNAMODB_PORT ? localPort(env, 'DYNAMODB_PORT') : undefined, dataDir });
+  started.push(dynamo.stop);
+  env.DYNAMODB_ENDPOINT = dynamo.endpoint;
+  notes.push(
+    dataDir
+      ? `DynamoDB Local at ${dynamo.endpoint}, its data kept in ${dataDir.startsWith(`${PROJECT_ROOT}${path.sep}`) ? path.relative(PROJECT_ROOT, dataDir) : dataDir} between runs (delete the folder to start afresh)`
+      : `DynamoDB Local (in memory) at ${dynamo.endpoint}: its data is lost when npm start stops; \`npm start -- --keep\` keeps it`,
+  );
+  return dynamo.endpoint;
+}
+
+/** The stack's tables, named by TABLE_PREFIX (or `local`) unless their variables name them already. */
+async function createLocalTables({ env, options }: Start, endpoint: string): Promise<void> {
+  const client = new DynamoDBClient({ endpoint, ...endpointClientSettings(env) });
+  const names = tableNames(options.tablePrefix ?? env.TABLE_PREFIX ?? 'local');
+  for (const table of TABLES) env[table.env] ??= names[table.id];
+  try {
+    await createTables(client, Object.fromEntries(TABLES.map((table) => [table.id, env[table.env]!])) as typeof names);
+  } catch (error) {
+    throw new Error(`Cannot use DynamoDB at ${endpoint} (DYNAMODB_ENDPOINT): ${(error as Error).message}`, { cause: error });
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Stripe at STRIPE_API_BASE; else the real API when STRIPE_SECRET_KEY is set; else the stand-in, started here. */
+async function chooseStripe({ env, notes, started }: Start): Promise<LocalEnvironment['stripe']> {
+  if (env.STRIPE_API_BASE) {
+    env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
+    notes.push(`Stripe API at ${env.STRIPE_API_BASE}`);
+    return { mode: 'custom-base', apiBase: env.STRIPE_API_BASE };
+  }
+  if (env.STRIPE_SECRET_KEY) {
+    notes.push('Stripe: the real API with STRIPE_SECRET_KEY (test mode keys recommended)');
+    return { mode: 'real' };
+  }
+  const standIn = new StripeStandIn();
+  const port = env.STRIPE_STAND_IN_PORT ? localPort(env, 'STRIPE_STAND_IN_PORT') : 0;
+  const apiBase = await onPort('STRIPE_STAND_IN_PORT', port, (chosen) => standIn.start(chosen));
+  started.push(() => standIn.stop());
+  env.STRIPE_API_BASE = apiBase;
+  env.STRIPE_SECRET_KEY = 'sk_test_local_stand_in';
+  notes.push(`Stripe: the LOCAL STAND-IN at ${apiBase} (no real money; set STRIPE_SECRET_KEY for Stripe test mode)`);
+  return { mode: 'stand-in', standIn, apiBase };
+}
+
+/** The settings the handlers read that nobody set: the Stripe mode, development secrets, where sources' secrets live. */
+function fillSettings({ env, notes }: Start): void {
+  // The gateway's Stripe mode follows its key, as in AWS (where -c stripeMode states it and the key is checked against it).
+  env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? 'test';
+  notes.push(`Stripe mode: ${env.STRIPE_MODE} (only ${env.STRIPE_MODE}-mode Stripe events are applied)`);
+  for (const secret of SECRETS) {
+    if (!env[secret.env]) {
+      env[secret.env] = secret.localDefault;
+      notes.push(`${secret.env} not set: using the development value "${secret.localDefault}"`);
+    }
+  }
+  if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
+    env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
+    notes.push(
+      `Stripe merchant sources: in table ${env.SOURCES_TABLE}, their secrets in ${env.STRIPE_SOURCE_SECRETS_DIR} (npm run sources -- add …)`,
+    );
+  }
+  env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  // A limit an operator sets applies to the next cash-out (in AWS: within LIMITS_CACHE_SECONDS, at most a minute).
+  env.LIMITS_CACHE_SECONDS ??= '0';
+}
+
+/** The recipient `npm run send -- village-cash-out` pays, unless the recipients table has it already. */
+async function seedSampleRecipient({ env, notes }: Start, endpoint: string): Promise<void> {
+  const { RecipientStore } = await import('../functions/shared/recipients.js');
+  const { makeDocumentClient } = await import('../functions/shared/dynamodb.js');
+  const db = makeDocumentClient({ endpoint });
+  const recipients = new RecipientStore(db, env.RECIPIENTS_TABLE!);
+  if (!(await recipients.get(SAMPLE_RECIPIENT.email))) {
+    await recipients.put(SAMPLE_RECIPIENT.email, SAMPLE_RECIPIENT.accountId, new Date());
+    notes.push(`Seeded the sample recipient ${SAMPLE_RECIPIENT.email} → ${SAMPLE_RECIPIENT.accountId}`);
+  }
+  db.destroy();
+}
+
+/** Every path of every route in the stack, with the handler module its Lambda runs. */
+async function loadRoutes(): Promise<LocalRoute[]> {
+  const routes: LocalRoute[] = [];
+  for (const route of ROUTES) {
+    const module = await importRoute(route.id, route.entry);
+    for (const routePath of routePaths(route)) {
+      const { method, id: functionName, timeoutSeconds } = route;
+      routes.push({ method, path: routePath, functionName, timeoutSeconds, handler: module.handler });
+    }
+  }
+  return routes;
+}
+
+async function serveRoutes({ env, options, started }: Start, routes: LocalRoute[]): Promise<RunningGateway> {
+  const gateway = await onPort('PORT', options.port ?? localPort(env, 'PORT'), (port) =>
+    startLocalGateway(routes, { port, onAnswer: options.onAnswer }),
+  );
+  started.push(() => gateway.close());
+  return gateway;
 }
 
 /** Where DynamoDB Local keeps its data when asked to (`--keep` or KEEP_DATA=1/true): LOCAL_DATA_DIR, or .local/dynamodb (git-ignored). */

@@ -53,6 +53,17 @@ export interface AccountState {
 
 type StripeObject = Record<string, unknown> & { id: string; created: number };
 
+type Answer = { status: number; body: unknown };
+
+/** One request to `/v1/<resource>/<id>/<action>`, as the routes below read it. */
+interface Call {
+  id: string;
+  params: Params;
+  stripeAccount: string | undefined;
+  recorded: RecordedRequest;
+  now: number;
+}
+
 /** An event Stripe holds: whose it is (the API key that may list it) and whether it reached the webhook. */
 export interface HeldEvent {
   event: StripeObject & { type: string; account?: string };
@@ -211,8 +222,7 @@ export class StripeStandIn {
    * default 10), `starting_after` / `ending_before`; the key's own events, or a connected
    * account's with `Stripe-Account`.
    */
-  private listEvents(params: Params, apiKey: string, stripeAccount: string | undefined): { status: number; body: unknown } {
-    const invalid = (message: string) => ({ status: 400, body: { error: { type: 'invalid_request_error', message } } });
+  private listEvents(params: Params, apiKey: string, stripeAccount: string | undefined): Answer {
     const types =
       params.types === undefined ? undefined : typeof params.types === 'string' ? [params.types] : Object.values(params.types).map(String);
     if (types && types.length > 20) return invalid('types: you may pass at most 20 event types.');
@@ -294,130 +304,105 @@ export class StripeStandIn {
     return result;
   }
 
-  private route(
-    method: string,
-    path: string,
-    params: Params,
-    stripeAccount: string | undefined,
-    recorded: RecordedRequest,
-  ): { status: number; body: unknown } {
-    const now = Math.floor(Date.now() / 1000);
-    const segments = path.split('/').filter(Boolean).slice(1);
-    const [resource, id, action] = segments;
+  private route(method: string, path: string, params: Params, stripeAccount: string | undefined, recorded: RecordedRequest): Answer {
     const listed = this.lists.answer(method, path, params, stripeAccount);
     if (listed) return listed;
-    // What `npm run smoke` reads to see that a key is accepted; it moves nothing.
-    if (resource === 'balance' && !id && method === 'GET') {
-      return {
-        status: 200,
-        body: { object: 'balance', livemode: false, available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }], pending: [] },
-      };
-    }
-    if (resource === 'accounts' && id && method === 'GET') {
-      const account = this.account(id);
-      return account ? { status: 200, body: { object: 'account', ...account } } : missing('account', id);
-    }
-    if (resource === 'payouts' && !id && method === 'POST') {
-      if (!stripeAccount || !this.account(stripeAccount)) return missing('account', stripeAccount ?? '(none)');
-      const payout = {
-        id: `po_${randomBytes(12).toString('hex')}`,
-        object: 'payout',
-        amount: Number(params.amount),
-        currency: String(params.currency),
-        status: 'pending',
-        metadata: (params.metadata as Params | undefined) ?? {},
-        description: typeof params.description === 'string' ? params.description : null,
-        created: now,
-        arrival_date: now + 86_400,
-        account: stripeAccount,
-      };
-      this.payouts.set(payout.id, payout);
-      recorded.created = true;
-      return { status: 200, body: payout };
-    }
-    if (resource === 'payouts' && id && method === 'GET') {
-      const payout = this.payouts.get(id);
-      return payout ? { status: 200, body: payout } : missing('payout', id);
-    }
-    if (resource === 'payouts' && id && !action && method === 'POST') {
-      // As Stripe: a payout's metadata may be changed afterwards, nothing else of it.
-      const payout = this.payouts.get(id);
-      if (!payout || (stripeAccount && payout.account !== stripeAccount)) return missing('payout', id);
-      const unknown = Object.keys(params).filter((name) => name !== 'metadata');
-      if (unknown.length > 0)
-        return {
-          status: 400,
-          body: {
-            error: { type: 'invalid_request_error', code: 'parameter_unknown', message: `Received unknown parameter: ${unknown[0]}` },
-          },
-        };
-      payout.metadata = { ...(payout.metadata as Params), ...((params.metadata as Params | undefined) ?? {}) };
-      return { status: 200, body: payout };
-    }
-    if (resource === 'payouts' && id && action === 'cancel' && method === 'POST') {
-      const payout = this.payouts.get(id);
-      if (!payout) return missing('payout', id);
-      if (payout.status !== 'pending')
-        return {
-          status: 400,
-          body: {
-            error: { type: 'invalid_request_error', code: 'payout_not_cancelable', message: 'Payouts can only be canceled while pending.' },
-          },
-        };
-      payout.status = 'canceled';
-      return { status: 200, body: payout };
-    }
-    if (resource === 'transfers' && !id && method === 'POST') {
-      const destination = String(params.destination ?? '');
-      if (!this.account(destination)) return missing('account', destination);
-      const transfer = {
-        id: `tr_${randomBytes(12).toString('hex')}`,
-        object: 'transfer',
-        amount: Number(params.amount),
-        currency: String(params.currency),
-        destination,
-        transfer_group: params.transfer_group ?? null,
-        metadata: (params.metadata as Params | undefined) ?? {},
-        reversed: false,
-        amount_reversed: 0,
-        created: now,
-      };
-      this.transfers.set(transfer.id, transfer);
-      recorded.created = true;
-      return { status: 200, body: transfer };
-    }
-    if (resource === 'transfers' && id && !action && method === 'GET') {
-      const transfer = this.transfers.get(id);
-      return transfer ? { status: 200, body: transfer } : missing('transfer', id);
-    }
-    if (resource === 'transfers' && id && action === 'reversals' && method === 'POST') {
-      const transfer = this.transfers.get(id);
-      if (!transfer) return missing('transfer', id);
-      if (transfer.reversed)
-        return {
-          status: 400,
-          body: {
-            error: {
-              type: 'invalid_request_error',
-              code: 'transfer_already_reversed',
-              message: 'The transfer has already been fully reversed.',
-            },
-          },
-        };
-      transfer.reversed = true;
-      transfer.amount_reversed = transfer.amount;
-      return {
-        status: 200,
-        body: {
-          id: `trr_${randomBytes(12).toString('hex')}`,
-          object: 'transfer_reversal',
-          amount: transfer.amount,
-          transfer: id,
-          created: now,
-        },
-      };
-    }
+    const [resource = '', id, action] = path.split('/').filter(Boolean).slice(1);
+    const call: Call = { id: id ?? '', params, stripeAccount, recorded, now: Math.floor(Date.now() / 1000) };
+    const answer = this.routes[`${method} ${resource}${id ? '/:id' : ''}${action ? `/${action}` : ''}`];
+    if (answer) return answer(call);
     return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` } } };
+  }
+
+  /** The Stripe calls the stand-in answers, by method and path shape (`/v1/<resource>/<id>/<action>`). */
+  private readonly routes: Record<string, (call: Call) => Answer> = {
+    'GET balance': () => BALANCE,
+    'GET accounts/:id': (call) => this.readAccount(call),
+    'POST payouts': (call) => this.createPayout(call),
+    'GET payouts/:id': ({ id }) => found('payout', id, this.payouts.get(id)),
+    'POST payouts/:id': (call) => this.updatePayout(call),
+    'POST payouts/:id/cancel': (call) => this.cancelPayout(call),
+    'POST transfers': (call) => this.createTransfer(call),
+    'GET transfers/:id': ({ id }) => found('transfer', id, this.transfers.get(id)),
+    'POST transfers/:id/reversals': (call) => this.reverseTransfer(call),
+  };
+
+  private readAccount({ id }: Call): Answer {
+    const account = this.account(id);
+    return account ? { status: 200, body: { object: 'account', ...account } } : missing('account', id);
+  }
+
+  private createPayout({ params, stripeAccount, recorded, now }: Call): Answer {
+    if (!stripeAccount || !this.account(stripeAccount)) return missing('account', stripeAccount ?? '(none)');
+    const payout = {
+      id: `po_${randomBytes(12).toString('hex')}`,
+      object: 'payout',
+      amount: Number(params.amount),
+      currency: String(params.currency),
+      status: 'pending',
+      metadata: (params.metadata as Params | undefined) ?? {},
+      description: typeof params.description === 'string' ? params.description : null,
+      created: now,
+      arrival_date: now + 86_400,
+      account: stripeAccount,
+    };
+    this.payouts.set(payout.id, payout);
+    recorded.created = true;
+    return { status: 200, body: payout };
+  }
+
+  /** As Stripe: a payout's metadata may be changed afterwards, nothing else of it. */
+  private updatePayout({ id, params, stripeAccount }: Call): Answer {
+    const payout = this.payouts.get(id);
+    if (!payout || (stripeAccount && payout.account !== stripeAccount)) return missing('payout', id);
+    const unknown = Object.keys(params).filter((name) => name !== 'metadata');
+    if (unknown.length > 0) return invalid(`Received unknown parameter: ${unknown[0]}`, 'parameter_unknown');
+    payout.metadata = { ...(payout.metadata as Params), ...((params.metadata as Params | undefined) ?? {}) };
+    return { status: 200, body: payout };
+  }
+
+  private cancelPayout({ id }: Call): Answer {
+    const payout = this.payouts.get(id);
+    if (!payout) return missing('payout', id);
+    if (payout.status !== 'pending') return invalid('Payouts can only be canceled while pending.', 'payout_not_cancelable');
+    payout.status = 'canceled';
+    return { status: 200, body: payout };
+  }
+
+  private createTransfer({ params, recorded, now }: Call): Answer {
+    const destination = String(params.destination ?? '');
+    if (!this.account(destination)) return missing('account', destination);
+    const transfer = {
+      id: `tr_${randomBytes(12).toString('hex')}`,
+      object: 'transfer',
+      amount: Number(params.amount),
+      currency: String(params.currency),
+      destination,
+      transfer_group: params.transfer_group ?? null,
+      metadata: (params.metadata as Params | undefined) ?? {},
+      reversed: false,
+      amount_reversed: 0,
+      created: now,
+    };
+    this.transfers.set(transfer.id, transfer);
+    recorded.created = true;
+    return { status: 200, body: transfer };
+  }
+
+  private reverseTransfer({ id, now }: Call): Answer {
+    const transfer = this.transfers.get(id);
+    if (!transfer) return missing('transfer', id);
+    if (transfer.reversed) return invalid('The transfer has already been fully reversed.', 'transfer_already_reversed');
+    transfer.reversed = true;
+    transfer.amount_reversed = transfer.amount;
+    const reversal = {
+      id: `trr_${randomBytes(12).toString('hex')}`,
+      object: 'transfer_reversal',
+      amount: transfer.amount,
+      transfer: id,
+      created: now,
+    };
+    return { status: 200, body: reversal };
   }
 
   private account(id: string): AccountState | undefined {
@@ -426,9 +411,24 @@ export class StripeStandIn {
   }
 }
 
-function missing(kind: string, id: string) {
+function missing(kind: string, id: string): Answer {
   return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'` } } };
 }
+
+function found(kind: string, id: string, object: StripeObject | undefined): Answer {
+  return object ? { status: 200, body: object } : missing(kind, id);
+}
+
+/** Stripe's 400: `code` names the rule a request broke, when Stripe names one. */
+function invalid(message: string, code?: string): Answer {
+  return { status: 400, body: { error: { type: 'invalid_request_error', ...(code ? { code } : {}), message } } };
+}
+
+/** What `npm run smoke` reads to see that a key is accepted; it moves nothing. */
+const BALANCE: Answer = {
+  status: 200,
+  body: { object: 'balance', livemode: false, available: [{ amount: 0, currency: 'usd', source_types: { card: 0 } }], pending: [] },
+};
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];

@@ -1,16 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { scheduledJob, withAccess } from './scheduled-job.js';
 import { wholeNumberSetting } from './context-setting.js';
 import { catchUpConfig } from '../functions/catch-up/config.js';
-import { checkFunctionConfig } from './deploy-settings.js';
-import { GatewayFunction } from './gateway-function.js';
-import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import type { GatewayFunction } from './gateway-function.js';
+import type { TableAccess } from './grants.js';
 import { grantSourceSecretsRead } from './stripe-sources.js';
-import { tableDefinition, type TableDefinition } from './tables.js';
 
 /** Stripe keeps events for 30 days: a window beyond that lists nothing more. */
 const MAX_WINDOW_HOURS = 720;
@@ -68,18 +66,8 @@ export class CatchUp extends Construct {
       unit: `hours (from catchUpRateHours to Stripe's 30 days)`,
     });
 
-    const environment: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: 'catch-up',
-      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
-      STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
-      CATCH_UP_WINDOW_HOURS: String(this.windowHours),
-    };
-    for (const [tableId, table] of Object.entries(props.tables))
-      environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
-    Object.assign(environment, props.environment);
-    // Settings the job would refuse at cold start stop the synth instead.
-    checkFunctionConfig('catch-up', environment, catchUpConfig);
-    this.fn = new GatewayFunction(this, 'Function', {
+    ({ fn: this.fn, rule: this.rule } = scheduledJob(this, {
+      service: 'catch-up',
       entry: 'functions/catch-up/index.ts',
       description:
         'Lists Stripe events (platform, connected accounts with cash-outs, merchant sources) and applies any the webhook never got',
@@ -87,18 +75,19 @@ export class CatchUp extends Construct {
       timeout: Duration.minutes(15),
       // A list is held whole before it is applied (a few KB per event).
       memorySize: 1024,
-      environment,
-    });
-    for (const [tableId, table] of Object.entries(props.tables) as [keyof CatchUpProps['tables'], ITableV2][])
-      grantTableAccess(this.fn, table, tableDefinition(tableId), CATCH_UP_TABLE_ACCESS[tableId]);
-    grantSecretValue(this.fn, props.stripeSecretKey);
+      readConfig: catchUpConfig,
+      environment: {
+        STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
+        CATCH_UP_WINDOW_HOURS: String(this.windowHours),
+        ...props.environment,
+      },
+      tables: withAccess(props.tables, CATCH_UP_TABLE_ACCESS),
+      stripeSecretKey: props.stripeSecretKey,
+      schedule: {
+        rate: Duration.hours(this.rateHours),
+        description: `Catches up on Stripe events every ${this.rateHours} h over the last ${this.windowHours} h`,
+      },
+    }));
     grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
-
-    this.rule = new Rule(this, 'Schedule', {
-      description: `Catches up on Stripe events every ${this.rateHours} h over the last ${this.windowHours} h`,
-      schedule: Schedule.rate(Duration.hours(this.rateHours)),
-      // A failed run is not retried: the next scheduled run lists the same window again.
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
-    });
   }
 }

@@ -1,16 +1,14 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { scheduledJob } from './scheduled-job.js';
 import { reconcileConfig } from '../functions/reconcile/config.js';
-import { checkFunctionConfig } from './deploy-settings.js';
 import { wholeNumberSetting } from './context-setting.js';
-import { GatewayFunction } from './gateway-function.js';
-import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import type { GatewayFunction } from './gateway-function.js';
+import type { TableAccess } from './grants.js';
 import { STATUS_INDEX } from '../functions/shared/status-index.js';
-import { tableDefinition } from './tables.js';
 
 export interface ReconciliationProps {
   ledger: ITableV2;
@@ -45,34 +43,25 @@ export class Reconciliation extends Construct {
     super(scope, id);
     this.rateMinutes = wholeNumberSetting(this, props.rateMinutes, { name: 'reconcileRateMinutes', default: 15, min: 1, unit: 'minutes' });
 
-    const environment = {
-      POWERTOOLS_SERVICE_NAME: 'reconcile',
-      LEDGER_TABLE: props.ledger.tableName,
-      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
-      ...(props.history ? { HISTORY_TABLE: props.history.tableName } : {}),
-      ...(props.usage ? { USAGE_TABLE: props.usage.tableName } : {}),
-      ...props.environment,
-    };
-    // Settings the job would refuse at cold start stop the synth instead.
-    checkFunctionConfig('reconcile', environment, reconcileConfig);
-    this.fn = new GatewayFunction(this, 'Function', {
+    ({ fn: this.fn, rule: this.rule } = scheduledJob(this, {
+      service: 'reconcile',
       entry: 'functions/reconcile/index.ts',
       description: 'Reconciles cash-outs that did not settle in time against Stripe; never creates a payout',
       // Many items, each a few Stripe calls; the job stops 30 s before this and leaves the rest for the next run.
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment,
-    });
-    grantTableAccess(this.fn, props.ledger, tableDefinition('ledger'), RECONCILE_LEDGER_ACCESS);
-    if (props.history) grantTableAccess(this.fn, props.history, tableDefinition('history'), { items: ['PutItem'] });
-    if (props.usage) grantTableAccess(this.fn, props.usage, tableDefinition('usage'), { items: ['GetItem', 'UpdateItem'] });
-    grantSecretValue(this.fn, props.stripeSecretKey);
-
-    this.rule = new Rule(this, 'Schedule', {
-      description: `Runs the cash-out reconciliation every ${this.rateMinutes} minutes`,
-      schedule: Schedule.rate(Duration.minutes(this.rateMinutes)),
-      // A failed run is not retried: the next scheduled run is the retry.
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
-    });
+      readConfig: reconcileConfig,
+      environment: props.environment ?? {},
+      tables: {
+        ledger: { table: props.ledger, access: RECONCILE_LEDGER_ACCESS },
+        history: props.history && { table: props.history, access: { items: ['PutItem'] } },
+        usage: props.usage && { table: props.usage, access: { items: ['GetItem', 'UpdateItem'] } },
+      },
+      stripeSecretKey: props.stripeSecretKey,
+      schedule: {
+        rate: Duration.minutes(this.rateMinutes),
+        description: `Runs the cash-out reconciliation every ${this.rateMinutes} minutes`,
+      },
+    }));
   }
 }

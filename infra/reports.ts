@@ -1,15 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { scheduledJob, withAccess } from './scheduled-job.js';
 import { reportsConfig } from '../functions/reports/config.js';
-import { checkFunctionConfig } from './deploy-settings.js';
-import { GatewayFunction } from './gateway-function.js';
-import { grantSecretValue, grantTableAccess, type TableAccess } from './grants.js';
+import type { GatewayFunction } from './gateway-function.js';
+import type { TableAccess } from './grants.js';
 import { grantSourceSecretsRead } from './stripe-sources.js';
-import { tableDefinition, type TableDefinition } from './tables.js';
 
 export interface ReportsProps {
   tables: Record<'ledger' | 'records' | 'sources', ITableV2>;
@@ -42,34 +40,24 @@ export class Reports extends Construct {
 
   constructor(scope: Construct, id: string, props: ReportsProps) {
     super(scope, id);
-    const environment: Record<string, string> = {
-      POWERTOOLS_SERVICE_NAME: 'reports',
-      STRIPE_SECRET_KEY_ARN: props.stripeSecretKey.secretArn,
-      STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix,
-    };
-    for (const [tableId, table] of Object.entries(props.tables))
-      environment[tableDefinition(tableId as TableDefinition['id']).env] = table.tableName;
-    Object.assign(environment, props.environment);
-    checkFunctionConfig('reports', environment, reportsConfig);
-    this.fn = new GatewayFunction(this, 'Function', {
+    ({ fn: this.fn, rule: this.rule } = scheduledJob(this, {
+      service: 'reports',
       entry: 'functions/reports/index.ts',
       description: "Requests yesterday's Stripe report runs per source, fetches files a download failed for, and runs the daily close",
       // A few Stripe calls per source and report type, and the close's reads.
       timeout: Duration.minutes(5),
       memorySize: 512,
-      environment,
-    });
-    for (const [tableId, table] of Object.entries(props.tables) as [keyof ReportsProps['tables'], ITableV2][])
-      grantTableAccess(this.fn, table, tableDefinition(tableId), REPORTS_TABLE_ACCESS[tableId]);
-    grantSecretValue(this.fn, props.stripeSecretKey);
+      readConfig: reportsConfig,
+      environment: { STRIPE_SOURCE_SECRET_PREFIX: props.sourceSecretPrefix, ...props.environment },
+      tables: withAccess(props.tables, REPORTS_TABLE_ACCESS),
+      stripeSecretKey: props.stripeSecretKey,
+      schedule: {
+        rate: Duration.minutes(15),
+        // Every 15 minutes: it fetches the files of runs whose events arrived (the events route holds no API key);
+        // Stripe's data for a day becomes available hours after it ends, and a run asks only for what is missing.
+        description: "Asks for yesterday's Stripe reports once their data is available, and closes the day",
+      },
+    }));
     grantSourceSecretsRead(this, this.fn, props.sourceSecretPrefix);
-
-    this.rule = new Rule(this, 'Schedule', {
-      description: "Asks for yesterday's Stripe reports once their data is available, and closes the day",
-      // Every 15 minutes: it fetches the files of runs whose events arrived (the events route holds no API key);
-      // Stripe's data for a day becomes available hours after it ends, and a run asks only for what is missing.
-      schedule: Schedule.rate(Duration.minutes(15)),
-      targets: [new LambdaFunction(this.fn, { retryAttempts: 0 })],
-    });
   }
 }

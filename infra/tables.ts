@@ -1,7 +1,7 @@
 import { EVENT_SHARDS, EVENTS_INDEX } from '../functions/shared/event-index.js';
 import { RECORD_LISTING_FIELDS, RECORD_SHARDS, RECORDS_INDEX } from '../functions/shared/record-index.js';
 import { STATUS_INDEX, STATUS_SHARDS } from '../functions/shared/status-index.js';
-import { PLATFORM_SHARDS } from '../functions/shared/usage.js';
+import { PLATFORM_SHARDS } from '../functions/shared/usage-counters.js';
 
 /**
  * The gateway's tables, described once: the stack creates them in AWS and the local gateway

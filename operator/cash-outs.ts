@@ -1,10 +1,10 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES } from '../functions/reconcile/store.js';
-import { LedgerStore } from '../functions/shared/ledger.js';
+import { LedgerStore, type TransactUpdate } from '../functions/shared/ledger.js';
 import { normaliseEmail } from '../functions/shared/recipients.js';
 import { statusShardQueries } from '../functions/shared/status-index.js';
-import { attentionReasons, openReasons, type OperatorCashOut } from './attention.js';
+import { attentionReasons, openReasons, type Acknowledgement, type OperatorCashOut } from './attention.js';
 import { newestFirst, readNewestFirst, timeRange, type Page } from './paging.js';
 
 export interface CashOutFilter {
@@ -153,6 +153,11 @@ export class CashOutReads {
       acknowledged: items.filter((item) => openReasons(item, nowMs).length === 0),
       windowStart,
     };
+  }
+
+  /** The ledger's half of an acknowledgement's transaction (see LedgerTable.acknowledgement). */
+  acknowledgement(cashOutId: string, acknowledgement: Acknowledgement, seen: string): TransactUpdate {
+    return this.store.acknowledgement(cashOutId, acknowledgement, seen);
   }
 
   /** The cash-out a Stripe payout or transfer belongs to, for links from its events. */

@@ -1,8 +1,11 @@
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock, type Clock } from '../functions/shared/clock.js';
 import { historyEntry, HistoryStore, type HistoryEntry } from '../functions/shared/history.js';
-import { checkedLimits, limitMinor, LIMITS_ITEM, LimitSettings, majorText, type CurrencyLimits } from '../functions/shared/limits.js';
-import { LimitUsage, platformKeys, usedInWindow } from '../functions/shared/usage.js';
+import { ValidationError } from '../functions/shared/errors.js';
+import { limitMinor, LIMITS_ITEM, LimitSettings, majorText, type CurrencyLimits } from '../functions/shared/limits.js';
+import { parseStripeCurrency, toMinorUnits } from '../functions/shared/money.js';
+import { LimitUsage } from '../functions/shared/usage.js';
+import { platformKeys, usedInWindow } from '../functions/shared/usage-counters.js';
 
 /** The history subject of a currency's limits: every change is an entry there. */
 export const limitsSubject = (currency: string) => `limits#${currency}`;
@@ -14,6 +17,35 @@ export interface LimitsRow extends CurrencyLimits {
   leftToday: string;
   /** `default` until an operator sets them. */
   source: 'default' | 'set';
+}
+
+/**
+ * An operator's limits for a currency, checked: a currency Stripe supports, positive amounts
+ * that fit it, and per cash-out ≤ per recipient a day ≤ per day. Written back exactly, with the
+ * currency's decimal places.
+ */
+export function checkedLimits(
+  currencyText: string,
+  limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>,
+): { currency: string; limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'> } {
+  const currency = parseStripeCurrency(currencyText);
+  const minor = {
+    perCashOut: toMinorUnits(limits.perCashOut, currency, 'transfer'),
+    perRecipientDay: toMinorUnits(limits.perRecipientDay, currency, 'transfer'),
+    perDay: toMinorUnits(limits.perDay, currency, 'transfer'),
+  };
+  if (minor.perCashOut > minor.perRecipientDay)
+    throw new ValidationError('invalid_limits', 'The limit per cash-out cannot be above the limit per recipient a day.');
+  if (minor.perRecipientDay > minor.perDay)
+    throw new ValidationError('invalid_limits', 'The limit per recipient a day cannot be above the limit per day.');
+  return {
+    currency,
+    limits: {
+      perCashOut: majorText(minor.perCashOut, currency),
+      perRecipientDay: majorText(minor.perRecipientDay, currency),
+      perDay: majorText(minor.perDay, currency),
+    },
+  };
 }
 
 /** The operator's side of the limits: read them with today's use, and set them (recorded in the history table). */

@@ -1,6 +1,5 @@
 import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } from '../functions/shared/history.js';
-import { formatAmount, groupDigits } from '../functions/shared/money.js';
-import { readableTime } from '../functions/shared/since.js';
+import { formatAmount, groupDigits, readableTime } from './readable.js';
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';
 import type { EventReads, EventRow } from './events.js';

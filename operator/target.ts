@@ -5,7 +5,7 @@ import { operatorDeps, type OperatorDeps, type OperatorTables } from './wiring.j
 import type { Env } from '../functions/shared/config.js';
 import { stripeModeOfKey, type StripeMode } from '../functions/shared/stripe.js';
 import type { Logger } from '../functions/shared/telemetry.js';
-import { LOCAL_STRIPE_STAND_IN_PORT } from '../dev/environment.js';
+import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../dev/environment.js';
 import { STRIPE_MODE_OUTPUT } from '../infra/deploy-settings.js';
 import { TABLES, tableOutputName } from '../infra/tables.js';
 
@@ -140,4 +140,25 @@ export async function connectOperator(
     });
   }
   return { target, deps };
+}
+
+/**
+ * The environment `npm run catch-up` and `npm run import` run the job's own code with.
+ * STRIPE_SOURCE_SECRET_PREFIX means a deployed stack: nothing local is assumed, every setting
+ * must be given. Otherwise what is unset is `npm start`'s: its tables, its sources' secrets
+ * directory, its DynamoDB Local, and the stand-in it runs on its default port when no Stripe is
+ * configured. Only events of the gateway's mode are applied: the mode of its key, as `npm start` decides it.
+ */
+export function stripeJobEnv(given: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env = { ...given };
+  if (!env.STRIPE_SOURCE_SECRET_PREFIX) {
+    for (const table of TABLES) env[table.env] ??= `local-${table.id}`;
+    env.STRIPE_SOURCE_SECRETS_DIR ??= LOCAL_SOURCE_SECRETS_DIR;
+    if (!env.STRIPE_API_BASE && !env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY_ARN)
+      env.STRIPE_API_BASE = `http://127.0.0.1:${env.STRIPE_STAND_IN_PORT ?? LOCAL_STRIPE_STAND_IN_PORT}`;
+    if (env.STRIPE_API_BASE) env.STRIPE_SECRET_KEY ??= 'sk_test_local_stand_in';
+    env.DYNAMODB_ENDPOINT = localDynamoEndpoint(env);
+  }
+  env.STRIPE_MODE ??= stripeModeOfKey(env.STRIPE_SECRET_KEY ?? '') ?? (env.STRIPE_SOURCE_SECRET_PREFIX ? undefined : 'test');
+  return env;
 }

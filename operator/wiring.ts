@@ -78,26 +78,7 @@ const LEASE_MS = 30_000;
 export function operatorDeps(setup: OperatorSetup): OperatorDeps {
   const clock = setup.clock ?? systemClock;
   const db = setup.db ?? makeDocumentClient({ endpoint: setup.endpoint, region: setup.region });
-  const dry = dryRunClient(db);
-  // The apply code logs what it finds at error level; a dry run's findings are shown, not logged.
-  const quiet = new Logger({ serviceName: 'operator-preview', logLevel: 'SILENT' });
   const { tables } = setup;
-  const stripeStores = (client: DynamoDBDocumentClient, logger: Logger) => ({
-    ledger: new LedgerEvents(client, tables.ledger),
-    records: new StripeRecordStore(client, tables.records),
-    recipients: new RecipientStore(client, tables.recipients),
-    // The platform's; a replay takes the stored event's own source (forSource).
-    sourceId: PLATFORM_SOURCE_ID,
-    livemode: (setup.stripeMode ?? (setup.endpoint ? 'test' : 'live')) === 'live',
-    clock,
-    logger,
-  });
-  const justWalletStores = (client: DynamoDBDocumentClient, logger: Logger) => ({
-    events: new JustWalletEventStore(client, tables.events),
-    records: new JustWalletRecordStore(client, tables.records),
-    clock,
-    logger,
-  });
   const history = new HistoryStore(db, tables.history);
   const events = new EventReads(db, tables.events, tables.records);
   return {
@@ -109,38 +90,78 @@ export function operatorDeps(setup: OperatorSetup): OperatorDeps {
     events,
     records: new RecordReads(db, tables.records),
     history,
-    replay: {
-      events,
-      // A replay that settles a cash-out as not paid gives its limits back, as a delivery does (never a preview).
-      stripe: {
-        ...stripeStores(db, setup.logger),
-        events: new StripeEventStore(db, tables.events),
-        leaseMs: LEASE_MS,
-        limits: new LimitUsage(db, tables.usage, clock),
-      },
-      justWallet: justWalletStores(db, setup.logger),
-      preview: { stripe: stripeStores(dry, quiet), justWallet: justWalletStores(dry, quiet) },
-      history,
-      who: setup.who,
-      clock,
-    },
-    reconcile: setup.stripeEnv
-      ? reconcileDepsFromEnv(
-          {
-            ...setup.stripeEnv,
-            LEDGER_TABLE: tables.ledger,
-            HISTORY_TABLE: tables.history,
-            USAGE_TABLE: tables.usage,
-            DYNAMODB_ENDPOINT: setup.endpoint,
-          },
-          { logger: setup.logger, region: setup.region },
-          clock,
-          db,
-        )
-      : undefined,
+    replay: { ...replayTools(setup, clock, db), events, history, who: setup.who, clock },
+    reconcile: reconcileDeps(setup, clock, db),
     reconcileUnavailable: setup.stripeEnv ? undefined : (setup.reconcileUnavailable ?? 'No Stripe is configured for reconciliation.'),
     close: () => {
       if (!setup.db) db.destroy();
     },
   };
+}
+
+/** What a replay applies with: the routes' stores, and the same stores over a dry-run client for a preview. */
+function replayTools(
+  setup: OperatorSetup,
+  clock: Clock,
+  db: DynamoDBDocumentClient,
+): Pick<ReplayTools, 'stripe' | 'justWallet' | 'preview'> {
+  const dry = dryRunClient(db);
+  // The apply code logs what it finds at error level; a dry run's findings are shown, not logged.
+  const quiet = new Logger({ serviceName: 'operator-preview', logLevel: 'SILENT' });
+  return {
+    // A replay that settles a cash-out as not paid gives its limits back, as a delivery does (never a preview).
+    stripe: {
+      ...stripeStores(setup, clock, db, setup.logger),
+      events: new StripeEventStore(db, setup.tables.events),
+      leaseMs: LEASE_MS,
+      limits: new LimitUsage(db, setup.tables.usage, clock),
+    },
+    justWallet: justWalletStores(setup.tables, clock, db, setup.logger),
+    preview: {
+      stripe: stripeStores(setup, clock, dry, quiet),
+      justWallet: justWalletStores(setup.tables, clock, dry, quiet),
+    },
+  };
+}
+
+/** The Stripe route's stores over `client`, for the platform's source in the gateway's mode. */
+function stripeStores(setup: OperatorSetup, clock: Clock, client: DynamoDBDocumentClient, logger: Logger) {
+  return {
+    ledger: new LedgerEvents(client, setup.tables.ledger),
+    records: new StripeRecordStore(client, setup.tables.records),
+    recipients: new RecipientStore(client, setup.tables.recipients),
+    // The platform's; a replay takes the stored event's own source (forSource).
+    sourceId: PLATFORM_SOURCE_ID,
+    livemode: (setup.stripeMode ?? (setup.endpoint ? 'test' : 'live')) === 'live',
+    clock,
+    logger,
+  };
+}
+
+/** The Just Wallet route's stores over `client`. */
+function justWalletStores(tables: OperatorTables, clock: Clock, client: DynamoDBDocumentClient, logger: Logger) {
+  return {
+    events: new JustWalletEventStore(client, tables.events),
+    records: new JustWalletRecordStore(client, tables.records),
+    clock,
+    logger,
+  };
+}
+
+/** Reconciling one cash-out now, as the reconcile job does, when a Stripe is configured. */
+function reconcileDeps(setup: OperatorSetup, clock: Clock, db: DynamoDBDocumentClient): ReconcileDeps | undefined {
+  if (!setup.stripeEnv) return undefined;
+  const { tables } = setup;
+  return reconcileDepsFromEnv(
+    {
+      ...setup.stripeEnv,
+      LEDGER_TABLE: tables.ledger,
+      HISTORY_TABLE: tables.history,
+      USAGE_TABLE: tables.usage,
+      DYNAMODB_ENDPOINT: setup.endpoint,
+    },
+    { logger: setup.logger, region: setup.region },
+    clock,
+    db,
+  );
 }

@@ -1,8 +1,8 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 /**
- * The holes an adversarial review of the money paths found (issue 9), each as the scenario that
- * reproduced it: a late 200, starved reconciliation, events lost after escalation, test-mode
- * events on a live gateway, and concurrent or body-identified duplicates.
+ * The money paths under the scenarios that break them most easily, each set up as it happens: a
+ * late 200, starved reconciliation, events lost after escalation, test-mode events on a live
+ * gateway, and concurrent or body-identified duplicates.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';

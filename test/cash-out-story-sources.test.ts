@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorCashOut } from '../operator/attention.js';
 import { cashOutStory } from '../operator/story.js';
 import { StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
-import { statusFields } from '../functions/shared/status-index.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
+import { ledgerItem, putLedgerItem } from './support/ledger-items.js';
 import { stripeEvent, uniqueId } from './support/stripe-events.js';
 
 let h: ConsoleHarness;
@@ -35,28 +33,16 @@ describe("a platform cash-out's story", () => {
   test("leaves out a merchant source's event that names the platform payout's id, and keeps the platform's own", async () => {
     const cashOutId = uniqueId('co');
     const payoutId = uniqueId('po');
-    const item: OperatorCashOut = {
-      cashOutId,
-      status: 'paid',
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: 'f',
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: 'a',
-      attempts: 1,
-      leaseExpiresAt: 0,
-      createdAt: iso(NOW - 600_000),
-      updatedAt: iso(NOW - 60_000),
-      payload: '{}',
-      accountId: 'acct_1Ada',
-      stripeObjectId: payoutId,
-      stripeObjectType: 'payout',
-      answer: { statusCode: 200, body: { cashOutId } },
-    };
-    await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: { ...item, ...statusFields(cashOutId, 'paid') } }));
+    await putLedgerItem(
+      h.tables,
+      ledgerItem(cashOutId, {
+        status: 'paid',
+        createdAt: iso(NOW - 600_000),
+        updatedAt: iso(NOW - 60_000),
+        stripeObjectId: payoutId,
+        stripeObjectType: 'payout',
+      }),
+    );
     const own = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1Ada' });
     // Another account (a merchant source) has a payout of the same id: its event is about that account's payout.
     const merchants = stripeEvent('payout.failed', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1Acme' });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { systemClock } from '../functions/shared/clock.js';
-import { LimitUsage, platformKeys, recipientKey, usedInWindow } from '../functions/shared/usage.js';
+import { LimitUsage } from '../functions/shared/usage.js';
+import { platformKeys, recipientKey, usedInWindow } from '../functions/shared/usage-counters.js';
 import { catchUpHarness, type CatchUpHarness } from './support/catch-up.js';
 import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';
 

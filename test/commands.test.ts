@@ -9,6 +9,7 @@ const COMMANDS: [string, string, string[]][] = [
   ['npm run payouts', 'bin/payouts.ts', ['list']],
   ['npm run reconcile', 'bin/reconcile.ts', []],
   ['npm run import', 'bin/import.ts', ['--since', '400d']],
+  ['npm run catch-up', 'bin/catch-up.ts', ['--since', '1h']],
 ];
 
 describe('every command refuses an unknown option with exit 2 and one line', () => {

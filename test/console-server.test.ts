@@ -1,22 +1,15 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import type { AddressInfo } from 'node:net';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorCashOut } from '../operator/attention.js';
 import { stripeEvent } from './support/stripe-events.js';
+import { ledgerItem as seededLedgerItem, putLedgerItem } from './support/ledger-items.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { deliverJustWallet } from './support/operator.js';
-import { statusFields } from '../functions/shared/status-index.js';
 import { operatorDeps, type OperatorTables } from '../operator/wiring.js';
 import { startConsole } from '../operator/console/server.js';
 import { closedPort } from './support/commands.js';
 import { silentLogger } from './support/telemetry.js';
-
-/** Written with the status, as every ledger writer does (the index by status is sharded). */
-const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({
-  ...item,
-  ...statusFields(item.cashOutId, item.status),
-});
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -24,26 +17,16 @@ let h: ConsoleHarness;
 const now = Date.now();
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId,
-  status: 'paid',
-  mode: 'payout',
-  destinationEmail: 'ada.lovelace@example.com',
-  amount: '20.15',
-  currency: 'USD',
-  amountMinor: 2015,
-  fingerprint: 'f',
-  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-  attemptId: 'a',
-  attempts: 1,
-  leaseExpiresAt: 0,
-  createdAt: iso(now - 30 * MINUTE),
-  updatedAt: iso(now - 20 * MINUTE),
-  payload: JSON.stringify({ cash_out_id: cashOutId, destination_email: 'ada.lovelace@example.com', amount: '20.15', currency: 'USD' }),
-  accountId: 'acct_1Ada',
-  answer: { statusCode: 200, body: { cashOutId } },
-  ...fields,
-});
+/** The cash-outs here are Ada Lovelace's, paid, last changed 20 minutes ago, unless a test says otherwise. */
+const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut =>
+  seededLedgerItem(cashOutId, {
+    status: 'paid',
+    destinationEmail: 'ada.lovelace@example.com',
+    createdAt: iso(now - 30 * MINUTE),
+    updatedAt: iso(now - 20 * MINUTE),
+    payload: JSON.stringify({ cash_out_id: cashOutId, destination_email: 'ada.lovelace@example.com', amount: '20.15', currency: 'USD' }),
+    ...fields,
+  });
 
 const section = (page: string, id: string) => {
   const start = page.indexOf(`id="${id}"`);
@@ -56,7 +39,7 @@ let justWalletKey: string;
 
 beforeAll(async () => {
   h = await consoleHarness();
-  const put = (item: OperatorCashOut) => h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(item) }));
+  const put = (item: OperatorCashOut) => putLedgerItem(h.tables, item);
   await put(
     ledgerItem('co_unknown', {
       status: 'unknown',

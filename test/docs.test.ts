@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import {
   checkArchitectureList,
@@ -62,7 +65,7 @@ describe('README.md and docs/ name only what exists', () => {
     expect(checkLinks(pages, project)).toEqual([]);
   });
 
-  test('docs/architecture.md lists every source file', () => {
+  test('docs/architecture.md lists every file of the code folders under its own folder', () => {
     expect(checkArchitectureList(project)).toEqual([]);
   });
 });
@@ -98,5 +101,24 @@ describe('the checks fail on a stale name', () => {
     ],
   ])('%s', (_kind, check, problems) => {
     expect(check([stale], project)).toEqual(problems);
+  });
+
+  test('architecture: a file listed under its parent folder instead of its own', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'architecture-'));
+    mkdirSync(path.join(root, 'docs'));
+    mkdirSync(path.join(root, 'dev', 'send'), { recursive: true });
+    writeFileSync(path.join(root, 'dev', 'gateway.ts'), '');
+    writeFileSync(path.join(root, 'dev', 'send', 'stripe.ts'), '');
+    const page = [
+      '**`dev/`**: the laptop.',
+      '',
+      '- `dev/gateway.ts`: …',
+      '- `dev/send/stripe.ts`: …',
+      '',
+      '**`dev/send/`**: `npm run send`.',
+    ];
+    writeFileSync(path.join(root, 'docs', 'architecture.md'), page.join('\n'));
+    expect(checkArchitectureList({ ...project, root })).toEqual(['docs/architecture.md does not list dev/send/stripe.ts under dev/send/']);
+    rmSync(root, { recursive: true, force: true });
   });
 });

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { justWalletEvent, justWalletHarness, type JustWalletHarness } from './support/just-wallet.js';
 
 /**
- * Adversarial review of "one DynamoDB write per new event" (issue 12): each test here failed
- * before its fix.
+ * A Just Wallet record keeps every event in one DynamoDB item: large bodies must not push it past
+ * the item size limit.
  */
 let wallet: JustWalletHarness;
 

@@ -1,6 +1,5 @@
 /**
- * An adversarial review of the money paths after issue 9: each test is a scenario that breaks
- * a promise of docs/village-cash-outs.md or docs/reliability.md ("no 200 ever leaves later than
+ * Each test is a scenario that would break a promise of docs/village-cash-outs.md or docs/reliability.md ("no 200 ever leaves later than
  * the deadline less its margin"; "paying while answering anything else" is impossible;
  * "reconciliation reaches every item"). Faults are injected below the store, on a real
  * document client to DynamoDB Local, so everything above runs as in production.
@@ -108,7 +107,7 @@ describe('late 200s and the duplicate/adopt path', () => {
   });
   afterAll(async () => h.stop());
 
-  test('F1 double pay: a duplicate adopts the 200 but cannot confirm it in time (409); the first delivery, fenced out of its supersede, answers 200 long after its deadline; the ledger keeps the 200 and reconciliation never takes the payout back', async () => {
+  test('double pay: a duplicate adopts the 200 but cannot confirm it in time (409); the first delivery, fenced out of its supersede, answers 200 long after its deadline; the ledger keeps the 200 and reconciliation never takes the payout back', async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     // First delivery: the 200 write lands, its answer comes back only after the deadline; the
@@ -155,7 +154,7 @@ describe('late 200s and the duplicate/adopt path', () => {
     dupDb.destroy();
   }, 30_000);
 
-  test('F2 late 200 → lost cash-out: the superseding write lands but its answer is lost; the retry does not recognise it (new updatedAt) and reads "fenced out" as "a duplicate adopted the 200", so the handler answers 200 after the deadline while the ledger says compensation is due and reconciliation cancels the payout', async () => {
+  test('late 200 → lost cash-out: the superseding write lands but its answer is lost; the retry does not recognise it (new updatedAt) and reads "fenced out" as "a duplicate adopted the 200", so the handler answers 200 after the deadline while the ledger says compensation is due and reconciliation cancels the payout', async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     // The 200 write lands and its answer comes back after the deadline; the supersede lands,
@@ -193,7 +192,7 @@ describe('Stripe events against the late supersede', () => {
     await h.stop();
   });
 
-  test("F4 older state over newer: payout.failed applied while the 200 write is in flight is undone by the superseding write (status back to pending, lastEventCreated back to the payout's creation)", async () => {
+  test("older state over newer: payout.failed applied while the 200 write is in flight is undone by the superseding write (status back to pending, lastEventCreated back to the payout's creation)", async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000 }]);
@@ -267,7 +266,7 @@ describe('reconciliation fairness', () => {
     return cashOutId;
   }
 
-  test('F5 starvation past the read window: with more than GROUP_READ_FACTOR × budget waiting `unknown` items, a newer `unknown` whose payout is pending (due back) is never reached, run after run', async () => {
+  test('starvation past the read window: with more than GROUP_READ_FACTOR × budget waiting `unknown` items, a newer `unknown` whose payout is pending (due back) is never reached, run after run', async () => {
     for (let i = 0; i < 11; i += 1) await unknownItem(false);
     const dueBack = await unknownItem(true);
     const outcomes: string[] = [];
@@ -287,7 +286,7 @@ describe('a payout event that does not match the cash-out', () => {
   });
   afterAll(async () => s.stop());
 
-  test('F6 a payout of another amount carrying the cash-out id (a Standard account can set metadata on its own payouts) is bound to an `unknown` cash-out: the ledger takes its id, so the real payout becomes an "anomaly" and reconciliation compares against the wrong one', async () => {
+  test('a payout of another amount carrying the cash-out id (a Standard account can set metadata on its own payouts) is bound to an `unknown` cash-out: the ledger takes its id, so the real payout becomes an "anomaly" and reconciliation compares against the wrong one', async () => {
     const cashOutId = uniqueId('co');
     await seedCashOut(s.ledger, { cashOutId, status: 'unknown', answerStatusCode: 500 });
     const foreign = stripeEvent(

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { formatAmount, groupDigits } from '../functions/shared/money.js';
+import { formatAmount, groupDigits } from '../operator/readable.js';
 
 /** Amounts shown to people: grouped on the exact decimal text, never through a float. */
 describe('amounts are shown with their thousands grouped, exactly', () => {

@@ -187,7 +187,7 @@ describe('a new Stripe payment event', () => {
     expect(await stripe.send(overflow!)).toMatchObject({ statusCode: 200, body: { duplicate: true } });
   });
 
-  test('is kept in one place for all its deliveries, even when a later one packs smaller and would fit where the first did not (review 14)', async () => {
+  test('is kept in one place for all its deliveries, even when a later one packs smaller and would fit where the first did not', async () => {
     const id = uniqueId('pi');
     await stripe.send(payment('payment_intent.created', id, T));
     const event = payment('payment_intent.processing', id, T + 10);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { acknowledge } from '../operator/acknowledge.js';
 import type { OperatorCashOut } from '../operator/attention.js';
 import { CashOutReads } from '../operator/cash-outs.js';
@@ -8,42 +8,16 @@ import { JustWalletEventStore } from '../functions/just-wallet/events.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
+import { ledgerItem, putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';
 import { consoleHarness, OPERATOR_ARN, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';
-import { statusFields } from '../functions/shared/status-index.js';
-
-/** Written with the status, as every ledger writer does (the index by status is sharded). */
-const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({
-  ...item,
-  ...statusFields(item.cashOutId, item.status),
-});
 
 const MINUTE = 60_000;
 let h: ConsoleHarness;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId,
-  status: 'in_transit',
-  mode: 'payout',
-  destinationEmail: 'ada@example.com',
-  amount: '20.15',
-  currency: 'USD',
-  amountMinor: 2015,
-  fingerprint: 'f',
-  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-  attemptId: 'a',
-  attempts: 1,
-  leaseExpiresAt: 0,
-  createdAt: iso(Date.now() - 10 * MINUTE),
-  updatedAt: iso(Date.now() - 5 * MINUTE),
-  payload: '{}',
-  accountId: 'acct_1Ada',
-  answer: { statusCode: 200, body: { cashOutId } },
-  ...fields,
-});
-const put = (item: OperatorCashOut) => h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(item) }));
+const put = (item: OperatorCashOut) => putLedgerItem(h.tables, item);
 const ledger = (cashOutId: string) => h.deps.cashOuts.get(cashOutId);
 
 /** A cash-out still being paid: Stripe's events about it are deferred (503) until the handler answers Village. */
@@ -291,13 +265,7 @@ describe('reconciling one cash-out now', () => {
       { stripeAccount: 'acct_1Ada' },
     );
     // Village was told it failed (the Stripe answer never came), yet the payout exists: it must be taken back.
-    await put(
-      ledgerItem(cashOutId, {
-        status: 'unknown',
-        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
-        stripeRequestSentAt: iso(Date.now() - 9 * MINUTE),
-      }),
-    );
+    await put(unknownLedgerItem(cashOutId, 9 * MINUTE));
 
     const before = await h.snapshot();
     const preview = await h.post(`/cash-outs/${cashOutId}/reconcile`, { step: 'preview' });
@@ -325,13 +293,7 @@ describe('reconciling one cash-out now', () => {
 
   test('does nothing when the decision is no longer the one shown', async () => {
     const cashOutId = uniqueId('co');
-    await put(
-      ledgerItem(cashOutId, {
-        status: 'unknown',
-        answer: { statusCode: 500, body: {} },
-        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
-      }),
-    );
+    await put(unknownLedgerItem(cashOutId, 25 * 3_600_000));
     const before = await h.snapshot();
     const stale = await h.post(`/cash-outs/${cashOutId}/reconcile`, { step: 'apply', expected: 'planned|operator:something_else||' });
     expect(stale.status).toBe(409);

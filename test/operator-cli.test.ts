@@ -1,65 +1,29 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { OperatorCashOut } from '../operator/attention.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
-import { TABLES } from '../infra/tables.js';
+import { runScript, tablesEnv } from './support/commands.js';
+import { putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { stripeEvent } from './support/stripe-events.js';
-import { statusFields } from '../functions/shared/status-index.js';
 
-/** Written with the status, as every ledger writer does (the index by status is sharded). */
-const withShard = <T extends { cashOutId: string; status: string }>(item: T): T => ({
-  ...item,
-  ...statusFields(item.cashOutId, item.status),
-});
-
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 let h: ConsoleHarness;
 
 /** Runs an operator command (the npm script's own file) against this file's tables, as `local`. */
-function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tables = Object.fromEntries(TABLES.map((table) => [table.env, h.tables.names[table.id]]));
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [`bin/${script}.ts`, ...args],
-      { env: { ...process.env, ...tables, DYNAMODB_ENDPOINT: h.tables.endpoint, STRIPE_API_BASE: h.standIn.url, NODE_OPTIONS: '' } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
-const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId,
-  status: 'unknown',
-  mode: 'payout',
-  destinationEmail: 'ada@example.com',
-  amount: '20.15',
-  currency: 'USD',
-  amountMinor: 2015,
-  fingerprint: 'f',
-  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-  attemptId: 'a',
-  attempts: 1,
-  leaseExpiresAt: 0,
-  createdAt: new Date(Date.now() - 26 * 3_600_000).toISOString(),
-  updatedAt: new Date(Date.now() - 60_000).toISOString(),
-  payload: '{}',
-  accountId: 'acct_1Ada',
-  answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
-  stripeRequestSentAt: new Date(Date.now() - 25 * 3_600_000).toISOString(),
-  ...fields,
-});
+const run = (script: string, ...args: string[]) =>
+  runScript(`bin/${script}.ts`, args, { ...tablesEnv(h.tables), STRIPE_API_BASE: h.standIn.url });
 
 let ignoredEvent: string;
 
 beforeAll(async () => {
   h = await consoleHarness();
-  await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(ledgerItem('co_cli', {})) }));
-  await h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: withShard(ledgerItem('co_cli_rec', {})) }));
+  // Created 26 hours ago, its payout request sent a day ago with no answer kept: reconciliation has a decision to make.
+  const unanswered = (cashOutId: string) =>
+    unknownLedgerItem(cashOutId, 25 * 3_600_000, {
+      createdAt: new Date(Date.now() - 26 * 3_600_000).toISOString(),
+      updatedAt: new Date(Date.now() - 60_000).toISOString(),
+    });
+  await putLedgerItem(h.tables, unanswered('co_cli'));
+  await putLedgerItem(h.tables, unanswered('co_cli_rec'));
   const event = stripeEvent('customer.created');
   ignoredEvent = event.id;
   await h.stripe.send(event);

@@ -1,24 +1,12 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { runScript, tablesEnv } from './support/commands.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
-
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 let h: VillageHarness;
 let refusedId: string;
 
 /** Runs `npm run payouts -- <args>` (the same script) against the Village harness's tables in DynamoDB Local. */
-function payouts(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      ['bin/payouts.ts', ...args],
-      { env: { ...process.env, DYNAMODB_ENDPOINT: h.tables.endpoint, LEDGER_TABLE: h.tables.names.ledger, NODE_OPTIONS: '' } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const payouts = (...args: string[]) => runScript('bin/payouts.ts', args, tablesEnv(h.tables));
 
 beforeAll(async () => {
   h = await villageHarness();

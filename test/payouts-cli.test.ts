@@ -1,27 +1,16 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledItem } from '../functions/reconcile/decide.js';
 import { statusFields } from '../functions/shared/status-index.js';
+import { runScript, tablesEnv } from './support/commands.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
 
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const HOUR = 3_600_000;
 
 let tables: TestTables;
 
 /** Runs `npm run payouts -- <args>` (the same script) against this file's tables in DynamoDB Local. */
-function payouts(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      ['bin/payouts.ts', ...args],
-      { env: { ...process.env, DYNAMODB_ENDPOINT: tables.endpoint, LEDGER_TABLE: tables.names.ledger, NODE_OPTIONS: '' } },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const payouts = (...args: string[]) => runScript('bin/payouts.ts', args, tablesEnv(tables));
 
 const item = (cashOutId: string, fields: Partial<ReconciledItem>): ReconciledItem => {
   const at = new Date(Date.now() - (fields.updatedAt ? 0 : 60_000)).toISOString();

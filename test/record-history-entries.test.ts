@@ -15,9 +15,9 @@ import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './supp
 import { sourcesFixture } from './support/stripe-sources.js';
 
 /**
- * Adversarial review of "Stripe records within one write unit" (issue 13: bodies packed with a
- * preset dictionary, history entries that keep only what their body does not say, records
- * without lastEventId / the platform's stripeId).
+ * Stripe records within one write unit, at their edges: bodies packed with a preset dictionary,
+ * history entries that keep only what their body does not say, records without lastEventId /
+ * the platform's stripeId.
  */
 const ACME = { sourceId: 'acme-eu', secret: 'whsec_acme_eu_endpoint_secret' };
 const T = Math.floor(Date.now() / 1000) - 7200;

@@ -1,23 +1,15 @@
-import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { rehearsalUnavailable } from '../dev/rehearse/rehearse.js';
+import { runScript } from './support/commands.js';
 
 /**
  * `npm run rehearse` as a person runs it: the stack synthesized, and the bundles cdk deploy
  * would upload run on this Node against the run's DynamoDB Local, moto and the Stripe stand-in.
  */
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
-function run(env: Record<string, string | undefined>, timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
-  const merged: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', POWERTOOLS_LOG_LEVEL: undefined, ...env };
-  for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name];
-  return new Promise((resolve) => {
-    execFile(TSX, ['bin/rehearse.ts'], { env: merged, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (env: Record<string, string | undefined>, timeoutMs: number) =>
+  runScript('bin/rehearse.ts', [], env, { timeoutMs, maxBuffer: 16 * 1024 * 1024 });
 
 const unavailable = rehearsalUnavailable();
 if (unavailable) console.log(`Rehearsal skipped: ${unavailable}`);
@@ -68,11 +60,7 @@ describe('npm run rehearse', () => {
   }, 60_000);
 
   test('a mistyped option is refused with the usage (exit 2), nothing synthesized', async () => {
-    const result = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile(TSX, ['bin/rehearse.ts', '--fast'], { env: { ...process.env, NODE_OPTIONS: '' } }, (error, _stdout, stderr) =>
-        resolve({ code: error ? Number((error as { code?: number }).code) : 0, stderr }),
-      ),
-    );
+    const result = await runScript('bin/rehearse.ts', ['--fast']);
     expect(result.code).toBe(2);
     expect(result.stderr.split('\n')[0]).toBe('Unknown option --fast.');
   }, 60_000);

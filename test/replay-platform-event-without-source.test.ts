@@ -24,7 +24,7 @@ describe('replaying a platform event stored before sources existed (no sourceId 
     const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
     expect(await h.stripe.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
     const key = eventKey(event.id);
-    // As the item was written before 2026-11-23 (01e3dd3): no sourceId.
+    // As an item written before events named their source: no sourceId.
     await h.tables.db.send(
       new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, UpdateExpression: 'REMOVE sourceId' }),
     );

@@ -1,5 +1,3 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { dayOf } from '../functions/reports/days.js';
 import { fetchReport } from '../functions/reports/fetch-report.js';
@@ -8,11 +6,10 @@ import { requestRun } from '../functions/reports/request.js';
 import type { ReportType } from '../functions/reports/report-types.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
-import { TABLES } from '../infra/tables.js';
+import { runScript, tablesEnv } from './support/commands.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { seedCashOut, uniqueId } from './support/stripe-events.js';
 
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const KEY = 'sk_test_local_stand_in';
 const ACCOUNT = 'acct_1CliAda';
 let h: ConsoleHarness;
@@ -25,26 +22,12 @@ beforeAll(async () => {
 afterAll(async () => h.stop());
 
 /** `npm run <script>` against this file's tables and stand-in. */
-function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const tables = Object.fromEntries(TABLES.map((table) => [table.env, h.tables.names[table.id]]));
-  return new Promise((resolve) => {
-    execFile(
-      TSX,
-      [`bin/${script}.ts`, ...args],
-      {
-        env: {
-          ...process.env,
-          ...tables,
-          DYNAMODB_ENDPOINT: h.tables.endpoint,
-          STRIPE_API_BASE: h.standIn.url,
-          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-          NODE_OPTIONS: '',
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
+const run = (script: string, ...args: string[]) =>
+  runScript(`bin/${script}.ts`, args, {
+    ...tablesEnv(h.tables),
+    STRIPE_API_BASE: h.standIn.url,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
-}
 
 /** Plays the gateway's part while `during` runs: keeps the file of each run the stand-in has finished. */
 async function actAsGateway<T>(during: Promise<T>): Promise<T> {

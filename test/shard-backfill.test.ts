@@ -9,7 +9,7 @@ import { itemsByStatus } from '../functions/shared/status-index.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
 
 /**
- * Items written before the indexes were sharded (a stack deployed before issue 12) have no
+ * Items written before the indexes were sharded (by a stack deployed before the shards) have no
  * `statusShard` / `kindShard` / `providerShard`: the sharded indexes do not hold them, so
  * reconciliation, catch-up's account listing, the console and `payouts list` never see them —
  * an open cash-out nobody reconciles. The backfill writes the shard on each; run once after
@@ -21,7 +21,7 @@ const at = '2026-01-01T00:00:00.000Z';
 beforeAll(async () => {
   tables = await createTestTables();
   const put = (table: string, item: Record<string, unknown>) => tables.db.send(new PutCommand({ TableName: table, Item: item }));
-  // As the gateway wrote them before issue 12: no shard attribute.
+  // As the gateway wrote them before the shards: no shard attribute.
   await put(tables.names.ledger, {
     cashOutId: 'co_old_unknown',
     status: 'unknown',

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -8,9 +7,8 @@ import { StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { findStripeEvent } from '../functions/stripe-events/event-log.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
 import type { LocalEnvironment } from '../dev/environment.js';
+import { runScript } from './support/commands.js';
 import { startTestGateway } from './support/local-gateway.js';
-
-const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
 let local: LocalEnvironment & { itemCounts(): Promise<Record<string, number>> };
 let env: NodeJS.ProcessEnv;
@@ -27,13 +25,7 @@ afterAll(async () => {
 });
 
 /** `npm run <script> -- <args>`: the same script, as an operator runs it. */
-function run(script: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(TSX, [`bin/${script}.ts`, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const run = (script: string, ...args: string[]) => runScript(`bin/${script}.ts`, args, env);
 
 const db = () => client;
 

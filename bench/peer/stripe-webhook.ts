@@ -69,56 +69,10 @@ export function makePeerHandler(options: PeerOptions) {
     expiresAfterSeconds: IDEMPOTENCY_SECONDS,
   });
 
-  // Before idempotency: an unverified request must not store a response under an event id.
-  const verifySignature: middy.MiddlewareObj<APIGatewayProxyEventV2, Result, Error, PeerContext> = {
-    before: (request) => {
-      const { body = '', isBase64Encoded, headers } = request.event;
-      const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-      try {
-        request.context.stripeEvent = stripe.webhooks.constructEvent(raw, headers['stripe-signature'] ?? '', options.webhookSecret);
-      } catch (error) {
-        logger.warn('Stripe signature refused', { reason: (error as Error).message });
-        return answer(400, { error: 'invalid signature' });
-      }
-      return undefined;
-    },
-  };
-
   const handler = async (_event: APIGatewayProxyEventV2, context: PeerContext): Promise<Result> => {
     const event = context.stripeEvent!;
-    const object = event.data.object as {
-      id: string;
-      object: string;
-      status?: string;
-      payment_intent?: string | null;
-      amount?: number;
-      currency?: string;
-    };
-    const paymentIntentId =
-      object.object === 'payment_intent'
-        ? object.id
-        : object.object === 'charge' && typeof object.payment_intent === 'string'
-          ? object.payment_intent
-          : undefined;
+    const paymentIntentId = await writePaymentStatus(documents, options.paymentsTable, event);
     if (!paymentIntentId) return answer(200, { received: true });
-    const charge = object.object === 'charge';
-    await documents.send(
-      new UpdateCommand({
-        TableName: options.paymentsTable,
-        Key: { paymentIntentId },
-        UpdateExpression: `SET #status = :status, amount = :amount, currency = :currency, updatedAt = :now, eventIds = list_append(if_not_exists(eventIds, :none), :eventId)${charge ? ', chargeId = :chargeId' : ''}`,
-        ExpressionAttributeNames: { '#status': charge ? 'chargeStatus' : 'status' },
-        ExpressionAttributeValues: {
-          ':status': object.status ?? event.type,
-          ':amount': object.amount ?? null,
-          ':currency': object.currency ?? null,
-          ':now': new Date().toISOString(),
-          ':none': [],
-          ':eventId': [event.id],
-          ...(charge ? { ':chargeId': object.id } : {}),
-        },
-      }),
-    );
     logger.info('Stripe event applied', { eventId: event.id, type: event.type, paymentIntentId });
     metrics.addMetric('StripeEventApplied', MetricUnit.Count, 1);
     return answer(200, { received: true });
@@ -127,8 +81,67 @@ export function makePeerHandler(options: PeerOptions) {
   return middy<APIGatewayProxyEventV2, Result, Error, PeerContext>(handler)
     .use(injectLambdaContext(logger))
     .use(logMetrics(metrics))
-    .use(verifySignature)
+    .use(verifySignature(stripe, options.webhookSecret, logger))
     .use(makeHandlerIdempotent({ persistenceStore, config }));
+}
+
+/** Before idempotency: an unverified request must not store a response under an event id. */
+function verifySignature(
+  stripe: Stripe,
+  webhookSecret: string,
+  logger: Logger,
+): middy.MiddlewareObj<APIGatewayProxyEventV2, Result, Error, PeerContext> {
+  return {
+    before: (request) => {
+      const { body = '', isBase64Encoded, headers } = request.event;
+      const raw = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+      try {
+        request.context.stripeEvent = stripe.webhooks.constructEvent(raw, headers['stripe-signature'] ?? '', webhookSecret);
+      } catch (error) {
+        logger.warn('Stripe signature refused', { reason: (error as Error).message });
+        return answer(400, { error: 'invalid signature' });
+      }
+      return undefined;
+    },
+  };
+}
+
+/** The payment's status from a PaymentIntent or charge event, by PaymentIntent id; undefined for any other event (nothing written). */
+async function writePaymentStatus(documents: DynamoDBDocumentClient, table: string, event: Stripe.Event): Promise<string | undefined> {
+  const object = event.data.object as {
+    id: string;
+    object: string;
+    status?: string;
+    payment_intent?: string | null;
+    amount?: number;
+    currency?: string;
+  };
+  const charge = object.object === 'charge';
+  const paymentIntentId =
+    object.object === 'payment_intent'
+      ? object.id
+      : charge && typeof object.payment_intent === 'string'
+        ? object.payment_intent
+        : undefined;
+  if (!paymentIntentId) return undefined;
+  await documents.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { paymentIntentId },
+      UpdateExpression: `SET #status = :status, amount = :amount, currency = :currency, updatedAt = :now, eventIds = list_append(if_not_exists(eventIds, :none), :eventId)${charge ? ', chargeId = :chargeId' : ''}`,
+      ExpressionAttributeNames: { '#status': charge ? 'chargeStatus' : 'status' },
+      ExpressionAttributeValues: {
+        ':status': object.status ?? event.type,
+        ':amount': object.amount ?? null,
+        ':currency': object.currency ?? null,
+        ':now': new Date().toISOString(),
+        ':none': [],
+        ':eventId': [event.id],
+        ...(charge ? { ':chargeId': object.id } : {}),
+      },
+    }),
+  );
+  return paymentIntentId;
 }
 
 /** The tables the team's stack would define for it (on-demand, as the Powertools docs show). */

@@ -59,27 +59,19 @@ const series = (pick: (level: Data['load'][number]['levels'][number]) => number)
     borderColor: colour(target.id, index),
     backgroundColor: colour(target.id, index),
   }));
-new Chart(document.getElementById('throughput') as HTMLCanvasElement, {
-  type: 'line',
-  data: { labels: senders.map(String), datasets: series((level) => level.requestsPerSecond) },
-  options: {
-    maintainAspectRatio: false,
-    scales: {
-      y: { beginAtZero: true, title: { display: true, text: 'events/s' } },
-      x: { title: { display: true, text: 'concurrent senders' } },
+/** One line per target over the concurrency levels of the load run. */
+const loadChart = (canvasId: string, pick: (level: Data['load'][number]['levels'][number]) => number, unit: string, title: string) =>
+  new Chart(document.getElementById(canvasId) as HTMLCanvasElement, {
+    type: 'line',
+    data: { labels: senders.map(String), datasets: series(pick) },
+    options: {
+      maintainAspectRatio: false,
+      scales: {
+        y: { beginAtZero: true, title: { display: true, text: unit } },
+        x: { title: { display: true, text: 'concurrent senders' } },
+      },
+      plugins: { title: { display: true, text: title } },
     },
-    plugins: { title: { display: true, text: 'Throughput through the local gateway' } },
-  },
-});
-new Chart(document.getElementById('load-p99') as HTMLCanvasElement, {
-  type: 'line',
-  data: { labels: senders.map(String), datasets: series((level) => level.latency.p99) },
-  options: {
-    maintainAspectRatio: false,
-    scales: {
-      y: { beginAtZero: true, title: { display: true, text: 'p99 ms' } },
-      x: { title: { display: true, text: 'concurrent senders' } },
-    },
-    plugins: { title: { display: true, text: 'p99 latency under load' } },
-  },
-});
+  });
+loadChart('throughput', (level) => level.requestsPerSecond, 'events/s', 'Throughput through the local gateway');
+loadChart('load-p99', (level) => level.latency.p99, 'p99 ms', 'p99 latency under load');

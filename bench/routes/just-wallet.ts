@@ -1,6 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { systemClock } from '../../functions/shared/clock.js';
-import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { justWalletConfig } from '../../functions/just-wallet/config.js';
 import { makeJustWalletHandler } from '../../functions/just-wallet/handler.js';
 import { justWalletDepsFromEnv } from '../../functions/just-wallet/wiring.js';
@@ -9,6 +6,7 @@ import { parseJustWalletEvent } from '../../functions/just-wallet/payload.js';
 import type { HistoryEntry } from '../../functions/just-wallet/records.js';
 import { scanAll } from '../applied.js';
 import { fixture } from '../../dev/send/fixtures.js';
+import { wireAsIndex } from './as-index.js';
 import type { BenchHandler, RouteAdapter } from './types.js';
 
 /** The event types a busy Just Wallet account sends most, in turn, each about a new object. */
@@ -22,18 +20,13 @@ export const justWalletAdapter: RouteAdapter = {
   oneWritePerEvent: true,
   async setup(context, route) {
     const config = justWalletConfig(context.routeEnv);
-    const { db, counter } = context.countedClient();
+    const { db, counter, deps, metrics } = wireAsIndex(context, route.id, justWalletDepsFromEnv);
     const secret = context.secrets.JUST_WALLET_WEBHOOK_SECRET!;
     const samples = SAMPLES.map((type) => JSON.parse(fixture('just-wallet', type)) as { data: Record<string, unknown> });
-    const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
-    const metrics = makeMetrics(route.id);
-    // As index.ts composes it, with the dependencies its wiring builds, on the counted client.
-    const handler = makeJustWalletHandler(justWalletDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), {
-      metrics,
-    }) as unknown as BenchHandler;
     return {
       route,
-      handler,
+      // As index.ts makes it.
+      handler: makeJustWalletHandler(deps, { metrics }) as unknown as BenchHandler,
       counter,
       lifecycle(n) {
         // A payout's statuses, in order, about one payout.

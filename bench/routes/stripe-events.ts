@@ -1,8 +1,5 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { systemClock } from '../../functions/shared/clock.js';
 import { hmacSha256Hex } from '../../functions/shared/hmac.js';
-import { makeMetrics } from '../../functions/shared/telemetry.js';
 import { stripeEventsConfig } from '../../functions/stripe-events/config.js';
 import { eventKey } from '../../functions/stripe-events/event-store.js';
 import { makeStripeEventsHandler } from '../../functions/stripe-events/handler.js';
@@ -10,6 +7,7 @@ import { recordedEvents, type StoredEntry } from '../../functions/stripe-events/
 import { stripeEventsDepsFromEnv } from '../../functions/stripe-events/wiring.js';
 import { fixture } from '../../dev/send/fixtures.js';
 import { scanAll, type AppliedReader } from '../applied.js';
+import { wireAsIndex } from './as-index.js';
 import type { BenchHandler, RouteAdapter, SignedRequest } from './types.js';
 
 /** Payment events, the bulk of what a platform's endpoint receives, in turn. */
@@ -92,17 +90,13 @@ export const stripeEventsAdapter: RouteAdapter = {
   routeId: 'stripe-events',
   oneWritePerEvent: true,
   async setup(context, route) {
-    const { db, counter } = context.countedClient();
+    // The route's environment configures a Connect endpoint secret too.
+    const { db, counter, deps, metrics } = wireAsIndex(context, route.id, stripeEventsDepsFromEnv);
     const events = stripeBenchEvents(context.secrets.STRIPE_WEBHOOK_SECRET!);
-    const logger = new Logger({ serviceName: route.id, logLevel: 'SILENT' });
-    const metrics = makeMetrics(route.id);
-    // As index.ts composes it, with the dependencies its wiring builds (a Connect secret too), on the counted client.
-    const handler = makeStripeEventsHandler(stripeEventsDepsFromEnv(context.routeEnv, { logger, metrics }, systemClock, db), {
-      metrics,
-    }) as unknown as BenchHandler;
     return {
       route,
-      handler,
+      // As index.ts makes it.
+      handler: makeStripeEventsHandler(deps, { metrics }) as unknown as BenchHandler,
       counter,
       lifecycle: events.lifecycle,
       request: events.request,

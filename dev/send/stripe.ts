@@ -9,7 +9,7 @@ import { DirectorySourceSecrets } from '../../functions/stripe-events/source-sec
 import { LOCAL_SOURCE_SECRETS_DIR, LOCAL_STRIPE_STAND_IN_PORT } from '../environment.js';
 import { STAND_IN_EVENTS_PATH } from '../stripe-stand-in.js';
 import { fixture, fixtureNames } from './fixtures.js';
-import type { SampleSender } from './types.js';
+import type { SampleSender, SignedRequest } from './types.js';
 
 type StripeObject = Record<string, unknown> & { id: string; object: string; metadata?: Record<string, string> | null };
 type StripeEventSample = Record<string, unknown> & {
@@ -60,68 +60,13 @@ export const stripeSender: SampleSender = {
     return secret.signing.current;
   },
   async build({ type = 'payout.paid', secret, options }) {
-    if (options.created !== undefined && !/^\d+$/.test(options.created))
-      throw new UsageError(`--created must be a time in whole Unix seconds, not "${options.created}".`);
-    if (options.account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.account))
-      throw new UsageError(`--account must be a Stripe account id (acct_…), not "${options.account}".`);
-    const problem = options.source === undefined ? undefined : sourceIdProblem(options.source);
-    if (problem) throw new UsageError(`--source: ${problem}`);
+    refuseMistypedOptions(options);
     const sample = sampleEvent(type);
     sample.id = options.id ?? `evt_${randomBytes(12).toString('hex')}`;
     sample.created = options.created ? Number(options.created) : Math.floor(Date.now() / 1000);
-    const object = sample.data.object;
-    const isMovement = object.object === 'payout' || object.object === 'transfer';
-
-    let objectId = options.payout ?? options['object-id'];
-    let accountId = options.account;
-    const cashOutId = options['cash-out-id'];
-    if (cashOutId && isMovement) {
-      object.metadata = { ...(object.metadata ?? {}), cash_out_id: cashOutId };
-      if (object.object === 'transfer') object.transfer_group = cashOutId;
-      if (!objectId) {
-        const item = await ledgerItem(cashOutId, options);
-        if (!item)
-          throw new Error(`No cash-out ${cashOutId} in the ledger; pass --payout po_… (or --object-id) to name the Stripe object.`);
-        if (!item.stripeObjectId)
-          throw new Error(
-            `Cash-out ${cashOutId} has no Stripe object in the ledger (status ${item.status}); pass --payout po_… (or --object-id) to name one.`,
-          );
-        console.log(
-          `Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`,
-        );
-        objectId = item.stripeObjectId;
-        accountId ??= item.accountId;
-        // The gateway checks that a payout matches its cash-out: the sample says what the ledger holds.
-        object.amount = item.amountMinor;
-        object.currency = item.currency.toLowerCase();
-      }
-    }
-    if (objectId) object.id = objectId;
-    // The sample's own cash-out id would name the wrong cash-out for another payout.
-    if (options.payout || options['object-id']) {
-      if (!cashOutId && object.metadata?.cash_out_id) object.metadata = {};
-      if (!cashOutId && object.object === 'transfer') object.transfer_group = null;
-    }
-    if (accountId) {
-      if (object.object === 'transfer') object.destination = accountId;
-      else sample.account = accountId;
-    }
-    if (options.status) object.status = options.status;
-
-    // Stripe sends its events pretty-printed; the signature covers these exact bytes.
-    const body = JSON.stringify(sample, null, 2);
-    const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
-    return {
-      ids: { eventId: sample.id, [`${object.object} id`]: object.id, ...(cashOutId ? { cashOutId } : {}) },
-      body,
-      headers: {
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
-        'stripe-signature': signature,
-      },
-      ...(options.source ? { path: `/webhooks/stripe/${options.source}` } : {}),
-      ...(options.undelivered ? { undelivered: true } : {}),
-    };
+    await pointAtCashOut(sample, options);
+    if (options.status) sample.data.object.status = options.status;
+    return signedRequest(sample, secret, options);
   },
   /** The stand-in holds the event (a merchant's under its API key), delivered or not, for GET /v1/events. */
   async afterSend(request, delivered, options) {
@@ -153,6 +98,80 @@ export const stripeSender: SampleSender = {
       : `Not delivered: the Stripe stand-in holds ${event.id} (${event.type}, ${whose}) for catch-up to find: npm run catch-up -- --since 1h${options.source ? ` --source ${options.source}` : ''}`;
   },
 };
+
+type Options = Record<string, string | undefined>;
+
+function refuseMistypedOptions(options: Options): void {
+  if (options.created !== undefined && !/^\d+$/.test(options.created))
+    throw new UsageError(`--created must be a time in whole Unix seconds, not "${options.created}".`);
+  if (options.account !== undefined && !/^acct_[A-Za-z0-9]+$/.test(options.account))
+    throw new UsageError(`--account must be a Stripe account id (acct_…), not "${options.account}".`);
+  const problem = options.source === undefined ? undefined : sourceIdProblem(options.source);
+  if (problem) throw new UsageError(`--source: ${problem}`);
+}
+
+/** Points the sample's payout or transfer at `--cash-out-id` / `--payout` / `--object-id` / `--account`. */
+async function pointAtCashOut(sample: StripeEventSample, options: Options): Promise<void> {
+  const object = sample.data.object;
+  const cashOutId = options['cash-out-id'];
+  let objectId = options.payout ?? options['object-id'];
+  let accountId = options.account;
+  if (cashOutId && (object.object === 'payout' || object.object === 'transfer')) {
+    object.metadata = { ...(object.metadata ?? {}), cash_out_id: cashOutId };
+    if (object.object === 'transfer') object.transfer_group = cashOutId;
+    if (!objectId) {
+      const named = await ledgerObject(cashOutId, object, options);
+      objectId = named.objectId;
+      accountId ??= named.accountId;
+    }
+  }
+  if (objectId) object.id = objectId;
+  // The sample's own cash-out id would name the wrong cash-out for another payout.
+  if ((options.payout || options['object-id']) && !cashOutId) {
+    if (object.metadata?.cash_out_id) object.metadata = {};
+    if (object.object === 'transfer') object.transfer_group = null;
+  }
+  if (accountId) {
+    if (object.object === 'transfer') object.destination = accountId;
+    else sample.account = accountId;
+  }
+}
+
+/** The Stripe object and account the ledger holds for a cash-out; its amount and currency go into the sample. */
+async function ledgerObject(cashOutId: string, object: StripeObject, options: Options) {
+  const item = await ledgerItem(cashOutId, options);
+  if (!item) throw new Error(`No cash-out ${cashOutId} in the ledger; pass --payout po_… (or --object-id) to name the Stripe object.`);
+  if (!item.stripeObjectId)
+    throw new Error(
+      `Cash-out ${cashOutId} has no Stripe object in the ledger (status ${item.status}); pass --payout po_… (or --object-id) to name one.`,
+    );
+  console.log(
+    `Cash-out ${cashOutId} in the ledger: ${item.stripeObjectType ?? 'payout'} ${item.stripeObjectId} on ${item.accountId ?? '?'} (status ${item.status}).`,
+  );
+  // The gateway checks that a payout matches its cash-out: the sample says what the ledger holds.
+  object.amount = item.amountMinor;
+  object.currency = item.currency.toLowerCase();
+  return { objectId: item.stripeObjectId, accountId: item.accountId };
+}
+
+function signedRequest(sample: StripeEventSample, secret: string, options: Options): SignedRequest {
+  const object = sample.data.object;
+  const cashOutId = options['cash-out-id'];
+  // Stripe sends its events pretty-printed; the signature covers these exact bytes.
+  const body = JSON.stringify(sample, null, 2);
+  const signature = Stripe.webhooks.generateTestHeaderString({ payload: body, secret });
+  return {
+    ids: { eventId: sample.id, [`${object.object} id`]: object.id, ...(cashOutId ? { cashOutId } : {}) },
+    body,
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+      'stripe-signature': signature,
+    },
+    ...(options.source ? { path: `/webhooks/stripe/${options.source}` } : {}),
+    ...(options.undelivered ? { undelivered: true } : {}),
+  };
+}
 
 /** Where `npm run sources` keeps the sources' secrets locally. */
 const sourceSecrets = () => new DirectorySourceSecrets(process.env.STRIPE_SOURCE_SECRETS_DIR ?? LOCAL_SOURCE_SECRETS_DIR);

@@ -1,12 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { readRawBody } from '../shared/http.js';
-import { httpErrors } from '../shared/http-errors.js';
 import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
+import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
 import { parseJustWalletEvent } from './payload.js';
 import { recordJustWalletEvent, type RecordEventDeps } from './record-event.js';
 import { verifyJustWalletSignature, type SignatureMode } from './signature.js';
@@ -17,16 +13,12 @@ export interface JustWalletHandlerDeps extends RecordEventDeps {
   maxBodyBytes: number;
 }
 
-export type JustWalletRequest = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'> & {
-  requestContext?: Partial<APIGatewayProxyEventV2['requestContext']>;
-};
+export type JustWalletRequest = WebhookRequest;
 
-/** The route as Lambda runs it: Powertools' middlewares and the one error answer (see the Village route). */
+/** The route as Lambda runs it (webhookHandler: Powertools' middlewares and the one error answer). */
 export function makeJustWalletHandler(deps: JustWalletHandlerDeps, telemetry: { metrics?: Metrics } = {}) {
-  return middy<JustWalletRequest, HttpResponse, Error, Context>(justWalletEvent(deps), { timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(telemetry.metrics ? [telemetry.metrics] : []))
-    .use(httpErrors({ logger: deps.logger, subject: 'Just Wallet event', onStatus: (status) => deps.onOutcome?.(`http_${status}`) }));
+  const errors = { logger: deps.logger, subject: 'Just Wallet event', onStatus: (status: number) => deps.onOutcome?.(`http_${status}`) };
+  return webhookHandler(justWalletEvent(deps), errors, telemetry.metrics);
 }
 
 /** API Gateway event in, response out: verify, parse, record, answer 200 (Just Wallet ignores the body). */

@@ -1,18 +1,18 @@
-import { z } from 'zod';
+import { _default, enum as oneOf, minLength, optional, string, url } from 'zod/mini';
 import { int, readConfig, type Env } from '../shared/config.js';
 
 /** Every setting of the reconciliation job, read and checked once at cold start. */
 export function reconcileConfig(env: Env) {
   return readConfig(env, {
-    LEDGER_TABLE: z.string().min(1),
+    LEDGER_TABLE: string().check(minLength(1)),
     /** The limits' usage: a cash-out that ends not paid gives back what it took (unset: nothing is given back). */
-    USAGE_TABLE: z.string().min(1).optional(),
+    USAGE_TABLE: optional(string().check(minLength(1))),
     /** Where decisions are written down for the console's cash-out story; none when unset. */
-    HISTORY_TABLE: z.string().min(1).optional(),
-    DYNAMODB_ENDPOINT: z.string().url().optional(),
-    STRIPE_API_BASE: z.string().url().optional(),
+    HISTORY_TABLE: optional(string().check(minLength(1))),
+    DYNAMODB_ENDPOINT: optional(url()),
+    STRIPE_API_BASE: optional(url()),
     /** `live` or `test`: the mode of STRIPE_SECRET_KEY; a key of the other mode is refused before any call. */
-    STRIPE_MODE: z.enum(['live', 'test']).optional(),
+    STRIPE_MODE: optional(oneOf(['live', 'test'])),
     /** A `processing` claim whose lease ran out is reconciled once this old (the Village handler may still be retried by Village before). */
     RECONCILE_MIN_AGE_MINUTES: int(10),
     /** A payout Village was answered 200 for, still pending or in transit after this long, is checked against Stripe. */
@@ -24,7 +24,7 @@ export function reconcileConfig(env: Env) {
     /** How far back (by last update) to look for paid or open items Village was not answered 200 for. */
     RECONCILE_LOOKBACK_DAYS: int(30),
     /** A crashed claim whose money moved (Village's answer unknown): `operator` raises it, `compensate` takes the money back. */
-    RECONCILE_UNANSWERED_MONEY_MOVED: z.enum(['operator', 'compensate']).default('operator'),
+    RECONCILE_UNANSWERED_MONEY_MOVED: _default(oneOf(['operator', 'compensate']), 'operator'),
     RECONCILE_MAX_ITEMS: int(100),
     STRIPE_TIMEOUT_MS: int(10_000),
   });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { enum as oneOf, minLength, optional, string, url } from 'zod/mini';
 import { int, readConfig, type Env } from '../shared/config.js';
 import { withSourceSecrets } from '../stripe-events/config.js';
 
@@ -6,14 +6,14 @@ import { withSourceSecrets } from '../stripe-events/config.js';
 export function reportsConfig(env: Env) {
   return withSourceSecrets(
     readConfig(env, {
-      LEDGER_TABLE: z.string().min(1),
-      RECORDS_TABLE: z.string().min(1),
-      SOURCES_TABLE: z.string().min(1),
-      DYNAMODB_ENDPOINT: z.string().url().optional(),
-      STRIPE_API_BASE: z.string().url().optional(),
-      STRIPE_MODE: z.enum(['live', 'test']),
-      STRIPE_SOURCE_SECRET_PREFIX: z.string().min(1).optional(),
-      STRIPE_SOURCE_SECRETS_DIR: z.string().min(1).optional(),
+      LEDGER_TABLE: string().check(minLength(1)),
+      RECORDS_TABLE: string().check(minLength(1)),
+      SOURCES_TABLE: string().check(minLength(1)),
+      DYNAMODB_ENDPOINT: optional(url()),
+      STRIPE_API_BASE: optional(url()),
+      STRIPE_MODE: oneOf(['live', 'test']),
+      STRIPE_SOURCE_SECRET_PREFIX: optional(string().check(minLength(1))),
+      STRIPE_SOURCE_SECRETS_DIR: optional(string().check(minLength(1))),
       STRIPE_TIMEOUT_MS: int(10_000),
     }),
   );

@@ -1,4 +1,10 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { within } from './deadline.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
@@ -26,7 +32,25 @@ export class LedgerTable {
     );
     return (result.Items?.[0] as { cashOutId?: string } | undefined)?.cashOutId;
   }
+
+  /**
+   * An operator's acknowledgement, as the ledger's half of a transaction (the history entry is
+   * the other): written only on the state the operator saw (`updatedAt = :seen`), and changing
+   * nothing the money code reads (no status, no `updatedAt`, no flag).
+   */
+  acknowledgement(cashOutId: string, acknowledgement: object, seen: string): TransactUpdate {
+    return {
+      TableName: this.tableName,
+      Key: { cashOutId },
+      UpdateExpression: 'SET acknowledged = :ack',
+      ConditionExpression: 'updatedAt = :seen',
+      ExpressionAttributeValues: { ':ack': acknowledgement, ':seen': seen },
+    };
+  }
 }
+
+/** One update of a `TransactWriteCommand`. */
+export type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
 
 /** A write's condition, with the names and values it uses. */
 export interface Guard {

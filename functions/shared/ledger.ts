@@ -17,6 +17,7 @@ export {
 } from './ledger-item.js';
 export { LedgerReconciliation } from './ledger-reconcile.js';
 export { LedgerSettlement, type EventSettlement, type SettleResult } from './ledger-settle.js';
+export type { TransactUpdate } from './ledger-write.js';
 
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 

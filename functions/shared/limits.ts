@@ -1,8 +1,7 @@
 import { Decimal } from 'decimal.js';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from './clock.js';
-import { ValidationError } from './errors.js';
-import { currencyExponent, parseStripeCurrency, toMinorUnits } from './money.js';
+import { currencyExponent } from './money.js';
 
 /**
  * What a cash-out may move, per currency: exact decimals in major units, as an operator set
@@ -49,35 +48,6 @@ export const limitMinor = (amount: string, currency: string): number =>
 /** Minor units back to an exact major-unit text ("2500.00"). */
 export const majorText = (minor: number, currency: string): string =>
   new Decimal(minor).dividedBy(new Decimal(10).pow(currencyExponent(currency))).toFixed(currencyExponent(currency));
-
-/**
- * An operator's limits for a currency, checked: a currency Stripe supports, positive amounts
- * that fit it, and per cash-out ≤ per recipient a day ≤ per day. Written back exactly, with the
- * currency's decimal places.
- */
-export function checkedLimits(
-  currencyText: string,
-  limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'>,
-): { currency: string; limits: Pick<CurrencyLimits, 'perCashOut' | 'perRecipientDay' | 'perDay'> } {
-  const currency = parseStripeCurrency(currencyText);
-  const minor = {
-    perCashOut: toMinorUnits(limits.perCashOut, currency, 'transfer'),
-    perRecipientDay: toMinorUnits(limits.perRecipientDay, currency, 'transfer'),
-    perDay: toMinorUnits(limits.perDay, currency, 'transfer'),
-  };
-  if (minor.perCashOut > minor.perRecipientDay)
-    throw new ValidationError('invalid_limits', 'The limit per cash-out cannot be above the limit per recipient a day.');
-  if (minor.perRecipientDay > minor.perDay)
-    throw new ValidationError('invalid_limits', 'The limit per recipient a day cannot be above the limit per day.');
-  return {
-    currency,
-    limits: {
-      perCashOut: majorText(minor.perCashOut, currency),
-      perRecipientDay: majorText(minor.perRecipientDay, currency),
-      perDay: majorText(minor.perDay, currency),
-    },
-  };
-}
 
 /**
  * Reads the limits (the Village function may read them, never write them: its role has GetItem

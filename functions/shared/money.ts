@@ -112,28 +112,3 @@ export function toMinorUnits(amount: string, currencyCode: string, kind: MoveKin
   }
   return minor.toNumber();
 }
-
-/** A plain decimal, optionally signed, as text: what `groupDigits` groups. */
-const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
-
-/**
- * An exact decimal string for people: thousands grouped with commas ("99999999" →
- * "99,999,999"), on the text itself, never through a Number, so any length stays exact.
- * With `minDecimals`, a shorter fraction is padded with zeros ("5" → "5.00"); a longer one is
- * kept as written (nothing is rounded). Text that is not a plain decimal is returned unchanged.
- */
-export function groupDigits(amount: string, minDecimals = 0): string {
-  const parts = PLAIN_DECIMAL.exec(amount.trim());
-  if (!parts) return amount;
-  const [, sign, whole, fraction = ''] = parts;
-  const grouped = whole!.replace(/\B(?=(\d{3})+$)/g, ',');
-  const decimals = fraction.padEnd(minDecimals, '0');
-  return `${sign}${grouped}${decimals ? `.${decimals}` : ''}`;
-}
-
-/** An amount in major units with its currency, grouped and with the currency's decimals: "99,999,999.00 USD". */
-export function formatAmount(amount: string, currency: string): string {
-  const code = currency.trim().toUpperCase();
-  const exponent = /^[A-Z]{3}$/.test(code) ? currencyExponent(code) : 0;
-  return `${groupDigits(amount, exponent)} ${currency}`;
-}

@@ -1,5 +1,3 @@
-import { ValidationError } from './errors.js';
-
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 export const SINCE_FORMAT = 'like 90m, 24h, 7d, 2024-05-01 or 2024-05-01T10:00 (UTC)';
@@ -23,21 +21,4 @@ export function parseSince(value: string, nowMs: number, options: { endOfDay?: b
     if (!Number.isNaN(time)) return time;
   }
   return undefined;
-}
-
-/** `parseSince` as an ISO time, or a 400 naming the option (`name`) when the text is not a time. */
-export function parseTimeInput(value: string, name: string, nowMs: number, options: { endOfDay?: boolean } = {}): string {
-  const time = parseSince(value, nowMs, options);
-  if (time === undefined) throw new ValidationError('bad_time', `${name} must be ${SINCE_FORMAT}, not "${value}".`);
-  return new Date(time).toISOString();
-}
-
-/**
- * A time for people, the one way the console and the commands show one: UTC, to the second,
- * "2026-05-01 17:44:29 UTC". Machines (URLs, `datetime` attributes, JSON) keep the ISO time.
- */
-export function readableTime(iso: string): string {
-  const parsed = Date.parse(iso);
-  if (Number.isNaN(parsed)) return iso;
-  return `${new Date(parsed).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }

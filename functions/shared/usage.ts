@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
-import {
-  GetCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { sleep, type Clock } from './clock.js';
+import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from './clock.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
+import { fieldUpdate, updateExpression } from './update-expression.js';
+import {
+  HOUR_MS,
+  PLATFORM_SHARDS,
+  backedOffConflict,
+  cancellation,
+  giveBack,
+  platformKeys,
+  recipientKey,
+  rolls,
+  shardCaps,
+  splitByRoom,
+  take,
+  usedInWindow,
+  type Cancelled,
+  type Counter,
+} from './usage-counters.js';
 
 /**
  * What cash-outs have taken of the rolling 24-hour limits, in the usage table. Design (see
@@ -16,8 +26,8 @@ import { isConditionalCheckFailed } from './dynamodb.js';
  *
  * - A counter item per scope and currency: `recipient#<acct>#<CUR>`, and the platform's split
  *   in PLATFORM_SHARDS items `platform#<CUR>#<n>`, each allowed its share of the day's limit.
- *   A counter holds 24 hourly slots (`h<i>`: the hour, epoch hours; `a<i>`: the amount, minor
- *   units; slot i = hour mod 24) and `used`, their sum.
+ *   A counter holds 24 hourly slots and `used`, their sum; the writes on counters are in
+ *   usage-counters.ts, this module combines them with the reservation item.
  * - Taking is one TransactWriteItems: a reservation item `reservation#<cashOutId>` put on
  *   condition it does not exist (so a retry or a takeover of the same cash-out never takes
  *   twice) and, per counter, `used += amount` on condition `used <= cap - amount`, that the
@@ -31,10 +41,6 @@ import { isConditionalCheckFailed } from './dynamodb.js';
  *   of the slot it went into, where that slot still holds that hour (else it has left the window).
  */
 
-/** The platform counter of a currency is this many items: one item is one partition (see docs/decisions.md). */
-export const PLATFORM_SHARDS = 4;
-const SLOTS = 24;
-const HOUR_MS = 3_600_000;
 /** Reservations and idle counters are kept this long past their last use (TTL), well past the window. */
 const KEEP_SECONDS = 3 * 86_400;
 const MAX_ROUNDS = 12;
@@ -68,97 +74,40 @@ export type ReserveResult =
   | { reserved: true; reservation: Reservation; earlier: boolean }
   | { reserved: false; limit: 'per_recipient_day' | 'per_day'; leftMinor: number };
 
-type Counter = Record<string, unknown>;
+/** One round of taking: the reservation item, and per counter the key, the part taken and its cap (the recipient's first). */
+interface Attempt {
+  reservation: Reservation;
+  counters: [key: string, part: number, cap: number][];
+  hour: number;
+}
 
-export const recipientKey = (accountId: string, currency: string) => `recipient#${accountId}#${currency}`;
-export const platformKeys = (currency: string) => Array.from({ length: PLATFORM_SHARDS }, (_, shard) => `platform#${currency}#${shard}`);
+/** After a refused round: the answer, or try again (`again`), or again with the platform's share split over these shards. */
+type Next = ReserveResult | 'again' | { parts: Record<number, number> };
+
 export const reservationKey = (cashOutId: string) => `reservation#${cashOutId}`;
 
-/** The day's limit split over the shards, exactly: the remainder goes to shard 0. */
-export function shardCaps(perDay: number): number[] {
-  const base = Math.floor(perDay / PLATFORM_SHARDS);
-  return Array.from({ length: PLATFORM_SHARDS }, (_, shard) => (shard === 0 ? perDay - base * (PLATFORM_SHARDS - 1) : base));
-}
-
-/** What a counter holds inside the window ending with `hour`, from its slots. */
-export function usedInWindow(counter: Counter | undefined, hour: number): number {
-  let used = 0;
-  for (let slot = 0; slot < SLOTS; slot += 1) {
-    const at = counter?.[`h${slot}`];
-    if (typeof at === 'number' && at > hour - SLOTS) used += Number(counter?.[`a${slot}`] ?? 0);
-  }
-  return used;
-}
-
-/** The writes that take slots out of the window (and make the current one this hour's), each on condition nobody did it first. */
-function rolls(key: string, counter: Counter | undefined, hour: number): Omit<UpdateCommandInput, 'TableName'>[] {
-  const current = hour % SLOTS;
-  const updates: Omit<UpdateCommandInput, 'TableName'>[] = [];
-  for (let slot = 0; slot < SLOTS; slot += 1) {
-    const at = counter?.[`h${slot}`];
-    const base = { Key: { key }, ExpressionAttributeNames: { '#used': 'used', '#h': `h${slot}`, '#a': `a${slot}` } };
-    if (slot === current && at === undefined) {
-      updates.push({
-        ...base,
-        UpdateExpression: 'SET #h = :hour, #a = :zero, #used = if_not_exists(#used, :zero)',
-        ConditionExpression: 'attribute_not_exists(#h)',
-        ExpressionAttributeValues: { ':hour': hour, ':zero': 0 },
-      });
-    } else if (slot === current && at !== hour && typeof at === 'number' && at < hour) {
-      updates.push({
-        ...base,
-        UpdateExpression: 'SET #h = :hour, #a = :zero, #used = #used - #a',
-        ConditionExpression: '#h = :old',
-        ExpressionAttributeValues: { ':hour': hour, ':zero': 0, ':old': at },
-      });
-    } else if (slot !== current && typeof at === 'number' && at <= hour - SLOTS) {
-      updates.push({
-        ...base,
-        UpdateExpression: 'SET #used = #used - #a REMOVE #h, #a',
-        ConditionExpression: '#h = :old',
-        ExpressionAttributeValues: { ':old': at },
-      });
-    }
-  }
-  return updates;
-}
-
-/** `used += part` into this hour's slot, on condition the result stays within `cap` and every slot is inside the window. */
-function take(tableName: string, key: string, part: number, cap: number, hour: number, expiresAt: number) {
-  const current = hour % SLOTS;
-  const names: Record<string, string> = { '#used': 'used', '#a': `a${current}`, '#h': `h${current}` };
-  const fresh: string[] = [];
-  for (let slot = 0; slot < SLOTS; slot += 1) {
-    if (slot === current) continue;
-    names[`#h${slot}`] = `h${slot}`;
-    fresh.push(`(attribute_not_exists(#h${slot}) OR #h${slot} > :oldest)`);
-  }
-  return {
-    Update: {
-      TableName: tableName,
-      Key: { key },
-      UpdateExpression: 'SET #used = #used + :part, #a = #a + :part, expiresAt = :expires',
-      ConditionExpression: `#h = :hour AND #used <= :room AND ${fresh.join(' AND ')}`,
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':part': part, ':room': cap - part, ':hour': hour, ':oldest': hour - SLOTS, ':expires': expiresAt },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-    },
+/** The round's reservation and counters: the recipient's, and the platform shards in `platformParts`. */
+function attempt(request: ReserveRequest, hour: number, platformParts: Record<number, number>, now: Date): Attempt {
+  const recipient = recipientKey(request.accountId, request.currency);
+  const shards = platformKeys(request.currency);
+  const caps = shardCaps(request.perDay);
+  const platform = Object.entries(platformParts).map(([shard, part]): [string, number, number] => [
+    shards[Number(shard)]!,
+    part,
+    caps[Number(shard)]!,
+  ]);
+  const reservation: Reservation = {
+    key: reservationKey(request.cashOutId),
+    cashOutId: request.cashOutId,
+    currency: request.currency,
+    amountMinor: request.amountMinor,
+    accountId: request.accountId,
+    hour,
+    parts: { [recipient]: request.amountMinor, ...Object.fromEntries(platform.map(([key, part]) => [key, part])) },
+    reservedAt: now.toISOString(),
+    expiresAt: Math.floor(now.getTime() / 1000) + KEEP_SECONDS,
   };
-}
-
-interface Cancelled {
-  codes: string[];
-  items: (Counter | undefined)[];
-}
-
-function cancellation(error: unknown): Cancelled | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons =
-    (error as { CancellationReasons?: { Code?: string; Item?: Parameters<typeof unmarshall>[0] }[] }).CancellationReasons ?? [];
-  return {
-    codes: reasons.map((reason) => reason.Code ?? 'None'),
-    items: reasons.map((reason) => (reason.Item ? unmarshall(reason.Item) : undefined)),
-  };
+  return { reservation, counters: [[recipient, request.amountMinor, request.perRecipientDay], ...platform], hour };
 }
 
 export class LimitUsage {
@@ -185,86 +134,71 @@ export class LimitUsage {
    */
   async reserve(request: ReserveRequest, deadlineAt: number): Promise<ReserveResult> {
     const hour = Math.floor(this.clock.now() / HOUR_MS);
-    const recipient = recipientKey(request.accountId, request.currency);
-    const shards = platformKeys(request.currency);
-    const caps = shardCaps(request.perDay);
     const first = createHash('sha256').update(request.cashOutId).digest().readUInt32BE(0) % PLATFORM_SHARDS;
     let platformParts: Record<number, number> = { [first]: request.amountMinor };
     for (let round = 1; round <= MAX_ROUNDS && this.clock.now() < deadlineAt; round += 1) {
-      const now = new Date(this.clock.now());
-      const expiresAt = Math.floor(now.getTime() / 1000) + KEEP_SECONDS;
-      const parts: Record<string, number> = {
-        [recipient]: request.amountMinor,
-        ...Object.fromEntries(Object.entries(platformParts).map(([shard, part]) => [shards[Number(shard)]!, part])),
-      };
-      const reservation: Reservation = {
-        key: reservationKey(request.cashOutId),
-        cashOutId: request.cashOutId,
-        currency: request.currency,
-        amountMinor: request.amountMinor,
-        accountId: request.accountId,
-        hour,
-        parts,
-        reservedAt: now.toISOString(),
-        expiresAt,
-      };
-      const counters: [string, number, number][] = [
-        [recipient, request.amountMinor, request.perRecipientDay],
-        ...Object.entries(platformParts).map(([shard, part]): [string, number, number] => [
-          shards[Number(shard)]!,
-          part,
-          caps[Number(shard)]!,
-        ]),
-      ];
+      const taking = attempt(request, hour, platformParts, new Date(this.clock.now()));
       try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Put: {
-                  TableName: this.tableName,
-                  Item: reservation,
-                  ConditionExpression: 'attribute_not_exists(#key)',
-                  ExpressionAttributeNames: { '#key': 'key' },
-                  ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-                },
-              },
-              ...counters.map(([key, part, cap]) => take(this.tableName, key, part, cap, hour, expiresAt)),
-            ],
-          }),
-        );
-        return { reserved: true, reservation, earlier: false };
+        await this.db.send(this.reserveTransaction(taking));
+        return { reserved: true, reservation: taking.reservation, earlier: false };
       } catch (error) {
-        const cancelled = cancellation(error);
-        if (!cancelled) throw error;
-        if (cancelled.codes[0] === 'ConditionalCheckFailed') {
-          const earlier = (cancelled.items[0] as Reservation | undefined) ?? (await this.reservation(request.cashOutId));
-          if (!earlier) continue;
-          if (earlier.releasedAt)
-            throw new Error(`The limits taken for cash-out ${request.cashOutId} were given back already; it cannot be paid now.`, {
-              cause: error,
-            });
-          return { reserved: true, reservation: earlier, earlier: true };
-        }
-        if (cancelled.codes.includes('TransactionConflict')) {
-          await sleep(Math.min(10 * 2 ** round, 200) * Math.random());
-          continue;
-        }
-        const refused = await this.settle(counters, cancelled.items.slice(1), cancelled.codes.slice(1), hour);
-        if (refused === 'rolled') continue;
-        if (refused === recipient)
-          return {
-            reserved: false,
-            limit: 'per_recipient_day',
-            leftMinor: Math.max(0, request.perRecipientDay - usedInWindow(cancelled.items[1], hour)),
-          };
-        const split = await this.splitOverShards(shards, caps, request.amountMinor, hour);
-        if (split === 'rolled') continue;
-        if ('leftMinor' in split) return { reserved: false, limit: 'per_day', leftMinor: split.leftMinor };
-        platformParts = split.parts;
+        const next = await this.afterRefusal(error, request, taking, round);
+        if (next === 'again') continue;
+        if ('parts' in next) platformParts = next.parts;
+        else return next;
       }
     }
     throw new Error(`Could not take cash-out ${request.cashOutId}'s amount from the limits in time.`);
+  }
+
+  /** The reservation put on condition it does not exist, and every counter's take, in one transaction. */
+  private reserveTransaction({ reservation, counters, hour }: Attempt): TransactWriteCommand {
+    return new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: reservation,
+            ConditionExpression: 'attribute_not_exists(#key)',
+            ExpressionAttributeNames: { '#key': 'key' },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        ...counters.map(([key, part, cap]) => take(this.tableName, key, part, cap, hour, reservation.expiresAt)),
+      ],
+    });
+  }
+
+  /**
+   * A refused round read: the cash-out's earlier reservation, a lost race, windows to roll, or a
+   * counter out of room (the recipient's refuses; the platform's share is split over the shards).
+   */
+  private async afterRefusal(error: unknown, request: ReserveRequest, { counters, hour }: Attempt, round: number): Promise<Next> {
+    const cancelled = cancellation(error);
+    if (!cancelled) throw error;
+    if (cancelled.codes[0] === 'ConditionalCheckFailed') return this.earlier(request.cashOutId, cancelled, error);
+    if (await backedOffConflict(cancelled, round)) return 'again';
+    const refused = await this.settle(counters, cancelled.items.slice(1), cancelled.codes.slice(1), hour);
+    if (refused === 'rolled') return 'again';
+    if (refused === recipientKey(request.accountId, request.currency))
+      return {
+        reserved: false,
+        limit: 'per_recipient_day',
+        leftMinor: Math.max(0, request.perRecipientDay - usedInWindow(cancelled.items[1], hour)),
+      };
+    const split = await this.splitOverShards(platformKeys(request.currency), shardCaps(request.perDay), request.amountMinor, hour);
+    if (split === 'rolled') return 'again';
+    if ('leftMinor' in split) return { reserved: false, limit: 'per_day', leftMinor: split.leftMinor };
+    return split;
+  }
+
+  /** The cash-out took its amount before (a retry or a takeover): that reservation, unless it was given back. */
+  private async earlier(cashOutId: string, cancelled: Cancelled, error: unknown): Promise<Next> {
+    const earlier = (cancelled.items[0] as Reservation | undefined) ?? (await this.reservation(cashOutId));
+    if (!earlier) return 'again';
+    if (earlier.releasedAt)
+      throw new Error(`The limits taken for cash-out ${cashOutId} were given back already; it cannot be paid now.`, { cause: error });
+    return { reserved: true, reservation: earlier, earlier: true };
   }
 
   /** After a refused take: rolls what had slots out of the window ('rolled'), else names the first counter out of room. */
@@ -294,20 +228,7 @@ export class LimitUsage {
     let rolled = false;
     for (const [index, key] of shards.entries()) rolled = (await this.roll(key, items[index], hour)) || rolled;
     if (rolled) return 'rolled';
-    const rooms = items
-      .map((item, shard) => ({ shard, room: Math.max(0, caps[shard]! - usedInWindow(item, hour)) }))
-      .sort((a, b) => b.room - a.room);
-    const left = rooms.reduce((sum, { room }) => sum + room, 0);
-    if (left < amount) return { leftMinor: left };
-    const parts: Record<number, number> = {};
-    let remaining = amount;
-    for (const { shard, room } of rooms) {
-      if (remaining === 0) break;
-      const part = Math.min(room, remaining);
-      if (part > 0) parts[shard] = part;
-      remaining -= part;
-    }
-    return { parts };
+    return splitByRoom(items, caps, amount, hour);
   }
 
   /** Takes a counter's slots out of the window where needed; true if anything was to do. */
@@ -332,49 +253,40 @@ export class LimitUsage {
     const reservation = await this.reservation(cashOutId);
     if (!reservation) return 'none';
     if (reservation.releasedAt) return 'already';
-    const slot = reservation.hour % SLOTS;
     const gone = new Set<string>();
     for (let round = 1; round <= MAX_ROUNDS; round += 1) {
       const keys = Object.keys(reservation.parts).filter((key) => !gone.has(key));
       try {
-        await this.db.send(
-          new TransactWriteCommand({
-            TransactItems: [
-              {
-                Update: {
-                  TableName: this.tableName,
-                  Key: { key: reservation.key },
-                  UpdateExpression: 'SET releasedAt = :now',
-                  ConditionExpression: 'attribute_exists(#key) AND attribute_not_exists(releasedAt)',
-                  ExpressionAttributeNames: { '#key': 'key' },
-                  ExpressionAttributeValues: { ':now': new Date(this.clock.now()).toISOString() },
-                },
-              },
-              ...keys.map((key) => ({
-                Update: {
-                  TableName: this.tableName,
-                  Key: { key },
-                  UpdateExpression: 'SET #used = #used - :part, #a = #a - :part',
-                  ConditionExpression: '#h = :hour',
-                  ExpressionAttributeNames: { '#used': 'used', '#a': `a${slot}`, '#h': `h${slot}` },
-                  ExpressionAttributeValues: { ':part': reservation.parts[key]!, ':hour': reservation.hour },
-                },
-              })),
-            ],
-          }),
-        );
+        await this.db.send(this.releaseTransaction(reservation, keys));
         return 'released';
       } catch (error) {
         const cancelled = cancellation(error);
         if (!cancelled) throw error;
         if (cancelled.codes[0] === 'ConditionalCheckFailed') return 'already';
-        if (cancelled.codes.includes('TransactionConflict')) {
-          await sleep(Math.min(10 * 2 ** round, 200) * Math.random());
-          continue;
-        }
+        if (await backedOffConflict(cancelled, round)) continue;
         keys.forEach((key, index) => cancelled.codes[index + 1] === 'ConditionalCheckFailed' && gone.add(key));
       }
     }
     throw new Error(`Could not give back the limits taken for cash-out ${cashOutId}.`);
+  }
+
+  /** `releasedAt` set on condition it is not set yet, and each part in `keys` given back to its counter, in one transaction. */
+  private releaseTransaction(reservation: Reservation, keys: string[]): TransactWriteCommand {
+    const released = fieldUpdate({ releasedAt: new Date(this.clock.now()).toISOString() });
+    return new TransactWriteCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { key: reservation.key },
+            UpdateExpression: updateExpression(released),
+            ConditionExpression: 'attribute_exists(#key) AND attribute_not_exists(releasedAt)',
+            ExpressionAttributeNames: { '#key': 'key', ...released.names },
+            ExpressionAttributeValues: released.values,
+          },
+        },
+        ...keys.map((key) => giveBack(this.tableName, key, reservation.parts[key]!, reservation.hour)),
+      ],
+    });
   }
 }

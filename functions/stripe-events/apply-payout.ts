@@ -65,85 +65,12 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
   // The ledger holds the platform's cash-outs: a merchant's payout never moves it, whatever its metadata says.
   if (deps.sourceId !== PLATFORM_SOURCE_ID) return recordExternal(envelope, movement, deps);
   const item = await findLedgerItem(movement, deps);
-  if (!item) {
-    if (movement.cashOutId)
-      deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });
-    return recordExternal(envelope, movement, deps);
-  }
-  const cashOutId = item.cashOutId;
+  if (!item) return unknownCashOut(envelope, movement, deps);
   const anomaly = anomalyOf(item, movement);
-  if (anomaly) {
-    deps.logger.error('Stripe event does not fit the cash-out it names; recorded, ledger unchanged', {
-      cashOutId,
-      stripeObjectId: movement.id,
-      ledgerStatus: item.status,
-      anomaly,
-    });
-    deps.onMetric?.('LedgerAnomaly');
-    await recordExternal(envelope, movement, deps, { cashOutId, anomaly });
-    return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${cashOutId})` };
-  }
-  if (item.status === 'processing') {
-    return {
-      outcome: 'stale',
-      retryLater: {
-        reason: 'ledger_item_in_flight',
-        message: `Cash-out ${cashOutId} is still being paid; this event is applied when Stripe delivers it again.`,
-      },
-    };
-  }
+  if (anomaly) return recordAnomaly(envelope, movement, item, anomaly, deps);
+  if (item.status === 'processing') return inFlight(item.cashOutId);
   if (!item.stripeObjectId) return unconfirmed(envelope, movement, item, deps);
-
-  // Where Village's answer is not known (a crashed claim raised to an operator), it may have
-  // been a 200: money that then fails to arrive is flagged as if it had been.
-  const answeredPaid = item.answer ? item.answer.statusCode === 200 && !item.needsCompensation : undefined;
-  const reversedAmount = movement.fields.amountReversed ?? 0;
-  const failedAfterPaid = answeredPaid !== false && (NOT_PAID.includes(movement.status) || reversedAmount > 0);
-  const needsCompensation = answeredPaid === false && MONEY_OUT.includes(movement.status);
-  const result = await deps.ledger.apply(
-    {
-      cashOutId,
-      status: movement.status,
-      stripeObjectId: movement.id,
-      event: eventRef(envelope),
-      fields: {
-        ...movement.fields,
-        ...(failedAfterPaid ? { failedAfterPaid: true } : {}),
-        ...(needsCompensation ? { needsCompensation: true } : {}),
-      },
-    },
-    new Date(deps.clock.now()),
-  );
-  // Whether this event moved it or an earlier delivery did: a cash-out not paid gives back its limits, once.
-  if (NOT_PAID.includes(result.applied ? movement.status : (result.current?.status as MovementStatus)))
-    await deps.limits?.release(cashOutId);
-  if (!result.applied) {
-    return {
-      outcome: 'stale',
-      detail: `ledger ${cashOutId}: stays ${result.current?.status ?? '?'} (event older than the ledger, or a move back from it)`,
-    };
-  }
-  const previous = result.previous;
-  if (failedAfterPaid && !previous.failedAfterPaid) {
-    deps.logger.error('Payout failed after Village was told paid', {
-      cashOutId,
-      stripeObjectId: movement.id,
-      status: movement.status,
-      failureCode: movement.fields.failureCode,
-      amountReversed: movement.fields.amountReversed,
-    });
-    deps.onMetric?.('PayoutFailedAfterPaid');
-  }
-  if (needsCompensation && !previous.needsCompensation) {
-    deps.logger.error('Money moved for a cash-out Village was told had failed; needs compensation', {
-      cashOutId,
-      stripeObjectId: movement.id,
-      status: movement.status,
-      villageAnswer: item.answer?.statusCode,
-    });
-    deps.onMetric?.('PayoutNeedsCompensation');
-  }
-  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${previous.status} → ${movement.status}` };
+  return moveLedger(envelope, movement, item, deps);
 }
 
 /**
@@ -155,6 +82,59 @@ async function findLedgerItem(movement: Movement, deps: ApplyDeps): Promise<Ledg
   const byCashOutId = movement.cashOutId ? await deps.ledger.get(movement.cashOutId) : undefined;
   if (byCashOutId?.stripeObjectId === movement.id) return byCashOutId;
   return (await deps.ledger.findByStripeObjectId(movement.id)) ?? byCashOutId;
+}
+
+/** No ledger item is bound to it or named by it: money the gateway did not move, kept as a record. */
+function unknownCashOut(envelope: Envelope, movement: Movement, deps: ApplyDeps): Promise<ApplyOutcome> {
+  if (movement.cashOutId)
+    deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });
+  return recordExternal(envelope, movement, deps);
+}
+
+/** Why this event must not move this ledger item, if it must not. */
+function anomalyOf(item: LedgerItem, movement: Movement): string | undefined {
+  if (item.mode !== movement.objectType) return `a ${movement.objectType} for a cash-out paid by ${item.mode}`;
+  if (item.stripeObjectId && item.stripeObjectId !== movement.id)
+    return `a second ${movement.objectType} for one cash-out (the ledger has ${item.stripeObjectId})`;
+  if (item.accountId && movement.accountId && item.accountId !== movement.accountId)
+    return `a ${movement.objectType} on ${movement.accountId}, not the recipient's ${item.accountId}`;
+  // Anyone able to set metadata (a Standard account, on its own payouts) can name a cash-out: the money must match too.
+  if (movement.amount !== item.amountMinor || movement.currency.toLowerCase() !== item.currency.toLowerCase()) {
+    return `a ${movement.objectType} of ${movement.amount} ${movement.currency}, not the cash-out's ${item.amountMinor} ${item.currency.toLowerCase()}`;
+  }
+  if (item.status === 'rejected') return 'money moved for a cash-out the gateway rejected before paying';
+  return undefined;
+}
+
+/** The event does not fit the cash-out it names: recorded beside it, the ledger unchanged, an operator told. */
+async function recordAnomaly(
+  envelope: Envelope,
+  movement: Movement,
+  item: LedgerItem,
+  anomaly: string,
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
+  const cashOutId = item.cashOutId;
+  deps.logger.error('Stripe event does not fit the cash-out it names; recorded, ledger unchanged', {
+    cashOutId,
+    stripeObjectId: movement.id,
+    ledgerStatus: item.status,
+    anomaly,
+  });
+  deps.onMetric?.('LedgerAnomaly');
+  await recordExternal(envelope, movement, deps, { cashOutId, anomaly });
+  return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${cashOutId})` };
+}
+
+/** The cash-out is still being paid: answered so that Stripe delivers the event again later. */
+function inFlight(cashOutId: string): ApplyOutcome {
+  return {
+    outcome: 'stale',
+    retryLater: {
+      reason: 'ledger_item_in_flight',
+      message: `Cash-out ${cashOutId} is still being paid; this event is applied when Stripe delivers it again.`,
+    },
+  };
 }
 
 /**
@@ -175,19 +155,76 @@ async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerI
   return { outcome: 'anomaly', detail: `${anomaly} (cash-out ${item.cashOutId})` };
 }
 
-/** Why this event must not move this ledger item, if it must not. */
-function anomalyOf(item: LedgerItem, movement: Movement): string | undefined {
-  if (item.mode !== movement.objectType) return `a ${movement.objectType} for a cash-out paid by ${item.mode}`;
-  if (item.stripeObjectId && item.stripeObjectId !== movement.id)
-    return `a second ${movement.objectType} for one cash-out (the ledger has ${item.stripeObjectId})`;
-  if (item.accountId && movement.accountId && item.accountId !== movement.accountId)
-    return `a ${movement.objectType} on ${movement.accountId}, not the recipient's ${item.accountId}`;
-  // Anyone able to set metadata (a Standard account, on its own payouts) can name a cash-out: the money must match too.
-  if (movement.amount !== item.amountMinor || movement.currency.toLowerCase() !== item.currency.toLowerCase()) {
-    return `a ${movement.objectType} of ${movement.amount} ${movement.currency}, not the cash-out's ${item.amountMinor} ${item.currency.toLowerCase()}`;
+/** Moves the cash-out's ledger item to the movement's status (conditionally: never back, never from an older event). */
+async function moveLedger(envelope: Envelope, movement: Movement, item: LedgerItem, deps: ApplyDeps): Promise<ApplyOutcome> {
+  const cashOutId = item.cashOutId;
+  const flags = flagsOf(item, movement);
+  const result = await deps.ledger.apply(
+    {
+      cashOutId,
+      status: movement.status,
+      stripeObjectId: movement.id,
+      event: eventRef(envelope),
+      fields: {
+        ...movement.fields,
+        ...(flags.failedAfterPaid ? { failedAfterPaid: true } : {}),
+        ...(flags.needsCompensation ? { needsCompensation: true } : {}),
+      },
+    },
+    new Date(deps.clock.now()),
+  );
+  // Whether this event moved it or an earlier delivery did: a cash-out not paid gives back its limits, once.
+  if (NOT_PAID.includes(result.applied ? movement.status : (result.current?.status as MovementStatus)))
+    await deps.limits?.release(cashOutId);
+  if (!result.applied) {
+    return {
+      outcome: 'stale',
+      detail: `ledger ${cashOutId}: stays ${result.current?.status ?? '?'} (event older than the ledger, or a move back from it)`,
+    };
   }
-  if (item.status === 'rejected') return 'money moved for a cash-out the gateway rejected before paying';
-  return undefined;
+  alertNewFlags(item, movement, flags, result.previous, deps);
+  return { outcome: 'applied', detail: `ledger ${cashOutId}: ${result.previous.status} → ${movement.status}` };
+}
+
+/** What an operator must act on, from what Village was told and where the money is. */
+interface Flags {
+  failedAfterPaid: boolean;
+  needsCompensation: boolean;
+}
+
+function flagsOf(item: LedgerItem, movement: Movement): Flags {
+  // Where Village's answer is not known (a crashed claim raised to an operator), it may have
+  // been a 200: money that then fails to arrive is flagged as if it had been.
+  const answeredPaid = item.answer ? item.answer.statusCode === 200 && !item.needsCompensation : undefined;
+  const reversedAmount = movement.fields.amountReversed ?? 0;
+  return {
+    failedAfterPaid: answeredPaid !== false && (NOT_PAID.includes(movement.status) || reversedAmount > 0),
+    needsCompensation: answeredPaid === false && MONEY_OUT.includes(movement.status),
+  };
+}
+
+/** Logs at error level and counts a flag this event raised, once: not again where the item already had it. */
+function alertNewFlags(item: LedgerItem, movement: Movement, flags: Flags, previous: LedgerItem, deps: ApplyDeps): void {
+  const cashOutId = item.cashOutId;
+  if (flags.failedAfterPaid && !previous.failedAfterPaid) {
+    deps.logger.error('Payout failed after Village was told paid', {
+      cashOutId,
+      stripeObjectId: movement.id,
+      status: movement.status,
+      failureCode: movement.fields.failureCode,
+      amountReversed: movement.fields.amountReversed,
+    });
+    deps.onMetric?.('PayoutFailedAfterPaid');
+  }
+  if (flags.needsCompensation && !previous.needsCompensation) {
+    deps.logger.error('Money moved for a cash-out Village was told had failed; needs compensation', {
+      cashOutId,
+      stripeObjectId: movement.id,
+      status: movement.status,
+      villageAnswer: item.answer?.statusCode,
+    });
+    deps.onMetric?.('PayoutNeedsCompensation');
+  }
 }
 
 async function recordExternal(

@@ -1,13 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { HttpError } from '../shared/errors.js';
 import { readRawBody } from '../shared/http.js';
-import { httpErrors } from '../shared/http-errors.js';
 import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
+import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
 import { processStripeEvent, type ProcessDeps } from './process-event.js';
 import { parseStripeEvent } from './schemas.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
@@ -24,18 +21,19 @@ export interface StripeHandlerDeps extends ProcessDeps {
   maxBodyBytes: number;
 }
 
-export type StripeWebhookEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'> & {
-  requestContext?: Partial<APIGatewayProxyEventV2['requestContext']>;
+export type StripeWebhookEvent = WebhookRequest & {
   /** `sourceId` on `POST /webhooks/stripe/{sourceId}`; none on the platform's `POST /webhooks/stripe`. */
   pathParameters?: APIGatewayProxyEventV2['pathParameters'];
 };
 
-/** The route as Lambda runs it: Powertools' middlewares and the one error answer (see the Village route). */
+/** The route as Lambda runs it (webhookHandler: Powertools' middlewares and the one error answer). */
 export function makeStripeEventsHandler(deps: StripeHandlerDeps, telemetry: { metrics?: Metrics } = {}) {
-  return middy<StripeWebhookEvent, HttpResponse, Error, Context>(stripeEvent(deps), { timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(telemetry.metrics ? [telemetry.metrics] : []))
-    .use(httpErrors({ logger: deps.logger, subject: 'Stripe event', onStatus: (status) => deps.onMetric?.(`StripeEvent_http_${status}`) }));
+  const errors = {
+    logger: deps.logger,
+    subject: 'Stripe event',
+    onStatus: (status: number) => deps.onMetric?.(`StripeEvent_http_${status}`),
+  };
+  return webhookHandler(stripeEvent(deps), errors, telemetry.metrics);
 }
 
 /** API Gateway event in, response out: find the source, verify, parse, store and apply, answer. */

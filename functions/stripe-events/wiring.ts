@@ -1,12 +1,11 @@
-import { systemClock, type Clock } from '../shared/clock.js';
-import type { Env } from '../shared/config.js';
+import type { Clock } from '../shared/clock.js';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from '../shared/dynamodb.js';
 import { RecipientStore } from '../shared/recipients.js';
 import { LimitUsage } from '../shared/usage.js';
 import { secretFromEnv, secretsManagerClient, secretsTtlMs } from '../shared/secret-from-env.js';
 import type { SecretSource } from '../shared/secrets.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
+import { depsFromEnv } from '../shared/webhook-route.js';
 import { stripeEventsConfig, type StripeEventsConfig } from './config.js';
 import { StripeEventStore } from './event-store.js';
 import type { StripeHandlerDeps } from './handler.js';
@@ -22,15 +21,7 @@ import { ReportStore } from '../reports/report-store.js';
 import type { ReportFetchDeps } from '../reports/fetch-report.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. */
-export function stripeEventsDepsFromEnv(
-  env: Env,
-  telemetry: { logger: Logger; metrics?: Metrics },
-  clock: Clock = systemClock,
-  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (the benchmark counts calls on its own). */
-  db?: DynamoDBDocumentClient,
-): StripeHandlerDeps {
-  const config = stripeEventsConfig(env);
-  db ??= makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
+export const stripeEventsDepsFromEnv = depsFromEnv(stripeEventsConfig, (config, { env, db, clock, ...telemetry }): StripeHandlerDeps => {
   const webhookSecrets: SecretSource[] = [secretFromEnv(env, 'STRIPE_WEBHOOK_SECRET', clock)];
   // A Connect endpoint ("events on connected accounts") has a signing secret of its own.
   if (env.STRIPE_CONNECT_WEBHOOK_SECRET_ARN || env.STRIPE_CONNECT_WEBHOOK_SECRET) {
@@ -47,7 +38,7 @@ export function stripeEventsDepsFromEnv(
     toleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
     maxBodyBytes: config.MAX_BODY_BYTES,
   };
-}
+});
 
 type ProcessConfig = Pick<
   StripeEventsConfig,

@@ -1,12 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { readRawBody } from '../shared/http.js';
-import { httpErrors } from '../shared/http-errors.js';
 import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
+import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
 import { processCashOut, type CashOutDeps } from './cash-out.js';
 import { parseCashOut } from './payload.js';
 import { verifyVillageSignature } from './signature.js';
@@ -22,25 +19,15 @@ export interface VillageHandlerDeps extends CashOutDeps {
   maxBodyBytes: number;
 }
 
-export type CashOutEvent = Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded' | 'headers'> & {
-  requestContext?: Partial<APIGatewayProxyEventV2['requestContext']>;
-};
+export type CashOutEvent = WebhookRequest;
 
 /** Left of the function's own time limit for answering at all (a write still running is abandoned). */
 const HARD_STOP_MARGIN_MS = 250;
 
-/**
- * The route as Lambda runs it: Powertools' middlewares (the Lambda context on every log line,
- * the invocation's keys reset, metrics published after each invocation, answered or thrown;
- * the event itself never logged, whatever POWERTOOLS_LOGGER_LOG_EVENT says, as it carries
- * signature headers) and the one error answer.
- * middy's early-timeout race is off: the route keeps its own deadlines (hardStopAt).
- */
+/** The route as Lambda runs it (webhookHandler: Powertools' middlewares and the one error answer); its deadlines are its own (hardStopAt). */
 export function makeVillageCashOutHandler(deps: VillageHandlerDeps, telemetry: { metrics?: Metrics } = {}) {
-  return middy<CashOutEvent, HttpResponse, Error, Context>(villageCashOut(deps), { timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(telemetry.metrics ? [telemetry.metrics] : []))
-    .use(httpErrors({ logger: deps.logger, subject: 'Cash-out request', onStatus: (status) => deps.onOutcome?.(`http_${status}`) }));
+  const errors = { logger: deps.logger, subject: 'Cash-out request', onStatus: (status: number) => deps.onOutcome?.(`http_${status}`) };
+  return webhookHandler(villageCashOut(deps), errors, telemetry.metrics);
 }
 
 /**

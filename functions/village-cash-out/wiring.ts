@@ -1,48 +1,35 @@
-import { systemClock, type Clock } from '../shared/clock.js';
-import type { Env } from '../shared/config.js';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from '../shared/dynamodb.js';
 import { LedgerStore } from '../shared/ledger.js';
 import { LimitSettings } from '../shared/limits.js';
 import { LimitUsage } from '../shared/usage.js';
 import { RecipientStore } from '../shared/recipients.js';
-import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
+import { MetricUnit } from '../shared/telemetry.js';
+import { depsFromEnv } from '../shared/webhook-route.js';
 import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
 import { villageConfig } from './config.js';
 import type { VillageHandlerDeps } from './handler.js';
 
 /** Real clients from the environment: the same in Lambda and in the local gateway. */
-export function villageDepsFromEnv(
-  env: Env,
-  telemetry: { logger: Logger; metrics?: Metrics },
-  clock: Clock = systemClock,
-  /** A document client to use instead of one made from DYNAMODB_ENDPOINT (the benchmark counts calls on its own). */
-  db?: DynamoDBDocumentClient,
-): VillageHandlerDeps {
-  const config = villageConfig(env);
-  db ??= makeDocumentClient({ endpoint: config.DYNAMODB_ENDPOINT });
-  return {
-    ledger: new LedgerStore(db, config.LEDGER_TABLE),
-    recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
-    limits: {
-      settings: new LimitSettings(db, config.LIMITS_TABLE, { clock, cacheMs: config.LIMITS_CACHE_SECONDS * 1000 }),
-      usage: new LimitUsage(db, config.USAGE_TABLE, clock),
-    },
-    stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { expectedMode: config.STRIPE_MODE }),
-    villageSecret: secretFromEnv(env, 'VILLAGE_WEBHOOK_SECRET', clock),
-    mode: config.STRIPE_PAYOUT_MODE,
-    clock,
-    logger: telemetry.logger,
-    onOutcome: (outcome) => telemetry.metrics?.addMetric(`CashOut_${outcome}`, MetricUnit.Count, 1),
-    idempotencyWindowMs: config.STRIPE_IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
-    stripeAttemptTimeoutMs: config.STRIPE_ATTEMPT_TIMEOUT_MS,
-    minAttemptMs: config.STRIPE_MIN_ATTEMPT_MS,
-    ledgerWriteReserveMs: config.VILLAGE_LEDGER_WRITE_RESERVE_MS,
-    requireCashOutId: config.VILLAGE_REQUIRE_ID === 'true',
-    signatureHeaders: config.VILLAGE_SIGNATURE_HEADERS,
-    idFields: config.VILLAGE_ID_FIELDS,
-    deadlineMs: config.VILLAGE_DEADLINE_MS,
-    answerMarginMs: config.VILLAGE_ANSWER_MARGIN_MS,
-    maxBodyBytes: config.MAX_BODY_BYTES,
-  };
-}
+export const villageDepsFromEnv = depsFromEnv(villageConfig, (config, { env, db, clock, logger, metrics }): VillageHandlerDeps => ({
+  ledger: new LedgerStore(db, config.LEDGER_TABLE),
+  recipients: new RecipientStore(db, config.RECIPIENTS_TABLE),
+  limits: {
+    settings: new LimitSettings(db, config.LIMITS_TABLE, { clock, cacheMs: config.LIMITS_CACHE_SECONDS * 1000 }),
+    usage: new LimitUsage(db, config.USAGE_TABLE, clock),
+  },
+  stripe: stripeFromSecret(secretFromEnv(env, 'STRIPE_SECRET_KEY', clock), config.STRIPE_API_BASE, { expectedMode: config.STRIPE_MODE }),
+  villageSecret: secretFromEnv(env, 'VILLAGE_WEBHOOK_SECRET', clock),
+  mode: config.STRIPE_PAYOUT_MODE,
+  clock,
+  logger,
+  onOutcome: (outcome) => metrics?.addMetric(`CashOut_${outcome}`, MetricUnit.Count, 1),
+  idempotencyWindowMs: config.STRIPE_IDEMPOTENCY_WINDOW_HOURS * 3_600_000,
+  stripeAttemptTimeoutMs: config.STRIPE_ATTEMPT_TIMEOUT_MS,
+  minAttemptMs: config.STRIPE_MIN_ATTEMPT_MS,
+  ledgerWriteReserveMs: config.VILLAGE_LEDGER_WRITE_RESERVE_MS,
+  requireCashOutId: config.VILLAGE_REQUIRE_ID === 'true',
+  signatureHeaders: config.VILLAGE_SIGNATURE_HEADERS,
+  idFields: config.VILLAGE_ID_FIELDS,
+  deadlineMs: config.VILLAGE_DEADLINE_MS,
+  answerMarginMs: config.VILLAGE_ANSWER_MARGIN_MS,
+  maxBodyBytes: config.MAX_BODY_BYTES,
+}));

@@ -1,7 +1,7 @@
 import type { CashOutFilter } from '../cash-outs.js';
 import { EVENT_OUTCOMES, PROVIDERS, type EventFilter, type Provider } from '../events.js';
 import { RECORD_KINDS, type RecordKindName } from '../records.js';
-import { parseTimeInput } from '../../functions/shared/since.js';
+import { parseTimeInput } from '../readable.js';
 import type { ReconciledStatus } from '../../functions/reconcile/decide.js';
 import { ALL_STATUSES } from '../../functions/reconcile/store.js';
 import { ValidationError } from '../../functions/shared/errors.js';

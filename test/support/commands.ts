@@ -3,6 +3,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { freePort } from '../../dev/dynamodb-local.js';
+import { TABLES } from '../../infra/tables.js';
+import type { TestTables } from './dynamo.js';
 
 const TSX = path.join(process.cwd(), 'node_modules', '.bin', 'tsx');
 
@@ -20,13 +22,24 @@ function commandEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv 
   return merged;
 }
 
-/** Runs `bin/<script>` as `npm run` does (through tsx), to its end. */
-export function runScript(script: string, args: string[], env: Record<string, string | undefined> = {}): Promise<CommandResult> {
+/** Runs `bin/<script>` as `npm run` does (through tsx), to its end (or killed after `timeoutMs`, 60 s unless said). */
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { timeoutMs?: number; maxBuffer?: number } = {},
+): Promise<CommandResult> {
+  const { timeoutMs = 60_000, maxBuffer } = options;
   return new Promise((resolve) => {
-    execFile(TSX, [script, ...args], { env: commandEnv(env), timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(TSX, [script, ...args], { env: commandEnv(env), timeout: timeoutMs, maxBuffer }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/** The settings that point a command at a test's tables in the run's DynamoDB Local: each table's variable, and the endpoint. */
+export function tablesEnv(tables: TestTables): Record<string, string> {
+  return { ...Object.fromEntries(TABLES.map((table) => [table.env, tables.names[table.id]])), DYNAMODB_ENDPOINT: tables.endpoint };
 }
 
 /** A long-running command (`npm start`): its output so far, and a wait for a line. */

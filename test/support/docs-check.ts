@@ -167,12 +167,32 @@ export function checkLinks(pages: Page[], project: Project): string[] {
   return problems;
 }
 
-/** docs/architecture.md names every source file of bin/, infra/, dev/, operator/, functions/ and bench/. */
+/** The folders docs/architecture.md lists file by file, and which files of them it lists (sources, styles, settings, pages). */
+const LISTED_FOLDERS = ['bin', 'infra', 'dev', 'operator', 'functions', 'bench', 'test/support'];
+const LISTED_FILE = /\.(ts|mjs|css|html|json)$/;
+
+/**
+ * docs/architecture.md names every file of those folders under its own folder's heading (a
+ * line `**`folder/`**`), the deepest heading that holds it: `operator/console/server.ts` under
+ * `operator/console/`, not `operator/`.
+ */
 export function checkArchitectureList(project: Project): string[] {
-  const architecture = readFileSync(path.join(project.root, 'docs', 'architecture.md'), 'utf8');
-  return ['bin', 'infra', 'dev', 'operator', 'functions', 'bench']
-    .flatMap((dir) => walk(path.join(project.root, dir), (file) => /\.(ts|mjs)$/.test(file)))
+  const sections = architectureSections(readFileSync(path.join(project.root, 'docs', 'architecture.md'), 'utf8'));
+  return LISTED_FOLDERS.flatMap((dir) => walk(path.join(project.root, dir), (file) => LISTED_FILE.test(file)))
     .map((full) => path.relative(project.root, full).split(path.sep).join('/'))
-    .filter((file) => !architecture.includes(`\`${file}\``))
-    .map((file) => `docs/architecture.md does not list ${file}`);
+    .flatMap((file) => {
+      const folder = [...sections.keys()].filter((name) => file.startsWith(name)).sort((a, b) => b.length - a.length)[0];
+      if (!folder) return [`docs/architecture.md has no heading for the folder of ${file}`];
+      return sections.get(folder)!.includes(`\`${file}\``) ? [] : [`docs/architecture.md does not list ${file} under ${folder}`];
+    });
+}
+
+/** Each folder heading of the page (`**`dev/`**`), with its text up to the next heading. */
+function architectureSections(page: string): Map<string, string> {
+  const sections = new Map<string, string>();
+  const headings = [...page.matchAll(/^\*\*`([^`]+\/)`\*\*/gm)];
+  headings.forEach((heading, index) => {
+    sections.set(heading[1]!, page.slice(heading.index, headings[index + 1]?.index ?? page.length));
+  });
+  return sections;
 }

@@ -6,7 +6,7 @@ import { readableJson } from '../../json-view.js';
 import type { CashOutStory, StoryEntry } from '../../story.js';
 import type { ReconciledStatus } from '../../../functions/reconcile/decide.js';
 import type { HistoryEntry } from '../../../functions/shared/history.js';
-import { formatAmount, groupDigits } from '../../../functions/shared/money.js';
+import { formatAmount, groupDigits } from '../../readable.js';
 import { badge, cashOutLink, eventLink, masked, nextLink, reasonBadges, stripeDashboardUrl, time, unixTime, type Html } from './format.js';
 import { layout, tokenField, type PageContext } from './layout.js';
 

@@ -1,6 +1,6 @@
 import { html } from 'hono/html';
 import { ATTENTION_LABELS, type AttentionReason } from '../../attention.js';
-import { readableTime } from '../../../functions/shared/since.js';
+import { readableTime } from '../../readable.js';
 import { maskEmail } from '../../../functions/shared/redact.js';
 
 export type Html = ReturnType<typeof html>;

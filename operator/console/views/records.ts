@@ -1,7 +1,7 @@
 import { html } from 'hono/html';
 import { readableItem } from '../../json-view.js';
 import type { Page } from '../../paging.js';
-import { groupDigits } from '../../../functions/shared/money.js';
+import { groupDigits } from '../../readable.js';
 import { RECORD_KINDS, type RecordItem } from '../../records.js';
 import { badge, cashOutLink, nextLink, recordLink, time, type Html } from './format.js';
 import { layout, type PageContext } from './layout.js';

@@ -1,7 +1,7 @@
 /**
- * The operator console and its commands, attacked: forged writes, money moved twice or on the
- * wrong record, dry runs that write, secrets shown, bad input that crashes. Each test here
- * failed before the fix beside it.
+ * The operator console's and its commands' safeguards: an action changes only the record it was
+ * asked about and only as the operator saw it, money moves at most once, a dry run writes
+ * nothing, secrets stay hidden, and bad input is refused without a crash.
  */
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
@@ -14,8 +14,9 @@ import type { StripeMoney } from '../functions/reconcile/stripe-money.js';
 import { eventKey, StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { kindShard } from '../functions/shared/record-index.js';
-import { statusFields, statusShard } from '../functions/shared/status-index.js';
+import { statusShard } from '../functions/shared/status-index.js';
 import { TABLES } from '../infra/tables.js';
+import { ledgerItem, putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { stripeEvent, uniqueId } from './support/stripe-events.js';
 
@@ -28,29 +29,7 @@ beforeAll(async () => {
 afterAll(() => h.stop());
 
 const MINUTE = 60_000;
-const ledgerItem = (cashOutId: string, fields: Partial<OperatorCashOut>): OperatorCashOut => ({
-  cashOutId,
-  status: 'in_transit',
-  mode: 'payout',
-  destinationEmail: 'ada@example.com',
-  amount: '20.15',
-  currency: 'USD',
-  amountMinor: 2015,
-  fingerprint: 'f',
-  stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-  attemptId: 'a',
-  attempts: 1,
-  leaseExpiresAt: 0,
-  createdAt: iso(Date.now() - 10 * MINUTE),
-  updatedAt: iso(Date.now() - 5 * MINUTE),
-  payload: '{}',
-  accountId: 'acct_1Ada',
-  answer: { statusCode: 200, body: { cashOutId } },
-  ...fields,
-});
-// Written with the status's shard, as every ledger writer does (the index by status is sharded).
-const put = (item: OperatorCashOut) =>
-  h.tables.db.send(new PutCommand({ TableName: h.tables.names.ledger, Item: { ...item, ...statusFields(item.cashOutId, item.status) } }));
+const put = (item: OperatorCashOut) => putLedgerItem(h.tables, item);
 
 /** The fields a form on a page carries (hidden ones with their values), as the browser would post them. */
 function formFields(page: string, formId: string): Record<string, string> {
@@ -88,7 +67,7 @@ describe('replay stays on the event it was asked about', () => {
     await merchant.claim(storedFields(payout), 'delivery-1', Date.now(), 30_000);
     await merchant.markApplied(payout.id, 'delivery-1', 'applied', undefined, new Date());
 
-    // Only the merchant has it: the replay applies it (it used to hold `stripe:<id>`, the platform's key, and find nothing).
+    // Only the merchant has it: the replay looks under the merchant's key, not the platform's `stripe:<id>`.
     const first = await replayEvent(eventKey(payout.id, 'acme-shop'), h.deps.replay, { dryRun: false });
     expect(first.outcome).not.toBe('in_flight');
     expect(await merchant.get(payout.id)).toMatchObject({ replays: 1 });
@@ -171,24 +150,21 @@ function scriptedStripe(findings: StripeFinding[]): StripeMoney & { finds: numbe
   return stripe;
 }
 
+/** The cash-out's payout as Stripe lists it: pending, so reconciliation can still cancel it. */
+const pendingPayout = (): MoneyObject => ({
+  id: uniqueId('po'),
+  object: 'payout',
+  status: 'pending',
+  amount: 2015,
+  currency: 'usd',
+  created: Math.floor(Date.now() / 1000),
+});
+
 describe('reconcile now acts on the decision shown, or not at all', () => {
   test('Stripe answering differently at the moment of acting (its list is eventually consistent) changes nothing: no cancel, nothing written', async () => {
     const cashOutId = uniqueId('co');
-    await put(
-      ledgerItem(cashOutId, {
-        status: 'unknown',
-        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
-        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
-      }),
-    );
-    const payout: MoneyObject = {
-      id: uniqueId('po'),
-      object: 'payout',
-      status: 'pending',
-      amount: 2015,
-      currency: 'usd',
-      created: Math.floor(Date.now() / 1000),
-    };
+    await put(unknownLedgerItem(cashOutId, 25 * 3_600_000));
+    const payout = pendingPayout();
     // Shown: no payout at Stripe, so "record rejected". Then the payout appears in Stripe's list.
     const stripe = scriptedStripe([{ found: 'none' }, { found: 'none' }, { found: 'one', object: payout }]);
     const deps = { ...h.deps.reconcile!, stripe };
@@ -204,21 +180,8 @@ describe('reconcile now acts on the decision shown, or not at all', () => {
 
   test('a decision that changed by the moment of acting is shown instead, and nothing is done', async () => {
     const cashOutId = uniqueId('co');
-    await put(
-      ledgerItem(cashOutId, {
-        status: 'unknown',
-        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
-        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
-      }),
-    );
-    const payout: MoneyObject = {
-      id: uniqueId('po'),
-      object: 'payout',
-      status: 'pending',
-      amount: 2015,
-      currency: 'usd',
-      created: Math.floor(Date.now() / 1000),
-    };
+    await put(unknownLedgerItem(cashOutId, 25 * 3_600_000));
+    const payout = pendingPayout();
     const stripe = scriptedStripe([{ found: 'none' }, { found: 'one', object: payout }]);
     const deps = { ...h.deps.reconcile!, stripe };
     const shown = await previewReconcile(cashOutId, deps);
@@ -233,21 +196,8 @@ describe('reconcile now acts on the decision shown, or not at all', () => {
 
   test('two confirmations of one decision (a double click, two tabs) take the money back once', async () => {
     const cashOutId = uniqueId('co');
-    await put(
-      ledgerItem(cashOutId, {
-        status: 'unknown',
-        answer: { statusCode: 500, body: { error: 'payout_outcome_unknown' } },
-        stripeRequestSentAt: iso(Date.now() - 9 * MINUTE),
-      }),
-    );
-    const payout: MoneyObject = {
-      id: uniqueId('po'),
-      object: 'payout',
-      status: 'pending',
-      amount: 2015,
-      currency: 'usd',
-      created: Math.floor(Date.now() / 1000),
-    };
+    await put(unknownLedgerItem(cashOutId, 9 * MINUTE));
+    const payout = pendingPayout();
     const stripe = scriptedStripe([{ found: 'one', object: payout }]);
     const deps = { ...h.deps.reconcile!, stripe };
     const shown = await previewReconcile(cashOutId, deps);
@@ -297,13 +247,7 @@ describe('a dry run asked for without `--` is refused, not run for real', () => 
 
   test('`npm run reconcile --cash-out=<id> --dry-run` is refused, not a full reconciliation run', async () => {
     const cashOutId = uniqueId('co');
-    await put(
-      ledgerItem(cashOutId, {
-        status: 'unknown',
-        answer: { statusCode: 500, body: {} },
-        stripeRequestSentAt: iso(Date.now() - 25 * 3_600_000),
-      }),
-    );
+    await put(unknownLedgerItem(cashOutId, 25 * 3_600_000));
     const before = await h.snapshot();
     const run = await npmRun('reconcile', `--cash-out=${cashOutId}`, '--dry-run');
     expect(run.code).toBe(2);
