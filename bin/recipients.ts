@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { ACCOUNT_ID, RecipientStore, normaliseEmail } from '../functions/shared/recipients.js';
-import { UsageError, parseCommandLine, runCommand } from './cli.js';
+import { UsageError, commandLine, runCommand, valueOptions } from './cli.js';
 import { localDynamoEndpoint } from '../dev/defaults.js';
 
 /**
@@ -19,20 +19,11 @@ const usage = [
 ].join('\n');
 // The cash-out route checks destination_email with the same rule.
 const EMAIL = z.email();
+const { positionals, values } = commandLine(usage, valueOptions('table', 'endpoint', 'region'), { positionals: true });
 let endpoint: string | undefined;
 
 await runCommand(
   async () => {
-    const { positionals, values } = parseCommandLine(process.argv.slice(2), {
-      table: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    });
-    if (values.help) {
-      console.log(usage);
-      return 0;
-    }
     const [command, email, accountId, ...extra] = positionals;
     const wants = { set: 2, get: 1, delete: 1, list: 0 }[command ?? ''];
     if (wants === undefined) throw new UsageError(command ? `Unknown command "${command}".` : 'Which command? set, get, list or delete.');

@@ -1,5 +1,4 @@
 import { localDynamoEndpoint } from '../dev/defaults.js';
-import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
@@ -7,6 +6,7 @@ import { SourceAdmin, SourceAdminError } from '../operator/sources.js';
 import { DirectorySourceSecrets, SecretsManagerSourceSecrets } from '../functions/stripe-events/source-secrets.js';
 import { SourceStore, type StripeSource } from '../functions/stripe-events/source-store.js';
 import { LOCAL_SOURCE_SECRETS_DIR } from '../dev/environment.js';
+import { UsageError, commandLine, flagOptions, refuse as refuseWith, runCommand, valueOptions } from './cli.js';
 
 /**
  * `npm run sources -- add|list|rotate|disable|enable|remove …`: the Stripe merchant sources,
@@ -35,48 +35,20 @@ const COMMANDS: Record<string, { options: string[]; required?: string[] }> = {
   enable: { options: [] },
   remove: { options: [] },
 };
-const WHERE = ['table', 'secret-prefix', 'endpoint', 'region'];
+const WHERE = ['table', 'secret-prefix', 'endpoint', 'region'] as const;
 
-function refuse(message: string): never {
-  console.error(`${message}\n\n${usage}`);
-  process.exit(2);
-}
-
-let parsed: ReturnType<typeof parse>;
-function parse() {
-  return parseArgs({
-    allowPositionals: true,
-    strict: true,
-    options: {
-      'signing-secret': { type: 'string' },
-      'api-key': { type: 'string' },
-      'drop-previous': { type: 'boolean' },
-      json: { type: 'boolean' },
-      table: { type: 'string' },
-      'secret-prefix': { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-}
-try {
-  parsed = parse();
-} catch (error) {
-  refuse((error as Error).message);
-}
-const { positionals, values } = parsed;
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { positionals, values } = commandLine(
+  usage,
+  { ...valueOptions('signing-secret', 'api-key', ...WHERE), ...flagOptions('drop-previous', 'json') },
+  { positionals: true },
+);
 const [command, sourceId, ...extra] = positionals;
 const spec = command ? COMMANDS[command] : undefined;
 if (!command || !spec) refuse(command ? `Unknown command "${command}".` : 'Which command?');
 if (command !== 'list' && !sourceId) refuse(`${command} needs a source id.`);
 if (extra.length > 0 || (command === 'list' && sourceId)) refuse(`Unexpected argument "${extra[0] ?? sourceId}".`);
 for (const option of Object.keys(values)) {
-  if (!spec.options.includes(option) && !WHERE.includes(option)) refuse(`${command} does not take --${option}.`);
+  if (!spec.options.includes(option) && !(WHERE as readonly string[]).includes(option)) refuse(`${command} does not take --${option}.`);
 }
 for (const option of spec.required ?? []) {
   if (values[option as keyof typeof values] === undefined) refuse(`${command} needs --${option}.`);
@@ -107,8 +79,22 @@ const describe = (source: StripeSource) =>
 const endpointUrl = (id: string) =>
   deployed ? `<StripeEventsUrl>/${id}` : `http://127.0.0.1:${process.env.PORT ?? 3000}/webhooks/stripe/${id}`;
 
-try {
-  const id = sourceId!;
+await runCommand(
+  async () => {
+    try {
+      await perform(sourceId!);
+    } catch (error) {
+      // A request the checks refuse (a bad id, a secret of the wrong kind) is a usage error, whatever is stored.
+      throw error instanceof SourceAdminError && error.usage ? new UsageError(error.message) : error;
+    } finally {
+      db.destroy();
+    }
+  },
+  { usage, dynamoEndpoint: () => endpoint },
+);
+
+/** Carries out the checked command for one source (`list`: every source). */
+async function perform(id: string): Promise<void> {
   switch (command) {
     case 'add': {
       const source = await admin.add(id, { signingSecret: values['signing-secret']!, apiKey: values['api-key'] });
@@ -152,10 +138,8 @@ try {
       console.log((await admin.remove(id)) ? `Removed source ${id} and its secret; its events and records stay.` : `No source ${id}.`);
       break;
   }
-} catch (error) {
-  if (error instanceof SourceAdminError && error.usage) refuse(error.message);
-  console.error((error as Error).message);
-  process.exit(1);
-} finally {
-  db.destroy();
+}
+
+function refuse(message: string): never {
+  return refuseWith(usage, message);
 }

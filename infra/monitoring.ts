@@ -33,6 +33,60 @@ export interface MonitoringProps {
   routes: readonly RouteDefinition[];
 }
 
+/** The application metrics that raise an alarm on any count in five minutes, each with what the operator should know. */
+const COUNT_ALARMS: [id: string, metric: AppMetric, description: string][] = [
+  [
+    'CashOutUnknown',
+    ALARMED_METRICS.cashOutUnknown,
+    'A Village cash-out ended with its Stripe outcome unknown: money may have moved while Village was told it failed. Reconciliation will settle it; check the ledger for status "unknown".',
+  ],
+  [
+    'PayoutFailedAfterPaid',
+    ALARMED_METRICS.payoutFailedAfterPaid,
+    'Stripe reported a payout failed after Village was answered 200 for it: the user was told they were paid. Act on it with Village and the user.',
+  ],
+  [
+    'PayoutNeedsCompensation',
+    ALARMED_METRICS.payoutNeedsCompensation,
+    'Stripe shows money moving for a cash-out Village was told failed (the balance went back to the user). Reconciliation cancels or reverses it; check the ledger item flagged needsCompensation.',
+  ],
+  [
+    'LedgerAnomaly',
+    ALARMED_METRICS.ledgerAnomaly,
+    'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.',
+  ],
+  [
+    'CashOutLedgerWriteFailed',
+    ALARMED_METRICS.cashOutLedgerWriteFailed,
+    'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.',
+  ],
+  [
+    'ReconcileNeedsOperator',
+    ALARMED_METRICS.reconcileNeedsOperator,
+    'The reconciliation job found a payout it cannot settle by itself; see its logs.',
+  ],
+  [
+    'ReportFailed',
+    ALARMED_METRICS.reportFailed,
+    "A Stripe report run failed, or its file could not be downloaded when its event arrived: the reports job fetches it again within 15 minutes. See docs/operations.md (Reports and the daily close) and the console's Close page.",
+  ],
+  [
+    'ReportFetchFailed',
+    ALARMED_METRICS.reportFetchFailed,
+    'The reports job could not download a Stripe report file it tried again. See the reports function\'s log ("Reports job finished") and docs/operations.md.',
+  ],
+  [
+    'DayNotClosed',
+    ALARMED_METRICS.dayNotClosed,
+    "Yesterday's daily close found a payout or transfer that differs between the ledger and Stripe's reports (npm run close -- --date <day>; the console's Close page names each).",
+  ],
+  [
+    'CatchUpFailed',
+    ALARMED_METRICS.catchUpFailed,
+    "Stripe catch-up could not list a source's events (or a connected account's), or could not apply one: events the webhook missed may still be missing. See the catch-up function's log (\"Catch-up finished\") and docs/sources-and-catch-up.md.",
+  ],
+];
+
 /**
  * Alarms, the SNS topic they notify (emailed to the AlarmEmail parameter), and one dashboard.
  * Every Lambda function in the stack, including ones added after this construct, gets an
@@ -49,8 +103,32 @@ export class Monitoring extends Construct {
     super(scope, id);
     this.api = props.api;
     const stack = Stack.of(this);
+    this.topic = this.alarmTopic(stack);
+    this.subscribeAlarmEmail(stack);
 
-    // CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, so the topic has its own key.
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${stack.stackName}-operations`,
+      defaultInterval: Duration.hours(6),
+    });
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "# Payments webhook gateway\nTraffic, rejections and latency per route; cash-outs by status; each function's errors and throttles.",
+        width: 24,
+        height: 2,
+      }),
+    );
+
+    this.alarmOnServerErrorRate('Api', 'the webhooks API (all routes)', { ApiId: this.api.apiId });
+    for (const route of props.routes) for (const routePath of routePaths(route)) this.watchRoute(route, routePath);
+    for (const [alarmId, metric, description] of COUNT_ALARMS) this.alarmOnCount(alarmId, metric, description);
+    this.addPayoutWidgets();
+
+    Aspects.of(stack).add(new WatchEveryFunction(this));
+  }
+
+  /** The topic the alarms notify. CloudWatch cannot publish to a topic encrypted with the AWS managed SNS key, so it has its own key. */
+  private alarmTopic(stack: Stack): Topic {
     const key = new Key(this, 'AlarmTopicKey', {
       description: 'Encrypts the payments webhook gateway alarm topic',
       enableKeyRotation: true,
@@ -62,12 +140,12 @@ export class Monitoring extends Construct {
         resources: ['*'],
       }),
     );
-    this.topic = new Topic(this, 'AlarmTopic', { displayName: 'Payments webhook gateway alarms', masterKey: key, enforceSSL: true });
-    this.topic.addToResourcePolicy(
+    const topic = new Topic(this, 'AlarmTopic', { displayName: 'Payments webhook gateway alarms', masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(
       new PolicyStatement({
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
-        resources: [this.topic.topicArn],
+        resources: [topic.topicArn],
         conditions: {
           ArnLike: {
             'aws:SourceArn': stack.formatArn({
@@ -81,7 +159,11 @@ export class Monitoring extends Construct {
         },
       }),
     );
+    return topic;
+  }
 
+  /** Emails the alarms to the AlarmEmail parameter's address; an empty parameter subscribes no one. */
+  private subscribeAlarmEmail(stack: Stack): void {
     const email = new CfnParameter(stack, ALARM_EMAIL_PARAMETER, {
       type: 'String',
       default: '',
@@ -99,76 +181,6 @@ export class Monitoring extends Construct {
       endpoint: email.valueAsString,
     });
     subscription.cfnOptions.condition = emailGiven;
-
-    this.dashboard = new Dashboard(this, 'Dashboard', {
-      dashboardName: `${stack.stackName}-operations`,
-      defaultInterval: Duration.hours(6),
-    });
-    this.dashboard.addWidgets(
-      new TextWidget({
-        markdown:
-          "# Payments webhook gateway\nTraffic, rejections and latency per route; cash-outs by status; each function's errors and throttles.",
-        width: 24,
-        height: 2,
-      }),
-    );
-
-    this.alarmOnServerErrorRate('Api', 'the webhooks API (all routes)', { ApiId: this.api.apiId });
-    for (const route of props.routes) for (const routePath of routePaths(route)) this.watchRoute(route, routePath);
-
-    this.alarmOnCount(
-      'CashOutUnknown',
-      ALARMED_METRICS.cashOutUnknown,
-      'A Village cash-out ended with its Stripe outcome unknown: money may have moved while Village was told it failed. Reconciliation will settle it; check the ledger for status "unknown".',
-    );
-    this.alarmOnCount(
-      'PayoutFailedAfterPaid',
-      ALARMED_METRICS.payoutFailedAfterPaid,
-      'Stripe reported a payout failed after Village was answered 200 for it: the user was told they were paid. Act on it with Village and the user.',
-    );
-    this.alarmOnCount(
-      'PayoutNeedsCompensation',
-      ALARMED_METRICS.payoutNeedsCompensation,
-      'Stripe shows money moving for a cash-out Village was told failed (the balance went back to the user). Reconciliation cancels or reverses it; check the ledger item flagged needsCompensation.',
-    );
-    this.alarmOnCount(
-      'LedgerAnomaly',
-      ALARMED_METRICS.ledgerAnomaly,
-      'A Stripe payout or transfer contradicts the cash-out ledger (a second payout, another account, or a refused cash-out). Investigate the records of kind payout/transfer.',
-    );
-    this.alarmOnCount(
-      'CashOutLedgerWriteFailed',
-      ALARMED_METRICS.cashOutLedgerWriteFailed,
-      'A cash-out outcome could not be recorded in the ledger. Read the cash-out log lines: one starting "OPERATOR:" says what to do (e.g. cancel a payout Village was told failed); otherwise the item stays "processing" and reconciliation raises it.',
-    );
-    this.alarmOnCount(
-      'ReconcileNeedsOperator',
-      ALARMED_METRICS.reconcileNeedsOperator,
-      'The reconciliation job found a payout it cannot settle by itself; see its logs.',
-    );
-    this.alarmOnCount(
-      'ReportFailed',
-      ALARMED_METRICS.reportFailed,
-      "A Stripe report run failed, or its file could not be downloaded when its event arrived: the reports job fetches it again within 15 minutes. See docs/operations.md (Reports and the daily close) and the console's Close page.",
-    );
-    this.alarmOnCount(
-      'ReportFetchFailed',
-      ALARMED_METRICS.reportFetchFailed,
-      'The reports job could not download a Stripe report file it tried again. See the reports function\'s log ("Reports job finished") and docs/operations.md.',
-    );
-    this.alarmOnCount(
-      'DayNotClosed',
-      ALARMED_METRICS.dayNotClosed,
-      "Yesterday's daily close found a payout or transfer that differs between the ledger and Stripe's reports (npm run close -- --date <day>; the console's Close page names each).",
-    );
-    this.alarmOnCount(
-      'CatchUpFailed',
-      ALARMED_METRICS.catchUpFailed,
-      "Stripe catch-up could not list a source's events (or a connected account's), or could not apply one: events the webhook missed may still be missing. See the catch-up function's log (\"Catch-up finished\") and docs/sources-and-catch-up.md.",
-    );
-    this.addPayoutWidgets();
-
-    Aspects.of(stack).add(new WatchEveryFunction(this));
   }
 
   /** Errors and throttles alarms and a dashboard row for one function; called once per function by the aspect. */

@@ -6,6 +6,7 @@ const COMMANDS: [string, string, string[]][] = [
   ['npm start', 'bin/start.ts', []],
   ['npm run send', 'bin/send.ts', ['village-cash-out']],
   ['npm run recipients', 'bin/recipients.ts', ['list']],
+  ['npm run sources', 'bin/sources.ts', ['list']],
   ['npm run payouts', 'bin/payouts.ts', ['list']],
   ['npm run reconcile', 'bin/reconcile.ts', []],
   ['npm run import', 'bin/import.ts', ['--since', '400d']],

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { dayOf } from '../functions/reports/days.js';
-import { fetchReport } from '../functions/reports/fetch-report.js';
 import { ReportStore } from '../functions/reports/report-store.js';
-import { requestRun } from '../functions/reports/request.js';
-import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
+import { keepTodaysReports } from './support/reports.js';
 import { seedCashOut, uniqueId } from './support/stripe-events.js';
 
 const KEY = 'sk_test_console_harness';
@@ -19,22 +17,8 @@ beforeEach(async () => {
 });
 afterEach(async () => h.stop());
 
-/** Today's close reports, requested from the stand-in and kept as the gateway keeps them. */
-async function keepTodaysReports(): Promise<void> {
-  const start = Math.floor(Date.now() / 86_400_000) * 86_400;
-  for (const reportType of ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'] as const) {
-    const outcome = await requestRun(
-      { sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 },
-      { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' },
-    );
-    if (outcome.kind !== 'requested') throw new Error('not available');
-    let run = h.standIn.reports.runs.get(outcome.runId)!;
-    for (let i = 0; i < 100 && run.status === 'pending'; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
-    run = h.standIn.reports.runs.get(outcome.runId)!;
-    await store.updateRun('platform', outcome.runId, { status: 'succeeded', fileUrl: (run.result as { url: string }).url }, new Date());
-    await fetchReport((await store.getRun('platform', outcome.runId))!, { store, apiKeyFor: async () => KEY, clock: systemClock });
-  }
-}
+/** Today's close reports, kept as the gateway keeps them. */
+const keepReports = () => keepTodaysReports({ store, standIn: h.standIn, apiKey: KEY });
 
 describe("the console's Close page", () => {
   test("shows the last 30 days with their state, a day's differences linked to the Stripe object, and takes an acknowledgement with a note", async () => {
@@ -43,7 +27,7 @@ describe("the console's Close page", () => {
     const cashOutId = uniqueId('co');
     await seedCashOut(h.stripe.ledger, { cashOutId, status: 'pending', stripeObjectId: paid.id, accountId: ACCOUNT });
     const rogue = await stripe.payouts.create({ amount: 777, currency: 'usd' }, { stripeAccount: ACCOUNT });
-    await keepTodaysReports();
+    await keepReports();
     const today = dayOf(Math.floor(Date.now() / 1000));
 
     const days = await h.get('/close');

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { JustWalletEventStore } from '../functions/just-wallet/events.js';
 import { replayEvent } from '../operator/replay.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
-import { deliverJustWallet } from './support/operator.js';
+import { deliverJustWallet, unappliedJustWalletPayout } from './support/operator.js';
 
 /**
  * The dry run of a Just Wallet replay ("what would change", shown before every replay in the
@@ -27,19 +26,8 @@ describe('a dry run of a Just Wallet replay', () => {
 
   test('of an event stored but never applied says it would apply it, and writes nothing', async () => {
     const body = justWalletEvent('payout', { status: 'processing' });
-    const payload = JSON.stringify(body);
-    const key = `just-wallet:payout:${body.data.id as string}:processing`;
-    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({
-      eventKey: key,
-      provider: 'just-wallet',
-      type: 'payout',
-      objectId: body.data.id as string,
-      kind: 'just_wallet_payout',
-      status: 'processing',
-      receivedAt: new Date().toISOString(),
-      payload,
-      expiresAt: 0,
-    });
+    // Stored by the delivery's first write; it stopped before the record.
+    const key = await unappliedJustWalletPayout(h.tables, body);
     const before = await h.snapshot();
     const preview = await replayEvent(key, h.deps.replay, { dryRun: true });
     console.log(JSON.stringify(preview));

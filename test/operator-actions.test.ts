@@ -4,14 +4,14 @@ import { acknowledge } from '../operator/acknowledge.js';
 import type { OperatorCashOut } from '../operator/attention.js';
 import { CashOutReads } from '../operator/cash-outs.js';
 import { replayEvent, replayMatching } from '../operator/replay.js';
-import { JustWalletEventStore } from '../functions/just-wallet/events.js';
 import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
 import { ledgerItem, putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';
+import { cashOutInFlight, unappliedJustWalletPayout, type CashOutInFlight } from './support/operator.js';
 import { consoleHarness, OPERATOR_ARN, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
-import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';
+import { stripeEvent, uniqueId } from './support/stripe-events.js';
 
 const MINUTE = 60_000;
 let h: ConsoleHarness;
@@ -20,34 +20,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const put = (item: OperatorCashOut) => putLedgerItem(h.tables, item);
 const ledger = (cashOutId: string) => h.deps.cashOuts.get(cashOutId);
 
-/** A cash-out still being paid: Stripe's events about it are deferred (503) until the handler answers Village. */
-async function cashOutInFlight(): Promise<{ cashOutId: string; payoutId: string; finish(): Promise<void> }> {
-  const cashOutId = uniqueId('co');
-  const payoutId = uniqueId('po');
-  await seedCashOut(h.stripe.ledger, { cashOutId, status: 'processing' });
-  return {
-    cashOutId,
-    payoutId,
-    async finish() {
-      await h.stripe.ledger.update(
-        cashOutId,
-        `attempt-${cashOutId}`,
-        { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
-        new Date(),
-      );
-    },
-  };
-}
-
-async function deferredPayoutEvent(flight: { cashOutId: string; payoutId: string }): Promise<string> {
-  const event = stripeEvent(
-    'payout.paid',
-    { id: flight.payoutId, metadata: { cash_out_id: flight.cashOutId } },
-    { account: 'acct_1LocalSampleAda' },
-  );
-  const answer = await h.stripe.send(event);
+/** Its payout.paid, delivered while the cash-out is still being paid: deferred (503), kept for a replay. */
+async function deferredPayoutEvent(flight: CashOutInFlight): Promise<string> {
+  const answer = await h.stripe.send(flight.payoutPaid);
   expect(answer).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
-  return eventKey(event.id);
+  return eventKey(flight.payoutPaid.id);
 }
 
 beforeAll(async () => {
@@ -152,7 +129,7 @@ describe('acknowledging a cash-out that needs an operator', () => {
 
 describe('replaying an event', () => {
   test('applies a deferred Stripe event through the route code, shows the result, and records it; a dry run first changes nothing', async () => {
-    const flight = await cashOutInFlight();
+    const flight = await cashOutInFlight(h.stripe.ledger);
     const key = await deferredPayoutEvent(flight);
     await flight.finish();
 
@@ -184,20 +161,8 @@ describe('replaying an event', () => {
 
   test('applies a Just Wallet event whose delivery stopped before applying it', async () => {
     const body = justWalletEvent('payout', { status: 'processing' });
-    const payload = JSON.stringify(body);
-    const key = `just-wallet:payout:${body.data.id as string}:processing`;
     // Stored by the delivery's first write; it stopped before the record.
-    await new JustWalletEventStore(h.tables.db, h.tables.names.events).claim({
-      eventKey: key,
-      provider: 'just-wallet',
-      type: 'payout',
-      objectId: body.data.id as string,
-      kind: 'just_wallet_payout',
-      status: 'processing',
-      receivedAt: iso(Date.now()),
-      payload,
-      expiresAt: 0,
-    });
+    const key = await unappliedJustWalletPayout(h.tables, body);
     const result = await replayEvent(key, h.deps.replay, { dryRun: false });
     expect(result).toMatchObject({ outcome: 'applied', changed: true });
     expect(await h.deps.records.get(body.data.id as string, 'just_wallet_payout')).toMatchObject({
@@ -209,7 +174,11 @@ describe('replaying an event', () => {
   });
 
   test('in bulk by filter: a dry run changes nothing and shows what would change; the replay then applies each, oldest first', async () => {
-    const flights = [await cashOutInFlight(), await cashOutInFlight(), await cashOutInFlight()];
+    const flights = [
+      await cashOutInFlight(h.stripe.ledger),
+      await cashOutInFlight(h.stripe.ledger),
+      await cashOutInFlight(h.stripe.ledger),
+    ];
     const keys: string[] = [];
     for (const flight of flights) keys.push(await deferredPayoutEvent(flight));
     for (const flight of flights) await flight.finish();

@@ -5,7 +5,8 @@ import { eventKey } from '../functions/stripe-events/event-store.js';
 import { resolveTarget } from '../operator/target.js';
 import { TABLES, tableOutputName } from '../infra/tables.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
-import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
+import { cashOutInFlight } from './support/operator.js';
+import { stripeHarness, type StripeHarness } from './support/stripe-events.js';
 import { silentLogger } from './support/telemetry.js';
 
 /**
@@ -40,17 +41,9 @@ afterAll(async () => {
 
 describe('replaying a deferred event from the console of a test-mode stack', () => {
   test("applies it to the ledger, or at least leaves it for Stripe's redelivery", async () => {
-    const cashOutId = uniqueId('co');
-    const payoutId = uniqueId('po');
-    await seedCashOut(gateway.ledger, { cashOutId, status: 'processing' });
-    const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    const { cashOutId, payoutPaid: event, finish } = await cashOutInFlight(gateway.ledger);
     expect(await gateway.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
-    await gateway.ledger.update(
-      cashOutId,
-      `attempt-${cashOutId}`,
-      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
-      new Date(),
-    );
+    await finish();
 
     const replay = await replayEvent(eventKey(event.id), operator.replay, { dryRun: false });
     const redelivery = await gateway.send(event);
@@ -86,17 +79,9 @@ describe('the console of a test-mode stack, with the mode the stack states', () 
       logger: silentLogger(),
       db: tables.db,
     });
-    const cashOutId = uniqueId('co');
-    const payoutId = uniqueId('po');
-    await seedCashOut(gateway.ledger, { cashOutId, status: 'processing' });
-    const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    const { cashOutId, payoutPaid: event, finish } = await cashOutInFlight(gateway.ledger);
     expect(await gateway.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
-    await gateway.ledger.update(
-      cashOutId,
-      `attempt-${cashOutId}`,
-      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
-      new Date(),
-    );
+    await finish();
 
     expect(await replayEvent(eventKey(event.id), fromStack.replay, { dryRun: false })).toMatchObject({ outcome: 'applied', changed: true });
     expect((await gateway.ledger.get(cashOutId))?.status).toBe('paid');
@@ -106,10 +91,7 @@ describe('the console of a test-mode stack, with the mode the stack states', () 
 
 describe('a replay that does not apply a never-applied event', () => {
   test('leaves it unapplied, with the replay noted and its outcome as the last refusal', async () => {
-    const cashOutId = uniqueId('co');
-    const payoutId = uniqueId('po');
-    await seedCashOut(gateway.ledger, { cashOutId, status: 'processing' });
-    const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    const { payoutPaid: event } = await cashOutInFlight(gateway.ledger);
     expect(await gateway.send(event)).toMatchObject({ statusCode: 503 });
 
     // The live-mode client (no mode stated) cannot apply a test-mode event.

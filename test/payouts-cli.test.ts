@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledItem } from '../functions/reconcile/decide.js';
-import { statusFields } from '../functions/shared/status-index.js';
 import { runScript, tablesEnv } from './support/commands.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
+import { ledgerItem, putLedgerItem } from './support/ledger-items.js';
 
 const HOUR = 3_600_000;
 
@@ -12,28 +11,9 @@ let tables: TestTables;
 /** Runs `npm run payouts -- <args>` (the same script) against this file's tables in DynamoDB Local. */
 const payouts = (...args: string[]) => runScript('bin/payouts.ts', args, tablesEnv(tables));
 
-const item = (cashOutId: string, fields: Partial<ReconciledItem>): ReconciledItem => {
-  const at = new Date(Date.now() - (fields.updatedAt ? 0 : 60_000)).toISOString();
-  return {
-    cashOutId,
-    status: 'pending',
-    mode: 'payout',
-    destinationEmail: 'ada.lovelace@example.com',
-    amount: '20.15',
-    currency: 'USD',
-    amountMinor: 2015,
-    fingerprint: 'f',
-    stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-    attemptId: 'a',
-    attempts: 1,
-    leaseExpiresAt: 0,
-    createdAt: at,
-    updatedAt: at,
-    payload: '{}',
-    accountId: 'acct_1Ada',
-    ...fields,
-  };
-};
+/** The cash-outs here are Ada Lovelace's; each says its status, answer and when it last changed. */
+const item = (cashOutId: string, fields: Partial<ReconciledItem>) =>
+  ledgerItem(cashOutId, { status: 'pending', destinationEmail: 'ada.lovelace@example.com', ...fields });
 
 beforeAll(async () => {
   tables = await createTestTables();
@@ -68,11 +48,7 @@ beforeAll(async () => {
       updatedAt: new Date(now - 5 * 60_000).toISOString(),
     }),
   ];
-  // Stored as the ledger's writers store them: with the status's shard key.
-  for (const each of items)
-    await tables.db.send(
-      new PutCommand({ TableName: tables.names.ledger, Item: { ...each, ...statusFields(each.cashOutId, each.status) } }),
-    );
+  for (const each of items) await putLedgerItem(tables, each);
 });
 afterAll(() => tables.db.destroy());
 

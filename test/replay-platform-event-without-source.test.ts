@@ -3,7 +3,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { replayEvent } from '../operator/replay.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
-import { seedCashOut, stripeEvent, uniqueId } from './support/stripe-events.js';
+import { cashOutInFlight } from './support/operator.js';
 
 /**
  * An event item stored before merchant sources existed has no `sourceId` attribute (its key
@@ -18,10 +18,7 @@ afterAll(() => h.stop());
 
 describe('replaying a platform event stored before sources existed (no sourceId on its item)', () => {
   test('moves the cash-out as the route would, and is not lost', async () => {
-    const cashOutId = uniqueId('co');
-    const payoutId = uniqueId('po');
-    await seedCashOut(h.stripe.ledger, { cashOutId, status: 'processing' });
-    const event = stripeEvent('payout.paid', { id: payoutId, metadata: { cash_out_id: cashOutId } }, { account: 'acct_1LocalSampleAda' });
+    const { cashOutId, payoutId, payoutPaid: event, finish } = await cashOutInFlight(h.stripe.ledger);
     expect(await h.stripe.send(event)).toMatchObject({ statusCode: 503, body: { error: 'ledger_item_in_flight' } });
     const key = eventKey(event.id);
     // As an item written before events named their source: no sourceId.
@@ -29,12 +26,7 @@ describe('replaying a platform event stored before sources existed (no sourceId 
       new UpdateCommand({ TableName: h.tables.names.events, Key: { eventKey: key }, UpdateExpression: 'REMOVE sourceId' }),
     );
     // The cash-out is answered 200 with its payout.
-    await h.stripe.ledger.update(
-      cashOutId,
-      `attempt-${cashOutId}`,
-      { status: 'pending', stripeObjectId: payoutId, stripeObjectType: 'payout', answer: { statusCode: 200, body: { cashOutId } } },
-      new Date(),
-    );
+    await finish();
 
     const result = await replayEvent(key, h.deps.replay, { dryRun: false });
     const redelivered = await h.stripe.send(event);

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { dayOf } from '../functions/reports/days.js';
 import { fetchReport } from '../functions/reports/fetch-report.js';
 import { ReportStore } from '../functions/reports/report-store.js';
-import { requestRun } from '../functions/reports/request.js';
 import type { ReportType } from '../functions/reports/report-types.js';
 import { systemClock } from '../functions/shared/clock.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { runScript, tablesEnv } from './support/commands.js';
 import { consoleHarness, type ConsoleHarness } from './support/console.js';
+import { keepTodaysReports } from './support/reports.js';
 import { seedCashOut, uniqueId } from './support/stripe-events.js';
 
 const KEY = 'sk_test_local_stand_in';
@@ -47,27 +47,8 @@ async function actAsGateway<T>(during: Promise<T>): Promise<T> {
   return result;
 }
 
-async function keepTodaysReports(
-  types: readonly ReportType[] = ['balance_change_from_activity.itemized.3', 'connected_account_payouts.itemized.3'],
-): Promise<void> {
-  const start = Math.floor(Date.now() / 86_400_000) * 86_400;
-  for (const reportType of types) {
-    const outcome = await requestRun(
-      { sourceId: 'platform', reportType, intervalStart: start, intervalEnd: start + 86_400 },
-      { store, stripeFor: async () => makeStripe(KEY, h.standIn.url), clock: systemClock, requestedBy: 'test' },
-    );
-    if (outcome.kind !== 'requested') throw new Error('not available');
-    for (let i = 0; i < 100 && h.standIn.reports.runs.get(outcome.runId)!.status === 'pending'; i += 1)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    await store.updateRun(
-      'platform',
-      outcome.runId,
-      { status: 'succeeded', fileUrl: (h.standIn.reports.runs.get(outcome.runId)!.result as { url: string }).url },
-      new Date(),
-    );
-    await fetchReport((await store.getRun('platform', outcome.runId))!, { store, apiKeyFor: async () => KEY, clock: systemClock });
-  }
-}
+/** Today's reports (the close's two unless named), kept as the gateway keeps them. */
+const keepReports = (types?: readonly ReportType[]) => keepTodaysReports({ store, standIn: h.standIn, apiKey: KEY }, types);
 
 describe('npm run reports and npm run close', () => {
   test('a mistyped option or a day that does not exist is refused with exit 2, and nothing is asked of Stripe', async () => {
@@ -85,29 +66,11 @@ describe('npm run reports and npm run close', () => {
 
   test("a run asked for by hand is recorded; a day past Stripe's data is refused with exit 1", async () => {
     const today = dayOf(Math.floor(Date.now() / 1000));
-    const asked = await run(
-      'reports',
-      'run',
-      '--type',
-      'payouts.itemized.3',
-      '--from',
-      today,
-      '--to',
-      dayOf(Math.floor(Date.now() / 1000) + 86_400),
-      '--wait',
-      '0',
-    );
+    const payoutsReport = (to: string, ...more: string[]) =>
+      run('reports', 'run', '--type', 'payouts.itemized.3', '--from', today, '--to', to, ...more);
+    const asked = await payoutsReport(dayOf(Math.floor(Date.now() / 1000) + 86_400), '--wait', '0');
     expect(asked).toMatchObject({ code: 0, stdout: expect.stringContaining('report run frr_') });
-    const late = await run(
-      'reports',
-      'run',
-      '--type',
-      'payouts.itemized.3',
-      '--from',
-      today,
-      '--to',
-      dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400),
-    );
+    const late = await payoutsReport(dayOf(Math.floor(Date.now() / 1000) + 3 * 86_400));
     expect(late).toMatchObject({ code: 1, stderr: expect.stringContaining('Nothing was requested') });
   });
 
@@ -115,7 +78,7 @@ describe('npm run reports and npm run close', () => {
     const stripe = makeStripe(KEY, h.standIn.url);
     const paid = await stripe.payouts.create({ amount: 2015, currency: 'usd' }, { stripeAccount: ACCOUNT });
     await seedCashOut(h.stripe.ledger, { cashOutId: uniqueId('co'), status: 'pending', stripeObjectId: paid.id, accountId: ACCOUNT });
-    await keepTodaysReports(['balance_change_from_activity.itemized.3']);
+    await keepReports(['balance_change_from_activity.itemized.3']);
     const today = dayOf(Math.floor(Date.now() / 1000));
 
     const waiting = await run('close', '--date', today, '--source', 'platform', '--no-fetch');
@@ -132,7 +95,7 @@ describe('npm run reports and npm run close', () => {
     const stripe = makeStripe(KEY, h.standIn.url);
     const paid = await stripe.payouts.create({ amount: 2015, currency: 'usd' }, { stripeAccount: ACCOUNT });
     await seedCashOut(h.stripe.ledger, { cashOutId: uniqueId('co'), status: 'pending', stripeObjectId: paid.id, accountId: ACCOUNT });
-    await keepTodaysReports();
+    await keepReports();
     const today = dayOf(Math.floor(Date.now() / 1000));
 
     expect(await run('close', '--date', today, '--source', 'platform')).toMatchObject({
@@ -141,7 +104,7 @@ describe('npm run reports and npm run close', () => {
     });
 
     const rogue = await stripe.payouts.create({ amount: 777, currency: 'usd' }, { stripeAccount: ACCOUNT });
-    await keepTodaysReports();
+    await keepReports();
     const open = await run('close', '--date', today, '--source', 'platform');
     expect(open.code).toBe(1);
     expect(open.stdout).toContain(`in Stripe, unknown to the ledger: payout ${rogue.id} on ${ACCOUNT}, 777 usd`);

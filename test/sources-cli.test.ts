@@ -65,7 +65,10 @@ describe('npm run sources', () => {
   }, 60_000);
 
   test.each([
-    [['add', 'acme', '--signing-secret', 'whsec_x', '--signing-secrte', 'y'], /Unknown option '--signing-secrte'/],
+    [
+      ['add', 'acme', '--signing-secret', 'whsec_x', '--signing-secrte', 'y'],
+      /^Unknown option --signing-secrte \(did you mean --signing-secret\?\)\.$/m,
+    ],
     [['add', 'acme'], /add needs --signing-secret/],
     [['list', '--signing-secret', 'whsec_x'], /list does not take --signing-secret/],
     [['add', 'Acme_EU', '--signing-secret', 'whsec_x'], /3–64 characters/],

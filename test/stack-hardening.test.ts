@@ -27,6 +27,13 @@ function synth(context: Record<string, unknown> = {}, extend?: (stack: GatewaySt
   return { app, stack, template, resources: template.toJSON().Resources as Record<string, Resource> };
 }
 
+/** The stack with one more Lambda function (inline code, this runtime) added after everything else. */
+const synthWithFunction = (id: string, runtime: Runtime) =>
+  synth(
+    {},
+    (s) => new LambdaFunction(s, id, { runtime, handler: 'index.handler', code: Code.fromInline('exports.handler = async () => {}') }),
+  );
+
 function nagFindings(stack: Stack): string[] {
   const report = new AwsSolutionsChecks().validateScope(stack);
   return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath}`));
@@ -85,15 +92,7 @@ describe('cdk-nag (AwsSolutions pack)', () => {
   });
 
   test('a function on an older Node.js runtime than the newest is reported (the runtime finding is not acknowledged)', () => {
-    const older = synth(
-      {},
-      (s) =>
-        new LambdaFunction(s, 'OlderRuntimeJob', {
-          runtime: Runtime.NODEJS_22_X,
-          handler: 'index.handler',
-          code: Code.fromInline('exports.handler = async () => {}'),
-        }),
-    );
+    const older = synthWithFunction('OlderRuntimeJob', Runtime.NODEJS_22_X);
     expect(nagFindings(older.stack)).toEqual(expect.arrayContaining([expect.stringMatching(/AwsSolutions-L1 at .*OlderRuntimeJob/)]));
   });
 
@@ -195,15 +194,7 @@ describe('alarms', () => {
   });
 
   test('a function added to the stack after the monitoring (such as a reconciliation job) is watched too', () => {
-    const late = synth(
-      {},
-      (s) =>
-        new LambdaFunction(s, 'LateReconcileJob', {
-          runtime: Runtime.NODEJS_24_X,
-          handler: 'index.handler',
-          code: Code.fromInline('exports.handler = async () => {}'),
-        }),
-    );
+    const late = synthWithFunction('LateReconcileJob', Runtime.NODEJS_24_X);
     const fnId = Object.entries(late.resources).find(
       ([id, r]) => r.Type === 'AWS::Lambda::Function' && id.startsWith('LateReconcileJob'),
     )![0];

@@ -1,8 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { Context } from 'aws-lambda';
 import { ValidationError } from '../shared/errors.js';
+import { jobDeadline, jobHandler, type JobContext } from '../shared/job-route.js';
 import { parseSince, SINCE_FORMAT } from '../shared/since.js';
 import type { Metrics } from '../shared/telemetry.js';
 import { isSourceId } from '../stripe-events/source-id.js';
@@ -29,16 +26,14 @@ export interface CatchUpRequest {
   id?: string;
 }
 
-/** The job as Lambda runs it: Powertools' middlewares; a refused request or failed run is thrown. */
+/** The job as Lambda runs it (jobHandler); a refused request or failed run is thrown. */
 export function makeCatchUpHandler(deps: CatchUpHandlerDeps, telemetry: { metrics?: Metrics[] } = {}) {
-  return middy<CatchUpRequest | undefined, CatchUpSummary, Error, Context>(catchUpRun(deps), { timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }))
-    .use(logMetrics(telemetry.metrics ?? []));
+  return jobHandler(catchUpRun(deps), deps.logger, telemetry.metrics);
 }
 
 /** One catch-up run; its summary is logged and returned (counts per source and account, and what failed). */
 function catchUpRun(deps: CatchUpHandlerDeps) {
-  return async (event?: CatchUpRequest, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<CatchUpSummary> => {
+  return async (event?: CatchUpRequest, context?: JobContext): Promise<CatchUpSummary> => {
     deps.logger.appendKeys({ correlationId: event?.id });
     const now = deps.clock.now();
     const since =
@@ -53,12 +48,11 @@ function catchUpRun(deps: CatchUpHandlerDeps) {
       throw new ValidationError('bad_until', `"until" must be ${SINCE_FORMAT}, after "since".`);
     if (event?.sourceId !== undefined && (typeof event.sourceId !== 'string' || !isSourceId(event.sourceId)))
       throw new ValidationError('bad_source', '"sourceId" must be a source id.');
-    const remaining = context?.getRemainingTimeInMillis?.();
     const summary = await catchUp(deps, {
       since,
       until,
       sourceId: event?.sourceId as string | undefined,
-      deadlineAt: remaining === undefined ? undefined : now + remaining - SAFETY_MARGIN_MS,
+      deadlineAt: jobDeadline(context, now, SAFETY_MARGIN_MS),
     });
     deps.onSummary?.(summary);
     const log = summary.totals.failed > 0 ? deps.logger.error.bind(deps.logger) : deps.logger.info.bind(deps.logger);

@@ -6,4 +6,4 @@ const logger = makeLogger('reconcile');
 const metrics = makeMetrics('reconcile');
 
 /** Configuration is read once, at cold start: a missing setting fails here, naming it. The handler is middy's (handler.ts). */
-export const handler = makeReconcileHandler(reconcileDepsFromEnv(process.env, { logger, metrics }), { metrics });
+export const handler = makeReconcileHandler(reconcileDepsFromEnv(process.env, { logger, metrics }), { metrics: [metrics] });

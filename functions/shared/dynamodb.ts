@@ -1,5 +1,5 @@
 import { DynamoDBClient, UpdateItemCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
 export interface DynamoOptions {
@@ -101,6 +101,30 @@ export async function getMany<T>(db: DynamoDBDocumentClient, tableName: string, 
     }
   }
   return found;
+}
+
+/**
+ * The items of a table, or of one of its indexes, whose partition key `name` is `value`: one
+ * Query, one page (`limit` items at most, else DynamoDB's 1 MB), for a key few items share
+ * (the cash-out a Stripe payout belongs to, the recipients of one connected account).
+ */
+export async function queryKey<T>(
+  db: DynamoDBDocumentClient,
+  where: { tableName: string; indexName?: string; limit?: number },
+  name: string,
+  value: string,
+): Promise<T[]> {
+  const result = await db.send(
+    new QueryCommand({
+      TableName: where.tableName,
+      ...(where.indexName ? { IndexName: where.indexName } : {}),
+      KeyConditionExpression: '#key = :value',
+      ExpressionAttributeNames: { '#key': name },
+      ExpressionAttributeValues: { ':value': value },
+      ...(where.limit ? { Limit: where.limit } : {}),
+    }),
+  );
+  return (result.Items ?? []) as T[];
 }
 
 /** As the document client marshals (makeDocumentClient). */

@@ -1,13 +1,7 @@
-import {
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { within } from './deadline.js';
-import { isConditionalCheckFailed } from './dynamodb.js';
+import { isConditionalCheckFailed, queryKey } from './dynamodb.js';
 import type { LedgerFields, LedgerItem } from './ledger-item.js';
 import { statusFields } from './status-index.js';
 import { fieldUpdate, updateExpression } from './update-expression.js';
@@ -26,11 +20,9 @@ export class LedgerTable {
 
   /** The cash-out a Stripe payout or transfer is bound to, through the `byStripeObjectId` index (eventually consistent). */
   async cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
-    const query = { IndexName: 'byStripeObjectId', KeyConditionExpression: 'stripeObjectId = :id', Limit: 1 };
-    const result = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, ...query, ExpressionAttributeValues: { ':id': stripeObjectId } }),
-    );
-    return (result.Items?.[0] as { cashOutId?: string } | undefined)?.cashOutId;
+    const where = { tableName: this.tableName, indexName: 'byStripeObjectId', limit: 1 };
+    const [found] = await queryKey<{ cashOutId: string }>(this.db, where, 'stripeObjectId', stripeObjectId);
+    return found?.cashOutId;
   }
 
   /**

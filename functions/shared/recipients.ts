@@ -1,13 +1,5 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from './dynamodb.js';
+import { DeleteCommand, GetCommand, PutCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, queryKey } from './dynamodb.js';
 
 /** Who gets paid: a Village user's email mapped to their Stripe connected account. */
 export interface Recipient {
@@ -77,15 +69,7 @@ export class RecipientStore {
    * in whole seconds, so of two events in one second the later arrival wins).
    */
   async setPayoutsEnabled(accountId: string, payoutsEnabled: boolean, eventCreated: number, now: Date): Promise<number> {
-    const found = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: 'byAccountId',
-        KeyConditionExpression: 'accountId = :account',
-        ExpressionAttributeValues: { ':account': accountId },
-      }),
-    );
-    const holders = (found.Items ?? []) as Recipient[];
+    const holders = await queryKey<Recipient>(this.db, { tableName: this.tableName, indexName: 'byAccountId' }, 'accountId', accountId);
     let updated = 0;
     for (const recipient of holders) {
       try {

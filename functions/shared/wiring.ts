@@ -2,9 +2,6 @@ import { ConfigError } from './errors.js';
 import type { SecretSource } from './secrets.js';
 import { stripeModeOfKey, type StripeClient, type StripeMode, type StripeOptions } from './stripe.js';
 
-/** Kept here too so existing imports keep working; it lives in its own module (no Stripe SDK). */
-export { secretFromEnv } from './secret-from-env.js';
-
 /**
  * One Stripe client per key; a rotated key (a new secret value) gets a new client. Where the
  * deployment states its mode (`expectedMode`, from STRIPE_MODE), a key of the other mode is

@@ -4,7 +4,8 @@ import { LimitUsage } from '../shared/usage.js';
 import { RecipientStore } from '../shared/recipients.js';
 import { MetricUnit } from '../shared/telemetry.js';
 import { depsFromEnv } from '../shared/webhook-route.js';
-import { secretFromEnv, stripeFromSecret } from '../shared/wiring.js';
+import { secretFromEnv } from '../shared/secret-from-env.js';
+import { stripeFromSecret } from '../shared/wiring.js';
 import { villageConfig } from './config.js';
 import type { VillageHandlerDeps } from './handler.js';
 

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
+import { clientWithFault, injectedError, type FaultMatch } from './faults.js';
 
 export interface Call {
   command: string;
@@ -63,23 +63,9 @@ export function callRecorder(db: DynamoDBDocumentClient, tableNames: Record<stri
  * whose answer is lost on the way back (a timeout or a reset after the write): the caller
  * sees a network error for a write that happened.
  */
-export function answerLostClient(
-  endpoint: string,
-  when: (command: string, input: Record<string, unknown>) => boolean,
-): DynamoDBDocumentClient {
-  const db = makeDocumentClient({ endpoint });
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      if (when(String(context.commandName), args.input as Record<string, unknown>)) {
-        throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), {
-          name: 'TimeoutError',
-          $metadata: {},
-        });
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'loseAnswers' },
-  );
-  return db;
+export function answerLostClient(endpoint: string, when: FaultMatch): DynamoDBDocumentClient {
+  return clientWithFault(endpoint, when, 'loseAnswers', async (send) => {
+    await send();
+    throw injectedError('TimeoutError', 'the answer was lost after the write landed');
+  });
 }

@@ -1,25 +1,38 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 
+/** Which calls meet the fault: by command name (`UpdateItemCommand`…) and input. */
+export type FaultMatch = (command: string, input: Record<string, unknown>) => boolean;
+
 /**
- * A real document client to DynamoDB Local whose calls fail while `when` says so: a
- * network fault injected below the store, so everything above it runs as in production.
+ * A real document client to DynamoDB Local whose matching calls go through `fault`, given the
+ * call itself (`send`): the fault sits below the store, so everything above it runs as in
+ * production. Other calls go straight through.
  */
-export function faultyDocumentClient(
+export function clientWithFault(
   endpoint: string,
-  when: (command: string, input: Record<string, unknown>) => boolean,
+  when: FaultMatch,
+  name: string,
+  fault: (send: () => Promise<unknown>) => Promise<unknown>,
 ): DynamoDBDocumentClient {
   const db = makeDocumentClient({ endpoint });
   db.middlewareStack.add(
     (next, context) => async (args) => {
-      if (when(String(context.commandName), args.input as Record<string, unknown>)) {
-        throw Object.assign(new Error('Injected fault: DynamoDB unreachable'), { name: 'NetworkingError', $metadata: {} });
-      }
-      return next(args);
+      if (!when(String(context.commandName), args.input as Record<string, unknown>)) return next(args);
+      return (await fault(() => next(args))) as Awaited<ReturnType<typeof next>>;
     },
-    { step: 'initialize', name: 'injectFaults' },
+    { step: 'initialize', name },
   );
   return db;
+}
+
+/** A network error of the SDK's kind, as the caller sees it. */
+export const injectedError = (name: string, message: string) =>
+  Object.assign(new Error(`Injected fault: ${message}`), { name, $metadata: {} });
+
+/** A real document client to DynamoDB Local whose calls fail while `when` says so (DynamoDB unreachable). */
+export function faultyDocumentClient(endpoint: string, when: FaultMatch): DynamoDBDocumentClient {
+  return clientWithFault(endpoint, when, 'injectFaults', () => Promise.reject(injectedError('NetworkingError', 'DynamoDB unreachable')));
 }
 
 /**
@@ -27,19 +40,9 @@ export function faultyDocumentClient(
  * they are sent: a throttled or slow DynamoDB, as the SDK's retries and back-off make it look.
  * The held call is still sent afterwards, as a retried request would be.
  */
-export function slowDocumentClient(
-  endpoint: string,
-  when: (command: string, input: Record<string, unknown>) => boolean,
-  delayMs: number,
-): DynamoDBDocumentClient {
-  const db = makeDocumentClient({ endpoint });
-  db.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (when(String(context.commandName), args.input as Record<string, unknown>))
-        await new Promise((resolve) => setTimeout(resolve, delayMs));
-      return next(args);
-    },
-    { step: 'initialize', name: 'slowCalls' },
-  );
-  return db;
+export function slowDocumentClient(endpoint: string, when: FaultMatch, delayMs: number): DynamoDBDocumentClient {
+  return clientWithFault(endpoint, when, 'slowCalls', async (send) => {
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    return send();
+  });
 }
