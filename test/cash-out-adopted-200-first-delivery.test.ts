@@ -96,4 +96,26 @@ describe('a 200 adopted by a duplicate while the first delivery retries its writ
     });
     firstDb.destroy();
   }, 30_000);
+
+  test('eight duplicates arriving together while the first delivery retries: all nine answer the same 200, one payout, nothing due back', async () => {
+    const request = cashOut();
+    const cashOutId = String(request.cash_out_id);
+    let duplicates: { statusCode: number; body: Record<string, unknown> }[] = [];
+    const firstDb = answerLostClient(h.tables.endpoint, async () => {
+      duplicates = await Promise.all(Array.from({ length: 8 }, () => deliveryWith(h, h.tables.db)(request)));
+    });
+    const first = await deliveryWith(h, firstDb)(request);
+    const item = await h.ledger.get(cashOutId);
+    const payouts = [...h.stripe.payouts.values()].filter((p) => (p.metadata as Record<string, string>).cash_out_id === cashOutId);
+    expect({
+      answers: [first, ...duplicates].map((answer) => answer.statusCode),
+      payouts: payouts.length,
+      ledger: { answer: item?.answer?.statusCode, answerState: item?.answerState, needsCompensation: item?.needsCompensation ?? false },
+    }).toEqual({
+      answers: Array.from({ length: 9 }, () => 200),
+      payouts: 1,
+      ledger: { answer: 200, answerState: 'adopted', needsCompensation: false },
+    });
+    firstDb.destroy();
+  }, 30_000);
 });
