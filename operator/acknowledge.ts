@@ -71,16 +71,8 @@ export async function acknowledge(
       new TransactWriteCommand({
         TransactItems: [
           { Put: deps.history.put(entry) },
-          {
-            Update: {
-              TableName: deps.cashOuts.tableName,
-              Key: { cashOutId },
-              UpdateExpression: 'SET acknowledged = :ack',
-              // Only the state the operator looked at: a change since then may need another look.
-              ConditionExpression: 'updatedAt = :seen',
-              ExpressionAttributeValues: { ':ack': acknowledgement, ':seen': item.updatedAt },
-            },
-          },
+          // Only the state the operator looked at: a change since then may need another look.
+          { Update: deps.cashOuts.acknowledgement(cashOutId, acknowledgement, item.updatedAt) },
         ],
       }),
     );

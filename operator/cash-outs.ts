@@ -1,11 +1,10 @@
 import { QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ReconciledStatus } from '../functions/reconcile/decide.js';
 import { ALL_STATUSES } from '../functions/reconcile/store.js';
-import { queryKey } from '../functions/shared/dynamodb.js';
-import { LedgerStore } from '../functions/shared/ledger.js';
+import { LedgerStore, type TransactUpdate } from '../functions/shared/ledger.js';
 import { normaliseEmail } from '../functions/shared/recipients.js';
 import { statusShardQueries } from '../functions/shared/status-index.js';
-import { attentionReasons, openReasons, type OperatorCashOut } from './attention.js';
+import { attentionReasons, openReasons, type Acknowledgement, type OperatorCashOut } from './attention.js';
 import { newestFirst, readNewestFirst, timeRange, type Page } from './paging.js';
 
 export interface CashOutFilter {
@@ -156,15 +155,14 @@ export class CashOutReads {
     };
   }
 
+  /** The ledger's half of an acknowledgement's transaction (see LedgerTable.acknowledgement). */
+  acknowledgement(cashOutId: string, acknowledgement: Acknowledgement, seen: string): TransactUpdate {
+    return this.store.acknowledgement(cashOutId, acknowledgement, seen);
+  }
+
   /** The cash-out a Stripe payout or transfer belongs to, for links from its events. */
-  async cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
-    const [found] = await queryKey<{ cashOutId: string }>(
-      this.db,
-      { tableName: this.tableName, indexName: 'byStripeObjectId', limit: 1 },
-      'stripeObjectId',
-      stripeObjectId,
-    );
-    return found?.cashOutId;
+  cashOutIdOf(stripeObjectId: string): Promise<string | undefined> {
+    return this.store.cashOutIdOf(stripeObjectId);
   }
 
   /** One query per shard of the index by status (status-index.ts). */

@@ -64,13 +64,15 @@ function faultyClient(endpoint: string, faults: Fault[]): DynamoDBDocumentClient
 }
 
 const input = (i: Record<string, unknown>) => JSON.stringify(i);
-/** The write recording the 200 (cash-out.ts finishPaid, first writeAnswer). */
+/** The write recording the 200 (answer.ts finishPaid, first writeAnswer). */
 const the200Write: Matcher = (command, i) =>
   command.startsWith('Update') &&
   input(i).includes('"statusCode":200') &&
   String(i.ConditionExpression).includes('attribute_not_exists(answer)');
-/** The superseding write recording answered_after_deadline. */
-const theSupersede: Matcher = (command, i) => command.startsWith('Update') && i.ConditionExpression === 'attemptId = :attempt';
+/** The write withdrawing a late 200 (LedgerStore.withdrawLate), once the item has left `processing`. */
+const theSupersede: Matcher = (command, i) =>
+  command.startsWith('Update') &&
+  i.ConditionExpression === 'attemptId = :attempt AND (attribute_not_exists(answerState) OR answerState <> :withdrawn)';
 /** LedgerStore.adoptAnswer. */
 const theAdoption: Matcher = (command, i) =>
   command.startsWith('Update') && String(i.ConditionExpression).includes('answer.statusCode = :ok');
@@ -133,6 +135,7 @@ describe('late 200s and the duplicate/adopt path', () => {
     const outcome = {
       firstAnswer: firstAnswer.statusCode,
       ledgerAnswer: item.answer?.statusCode,
+      ledgerAnswerState: item.answerState,
       needsCompensation: item.needsCompensation ?? false,
       reconciliation: result(cashOutId)?.outcome ?? 'not selected',
       payout: payoutsFor(h, cashOutId)[0]?.status,
@@ -142,6 +145,7 @@ describe('late 200s and the duplicate/adopt path', () => {
     expect(outcome).toEqual({
       firstAnswer: 500,
       ledgerAnswer: 409,
+      ledgerAnswerState: 'refused_duplicate',
       needsCompensation: true,
       reconciliation: 'compensated',
       payout: 'canceled',
@@ -161,7 +165,11 @@ describe('late 200s and the duplicate/adopt path', () => {
     ]);
     const answer = await deliveryWith(h, db)(request);
     const item = (await h.ledger.get(cashOutId)) as ReconciledItem;
-    expect(item).toMatchObject({ answer: { statusCode: 500, body: { error: 'answered_after_deadline' } }, needsCompensation: true });
+    expect(item).toMatchObject({
+      answer: { statusCode: 500, body: { error: 'answered_after_deadline' } },
+      answerState: 'withdrawn',
+      needsCompensation: true,
+    });
     const { result } = await jobFor(h).run();
     expect(result(cashOutId)).toMatchObject({ outcome: 'compensated' });
     // The ledger (and reconciliation) say Village was told it failed: the handler must have said so.

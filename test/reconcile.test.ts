@@ -325,7 +325,11 @@ describe('reconciling payouts against Stripe (DynamoDB Local, the Stripe stand-i
     // Without the stored answer, the handler would replay Stripe's idempotent "pending" and answer 200.
     const redelivery = await h.send(body);
     expect(redelivery.statusCode).toBe(500);
-    expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'canceled', compensation: 'payout_canceled' });
+    expect(await h.ledger.get(cashOutId)).toMatchObject({
+      status: 'canceled',
+      compensation: 'payout_canceled',
+      answerState: 'reconciled',
+    });
   });
 
   test('a claim whose lease is still valid is never written to', async () => {

@@ -53,6 +53,7 @@ describe('a Village cash-out', () => {
       amountMinor: 2015,
       accountId: 'acct_1Ada',
       answer: { statusCode: 200 },
+      answerState: 'given',
     });
   });
 
@@ -211,6 +212,8 @@ describe('duplicates', () => {
     expect(second.body).toEqual(first.body);
     expect(second.headers['x-idempotent-replayed']).toBe('true');
     expect(requestsFor(request.cash_out_id)).toHaveLength(1);
+    // The first delivery's lease still runs: the duplicate took its 200 over before repeating it.
+    expect(await h.ledger.get(String(request.cash_out_id))).toMatchObject({ answer: { statusCode: 200 }, answerState: 'adopted' });
   });
 
   test('20 concurrent deliveries of one cash-out create exactly one payout, and every one of them is answered with its 200', async () => {
@@ -353,6 +356,7 @@ describe('malformed and unpayable cash-outs', () => {
         status: 'rejected',
         reason: 'unknown_recipient',
         answer: { statusCode: 400 },
+        answerState: 'given',
       });
       expect(quiet.stripe.requests).toHaveLength(0);
       const logged = JSON.stringify(lines);

@@ -1,22 +1,12 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { LedgerItem, LedgerStatus } from '../shared/ledger.js';
+import { LEDGER_STATUSES, type LedgerItem } from '../shared/ledger.js';
 import { itemsByStatus } from '../shared/status-index.js';
 import { dayStart, DAY_SECONDS } from '../reports/days.js';
 import type { ReportStore } from '../reports/report-store.js';
 import { closeDay, EDGE_SECONDS, type CloseOutcome } from './close.js';
 
 /** Every ledger status: a cash-out's movement is on Stripe's books whatever became of it since. */
-const STATUSES: readonly LedgerStatus[] = [
-  'processing',
-  'unknown',
-  'pending',
-  'in_transit',
-  'paid',
-  'failed',
-  'canceled',
-  'rejected',
-  'reversed',
-];
+const STATUSES = LEDGER_STATUSES;
 
 export interface CloseReads {
   db: DynamoDBDocumentClient;

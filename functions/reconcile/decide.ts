@@ -1,23 +1,8 @@
 import type { LedgerItem, LedgerStatus } from '../shared/ledger.js';
 
-/** The ledger's statuses, plus `reversed` (a transfer taken back), which reconciliation also writes. */
-export type ReconciledStatus = LedgerStatus | 'reversed';
-
-/** What reconciliation adds to a ledger item. */
-export interface ReconciledItem extends Omit<LedgerItem, 'status'> {
-  status: ReconciledStatus;
-  /** Money moved that reconciliation could not take back, or Stripe and the ledger disagree: a person must look. */
-  needsOperator?: boolean;
-  operatorReason?: string;
-  /** How reconciliation took the money back, and when. */
-  compensation?: 'payout_canceled' | 'transfer_reversed';
-  compensatedAt?: string;
-  /** When reconciliation last looked at this item. */
-  reconciledAt?: string;
-  failedAfterPaid?: boolean;
-  needsCompensation?: boolean;
-  amountReversed?: number;
-}
+/** The ledger's statuses and item, as reconciliation reads and writes them (one type: ledger-item.ts). */
+export type ReconciledStatus = LedgerStatus;
+export type ReconciledItem = LedgerItem;
 
 /** A payout or transfer as Stripe reports it, reduced to what deciding needs. */
 export interface MoneyObject {
@@ -47,7 +32,7 @@ export interface ReconcileSettings {
   notFoundAfterMs: number;
   /**
    * A crashed claim (no answer recorded) whose money moved: Village saw a timeout, or was
-   * answered 200 and only the ledger write failed (cash-out.ts `finish`). `operator` (the
+   * answered 200 and only the ledger write failed (answer.ts `finishPaid`). `operator` (the
    * default) raises it; `compensate` treats it as a timeout and takes the money back.
    */
   unansweredMoneyMoved?: 'operator' | 'compensate';

@@ -1,7 +1,5 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
-import type { StoredAnswer } from '../shared/ledger.js';
-import { itemsByStatus, statusFields, type StatusQuery } from '../shared/status-index.js';
+import { LEDGER_STATUSES, LedgerReconciliation, type LedgerFields } from '../shared/ledger.js';
+import { itemsByStatus, type StatusQuery } from '../shared/status-index.js';
 import type { ReconciledItem, ReconciledStatus, ReconcileSettings } from './decide.js';
 
 /**
@@ -10,21 +8,11 @@ import type { ReconciledItem, ReconciledStatus, ReconcileSettings } from './deci
  */
 const MAX_GROUP_READ = 5000;
 
-/** Every status a ledger item can have, for listing without a scan. */
-export const ALL_STATUSES: readonly ReconciledStatus[] = [
-  'processing',
-  'unknown',
-  'pending',
-  'in_transit',
-  'paid',
-  'failed',
-  'canceled',
-  'rejected',
-  'reversed',
-];
+/** Every status a ledger item can have, for listing without a scan (the commands and the console name it so). */
+export const ALL_STATUSES = LEDGER_STATUSES;
 
 /** The fields reconciliation writes; `undefined` leaves a field alone, `null` removes it. */
-export type ReconcileFields = { [K in keyof ReconciledItem]?: ReconciledItem[K] | null };
+export type ReconcileFields = LedgerFields;
 
 export interface Selection extends ReconcileSettings {
   /** How far back to look for items answered non-200 whose money moved anyway. */
@@ -40,19 +28,10 @@ export interface ListOptions {
 
 /**
  * The ledger as reconciliation and the operator view see it: selection through the index by
- * status (itemsByStatus: no scans), and conditional writes that only land on the state that was read.
+ * status (itemsByStatus: no scans); its writes are the ledger's reconciliation transitions
+ * (LedgerReconciliation), which only land on the state that was read.
  */
-export class ReconcileStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    readonly tableName: string,
-  ) {}
-
-  async get(cashOutId: string): Promise<ReconciledItem | undefined> {
-    const result = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { cashOutId }, ConsistentRead: true }));
-    return result.Item as ReconciledItem | undefined;
-  }
-
+export class ReconcileStore extends LedgerReconciliation {
   /**
    * The items to reconcile, in four groups, each oldest first:
    * 1. compensations: within the lookback, open or paid items Village was not answered 200 for
@@ -117,15 +96,10 @@ export class ReconcileStore {
     return [...chosen.values()];
   }
 
-  /** Notes that the item was looked at and left as it is (nothing at Stripe yet), so the next runs take others first. */
-  async markChecked(seen: ReconciledItem, now: Date): Promise<boolean> {
-    return this.resolve(seen, {}, now, { touch: false });
-  }
-
   /** For the operator view: by status (or every status), newest first. */
   async list({ status, since, limit = 50 }: ListOptions = {}): Promise<ReconciledItem[]> {
     const items: ReconciledItem[] = [];
-    for (const each of status ? [status] : ALL_STATUSES) {
+    for (const each of status ? [status] : LEDGER_STATUSES) {
       let count = 0;
       for await (const item of itemsByStatus<ReconciledItem>(this.db, { ...this.byStatus(each, { after: since }), newestFirst: true })) {
         items.push(item);
@@ -135,120 +109,10 @@ export class ReconcileStore {
     return items.sort((a, b) => b.updatedAt.localeCompare(a.updatedAt)).slice(0, limit);
   }
 
-  /**
-   * Writes `fields` only if the item is still exactly as `seen` (status, updatedAt, attemptId,
-   * last Stripe event) and no invocation holds it: never over a newer state, never under a
-   * running cash-out. A Village answer is stored only where none was.
-   */
-  async resolve(
-    seen: ReconciledItem,
-    fields: ReconcileFields,
-    now: Date,
-    options: { touch?: boolean } = { touch: true },
-  ): Promise<boolean> {
-    const guard = this.unchangedSince(seen, now);
-    return this.write(
-      seen.cashOutId,
-      { ...fields, ...(options.touch === false ? {} : { updatedAt: now.toISOString() }), reconciledAt: now.toISOString() },
-      guard,
-    );
-  }
-
-  /**
-   * Takes the item for a compensation: from here on the Village handler cannot take it over
-   * (it has an answer and another attemptId), and another reconciliation run waits for the lease.
-   */
-  async claim(seen: ReconciledItem, attemptId: string, leaseExpiresAt: number, answer: StoredAnswer, now: Date): Promise<boolean> {
-    const guard = this.unchangedSince(seen, now);
-    return this.write(
-      seen.cashOutId,
-      { attemptId, leaseExpiresAt, updatedAt: now.toISOString(), ...(seen.answer ? {} : { answer, answeredAt: now.toISOString() }) },
-      guard,
-    );
-  }
-
-  /** Records the outcome of a compensation, fenced by the claim's attemptId; the status may only be the one claimed from or the one being written. */
-  async finish(
-    seen: ReconciledItem,
-    attemptId: string,
-    fields: ReconcileFields & { status: ReconciledStatus },
-    now: Date,
-  ): Promise<boolean> {
-    return this.write(
-      seen.cashOutId,
-      { ...fields, leaseExpiresAt: now.getTime(), updatedAt: now.toISOString(), reconciledAt: now.toISOString() },
-      {
-        expression: 'attemptId = :g_attempt AND #g_status IN (:g_from, :g_to)',
-        names: { '#g_status': 'status' },
-        values: { ':g_attempt': attemptId, ':g_from': seen.status, ':g_to': fields.status },
-      },
-    );
-  }
-
-  private unchangedSince(seen: ReconciledItem, now: Date): Guard {
-    const values: Record<string, unknown> = {
-      ':g_status': seen.status,
-      ':g_updated': seen.updatedAt,
-      ':g_attempt': seen.attemptId,
-      ':g_now': now.getTime(),
-    };
-    const parts = ['#g_status = :g_status', 'updatedAt = :g_updated', 'attemptId = :g_attempt', 'leaseExpiresAt < :g_now'];
-    if (seen.lastEventCreated === undefined) parts.push('attribute_not_exists(lastEventCreated)');
-    else {
-      parts.push('lastEventCreated = :g_event');
-      values[':g_event'] = seen.lastEventCreated;
-    }
-    if (!seen.answer) parts.push('attribute_not_exists(answer)');
-    return { expression: parts.join(' AND '), names: { '#g_status': 'status' }, values };
-  }
-
-  private async write(cashOutId: string, fields: ReconcileFields, guard: Guard): Promise<boolean> {
-    const entries = Object.entries({ ...fields, ...(fields.status ? statusFields(cashOutId, fields.status) : {}) }).filter(
-      ([, value]) => value !== undefined,
-    );
-    const names: Record<string, string> = { ...guard.names };
-    const values: Record<string, unknown> = { ...guard.values };
-    const sets: string[] = [];
-    const removes: string[] = [];
-    entries.forEach(([key, value], index) => {
-      names[`#f${index}`] = key;
-      if (value === null) removes.push(`#f${index}`);
-      else {
-        values[`:f${index}`] = value;
-        sets.push(`#f${index} = :f${index}`);
-      }
-    });
-    const update = [sets.length ? `SET ${sets.join(', ')}` : '', removes.length ? `REMOVE ${removes.join(', ')}` : '']
-      .filter(Boolean)
-      .join(' ');
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { cashOutId },
-          UpdateExpression: update,
-          ConditionExpression: `attribute_exists(cashOutId) AND ${guard.expression}`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
-  }
-
   private byStatus(
     status: ReconciledStatus,
     range: { before?: string; after?: string; filter?: string; values?: Record<string, unknown> },
   ): StatusQuery {
     return { tableName: this.tableName, status, ...range };
   }
-}
-
-interface Guard {
-  expression: string;
-  names: Record<string, string>;
-  values: Record<string, unknown>;
 }

@@ -1,108 +1,44 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { within } from './deadline.js';
 import { isConditionalCheckFailed } from './dynamodb.js';
-import type { LimitRefusal } from './limits.js';
-import type { MoveKind } from './money.js';
+import type { AnswerState, LedgerItem, NewLedgerItem, StoredAnswer } from './ledger-item.js';
+import { bounded, LedgerTable, STATUS_NAME, writeIf, type Guard, type WriteResult } from './ledger-write.js';
 import { statusFields } from './status-index.js';
 
-/**
- * The cash-out ledger: one item per Village cash-out, keyed by `cashOutId`, its state in
- * `status`.
- *
- * - `processing`: claimed by an invocation (`attemptId`) until `leaseExpiresAt`.
- * - `pending`, `in_transit`, `paid`: Stripe accepted the money movement (Stripe's payout
- *   lifecycle; a transfer is `paid` once created), Village was answered 200.
- * - `failed`: Stripe refused it, nothing moved; or a payout failed later (see `failureCode`).
- * - `canceled`: the payout was canceled.
- * - `rejected`: the gateway refused before any money moved (unknown recipient, payouts not
- *   enabled, no time left).
- * - `unknown`: Stripe's answer never came; the reconciliation job resolves it.
- * - `reversed`: the transfer was reversed (Stripe `transfer.reversed`, transfer mode).
- */
-export type LedgerStatus = 'processing' | 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'rejected' | 'unknown' | 'reversed';
-
-export const TERMINAL_LEDGER_STATUSES: readonly LedgerStatus[] = ['paid', 'failed', 'canceled', 'rejected', 'reversed'];
-
-export interface StoredAnswer {
-  statusCode: number;
-  body: Record<string, unknown>;
-}
-
-export interface LedgerItem {
-  cashOutId: string;
-  status: LedgerStatus;
-  /** `<status>#<shard>`, written with every status: the partition key of the byStatusShard index (status-index.ts). */
-  statusShard?: string;
-  mode: MoveKind;
-  destinationEmail: string;
-  amount: string;
-  currency: string;
-  amountMinor: number;
-  fingerprint: string;
-  /** The Stripe idempotency key every attempt for this cash-out uses. */
-  stripeIdempotencyKey: string;
-  attemptId: string;
-  attempts: number;
-  leaseExpiresAt: number;
-  createdAt: string;
-  updatedAt: string;
-  payload: string;
-  accountId?: string;
-  /** Set just before the first Stripe create call: from here on, money may have moved. */
-  stripeRequestSentAt?: string;
-  stripeObjectId?: string;
-  stripeObjectType?: 'payout' | 'transfer';
-  /** The answer Village was given; a duplicate delivery gets the same one. */
-  answer?: StoredAnswer;
-  /** Epoch ms after which Village no longer waits for this cash-out's answer (its deadline less the margin). */
-  answerBy?: number;
-  /** When that answer was recorded (items from before this field have only `updatedAt`). */
-  answeredAt?: string;
-  reason?: string;
-  failureCode?: string;
-  failureMessage?: string;
-  /** `created` (unix seconds) of the newest Stripe event applied to this item. */
-  lastEventCreated?: number;
-  /** The id and type of that Stripe event. */
-  lastEventId?: string;
-  lastEventType?: string;
-  /** Village was answered 200, then the payout failed, was canceled, or the transfer was reversed: the user has not been paid. */
-  failedAfterPaid?: boolean;
-  /**
-   * Village was answered non-200 (by any delivery of this cash-out), yet money may move or has
-   * moved: reconciliation must cancel or reverse it. Overrides a stored 200.
-   */
-  needsCompensation?: boolean;
-  /** When a duplicate delivery was answered non-200 while this cash-out was in flight or just answered. */
-  refusedDuplicateAt?: string;
-  /** Transfers: how much of it was reversed (minor units). */
-  amountReversed?: number;
-  /** Refused by a limit (`rejected`, answered 422 `limit_exceeded`): which one, and what it had left. */
-  limitRefusal?: LimitRefusal;
-}
-
-export type NewLedgerItem = Omit<LedgerItem, 'status' | 'statusShard' | 'attempts' | 'updatedAt'>;
+export {
+  LEDGER_STATUSES,
+  TERMINAL_LEDGER_STATUSES,
+  type AnswerState,
+  type LedgerFields,
+  type LedgerItem,
+  type LedgerStatus,
+  type NewLedgerItem,
+  type StoredAnswer,
+} from './ledger-item.js';
+export { LedgerReconciliation } from './ledger-reconcile.js';
+export { LedgerSettlement, type EventSettlement, type SettleResult } from './ledger-settle.js';
+export type { TransactUpdate } from './ledger-write.js';
 
 export type ClaimResult = { claimed: true; item: LedgerItem } | { claimed: false; existing: LedgerItem };
 
 export interface UpdateOptions {
-  /** Give up after this long (the write may still land; `supersede` fences it out). */
+  /** Give up after this long (the write may still land: a retry recognises it, `withdrawLate` fences it out). */
   timeoutMs?: number;
 }
 
-export class LedgerStore {
-  constructor(
-    private readonly db: DynamoDBDocumentClient,
-    readonly tableName: string,
-  ) {}
+/** The delivery `:attempt` still holds the claim and has not withdrawn its answer (`:withdrawn`). */
+const HOLDER_NOT_WITHDRAWN = 'attemptId = :attempt AND (attribute_not_exists(answerState) OR answerState <> :withdrawn)';
 
-  async get(cashOutId: string, options: { timeoutMs?: number } = {}): Promise<LedgerItem | undefined> {
-    const command = new GetCommand({ TableName: this.tableName, Key: { cashOutId }, ConsistentRead: true });
-    const result = await this.bounded(options.timeoutMs, 'Reading the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
-    return result.Item as LedgerItem | undefined;
-  }
-
+/**
+ * The cash-out ledger's transitions for the Village route, each a conditional write fenced by
+ * the delivery holding the claim (`attemptId`): `claim` (or `takeOver` of a dead claim) →
+ * `recordStripeRequest` → `answer`, or `withdrawLate` for a 200 recorded too late; for a
+ * duplicate delivery, `adoptAnswer` or `refuseDuplicate`; `recordOutcomeFields` where another
+ * delivery's answer stands. Reconciliation's transitions are in ledger-reconcile.ts, a
+ * provider event's in ledger-settle.ts; all but the claim (a put) and `takeOver` (which counts
+ * attempts) go through `writeIf` (ledger-write.ts).
+ */
+export class LedgerStore extends LedgerTable {
   /** The idempotency claim: a conditional put, so exactly one invocation owns a cash-out. */
   async claim(fields: NewLedgerItem, options: { timeoutMs?: number } = {}): Promise<ClaimResult> {
     const item: LedgerItem = { ...fields, ...statusFields(fields.cashOutId, 'processing'), attempts: 1, updatedAt: fields.createdAt };
@@ -113,7 +49,7 @@ export class LedgerStore {
         ConditionExpression: 'attribute_not_exists(cashOutId)',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       });
-      await this.bounded(options.timeoutMs, 'Claiming the cash-out', (abortSignal) => this.db.send(command, { abortSignal }));
+      await bounded(options.timeoutMs, 'Claiming the cash-out', (abortSignal) => this.db.send(command, { abortSignal }));
       return { claimed: true, item };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -170,57 +106,90 @@ export class LedgerStore {
     now: Date,
     options: UpdateOptions = {},
   ): Promise<boolean> {
-    const result = await this.conditionalSet(
-      cashOutId,
-      fields,
-      now,
-      'attemptId = :attempt AND attribute_not_exists(answer)',
-      { ':attempt': attemptId },
-      options,
-    );
+    const result = await this.unansweredWrite(cashOutId, attemptId, fields, now, options);
     // This very write may have landed on an earlier try (timed out on the way back, then
-    // retried by the SDK): the item then carries its timestamp and attempt.
-    return this.landedEarlier(result, now, attemptId);
+    // retried by the SDK): the item then carries its timestamp, attempt and answer state.
+    return this.landedEarlier(result, now, attemptId, fields.answerState);
+  }
+
+  /** A write of the delivery holding the claim, while no answer is recorded. */
+  private unansweredWrite(cashOutId: string, attemptId: string, fields: Partial<LedgerItem>, now: Date, options: UpdateOptions) {
+    const guard = { expression: 'attemptId = :attempt AND attribute_not_exists(answer)', values: { ':attempt': attemptId } };
+    return this.conditionalSet(cashOutId, fields, now, guard, options);
+  }
+
+  /** From this write on, money may move: a crash after it leaves a claim whose retry reuses the idempotency key. */
+  recordStripeRequest(cashOutId: string, attemptId: string, accountId: string, now: Date, options: UpdateOptions = {}): Promise<boolean> {
+    return this.update(cashOutId, attemptId, { accountId, stripeRequestSentAt: now.toISOString() }, now, options);
+  }
+
+  /**
+   * Records the answer of the delivery holding the claim, with its outcome's fields (status,
+   * reason, Stripe object), if no answer is there yet. True also where an earlier try of this
+   * write landed and a duplicate delivery has since adopted it (the claim passed, the answer
+   * is still this one, recorded at this write's time): that answer stands, and was repeated.
+   * False when fenced out.
+   */
+  async answer(
+    cashOutId: string,
+    attemptId: string,
+    answer: StoredAnswer,
+    outcome: Partial<LedgerItem>,
+    now: Date,
+    options: UpdateOptions = {},
+  ): Promise<boolean> {
+    const fields: Partial<LedgerItem> = { ...outcome, answer, answeredAt: now.toISOString(), answerState: 'given' };
+    const result = await this.unansweredWrite(cashOutId, attemptId, fields, now, options);
+    const current = result.current;
+    const adoptedThisAnswer =
+      current?.answerState === 'adopted' && current.answeredAt === now.toISOString() && current.answer?.statusCode === answer.statusCode;
+    return this.landedEarlier(result, now, attemptId, 'given') || adoptedThisAnswer;
   }
 
   /**
    * Replaces the answer this attempt recorded, or was recording, with one that Village cannot
-   * have seen in time, marks the money due back, and fences the attempt out (`fenceAttemptId`):
-   * a write of this attempt still on its way fails its condition if it lands later. The
+   * have seen in time, marks the money due back, and fences the attempt out (`withdrawn`): a
+   * write of this attempt still on its way fails its condition if it lands later. The
    * outcome's fields (status, Stripe object) are written only while the item is still
    * `processing`: a Stripe event may have moved it on meanwhile, and that newer state stays.
-   * True: written (now, or by an earlier try of this same call); false: fenced out.
+   * True: written (now, or by an earlier try of this same call); false: fenced out (the claim
+   * passed to a duplicate that adopted the 200, or to another holder).
    */
-  async supersede(
+  async withdrawLate(
     cashOutId: string,
     attemptId: string,
-    fenceAttemptId: string,
-    answer: StoredAnswer,
+    late: StoredAnswer,
     outcome: Partial<LedgerItem>,
     now: Date,
     options: { timeoutMs?: number } = {},
   ): Promise<boolean> {
     const marks: Partial<LedgerItem> = {
-      answer,
+      answer: late,
       answeredAt: now.toISOString(),
-      reason: String(answer.body.error ?? 'superseded'),
+      reason: String(late.body.error ?? 'superseded'),
       needsCompensation: true,
-      attemptId: fenceAttemptId,
+      answerState: 'withdrawn',
     };
+    const notWithdrawn = { ':attempt': attemptId, ':withdrawn': 'withdrawn' };
     const whileProcessing = await this.conditionalSet(
       cashOutId,
       { ...outcome, ...marks },
       now,
-      'attemptId = :attempt AND #status = :processing',
-      { ':attempt': attemptId, ':processing': 'processing' },
+      {
+        expression: `${HOLDER_NOT_WITHDRAWN} AND #status = :processing`,
+        names: STATUS_NAME,
+        values: { ...notWithdrawn, ':processing': 'processing' },
+      },
       options,
     );
-    if (whileProcessing.written || whileProcessing.current?.attemptId !== attemptId)
-      return this.landedEarlier(whileProcessing, now, fenceAttemptId);
+    const current = whileProcessing.current;
+    if (whileProcessing.written || current?.attemptId !== attemptId || current.answerState === 'withdrawn')
+      return this.landedEarlier(whileProcessing, now, attemptId, 'withdrawn');
     return this.landedEarlier(
-      await this.conditionalSet(cashOutId, marks, now, 'attemptId = :attempt', { ':attempt': attemptId }, options),
+      await this.conditionalSet(cashOutId, marks, now, { expression: HOLDER_NOT_WITHDRAWN, values: notWithdrawn }, options),
       now,
-      fenceAttemptId,
+      attemptId,
+      'withdrawn',
     );
   }
 
@@ -233,10 +202,15 @@ export class LedgerStore {
   async refuseDuplicate(cashOutId: string, refusal: StoredAnswer, now: Date, options: { timeoutMs?: number } = {}): Promise<boolean> {
     const result = await this.conditionalSet(
       cashOutId,
-      { answer: refusal, answeredAt: now.toISOString(), needsCompensation: true, refusedDuplicateAt: now.toISOString() },
+      {
+        answer: refusal,
+        answeredAt: now.toISOString(),
+        answerState: 'refused_duplicate',
+        needsCompensation: true,
+        refusedDuplicateAt: now.toISOString(),
+      },
       now,
-      'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)',
-      { ':ok': 200 },
+      { expression: 'attribute_exists(cashOutId) AND (attribute_not_exists(answer) OR answer.statusCode = :ok)', values: { ':ok': 200 } },
       options,
     );
     return result.written || (result.current?.answer !== undefined && result.current.answer.statusCode !== 200);
@@ -255,57 +229,46 @@ export class LedgerStore {
         cashOutId,
         outcome,
         now,
-        'attemptId = :attempt AND #status = :processing',
-        { ':attempt': attemptId, ':processing': 'processing' },
+        {
+          expression: 'attemptId = :attempt AND #status = :processing',
+          names: STATUS_NAME,
+          values: { ':attempt': attemptId, ':processing': 'processing' },
+        },
         options,
       )
     ).written;
   }
 
-  private landedEarlier(result: { written: boolean; current?: LedgerItem }, now: Date, attemptId: string): boolean {
-    return result.written || (result.current?.attemptId === attemptId && result.current.updatedAt === now.toISOString());
+  /** Written now, or by an earlier try of the same write: the item carries its timestamp, attempt and answer state. */
+  private landedEarlier(
+    result: { written: boolean; current?: LedgerItem },
+    now: Date,
+    attemptId: string,
+    answerState?: AnswerState,
+  ): boolean {
+    const current = result.current;
+    return (
+      result.written || (current?.attemptId === attemptId && current.updatedAt === now.toISOString() && current.answerState === answerState)
+    );
   }
 
+  /** A fenced write of this ledger's table, stamped `updatedAt`. */
   private async conditionalSet(
     cashOutId: string,
     fields: Partial<LedgerItem>,
     now: Date,
-    condition: string,
-    conditionValues: Record<string, unknown>,
+    guard: Guard,
     options: { timeoutMs?: number },
-  ): Promise<{ written: boolean; current?: LedgerItem }> {
-    const entries = Object.entries({
-      ...fields,
-      ...(fields.status ? statusFields(cashOutId, fields.status) : {}),
-      updatedAt: now.toISOString(),
-    }).filter(([, value]) => value !== undefined);
-    const command = new UpdateCommand({
-      TableName: this.tableName,
-      Key: { cashOutId },
-      UpdateExpression: `SET ${entries.map((_, index) => `#f${index} = :v${index}`).join(', ')}`,
-      ConditionExpression: condition,
-      ExpressionAttributeNames: {
-        ...Object.fromEntries(entries.map(([key], index) => [`#f${index}`, key])),
-        ...(condition.includes('#status') ? { '#status': 'status' } : {}),
-      },
-      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, value], index) => [`:v${index}`, value])), ...conditionValues },
-      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-    });
-    try {
-      await this.bounded(options.timeoutMs, 'Writing the ledger', (abortSignal) => this.db.send(command, { abortSignal }));
-      return { written: true };
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const returned = (error as { Item?: Parameters<typeof unmarshall>[0] }).Item;
-      return { written: false, current: returned ? (unmarshall(returned) as LedgerItem) : undefined };
-    }
+  ): Promise<WriteResult> {
+    return writeIf(this.db, this.tableName, cashOutId, { ...fields, updatedAt: now.toISOString() }, guard, options);
   }
 
   /**
    * Makes a 200 that `holder` recorded this delivery's own before repeating it: the holder may
-   * still be running and, finding it recorded its 200 too late, withdraw it (`supersede`,
-   * fenced by its attemptId). After this, only one of the two can win. False when the item no
-   * longer holds that 200 for that attempt (read it again).
+   * still be running and, finding it recorded its 200 too late, withdraw it (`withdrawLate`,
+   * fenced by its attemptId). The claim passes to this delivery (`adopted`). After this, only
+   * one of the two can win. False when the item no longer holds that 200 for that attempt
+   * (read it again).
    */
   async adoptAnswer(
     cashOutId: string,
@@ -316,16 +279,11 @@ export class LedgerStore {
   ): Promise<boolean> {
     const result = await this.conditionalSet(
       cashOutId,
-      { attemptId },
+      { attemptId, answerState: 'adopted' },
       now,
-      'attemptId = :holder AND answer.statusCode = :ok',
-      { ':holder': holder, ':ok': 200 },
+      { expression: 'attemptId = :holder AND answer.statusCode = :ok', values: { ':holder': holder, ':ok': 200 } },
       options,
     );
-    return this.landedEarlier(result, now, attemptId);
-  }
-
-  private bounded<T>(timeoutMs: number | undefined, what: string, call: (abortSignal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-    return timeoutMs === undefined ? call(undefined) : within(timeoutMs, what, call);
+    return this.landedEarlier(result, now, attemptId, 'adopted');
   }
 }
