@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { eventOfRecord as justWalletEventOf, recordOfEventKey } from '../functions/just-wallet/inbox.js';
 import type { HistoryEntry as JustWalletEntry } from '../functions/just-wallet/records.js';
-import { getMany } from '../functions/shared/dynamodb.js';
+import { getMany, queryAll } from '../functions/shared/dynamodb.js';
 import { eventShardQueries } from '../functions/shared/event-index.js';
 import { recordShardQueries } from '../functions/shared/record-index.js';
 import { mergeByTime } from '../functions/shared/sharded-index.js';
@@ -103,16 +103,13 @@ export class EventReads {
     };
     for await (const row of readNewestFirst<EventRow>(this.db, query)) rows.push(row);
     // Its records (of any kind) are keyed by its id: one Query on the table's own key.
-    const records = await this.db.send(
-      new QueryCommand({
-        TableName: this.recordsTable,
-        KeyConditionExpression: 'id = :id',
-        ExpressionAttributeValues: { ':id': objectId },
-        ConsistentRead: true,
-      }),
-    );
-    for (const record of (records.Items ?? []) as RecordItem[])
-      rows.push(...rowsOf(record).filter((row) => !rows.some((other) => other.eventKey === row.eventKey)));
+    const records = await queryAll<RecordItem>(this.db, {
+      TableName: this.recordsTable,
+      KeyConditionExpression: 'id = :id',
+      ExpressionAttributeValues: { ':id': objectId },
+      ConsistentRead: true,
+    });
+    for (const record of records) rows.push(...rowsOf(record).filter((row) => !rows.some((other) => other.eventKey === row.eventKey)));
     return rows.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.eventKey.localeCompare(b.eventKey));
   }
 

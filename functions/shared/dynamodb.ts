@@ -1,5 +1,12 @@
 import { DynamoDBClient, UpdateItemCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DynamoDBDocumentClient,
+  paginateQuery,
+  QueryCommand,
+  type QueryCommandInput,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 
 export interface DynamoOptions {
@@ -125,6 +132,19 @@ export async function queryKey<T>(
     }),
   );
   return (result.Items ?? []) as T[];
+}
+
+/**
+ * Every item a Query finds, page after page (the SDK's own paginator), stopping once `max`
+ * items are in hand: for lists a person reads (a subject's history, the Stripe sources).
+ */
+export async function queryAll<T>(db: DynamoDBDocumentClient, input: QueryCommandInput, max = Number.POSITIVE_INFINITY): Promise<T[]> {
+  const items: T[] = [];
+  for await (const page of paginateQuery({ client: db }, input)) {
+    items.push(...((page.Items ?? []) as T[]));
+    if (items.length >= max) break;
+  }
+  return items.slice(0, max);
 }
 
 /** As the document client marshals (makeDocumentClient). */

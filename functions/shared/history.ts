@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryAll } from './dynamodb.js';
 
 /** What was done: an operator's acknowledgement, a replay of an event, a reconciliation, a change of a currency's limits. */
 export type HistoryAction = 'acknowledge' | 'replay' | 'reconcile' | 'set_limits';
@@ -56,21 +57,11 @@ export class HistoryStore {
 
   /** A subject's entries, oldest first. */
   async list(subject: string, limit = 500): Promise<HistoryEntry[]> {
-    const entries: HistoryEntry[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'subject = :subject',
-          ExpressionAttributeValues: { ':subject': subject },
-          ExclusiveStartKey: start,
-          Limit: limit,
-        }),
-      );
-      entries.push(...((page.Items ?? []) as HistoryEntry[]));
-      start = page.LastEvaluatedKey;
-    } while (start && entries.length < limit);
-    return entries.slice(0, limit);
+    const query = {
+      TableName: this.tableName,
+      KeyConditionExpression: 'subject = :subject',
+      ExpressionAttributeValues: { ':subject': subject },
+    };
+    return queryAll<HistoryEntry>(this.db, { ...query, Limit: limit }, limit);
   }
 }

@@ -1,5 +1,5 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed, queryAll } from '../shared/dynamodb.js';
 
 /**
  * A merchant source as the sources table keeps it (its secrets are elsewhere: see
@@ -36,22 +36,12 @@ export class SourceStore {
 
   /** Every Stripe source, by id: one Query on the provider's partition. */
   async list(): Promise<StripeSource[]> {
-    const sources: StripeSource[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'provider = :provider',
-          ExpressionAttributeValues: { ':provider': PROVIDER },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      sources.push(...((page.Items ?? []) as StripeSource[]));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return sources;
+    return queryAll<StripeSource>(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'provider = :provider',
+      ExpressionAttributeValues: { ':provider': PROVIDER },
+      ConsistentRead: true,
+    });
   }
 
   /** A new, enabled source; undefined when the id is taken. */
