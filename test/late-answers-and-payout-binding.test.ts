@@ -28,12 +28,14 @@ interface Fault {
   when: Matcher;
   /** Held this long before it is sent (throttling, the SDK's back-off). */
   holdBeforeMs?: number;
-  /** Lands, and its answer comes back this much later. */
+  /** Lands (or is refused), and its answer comes back this much later. */
   holdAfterMs?: number;
   /** Lands, and the call then fails (the answer lost, the SDK's retries throttled). */
   failAfter?: boolean;
   /** How many matching calls (default: the first only). */
   times?: number;
+  /** Called as a matching call is sent. */
+  onSend?: () => void;
 }
 
 /** A real document client to DynamoDB Local with faults injected around the calls that land. */
@@ -48,9 +50,15 @@ function faultyClient(endpoint: string, faults: Fault[]): DynamoDBDocumentClient
       const fault = index >= 0 ? faults[index] : undefined;
       if (!fault) return next(args);
       left[index]! -= 1;
+      fault.onSend?.();
       if (fault.holdBeforeMs) await held(fault.holdBeforeMs);
-      const result = await next(args);
-      if (fault.holdAfterMs) await held(fault.holdAfterMs);
+      let result: Awaited<ReturnType<typeof next>>;
+      try {
+        result = await next(args);
+      } finally {
+        // A slow link delays a refusal as much as a success.
+        if (fault.holdAfterMs) await held(fault.holdAfterMs);
+      }
       if (fault.failAfter)
         throw Object.assign(new Error('Injected fault: the answer was lost after the write landed'), {
           name: 'NetworkingError',
@@ -62,6 +70,12 @@ function faultyClient(endpoint: string, faults: Fault[]): DynamoDBDocumentClient
   );
   return db;
 }
+
+/**
+ * Every try of a write is held, not only the first: a timer may fire a millisecond before the
+ * wall clock reaches the deadline, and a last try given that millisecond must not get through.
+ */
+const ALL_TRIES = 10;
 
 const input = (i: Record<string, unknown>) => JSON.stringify(i);
 /** The write recording the 200 (answer.ts finishPaid, first writeAnswer). */
@@ -113,7 +127,7 @@ describe('late 200s and the duplicate/adopt path', () => {
     // First delivery: the 200 write lands, its answer comes back only after the deadline; the
     // superseding write is throttled a second (so it reaches DynamoDB after the adoption below).
     const firstDb = faultyClient(h.tables.endpoint, [
-      { when: the200Write, holdAfterMs: 6000 },
+      { when: the200Write, holdAfterMs: 6000, times: ALL_TRIES },
       { when: theSupersede, holdBeforeMs: 1000 },
     ]);
     // Duplicate: its adoption lands, its answer comes back only after the duplicate's deadline.
@@ -154,13 +168,33 @@ describe('late 200s and the duplicate/adopt path', () => {
     dupDb.destroy();
   }, 30_000);
 
+  test('a 200 whose write was abandoned at its bound (the deadline) is late, whatever the clock reads after: no further try, no 200', async () => {
+    const request = cashOut();
+    const cashOutId = String(request.cash_out_id);
+    // The extreme of a timer firing before the wall clock reaches the deadline: once the 200 is
+    // sent, the clock stops. Only the bound of the write, not a reading of the clock, can tell
+    // that the deadline came.
+    let stoppedAt: number | undefined;
+    const clock = { now: () => stoppedAt ?? Date.now() };
+    const stop = () => (stoppedAt ??= Date.now());
+    const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000, times: ALL_TRIES, onSend: stop }]);
+    const answer = await deliveryWith(h, db, { clock })(request);
+    expect(answer).toMatchObject({ statusCode: 500, body: { error: 'answered_after_deadline' } });
+    expect(await h.ledger.get(cashOutId)).toMatchObject({
+      answer: { statusCode: 500, body: { error: 'answered_after_deadline' } },
+      answerState: 'withdrawn',
+      needsCompensation: true,
+    });
+    db.destroy();
+  }, 30_000);
+
   test('late 200 → lost cash-out: the superseding write lands but its answer is lost; the retry does not recognise it (new updatedAt) and reads "fenced out" as "a duplicate adopted the 200", so the handler answers 200 after the deadline while the ledger says compensation is due and reconciliation cancels the payout', async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     // The 200 write lands and its answer comes back after the deadline; the supersede lands,
     // its answer is lost (10 ms later), and writeAnswer tries again.
     const db = faultyClient(h.tables.endpoint, [
-      { when: the200Write, holdAfterMs: 6000 },
+      { when: the200Write, holdAfterMs: 6000, times: ALL_TRIES },
       { when: theSupersede, holdAfterMs: 10, failAfter: true },
     ]);
     const answer = await deliveryWith(h, db)(request);
@@ -195,7 +229,7 @@ describe('Stripe events against the late supersede', () => {
   test("older state over newer: payout.failed applied while the 200 write is in flight is undone by the superseding write (status back to pending, lastEventCreated back to the payout's creation)", async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
-    const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000 }]);
+    const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000, times: ALL_TRIES }]);
     const first = deliveryWith(h, db)(request);
     const landed = await until(
       () => h.ledger.get(cashOutId),

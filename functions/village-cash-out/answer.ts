@@ -1,4 +1,4 @@
-import { retryWithin } from '../shared/deadline.js';
+import { retryWithin, TimeBoundExceeded, type RetryOptions } from '../shared/deadline.js';
 import type { LedgerItem, LedgerStatus, StoredAnswer } from '../shared/ledger.js';
 import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './cash-out.js';
 
@@ -54,10 +54,21 @@ export async function finishPaid(
 ): Promise<CashOutAnswer> {
   const { clock, logger } = deps;
   const cashOutId = item.cashOutId;
-  const written = await writeAnswer(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) =>
-    deps.ledger.answer(cashOutId, attemptId, paid, { ...fields, status }, now, { timeoutMs }),
-  );
-  const inTime = clock.now() <= timing.deadlineAt;
+  // Each try is bounded by the time left before the deadline: a try abandoned at its bound
+  // means the deadline came with the 200 unconfirmed, whatever the wall clock reads just after
+  // (a timer may fire a millisecond early). No sliver of a try follows it; the 200 is late.
+  const written = await writeAnswer(
+    deps,
+    cashOutId,
+    'Recording the 200',
+    timing.deadlineAt,
+    (now, timeoutMs) => deps.ledger.answer(cashOutId, attemptId, paid, { ...fields, status }, now, { timeoutMs }),
+    { retryable: (error) => !(error instanceof TimeBoundExceeded) },
+  ).catch((error: unknown) => {
+    if (error instanceof TimeBoundExceeded) return 'late' as const;
+    throw error;
+  });
+  const inTime = written !== 'late' && clock.now() <= timing.deadlineAt;
   if (written === true && inTime) {
     deps.onOutcome?.(status);
     return paid;
@@ -71,7 +82,7 @@ export async function finishPaid(
     return paid;
   }
   if (written === false) return answeredElsewhere(deps, item, attemptId, { ...fields, status }, timing);
-  return withdrawLate(deps, item, attemptId, { ...fields, status }, written, timing);
+  return withdrawLate(deps, item, attemptId, { ...fields, status }, written === 'late' ? undefined : written, timing);
 }
 
 /**
@@ -132,7 +143,7 @@ async function withdrawLate(
     'Recording the late answer',
     timing.hardStopAt,
     (now, timeoutMs) => deps.ledger.withdrawLate(cashOutId, attemptId, late, outcome, now, { timeoutMs }),
-    LATE_WRITE_ATTEMPTS,
+    { attempts: LATE_WRITE_ATTEMPTS },
   );
   if (withdrawn === false) {
     // A duplicate adopted the 200 (and answered it, in its own time) or was refused: either
@@ -169,12 +180,13 @@ function writeAnswer(
   what: string,
   until: number,
   write: (now: Date, timeoutMs: number) => Promise<boolean>,
-  attempts = 3,
+  { attempts = 3, retryable }: { attempts?: number; retryable?: RetryOptions['retryable'] } = {},
 ): Promise<boolean | undefined> {
   const now = new Date(deps.clock.now());
   return retryWithin(until, (timeoutMs) => write(now, timeoutMs), {
     clock: deps.clock,
     attempts,
+    retryable,
     onFailure: (error, attempt) => deps.logger.warn(`${what} failed`, { cashOutId, attempt, error: (error as Error).name }),
   });
 }
@@ -231,7 +243,7 @@ export async function refuseDuplicate(deps: CashOutDeps, cashOutId: string, timi
     'Recording the refusal',
     timing.hardStopAt,
     (now, timeoutMs) => deps.ledger.refuseDuplicate(cashOutId, refused, now, { timeoutMs }),
-    LATE_WRITE_ATTEMPTS,
+    { attempts: LATE_WRITE_ATTEMPTS },
   );
   if (!recorded) {
     deps.logger.error(
