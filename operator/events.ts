@@ -2,8 +2,6 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryComman
 import { eventOfRecord as justWalletEventOf, recordOfEventKey } from '../functions/just-wallet/inbox.js';
 import type { HistoryEntry as JustWalletEntry } from '../functions/just-wallet/records.js';
 import { getMany, queryAll } from '../functions/shared/dynamodb.js';
-import { eventShardQueries } from '../functions/shared/event-index.js';
-import { recordShardQueries } from '../functions/shared/record-index.js';
 import { mergeByTime } from '../functions/shared/sharded-index.js';
 import type { RecordRef } from '../functions/stripe-events/event-store.js';
 import {
@@ -37,6 +35,7 @@ import {
   type RecordItem,
   type StoredEvent,
 } from './event-rows.js';
+import { eventShardQueries, recordShardQueries } from './indexes.js';
 
 type IndexedRecord = RecordRef & { updatedAt: string };
 

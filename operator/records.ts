@@ -1,6 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getMany } from '../functions/shared/dynamodb.js';
-import { recordsByKind, recordShardQueries } from '../functions/shared/record-index.js';
+import { recordsByKind, recordShardQueries } from './indexes.js';
 import { readableEvent, type StoredEntry } from '../functions/stripe-events/record-entries.js';
 import type { RecordKind, StripeRecord } from '../functions/stripe-events/record-store.js';
 import { newestFirst, timeRange, type Page } from './paging.js';

@@ -1,7 +1,7 @@
 import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
-import { eventSubject, type HistoryStore } from '../functions/shared/history.js';
+import type { HistoryStore } from '../functions/shared/history.js';
 import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
 import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-store.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
@@ -19,6 +19,9 @@ import {
 } from './replay-events.js';
 import type { EventFilter, EventRow } from './event-rows.js';
 import type { EventReads } from './events.js';
+
+/** The history's subject for one event's entries (its replays). */
+export const eventSubject = (eventKey: string) => `event#${eventKey}`;
 
 export interface ReplayTools {
   events: EventReads;

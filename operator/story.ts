@@ -1,4 +1,5 @@
-import { cashOutSubject, eventSubject, type HistoryEntry, type HistoryStore } from '../functions/shared/history.js';
+import { cashOutSubject, type HistoryEntry, type HistoryStore } from '../functions/shared/history.js';
+import { eventSubject } from './replay.js';
 import { formatAmount, groupDigits, readableTime } from './readable.js';
 import type { OperatorCashOut } from './attention.js';
 import type { CashOutReads } from './cash-outs.js';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { operatorDeps, type OperatorTables } from '../operator/wiring.js';
-import { eventSubject } from '../functions/shared/history.js';
+import { eventSubject } from '../operator/replay.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
 import { bundleAssets } from '../operator/console/assets.js';
 import { startConsole, type RunningConsole } from '../operator/console/server.js';

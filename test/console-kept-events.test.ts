@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { replayEvent } from '../operator/replay.js';
-import { eventSubject } from '../functions/shared/history.js';
+import { eventSubject } from '../operator/replay.js';
 import { consoleHarness, text, type ConsoleHarness } from './support/console.js';
 import { justWalletEvent } from './support/just-wallet.js';
 import { deliverJustWallet } from './support/operator.js';

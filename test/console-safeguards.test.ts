@@ -12,7 +12,8 @@ import { decisionKey, previewReconcile, reconcileNow } from '../operator/reconci
 import type { MoneyObject, ReconciledItem, StripeFinding } from '../functions/reconcile/decide.js';
 import type { StripeMoney } from '../functions/reconcile/stripe-money.js';
 import { eventKey, StripeEventStore, type NewStripeEvent } from '../functions/stripe-events/event-store.js';
-import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
+import { cashOutSubject } from '../functions/shared/history.js';
+import { eventSubject } from '../operator/replay.js';
 import { kindShard } from '../functions/shared/record-index.js';
 import { statusShard } from '../functions/shared/status-index.js';
 import { TABLES } from '../infra/tables.js';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { cashOutSubject, eventSubject } from '../functions/shared/history.js';
+import { cashOutSubject } from '../functions/shared/history.js';
+import { eventSubject } from '../operator/replay.js';
 import { eventKey } from '../functions/stripe-events/event-store.js';
 import { runScript, tablesEnv } from './support/commands.js';
 import { putLedgerItem, unknownLedgerItem } from './support/ledger-items.js';

@@ -1,4 +1,3 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../shared/clock.js';
 import { packBody, unpackBody } from '../shared/event-body.js';
 import type { Logger } from '../shared/telemetry.js';
@@ -170,20 +169,4 @@ export function eventOfRecord(record: Pick<JustWalletRecord, 'id' | 'kind'>, ent
     outcome,
     record: { id: record.id, kind: record.kind },
   };
-}
-
-/** A Just Wallet event by its key, wherever it is kept. */
-export async function findJustWalletEvent(
-  stores: { db: DynamoDBDocumentClient; events: JustWalletEventStore; recordsTable: string },
-  eventKey: string,
-): Promise<KeptJustWalletEvent | undefined> {
-  const own = await stores.events.get(eventKey);
-  const ref = recordOfEventKey(eventKey);
-  if (!ref) return own;
-  const record = (await stores.db.send(new GetCommand({ TableName: stores.recordsTable, Key: ref, ConsistentRead: true }))).Item as
-    JustWalletRecord | undefined;
-  const entry = record?.history?.find((each) => each.eventKey === eventKey);
-  // The record's entry says what applying did; an item of its own keeps the body the record had no room for.
-  if (record && entry && (!own || entry.body)) return eventOfRecord(record, entry);
-  return own;
 }

@@ -75,13 +75,12 @@ const funded = nullish(
   ),
 );
 
+/** What a payout and a funding both carry: the money and its state. */
+const moneyMovement = { id, status, currency, amount: decimal, charge: nullish(decimal) };
+
 const PayoutEvent = looseObject({
   data: looseObject({
-    id,
-    status,
-    currency,
-    amount: decimal,
-    charge: nullish(decimal),
+    ...moneyMovement,
     recipient_id: nullish(id),
     bank_id: nullish(id),
     rail: label,
@@ -92,11 +91,7 @@ const PayoutEvent = looseObject({
 
 const FundingEvent = looseObject({
   data: looseObject({
-    id,
-    status,
-    currency,
-    amount: decimal,
-    charge: nullish(decimal),
+    ...moneyMovement,
     created_at: timestamp,
     updated_at: timestamp,
   }),

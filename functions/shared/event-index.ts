@@ -1,5 +1,4 @@
-import type { QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { shardKey, shardQueries, type ShardQuery, type ShardedIndex } from './sharded-index.js';
+import { shardKey, type ShardedIndex } from './sharded-index.js';
 
 /**
  * The events table's index by provider and time, with writes spread: its partition key is
@@ -11,14 +10,10 @@ export const EVENTS_INDEX = 'byProviderShard';
 /** Fixed per deployment, as STATUS_SHARDS is. */
 export const EVENT_SHARDS = 8;
 
-const INDEX: ShardedIndex = { indexName: EVENTS_INDEX, keyName: 'providerShard', shards: EVENT_SHARDS };
+/** The index as its readers (the operator's) query it: one Query per shard. */
+export const EVENTS_BY_PROVIDER: ShardedIndex = { indexName: EVENTS_INDEX, keyName: 'providerShard', shards: EVENT_SHARDS };
 
 /** Written with every item of the events table. */
 export function providerShard(provider: string, eventKey: string): string {
-  return shardKey(INDEX, provider, eventKey);
-}
-
-/** One Query per shard of a provider's events. */
-export function eventShardQueries(query: ShardQuery): QueryCommandInput[] {
-  return shardQueries(INDEX, query);
+  return shardKey(EVENTS_BY_PROVIDER, provider, eventKey);
 }

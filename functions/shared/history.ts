@@ -29,8 +29,8 @@ export interface HistoryEntry {
 
 export type NewHistoryEntry = Omit<HistoryEntry, 'subject' | 'entryId' | 'at'> & { at?: string };
 
+/** A cash-out's entries. (An event's, `event#<key>`, are the operator's replays: operator/replay.ts.) */
 export const cashOutSubject = (cashOutId: string) => `cash-out#${cashOutId}`;
-export const eventSubject = (eventKey: string) => `event#${eventKey}`;
 
 export function historyEntry(subject: string, entry: NewHistoryEntry, now: Date): HistoryEntry {
   const at = entry.at ?? now.toISOString();

@@ -1,12 +1,11 @@
-import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { mergeByTime, shardKey, shardQueries, type ShardQuery, type ShardedIndex } from './sharded-index.js';
+import { shardKey, type ShardedIndex } from './sharded-index.js';
 
 /**
  * The records table's index by kind, with writes spread: its partition key is `kindShard`,
  * `<kind>#<n>` with n from a hash of the record's id, its sort key `updatedAt` (the last
  * write). Every payment of the Stripe route is a `transaction`: unsharded, that was one
  * partition key value, one partition's 1,000 write units a second for the whole deployment.
- * Readers ask every shard of a kind and merge by `updatedAt` (recordsByKind).
+ * Readers (the operator's) ask every shard of a kind and merge by `updatedAt`.
  */
 export const RECORDS_INDEX = 'byKindShard';
 
@@ -33,19 +32,10 @@ export const RECORD_LISTING_FIELDS = [
   'firstReceivedAt',
 ];
 
-const INDEX: ShardedIndex = { indexName: RECORDS_INDEX, keyName: 'kindShard', shards: RECORD_SHARDS };
+/** The index as its readers query it: one Query per shard. */
+export const RECORDS_BY_KIND: ShardedIndex = { indexName: RECORDS_INDEX, keyName: 'kindShard', shards: RECORD_SHARDS };
 
 /** The index's partition key value for a record: written by every writer of the records table. */
 export function kindShard(kind: string, id: string): string {
-  return shardKey(INDEX, kind, id);
-}
-
-/** One Query per shard of `kind`: for readers that page themselves (the console). */
-export function recordShardQueries(query: ShardQuery): QueryCommandInput[] {
-  return shardQueries(INDEX, query);
-}
-
-/** Every record of `kind` (the index's fields), newest `updatedAt` first, across every shard. */
-export function recordsByKind<T extends { updatedAt: string }>(db: DynamoDBDocumentClient, query: ShardQuery): AsyncGenerator<T> {
-  return mergeByTime<T>(db, recordShardQueries(query), (item) => item.updatedAt, true);
+  return shardKey(RECORDS_BY_KIND, kind, id);
 }

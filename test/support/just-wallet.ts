@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { systemClock } from '../../functions/shared/clock.js';
 import { staticSecret } from '../../functions/shared/secrets.js';
-import { findJustWalletEvent, type KeptJustWalletEvent } from '../../functions/just-wallet/inbox.js';
+import { eventOfRecord, recordOfEventKey, type KeptJustWalletEvent } from '../../functions/just-wallet/inbox.js';
 import { JustWalletEventStore } from '../../functions/just-wallet/events.js';
 import { makeJustWalletHandler, type JustWalletHandlerDeps } from '../../functions/just-wallet/handler.js';
 import type { RecordKind } from '../../functions/just-wallet/lifecycle.js';
@@ -99,4 +99,20 @@ export async function justWalletHarness(overrides: Partial<JustWalletHandlerDeps
       tables.db.destroy();
     },
   };
+}
+
+/** A Just Wallet event by its key, wherever it is kept (as the operator's EventReads finds it). */
+async function findJustWalletEvent(
+  stores: { db: DynamoDBDocumentClient; events: JustWalletEventStore; recordsTable: string },
+  eventKey: string,
+): Promise<KeptJustWalletEvent | undefined> {
+  const own = await stores.events.get(eventKey);
+  const ref = recordOfEventKey(eventKey);
+  if (!ref) return own;
+  const record = (await stores.db.send(new GetCommand({ TableName: stores.recordsTable, Key: ref, ConsistentRead: true }))).Item as
+    JustWalletRecord | undefined;
+  const entry = record?.history?.find((each) => each.eventKey === eventKey);
+  // The record's entry says what applying did; an item of its own keeps the body the record had no room for.
+  if (record && entry && (!own || entry.body)) return eventOfRecord(record, entry);
+  return own;
 }

@@ -2,7 +2,7 @@ import type { Hono } from 'hono';
 import { checkNote } from '../../acknowledge.js';
 import { replayEvent, replayMatching } from '../../replay.js';
 import { HttpError } from '../../../functions/shared/errors.js';
-import { eventSubject } from '../../../functions/shared/history.js';
+import { eventSubject } from '../../replay.js';
 import { eventFilter } from '../filters.js';
 import { bulkReplayPage, eventPage, eventsPage, replayResultPage } from '../views/events.js';
 import { PAGE_SIZE, stringFields, type ConsolePages } from './context.js';
