@@ -188,6 +188,38 @@ describe('late 200s and the duplicate/adopt path', () => {
     db.destroy();
   }, 30_000);
 
+  test("a duplicate's adoption of the 200 cut off at its bound (the deadline) is late, whatever the clock reads after: the duplicate is refused and the money marked due back", async () => {
+    const request = cashOut();
+    const cashOutId = String(request.cash_out_id);
+    // First delivery: its 200 lands, the answer comes back late; its supersede is held so the adoption lands first.
+    const firstDb = faultyClient(h.tables.endpoint, [
+      { when: the200Write, holdAfterMs: 6000, times: ALL_TRIES },
+      { when: theSupersede, holdBeforeMs: 1000 },
+    ]);
+    const first = deliveryWith(h, firstDb)(request);
+    await until(
+      () => h.ledger.get(cashOutId),
+      (item) => item?.answer?.statusCode === 200,
+      'the 200 to land',
+    );
+    // Duplicate: its clock stops once the adoption is sent; every try of the adoption is held past the deadline.
+    let stoppedAt: number | undefined;
+    const clock = { now: () => stoppedAt ?? Date.now() };
+    const dupDb = faultyClient(h.tables.endpoint, [
+      { when: theAdoption, holdAfterMs: 6000, times: ALL_TRIES, onSend: () => (stoppedAt ??= Date.now()) },
+    ]);
+    const duplicate = await deliveryWith(h, dupDb, { clock })(request);
+    expect(duplicate).toMatchObject({ statusCode: 409, body: { error: 'cash_out_in_flight' } });
+    expect((await first).statusCode).toBe(500);
+    expect(await h.ledger.get(cashOutId)).toMatchObject({
+      answer: { statusCode: 409 },
+      answerState: 'refused_duplicate',
+      needsCompensation: true,
+    });
+    firstDb.destroy();
+    dupDb.destroy();
+  }, 40_000);
+
   test('late 200 → lost cash-out: the superseding write lands but its answer is lost; the retry does not recognise it (new updatedAt) and reads "fenced out" as "a duplicate adopted the 200", so the handler answers 200 after the deadline while the ledger says compensation is due and reconciliation cancels the payout', async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);

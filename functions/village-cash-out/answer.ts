@@ -54,20 +54,9 @@ export async function finishPaid(
 ): Promise<CashOutAnswer> {
   const { clock, logger } = deps;
   const cashOutId = item.cashOutId;
-  // Each try is bounded by the time left before the deadline: a try abandoned at its bound
-  // means the deadline came with the 200 unconfirmed, whatever the wall clock reads just after
-  // (a timer may fire a millisecond early). No sliver of a try follows it; the 200 is late.
-  const written = await writeAnswer(
-    deps,
-    cashOutId,
-    'Recording the 200',
-    timing.deadlineAt,
-    (now, timeoutMs) => deps.ledger.answer(cashOutId, attemptId, paid, { ...fields, status }, now, { timeoutMs }),
-    { retryable: (error) => !(error instanceof TimeBoundExceeded) },
-  ).catch((error: unknown) => {
-    if (error instanceof TimeBoundExceeded) return 'late' as const;
-    throw error;
-  });
+  const written = await writeBeforeDeadline(deps, cashOutId, 'Recording the 200', timing.deadlineAt, (now, timeoutMs) =>
+    deps.ledger.answer(cashOutId, attemptId, paid, { ...fields, status }, now, { timeoutMs }),
+  );
   const inTime = written !== 'late' && clock.now() <= timing.deadlineAt;
   if (written === true && inTime) {
     deps.onOutcome?.(status);
@@ -192,6 +181,27 @@ function writeAnswer(
 }
 
 /**
+ * A write whose tries are each bounded by all the time left before `deadlineAt`, for what must
+ * be done before Village's deadline (recording or adopting a 200). A try cut off at that bound
+ * means the deadline came (`'late'`), whatever the wall clock reads just after (a timer may fire
+ * a millisecond early): no sliver of a try follows it.
+ */
+function writeBeforeDeadline(
+  deps: CashOutDeps,
+  cashOutId: string,
+  what: string,
+  deadlineAt: number,
+  write: (now: Date, timeoutMs: number) => Promise<boolean>,
+): Promise<boolean | undefined | 'late'> {
+  return writeAnswer(deps, cashOutId, what, deadlineAt, write, { retryable: (error) => !(error instanceof TimeBoundExceeded) }).catch(
+    (error: unknown) => {
+      if (error instanceof TimeBoundExceeded) return 'late' as const;
+      throw error;
+    },
+  );
+}
+
+/**
  * A duplicate of an answered cash-out gets the stored answer. A 200 recorded by a delivery that
  * may still be running could yet be withdrawn by it (answered too late): it is adopted first,
  * which fences that delivery out, so the 200 repeated here stands. Where that cannot be made
@@ -203,9 +213,10 @@ export async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId:
     item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.answerState === 'adopted');
   let answered: LedgerItem | undefined = existing;
   if (!settled(existing)) {
-    const adopted = await writeAnswer(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) =>
+    const adopted = await writeBeforeDeadline(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) =>
       ledger.adoptAnswer(existing.cashOutId, existing.attemptId, attemptId, now, { timeoutMs }),
     );
+    if (adopted === 'late') return refuseDuplicate(deps, existing.cashOutId, timing);
     if (adopted !== true) {
       answered =
         timing.deadlineAt > clock.now()
