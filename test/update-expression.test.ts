@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fieldUpdate, updateExpression } from '../functions/shared/update-expression.js';
+import { fieldUpdate, updateExpression } from '../functions/shared/dynamodb.js';
 
 describe('building an update from plain fields', () => {
   it('sets each defined field through placeholders, so reserved words and provider names never enter the expression', () => {

@@ -1,7 +1,6 @@
 import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
+import { isConditionalCheckFailed, oldItemOf, updateItem, fieldUpdate } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
-import { fieldUpdate } from '../shared/update-expression.js';
 import { isTerminal, rankOf, type RecordOutcome } from '../shared/lifecycle.js';
 import type { RecordChange } from './payload.js';
 

@@ -1,6 +1,5 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed } from '../shared/dynamodb.js';
-import { fieldUpdate, updateExpression } from '../shared/update-expression.js';
+import { isConditionalCheckFailed, fieldUpdate, updateExpression } from '../shared/dynamodb.js';
 import { daysOf } from './days.js';
 
 /**

@@ -1,10 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { within } from './deadline.js';
-import { isConditionalCheckFailed, queryKey } from './dynamodb.js';
+import { isConditionalCheckFailed, queryKey, fieldUpdate, updateExpression } from './dynamodb.js';
 import type { LedgerFields, LedgerItem } from './ledger-item.js';
 import { statusFields } from './status-index.js';
-import { fieldUpdate, updateExpression } from './update-expression.js';
 
 /** The ledger table, as every transition's class reads it: one item by its cash-out id. */
 export class LedgerTable {

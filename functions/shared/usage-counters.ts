@@ -1,7 +1,7 @@
 import type { TransactWriteCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { sleep } from './clock.js';
-import { fieldUpdate, updateExpression } from './update-expression.js';
+import { fieldUpdate, updateExpression } from './dynamodb.js';
 
 /**
  * The counter items of the usage table and the writes on them (the reservation transaction that

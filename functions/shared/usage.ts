@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from './clock.js';
-import { isConditionalCheckFailed } from './dynamodb.js';
-import { fieldUpdate, updateExpression } from './update-expression.js';
+import { isConditionalCheckFailed, fieldUpdate, updateExpression } from './dynamodb.js';
 import {
   HOUR_MS,
   PLATFORM_SHARDS,

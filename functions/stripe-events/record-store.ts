@@ -1,7 +1,6 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, oldItemOf, updateItem } from '../shared/dynamodb.js';
+import { isConditionalCheckFailed, oldItemOf, updateItem, fieldUpdate } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
-import { fieldUpdate } from '../shared/update-expression.js';
 import type { Lifecycle } from '../shared/lifecycle.js';
 import { orderingCondition } from './lifecycles.js';
 import {
