@@ -7,7 +7,7 @@ import { HttpError } from '../functions/shared/errors.js';
 import { maskEmail } from '../functions/shared/redact.js';
 import { UsageError, commandLine, exitWith, flagOptions, valueOptions } from './cli.js';
 import { localDynamoEndpoint } from '../dev/defaults.js';
-import { MONEY_MOVEMENT } from '../functions/stripe-events/lifecycles.js';
+import { MONEY_MOVEMENT } from '../functions/stripe-events/ledger-events.js';
 import { stripeIdOf } from '../functions/stripe-events/record-entries.js';
 import type { StripeRecord } from '../functions/stripe-events/record-store.js';
 import { sourceRecords } from '../operator/records.js';

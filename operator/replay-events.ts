@@ -5,7 +5,7 @@ import type { EventOutcome, JustWalletEventItem } from '../functions/just-wallet
 import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import { parseJustWalletEvent, type JustWalletEvent } from '../functions/just-wallet/payload.js';
 import { applyChange, type RecordEventDeps } from '../functions/just-wallet/inbox.js';
-import type { Move } from '../functions/shared/lifecycle.js';
+import type { Move } from '../functions/shared/record-model.js';
 import type { ApplyDeps, ApplyOutcome } from '../functions/stripe-events/apply-deps.js';
 import type { KeptStripeEvent, StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { applyHeld } from '../functions/stripe-events/inbox.js';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { describe, expect, test } from '@jest/globals';
-import { packBody, unpackBody } from '../functions/shared/event-body.js';
+import { packBody, unpackBody } from '../functions/shared/record-model.js';
 import { STRIPE_BODY_DICTIONARY_V1 } from '../functions/shared/stripe-body-dictionary-v1.js';
 import { fixture, fixtureNames } from '../dev/send/fixtures.js';
 

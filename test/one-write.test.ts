@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { JustWalletRecordStore } from '../functions/just-wallet/records.js';
-import { packBody, unpackBody } from '../functions/shared/event-body.js';
-import { TRANSACTION } from '../functions/stripe-events/lifecycles.js';
+import { packBody, unpackBody } from '../functions/shared/record-model.js';
+import { TRANSACTION } from '../functions/stripe-events/apply-payment.js';
 import { RECORD_BODY_ROOM, recordedEvents } from '../functions/stripe-events/record-entries.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
 import type { RecordWithEvents } from '../functions/stripe-events/record-entries.js';

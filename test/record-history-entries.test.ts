@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { EventReads } from '../operator/events.js';
 import { systemClock } from '../functions/shared/clock.js';
-import { packBody } from '../functions/shared/event-body.js';
+import { packBody } from '../functions/shared/record-model.js';
 import { wasApplied } from '../functions/stripe-events/inbox.js';
 import { recordedEvents, type RecordWithEvents } from '../functions/stripe-events/record-entries.js';
 import { parseStripeEvent } from '../functions/stripe-events/schemas.js';

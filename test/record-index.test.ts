@@ -5,7 +5,8 @@ import { PAYOUT } from '../functions/just-wallet/lifecycle.js';
 import { RecordReads, sourceRecords, type RecordItem } from '../operator/records.js';
 import { kindShard, RECORD_SHARDS } from '../functions/shared/record-index.js';
 import { recordsByKind } from '../operator/indexes.js';
-import { MONEY_MOVEMENT, TRANSACTION } from '../functions/stripe-events/lifecycles.js';
+import { MONEY_MOVEMENT } from '../functions/stripe-events/ledger-events.js';
+import { TRANSACTION } from '../functions/stripe-events/apply-payment.js';
 import { StripeRecordStore } from '../functions/stripe-events/record-store.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
 

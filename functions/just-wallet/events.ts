@@ -1,7 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf } from '../shared/dynamodb.js';
 import { providerShard } from '../shared/event-index.js';
-import type { RecordOutcome } from '../shared/lifecycle.js';
+import type { RecordOutcome } from '../shared/record-model.js';
 
 /** What became of a verified event: what its record did with it, or why it moved no record. */
 export type EventOutcome = RecordOutcome | 'ignored_type' | 'ignored_status';

@@ -1,5 +1,5 @@
 import type { Clock } from '../shared/clock.js';
-import { packBody, unpackBody } from '../shared/event-body.js';
+import { packBody, unpackBody } from '../shared/record-model.js';
 import type { Logger } from '../shared/telemetry.js';
 import type { EventOutcome, JustWalletEventItem, JustWalletEventStore } from './events.js';
 import { FUNDING, PAYOUT, QUOTE, type RecordKind } from './lifecycle.js';

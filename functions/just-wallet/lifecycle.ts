@@ -1,4 +1,4 @@
-import { rankOf, type Lifecycle as RecordLifecycle } from '../shared/lifecycle.js';
+import { rankOf, type Lifecycle as RecordLifecycle } from '../shared/record-model.js';
 
 /**
  * What each Just Wallet record can become, and in what order (the records' one lifecycle

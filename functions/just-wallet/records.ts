@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf, updateItem, fieldUpdate } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
-import { isTerminal, rankOf, type RecordOutcome } from '../shared/lifecycle.js';
+import { isTerminal, rankOf, type RecordOutcome } from '../shared/record-model.js';
 import type { RecordChange } from './payload.js';
 
 /** One entry of a record's `history`: an event applied to it. */

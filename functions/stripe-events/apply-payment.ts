@@ -1,14 +1,48 @@
 import { changeRecord, combine, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
-import { CHECKOUT_SESSION, DISPUTE, EARLY_FRAUD_WARNING, REFUND, TRANSACTION, type TransactionStatus } from './lifecycles.js';
+import { applyRefund, common } from './apply-refund-dispute.js';
+import type { Lifecycle } from '../shared/record-model.js';
 import type { RecordChange, RecordFields } from './record-store.js';
 import { Refund, type Envelope, type StripeObjects } from './schemas.js';
 
 /**
  * Payment events keep one `transaction` record per PaymentIntent (or per charge, for a charge
  * made without one), keyed by that id (`stripeId`: the PaymentIntent's is not repeated in a
- * field), its `status` in the connector vocabulary; refunds, disputes and early
- * fraud warnings are records of their own that name the transaction (`transactionId`).
+ * field), its `status` in the connector vocabulary, moving along `TRANSACTION` (a lifecycle:
+ * shared/record-model.ts); refunds, disputes and early fraud warnings are records of their own
+ * that name the transaction (apply-refund-dispute.ts).
  */
+
+export type TransactionStatus =
+  | 'buyer_approval_pending'
+  | 'processing'
+  | 'authorization_succeeded'
+  | 'authorization_declined'
+  | 'authorization_failed'
+  | 'capture_pending'
+  | 'capture_succeeded'
+  | 'authorization_voided';
+
+/** A payment (one per PaymentIntent), in the connector vocabulary. */
+export const TRANSACTION: Lifecycle<TransactionStatus> = {
+  rank: {
+    buyer_approval_pending: 0,
+    processing: 1,
+    authorization_declined: 1,
+    authorization_failed: 1,
+    authorization_succeeded: 2,
+    capture_pending: 3,
+    capture_succeeded: 4,
+    authorization_voided: 4,
+  },
+  terminal: ['capture_succeeded', 'authorization_voided'],
+  forwardOnly: false,
+};
+
+export const CHECKOUT_SESSION: Lifecycle<'unpaid' | 'paid' | 'no_payment_required'> = {
+  rank: { unpaid: 0, paid: 1, no_payment_required: 1 },
+  terminal: [],
+  forwardOnly: false,
+};
 
 type PaymentIntent = StripeObjects['payment_intent'];
 type Charge = StripeObjects['charge'];
@@ -115,82 +149,6 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Appl
   return combine(outcomes);
 }
 
-export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: ApplyDeps): Promise<ApplyOutcome> {
-  const transactionId = refund.payment_intent ?? refund.charge;
-  const result = await changeRecord(envelope, deps, {
-    id: refund.id,
-    kind: 'refund',
-    status: refund.status,
-    lifecycle: REFUND,
-    fields: {
-      ...common(envelope),
-      transactionId,
-      paymentIntentId: refund.payment_intent,
-      chargeId: refund.charge,
-      amount: refund.amount,
-      currency: refund.currency,
-      reason: refund.reason,
-      failureReason: refund.failure_reason,
-    },
-  });
-  if (result.applied && refund.status === 'failed' && result.previous?.status !== 'failed') {
-    deps.logger.warn('A refund failed', { refundId: refund.id, transactionId, failureReason: refund.failure_reason });
-  }
-  return recordOutcome(`refund ${refund.id}`, result, refund.status);
-}
-
-const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
-  'charge.dispute.funds_withdrawn': 'withdrawn',
-  'charge.dispute.funds_reinstated': 'reinstated',
-};
-
-export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: ApplyDeps): Promise<ApplyOutcome> {
-  const transactionId = dispute.payment_intent ?? dispute.charge;
-  const result = await changeRecord(envelope, deps, {
-    id: dispute.id,
-    kind: 'dispute',
-    status: dispute.status,
-    lifecycle: DISPUTE,
-    fields: {
-      ...common(envelope),
-      transactionId,
-      paymentIntentId: dispute.payment_intent,
-      chargeId: dispute.charge,
-      amount: dispute.amount,
-      currency: dispute.currency,
-      reason: dispute.reason,
-      evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
-      funds: DISPUTE_FUNDS[envelope.type],
-    },
-  });
-  if (result.applied && envelope.type === 'charge.dispute.created') {
-    deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId, reason: dispute.reason });
-  }
-  return recordOutcome(`dispute ${dispute.id}`, result, dispute.status);
-}
-
-export async function applyEarlyFraudWarning(
-  envelope: Envelope,
-  warning: StripeObjects['early_fraud_warning'],
-  deps: ApplyDeps,
-): Promise<ApplyOutcome> {
-  const status = warning.actionable ? 'actionable' : 'not_actionable';
-  const result = await changeRecord(envelope, deps, {
-    id: warning.id,
-    kind: 'early_fraud_warning',
-    status,
-    lifecycle: EARLY_FRAUD_WARNING,
-    fields: {
-      ...common(envelope),
-      transactionId: warning.payment_intent ?? warning.charge,
-      paymentIntentId: warning.payment_intent,
-      chargeId: warning.charge,
-      fraudType: warning.fraud_type,
-    },
-  });
-  return recordOutcome(`early fraud warning ${warning.id}`, result, status);
-}
-
 /** A delayed payment method (bank debit…) succeeded: the session is paid, and so is its PaymentIntent. */
 export async function applyCheckoutSession(
   envelope: Envelope,
@@ -243,5 +201,3 @@ async function transaction(
   });
   return recordOutcome(`transaction ${id}`, result, status);
 }
-
-const common = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });

@@ -1,7 +1,6 @@
 import type { LedgerItem } from '../shared/ledger.js';
 import { eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
-import type { LedgerChange, MovementStatus } from './ledger-events.js';
-import { MONEY_MOVEMENT } from './lifecycles.js';
+import { MONEY_MOVEMENT, type LedgerChange, type MovementStatus } from './ledger-events.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import type { Envelope, StripeObjects } from './schemas.js';
 

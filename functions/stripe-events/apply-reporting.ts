@@ -1,7 +1,16 @@
 import { fetchReport, REPORT_FAILED_METRIC } from '../reports/fetch-report.js';
 import { changeRecord, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
-import { AVAILABLE, REPORT_RUN } from './lifecycles.js';
+import type { Lifecycle } from '../shared/record-model.js';
 import type { Envelope, StripeObjects } from './schemas.js';
+
+export const REPORT_RUN: Lifecycle<'pending' | 'succeeded' | 'failed'> = {
+  rank: { pending: 0, succeeded: 1, failed: 1 },
+  terminal: ['succeeded', 'failed'],
+  forwardOnly: true,
+};
+
+/** Files and report types only ever exist (`available`); newer events refresh their fields. */
+export const AVAILABLE: Lifecycle<'available'> = { rank: { available: 0 }, terminal: [], forwardOnly: false };
 
 /** `file.created`: a file Stripe made (a report's result, dispute evidence…), recorded so it can be found. */
 export async function applyFile(envelope: Envelope, file: StripeObjects['file'], deps: ApplyDeps): Promise<ApplyOutcome> {

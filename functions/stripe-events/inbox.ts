@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { packBody } from '../shared/event-body.js';
+import { packBody } from '../shared/record-model.js';
 import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
 import { eventKey, type KeptStripeEvent, type NewStripeEvent, type RecordRef, type StripeEventStore } from './event-store.js';
 import type { ProcessDeps } from './process-event.js';

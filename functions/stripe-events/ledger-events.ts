@@ -1,7 +1,14 @@
 import { LedgerSettlement, type EventSettlement, type LedgerItem, type SettleResult } from '../shared/ledger.js';
-import { MONEY_MOVEMENT, orderingCondition } from './lifecycles.js';
+import { orderingCondition, type Lifecycle } from '../shared/record-model.js';
 
 export type MovementStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled' | 'reversed';
+
+/** Payouts and transfers: Stripe's payout lifecycle, plus `reversed` for transfers. A paid payout can still fail. */
+export const MONEY_MOVEMENT: Lifecycle<MovementStatus> = {
+  rank: { pending: 0, canceled: 0.5, in_transit: 1, paid: 2, failed: 3, reversed: 3 },
+  terminal: ['failed', 'canceled', 'reversed'],
+  forwardOnly: true,
+};
 
 export interface LedgerChange extends EventSettlement {
   status: MovementStatus;

@@ -1,14 +1,8 @@
 import type { StoredAnswer } from '../shared/ledger.js';
 import { applyAccount } from './apply-account.js';
 import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
-import {
-  applyCharge,
-  applyCheckoutSession,
-  applyDispute,
-  applyEarlyFraudWarning,
-  applyPaymentIntent,
-  applyRefund,
-} from './apply-payment.js';
+import { applyCharge, applyCheckoutSession, applyPaymentIntent } from './apply-payment.js';
+import { applyDispute, applyEarlyFraudWarning, applyRefund } from './apply-refund-dispute.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
 import type { StripeEventStore } from './event-store.js';

@@ -1,4 +1,4 @@
-import { unpackBody } from '../shared/event-body.js';
+import { unpackBody } from '../shared/record-model.js';
 import { eventKey, type KeptStripeEvent, type RecordRef } from './event-store.js';
 import type { RecordKind, StripeRecord } from './record-store.js';
 import { Refund, type StripeEvent } from './schemas.js';

@@ -1,8 +1,8 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed, oldItemOf, updateItem, fieldUpdate } from '../shared/dynamodb.js';
 import { kindShard } from '../shared/record-index.js';
-import type { Lifecycle } from '../shared/lifecycle.js';
-import { orderingCondition } from './lifecycles.js';
+import type { Lifecycle } from '../shared/record-model.js';
+import { orderingCondition } from '../shared/record-model.js';
 import {
   entryOf,
   isLate,

@@ -1,0 +1,120 @@
+import { changeRecord, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import type { Lifecycle } from '../shared/record-model.js';
+import type { RecordFields } from './record-store.js';
+import type { Envelope, StripeObjects } from './schemas.js';
+
+/**
+ * What may follow a payment: refunds, disputes and early fraud warnings, each a record of its
+ * own that names the payment's `transaction` record (`transactionId`).
+ */
+
+/** Stripe refund statuses; a succeeded refund can still fail later. */
+export const REFUND: Lifecycle<'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled'> = {
+  rank: { pending: 0, requires_action: 0, succeeded: 1, failed: 2, canceled: 2 },
+  terminal: ['failed', 'canceled'],
+  forwardOnly: false,
+};
+
+/** Stripe dispute statuses; an inquiry (`warning_*`) can be escalated to a chargeback. */
+export const DISPUTE: Lifecycle<
+  'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost' | 'prevented'
+> = {
+  rank: {
+    warning_needs_response: 0,
+    warning_under_review: 1,
+    warning_closed: 2,
+    needs_response: 3,
+    under_review: 4,
+    won: 5,
+    lost: 5,
+    prevented: 5,
+  },
+  terminal: ['won', 'lost', 'prevented'],
+  forwardOnly: false,
+};
+
+/** A warning's status is a snapshot: the newest event wins. */
+export const EARLY_FRAUD_WARNING: Lifecycle<'actionable' | 'not_actionable'> = {
+  rank: { actionable: 0, not_actionable: 0 },
+  terminal: [],
+  forwardOnly: false,
+};
+
+export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const transactionId = refund.payment_intent ?? refund.charge;
+  const result = await changeRecord(envelope, deps, {
+    id: refund.id,
+    kind: 'refund',
+    status: refund.status,
+    lifecycle: REFUND,
+    fields: {
+      ...common(envelope),
+      transactionId,
+      paymentIntentId: refund.payment_intent,
+      chargeId: refund.charge,
+      amount: refund.amount,
+      currency: refund.currency,
+      reason: refund.reason,
+      failureReason: refund.failure_reason,
+    },
+  });
+  if (result.applied && refund.status === 'failed' && result.previous?.status !== 'failed') {
+    deps.logger.warn('A refund failed', { refundId: refund.id, transactionId, failureReason: refund.failure_reason });
+  }
+  return recordOutcome(`refund ${refund.id}`, result, refund.status);
+}
+
+const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
+  'charge.dispute.funds_withdrawn': 'withdrawn',
+  'charge.dispute.funds_reinstated': 'reinstated',
+};
+
+export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: ApplyDeps): Promise<ApplyOutcome> {
+  const transactionId = dispute.payment_intent ?? dispute.charge;
+  const result = await changeRecord(envelope, deps, {
+    id: dispute.id,
+    kind: 'dispute',
+    status: dispute.status,
+    lifecycle: DISPUTE,
+    fields: {
+      ...common(envelope),
+      transactionId,
+      paymentIntentId: dispute.payment_intent,
+      chargeId: dispute.charge,
+      amount: dispute.amount,
+      currency: dispute.currency,
+      reason: dispute.reason,
+      evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
+      funds: DISPUTE_FUNDS[envelope.type],
+    },
+  });
+  if (result.applied && envelope.type === 'charge.dispute.created') {
+    deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId, reason: dispute.reason });
+  }
+  return recordOutcome(`dispute ${dispute.id}`, result, dispute.status);
+}
+
+export async function applyEarlyFraudWarning(
+  envelope: Envelope,
+  warning: StripeObjects['early_fraud_warning'],
+  deps: ApplyDeps,
+): Promise<ApplyOutcome> {
+  const status = warning.actionable ? 'actionable' : 'not_actionable';
+  const result = await changeRecord(envelope, deps, {
+    id: warning.id,
+    kind: 'early_fraud_warning',
+    status,
+    lifecycle: EARLY_FRAUD_WARNING,
+    fields: {
+      ...common(envelope),
+      transactionId: warning.payment_intent ?? warning.charge,
+      paymentIntentId: warning.payment_intent,
+      chargeId: warning.charge,
+      fraudType: warning.fraud_type,
+    },
+  });
+  return recordOutcome(`early fraud warning ${warning.id}`, result, status);
+}
+
+/** The fields every payment-side record keeps from its event. */
+export const common = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });
