@@ -10,7 +10,7 @@ import type { ApplyDeps, ApplyOutcome } from '../functions/stripe-events/apply-d
 import type { KeptStripeEvent, StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { applyHeld } from '../functions/stripe-events/inbox.js';
 import { applyEvent } from '../functions/stripe-events/process-event.js';
-import { parseStripeEvent, type StripeEvent } from '../functions/stripe-events/schemas.js';
+import { parseStripeEvent, type StripeEvent } from '../functions/stripe-events/event.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
 
 /** What a Stripe replay needs: what applying needs, the events table, and the lease it holds the event for. */

@@ -5,7 +5,7 @@ import { connectedAccountsWithCashOuts } from '../functions/catch-up/accounts.js
 import { MAX_TYPES_PER_CALL } from '../functions/catch-up/catch-up.js';
 import { statusShard } from '../functions/shared/status-index.js';
 import { makeCatchUpHandler } from '../functions/catch-up/handler.js';
-import { HANDLED_EVENT_TYPES } from '../functions/stripe-events/schemas.js';
+import { HANDLED_EVENT_TYPES } from '../functions/stripe-events/event.js';
 import { directInvocation } from './support/events.js';
 import { catchUpHarness, type CatchUpHarness } from './support/catch-up.js';
 import { seedCashOut, STRIPE_CONNECT_SECRET, stripeEvent, stripeHarness, uniqueId, type StripeEventJson } from './support/stripe-events.js';

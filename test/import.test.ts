@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IMPORT_EVENT_PREFIX } from '../operator/import/synthetic-event.js';
 import { processStripeEvent } from '../functions/stripe-events/process-event.js';
-import { parseStripeEvent } from '../functions/stripe-events/schemas.js';
+import { parseStripeEvent } from '../functions/stripe-events/event.js';
 import type { StripeRecord } from '../functions/stripe-events/record-store.js';
 import { formatImportSummary } from '../operator/import/summary.js';
 import { runScript } from './support/commands.js';

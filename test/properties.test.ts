@@ -6,7 +6,7 @@ import { ValidationError } from '../functions/shared/errors.js';
 import { staticSecret } from '../functions/shared/secrets.js';
 import { verifyVillageSignature, villageSignature } from '../functions/village-cash-out/signature.js';
 import { justWalletSignature, verifyJustWalletSignature } from '../functions/just-wallet/signature.js';
-import { verifyStripeEvent } from '../functions/stripe-events/verify.js';
+import { verifyStripeEvent } from '../functions/stripe-events/event.js';
 import Stripe from 'stripe';
 
 const CURRENCIES = ['USD', 'EUR', 'JPY', 'KRW', 'KWD', 'BHD', 'ISK', 'HUF', 'TWD', 'GBP', 'XOF'];

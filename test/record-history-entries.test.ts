@@ -7,7 +7,7 @@ import { systemClock } from '../functions/shared/clock.js';
 import { packBody } from '../functions/shared/record-model.js';
 import { wasApplied } from '../functions/stripe-events/inbox.js';
 import { recordedEvents, type RecordWithEvents } from '../functions/stripe-events/record-entries.js';
-import { parseStripeEvent } from '../functions/stripe-events/schemas.js';
+import { parseStripeEvent } from '../functions/stripe-events/event.js';
 import { PROJECT_ROOT } from '../infra/project-root.js';
 import { runScript } from './support/commands.js';
 import { stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';

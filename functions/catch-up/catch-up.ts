@@ -1,6 +1,6 @@
 import { wasApplied } from '../stripe-events/inbox.js';
 import { processStripeEvent, type ProcessDeps } from '../stripe-events/process-event.js';
-import { parseStripeEvent, type StripeEvent } from '../stripe-events/schemas.js';
+import { parseStripeEvent, type StripeEvent } from '../stripe-events/event.js';
 import { forSource } from '../stripe-events/source-scope.js';
 
 /** Stripe keeps events for 30 days; older ones cannot be listed. */

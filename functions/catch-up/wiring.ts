@@ -6,7 +6,7 @@ import { makeStripe } from '../shared/stripe-sdk.js';
 import { type Logger, type Metrics, MetricUnit } from '../shared/telemetry.js';
 import { secretFromEnv } from '../shared/secret-from-env.js';
 import { stripeFromSecret } from '../shared/wiring.js';
-import { HANDLED_EVENT_TYPES } from '../stripe-events/schemas.js';
+import { HANDLED_EVENT_TYPES } from '../stripe-events/event.js';
 import { SourceStore } from '../stripe-events/source-store.js';
 import { processDeps, reportFetchDeps, sourceSecretStore } from '../stripe-events/wiring.js';
 import { connectedAccountsWithCashOuts } from './accounts.js';

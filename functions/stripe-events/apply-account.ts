@@ -1,6 +1,6 @@
 import { type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
-import type { Envelope, StripeObjects } from './schemas.js';
+import type { Envelope, StripeObjects } from './event.js';
 
 /**
  * `account.updated`: whether the connected account can receive payouts, on every recipient

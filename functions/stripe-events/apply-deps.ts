@@ -4,7 +4,7 @@ import type { Logger } from '../shared/telemetry.js';
 import type { ReportFetchDeps } from '../reports/fetch-report.js';
 import type { LedgerEvents } from './ledger-events.js';
 import type { RecordChange, RecordResult, StripeRecordStore } from './record-store.js';
-import type { Envelope } from './schemas.js';
+import type { Envelope } from './event.js';
 import type { Move, RecordOutcome } from '../shared/record-model.js';
 
 /** What applying an event needs: the stores it writes, a clock, and telemetry. */

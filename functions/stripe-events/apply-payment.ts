@@ -2,7 +2,7 @@ import { changeRecord, combine, recordOutcome, type ApplyDeps, type ApplyOutcome
 import { applyRefund, common } from './apply-refund-dispute.js';
 import type { Lifecycle } from '../shared/record-model.js';
 import type { RecordChange, RecordFields } from './record-store.js';
-import { Refund, type Envelope, type StripeObjects } from './schemas.js';
+import { Refund, type Envelope, type StripeObjects } from './event.js';
 
 /**
  * Payment events keep one `transaction` record per PaymentIntent (or per charge, for a charge

@@ -2,7 +2,7 @@ import type { LedgerItem } from '../shared/ledger.js';
 import { eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import { MONEY_MOVEMENT, type LedgerChange, type MovementStatus } from './ledger-events.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
-import type { Envelope, StripeObjects } from './schemas.js';
+import type { Envelope, StripeObjects } from './event.js';
 
 /** A payout or a transfer, reduced to what the ledger needs. */
 interface Movement {

@@ -1,7 +1,7 @@
 import { changeRecord, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import type { Lifecycle } from '../shared/record-model.js';
 import type { RecordFields } from './record-store.js';
-import type { Envelope, StripeObjects } from './schemas.js';
+import type { Envelope, StripeObjects } from './event.js';
 
 /**
  * What may follow a payment: refunds, disputes and early fraud warnings, each a record of its

@@ -1,7 +1,7 @@
 import { fetchReport, REPORT_FAILED_METRIC } from '../reports/fetch-report.js';
 import { changeRecord, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
 import type { Lifecycle } from '../shared/record-model.js';
-import type { Envelope, StripeObjects } from './schemas.js';
+import type { Envelope, StripeObjects } from './event.js';
 
 export const REPORT_RUN: Lifecycle<'pending' | 'succeeded' | 'failed'> = {
   rank: { pending: 0, succeeded: 1, failed: 1 },

@@ -6,11 +6,10 @@ import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
 import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
 import { processStripeEvent, type ProcessDeps } from './process-event.js';
-import { parseStripeEvent } from './schemas.js';
+import { parseStripeEvent, verifyStripeEvent } from './event.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import type { SourceRegistry } from './source-registry.js';
 import { forSource } from './source-scope.js';
-import { verifyStripeEvent } from './verify.js';
 
 export interface StripeHandlerDeps extends ProcessDeps {
   /** The platform endpoint's secret, and the Connect endpoint's when the operator runs one. */

@@ -5,7 +5,7 @@ import { eventKey, type KeptStripeEvent, type NewStripeEvent, type RecordRef, ty
 import type { ProcessDeps } from './process-event.js';
 import { entryOf, eventOfRecord, RecordFull, recordRefs, type RecordWithEvents } from './record-entries.js';
 import type { StripeRecordStore } from './record-store.js';
-import type { StripeEvent } from './schemas.js';
+import type { StripeEvent } from './event.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**

@@ -7,7 +7,7 @@ import { applyMovement, payoutMovement, transferMovement } from './apply-payout.
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
 import type { StripeEventStore } from './event-store.js';
 import { takeStripeEvent } from './inbox.js';
-import type { Envelope, ObjectKind, StripeEvent, StripeObjects } from './schemas.js';
+import type { Envelope, ObjectKind, StripeEvent, StripeObjects } from './event.js';
 
 export interface ProcessDeps extends ApplyDeps {
   events: StripeEventStore;

@@ -1,7 +1,7 @@
 import { unpackBody } from '../shared/record-model.js';
 import { eventKey, type KeptStripeEvent, type RecordRef } from './event-store.js';
 import type { RecordKind, StripeRecord } from './record-store.js';
-import { Refund, type StripeEvent } from './schemas.js';
+import { Refund, type StripeEvent } from './event.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /**

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../functions/shared/errors.js';
 import { processStripeEvent, type ProcessDeps } from '../../functions/stripe-events/process-event.js';
-import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
+import { parseStripeEvent } from '../../functions/stripe-events/event.js';
 import { forSource } from '../../functions/stripe-events/source-scope.js';
 import type { Checkpoint, CheckpointStore } from './checkpoints.js';
 import { listKey } from './checkpoints.js';

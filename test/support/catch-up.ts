@@ -8,7 +8,7 @@ import { StripeRecordStore } from '../../functions/stripe-events/record-store.js
 import { StripeEventStore, type KeptStripeEvent } from '../../functions/stripe-events/event-store.js';
 import { findStripeEvent } from '../../functions/stripe-events/inbox.js';
 import { eventOfRecord, recordRefs, type RecordWithEvents } from '../../functions/stripe-events/record-entries.js';
-import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
+import { parseStripeEvent } from '../../functions/stripe-events/event.js';
 import { StripeStandIn } from '../../dev/stripe-stand-in.js';
 import { TABLES } from '../../infra/tables.js';
 import { createTestTables, type TestTables } from './dynamo.js';

@@ -11,7 +11,7 @@ import type { KeptStripeEvent } from '../../functions/stripe-events/event-store.
 import { findStripeEvent } from '../../functions/stripe-events/inbox.js';
 import { recordRefs } from '../../functions/stripe-events/record-entries.js';
 import { StripeRecordStore } from '../../functions/stripe-events/record-store.js';
-import { parseStripeEvent } from '../../functions/stripe-events/schemas.js';
+import { parseStripeEvent } from '../../functions/stripe-events/event.js';
 import { PLATFORM_SOURCE_ID } from '../../functions/stripe-events/source-id.js';
 import { createTestTables, type TestTables } from './dynamo.js';
 import { apiGatewayEvent, directInvocation, loadFixture } from './events.js';
