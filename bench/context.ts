@@ -11,11 +11,15 @@ import { SECRETS } from '../infra/secrets.js';
 import { TABLES } from '../infra/tables.js';
 import { countDynamoCalls, type DynamoUsage } from './dynamo-counter.js';
 
-/** What every part of the benchmark shares: its own DynamoDB Local, tables and Stripe stand-in. */
-export interface BenchContext {
+/** What the benchmark runs on: its own DynamoDB Local, tables and Stripe stand-in. */
+export interface BenchServices {
   dynamo: RunningDynamoDb;
   tables: TableNames;
   stripe: StripeStandIn;
+}
+
+/** What every part of the benchmark shares: its services, and what a route is set up with. */
+export interface BenchContext extends BenchServices {
   /** Secret values by environment variable name (the local development values). */
   secrets: Record<string, string>;
   /**
@@ -40,15 +44,7 @@ export async function startBenchContext(): Promise<BenchContext> {
 }
 
 /** The context over a running DynamoDB Local, its tables and a started stand-in (stop() stops all three). */
-export function benchContextOn({
-  dynamo,
-  tables,
-  stripe,
-}: {
-  dynamo: RunningDynamoDb;
-  tables: TableNames;
-  stripe: StripeStandIn;
-}): BenchContext {
+export function benchContextOn({ dynamo, tables, stripe }: BenchServices): BenchContext {
   const secrets = Object.fromEntries(SECRETS.map((secret) => [secret.env, secret.localDefault]));
   const routeEnv: Record<string, string> = {
     ...secrets,

@@ -67,118 +67,113 @@ export const EVENT_LISTING_FIELDS = [
   'sourceId',
 ];
 
+/** A string key attribute: every key of the gateway's tables and indexes is a string. */
+const key = (name: string): KeyAttribute => ({ name, type: 'S' });
+
+/** A table's own declaration: what `table()` does not derive from its id and keys. */
+type TableSpec = Pick<TableDefinition, 'description' | 'timeToLiveAttribute' | 'moneyRecords' | 'hotKeyValues'> & {
+  /** No secondary index when absent. */
+  indexes?: IndexDefinition[];
+};
+
+/**
+ * A table from its id, the names of its keys (the partition key's, then the sort key's if it
+ * has one) and its spec; the environment variable is the id's (`ledger` → `LEDGER_TABLE`).
+ */
+function table(
+  id: TableDefinition['id'],
+  [partitionKey, sortKey]: [string, string?],
+  { description, indexes = [], timeToLiveAttribute, moneyRecords, hotKeyValues }: TableSpec,
+): TableDefinition {
+  return {
+    id,
+    env: `${id.toUpperCase()}_TABLE`,
+    description,
+    partitionKey: key(partitionKey),
+    ...(sortKey !== undefined && { sortKey: key(sortKey) }),
+    indexes,
+    ...(timeToLiveAttribute !== undefined && { timeToLiveAttribute }),
+    moneyRecords,
+    ...(hotKeyValues !== undefined && { hotKeyValues }),
+  };
+}
+
 export const TABLES: readonly TableDefinition[] = [
-  {
-    id: 'ledger',
-    env: 'LEDGER_TABLE',
+  table('ledger', ['cashOutId'], {
     description: 'One item per Village cash-out, keyed by cashOutId; its state is in `status`.',
-    partitionKey: { name: 'cashOutId', type: 'S' },
     indexes: [
-      { name: 'byStripeObjectId', partitionKey: { name: 'stripeObjectId', type: 'S' } },
+      { name: 'byStripeObjectId', partitionKey: key('stripeObjectId') },
       // `<status>#<n>`: a status's writes spread over STATUS_SHARDS key values (read back by itemsByStatus).
-      {
-        name: STATUS_INDEX,
-        partitionKey: { name: 'statusShard', type: 'S' },
-        sortKey: { name: 'updatedAt', type: 'S' },
-        keyValues: STATUS_SHARDS,
-      },
+      { name: STATUS_INDEX, partitionKey: key('statusShard'), sortKey: key('updatedAt'), keyValues: STATUS_SHARDS },
     ],
     moneyRecords: true,
-  },
-  {
-    id: 'recipients',
-    env: 'RECIPIENTS_TABLE',
+  }),
+  table('recipients', ['email'], {
     description: 'Village user email → Stripe connected account.',
-    partitionKey: { name: 'email', type: 'S' },
-    indexes: [{ name: 'byAccountId', partitionKey: { name: 'accountId', type: 'S' } }],
+    indexes: [{ name: 'byAccountId', partitionKey: key('accountId') }],
     moneyRecords: true,
-  },
-  {
-    id: 'events',
-    env: 'EVENTS_TABLE',
+  }),
+  table('events', ['eventKey'], {
     description: 'Webhook events received (idempotency records): one per event, expiring after the retention period.',
-    partitionKey: { name: 'eventKey', type: 'S' },
     // For the operator console: events by provider and time, and the events about one object
     // (a cash-out's payout). Only the listing fields are copied, not the raw body.
     indexes: [
       {
         name: EVENTS_INDEX,
-        partitionKey: { name: 'providerShard', type: 'S' },
-        sortKey: { name: 'receivedAt', type: 'S' },
+        partitionKey: key('providerShard'),
+        sortKey: key('receivedAt'),
         include: [...EVENT_LISTING_FIELDS, 'objectId', 'provider'],
         keyValues: EVENT_SHARDS,
       },
       {
         name: 'byObjectId',
-        partitionKey: { name: 'objectId', type: 'S' },
-        sortKey: { name: 'receivedAt', type: 'S' },
+        partitionKey: key('objectId'),
+        sortKey: key('receivedAt'),
         include: [...EVENT_LISTING_FIELDS, 'provider'],
       },
     ],
     timeToLiveAttribute: 'expiresAt',
     moneyRecords: false,
-  },
-  {
-    id: 'records',
-    env: 'RECORDS_TABLE',
+  }),
+  table('records', ['id', 'kind'], {
     description:
       'Provider objects (payment transactions, refunds, disputes, Just Wallet payouts, fundings, quotes), keyed by their own id and kind.',
-    partitionKey: { name: 'id', type: 'S' },
-    sortKey: { name: 'kind', type: 'S' },
     // `<kind>#<n>`: a kind's writes (every payment is a `transaction`) spread over RECORD_SHARDS
     // key values, read back by recordsByKind; only the listing fields are copied.
     indexes: [
       {
         name: RECORDS_INDEX,
-        partitionKey: { name: 'kindShard', type: 'S' },
-        sortKey: { name: 'updatedAt', type: 'S' },
+        partitionKey: key('kindShard'),
+        sortKey: key('updatedAt'),
         include: RECORD_LISTING_FIELDS,
         keyValues: RECORD_SHARDS,
       },
     ],
     moneyRecords: true,
-  },
-  {
-    id: 'sources',
-    env: 'SOURCES_TABLE',
+  }),
+  // One partition per provider, so the sources are listed with a Query, never a Scan.
+  table('sources', ['provider', 'sourceId'], {
     description:
       'Webhook sources beside the platform (Stripe merchant endpoints), keyed by provider and sourceId: enabled or disabled, created, rotated. Their secrets are in Secrets Manager.',
-    // One partition per provider, so the sources are listed with a Query, never a Scan.
-    partitionKey: { name: 'provider', type: 'S' },
-    sortKey: { name: 'sourceId', type: 'S' },
-    indexes: [],
     moneyRecords: false,
-  },
-  {
-    id: 'history',
-    env: 'HISTORY_TABLE',
+  }),
+  table('history', ['subject', 'entryId'], {
     description:
       'Append-only: operator actions (acknowledgements, replays, reconciliations) and reconciliation decisions, by subject (a cash-out or an event) and time.',
-    partitionKey: { name: 'subject', type: 'S' },
-    sortKey: { name: 'entryId', type: 'S' },
-    indexes: [],
     moneyRecords: true,
-  },
-  {
-    id: 'limits',
-    env: 'LIMITS_TABLE',
+  }),
+  table('limits', ['id'], {
     description:
       'What a cash-out may move, per currency (per cash-out, per recipient a day, per day): one item, set by operators (npm run limits), read by the cash-out route. Each change is in the history table.',
-    partitionKey: { name: 'id', type: 'S' },
-    indexes: [],
     moneyRecords: true,
-  },
-  {
-    id: 'usage',
-    env: 'USAGE_TABLE',
+  }),
+  table('usage', ['key'], {
     description:
       "What cash-outs have taken of the rolling 24-hour limits: a counter per recipient and currency, the platform's per currency in shards, and a reservation per cash-out (given back once if it is not paid).",
-    partitionKey: { name: 'key', type: 'S' },
-    indexes: [],
     timeToLiveAttribute: 'expiresAt',
     moneyRecords: false,
     hotKeyValues: PLATFORM_SHARDS,
-  },
+  }),
 ];
 
 /** The stack output that names a table (`LedgerTableName`…): the console and commands read them with `--stack`. */

@@ -14,28 +14,34 @@ export type Lifecycle = RecordLifecycle & { kind: RecordKind };
 
 export { rankOf };
 
+/** How a payout or a funding ends: the money did not arrive, or came back after it had. */
+const RETURNS = ['failed', 'refunded', 'reversed'] as const;
+
+/**
+ * A payout's or a funding's lifecycle: forward-only, `settled` once the money has arrived, and
+ * ended by one of RETURNS, which may also come after `settled` (highest in `rank`).
+ */
+const settledLifecycle = (kind: RecordKind, rank: Lifecycle['rank'], settled: string): Lifecycle => ({
+  kind,
+  rank,
+  terminal: RETURNS,
+  forwardOnly: true,
+  settled,
+  returns: RETURNS,
+});
+
 /**
  * pending → initiated → processing → completed → failed | refunded | reversed; failed may
  * come at any step, also after completed (the money came back).
  */
-export const PAYOUT: Lifecycle = {
-  kind: 'just_wallet_payout',
-  rank: { pending: 0, initiated: 1, processing: 2, completed: 3, failed: 4, refunded: 4, reversed: 4 },
-  terminal: ['failed', 'refunded', 'reversed'],
-  forwardOnly: true,
-  settled: 'completed',
-  returns: ['failed', 'refunded', 'reversed'],
-};
+export const PAYOUT = settledLifecycle(
+  'just_wallet_payout',
+  { pending: 0, initiated: 1, processing: 2, completed: 3, failed: 4, refunded: 4, reversed: 4 },
+  'completed',
+);
 
 /** pending → success → failed | refunded | reversed; failed may also come straight from pending. */
-export const FUNDING: Lifecycle = {
-  kind: 'just_wallet_funding',
-  rank: { pending: 0, success: 1, failed: 2, refunded: 2, reversed: 2 },
-  terminal: ['failed', 'refunded', 'reversed'],
-  forwardOnly: true,
-  settled: 'success',
-  returns: ['failed', 'refunded', 'reversed'],
-};
+export const FUNDING = settledLifecycle('just_wallet_funding', { pending: 0, success: 1, failed: 2, refunded: 2, reversed: 2 }, 'success');
 
 /**
  * A quote's status is the type of the last event that moved it: created (or not), then

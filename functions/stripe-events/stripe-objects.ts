@@ -126,15 +126,20 @@ export const Charge = object({
 
 export const REFUND_STATUSES = ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const;
 
-export const Refund = object({
-  id: matching(/^(re|pyr)_/),
-  object: literal('refund'),
-  status: oneOf(REFUND_STATUSES),
+/** What a refund and a dispute both say: the money taken back from a charge, and why. */
+const takenBack = {
   amount: minor,
   currency: string(),
   charge: ref,
   payment_intent: ref,
   reason: text,
+};
+
+export const Refund = object({
+  id: matching(/^(re|pyr)_/),
+  object: literal('refund'),
+  status: oneOf(REFUND_STATUSES),
+  ...takenBack,
   failure_reason: text,
   created: unixSeconds,
   metadata,
@@ -155,11 +160,7 @@ export const Dispute = object({
   id: matching(/^(dp|du)_/),
   object: literal('dispute'),
   status: oneOf(DISPUTE_STATUSES),
-  amount: minor,
-  currency: string(),
-  charge: ref,
-  payment_intent: ref,
-  reason: text,
+  ...takenBack,
   evidence_details: nullish(object({ due_by: nullish(unixSeconds) })),
   created: unixSeconds,
 });
