@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../infra/project-root.js';
  * most frequent types (payments) last: DEFLATE codes nearer matches in fewer bits.
  *
  * A dictionary, once used, is kept forever: bodies packed with it need it to unpack. A new one
- * is a new version beside the old (event-body.ts), never an edit.
+ * is a new version beside the old (packBody in functions/shared/record-model.ts), never an edit.
  */
 /** An enum value, an object name or an event type: lower case, no digits. */
 const VOCABULARY = /^[a-z][a-z_.]*$/;

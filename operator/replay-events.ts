@@ -6,7 +6,7 @@ import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import { parseJustWalletEvent, type JustWalletEvent } from '../functions/just-wallet/payload.js';
 import { applyChange, type RecordEventDeps } from '../functions/just-wallet/inbox.js';
 import type { Move } from '../functions/shared/record-model.js';
-import type { ApplyDeps, ApplyOutcome } from '../functions/stripe-events/apply-deps.js';
+import type { StripeDeps, ApplyOutcome } from '../functions/stripe-events/inbox.js';
 import type { KeptStripeEvent, StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { applyHeld } from '../functions/stripe-events/inbox.js';
 import { applyEvent } from '../functions/stripe-events/process-event.js';
@@ -14,7 +14,7 @@ import { parseStripeEvent, type StripeEvent } from '../functions/stripe-events/e
 import { forSource } from '../functions/stripe-events/source-scope.js';
 
 /** What a Stripe replay needs: what applying needs, the events table, and the lease it holds the event for. */
-export type ReplayDeps = ApplyDeps & { events: StripeEventStore; leaseMs: number };
+export type ReplayDeps = StripeDeps;
 
 /** What a Just Wallet replay needs: the route's stores, and the client its replay note is written with. */
 export type JustWalletReplayDeps = Pick<RecordEventDeps, 'events' | 'records' | 'logger' | 'clock'> & { db: DynamoDBDocumentClient };

@@ -2,7 +2,7 @@ import type { KeptJustWalletEvent } from '../functions/just-wallet/inbox.js';
 import type { Clock } from '../functions/shared/clock.js';
 import { HttpError, ValidationError } from '../functions/shared/errors.js';
 import type { HistoryStore } from '../functions/shared/history.js';
-import type { ApplyDeps } from '../functions/stripe-events/apply-deps.js';
+import type { StripeDeps } from '../functions/stripe-events/inbox.js';
 import type { KeptStripeEvent, RecordRef } from '../functions/stripe-events/event-store.js';
 import { forSource } from '../functions/stripe-events/source-scope.js';
 import { applyEvent } from '../functions/stripe-events/process-event.js';
@@ -29,7 +29,7 @@ export interface ReplayTools {
   stripe: ReplayDeps;
   justWallet: JustWalletReplayDeps;
   /** The same stores over a dry-run client (writes only checked), for "what would change". */
-  preview: { stripe: ApplyDeps; justWallet: JustWalletReplayDeps };
+  preview: { stripe: StripeDeps; justWallet: JustWalletReplayDeps };
   history: HistoryStore;
   who: string;
   clock: Clock;

@@ -73,6 +73,7 @@ export interface OperatorDeps {
 
 /** How long a replay holds a Stripe event: the route's default lease. */
 const LEASE_MS = 30_000;
+const RETENTION_SECONDS = 30 * 86_400;
 
 /** The console's and the operator commands' dependencies: the routes' own stores over the same tables. */
 export function operatorDeps(setup: OperatorSetup): OperatorDeps {
@@ -112,8 +113,6 @@ function replayTools(
     // A replay that settles a cash-out as not paid gives its limits back, as a delivery does (never a preview).
     stripe: {
       ...stripeStores(setup, clock, db, setup.logger),
-      events: new StripeEventStore(db, setup.tables.events),
-      leaseMs: LEASE_MS,
       limits: new LimitUsage(db, setup.tables.usage, clock),
     },
     justWallet: justWalletStores(setup.tables, clock, db, setup.logger),
@@ -130,6 +129,10 @@ function stripeStores(setup: OperatorSetup, clock: Clock, client: DynamoDBDocume
     ledger: new LedgerEvents(client, setup.tables.ledger),
     records: new StripeRecordStore(client, setup.tables.records),
     recipients: new RecipientStore(client, setup.tables.recipients),
+    events: new StripeEventStore(client, setup.tables.events),
+    leaseMs: LEASE_MS,
+    // A replay applies an event already kept; it never keeps one anew, so this is not used.
+    retentionSeconds: RETENTION_SECONDS,
     // The platform's; a replay takes the stored event's own source (forSource).
     sourceId: PLATFORM_SOURCE_ID,
     livemode: (setup.stripeMode ?? (setup.endpoint ? 'test' : 'live')) === 'live',

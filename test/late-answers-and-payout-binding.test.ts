@@ -277,7 +277,7 @@ describe('Stripe events against the late supersede', () => {
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed' });
     const answer = await first;
     expect(answer.body.error).toBe('answered_after_deadline');
-    // `failed` is final (lifecycles.ts): nothing may move it back.
+    // `failed` is final (MONEY_MOVEMENT): nothing may move it back.
     expect(await h.ledger.get(cashOutId)).toMatchObject({ status: 'failed', lastEventId: failed.id, lastEventCreated: failed.created });
     db.destroy();
   }, 30_000);

@@ -1,5 +1,6 @@
 import { wasApplied } from '../stripe-events/inbox.js';
-import { processStripeEvent, type ProcessDeps } from '../stripe-events/process-event.js';
+import { processStripeEvent } from '../stripe-events/process-event.js';
+import type { StripeDeps } from '../stripe-events/inbox.js';
 import { parseStripeEvent, type StripeEvent } from '../stripe-events/event.js';
 import { forSource } from '../stripe-events/source-scope.js';
 
@@ -36,7 +37,7 @@ export interface CatchUpSource {
   connectedAccounts?: boolean;
 }
 
-export interface CatchUpDeps extends ProcessDeps {
+export interface CatchUpDeps extends StripeDeps {
   /** The sources to catch up: one (`only`), or the platform and every merchant source. */
   sources(only?: string): Promise<CatchUpSource[]>;
   /** Connected accounts whose cash-outs may have had Stripe events since then (unix seconds). */

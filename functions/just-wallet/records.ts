@@ -15,7 +15,7 @@ export interface HistoryEntry {
   created_at?: string;
   updated_at?: string;
   completed_at?: string;
-  /** The event's raw body, packed (event-body.ts): the record keeps the events applied to it. */
+  /** The event's raw body, packed (packBody: shared/record-model.ts): the record keeps the events applied to it. */
   body?: Uint8Array;
 }
 

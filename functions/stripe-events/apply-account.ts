@@ -1,4 +1,4 @@
-import { type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { type StripeDeps, type ApplyOutcome } from './inbox.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import type { Envelope, StripeObjects } from './event.js';
 
@@ -7,7 +7,7 @@ import type { Envelope, StripeObjects } from './event.js';
  * using it. The cash-out handler still asks Stripe before paying; this keeps the operator's
  * view current. Guarded by the event's `created`, so an older redelivery changes nothing.
  */
-export async function applyAccount(envelope: Envelope, account: StripeObjects['account'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyAccount(envelope: Envelope, account: StripeObjects['account'], deps: StripeDeps): Promise<ApplyOutcome> {
   // Recipients are the platform's connected accounts: a merchant source's account events do not speak for them.
   if (deps.sourceId !== PLATFORM_SOURCE_ID)
     return {

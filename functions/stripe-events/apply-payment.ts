@@ -1,4 +1,4 @@
-import { changeRecord, combine, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { changeRecord, combine, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import { applyRefund, common } from './apply-refund-dispute.js';
 import type { Lifecycle } from '../shared/record-model.js';
 import type { RecordChange, RecordFields } from './record-store.js';
@@ -84,7 +84,7 @@ export function chargeStatus(charge: Charge): TransactionStatus {
   return charge.refunded ? 'authorization_voided' : 'authorization_succeeded';
 }
 
-export async function applyPaymentIntent(envelope: Envelope, intent: PaymentIntent, deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyPaymentIntent(envelope: Envelope, intent: PaymentIntent, deps: StripeDeps): Promise<ApplyOutcome> {
   const status = paymentIntentStatus(intent);
   const error = intent.last_payment_error;
   return transaction(envelope, intent.id, status, deps, {
@@ -107,7 +107,7 @@ export async function applyPaymentIntent(envelope: Envelope, intent: PaymentInte
   });
 }
 
-export async function applyCharge(envelope: Envelope, charge: Charge, deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyCharge(envelope: Envelope, charge: Charge, deps: StripeDeps): Promise<ApplyOutcome> {
   const transactionId = charge.payment_intent ?? charge.id;
   const status = chargeStatus(charge);
   // A PaymentIntent may have several charges (a declined attempt, then a retry): an event
@@ -153,7 +153,7 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Appl
 export async function applyCheckoutSession(
   envelope: Envelope,
   session: StripeObjects['checkout_session'],
-  deps: ApplyDeps,
+  deps: StripeDeps,
 ): Promise<ApplyOutcome> {
   const outcomes: ApplyOutcome[] = [];
   const result = await changeRecord(envelope, deps, {
@@ -187,7 +187,7 @@ async function transaction(
   envelope: Envelope,
   id: string,
   status: TransactionStatus,
-  deps: ApplyDeps,
+  deps: StripeDeps,
   fields: RecordFields,
   guard?: RecordChange<TransactionStatus>['guard'],
 ): Promise<ApplyOutcome> {

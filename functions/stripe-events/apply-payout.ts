@@ -1,5 +1,5 @@
 import type { LedgerItem } from '../shared/ledger.js';
-import { eventRef, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { eventRef, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import { MONEY_MOVEMENT, type LedgerChange, type MovementStatus } from './ledger-events.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import type { Envelope, StripeObjects } from './event.js';
@@ -60,7 +60,7 @@ const NOT_PAID: readonly MovementStatus[] = ['failed', 'canceled', 'reversed'];
  * did not arrive (`failedAfterPaid`), and Village was told it failed yet the money moved
  * (`needsCompensation`).
  */
-export async function applyMovement(envelope: Envelope, movement: Movement, deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyMovement(envelope: Envelope, movement: Movement, deps: StripeDeps): Promise<ApplyOutcome> {
   // The ledger holds the platform's cash-outs: a merchant's payout never moves it, whatever its metadata says.
   if (deps.sourceId !== PLATFORM_SOURCE_ID) return recordExternal(envelope, movement, deps);
   const item = await findLedgerItem(movement, deps);
@@ -77,14 +77,14 @@ export async function applyMovement(envelope: Envelope, movement: Movement, deps
  * only a hint (a Standard account can set it on its own payouts, and change it on the
  * gateway's): the binding to the object id wins. The common case is one consistent read.
  */
-async function findLedgerItem(movement: Movement, deps: ApplyDeps): Promise<LedgerItem | undefined> {
+async function findLedgerItem(movement: Movement, deps: StripeDeps): Promise<LedgerItem | undefined> {
   const byCashOutId = movement.cashOutId ? await deps.ledger.get(movement.cashOutId) : undefined;
   if (byCashOutId?.stripeObjectId === movement.id) return byCashOutId;
   return (await deps.ledger.findByStripeObjectId(movement.id)) ?? byCashOutId;
 }
 
 /** No ledger item is bound to it or named by it: money the gateway did not move, kept as a record. */
-function unknownCashOut(envelope: Envelope, movement: Movement, deps: ApplyDeps): Promise<ApplyOutcome> {
+function unknownCashOut(envelope: Envelope, movement: Movement, deps: StripeDeps): Promise<ApplyOutcome> {
   if (movement.cashOutId)
     deps.logger.warn('Stripe names a cash-out the ledger does not know', { cashOutId: movement.cashOutId, stripeObjectId: movement.id });
   return recordExternal(envelope, movement, deps);
@@ -111,7 +111,7 @@ async function recordAnomaly(
   movement: Movement,
   item: LedgerItem,
   anomaly: string,
-  deps: ApplyDeps,
+  deps: StripeDeps,
 ): Promise<ApplyOutcome> {
   const cashOutId = item.cashOutId;
   deps.logger.error('Stripe event does not fit the cash-out it names; recorded, ledger unchanged', {
@@ -143,7 +143,7 @@ function inFlight(cashOutId: string): ApplyOutcome {
  * and reconciliation finds the gateway's own movement at Stripe (stripe-money.ts), raising
  * the cash-out to an operator if more than one names it.
  */
-async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerItem, deps: ApplyDeps): Promise<ApplyOutcome> {
+async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerItem, deps: StripeDeps): Promise<ApplyOutcome> {
   const anomaly = `a ${movement.objectType} naming a cash-out whose own ${item.mode} is not confirmed yet (the ledger is ${item.status}): not applied, reconciliation identifies the gateway's own at Stripe`;
   deps.logger.warn('Stripe event names a cash-out with no confirmed payout; recorded, ledger unchanged', {
     cashOutId: item.cashOutId,
@@ -155,7 +155,7 @@ async function unconfirmed(envelope: Envelope, movement: Movement, item: LedgerI
 }
 
 /** Moves the cash-out's ledger item to the movement's status (conditionally: never back, never from an older event). */
-async function moveLedger(envelope: Envelope, movement: Movement, item: LedgerItem, deps: ApplyDeps): Promise<ApplyOutcome> {
+async function moveLedger(envelope: Envelope, movement: Movement, item: LedgerItem, deps: StripeDeps): Promise<ApplyOutcome> {
   const cashOutId = item.cashOutId;
   const flags = flagsOf(item, movement);
   const result = await deps.ledger.apply(
@@ -204,7 +204,7 @@ function flagsOf(item: LedgerItem, movement: Movement): Flags {
 }
 
 /** Logs at error level and counts a flag this event raised, once: not again where the item already had it. */
-function alertNewFlags(item: LedgerItem, movement: Movement, flags: Flags, previous: LedgerItem, deps: ApplyDeps): void {
+function alertNewFlags(item: LedgerItem, movement: Movement, flags: Flags, previous: LedgerItem, deps: StripeDeps): void {
   const cashOutId = item.cashOutId;
   if (flags.failedAfterPaid && !previous.failedAfterPaid) {
     deps.logger.error('Payout failed after Village was told paid', {
@@ -230,7 +230,7 @@ function alertNewFlags(item: LedgerItem, movement: Movement, flags: Flags, previ
 async function recordExternal(
   envelope: Envelope,
   movement: Movement,
-  deps: ApplyDeps,
+  deps: StripeDeps,
   extra: { cashOutId?: string; anomaly?: string } = {},
 ): Promise<ApplyOutcome> {
   const result = await deps.records.apply(

@@ -1,4 +1,4 @@
-import { changeRecord, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { changeRecord, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import type { Lifecycle } from '../shared/record-model.js';
 import type { RecordFields } from './record-store.js';
 import type { Envelope, StripeObjects } from './event.js';
@@ -40,7 +40,7 @@ export const EARLY_FRAUD_WARNING: Lifecycle<'actionable' | 'not_actionable'> = {
   forwardOnly: false,
 };
 
-export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: StripeDeps): Promise<ApplyOutcome> {
   const transactionId = refund.payment_intent ?? refund.charge;
   const result = await changeRecord(envelope, deps, {
     id: refund.id,
@@ -69,7 +69,7 @@ const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
   'charge.dispute.funds_reinstated': 'reinstated',
 };
 
-export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: StripeDeps): Promise<ApplyOutcome> {
   const transactionId = dispute.payment_intent ?? dispute.charge;
   const result = await changeRecord(envelope, deps, {
     id: dispute.id,
@@ -97,7 +97,7 @@ export async function applyDispute(envelope: Envelope, dispute: StripeObjects['d
 export async function applyEarlyFraudWarning(
   envelope: Envelope,
   warning: StripeObjects['early_fraud_warning'],
-  deps: ApplyDeps,
+  deps: StripeDeps,
 ): Promise<ApplyOutcome> {
   const status = warning.actionable ? 'actionable' : 'not_actionable';
   const result = await changeRecord(envelope, deps, {

@@ -1,5 +1,5 @@
 import { fetchReport, REPORT_FAILED_METRIC } from '../reports/fetch-report.js';
-import { changeRecord, recordOutcome, type ApplyDeps, type ApplyOutcome } from './apply-deps.js';
+import { changeRecord, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import type { Lifecycle } from '../shared/record-model.js';
 import type { Envelope, StripeObjects } from './event.js';
 
@@ -13,7 +13,7 @@ export const REPORT_RUN: Lifecycle<'pending' | 'succeeded' | 'failed'> = {
 export const AVAILABLE: Lifecycle<'available'> = { rank: { available: 0 }, terminal: [], forwardOnly: false };
 
 /** `file.created`: a file Stripe made (a report's result, dispute evidence…), recorded so it can be found. */
-export async function applyFile(envelope: Envelope, file: StripeObjects['file'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyFile(envelope: Envelope, file: StripeObjects['file'], deps: StripeDeps): Promise<ApplyOutcome> {
   const result = await changeRecord(envelope, deps, {
     id: file.id,
     kind: 'file',
@@ -33,7 +33,7 @@ export async function applyFile(envelope: Envelope, file: StripeObjects['file'],
 }
 
 /** `reporting.report_run.*`: a report run finished; its result is a file id. */
-export async function applyReportRun(envelope: Envelope, run: StripeObjects['report_run'], deps: ApplyDeps): Promise<ApplyOutcome> {
+export async function applyReportRun(envelope: Envelope, run: StripeObjects['report_run'], deps: StripeDeps): Promise<ApplyOutcome> {
   const result = await changeRecord(envelope, deps, {
     id: run.id,
     kind: 'report_run',
@@ -62,8 +62,8 @@ export async function applyReportRun(envelope: Envelope, run: StripeObjects['rep
  */
 async function keepReportRun(
   run: StripeObjects['report_run'],
-  reports: NonNullable<ApplyDeps['reports']>,
-  deps: ApplyDeps,
+  reports: NonNullable<StripeDeps['reports']>,
+  deps: StripeDeps,
 ): Promise<string | undefined> {
   if (run.status === 'pending') return undefined;
   const now = new Date(deps.clock.now());
@@ -98,7 +98,7 @@ async function keepReportRun(
 export async function applyReportType(
   envelope: Envelope,
   reportType: StripeObjects['report_type'],
-  deps: ApplyDeps,
+  deps: StripeDeps,
 ): Promise<ApplyOutcome> {
   const result = await changeRecord(envelope, deps, {
     id: reportType.id,

@@ -5,13 +5,14 @@ import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
 import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
-import { processStripeEvent, type ProcessDeps } from './process-event.js';
+import { processStripeEvent } from './process-event.js';
+import type { StripeDeps } from './inbox.js';
 import { parseStripeEvent, verifyStripeEvent } from './event.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import type { SourceRegistry } from './source-registry.js';
 import { forSource } from './source-scope.js';
 
-export interface StripeHandlerDeps extends ProcessDeps {
+export interface StripeHandlerDeps extends StripeDeps {
   /** The platform endpoint's secret, and the Connect endpoint's when the operator runs one. */
   webhookSecrets: SecretSource[];
   /** The merchant sources (`/webhooks/stripe/{sourceId}`); without it, every source path is 404. */

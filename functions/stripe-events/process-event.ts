@@ -1,21 +1,11 @@
 import type { StoredAnswer } from '../shared/ledger.js';
 import { applyAccount } from './apply-account.js';
-import type { ApplyDeps, ApplyOutcome } from './apply-deps.js';
 import { applyCharge, applyCheckoutSession, applyPaymentIntent } from './apply-payment.js';
 import { applyDispute, applyEarlyFraudWarning, applyRefund } from './apply-refund-dispute.js';
 import { applyMovement, payoutMovement, transferMovement } from './apply-payout.js';
 import { applyFile, applyReportRun, applyReportType } from './apply-reporting.js';
-import type { StripeEventStore } from './event-store.js';
-import { takeStripeEvent } from './inbox.js';
+import { takeStripeEvent, type ApplyOutcome, type StripeDeps } from './inbox.js';
 import type { Envelope, ObjectKind, StripeEvent, StripeObjects } from './event.js';
-
-export interface ProcessDeps extends ApplyDeps {
-  events: StripeEventStore;
-  /** How long an event id is remembered (events table TTL). */
-  retentionSeconds: number;
-  /** How long one delivery holds an event before a redelivery may apply it again. */
-  leaseMs: number;
-}
 
 /**
  * One verified, parsed event, exactly once (the inbox keeps and settles it: inbox.ts), then
@@ -23,7 +13,7 @@ export interface ProcessDeps extends ApplyDeps {
  * delivery holds it; 503 when it is deferred (a payout still being paid), so Stripe retries.
  * Its common path is one DynamoDB write.
  */
-export async function processStripeEvent(event: StripeEvent, rawBody: string, deps: ProcessDeps): Promise<StoredAnswer> {
+export async function processStripeEvent(event: StripeEvent, rawBody: string, deps: StripeDeps): Promise<StoredAnswer> {
   const { envelope } = event;
   const taken = await takeStripeEvent(event, rawBody, deps, applyEvent);
   switch (taken.kind) {
@@ -56,7 +46,7 @@ export async function processStripeEvent(event: StripeEvent, rawBody: string, de
 }
 
 /** The function that applies each kind of object. */
-const APPLY: { [K in ObjectKind]: (envelope: Envelope, object: StripeObjects[K], deps: ApplyDeps) => Promise<ApplyOutcome> } = {
+const APPLY: { [K in ObjectKind]: (envelope: Envelope, object: StripeObjects[K], deps: StripeDeps) => Promise<ApplyOutcome> } = {
   payout: (envelope, payout, deps) => applyMovement(envelope, payoutMovement(envelope, payout), deps),
   transfer: (envelope, transfer, deps) => applyMovement(envelope, transferMovement(envelope, transfer), deps),
   payment_intent: applyPaymentIntent,
@@ -75,7 +65,7 @@ const APPLY: { [K in ObjectKind]: (envelope: Envelope, object: StripeObjects[K],
  * Each kind of object to the function that applies it (APPLY); any other type, and any event of
  * the other Stripe mode than the gateway's, is stored only.
  */
-export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): Promise<ApplyOutcome> {
+export function applyEvent({ envelope, parsed }: StripeEvent, deps: StripeDeps): Promise<ApplyOutcome> {
   if (envelope.livemode !== deps.livemode) {
     const mode = (live: boolean) => (live ? 'live' : 'test');
     return Promise.resolve({
@@ -86,6 +76,6 @@ export function applyEvent({ envelope, parsed }: StripeEvent, deps: ApplyDeps): 
   if (parsed.kind === 'unknown')
     return Promise.resolve({ outcome: 'ignored', detail: `${envelope.type} is not an event the gateway acts on; stored only` });
   // The kind and its object come as a pair (ParsedObject); TypeScript cannot follow the pair into the table.
-  const apply = APPLY[parsed.kind] as (envelope: Envelope, object: unknown, deps: ApplyDeps) => Promise<ApplyOutcome>;
+  const apply = APPLY[parsed.kind] as (envelope: Envelope, object: unknown, deps: StripeDeps) => Promise<ApplyOutcome>;
   return apply(envelope, parsed.object, deps);
 }

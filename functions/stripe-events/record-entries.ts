@@ -12,7 +12,7 @@ import { PLATFORM_SOURCE_ID } from './source-id.js';
 export interface EventStamp {
   eventKey: string;
   receivedAt: string;
-  /** The raw body, packed (event-body.ts). */
+  /** The raw body, packed (packBody: shared/record-model.ts). */
   body: Uint8Array;
 }
 

@@ -1,4 +1,4 @@
-import type { ApplyDeps } from './apply-deps.js';
+import type { StripeDeps } from './inbox.js';
 import type { StripeEventStore } from './event-store.js';
 
 /**
@@ -6,7 +6,7 @@ import type { StripeEventStore } from './event-store.js';
  * Built in one place so the three can never disagree about whose event is being applied (a
  * delivery, catch-up, or an operator's replay or its preview, which has no event store).
  */
-export function forSource<D extends ApplyDeps & { events?: StripeEventStore }>(deps: D, sourceId: string): D {
+export function forSource<D extends StripeDeps & { events?: StripeEventStore }>(deps: D, sourceId: string): D {
   if (deps.sourceId === sourceId) return deps;
   return {
     ...deps,

@@ -10,7 +10,7 @@ import { stripeEventsConfig, type StripeEventsConfig } from './config.js';
 import { StripeEventStore } from './event-store.js';
 import type { StripeHandlerDeps } from './handler.js';
 import { LedgerEvents } from './ledger-events.js';
-import type { ProcessDeps } from './process-event.js';
+import type { StripeDeps } from './inbox.js';
 import { StripeRecordStore } from './record-store.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 import { SourceRegistry } from './source-registry.js';
@@ -59,7 +59,7 @@ export function processDeps(
   telemetry: { logger: Logger; metrics?: Metrics },
   clock: Clock,
   reports?: ReportFetchDeps,
-): ProcessDeps {
+): StripeDeps {
   return {
     reports,
     sourceId: PLATFORM_SOURCE_ID,

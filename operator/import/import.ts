@@ -1,5 +1,6 @@
 import { ValidationError } from '../../functions/shared/errors.js';
-import { processStripeEvent, type ProcessDeps } from '../../functions/stripe-events/process-event.js';
+import { processStripeEvent } from '../../functions/stripe-events/process-event.js';
+import type { StripeDeps } from '../../functions/stripe-events/inbox.js';
 import { parseStripeEvent } from '../../functions/stripe-events/event.js';
 import { forSource } from '../../functions/stripe-events/source-scope.js';
 import type { Checkpoint, CheckpointStore } from './checkpoints.js';
@@ -28,7 +29,7 @@ export interface ImportTarget {
   lister: ObjectLister;
 }
 
-export interface ImportDeps extends ProcessDeps {
+export interface ImportDeps extends StripeDeps {
   checkpoints: CheckpointStore;
   /** Saves the checkpoint after this many objects (and at the end of a list, and when it stops). */
   checkpointEvery: number;
@@ -157,7 +158,7 @@ function startFrom(
 type Applied = { count: Exclude<keyof ImportCounts, 'listed'>; problem?: string };
 
 /** One object through the route's own parse and processing, as the event the webhook would have got. */
-async function applyObject(deps: ProcessDeps, target: ImportTarget, object: ListedObject): Promise<Applied> {
+async function applyObject(deps: StripeDeps, target: ImportTarget, object: ListedObject): Promise<Applied> {
   const json = syntheticEvent(target.list, object, {
     sourceId: target.sourceId,
     account: target.account,
