@@ -89,11 +89,9 @@ export async function applyPaymentIntent(envelope: Envelope, intent: PaymentInte
   const error = intent.last_payment_error;
   return transaction(envelope, intent.id, status, deps, {
     paymentIntentStatus: intent.status,
-    amount: intent.amount,
+    ...moneyAndBuyer(intent),
     amountCapturable: intent.amount_capturable ?? undefined,
     amountReceived: intent.amount_received ?? undefined,
-    currency: intent.currency,
-    customer: intent.customer,
     latestChargeId: intent.latest_charge,
     // The pair moves together, or a charge event's guard (applyCharge) compares against another
     // charge's time. The event names the charge by id only; it existed when the event was
@@ -129,11 +127,9 @@ export async function applyCharge(envelope: Envelope, charge: Charge, deps: Stri
         latestChargeId: charge.id,
         latestChargeCreated: charge.created,
         chargeStatus: charge.status,
-        amount: charge.amount,
+        ...moneyAndBuyer(charge),
         amountCaptured: charge.amount_captured ?? undefined,
         amountRefunded: charge.amount_refunded ?? undefined,
-        currency: charge.currency,
-        customer: charge.customer,
         failureCode: charge.failure_code,
         failureMessage: charge.failure_message,
         outcomeType: charge.outcome?.type,
@@ -201,3 +197,10 @@ async function transaction(
   });
   return recordOutcome(`transaction ${id}`, result, status);
 }
+
+/** The amount (minor units, as Stripe sent it), its currency and the customer, as a transaction keeps them. */
+const moneyAndBuyer = (object: { amount: number; currency: string; customer?: string }): RecordFields => ({
+  amount: object.amount,
+  currency: object.currency,
+  customer: object.customer,
+});

@@ -42,22 +42,7 @@ export const EARLY_FRAUD_WARNING: Lifecycle<'actionable' | 'not_actionable'> = {
 
 export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: StripeDeps): Promise<ApplyOutcome> {
   const transactionId = refund.payment_intent ?? refund.charge;
-  const result = await changeRecord(envelope, deps, {
-    id: refund.id,
-    kind: 'refund',
-    status: refund.status,
-    lifecycle: REFUND,
-    fields: {
-      ...common(envelope),
-      transactionId,
-      paymentIntentId: refund.payment_intent,
-      chargeId: refund.charge,
-      amount: refund.amount,
-      currency: refund.currency,
-      reason: refund.reason,
-      failureReason: refund.failure_reason,
-    },
-  });
+  const result = await changeTakenBack(envelope, deps, 'refund', REFUND, refund, { failureReason: refund.failure_reason });
   if (result.applied && refund.status === 'failed' && result.previous?.status !== 'failed') {
     deps.logger.warn('A refund failed', { refundId: refund.id, transactionId, failureReason: refund.failure_reason });
   }
@@ -71,22 +56,9 @@ const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
 
 export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: StripeDeps): Promise<ApplyOutcome> {
   const transactionId = dispute.payment_intent ?? dispute.charge;
-  const result = await changeRecord(envelope, deps, {
-    id: dispute.id,
-    kind: 'dispute',
-    status: dispute.status,
-    lifecycle: DISPUTE,
-    fields: {
-      ...common(envelope),
-      transactionId,
-      paymentIntentId: dispute.payment_intent,
-      chargeId: dispute.charge,
-      amount: dispute.amount,
-      currency: dispute.currency,
-      reason: dispute.reason,
-      evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
-      funds: DISPUTE_FUNDS[envelope.type],
-    },
+  const result = await changeTakenBack(envelope, deps, 'dispute', DISPUTE, dispute, {
+    evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
+    funds: DISPUTE_FUNDS[envelope.type],
   });
   if (result.applied && envelope.type === 'charge.dispute.created') {
     deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId, reason: dispute.reason });
@@ -106,10 +78,7 @@ export async function applyEarlyFraudWarning(
     status,
     lifecycle: EARLY_FRAUD_WARNING,
     fields: {
-      ...common(envelope),
-      transactionId: warning.payment_intent ?? warning.charge,
-      paymentIntentId: warning.payment_intent,
-      chargeId: warning.charge,
+      ...ofPayment(envelope, warning),
       fraudType: warning.fraud_type,
     },
   });
@@ -118,3 +87,48 @@ export async function applyEarlyFraudWarning(
 
 /** The fields every payment-side record keeps from its event. */
 export const common = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });
+
+interface TakenBack<S extends string> {
+  id: string;
+  status: S;
+  payment_intent?: string;
+  charge?: string;
+  amount: number;
+  currency: string;
+  reason?: string;
+}
+
+/**
+ * A refund's or a dispute's record from this event: what both keep (the payment they take
+ * money back from, how much, and why), and `fields` of its own.
+ */
+function changeTakenBack<S extends string>(
+  envelope: Envelope,
+  deps: StripeDeps,
+  kind: 'refund' | 'dispute',
+  lifecycle: Lifecycle<S>,
+  object: TakenBack<S>,
+  fields: RecordFields,
+) {
+  return changeRecord(envelope, deps, {
+    id: object.id,
+    kind,
+    status: object.status,
+    lifecycle,
+    fields: {
+      ...ofPayment(envelope, object),
+      amount: object.amount,
+      currency: object.currency,
+      reason: object.reason,
+      ...fields,
+    },
+  });
+}
+
+/** The payment a record names (its `transaction` record's id: the PaymentIntent's, else the charge's). */
+const ofPayment = (envelope: Envelope, object: { payment_intent?: string; charge?: string }): RecordFields => ({
+  ...common(envelope),
+  transactionId: object.payment_intent ?? object.charge,
+  paymentIntentId: object.payment_intent,
+  chargeId: object.charge,
+});
