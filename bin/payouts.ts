@@ -9,7 +9,7 @@ import { UsageError, commandLine, exitWith, flagOptions, valueOptions } from './
 import { localDynamoEndpoint } from '../dev/defaults.js';
 import { MONEY_MOVEMENT } from '../functions/stripe-events/ledger-events.js';
 import { stripeIdOf } from '../functions/stripe-events/record-entries.js';
-import type { StripeRecord } from '../functions/stripe-events/record-store.js';
+import type { StripeRecord } from '../functions/stripe-events/record-entries.js';
 import { sourceRecords } from '../operator/records.js';
 import { isSourceId, PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { Logger } from '../functions/shared/telemetry.js';

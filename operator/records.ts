@@ -2,7 +2,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getMany } from '../functions/shared/dynamodb.js';
 import { recordsByKind, recordShardQueries } from './indexes.js';
 import { readableEvent, type StoredEntry } from '../functions/stripe-events/record-entries.js';
-import type { RecordKind, StripeRecord } from '../functions/stripe-events/record-store.js';
+import type { RecordKind, StripeRecord } from '../functions/stripe-events/record-entries.js';
 import { newestFirst, timeRange, type Page } from './paging.js';
 
 /** Every kind of record the Stripe and Just Wallet routes keep, in the order the console offers them. */

@@ -3,7 +3,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { IMPORT_EVENT_PREFIX } from '../operator/import/synthetic-event.js';
 import { processStripeEvent } from '../functions/stripe-events/process-event.js';
 import { parseStripeEvent } from '../functions/stripe-events/event.js';
-import type { StripeRecord } from '../functions/stripe-events/record-store.js';
+import type { StripeRecord } from '../functions/stripe-events/record-entries.js';
 import { formatImportSummary } from '../operator/import/summary.js';
 import { runScript } from './support/commands.js';
 import { importHarness, seedHistory, type ImportHarness } from './support/import.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { HANDLED_EVENT_TYPES } from '../functions/stripe-events/event.js';
-import type { RecordKind } from '../functions/stripe-events/record-store.js';
+import type { RecordKind } from '../functions/stripe-events/record-entries.js';
 import { fixture, fixtureNames } from '../dev/send/fixtures.js';
 import { STRIPE_CONNECT_SECRET, stripeEvent, stripeHarness, type StripeEventJson, type StripeHarness } from './support/stripe-events.js';
 

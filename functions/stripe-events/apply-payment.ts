@@ -1,7 +1,8 @@
 import { changeRecord, combine, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import { applyRefund, common } from './apply-refund-dispute.js';
 import type { Lifecycle } from '../shared/record-model.js';
-import type { RecordChange, RecordFields } from './record-store.js';
+import type { RecordFields } from './record-entries.js';
+import type { RecordChange } from './record-store.js';
 import { Refund, type Envelope, type StripeObjects } from './event.js';
 
 /**

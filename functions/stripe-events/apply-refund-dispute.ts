@@ -1,6 +1,6 @@
 import { changeRecord, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import type { Lifecycle } from '../shared/record-model.js';
-import type { RecordFields } from './record-store.js';
+import type { RecordFields } from './record-entries.js';
 import type { Envelope, StripeObjects } from './event.js';
 
 /**

@@ -13,43 +13,11 @@ import {
   recordId,
   type EventStamp,
   type RecordWithEvents,
+  type RecordFields,
+  type RecordKind,
+  type StripeRecord,
 } from './record-entries.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
-
-/** Kinds of record the Stripe route keeps in the records table (partition key `id`, sort key `kind`). */
-export type RecordKind =
-  | 'transaction'
-  | 'refund'
-  | 'dispute'
-  | 'early_fraud_warning'
-  | 'checkout_session'
-  | 'payout'
-  | 'transfer'
-  | 'file'
-  | 'report_run'
-  | 'report_type';
-
-export type RecordFields = Record<string, string | number | boolean | undefined>;
-
-export interface StripeRecord {
-  /** The Stripe id; for a merchant source's record, `<sourceId>/<Stripe id>`. */
-  id: string;
-  kind: RecordKind;
-  status: string;
-  provider: 'stripe';
-  /** Which source's events keep it. */
-  sourceId: string;
-  /**
-   * The Stripe object's own id, kept on a merchant source's record only: the platform's id is
-   * the Stripe id itself (read either with stripeIdOf).
-   */
-  stripeId?: string;
-  /** The `created` of the last event applied (the ordering guard); which event it was, its history says. */
-  lastEventCreated: number;
-  firstSeenAt: string;
-  updatedAt: string;
-  [field: string]: unknown;
-}
 
 export interface RecordChange<S extends string> {
   id: string;
