@@ -1,9 +1,51 @@
 import { retryWithin, TimeBoundExceeded, type RetryOptions } from '../shared/deadline.js';
-import type { LedgerItem, LedgerStatus, StoredAnswer } from '../shared/ledger.js';
-import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './cash-out.js';
+import type { Clock } from '../shared/clock.js';
+import type { LedgerItem, LedgerStatus, LedgerStore, StoredAnswer } from '../shared/ledger.js';
+import type { MoveKind } from '../shared/money.js';
+import type { RecipientStore } from '../shared/recipients.js';
+import type { StripeClient } from '../shared/stripe.js';
+import type { Logger } from '../shared/telemetry.js';
+import type { CashOutLimits } from './limits.js';
+
+/**
+ * How a cash-out ends: its answer recorded in the ledger, then given (or withdrawn when late).
+ * Every step (claim.ts, pay.ts) ends here, so what each step is given, the dependencies and
+ * the timing, is declared here too.
+ */
+
+export interface CashOutDeps {
+  ledger: LedgerStore;
+  recipients: RecipientStore;
+  /** The Stripe client; a function because the key is a secret fetched on first use. */
+  stripe: () => Promise<StripeClient>;
+  /** What a cash-out may move (read only) and what cash-outs have taken of it. */
+  limits: CashOutLimits;
+  mode: MoveKind;
+  clock: Clock;
+  logger: Logger;
+  /** Stripe keeps idempotency keys at least 24 h: a stale claim older than this is not retried. */
+  idempotencyWindowMs: number;
+  stripeAttemptTimeoutMs: number;
+  minAttemptMs: number;
+  /** Kept back from the deadline for the ledger write that records the answer: Stripe must be done before it. */
+  ledgerWriteReserveMs: number;
+  /** Called with each outcome, for metrics. */
+  onOutcome?: (outcome: string) => void;
+}
+
+export interface CashOutTiming {
+  /** Epoch ms by which the answer must be ready (Village's deadline less a margin). A 200 is never given later. */
+  deadlineAt: number;
+  /** Epoch ms after which this invocation surely no longer runs (its claim may be taken over). */
+  leaseExpiresAt: number;
+  /** Epoch ms by which this invocation must have returned (the function's own time limit, less a little). */
+  hardStopAt: number;
+}
+
+export type CashOutAnswer = StoredAnswer & { replayed?: boolean };
 
 /** How often the write that withdraws a late 200 is tried (until the function's own time runs out). */
-const LATE_WRITE_ATTEMPTS = 6;
+export const LATE_WRITE_ATTEMPTS = 6;
 
 export const answer = (statusCode: number, body: Record<string, unknown>): StoredAnswer => ({ statusCode, body });
 export const refusal = (statusCode: number, reason: string, message: string, cashOutId: string) =>
@@ -163,7 +205,7 @@ async function giveBack(deps: CashOutDeps, cashOutId: string): Promise<void> {
  * Its timestamp is chosen once, so a retry recognises the same write landed by an earlier try.
  * True: written; false: fenced out (the condition failed); undefined: not known to be written.
  */
-function writeAnswer(
+export function writeAnswer(
   deps: CashOutDeps,
   cashOutId: string,
   what: string,
@@ -186,7 +228,7 @@ function writeAnswer(
  * means the deadline came (`'late'`), whatever the wall clock reads just after (a timer may fire
  * a millisecond early): no sliver of a try follows it.
  */
-function writeBeforeDeadline(
+export function writeBeforeDeadline(
   deps: CashOutDeps,
   cashOutId: string,
   what: string,
@@ -199,69 +241,4 @@ function writeBeforeDeadline(
       throw error;
     },
   );
-}
-
-/**
- * A duplicate of an answered cash-out gets the stored answer. A 200 recorded by a delivery that
- * may still be running could yet be withdrawn by it (answered too late): it is adopted first,
- * which fences that delivery out, so the 200 repeated here stands. Where that cannot be made
- * sure in time, the duplicate is refused, and the refusal recorded.
- */
-export async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
-  const { clock, ledger } = deps;
-  const settled = (item: LedgerItem) =>
-    item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.answerState === 'adopted');
-  let answered: LedgerItem | undefined = existing;
-  if (!settled(existing)) {
-    const adopted = await writeBeforeDeadline(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) =>
-      ledger.adoptAnswer(existing.cashOutId, existing.attemptId, attemptId, now, { timeoutMs }),
-    );
-    if (adopted === 'late') return refuseDuplicate(deps, existing.cashOutId, timing);
-    if (adopted !== true) {
-      answered =
-        timing.deadlineAt > clock.now()
-          ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined)
-          : undefined;
-      const sure =
-        answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === attemptId || settled(answered));
-      if (!sure) return refuseDuplicate(deps, existing.cashOutId, timing);
-    }
-  }
-  // Never a 200 after the deadline, whatever the ledger says.
-  if (answered!.answer!.statusCode === 200 && clock.now() > timing.deadlineAt) return refuseDuplicate(deps, existing.cashOutId, timing);
-  deps.onOutcome?.('duplicate');
-  deps.logger.info('Duplicate cash-out answered from the ledger', { cashOutId: answered!.cashOutId, status: answered!.status });
-  return { ...answered!.answer!, replayed: true };
-}
-
-/**
- * Refuses a duplicate whose first delivery's answer could not be had in time. Village returns
- * the balance on this refusal, so it is recorded as the cash-out's answer, with the money due
- * back: the first delivery can then no longer record a 200, and reconciliation takes back any
- * payout it made.
- */
-export async function refuseDuplicate(deps: CashOutDeps, cashOutId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
-  const refused = refusal(
-    409,
-    'cash_out_in_flight',
-    'This cash-out is being processed by another request and could not be confirmed in time; Village should treat it as failed. Any money it moved is taken back.',
-    cashOutId,
-  );
-  deps.onOutcome?.('in_flight');
-  const recorded = await writeAnswer(
-    deps,
-    cashOutId,
-    'Recording the refusal',
-    timing.hardStopAt,
-    (now, timeoutMs) => deps.ledger.refuseDuplicate(cashOutId, refused, now, { timeoutMs }),
-    { attempts: LATE_WRITE_ATTEMPTS },
-  );
-  if (!recorded) {
-    deps.logger.error(
-      'OPERATOR: a duplicate was refused and the refusal could not be recorded: if the cash-out was paid, cancel the payout',
-      { cashOutId },
-    );
-    deps.onOutcome?.('ledger_write_failed');
-  }
-  return refused;
 }

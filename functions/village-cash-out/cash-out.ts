@@ -1,46 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../shared/clock.js';
-import type { LedgerStore, StoredAnswer } from '../shared/ledger.js';
-import type { MoveKind } from '../shared/money.js';
-import type { RecipientStore } from '../shared/recipients.js';
-import type { StripeClient } from '../shared/stripe.js';
-import type { Logger } from '../shared/telemetry.js';
-import { finish, refusal } from './answer.js';
+import { finish, refusal, type CashOutAnswer, type CashOutDeps, type CashOutTiming } from './answer.js';
 import { claimCashOut } from './claim.js';
-import type { CashOutLimits } from './limits.js';
 import { payClaimed, type PayProgress } from './pay.js';
 import type { CashOutRequest } from './payload.js';
-
-export interface CashOutDeps {
-  ledger: LedgerStore;
-  recipients: RecipientStore;
-  /** The Stripe client; a function because the key is a secret fetched on first use. */
-  stripe: () => Promise<StripeClient>;
-  /** What a cash-out may move (read only) and what cash-outs have taken of it. */
-  limits: CashOutLimits;
-  mode: MoveKind;
-  clock: Clock;
-  logger: Logger;
-  /** Stripe keeps idempotency keys at least 24 h: a stale claim older than this is not retried. */
-  idempotencyWindowMs: number;
-  stripeAttemptTimeoutMs: number;
-  minAttemptMs: number;
-  /** Kept back from the deadline for the ledger write that records the answer: Stripe must be done before it. */
-  ledgerWriteReserveMs: number;
-  /** Called with each outcome, for metrics. */
-  onOutcome?: (outcome: string) => void;
-}
-
-export interface CashOutTiming {
-  /** Epoch ms by which the answer must be ready (Village's deadline less a margin). A 200 is never given later. */
-  deadlineAt: number;
-  /** Epoch ms after which this invocation surely no longer runs (its claim may be taken over). */
-  leaseExpiresAt: number;
-  /** Epoch ms by which this invocation must have returned (the function's own time limit, less a little). */
-  hardStopAt: number;
-}
-
-export type CashOutAnswer = StoredAnswer & { replayed?: boolean };
 
 /**
  * A Village cash-out, exactly once: claim the cash-out id (claim.ts), find the recipient, check

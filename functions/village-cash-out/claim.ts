@@ -1,7 +1,7 @@
 import { sleep } from '../shared/clock.js';
 import type { LedgerItem } from '../shared/ledger.js';
-import { finish, refusal, refuseDuplicate, replay } from './answer.js';
-import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './cash-out.js';
+import { finish, LATE_WRITE_ATTEMPTS, refusal, writeAnswer, writeBeforeDeadline } from './answer.js';
+import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './answer.js';
 import type { CashOutRequest } from './payload.js';
 
 /** How often a delivery waiting on another one in flight reads the ledger again. */
@@ -109,4 +109,69 @@ async function waitForAnswer(deps: CashOutDeps, cashOutId: string, timing: CashO
     if (item && item.leaseExpiresAt <= clock.now()) return undefined; // its holder died: the next delivery takes it over
   }
   return undefined;
+}
+
+/**
+ * A duplicate of an answered cash-out gets the stored answer. A 200 recorded by a delivery that
+ * may still be running could yet be withdrawn by it (answered too late): it is adopted first,
+ * which fences that delivery out, so the 200 repeated here stands. Where that cannot be made
+ * sure in time, the duplicate is refused, and the refusal recorded.
+ */
+export async function replay(deps: CashOutDeps, existing: LedgerItem, attemptId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
+  const { clock, ledger } = deps;
+  const settled = (item: LedgerItem) =>
+    item.answer !== undefined && (item.answer.statusCode !== 200 || item.leaseExpiresAt <= clock.now() || item.answerState === 'adopted');
+  let answered: LedgerItem | undefined = existing;
+  if (!settled(existing)) {
+    const adopted = await writeBeforeDeadline(deps, existing.cashOutId, 'Adopting the 200', timing.deadlineAt, (now, timeoutMs) =>
+      ledger.adoptAnswer(existing.cashOutId, existing.attemptId, attemptId, now, { timeoutMs }),
+    );
+    if (adopted === 'late') return refuseDuplicate(deps, existing.cashOutId, timing);
+    if (adopted !== true) {
+      answered =
+        timing.deadlineAt > clock.now()
+          ? await ledger.get(existing.cashOutId, { timeoutMs: timing.deadlineAt - clock.now() }).catch(() => undefined)
+          : undefined;
+      const sure =
+        answered?.answer !== undefined && (answered.answer.statusCode !== 200 || answered.attemptId === attemptId || settled(answered));
+      if (!sure) return refuseDuplicate(deps, existing.cashOutId, timing);
+    }
+  }
+  // Never a 200 after the deadline, whatever the ledger says.
+  if (answered!.answer!.statusCode === 200 && clock.now() > timing.deadlineAt) return refuseDuplicate(deps, existing.cashOutId, timing);
+  deps.onOutcome?.('duplicate');
+  deps.logger.info('Duplicate cash-out answered from the ledger', { cashOutId: answered!.cashOutId, status: answered!.status });
+  return { ...answered!.answer!, replayed: true };
+}
+
+/**
+ * Refuses a duplicate whose first delivery's answer could not be had in time. Village returns
+ * the balance on this refusal, so it is recorded as the cash-out's answer, with the money due
+ * back: the first delivery can then no longer record a 200, and reconciliation takes back any
+ * payout it made.
+ */
+export async function refuseDuplicate(deps: CashOutDeps, cashOutId: string, timing: CashOutTiming): Promise<CashOutAnswer> {
+  const refused = refusal(
+    409,
+    'cash_out_in_flight',
+    'This cash-out is being processed by another request and could not be confirmed in time; Village should treat it as failed. Any money it moved is taken back.',
+    cashOutId,
+  );
+  deps.onOutcome?.('in_flight');
+  const recorded = await writeAnswer(
+    deps,
+    cashOutId,
+    'Recording the refusal',
+    timing.hardStopAt,
+    (now, timeoutMs) => deps.ledger.refuseDuplicate(cashOutId, refused, now, { timeoutMs }),
+    { attempts: LATE_WRITE_ATTEMPTS },
+  );
+  if (!recorded) {
+    deps.logger.error(
+      'OPERATOR: a duplicate was refused and the refusal could not be recorded: if the cash-out was paid, cancel the payout',
+      { cashOutId },
+    );
+    deps.onOutcome?.('ledger_write_failed');
+  }
+  return refused;
 }

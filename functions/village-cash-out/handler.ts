@@ -4,7 +4,8 @@ import { json, type HttpResponse } from '../shared/responses.js';
 import type { SecretSource } from '../shared/secrets.js';
 import type { Metrics } from '../shared/telemetry.js';
 import { webhookHandler, type WebhookRequest } from '../shared/webhook-route.js';
-import { processCashOut, type CashOutDeps } from './cash-out.js';
+import type { CashOutDeps } from './answer.js';
+import { processCashOut } from './cash-out.js';
 import { parseCashOut } from './payload.js';
 import { verifyVillageSignature } from './signature.js';
 

@@ -6,7 +6,7 @@ import type { Recipient } from '../shared/recipients.js';
 import { maskEmail } from '../shared/redact.js';
 import { boundedStripeCall, describeStripeError, isRetryable, type StripeClient, type StripeFailure } from '../shared/stripe.js';
 import { answer, finish, finishPaid, refusal } from './answer.js';
-import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './cash-out.js';
+import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './answer.js';
 import { limitAnswer, reserveLimits } from './limits.js';
 import { moveMoney, type MoveOutcome } from './move-money.js';
 
