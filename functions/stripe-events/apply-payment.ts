@@ -1,7 +1,7 @@
 import { changeRecord, combine, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
-import { applyRefund, common } from './apply-refund-dispute.js';
+import { applyRefund } from './apply-refund-dispute.js';
 import type { Lifecycle } from '../shared/record-model.js';
-import type { RecordFields } from './record-entries.js';
+import { ofEvent, type RecordFields } from './record-entries.js';
 import type { RecordChange } from './record-store.js';
 import { Refund, type Envelope, type StripeObjects } from './event.js';
 
@@ -159,7 +159,7 @@ export async function applyCheckoutSession(
     status: session.payment_status,
     lifecycle: CHECKOUT_SESSION,
     fields: {
-      ...common(envelope),
+      ...ofEvent(envelope),
       transactionId: session.payment_intent,
       paymentIntentId: session.payment_intent,
       amount: session.amount_total ?? undefined,
@@ -193,7 +193,7 @@ async function transaction(
     kind: 'transaction',
     status,
     lifecycle: TRANSACTION,
-    fields: { ...common(envelope), ...fields },
+    fields: { ...ofEvent(envelope), ...fields },
     guard,
   });
   return recordOutcome(`transaction ${id}`, result, status);

@@ -1,6 +1,6 @@
 import { changeRecord, recordOutcome, type StripeDeps, type ApplyOutcome } from './inbox.js';
 import type { Lifecycle } from '../shared/record-model.js';
-import type { RecordFields } from './record-entries.js';
+import { ofEvent, type RecordFields } from './record-entries.js';
 import type { Envelope, StripeObjects } from './event.js';
 
 /**
@@ -85,9 +85,6 @@ export async function applyEarlyFraudWarning(
   return recordOutcome(`early fraud warning ${warning.id}`, result, status);
 }
 
-/** The fields every payment-side record keeps from its event. */
-export const common = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });
-
 interface TakenBack<S extends string> {
   id: string;
   status: S;
@@ -127,7 +124,7 @@ function changeTakenBack<S extends string>(
 
 /** The payment a record names (its `transaction` record's id: the PaymentIntent's, else the charge's). */
 const ofPayment = (envelope: Envelope, object: { payment_intent?: string; charge?: string }): RecordFields => ({
-  ...common(envelope),
+  ...ofEvent(envelope),
   transactionId: object.payment_intent ?? object.charge,
   paymentIntentId: object.payment_intent,
   chargeId: object.charge,

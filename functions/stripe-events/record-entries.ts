@@ -1,6 +1,6 @@
 import { unpackBody } from '../shared/record-model.js';
 import { eventKey, type KeptStripeEvent, type RecordRef } from './event-store.js';
-import { Refund, type StripeEvent } from './event.js';
+import { Refund, type Envelope, type StripeEvent } from './event.js';
 import { PLATFORM_SOURCE_ID } from './source-id.js';
 
 /** Kinds of record the Stripe route keeps in the records table (partition key `id`, sort key `kind`). */
@@ -17,6 +17,9 @@ export type RecordKind =
   | 'report_type';
 
 export type RecordFields = Record<string, string | number | boolean | undefined>;
+
+/** Whose the object is (a connected account's, or the platform's) and in which mode: what every payment record keeps from its event. */
+export const ofEvent = (envelope: Envelope): RecordFields => ({ account: envelope.account, livemode: envelope.livemode });
 
 export interface StripeRecord {
   /** The Stripe id; for a merchant source's record, `<sourceId>/<Stripe id>`. */
