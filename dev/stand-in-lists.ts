@@ -1,4 +1,4 @@
-import type { Params } from './stripe-stand-in.js';
+import type { Params } from './stand-in-types.js';
 
 /**
  * The Stripe stand-in's list endpoints for a historical import: `GET /v1/charges`,

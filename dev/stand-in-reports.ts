@@ -4,7 +4,7 @@ import Stripe from 'stripe';
 import { stringify } from 'csv-stringify/sync';
 import { currencyExponent } from '../functions/shared/money.js';
 import { isReportType, type ReportType } from '../functions/reports/report-types.js';
-import type { HeldEvent, Params } from './stripe-stand-in.js';
+import type { HeldEvent, Params } from './stand-in-types.js';
 
 /**
  * The Reporting API of the Stripe stand-in: report types with their data availability, report

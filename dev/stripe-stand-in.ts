@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { listen } from './gateway.js';
 import { StandInLists } from './stand-in-lists.js';
 import { StandInReports, type RawAnswer } from './stand-in-reports.js';
+import type { HeldEvent, Params, StripeObject } from './stand-in-types.js';
 
 /**
  * A local stand-in for the parts of the Stripe API the gateway uses, reached through the
@@ -15,8 +16,6 @@ import { StandInReports, type RawAnswer } from './stand-in-reports.js';
  * lists charges, payment intents, refunds, disputes, payouts and transfers page by page, with
  * history seeded into it, for the historical import (stand-in-lists.ts).
  */
-
-export type Params = { [key: string]: string | Params };
 
 export interface RecordedRequest {
   method: string;
@@ -51,8 +50,6 @@ export interface AccountState {
   capabilities: Record<string, string>;
 }
 
-type StripeObject = Record<string, unknown> & { id: string; created: number };
-
 type Answer = { status: number; body: unknown };
 
 /** One request to `/v1/<resource>/<id>/<action>`, as the routes below read it. */
@@ -62,14 +59,6 @@ interface Call {
   stripeAccount: string | undefined;
   recorded: RecordedRequest;
   now: number;
-}
-
-/** An event Stripe holds: whose it is (the API key that may list it) and whether it reached the webhook. */
-export interface HeldEvent {
-  event: StripeObject & { type: string; account?: string };
-  /** Listed only with this key (an `unlisted:…` value: with none); without one, with any `sk_` key (the platform's). */
-  apiKey?: string;
-  delivered: boolean;
 }
 
 /** Where `npm run send` registers the events it makes (not a Stripe path). */
