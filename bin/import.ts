@@ -6,7 +6,8 @@ import { ImportSourceError, importDepsFromEnv } from '../operator/import/wiring.
 import { parseSince, SINCE_FORMAT } from '../functions/shared/since.js';
 import { isSourceId } from '../functions/stripe-events/source-id.js';
 import { stripeJobEnv } from '../operator/target.js';
-import { commandLine, exitWith, refuse as refuseWith, UsageError, valueOptions, flagOptions } from './cli.js';
+import { commandLine, exitWith, refuse as refuseWith, valueOptions, flagOptions } from './cli.js';
+import { UsageError } from '../dev/command-errors.js';
 import { formatImportSummary } from '../operator/import/summary.js';
 
 /**

@@ -2,7 +2,8 @@ import { LimitsAdmin } from '../operator/limits.js';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { HttpError } from '../functions/shared/errors.js';
 import type { CurrencyLimits } from '../functions/shared/limits.js';
-import { UsageError, commandLine, runCommand, valueOptions } from './cli.js';
+import { commandLine, runCommand, valueOptions } from './cli.js';
+import { UsageError } from '../dev/command-errors.js';
 import { resolveTarget } from '../operator/target.js';
 
 /**

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { makeDocumentClient } from '../functions/shared/dynamodb.js';
 import { ACCOUNT_ID, RecipientStore, normaliseEmail } from '../functions/shared/recipients.js';
-import { UsageError, commandLine, runCommand, valueOptions } from './cli.js';
+import { commandLine, runCommand, valueOptions } from './cli.js';
+import { UsageError } from '../dev/command-errors.js';
 import { localDynamoEndpoint } from '../dev/defaults.js';
 
 /**

@@ -5,7 +5,8 @@ import { checkNote } from '../operator/acknowledge.js';
 import { describeResult, reconcile, type ItemResult, type ReconcileSummary } from '../functions/reconcile/reconcile.js';
 import { reconcileDepsFromEnv } from '../functions/reconcile/wiring.js';
 import { HttpError } from '../functions/shared/errors.js';
-import { commandLine, failureMessage, flagOptions, refuse as refuseWith, valueOptions } from './cli.js';
+import { commandLine, flagOptions, refuse as refuseWith, valueOptions } from './cli.js';
+import { failureMessage } from '../dev/command-errors.js';
 import { connectOperator, stripeForReconcile } from '../operator/target.js';
 
 /**

@@ -1,7 +1,8 @@
 import { SECRETS } from '../infra/secrets.js';
 import { COMMON_OPTIONS, SENDERS, sendUsage } from '../dev/send/index.js';
 import type { SampleSender, SignedRequest } from '../dev/send/types.js';
-import { UsageError, isUnreachable, nearest, parseCommandLine, runCommand } from './cli.js';
+import { nearest, parseCommandLine, runCommand } from './cli.js';
+import { UsageError, isUnreachable } from '../dev/command-errors.js';
 import { localGatewayUrl } from '../dev/defaults.js';
 
 /**

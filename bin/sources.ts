@@ -6,7 +6,8 @@ import { SourceAdmin, SourceAdminError } from '../operator/sources.js';
 import { DirectorySourceSecrets, SecretsManagerSourceSecrets } from '../functions/stripe-events/source-secrets.js';
 import { SourceStore, type StripeSource } from '../functions/stripe-events/source-store.js';
 import { LOCAL_SOURCE_SECRETS_DIR } from '../dev/environment.js';
-import { UsageError, commandLine, flagOptions, refuse as refuseWith, runCommand, valueOptions } from './cli.js';
+import { commandLine, flagOptions, refuse as refuseWith, runCommand, valueOptions } from './cli.js';
+import { UsageError } from '../dev/command-errors.js';
 
 /**
  * `npm run sources -- add|list|rotate|disable|enable|remove …`: the Stripe merchant sources,

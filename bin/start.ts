@@ -1,5 +1,6 @@
 import { ROUTES, routePaths } from '../infra/routes.js';
-import { UsageError, commandLine, exitWith, guardCommand, flagOptions } from './cli.js';
+import { commandLine, exitWith, guardCommand, flagOptions } from './cli.js';
+import { UsageError } from '../dev/command-errors.js';
 import { answerLine } from '../dev/answer-line.js';
 import { humanizeJsonLogs } from '../dev/human-log.js';
 import { LOCAL_PORTS } from '../dev/defaults.js';

@@ -7,7 +7,7 @@ import { ROUTES, routePaths } from '../infra/routes.js';
 import { SECRETS } from '../infra/secrets.js';
 import { TABLES } from '../infra/tables.js';
 import { createTables, tableNames } from './create-tables.js';
-import { UsageError } from '../bin/cli.js';
+import { UsageError } from './command-errors.js';
 import { LOCAL_PORTS, localPort, type LocalPortName } from './defaults.js';
 import { portInUse, probeDynamoDb, startDynamoDbLocal } from './dynamodb-local.js';
 import { startLocalGateway, type LambdaHandler, type LocalAnswer, type LocalRoute, type RunningGateway } from './gateway.js';

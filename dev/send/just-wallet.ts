@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TYPE_KEY } from '../../functions/just-wallet/payload.js';
 import { justWalletSignature } from '../../functions/just-wallet/signature.js';
-import { UsageError } from '../../bin/cli.js';
+import { UsageError } from '../command-errors.js';
 import { fixture, fixtureNames } from './fixtures.js';
 import type { SampleSender } from './types.js';
 

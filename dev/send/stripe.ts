@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import Stripe from 'stripe';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
-import { UsageError, failureMessage } from '../../bin/cli.js';
+import { UsageError, failureMessage } from '../command-errors.js';
 import { localDynamoEndpoint } from '../defaults.js';
 import { sourceIdProblem } from '../../functions/stripe-events/source-id.js';
 import { DirectorySourceSecrets } from '../../functions/stripe-events/source-secrets.js';

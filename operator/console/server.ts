@@ -6,7 +6,7 @@ import { Hono, type Context } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import type { OperatorDeps } from '../wiring.js';
 import { HttpError, ValidationError } from '../../functions/shared/errors.js';
-import { failureMessage, isUnreachable } from '../../bin/cli.js';
+import { failureMessage, isUnreachable } from '../../dev/command-errors.js';
 import type { ConsoleAssets } from './assets.js';
 import { cashOutActions, cashOutPages } from './routes/cash-outs.js';
 import { closePages } from './routes/close.js';
