@@ -173,17 +173,6 @@ export async function runCommand(
   }
 }
 
-/** A local port setting (PORT, DYNAMODB_PORT…): a whole number from 1 to 65535, or the default. */
-export function portSetting(env: Record<string, string | undefined>, name: string, defaultPort: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return defaultPort;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(port) || port < 1 || port > 65_535) {
-    throw new UsageError(`${name} must be a port number from 1 to 65535, not "${raw}".`);
-  }
-  return port;
-}
-
 /** Prints the one-line verdict of a list of checks (rehearsal, smoke) and gives the exit code: ok only when every check passed. */
 export function checksSummary(checks: readonly { ok: boolean; name: string }[]): number {
   const failed = checks.filter((check) => !check.ok);

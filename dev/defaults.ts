@@ -1,4 +1,4 @@
-import { portSetting } from '../bin/cli.js';
+import { UsageError } from './command-errors.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -19,4 +19,15 @@ export function localDynamoEndpoint(env: Env = process.env): string {
 /** The local gateway `npm start` serves on PORT. */
 export function localGatewayUrl(env: Env = process.env): string {
   return `http://127.0.0.1:${localPort(env, 'PORT')}`;
+}
+
+/** A local port setting (PORT, DYNAMODB_PORT…): a whole number from 1 to 65535, or the default. */
+function portSetting(env: Record<string, string | undefined>, name: string, defaultPort: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return defaultPort;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new UsageError(`${name} must be a port number from 1 to 65535, not "${raw}".`);
+  }
+  return port;
 }
