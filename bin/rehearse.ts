@@ -1,5 +1,6 @@
 import { EXIT, checksSummary, commandLine, runCommand } from './cli.js';
 import { rehearsalUnavailable, rehearse } from '../dev/rehearse/rehearse.js';
+import { SourceAdmin } from '../operator/sources.js';
 
 /**
  * `npm run rehearse`: synthesizes the stack, then runs each function's bundle from the cloud
@@ -23,6 +24,8 @@ await runCommand(
     }
     console.log(`Rehearsal of the synthesized bundles on Node ${process.version}:`);
     const checks = await rehearse({
+      addSource: (stores, sourceId, signingSecret) =>
+        new SourceAdmin(stores.sources, stores.secrets, { now: () => Date.now() }).add(sourceId, { signingSecret }),
       dynamoEndpoint: process.env.DYNAMODB_ENDPOINT || undefined,
       onNote: (note) => console.log(`  ${note}`),
       onCheck: (check) => console.log(`${check.ok ? 'ok  ' : 'FAIL'} ${check.name}: ${check.detail}`),

@@ -8,8 +8,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 import { LedgerStore } from '../../functions/shared/ledger.js';
 import { RecipientStore } from '../../functions/shared/recipients.js';
-import { SourceAdmin } from '../../operator/sources.js';
-import { SecretsManagerSourceSecrets } from '../../functions/stripe-events/source-secrets.js';
+import { SecretsManagerSourceSecrets, type SourceSecretStore } from '../../functions/stripe-events/source-secrets.js';
 import { SourceStore } from '../../functions/stripe-events/source-store.js';
 import { PROJECT_ROOT } from '../../infra/project-root.js';
 import { SECRETS } from '../../infra/secrets.js';
@@ -21,7 +20,16 @@ import { createTemplateTable, resolveValue, resourcesOfType, templateFunctions, 
 
 export type { RehearsalCheck };
 
+/** Adds a merchant source as the operator's command does (`npm run sources -- add`: its `SourceAdmin`). */
+export type AddSource = (
+  stores: { sources: SourceStore; secrets: SourceSecretStore },
+  sourceId: string,
+  signingSecret: string,
+) => Promise<unknown>;
+
 export interface RehearsalOptions {
+  /** How the rehearsal seeds its merchant source: the operator's own command, handed in by bin/rehearse.ts. */
+  addSource: AddSource;
   /** A DynamoDB to create the tables in; else DynamoDB Local is started and stopped again. */
   dynamoEndpoint?: string;
   /** Told of each check as it ends. */
@@ -112,7 +120,7 @@ type Stops = (() => Promise<void>)[];
  * template), moto's Secrets Manager (secrets under the template's logical ids) and the Stripe
  * stand-in; driven as API Gateway and the schedules drive them.
  */
-export async function rehearse(options: RehearsalOptions = {}): Promise<RehearsalCheck[]> {
+export async function rehearse(options: RehearsalOptions): Promise<RehearsalCheck[]> {
   const note = options.onNote ?? (() => undefined);
   const checks: RehearsalCheck[] = [];
   const stops: Stops = [];
@@ -133,7 +141,7 @@ export async function rehearse(options: RehearsalOptions = {}): Promise<Rehearsa
       const { fn, environment } = envOf(service);
       return runner.invoke(path.join(outdir, fn.assetPath), fn.logicalId, fn.timeoutSeconds, environment, event);
     };
-    const ledger = await seedOperatorData(envOf, services, stops);
+    const ledger = await seedOperatorData(envOf, services, stops, options.addSource);
     const check = async (name: string, run: () => Promise<string>) => {
       const outcome = await run().then(
         (detail) => ({ name, ok: true, detail }),
@@ -231,7 +239,7 @@ function functionEnvironment(functions: TemplateFunction[], refs: Record<string,
 }
 
 /** What npm start seeds, and a merchant source, written as the operator's commands write them; answers the ledger. */
-async function seedOperatorData(envOf: EnvironmentOf, services: LocalServices, stops: Stops): Promise<LedgerStore> {
+async function seedOperatorData(envOf: EnvironmentOf, services: LocalServices, stops: Stops, addSource: AddSource): Promise<LedgerStore> {
   const stripeEnv = envOf('stripe-events').environment;
   const db = makeDocumentClient({ endpoint: services.dynamoEndpoint, region: REGION });
   stops.push(async () => db.destroy());
@@ -240,10 +248,13 @@ async function seedOperatorData(envOf: EnvironmentOf, services: LocalServices, s
     RECIPIENT.accountId,
     new Date(),
   );
-  await new SourceAdmin(
-    new SourceStore(db, stripeEnv.SOURCES_TABLE!),
-    new SecretsManagerSourceSecrets(secretsClient(services, stops), stripeEnv.STRIPE_SOURCE_SECRET_PREFIX!),
-    { now: () => Date.now() },
-  ).add(SOURCE.id, { signingSecret: SOURCE.signingSecret });
+  await addSource(
+    {
+      sources: new SourceStore(db, stripeEnv.SOURCES_TABLE!),
+      secrets: new SecretsManagerSourceSecrets(secretsClient(services, stops), stripeEnv.STRIPE_SOURCE_SECRET_PREFIX!),
+    },
+    SOURCE.id,
+    SOURCE.signingSecret,
+  );
   return new LedgerStore(db, stripeEnv.LEDGER_TABLE!);
 }
