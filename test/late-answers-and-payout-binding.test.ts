@@ -12,6 +12,7 @@ import { LedgerStore } from '../functions/shared/ledger.js';
 import { makeVillageCashOutHandler, type VillageHandlerDeps } from '../functions/village-cash-out/handler.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
 import { apiGatewayEvent, lambdaContext } from './support/events.js';
+import { newLedgerItem } from './support/ledger-items.js';
 import { jobFor } from './support/reconcile-job.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, type VillageHarness } from './support/village.js';
@@ -296,20 +297,9 @@ describe('reconciliation fairness', () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     const now = new Date();
-    await h.ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: 'f',
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: `a-${cashOutId}`,
-      leaseExpiresAt: now.getTime() - 1,
-      createdAt: now.toISOString(),
-      payload: '{}',
-    });
+    await h.ledger.claim(
+      newLedgerItem(cashOutId, { attemptId: `a-${cashOutId}`, leaseExpiresAt: now.getTime() - 1, createdAt: now.toISOString() }),
+    );
     await h.ledger.update(
       cashOutId,
       `a-${cashOutId}`,
