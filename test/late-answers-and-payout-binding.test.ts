@@ -15,7 +15,7 @@ import { apiGatewayEvent, lambdaContext } from './support/events.js';
 import { newLedgerItem } from './support/ledger-items.js';
 import { jobFor } from './support/reconcile-job.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
-import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, type VillageHarness } from './support/village.js';
+import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, warmVillageHarness, type VillageHarness } from './support/village.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A fault's hold: it does not keep jest alive once the test has its answer. */
@@ -116,9 +116,7 @@ describe('late 200s and the duplicate/adopt path', () => {
   let h: VillageHarness;
   beforeAll(async () => {
     // Village's deadline 3 s, answers due 2.5 s after receipt.
-    h = await villageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
-    await h.send(cashOut()); // warms the clients
+    h = await warmVillageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
   });
   afterAll(async () => h.stop());
 
@@ -249,10 +247,8 @@ describe('Stripe events against the late supersede', () => {
   let h: VillageHarness;
   let s: StripeHarness;
   beforeAll(async () => {
-    h = await villageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+    h = await warmVillageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
     s = await stripeHarness({}, h.tables);
-    await h.send(cashOut());
   });
   afterAll(async () => {
     await s.stop();
