@@ -12,6 +12,7 @@ import { LedgerStore } from '../functions/shared/ledger.js';
 import { makeVillageCashOutHandler, type VillageHandlerDeps } from '../functions/village-cash-out/handler.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
 import { apiGatewayEvent, lambdaContext } from './support/events.js';
+import { stoppableClock } from './support/faults.js';
 import { newLedgerItem } from './support/ledger-items.js';
 import { jobFor } from './support/reconcile-job.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
@@ -173,9 +174,7 @@ describe('late 200s and the duplicate/adopt path', () => {
     // The extreme of a timer firing before the wall clock reaches the deadline: once the 200 is
     // sent, the clock stops. Only the bound of the write, not a reading of the clock, can tell
     // that the deadline came.
-    let stoppedAt: number | undefined;
-    const clock = { now: () => stoppedAt ?? Date.now() };
-    const stop = () => (stoppedAt ??= Date.now());
+    const { clock, stop } = stoppableClock();
     const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000, times: ALL_TRIES, onSend: stop }]);
     const answer = await deliveryWith(h, db, { clock })(request);
     expect(answer).toMatchObject({ statusCode: 500, body: { error: 'answered_after_deadline' } });
@@ -202,11 +201,8 @@ describe('late 200s and the duplicate/adopt path', () => {
       'the 200 to land',
     );
     // Duplicate: its clock stops once the adoption is sent; every try of the adoption is held past the deadline.
-    let stoppedAt: number | undefined;
-    const clock = { now: () => stoppedAt ?? Date.now() };
-    const dupDb = faultyClient(h.tables.endpoint, [
-      { when: theAdoption, holdAfterMs: 6000, times: ALL_TRIES, onSend: () => (stoppedAt ??= Date.now()) },
-    ]);
+    const { clock, stop } = stoppableClock();
+    const dupDb = faultyClient(h.tables.endpoint, [{ when: theAdoption, holdAfterMs: 6000, times: ALL_TRIES, onSend: stop }]);
     const duplicate = await deliveryWith(h, dupDb, { clock })(request);
     expect(duplicate).toMatchObject({ statusCode: 409, body: { error: 'cash_out_in_flight' } });
     expect((await first).statusCode).toBe(500);
