@@ -523,20 +523,14 @@ describe('claims left by crashed invocations', () => {
   test('a claim whose owner may still be running is answered 409, not paid again', async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
-    await h.ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: 'live-attempt',
-      leaseExpiresAt: Date.now() + 60_000,
-      createdAt: new Date().toISOString(),
-      payload: '{}',
-    });
+    await h.ledger.claim(
+      newLedgerItem(cashOutId, {
+        fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
+        attemptId: 'live-attempt',
+        leaseExpiresAt: Date.now() + 60_000,
+        createdAt: new Date().toISOString(),
+      }),
+    );
     const response = await h.send(request);
     expect(response.statusCode).toBe(409);
     expect(response.body.error).toBe('cash_out_in_flight');
@@ -549,20 +543,14 @@ describe('claims left by crashed invocations', () => {
     try {
       const request = cashOut();
       const cashOutId = String(request.cash_out_id);
-      await old.ledger.claim({
-        cashOutId,
-        mode: 'payout',
-        destinationEmail: 'ada@example.com',
-        amount: '20.15',
-        currency: 'USD',
-        amountMinor: 2015,
-        fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-        stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-        attemptId: 'ancient',
-        leaseExpiresAt: Date.now() - 1000,
-        createdAt: new Date(Date.now() - 60_000).toISOString(),
-        payload: '{}',
-      });
+      await old.ledger.claim(
+        newLedgerItem(cashOutId, {
+          fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
+          attemptId: 'ancient',
+          leaseExpiresAt: Date.now() - 1000,
+          createdAt: new Date(Date.now() - 60_000).toISOString(),
+        }),
+      );
       await old.ledger.update(
         cashOutId,
         'ancient',
