@@ -22,7 +22,7 @@ import { slowDocumentClient } from './support/faults.js';
 import { answeredUnknownButPaid, crashedClaim, jobFor, MINUTE, strayRequestsLanded } from './support/reconcile-job.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
 import { silentLogger } from './support/telemetry.js';
-import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
+import { cashOut, villageHarness, warmVillageHarness, type VillageHarness } from './support/village.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const payoutsFor = (h: VillageHarness, cashOutId: unknown) =>
@@ -42,9 +42,7 @@ async function neverReachedStripe(h: VillageHarness): Promise<string> {
 describe("1. a 200 never leaves after Village's deadline", () => {
   let h: VillageHarness;
   beforeAll(async () => {
-    h = await villageHarness({ deadlineMs: 4000, answerMarginMs: 500 });
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
-    await h.send(cashOut()); // warms the clients
+    h = await warmVillageHarness({ deadlineMs: 4000, answerMarginMs: 500 });
   });
   afterAll(async () => h.stop());
 
@@ -156,10 +154,8 @@ describe('2. reconciliation reaches every group, compensations first', () => {
   let h: VillageHarness;
   let s: StripeHarness;
   beforeAll(async () => {
-    h = await villageHarness();
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+    h = await warmVillageHarness();
     s = await stripeHarness({}, h.tables);
-    await h.send(cashOut());
   });
   afterAll(async () => {
     await s.stop();
@@ -308,9 +304,7 @@ describe('4. an event of the other mode (livemode) changes nothing', () => {
 describe('7. duplicates: body-identified cash-outs and concurrent deliveries', () => {
   let h: VillageHarness;
   beforeAll(async () => {
-    h = await villageHarness();
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
-    await h.send(cashOut());
+    h = await warmVillageHarness();
   });
   afterAll(async () => h.stop());
 

@@ -12,9 +12,11 @@ import { LedgerStore } from '../functions/shared/ledger.js';
 import { makeVillageCashOutHandler, type VillageHandlerDeps } from '../functions/village-cash-out/handler.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
 import { apiGatewayEvent, lambdaContext } from './support/events.js';
+import { stoppableClock } from './support/faults.js';
+import { newLedgerItem } from './support/ledger-items.js';
 import { jobFor } from './support/reconcile-job.js';
 import { seedCashOut, stripeEvent, stripeHarness, uniqueId, type StripeHarness } from './support/stripe-events.js';
-import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, type VillageHarness } from './support/village.js';
+import { cashOut, CASH_OUT_PATH, VILLAGE_SECRET, villageHarness, warmVillageHarness, type VillageHarness } from './support/village.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A fault's hold: it does not keep jest alive once the test has its answer. */
@@ -115,9 +117,7 @@ describe('late 200s and the duplicate/adopt path', () => {
   let h: VillageHarness;
   beforeAll(async () => {
     // Village's deadline 3 s, answers due 2.5 s after receipt.
-    h = await villageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
-    await h.send(cashOut()); // warms the clients
+    h = await warmVillageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
   });
   afterAll(async () => h.stop());
 
@@ -174,9 +174,7 @@ describe('late 200s and the duplicate/adopt path', () => {
     // The extreme of a timer firing before the wall clock reaches the deadline: once the 200 is
     // sent, the clock stops. Only the bound of the write, not a reading of the clock, can tell
     // that the deadline came.
-    let stoppedAt: number | undefined;
-    const clock = { now: () => stoppedAt ?? Date.now() };
-    const stop = () => (stoppedAt ??= Date.now());
+    const { clock, stop } = stoppableClock();
     const db = faultyClient(h.tables.endpoint, [{ when: the200Write, holdAfterMs: 6000, times: ALL_TRIES, onSend: stop }]);
     const answer = await deliveryWith(h, db, { clock })(request);
     expect(answer).toMatchObject({ statusCode: 500, body: { error: 'answered_after_deadline' } });
@@ -203,11 +201,8 @@ describe('late 200s and the duplicate/adopt path', () => {
       'the 200 to land',
     );
     // Duplicate: its clock stops once the adoption is sent; every try of the adoption is held past the deadline.
-    let stoppedAt: number | undefined;
-    const clock = { now: () => stoppedAt ?? Date.now() };
-    const dupDb = faultyClient(h.tables.endpoint, [
-      { when: theAdoption, holdAfterMs: 6000, times: ALL_TRIES, onSend: () => (stoppedAt ??= Date.now()) },
-    ]);
+    const { clock, stop } = stoppableClock();
+    const dupDb = faultyClient(h.tables.endpoint, [{ when: theAdoption, holdAfterMs: 6000, times: ALL_TRIES, onSend: stop }]);
     const duplicate = await deliveryWith(h, dupDb, { clock })(request);
     expect(duplicate).toMatchObject({ statusCode: 409, body: { error: 'cash_out_in_flight' } });
     expect((await first).statusCode).toBe(500);
@@ -248,10 +243,8 @@ describe('Stripe events against the late supersede', () => {
   let h: VillageHarness;
   let s: StripeHarness;
   beforeAll(async () => {
-    h = await villageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
-    await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+    h = await warmVillageHarness({ deadlineMs: 3000, answerMarginMs: 500 });
     s = await stripeHarness({}, h.tables);
-    await h.send(cashOut());
   });
   afterAll(async () => {
     await s.stop();
@@ -296,20 +289,9 @@ describe('reconciliation fairness', () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
     const now = new Date();
-    await h.ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: 'f',
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: `a-${cashOutId}`,
-      leaseExpiresAt: now.getTime() - 1,
-      createdAt: now.toISOString(),
-      payload: '{}',
-    });
+    await h.ledger.claim(
+      newLedgerItem(cashOutId, { attemptId: `a-${cashOutId}`, leaseExpiresAt: now.getTime() - 1, createdAt: now.toISOString() }),
+    );
     await h.ledger.update(
       cashOutId,
       `a-${cashOutId}`,

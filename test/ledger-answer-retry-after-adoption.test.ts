@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { LedgerStore, type StoredAnswer } from '../functions/shared/ledger.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
+import { newLedgerItem } from './support/ledger-items.js';
 
 const T0 = Date.UTC(2031, 0, 6, 12, 0, 0);
 const at = (ms: number) => new Date(T0 + ms);
@@ -28,20 +29,7 @@ describe("the retry of a delivery's answer write", () => {
   /** A cash-out claimed by delivery `first`, its lease running. */
   async function claimed(): Promise<string> {
     const cashOutId = `co_retry_${(n += 1)}_${Math.random().toString(36).slice(2)}`;
-    await ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: 'f',
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: 'first',
-      leaseExpiresAt: T0 + 60_000,
-      createdAt: at(0).toISOString(),
-      payload: '{}',
-    });
+    await ledger.claim(newLedgerItem(cashOutId, { attemptId: 'first', leaseExpiresAt: T0 + 60_000, createdAt: at(0).toISOString() }));
     return cashOutId;
   }
   const outcome = { status: 'pending' as const, stripeObjectId: 'po_retry' };

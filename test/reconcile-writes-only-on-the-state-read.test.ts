@@ -10,6 +10,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ReconcileStore } from '../functions/reconcile/store.js';
 import { LedgerStore } from '../functions/shared/ledger.js';
 import { createTestTables, type TestTables } from './support/dynamo.js';
+import { newLedgerItem } from './support/ledger-items.js';
 
 const NOW = Date.UTC(2031, 0, 6, 12, 0, 0);
 
@@ -28,20 +29,13 @@ describe('reconciliation writes only on the state it read', () => {
   /** A crashed claim (its lease ran out an hour ago), as reconciliation reads it. */
   async function crashed() {
     const cashOutId = `co_guard_${(n += 1)}_${Math.random().toString(36).slice(2)}`;
-    await ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: 'f',
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: 'dead-attempt',
-      leaseExpiresAt: NOW - 3_600_000,
-      createdAt: new Date(NOW - 7_200_000).toISOString(),
-      payload: '{}',
-    });
+    await ledger.claim(
+      newLedgerItem(cashOutId, {
+        attemptId: 'dead-attempt',
+        leaseExpiresAt: NOW - 3_600_000,
+        createdAt: new Date(NOW - 7_200_000).toISOString(),
+      }),
+    );
     return (await store.get(cashOutId))!;
   }
 

@@ -12,33 +12,24 @@ import { makeMetrics } from '../functions/shared/telemetry.js';
 import { Reconciliation } from '../infra/reconciliation.js';
 import { silentLogger } from './support/telemetry.js';
 import { lambdaContext } from './support/events.js';
+import { ledgerItem } from './support/ledger-items.js';
 import { answeredUnknownButPaid, crashedClaim, HOUR, jobFor, MINUTE, SETTINGS, strayRequestsLanded } from './support/reconcile-job.js';
 import { cashOut, villageHarness, type VillageHarness } from './support/village.js';
 
 describe('deciding what a cash-out needs (the rules, without I/O)', () => {
   const T0 = Date.parse('2025-03-01T12:00:00Z');
   const iso = (ms: number) => new Date(ms).toISOString();
-  const item = (fields: Partial<ReconciledItem> = {}): ReconciledItem => ({
-    cashOutId: 'co_1',
-    status: 'unknown',
-    mode: 'payout',
-    destinationEmail: 'ada@example.com',
-    amount: '20.15',
-    currency: 'USD',
-    amountMinor: 2015,
-    fingerprint: 'f',
-    stripeIdempotencyKey: 'village-cash-out:co_1',
-    attemptId: 'a1',
-    attempts: 1,
-    leaseExpiresAt: T0 - 1000,
-    createdAt: iso(T0),
-    updatedAt: iso(T0),
-    payload: '{}',
-    accountId: 'acct_1Ada',
-    stripeRequestSentAt: iso(T0),
-    answer: { statusCode: 500, body: {} },
-    ...fields,
-  });
+  const item = (fields: Partial<ReconciledItem> = {}): ReconciledItem =>
+    ledgerItem('co_1', {
+      status: 'unknown',
+      attemptId: 'a1',
+      leaseExpiresAt: T0 - 1000,
+      createdAt: iso(T0),
+      updatedAt: iso(T0),
+      stripeRequestSentAt: iso(T0),
+      answer: { statusCode: 500, body: {} },
+      ...fields,
+    });
   const payout = (status: string, fields: Partial<MoneyObject> = {}): StripeFinding => ({
     found: 'one',
     object: { id: 'po_1', object: 'payout', status, amount: 2015, currency: 'usd', created: T0 / 1000, ...fields },

@@ -4,6 +4,7 @@ import { staticSecret } from '../functions/shared/secrets.js';
 import { boundedStripeCall, describeStripeError, isRetryable } from '../functions/shared/stripe.js';
 import { makeStripe } from '../functions/shared/stripe-sdk.js';
 import { villageSignature } from '../functions/village-cash-out/signature.js';
+import { newLedgerItem } from './support/ledger-items.js';
 import { capturingLogger } from './support/telemetry.js';
 import { cashOut, VILLAGE_SECRET, villageHarness, type VillageHarness } from './support/village.js';
 
@@ -478,20 +479,15 @@ describe('claims left by crashed invocations', () => {
     const key = `village-cash-out:${cashOutId}`;
     const createdAt = new Date(Date.now() - 60_000).toISOString();
     // What an invocation leaves when it dies after marking the Stripe call and (maybe) making it.
-    await h.ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-      stripeIdempotencyKey: key,
-      attemptId: 'dead-attempt',
-      leaseExpiresAt: Date.now() - 1000,
-      createdAt,
-      payload: JSON.stringify(request),
-    });
+    await h.ledger.claim(
+      newLedgerItem(cashOutId, {
+        fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
+        attemptId: 'dead-attempt',
+        leaseExpiresAt: Date.now() - 1000,
+        createdAt,
+        payload: JSON.stringify(request),
+      }),
+    );
     await h.ledger.update(cashOutId, 'dead-attempt', { accountId: 'acct_1Ada', stripeRequestSentAt: createdAt }, new Date());
     if (stripeCalled) {
       const stripe = await h.deps.stripe();
@@ -527,20 +523,14 @@ describe('claims left by crashed invocations', () => {
   test('a claim whose owner may still be running is answered 409, not paid again', async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
-    await h.ledger.claim({
-      cashOutId,
-      mode: 'payout',
-      destinationEmail: 'ada@example.com',
-      amount: '20.15',
-      currency: 'USD',
-      amountMinor: 2015,
-      fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-      stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-      attemptId: 'live-attempt',
-      leaseExpiresAt: Date.now() + 60_000,
-      createdAt: new Date().toISOString(),
-      payload: '{}',
-    });
+    await h.ledger.claim(
+      newLedgerItem(cashOutId, {
+        fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
+        attemptId: 'live-attempt',
+        leaseExpiresAt: Date.now() + 60_000,
+        createdAt: new Date().toISOString(),
+      }),
+    );
     const response = await h.send(request);
     expect(response.statusCode).toBe(409);
     expect(response.body.error).toBe('cash_out_in_flight');
@@ -553,20 +543,14 @@ describe('claims left by crashed invocations', () => {
     try {
       const request = cashOut();
       const cashOutId = String(request.cash_out_id);
-      await old.ledger.claim({
-        cashOutId,
-        mode: 'payout',
-        destinationEmail: 'ada@example.com',
-        amount: '20.15',
-        currency: 'USD',
-        amountMinor: 2015,
-        fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
-        stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
-        attemptId: 'ancient',
-        leaseExpiresAt: Date.now() - 1000,
-        createdAt: new Date(Date.now() - 60_000).toISOString(),
-        payload: '{}',
-      });
+      await old.ledger.claim(
+        newLedgerItem(cashOutId, {
+          fingerprint: (await import('../functions/shared/hmac.js')).sha256Hex(JSON.stringify(['ada@example.com', 'USD', 2015])),
+          attemptId: 'ancient',
+          leaseExpiresAt: Date.now() - 1000,
+          createdAt: new Date(Date.now() - 60_000).toISOString(),
+        }),
+      );
       await old.ledger.update(
         cashOutId,
         'ancient',

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Clock } from '../../functions/shared/clock.js';
 import { makeDocumentClient } from '../../functions/shared/dynamodb.js';
 
 /** Which calls meet the fault: by command name (`UpdateItemCommand`…) and input. */
@@ -45,4 +46,19 @@ export function slowDocumentClient(endpoint: string, when: FaultMatch, delayMs: 
     await new Promise((resolve) => setTimeout(resolve, delayMs));
     return send();
   });
+}
+
+/**
+ * A clock that reads the wall clock until `stop` is called, then reads that moment for good:
+ * the extreme of a timer firing before the wall clock reaches a deadline. Later calls of `stop`
+ * change nothing.
+ */
+export function stoppableClock(): { clock: Clock; stop: () => void } {
+  let stoppedAt: number | undefined;
+  return {
+    clock: { now: () => stoppedAt ?? Date.now() },
+    stop: () => {
+      stoppedAt ??= Date.now();
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { OperatorCashOut } from '../../operator/attention.js';
+import type { NewLedgerItem } from '../../functions/shared/ledger-item.js';
 import { statusFields } from '../../functions/shared/status-index.js';
 import type { TestTables } from './dynamo.js';
 
@@ -7,15 +8,13 @@ const MINUTE = 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * A cash-out as the ledger holds it, for a test that seeds one directly: USD 20.15 paid out to
- * Ada's account (acct_1Ada), in transit, created ten minutes ago, answered 200. `fields` say
- * what the test's cash-out has otherwise.
+ * A cash-out as a delivery's claim writes it (`LedgerStore.claim`), for a test that claims one
+ * directly: USD 20.15 to be paid out to ada@example.com, created ten minutes ago, its lease run
+ * out. `fields` say what the test's claim has otherwise.
  */
-export function ledgerItem(cashOutId: string, fields: Partial<OperatorCashOut> = {}): OperatorCashOut {
-  const now = Date.now();
+export function newLedgerItem(cashOutId: string, fields: Partial<NewLedgerItem> = {}): NewLedgerItem {
   return {
     cashOutId,
-    status: 'in_transit',
     mode: 'payout',
     destinationEmail: 'ada@example.com',
     amount: '20.15',
@@ -24,11 +23,24 @@ export function ledgerItem(cashOutId: string, fields: Partial<OperatorCashOut> =
     fingerprint: 'f',
     stripeIdempotencyKey: `village-cash-out:${cashOutId}`,
     attemptId: 'a',
-    attempts: 1,
     leaseExpiresAt: 0,
-    createdAt: iso(now - 10 * MINUTE),
-    updatedAt: iso(now - 5 * MINUTE),
+    createdAt: iso(Date.now() - 10 * MINUTE),
     payload: '{}',
+    ...fields,
+  };
+}
+
+/**
+ * A cash-out as the ledger holds it, for a test that seeds one directly: the claim above paid
+ * out to Ada's account (acct_1Ada), in transit, updated five minutes ago, answered 200.
+ * `fields` say what the test's cash-out has otherwise.
+ */
+export function ledgerItem(cashOutId: string, fields: Partial<OperatorCashOut> = {}): OperatorCashOut {
+  return {
+    ...newLedgerItem(cashOutId),
+    status: 'in_transit',
+    attempts: 1,
+    updatedAt: iso(Date.now() - 5 * MINUTE),
     accountId: 'acct_1Ada',
     answer: { statusCode: 200, body: { cashOutId } },
     ...fields,

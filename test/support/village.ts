@@ -112,3 +112,14 @@ export async function villageHarness(overrides: Partial<VillageHandlerDeps> = {}
     },
   };
 }
+
+/**
+ * A harness ready for timed cash-outs to Ada: her account (acct_1Ada) is known, and one
+ * cash-out has been sent, so the clients are loaded before the first cash-out a test times.
+ */
+export async function warmVillageHarness(overrides: Partial<VillageHandlerDeps> = {}): Promise<VillageHarness> {
+  const h = await villageHarness(overrides);
+  await h.recipients.put('ada@example.com', 'acct_1Ada', new Date());
+  await h.send(cashOut());
+  return h;
+}
