@@ -10,6 +10,7 @@ import { HistoryStore } from '../functions/shared/history.js';
 import { LimitUsage } from '../functions/shared/usage.js';
 import { RecipientStore } from '../functions/shared/recipients.js';
 import { Logger } from '../functions/shared/telemetry.js';
+import { STRIPE_EVENT_DEFAULTS } from '../functions/stripe-events/config.js';
 import { StripeEventStore } from '../functions/stripe-events/event-store.js';
 import { PLATFORM_SOURCE_ID } from '../functions/stripe-events/source-id.js';
 import { LedgerEvents } from '../functions/stripe-events/ledger-events.js';
@@ -71,9 +72,9 @@ export interface OperatorDeps {
   close(): void;
 }
 
-/** How long a replay holds a Stripe event: the route's default lease. */
-const LEASE_MS = 30_000;
-const RETENTION_SECONDS = 30 * 86_400;
+/** How long a replay holds a Stripe event, and how long a kept event is remembered: the route's defaults. */
+const LEASE_MS = STRIPE_EVENT_DEFAULTS.leaseSeconds * 1000;
+const RETENTION_SECONDS = STRIPE_EVENT_DEFAULTS.retentionDays * 86_400;
 
 /** The console's and the operator commands' dependencies: the routes' own stores over the same tables. */
 export function operatorDeps(setup: OperatorSetup): OperatorDeps {
@@ -131,7 +132,7 @@ function stripeStores(setup: OperatorSetup, clock: Clock, client: DynamoDBDocume
     recipients: new RecipientStore(client, setup.tables.recipients),
     events: new StripeEventStore(client, setup.tables.events),
     leaseMs: LEASE_MS,
-    // A replay applies an event already kept; it never keeps one anew, so this is not used.
+    // A replay applies an event already kept and never keeps one anew: this is not read.
     retentionSeconds: RETENTION_SECONDS,
     // The platform's; a replay takes the stored event's own source (forSource).
     sourceId: PLATFORM_SOURCE_ID,

@@ -41,10 +41,13 @@ export const EARLY_FRAUD_WARNING: Lifecycle<'actionable' | 'not_actionable'> = {
 };
 
 export async function applyRefund(envelope: Envelope, refund: StripeObjects['refund'], deps: StripeDeps): Promise<ApplyOutcome> {
-  const transactionId = refund.payment_intent ?? refund.charge;
   const result = await changeTakenBack(envelope, deps, 'refund', REFUND, refund, { failureReason: refund.failure_reason });
   if (result.applied && refund.status === 'failed' && result.previous?.status !== 'failed') {
-    deps.logger.warn('A refund failed', { refundId: refund.id, transactionId, failureReason: refund.failure_reason });
+    deps.logger.warn('A refund failed', {
+      refundId: refund.id,
+      transactionId: transactionOf(refund),
+      failureReason: refund.failure_reason,
+    });
   }
   return recordOutcome(`refund ${refund.id}`, result, refund.status);
 }
@@ -55,13 +58,12 @@ const DISPUTE_FUNDS: Readonly<Record<string, string>> = {
 };
 
 export async function applyDispute(envelope: Envelope, dispute: StripeObjects['dispute'], deps: StripeDeps): Promise<ApplyOutcome> {
-  const transactionId = dispute.payment_intent ?? dispute.charge;
   const result = await changeTakenBack(envelope, deps, 'dispute', DISPUTE, dispute, {
     evidenceDueBy: dispute.evidence_details?.due_by ?? undefined,
     funds: DISPUTE_FUNDS[envelope.type],
   });
   if (result.applied && envelope.type === 'charge.dispute.created') {
-    deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId, reason: dispute.reason });
+    deps.logger.warn('A payment was disputed', { disputeId: dispute.id, transactionId: transactionOf(dispute), reason: dispute.reason });
   }
   return recordOutcome(`dispute ${dispute.id}`, result, dispute.status);
 }
@@ -125,7 +127,10 @@ function changeTakenBack<S extends string>(
 /** The payment a record names (its `transaction` record's id: the PaymentIntent's, else the charge's). */
 const ofPayment = (envelope: Envelope, object: { payment_intent?: string; charge?: string }): RecordFields => ({
   ...ofEvent(envelope),
-  transactionId: object.payment_intent ?? object.charge,
+  transactionId: transactionOf(object),
   paymentIntentId: object.payment_intent,
   chargeId: object.charge,
 });
+
+/** The `transaction` record a refund, dispute or warning names: its PaymentIntent's id, else its charge's. */
+const transactionOf = (object: { payment_intent?: string; charge?: string }) => object.payment_intent ?? object.charge;

@@ -4,6 +4,9 @@ import { ConfigError } from '../shared/errors.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../shared/http.js';
 
 /** What applying a Stripe event needs, from the webhook or from catch-up: the tables and the dedup settings. */
+/** How long an event id is remembered, and how long one delivery holds an event: the route's defaults, which the operator's replay uses too. */
+export const STRIPE_EVENT_DEFAULTS = { retentionDays: 30, leaseSeconds: 30 } as const;
+
 export const PROCESS_SETTINGS = {
   LEDGER_TABLE: string().check(minLength(1)),
   /** The limits' usage: a cash-out that ends not paid gives back what it took (unset: nothing is given back). */
@@ -20,9 +23,9 @@ export const PROCESS_SETTINGS = {
   /** Locally: they are the files `<dir>/<sourceId>.json` (`npm start` and `npm run sources` set it). */
   STRIPE_SOURCE_SECRETS_DIR: optional(string().check(minLength(1))),
   /** How long an event id is remembered for deduplication (Stripe retries for up to 3 days, and keeps events 30). */
-  STRIPE_EVENT_RETENTION_DAYS: int(30),
+  STRIPE_EVENT_RETENTION_DAYS: int(STRIPE_EVENT_DEFAULTS.retentionDays),
   /** A delivery that crashed mid-way may be re-applied by a redelivery after this long (above the Lambda timeout). */
-  STRIPE_EVENT_LEASE_SECONDS: int(30),
+  STRIPE_EVENT_LEASE_SECONDS: int(STRIPE_EVENT_DEFAULTS.leaseSeconds),
 };
 
 /** Every setting of the Stripe events route, read and checked once at cold start. */

@@ -1,7 +1,15 @@
 import { sleep } from '../shared/clock.js';
 import type { LedgerItem } from '../shared/ledger.js';
-import { finish, LATE_WRITE_ATTEMPTS, refusal, writeAnswer, writeBeforeDeadline } from './answer.js';
-import type { CashOutAnswer, CashOutDeps, CashOutTiming } from './answer.js';
+import {
+  finish,
+  LATE_WRITE_ATTEMPTS,
+  refusal,
+  writeAnswer,
+  writeBeforeDeadline,
+  type CashOutAnswer,
+  type CashOutDeps,
+  type CashOutTiming,
+} from './answer.js';
 import type { CashOutRequest } from './payload.js';
 
 /** How often a delivery waiting on another one in flight reads the ledger again. */
