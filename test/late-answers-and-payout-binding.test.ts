@@ -121,15 +121,17 @@ describe('late 200s and the duplicate/adopt path', () => {
   });
   afterAll(async () => h.stop());
 
-  test('double pay: a duplicate adopts the 200 but cannot confirm it in time (409); the first delivery, fenced out of its supersede, answers 200 long after its deadline; the ledger keeps the 200 and reconciliation never takes the payout back', async () => {
-    const request = cashOut();
-    const cashOutId = String(request.cash_out_id);
-    // First delivery: the 200 write lands, its answer comes back only after the deadline; the
-    // superseding write is throttled a second (so it reaches DynamoDB after the adoption below).
-    const firstDb = faultyClient(h.tables.endpoint, [
+  /** The first delivery: its 200 lands and its answer comes back long after the deadline; its supersede is held a second, so a duplicate's adoption lands first. */
+  const firstDeliveryAnsweredLate = () =>
+    faultyClient(h.tables.endpoint, [
       { when: the200Write, holdAfterMs: 6000, times: ALL_TRIES },
       { when: theSupersede, holdBeforeMs: 1000 },
     ]);
+
+  test('double pay: a duplicate adopts the 200 but cannot confirm it in time (409); the first delivery, fenced out of its supersede, answers 200 long after its deadline; the ledger keeps the 200 and reconciliation never takes the payout back', async () => {
+    const request = cashOut();
+    const cashOutId = String(request.cash_out_id);
+    const firstDb = firstDeliveryAnsweredLate();
     // Duplicate: its adoption lands, its answer comes back only after the duplicate's deadline.
     const dupDb = faultyClient(h.tables.endpoint, [{ when: theAdoption, holdAfterMs: 6000 }]);
     const first = deliveryWith(h, firstDb)(request);
@@ -189,11 +191,7 @@ describe('late 200s and the duplicate/adopt path', () => {
   test("a duplicate's adoption of the 200 cut off at its bound (the deadline) is late, whatever the clock reads after: the duplicate is refused and the money marked due back", async () => {
     const request = cashOut();
     const cashOutId = String(request.cash_out_id);
-    // First delivery: its 200 lands, the answer comes back late; its supersede is held so the adoption lands first.
-    const firstDb = faultyClient(h.tables.endpoint, [
-      { when: the200Write, holdAfterMs: 6000, times: ALL_TRIES },
-      { when: theSupersede, holdBeforeMs: 1000 },
-    ]);
+    const firstDb = firstDeliveryAnsweredLate();
     const first = deliveryWith(h, firstDb)(request);
     await until(
       () => h.ledger.get(cashOutId),
